@@ -1,0 +1,200 @@
+"""The REST API at /api/v1/ (django-ninja).
+
+Authentication: the browser session (with CSRF on writes) for the pages, or a personal
+token (``Authorization: Bearer so_…``) for integrations. Every error has one shape::
+
+    {"code": "validation_error", "message": "…", "field": "phone", "errors": [{…}, …]}
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from salesops.org import services as org_services
+
+log = logging.getLogger(__name__)
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer so_…`` personal API token."""
+
+    def authenticate(self, request, token):
+        user = org_services.api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class TokenHeaderAuth(APIKeyHeader):
+    """The same token in ``X-API-Token`` (for tools that cannot set Authorization)."""
+
+    param_name = "X-API-Token"
+
+    def authenticate(self, request, key):
+        user = org_services.api_token_authenticate(key)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="SalesOps API",
+    version="1.0.0",
+    description=_("SalesOps REST API. Authenticate with a personal token from your profile page "
+                  "(Authorization: Bearer so_…) or with the browser session."),
+    auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error(request, status: int, code: str, message: str, field: str | None = None, **extra):
+    body = {"code": code, "message": str(message), "field": field}
+    body.update(extra)
+    return api.create_response(request, body, status=status)
+
+
+def _loc_to_field(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "payload", "data")]
+    return ".".join(parts) or None
+
+
+def _pydantic_message(err: dict) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "string_too_long":
+        return _("Too long: at most %(n)s characters.") % {"n": ctx.get("max_length")}
+    if kind == "string_too_short":
+        return _("Too short: at least %(n)s characters.") % {"n": ctx.get("min_length")}
+    if kind in ("int_parsing", "int_type"):
+        return _("Enter a whole number.")
+    if kind in ("decimal_parsing", "float_parsing", "decimal_type"):
+        return _("Enter a number.")
+    if kind in ("date_from_datetime_parsing", "date_parsing"):
+        return _("Enter a date as YYYY-MM-DD.")
+    if kind in ("literal_error", "enum"):
+        return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    if kind == "extra_forbidden":
+        return _("Unknown field.")
+    return str(err.get("msg", _("Invalid value.")))
+
+
+def validation_response(request, errors: list[dict], code: str = "validation_error", status: int = 422):
+    first = errors[0] if errors else {"message": _("Invalid input."), "field": None}
+    if len(errors) == 1:
+        message = _("%(field)s: %(message)s") % first if first.get("field") else first["message"]
+    else:
+        message = _("%(n)d fields need attention: %(fields)s") % {
+            "n": len(errors), "fields": ", ".join(e["field"] or "?" for e in errors)
+        }
+    return error(request, status, code, message, first.get("field"), errors=errors)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_ninja_validation(request, exc: NinjaValidationError):
+    errors = [
+        {"code": e.get("type", "invalid"), "field": _loc_to_field(e.get("loc", ())),
+         "message": _pydantic_message(e)}
+        for e in exc.errors
+    ]
+    return validation_response(request, errors)
+
+
+def django_errors(exc: DjangoValidationError) -> list[dict]:
+    out = []
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.error_dict.items():
+            for e in errs:
+                message = e.message % e.params if e.params else e.message
+                out.append({"code": e.code or "invalid",
+                            "field": None if field == "__all__" else field,
+                            "message": str(message)})
+    else:
+        for message in exc.messages:
+            out.append({"code": "invalid", "field": None, "message": str(message)})
+    return out
+
+
+@api.exception_handler(DjangoValidationError)
+def on_django_validation(request, exc: DjangoValidationError):
+    from salesops.customers.services import DuplicateError
+
+    if isinstance(exc, DuplicateError):
+        match = exc.matches[0]
+        existing = _describe_existing(request, match.record)
+        return error(
+            request, 409, "duplicate",
+            _("%(field)s: already registered as “%(label)s”.") % {"field": match.field, "label": existing["label"]},
+            match.field, existing=existing,
+        )
+    return validation_response(request, django_errors(exc))
+
+
+def _describe_existing(request, record) -> dict:
+    """What a client may learn about the record a duplicate matches: a link if the user
+    may see it, otherwise only that it exists and who owns it (to ask them)."""
+    queryset = type(record).objects.visible_to(request.user)
+    if queryset.filter(pk=record.pk).exists():
+        return {"id": record.pk, "label": str(record), "url": record.get_absolute_url(), "visible": True}
+    owner = getattr(record, "owner", None) or getattr(getattr(record, "account", None), "owner", None)
+    return {"id": None, "label": _("a record owned by %(owner)s") % {"owner": owner},
+            "url": None, "visible": False}
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_missing(request, exc):
+    return error(request, 404, "not_found", _("Not found, or you do not have access to it."))
+
+
+@api.exception_handler(Http404)
+def on_404(request, exc):
+    return error(request, 404, "not_found", _("Not found, or you do not have access to it."))
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return error(request, 403, "forbidden", str(exc) or _("You are not allowed to do this."))
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return error(request, 401, "unauthenticated",
+                 _("Log in, or send a valid API token as “Authorization: Bearer so_…”."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited"}
+    message = exc.message
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = _("The request body is not valid JSON.")
+    return error(request, exc.status_code, codes.get(exc.status_code, "error"), message)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    log.exception("unhandled API error")
+    if settings.DEBUG and settings.SALESOPS.get("API_DEBUG_TRACEBACKS"):
+        raise exc
+    return error(request, 500, "server_error", _("Something went wrong on our side; it has been logged."))
+
+
+from salesops.customers.api import router as customers_router  # noqa: E402
+from salesops.org.api import router as org_router  # noqa: E402
+
+api.add_router("/", customers_router)
+api.add_router("/", org_router)

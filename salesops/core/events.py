@@ -1,0 +1,56 @@
+"""Domain events: services emit them after their transaction commits.
+
+Subscribers (the automation engine, later issues) register with :func:`subscribe`. A
+registry of event names with their payload fields lets rule builders offer them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+_subscribers: dict[str, list[Callable]] = defaultdict(list)
+_catalogue: dict[str, dict] = {}
+
+
+def register(name: str, *, fields: tuple[str, ...] = (), description: str = "") -> None:
+    """Declare an event and its payload fields."""
+    _catalogue[name] = {"name": name, "fields": tuple(fields), "description": description}
+
+
+def catalogue() -> list[dict]:
+    return sorted(_catalogue.values(), key=lambda e: e["name"])
+
+
+def subscribe(name: str, handler: Callable[[str, dict], None]) -> None:
+    """Call ``handler(name, payload)`` after commit for each ``name`` event (``*`` = all)."""
+    _subscribers[name].append(handler)
+
+
+def unsubscribe(name: str, handler: Callable) -> None:
+    if handler in _subscribers.get(name, []):
+        _subscribers[name].remove(handler)
+
+
+def _dispatch(name: str, payload: dict) -> None:
+    for handler in [*_subscribers.get(name, ()), *_subscribers.get("*", ())]:
+        try:
+            handler(name, payload)
+        except Exception:  # noqa: BLE001 - one bad subscriber must not break the others
+            log.exception("event handler %r failed for %s", handler, name)
+
+
+def emit(name: str, payload: dict) -> None:
+    """Dispatch after the current transaction commits (at once if none is open)."""
+    transaction.on_commit(lambda: _dispatch(name, dict(payload)))
+
+
+for _entity in ("account", "contact"):
+    register(f"{_entity}.created", fields=("id", "actor_id"))
+    register(f"{_entity}.updated", fields=("id", "changed", "actor_id"))
+    register(f"{_entity}.deleted", fields=("id", "actor_id"))

@@ -1,0 +1,272 @@
+"""The one safe expression evaluator (routing, automation conditions, KPI and bonus formulas).
+
+Formulas are parsed with :mod:`ast`, checked against a whitelist of node types, names and
+functions (with the position of every problem), then evaluated by a restricted
+:class:`simpleeval.SimpleEval`. There is no attribute access, no subscripting of objects,
+no imports, no lambdas or comprehensions, and limits on source size, node count, powers,
+string sizes and evaluation time. Python's ``eval`` is never used.
+
+Decimal literals: ``0.15`` in a formula becomes ``Decimal("0.15")`` so money stays exact.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import simpleeval
+from django.utils.translation import gettext as _
+
+MAX_SOURCE_LENGTH = 2000
+MAX_NODES = 400
+MAX_POWER_EXPONENT = 100
+MAX_STRING_LENGTH = 10_000
+MAX_SECONDS = 0.05
+
+
+class ExpressionError(ValueError):
+    """A formula that cannot be used, with where and why (for the person who wrote it)."""
+
+    def __init__(self, message: str, *, position: int | None = None, name: str | None = None):
+        self.message = message
+        self.position = position
+        self.name = name
+        where = f" (position {position})" if position is not None else ""
+        super().__init__(f"{message}{where}")
+
+
+def _round(value, places=0):
+    if isinstance(value, Decimal):
+        quantum = Decimal(1).scaleb(-int(places))
+        return value.quantize(quantum, rounding=ROUND_HALF_UP)
+    return round(value, int(places))
+
+
+def _clamp(value, low, high):
+    if low > high:
+        raise ExpressionError(_("clamp(): the lower bound is above the upper bound"))
+    return max(low, min(high, value))
+
+
+def _if(condition, then, otherwise):
+    return then if condition else otherwise
+
+
+def _coalesce(*values):
+    for v in values:
+        if v is not None and v != "":
+            return v
+    return None
+
+
+def _safe_div(a, b, default=0):
+    return default if not b else a / b
+
+
+FUNCTIONS: dict[str, Any] = {
+    "min": min,
+    "max": max,
+    "abs": abs,
+    "round": _round,
+    "clamp": _clamp,
+    "if_": _if,
+    "coalesce": _coalesce,
+    "div": _safe_div,
+    "len": len,
+    "int": int,
+    "decimal": lambda v: Decimal(str(v)),
+    "str": str,
+    "lower": lambda s: str(s).lower(),
+    "contains": lambda haystack, needle: needle in (haystack or ""),
+    "startswith": lambda s, prefix: str(s or "").startswith(prefix),
+}
+CONSTANTS = {"True": True, "False": False, "None": None, "true": True, "false": False}
+
+_ALLOWED_NODES = (
+    ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Call,
+    ast.Constant, ast.Name, ast.Load, ast.List, ast.Tuple,
+    ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn,
+)
+
+
+@dataclass
+class Expression:
+    """A validated formula: source, parsed tree and the variable names it reads."""
+
+    source: str
+    tree: ast.Expression
+    names: set[str] = field(default_factory=set)
+
+    def evaluate(self, variables: dict[str, Any] | None = None) -> Any:
+        return evaluate(self, variables)
+
+
+def _position(source: str, node: ast.AST) -> int:
+    """1-based character offset of a node in a (possibly multi-line) source."""
+    line = getattr(node, "lineno", 1)
+    col = getattr(node, "col_offset", 0)
+    lines = source.splitlines(keepends=True)
+    return sum(len(x) for x in lines[: line - 1]) + col + 1
+
+
+def compile_expression(source: str, allowed_names: set[str] | None = None) -> Expression:
+    """Parse and check a formula. ``allowed_names`` (if given) are the only variables it may
+    read; unknown names are reported with their position."""
+    if not isinstance(source, str) or not source.strip():
+        raise ExpressionError(_("The formula is empty."))
+    if len(source) > MAX_SOURCE_LENGTH:
+        raise ExpressionError(
+            _("The formula is too long (%(n)d characters, at most %(max)d).")
+            % {"n": len(source), "max": MAX_SOURCE_LENGTH}
+        )
+    text = source.strip()
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(
+            _("Syntax error: %(msg)s") % {"msg": exc.msg}, position=exc.offset
+        ) from None
+    names: set[str] = set()
+    count = 0
+    for node in ast.walk(tree):
+        count += 1
+        if count > MAX_NODES:
+            raise ExpressionError(_("The formula is too complex (more than %(n)d parts).") % {"n": MAX_NODES})
+        pos = _position(text, node) if hasattr(node, "lineno") else None
+        if isinstance(node, ast.Attribute):
+            raise ExpressionError(
+                _("Attribute access (“.%(attr)s”) is not allowed; use the field name directly.")
+                % {"attr": node.attr},
+                position=pos,
+                name=node.attr,
+            )
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ExpressionError(
+                _("“%(kind)s” is not allowed in a formula.") % {"kind": type(node).__name__},
+                position=pos,
+            )
+        if isinstance(node, ast.Name):
+            if node.id.startswith("_"):
+                raise ExpressionError(
+                    _("Names starting with “_” are not allowed: %(name)s") % {"name": node.id},
+                    position=pos,
+                    name=node.id,
+                )
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                fname = getattr(node.func, "id", type(node.func).__name__)
+                raise ExpressionError(
+                    _("Unknown function “%(name)s”. Available: %(choices)s")
+                    % {"name": fname, "choices": ", ".join(sorted(FUNCTIONS))},
+                    position=pos,
+                    name=fname,
+                )
+            if node.keywords:
+                raise ExpressionError(_("Keyword arguments are not supported."), position=pos)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+            if len(node.value) > MAX_STRING_LENGTH:
+                raise ExpressionError(_("A text literal is too long."), position=pos)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (bytes, complex)):
+            raise ExpressionError(_("This kind of literal is not allowed."), position=pos)
+    function_names = {
+        n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id not in function_names and node.id not in CONSTANTS:
+            if allowed_names is not None and node.id not in allowed_names:
+                raise ExpressionError(
+                    _("Unknown name “%(name)s”.") % {"name": node.id},
+                    position=_position(text, node),
+                    name=node.id,
+                )
+            names.add(node.id)
+    return Expression(source=text, tree=tree, names=names)
+
+
+def _safe_power(a, b):
+    if abs(b) > MAX_POWER_EXPONENT:
+        raise ExpressionError(
+            _("The exponent %(b)s is too large (at most %(max)d).") % {"b": b, "max": MAX_POWER_EXPONENT}
+        )
+    if abs(a) > 10**12 and abs(b) > 2:
+        raise ExpressionError(_("The power result would be too large."))
+    return a**b
+
+
+def _safe_mult(a, b):
+    for seq, n in ((a, b), (b, a)):
+        if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
+            if len(seq) * n > MAX_STRING_LENGTH:
+                raise ExpressionError(_("The text result would be too long."))
+    return a * b
+
+
+def _safe_add(a, b):
+    if isinstance(a, (str, list, tuple)) and isinstance(b, (str, list, tuple)):
+        if len(a) + len(b) > MAX_STRING_LENGTH:
+            raise ExpressionError(_("The text result would be too long."))
+    return a + b
+
+
+class _Evaluator(simpleeval.SimpleEval):
+    def __init__(self, names):
+        operators = dict(simpleeval.DEFAULT_OPERATORS)
+        operators[ast.Pow] = _safe_power
+        operators[ast.Mult] = _safe_mult
+        operators[ast.Add] = _safe_add
+        for banned in (ast.BitOr, ast.BitAnd, ast.BitXor, ast.LShift, ast.RShift, ast.Invert):
+            operators.pop(banned, None)
+        super().__init__(operators=operators, functions=dict(FUNCTIONS), names=names)
+        self.nodes[ast.List] = lambda node: [self._eval(x) for x in node.elts]
+        self.nodes[ast.Tuple] = lambda node: tuple(self._eval(x) for x in node.elts)
+        self.deadline = time.monotonic() + MAX_SECONDS
+
+    def _eval(self, node):
+        if time.monotonic() > self.deadline:
+            raise ExpressionError(_("The formula took too long to evaluate."))
+        return super()._eval(node)
+
+    def _eval_constant(self, node):
+        if isinstance(node.value, float):
+            return Decimal(repr(node.value))
+        return super()._eval_constant(node)
+
+
+def evaluate(expression: Expression | str, variables: dict[str, Any] | None = None) -> Any:
+    """Evaluate a formula against ``variables``. Raises :class:`ExpressionError` with a
+    message for people on any failure (unknown name, wrong types, division by zero …)."""
+    if isinstance(expression, str):
+        expression = compile_expression(expression)
+    names = dict(CONSTANTS)
+    names.update(variables or {})
+    missing = sorted(expression.names - names.keys())
+    if missing:
+        raise ExpressionError(_("Unknown name “%(name)s”.") % {"name": missing[0]}, name=missing[0])
+    ev = _Evaluator(names)
+    ev.expr = expression.source
+    try:
+        return ev._eval(expression.tree.body)
+    except ExpressionError:
+        raise
+    except ZeroDivisionError:
+        raise ExpressionError(_("Division by zero; use div(a, b, default) to guard it.")) from None
+    except TypeError as exc:
+        raise ExpressionError(_("Values of the wrong type: %(detail)s") % {"detail": exc}) from None
+    except simpleeval.InvalidExpression as exc:
+        raise ExpressionError(str(exc)) from None
+    except (ArithmeticError, ValueError, OverflowError) as exc:
+        raise ExpressionError(_("Could not compute: %(detail)s") % {"detail": exc}) from None
+
+
+def validate(source: str, allowed_names: set[str] | None = None) -> list[str]:
+    """Return the problems with a formula (empty if it is usable)."""
+    try:
+        compile_expression(source, allowed_names)
+    except ExpressionError as exc:
+        return [str(exc)]
+    return []

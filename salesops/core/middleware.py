@@ -1,0 +1,71 @@
+"""Cross-cutting middleware: the user's language and the API client-version check (X4)."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+_VERSION_RE = re.compile(r"^\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    match = _VERSION_RE.match(text or "")
+    if not match:
+        return None
+    return tuple(int(g or 0) for g in match.groups())  # type: ignore[return-value]
+
+
+class UserLanguageMiddleware:
+    """Use the language saved on a logged-in user's profile (set by the language switch).
+
+    Runs after AuthenticationMiddleware; LocaleMiddleware has already picked the cookie or
+    browser language, which is what anonymous pages (the login page) use.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        response = self.get_response(request)
+        response.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+class ClientVersionMiddleware:
+    """Refuse API clients older than ``SALESOPS["MIN_CLIENT_VERSION"]`` with HTTP 426.
+
+    Clients that send no ``X-Client-Version`` header (browsers, curl) are not checked:
+    only a client that says which version it is can be told it is too old.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.minimum = parse_version(settings.SALESOPS.get("MIN_CLIENT_VERSION", "0"))
+
+    def __call__(self, request):
+        header = request.headers.get("X-Client-Version")
+        if header is not None and request.path.startswith("/api/"):
+            version = parse_version(header)
+            if version is None or (self.minimum and version < self.minimum):
+                minimum = settings.SALESOPS.get("MIN_CLIENT_VERSION")
+                with translation.override(translation.get_language_from_request(request)):
+                    message = _(
+                        "This app version (%(version)s) is no longer supported. Please upgrade "
+                        "to %(minimum)s or later."
+                    ) % {"version": header, "minimum": minimum}
+                response = JsonResponse(
+                    {"code": "upgrade_required", "message": message, "field": "X-Client-Version",
+                     "minimum_version": minimum},
+                    status=426,
+                )
+                response["Upgrade"] = f"SalesOps-Client/{minimum}"
+                return response
+        return self.get_response(request)

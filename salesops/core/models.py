@@ -1,0 +1,56 @@
+"""Abstract base models shared by every business model."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import clock
+
+
+class TimeStampedModel(models.Model):
+    """Creation and last-change instants, both taken from ``core.clock``."""
+
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.updated_at = clock.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class BaseModel(TimeStampedModel):
+    """Timestamps plus the user who created the record."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SweepRun(models.Model):
+    """When each periodic sweep last ran and what it did (shown on the operations page)."""
+
+    name = models.CharField(_("sweep"), max_length=100, unique=True)
+    last_run_at = models.DateTimeField(_("last run at"))
+    last_summary = models.CharField(_("last result"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
+
+    def __str__(self):
+        return self.name

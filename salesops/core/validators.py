@@ -1,0 +1,76 @@
+"""Validation and normalisation of Chinese business identifiers (used by every app)."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import uscc
+
+
+def normalize_credit_code(value: str) -> str:
+    """Upper-case, spaces and dashes removed; raises ValidationError with the reason."""
+    if not value:
+        return ""
+    try:
+        return uscc.validate(value)
+    except stdnum_errors.InvalidChecksum:
+        raise ValidationError(
+            _("The unified social credit code's check digit is wrong; please check the last character."),
+            code="checksum",
+        ) from None
+    except stdnum_errors.InvalidLength:
+        raise ValidationError(
+            _("The unified social credit code must have 18 characters."), code="length"
+        ) from None
+    except stdnum_errors.ValidationError:
+        raise ValidationError(
+            _("This is not a valid unified social credit code (18 digits and capital letters, no I, O, Z, S or V)."),
+            code="format",
+        ) from None
+
+
+def normalize_phone(value: str, region: str | None = None) -> str:
+    """A phone number in E.164 (``+8613800138000``). Accepts ``138 0013 8000``,
+    ``+86-13800138000``, ``0086 138…``, landlines with area codes. Raises ValidationError."""
+    if not value or not str(value).strip():
+        return ""
+    region = region or settings.SALESOPS.get("DEFAULT_PHONE_REGION", "CN")
+    text = str(value).strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(
+            _("“%(value)s” is not a phone number; use a mobile like 138 0013 8000 or a landline with its area code."),
+            code="invalid", params={"value": value},
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("“%(value)s” is not a valid phone number; check the number of digits."),
+            code="invalid", params={"value": value},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str) -> str:
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 86:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def validate_credit_code(value: str) -> None:
+    normalize_credit_code(value)
+
+
+def validate_phone(value: str) -> None:
+    normalize_phone(value)

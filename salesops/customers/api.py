@@ -1,0 +1,138 @@
+"""Accounts and contacts over the API: parse → service/selector → serialise."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from salesops.core.pagination import paginate
+from salesops.org import selectors as org_selectors
+
+from . import selectors, services
+from .models import Account
+from .schemas import (
+    AccountIn, AccountOut, AccountPage, AccountPatch, ContactIn, ContactOut, ContactPage, ContactPatch,
+)
+
+router = Router(tags=["customers"])
+
+
+class AccountQuery(Schema):
+    q: str | None = None
+    province: str | None = None
+    city: str | None = None
+    industry: str | None = None
+    size_band: str | None = None
+    level: str | None = None
+    owner: int | None = None
+    sort: str | None = None
+    page: int = 1
+    page_size: int = 25
+
+
+class ContactQuery(Schema):
+    q: str | None = None
+    account: int | None = None
+    decision_role: str | None = None
+    owner: int | None = None
+    sort: str | None = None
+    page: int = 1
+    page_size: int = 25
+
+
+def _filters(query: Schema) -> dict:
+    return {k: v for k, v in query.dict().items() if v not in (None, "") and k not in ("page", "page_size")}
+
+
+def _owner(actor, owner_id):
+    if owner_id is None:
+        return {}
+    owner = org_selectors.visible_users(actor).filter(pk=owner_id).first()
+    if owner is None:
+        raise ValidationError({"owner_id": _("You cannot give records to this user; pick someone in your team.")})
+    return {"owner": owner}
+
+
+def _account_for_contact(actor, account_id):
+    account = selectors.Account.objects.editable_by(actor).filter(pk=account_id).first()
+    if account is None:
+        raise ValidationError({"account_id": _("No account with this id that you may edit.")})
+    return account
+
+
+@router.get("/accounts", response=AccountPage, summary="List accounts")
+def list_accounts(request, query: Query[AccountQuery]):
+    fs = selectors.account_filterset(user=request.user, data=_filters(query))
+    if not fs.is_valid():
+        raise ValidationError(fs.errors)
+    return paginate(fs.qs, query.page, query.page_size)
+
+
+@router.post("/accounts", response={201: AccountOut}, summary="Create an account")
+def create_account(request, payload: AccountIn):
+    data = payload.dict(exclude={"owner_id"})
+    data.update(_owner(request.user, payload.owner_id))
+    if request.user.is_read_only_role:
+        raise PermissionDenied(_("Your role can read accounts but not create them."))
+    return 201, services.account_create(actor=request.user, **data)
+
+
+@router.get("/accounts/{account_id}", response=AccountOut, summary="Get an account")
+def get_account(request, account_id: int):
+    return selectors.account_get(user=request.user, pk=account_id)
+
+
+@router.patch("/accounts/{account_id}", response=AccountOut, summary="Change an account")
+def update_account(request, account_id: int, payload: AccountPatch):
+    account = selectors.account_get_for_edit(user=request.user, pk=account_id)
+    data = payload.dict(exclude_unset=True, exclude={"owner_id"})
+    if payload.owner_id is not None:
+        data.update(_owner(request.user, payload.owner_id))
+    return services.account_update(actor=request.user, account=account, **data)
+
+
+@router.delete("/accounts/{account_id}", response={204: None}, summary="Delete an account")
+def delete_account(request, account_id: int):
+    account = selectors.account_get_for_edit(user=request.user, pk=account_id)
+    services.account_delete(actor=request.user, account=account)
+    return 204, None
+
+
+@router.get("/contacts", response=ContactPage, summary="List contacts")
+def list_contacts(request, query: Query[ContactQuery]):
+    fs = selectors.contact_filterset(user=request.user, data=_filters(query))
+    if not fs.is_valid():
+        raise ValidationError(fs.errors)
+    return paginate(fs.qs, query.page, query.page_size)
+
+
+@router.post("/contacts", response={201: ContactOut}, summary="Create a contact")
+def create_contact(request, payload: ContactIn):
+    data = payload.dict(exclude={"account_id"})
+    data["account"] = _account_for_contact(request.user, payload.account_id)
+    return 201, services.contact_create(actor=request.user, **data)
+
+
+@router.get("/contacts/{contact_id}", response=ContactOut, summary="Get a contact")
+def get_contact(request, contact_id: int):
+    return selectors.contact_get(user=request.user, pk=contact_id)
+
+
+@router.patch("/contacts/{contact_id}", response=ContactOut, summary="Change a contact")
+def update_contact(request, contact_id: int, payload: ContactPatch):
+    contact = selectors.contact_get_for_edit(user=request.user, pk=contact_id)
+    data = payload.dict(exclude_unset=True, exclude={"account_id"})
+    if payload.account_id is not None:
+        data["account"] = _account_for_contact(request.user, payload.account_id)
+    return services.contact_update(actor=request.user, contact=contact, **data)
+
+
+@router.delete("/contacts/{contact_id}", response={204: None}, summary="Delete a contact")
+def delete_contact(request, contact_id: int):
+    contact = selectors.contact_get_for_edit(user=request.user, pk=contact_id)
+    services.contact_delete(actor=request.user, contact=contact)
+    return 204, None
+
+
+__all__ = ["router", "Account"]

@@ -1,0 +1,63 @@
+"""One filterset per model, shared by the list pages, the API and the exports."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Account, AccountLevel, Contact, DecisionRole, Industry, SizeBand
+
+
+class SearchFilter(django_filters.CharFilter):
+    """Free-text search over several fields (``icontains`` on each, OR-ed)."""
+
+    def __init__(self, *args, fields=(), **kwargs):
+        self.search_fields = fields
+        kwargs.setdefault("label", _("Search"))
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        value = (value or "").strip()
+        if not value:
+            return qs
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return qs.filter(condition)
+
+
+class AccountFilterSet(django_filters.FilterSet):
+    q = SearchFilter(fields=("name", "credit_code", "city", "address"))
+    province = django_filters.CharFilter(label=_("province"))
+    city = django_filters.CharFilter(label=_("city"))
+    industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("industry"))
+    size_band = django_filters.ChoiceFilter(choices=SizeBand.choices, label=_("company size"))
+    level = django_filters.ChoiceFilter(choices=AccountLevel.choices, label=_("level"))
+    owner = django_filters.NumberFilter(field_name="owner_id", label=_("owner"))
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("created from"))
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("created until"))
+    sort = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("created_at", "created"), ("province", "province"), ("level", "level")),
+        field_labels={"name": _("name"), "created_at": _("created"), "province": _("province"), "level": _("level")},
+        label=_("sort"),
+    )
+
+    class Meta:
+        model = Account
+        fields = []
+
+
+class ContactFilterSet(django_filters.FilterSet):
+    q = SearchFilter(fields=("name", "phone", "email", "wechat", "account__name"))
+    account = django_filters.NumberFilter(field_name="account_id", label=_("account"))
+    decision_role = django_filters.ChoiceFilter(choices=DecisionRole.choices, label=_("decision role"))
+    owner = django_filters.NumberFilter(field_name="account__owner_id", label=_("owner"))
+    sort = django_filters.OrderingFilter(
+        fields=(("name", "name"), ("created_at", "created"), ("account__name", "account")),
+        label=_("sort"),
+    )
+
+    class Meta:
+        model = Contact
+        fields = []

@@ -1,0 +1,148 @@
+"""Accounts (customer companies) and their contacts with decision-chain roles (SPEC C1)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from salesops.core.models import BaseModel
+from salesops.core.validators import display_phone
+from salesops.core.visibility import OwnedQuerySet
+
+
+class Industry(models.TextChoices):
+    MANUFACTURING = "manufacturing", _("Manufacturing")
+    SOFTWARE = "software", _("Software & internet")
+    FINANCE = "finance", _("Finance")
+    EDUCATION = "education", _("Education")
+    HEALTHCARE = "healthcare", _("Healthcare")
+    RETAIL = "retail", _("Retail & consumer")
+    ENERGY = "energy", _("Energy")
+    CONSTRUCTION = "construction", _("Construction & real estate")
+    LOGISTICS = "logistics", _("Logistics")
+    PUBLIC = "public", _("Government & public sector")
+    OTHER = "other", _("Other")
+
+
+class SizeBand(models.TextChoices):
+    MICRO = "1-49", _("1–49 employees")
+    SMALL = "50-199", _("50–199 employees")
+    MEDIUM = "200-999", _("200–999 employees")
+    LARGE = "1000-4999", _("1,000–4,999 employees")
+    HUGE = "5000+", _("5,000+ employees")
+
+
+class AccountLevel(models.TextChoices):
+    A = "A", _("A – key account")
+    B = "B", _("B – important")
+    C = "C", _("C – normal")
+    D = "D", _("D – low priority")
+
+
+class DecisionRole(models.TextChoices):
+    SIGNATORY = "signatory", _("Signatory")
+    IT_LEAD = "it_lead", _("IT lead")
+    FINANCE_APPROVER = "finance_approver", _("Finance approver")
+    PURCHASER = "purchaser", _("Purchaser")
+    USER = "user", _("User")
+    OTHER = "other", _("Other")
+
+
+class AccountQuerySet(OwnedQuerySet):
+    owner_path = "owner"
+
+
+class Account(BaseModel):
+    """A customer company. Owned by one user; its contacts follow its visibility."""
+
+    name = models.CharField(_("company name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True,
+        help_text=_("18 characters, printed on the business licence."),
+    )
+    industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
+    size_band = models.CharField(_("company size"), max_length=20, choices=SizeBand.choices, blank=True)
+    province = models.CharField(_("province"), max_length=30, blank=True, db_index=True)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    level = models.CharField(_("level"), max_length=1, choices=AccountLevel.choices, default=AccountLevel.C)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    notes = models.TextField(_("notes"), blank=True, max_length=2000)
+    history = HistoricalRecords()
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~Q(credit_code=""),
+                name="customers_account_unique_credit_code",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="cust_acct_owner_created"),
+            models.Index(fields=["name"], name="cust_acct_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("customers:account_detail", args=[self.pk])
+
+
+class ContactQuerySet(OwnedQuerySet):
+    owner_path = "account__owner"
+
+
+class Contact(BaseModel):
+    """A person at an account, with their role in the buying decision."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True,
+        help_text=_("Mobile or landline; stored in international format."),
+    )
+    wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    decision_role = models.CharField(
+        _("decision role"), max_length=20, choices=DecisionRole.choices, default=DecisionRole.OTHER
+    )
+    history = HistoricalRecords()
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"], condition=~Q(phone=""), name="customers_contact_unique_phone"
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "decision_role"], name="cust_contact_acct_role")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("customers:contact_detail", args=[self.pk])
+
+    @property
+    def phone_display(self) -> str:
+        return display_phone(self.phone)

@@ -1,0 +1,116 @@
+"""API schemas for accounts and contacts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+
+class UserRef(Schema):
+    id: int
+    name: str = Field(..., validation_alias="label")
+
+
+class AccountOut(Schema):
+    id: int
+    name: str
+    credit_code: str
+    industry: str
+    size_band: str
+    province: str
+    city: str
+    address: str
+    level: str
+    notes: str
+    owner: UserRef
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    url: str = Field(..., validation_alias="get_absolute_url")
+
+
+class AccountIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    credit_code: str = Field("", max_length=32)
+    industry: str = Field("", max_length=30)
+    size_band: str = Field("", max_length=20)
+    province: str = Field("", max_length=30)
+    city: str = Field("", max_length=30)
+    address: str = Field("", max_length=255)
+    level: str = Field("C", max_length=1)
+    notes: str = Field("", max_length=2000)
+    owner_id: int | None = None
+
+    model_config = {"extra": "forbid"}
+
+
+class AccountPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    credit_code: str | None = Field(None, max_length=32)
+    industry: str | None = Field(None, max_length=30)
+    size_band: str | None = Field(None, max_length=20)
+    province: str | None = Field(None, max_length=30)
+    city: str | None = Field(None, max_length=30)
+    address: str | None = Field(None, max_length=255)
+    level: str | None = Field(None, max_length=1)
+    notes: str | None = Field(None, max_length=2000)
+    owner_id: int | None = None
+
+    model_config = {"extra": "forbid"}
+
+
+class AccountRef(Schema):
+    id: int
+    name: str
+
+
+class ContactOut(Schema):
+    id: int
+    account: AccountRef
+    name: str
+    phone: str
+    wechat: str
+    email: str
+    title: str
+    decision_role: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    url: str = Field(..., validation_alias="get_absolute_url")
+
+
+class ContactIn(Schema):
+    account_id: int
+    name: str = Field(..., min_length=1, max_length=100)
+    phone: str = Field("", max_length=32)
+    wechat: str = Field("", max_length=64)
+    email: str = Field("", max_length=254)
+    title: str = Field("", max_length=100)
+    decision_role: str = Field("other", max_length=20)
+
+    model_config = {"extra": "forbid"}
+
+
+class ContactPatch(Schema):
+    account_id: int | None = None
+    name: str | None = Field(None, min_length=1, max_length=100)
+    phone: str | None = Field(None, max_length=32)
+    wechat: str | None = Field(None, max_length=64)
+    email: str | None = Field(None, max_length=254)
+    title: str | None = Field(None, max_length=100)
+    decision_role: str | None = Field(None, max_length=20)
+
+    model_config = {"extra": "forbid"}
+
+
+class AccountPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[AccountOut]
+
+
+class ContactPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ContactOut]

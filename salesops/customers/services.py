@@ -1,0 +1,191 @@
+"""Every write to accounts and contacts: validation, duplicate checks, audit, events.
+
+Services take the acting user explicitly and record it on the history row, so changes
+made from the shell, the worker or an import are audited the same as web edits (X9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from salesops.core import events
+from salesops.core.validators import normalize_credit_code, normalize_phone
+
+from .models import Account, Contact
+
+ACCOUNT_FIELDS = (
+    "name", "credit_code", "industry", "size_band", "province", "city", "address", "level",
+    "owner", "notes",
+)
+CONTACT_FIELDS = ("account", "name", "phone", "wechat", "email", "title", "decision_role")
+
+
+@dataclass
+class DuplicateMatch:
+    field: str
+    record: Any
+
+
+class DuplicateError(ValidationError):
+    """The record matches an existing one on a unique business key (credit code, phone)."""
+
+    def __init__(self, matches: list[DuplicateMatch]):
+        self.matches = matches
+        super().__init__({
+            m.field: ValidationError(
+                _("Already registered: %(label)s.") % {"label": m.record}, code="duplicate"
+            )
+            for m in matches
+        })
+
+
+def _clean_fields(instance, data: dict, allowed: tuple[str, ...]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({f: _("Unknown field.") for f in sorted(unknown)})
+    for key, value in data.items():
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(instance, key, value)
+
+
+def _full_clean(instance, extra_errors: dict) -> None:
+    """Run Django's field validation, merge our own errors, and raise them all at once so
+    a form or API client learns about every bad field in one answer."""
+    errors: dict[str, list] = {k: list(v) for k, v in extra_errors.items()}
+    try:
+        instance.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _normalise_account(account: Account) -> dict:
+    errors = {}
+    try:
+        account.credit_code = normalize_credit_code(account.credit_code or "")
+    except ValidationError as exc:
+        errors["credit_code"] = exc.messages
+    return errors
+
+
+def _account_duplicates(account: Account) -> list[DuplicateMatch]:
+    if not account.credit_code:
+        return []
+    other = Account.objects.filter(credit_code=account.credit_code).exclude(pk=account.pk).first()
+    return [DuplicateMatch("credit_code", other)] if other else []
+
+
+def _save(instance, actor, reason: str):
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance.save()
+
+
+@transaction.atomic
+def account_create(*, actor, **data) -> Account:
+    account = Account(created_by=actor)
+    data.setdefault("owner", actor)
+    _clean_fields(account, data, ACCOUNT_FIELDS)
+    _full_clean(account, _normalise_account(account))
+    dupes = _account_duplicates(account)
+    if dupes:
+        raise DuplicateError(dupes)
+    _save(account, actor, "created")
+    events.emit("account.created", {"id": account.pk, "owner_id": account.owner_id, "actor_id": getattr(actor, "pk", None)})
+    return account
+
+
+@transaction.atomic
+def account_update(*, actor, account: Account, **data) -> Account:
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    before = {f: getattr(account, f if f != "owner" else "owner_id") for f in data}
+    _clean_fields(account, data, ACCOUNT_FIELDS)
+    _full_clean(account, _normalise_account(account))
+    dupes = _account_duplicates(account)
+    if dupes:
+        raise DuplicateError(dupes)
+    changed = [
+        f for f in data if before[f] != getattr(account, f if f != "owner" else "owner_id")
+    ]
+    if changed:
+        _save(account, actor, "updated")
+        events.emit("account.updated", {"id": account.pk, "changed": changed,
+                                        "actor_id": getattr(actor, "pk", None)})
+    return account
+
+
+@transaction.atomic
+def account_delete(*, actor, account: Account) -> None:
+    account._history_user = actor
+    for contact in account.contacts.all():
+        contact._history_user = actor
+        contact.delete()
+    pk = account.pk
+    account.delete()
+    events.emit("account.deleted", {"id": pk, "actor_id": getattr(actor, "pk", None)})
+
+
+def _normalise_contact(contact: Contact) -> dict:
+    errors = {}
+    try:
+        contact.phone = normalize_phone(contact.phone or "")
+    except ValidationError as exc:
+        errors["phone"] = exc.messages
+    return errors
+
+
+def _contact_duplicates(contact: Contact) -> list[DuplicateMatch]:
+    if not contact.phone:
+        return []
+    other = (
+        Contact.objects.select_related("account").filter(phone=contact.phone)
+        .exclude(pk=contact.pk).first()
+    )
+    return [DuplicateMatch("phone", other)] if other else []
+
+
+@transaction.atomic
+def contact_create(*, actor, **data) -> Contact:
+    contact = Contact(created_by=actor)
+    _clean_fields(contact, data, CONTACT_FIELDS)
+    _full_clean(contact, _normalise_contact(contact))
+    dupes = _contact_duplicates(contact)
+    if dupes:
+        raise DuplicateError(dupes)
+    _save(contact, actor, "created")
+    events.emit("contact.created", {"id": contact.pk, "account_id": contact.account_id,
+                                    "actor_id": getattr(actor, "pk", None)})
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor, contact: Contact, **data) -> Contact:
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    before = {f: getattr(contact, f if f != "account" else "account_id") for f in data}
+    _clean_fields(contact, data, CONTACT_FIELDS)
+    _full_clean(contact, _normalise_contact(contact))
+    dupes = _contact_duplicates(contact)
+    if dupes:
+        raise DuplicateError(dupes)
+    changed = [f for f in data if before[f] != getattr(contact, f if f != "account" else "account_id")]
+    if changed:
+        _save(contact, actor, "updated")
+        events.emit("contact.updated", {"id": contact.pk, "changed": changed,
+                                        "actor_id": getattr(actor, "pk", None)})
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, actor, contact: Contact) -> None:
+    contact._history_user = actor
+    pk = contact.pk
+    contact.delete()
+    events.emit("contact.deleted", {"id": pk, "actor_id": getattr(actor, "pk", None)})

@@ -1,0 +1,200 @@
+"""Users, teams (a tree), the manager hierarchy, roles and leave periods (SPEC X8)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from salesops.core import clock
+from salesops.core.models import TimeStampedModel
+
+
+class Role(models.TextChoices):
+    REP = "rep", _("Sales rep")
+    MANAGER = "manager", _("Sales manager")
+    DIRECTOR = "director", _("Sales director")
+    ADMIN = "admin", _("Sales-ops admin")
+    FINANCE = "finance", _("Finance")
+    CUSTOMER_SUCCESS = "cs", _("Customer success")
+
+
+class TeamKind(models.TextChoices):
+    COMPANY = "company", _("Company")
+    REGION = "region", _("Region")
+    PRODUCT_LINE = "product_line", _("Product line")
+    GROUP = "group", _("Group")
+
+
+class Team(TimeStampedModel):
+    """A node of the organisation tree (company → region → group). ``path`` holds the ids
+    from the root (``/1/4/9/``) so a whole subtree is one indexed prefix query."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=TeamKind.choices, default=TeamKind.GROUP)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent team"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="children",
+    )
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("manager"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="managed_teams",
+    )
+    region = models.CharField(_("region"), max_length=50, blank=True)
+    product_lines = models.CharField(
+        _("product lines"), max_length=200, blank=True, help_text=_("Comma-separated.")
+    )
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="org_team_unique_name_in_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def depth(self) -> int:
+        return max(self.path.count("/") - 2, 0)
+
+
+class User(AbstractUser):
+    """A person who uses SalesOps. One role each; a team; an optional direct manager
+    (otherwise the team's manager, then the parent team's, is the manager)."""
+
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans", blank=True
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.REP, db_index=True)
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="members",
+    )
+    manager = models.ForeignKey(
+        "self", verbose_name=_("direct manager"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="direct_reports",
+    )
+    daily_lead_cap = models.PositiveIntegerField(
+        _("daily lead cap"), null=True, blank=True,
+        help_text=_("Leave empty to use the organisation default (15)."),
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def label(self) -> str:
+        return str(self)
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.is_superuser or self.role in (Role.DIRECTOR, Role.ADMIN, Role.FINANCE)
+
+    @property
+    def edits_everything(self) -> bool:
+        return self.is_superuser or self.role in (Role.DIRECTOR, Role.ADMIN)
+
+    @property
+    def is_manager_role(self) -> bool:
+        return self.role == Role.MANAGER
+
+    @property
+    def is_read_only_role(self) -> bool:
+        return self.role == Role.FINANCE
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+
+class LeavePeriod(TimeStampedModel):
+    """A span when a user is away; routing skips them (later issues)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="leave_periods",
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("leave period")
+        verbose_name_plural = _("leave periods")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="org_leave_end_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.starts_on}–{self.ends_on}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(TimeStampedModel):
+    """A personal API token for integrations. Only a SHA-256 hash is stored; the token is
+    shown once when created. ``prefix`` (the first 8 characters) identifies it in lists."""
+
+    PREFIX = "so_"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def generate_key(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def touch(self):
+        ApiToken.objects.filter(pk=self.pk).update(last_used_at=clock.now())

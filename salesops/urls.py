@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from salesops.api import api
+from salesops.web import views as web_views
+
+urlpatterns = [
+    path("", web_views.home, name="home"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", web_views.set_language, name="set_language"),
+    path("customers/", include("salesops.customers.urls")),
+    path("me/", include("salesops.org.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

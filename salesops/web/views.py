@@ -1,0 +1,55 @@
+"""Shell pages: dashboard, language switch, health check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.i18n import set_language as django_set_language
+from django.views.decorators.http import require_POST
+
+from salesops.core import clock
+from salesops.customers import selectors as customer_selectors
+
+
+@login_required
+def home(request):
+    accounts = customer_selectors.account_list(user=request.user)
+    contacts = customer_selectors.contact_list(user=request.user)
+    week_ago = clock.now() - dt.timedelta(days=7)
+    by_province = list(
+        accounts.exclude(province="").values("province").annotate(n=Count("id")).order_by("-n")[:20]
+    )
+    context = {
+        "account_count": accounts.count(),
+        "my_account_count": accounts.filter(owner=request.user).count(),
+        "contact_count": contacts.count(),
+        "new_this_week": accounts.filter(created_at__gte=week_ago).count(),
+        "province_chart": {
+            "labels": [row["province"] for row in by_province],
+            "values": [row["n"] for row in by_province],
+        },
+    }
+    return render(request, "web/home.html", context)
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, plus remembering the choice on the user's profile."""
+    response = django_set_language(request)
+    code = request.POST.get("language")
+    if code and translation.check_for_language(code) and request.user.is_authenticated:
+        request.user.language = code
+        request.user.save(update_fields=["language"])
+    return response
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "time": clock.now().isoformat()})
