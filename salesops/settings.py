@@ -4,6 +4,7 @@ The defaults run the embedded set-up: SQLite under var/, Huey on SQLite, DEBUG o
 Production (DEBUG=false) refuses to start without SECRET_KEY.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -124,6 +125,7 @@ USE_TZ = True
 # --- static --------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -195,3 +197,10 @@ SALESOPS = {
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 NINJA_PAGINATION_PER_PAGE = 25
+
+# Under pytest: a fast password hasher (the suite creates hundreds of users) and Huey
+# running tasks inline so a task's effect is visible at once.
+TESTING = "pytest" in sys.modules or env.bool("TESTING", default=False)
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    HUEY["immediate"] = True

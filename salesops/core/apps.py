@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "salesops.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from . import sweeps  # noqa: F401  (registers the core sweeps)

@@ -49,8 +49,3 @@ def emit(name: str, payload: dict) -> None:
     """Dispatch after the current transaction commits (at once if none is open)."""
     transaction.on_commit(lambda: _dispatch(name, dict(payload)))
 
-
-for _entity in ("account", "contact"):
-    register(f"{_entity}.created", fields=("id", "actor_id"))
-    register(f"{_entity}.updated", fields=("id", "changed", "actor_id"))
-    register(f"{_entity}.deleted", fields=("id", "actor_id"))

@@ -69,3 +69,12 @@ def _record(name, moment, summary):
     SweepRun.objects.update_or_create(
         name=name, defaults={"last_run_at": moment, "last_summary": summary[:500]}
     )
+
+
+@sweep("core.clear_expired_sessions", every_minutes=60)
+def clear_expired_sessions(now):
+    """Delete login sessions that expired before ``now``."""
+    from django.contrib.sessions.models import Session
+
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return f"deleted {deleted} expired session(s)"

@@ -6,3 +6,11 @@ class CustomersConfig(AppConfig):
     name = "salesops.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self):
+        from salesops.core import events
+
+        for entity in ("account", "contact"):
+            events.register(f"{entity}.created", fields=("id", "actor_id"))
+            events.register(f"{entity}.updated", fields=("id", "changed", "actor_id"))
+            events.register(f"{entity}.deleted", fields=("id", "actor_id"))

@@ -1,0 +1,24 @@
+"""Project-wide pytest fixtures: an organisation tree and users for every role."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """Tests read messages in English unless they switch; zh-Hans stays the product default."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def org(db):
+    """A small organisation::
+
+        company (director)
+        ├── East 华东 (manager_east) ── reps: rep_a, rep_b
+        │     └── Shanghai group (manager_sh) ── rep: rep_c
+        └── South 华南 (manager_south) ── rep: rep_d
+        plus admin, finance, cs users at company level.
+    """
+    from salesops.org.tests.factories import build_org
+
+    return build_org()
