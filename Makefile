@@ -70,7 +70,7 @@ demo: migrate
 	$(SALESOPS) demo --size small --if-empty
 
 messages: setup ## refresh the .po catalogues from the source strings
-	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete $(I18N_IGNORE)
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --no-wrap $(I18N_IGNORE)
 
 clean:
 	rm -rf $(VENV) node_modules salesops/web/static/vendor var/static

@@ -13,11 +13,11 @@ def _english_by_default(settings):
 def org(db):
     """A small organisation::
 
-        company (director)
-        ├── East 华东 (manager_east) ── reps: rep_a, rep_b
-        │     └── Shanghai group (manager_sh) ── rep: rep_c
-        └── South 华南 (manager_south) ── rep: rep_d
-        plus admin, finance, cs users at company level.
+    company (director)
+    ├── East 华东 (manager_east) ── reps: rep_a, rep_b
+    │     └── Shanghai group (manager_sh) ── rep: rep_c
+    └── South 华南 (manager_south) ── rep: rep_d
+    plus admin, finance, cs users at company level.
     """
     from salesops.org.tests.factories import build_org
 

@@ -50,8 +50,10 @@ class TokenHeaderAuth(APIKeyHeader):
 api = NinjaAPI(
     title="SalesOps API",
     version="1.0.0",
-    description=_("SalesOps REST API. Authenticate with a personal token from your profile page "
-                  "(Authorization: Bearer so_…) or with the browser session."),
+    description=_(
+        "SalesOps REST API. Authenticate with a personal token from your profile page "
+        "(Authorization: Bearer so_…) or with the browser session."
+    ),
     auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
     urls_namespace="api",
     docs_url="/docs",
@@ -92,13 +94,16 @@ def _pydantic_message(err: dict) -> str:
     return str(err.get("msg", _("Invalid value.")))
 
 
-def validation_response(request, errors: list[dict], code: str = "validation_error", status: int = 422):
+def validation_response(
+    request, errors: list[dict], code: str = "validation_error", status: int = 422
+):
     first = errors[0] if errors else {"message": _("Invalid input."), "field": None}
     if len(errors) == 1:
         message = _("%(field)s: %(message)s") % first if first.get("field") else first["message"]
     else:
         message = _("%(n)d fields need attention: %(fields)s") % {
-            "n": len(errors), "fields": ", ".join(e["field"] or "?" for e in errors)
+            "n": len(errors),
+            "fields": ", ".join(e["field"] or "?" for e in errors),
         }
     return error(request, status, code, message, first.get("field"), errors=errors)
 
@@ -106,8 +111,11 @@ def validation_response(request, errors: list[dict], code: str = "validation_err
 @api.exception_handler(NinjaValidationError)
 def on_ninja_validation(request, exc: NinjaValidationError):
     errors = [
-        {"code": e.get("type", "invalid"), "field": _loc_to_field(e.get("loc", ())),
-         "message": _pydantic_message(e)}
+        {
+            "code": e.get("type", "invalid"),
+            "field": _loc_to_field(e.get("loc", ())),
+            "message": _pydantic_message(e),
+        }
         for e in exc.errors
     ]
     return validation_response(request, errors)
@@ -119,9 +127,13 @@ def django_errors(exc: DjangoValidationError) -> list[dict]:
         for field, errs in exc.error_dict.items():
             for e in errs:
                 message = e.message % e.params if e.params else e.message
-                out.append({"code": e.code or "invalid",
-                            "field": None if field == "__all__" else field,
-                            "message": str(message)})
+                out.append(
+                    {
+                        "code": e.code or "invalid",
+                        "field": None if field == "__all__" else field,
+                        "message": str(message),
+                    }
+                )
     else:
         for message in exc.messages:
             out.append({"code": "invalid", "field": None, "message": str(message)})
@@ -136,9 +148,13 @@ def on_django_validation(request, exc: DjangoValidationError):
         match = exc.matches[0]
         existing = _describe_existing(request, match.record)
         return error(
-            request, 409, "duplicate",
-            _("%(field)s: already registered as “%(label)s”.") % {"field": match.field, "label": existing["label"]},
-            match.field, existing=existing,
+            request,
+            409,
+            "duplicate",
+            _("%(field)s: already registered as “%(label)s”.")
+            % {"field": match.field, "label": existing["label"]},
+            match.field,
+            existing=existing,
         )
     return validation_response(request, django_errors(exc))
 
@@ -148,10 +164,21 @@ def _describe_existing(request, record) -> dict:
     may see it, otherwise only that it exists and who owns it (to ask them)."""
     queryset = type(record).objects.visible_to(request.user)
     if queryset.filter(pk=record.pk).exists():
-        return {"id": record.pk, "label": str(record), "url": record.get_absolute_url(), "visible": True}
-    owner = getattr(record, "owner", None) or getattr(getattr(record, "account", None), "owner", None)
-    return {"id": None, "label": _("a record owned by %(owner)s") % {"owner": owner},
-            "url": None, "visible": False}
+        return {
+            "id": record.pk,
+            "label": str(record),
+            "url": record.get_absolute_url(),
+            "visible": True,
+        }
+    owner = getattr(record, "owner", None) or getattr(
+        getattr(record, "account", None), "owner", None
+    )
+    return {
+        "id": None,
+        "label": _("a record owned by %(owner)s") % {"owner": owner},
+        "url": None,
+        "visible": False,
+    }
 
 
 @api.exception_handler(ObjectDoesNotExist)
@@ -171,17 +198,34 @@ def on_forbidden(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request, exc):
-    return error(request, 401, "unauthenticated",
-                 _("Log in, or send a valid API token as “Authorization: Bearer so_…”."))
+    return error(
+        request,
+        401,
+        "unauthenticated",
+        _("Log in, or send a valid API token as “Authorization: Bearer so_…”."),
+    )
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "rate_limited"}
+    codes = {
+        400: "bad_request",
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "too_large",
+        429: "rate_limited",
+    }
     message = exc.message
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         message = _("The request body is not valid JSON.")
+    if exc.status_code == 403 and message.startswith("CSRF check"):
+        message = _(
+            "The CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken "
+            "header, or authenticate with an API token instead of the session."
+        )
     return error(request, exc.status_code, codes.get(exc.status_code, "error"), message)
 
 
@@ -190,7 +234,9 @@ def on_unexpected(request, exc):
     log.exception("unhandled API error")
     if settings.DEBUG and settings.SALESOPS.get("API_DEBUG_TRACEBACKS"):
         raise exc
-    return error(request, 500, "server_error", _("Something went wrong on our side; it has been logged."))
+    return error(
+        request, 500, "server_error", _("Something went wrong on our side; it has been logged.")
+    )
 
 
 from salesops.customers.api import router as customers_router  # noqa: E402

@@ -85,9 +85,7 @@ TEMPLATES = [
 
 # --- database -----------------------------------------------------------------------
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'salesops.sqlite3'}"
-    ),
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'salesops.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write

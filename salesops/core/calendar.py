@@ -58,8 +58,13 @@ def _date_set(values) -> frozenset[dt.date]:
 class BusinessCalendar:
     """Workdays and working minutes. Instances are cheap; use :func:`default_calendar`."""
 
-    def __init__(self, periods: str | tuple[Period, ...] = "09:00-18:00", tz=None,
-                 extra_holidays=(), extra_workdays=()):
+    def __init__(
+        self,
+        periods: str | tuple[Period, ...] = "09:00-18:00",
+        tz=None,
+        extra_holidays=(),
+        extra_workdays=(),
+    ):
         self.periods = parse_periods(periods) if isinstance(periods, str) else tuple(periods)
         self.tz = tz or timezone.get_default_timezone()
         self.extra_holidays = _date_set(extra_holidays)

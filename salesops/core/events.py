@@ -48,4 +48,3 @@ def _dispatch(name: str, payload: dict) -> None:
 def emit(name: str, payload: dict) -> None:
     """Dispatch after the current transaction commits (at once if none is open)."""
     transaction.on_commit(lambda: _dispatch(name, dict(payload)))
-

@@ -12,6 +12,7 @@ Decimal literals: ``0.15`` in a formula becomes ``Decimal("0.15")`` so money sta
 from __future__ import annotations
 
 import ast
+import decimal
 import time
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,6 +25,10 @@ MAX_SOURCE_LENGTH = 2000
 MAX_NODES = 400
 MAX_POWER_EXPONENT = 100
 MAX_STRING_LENGTH = 10_000
+# Whole numbers beyond this many digits are refused: no business formula needs them, and
+# building them (``(10**100)**2**…``, ``int(decimal('1e999999999'))``) can take minutes.
+MAX_INT_DIGITS = 1000
+MAX_ROUND_PLACES = 100
 MAX_SECONDS = 0.05
 
 
@@ -39,6 +44,13 @@ class ExpressionError(ValueError):
 
 
 def _round(value, places=0):
+    places = int(places)
+    if abs(places) > MAX_ROUND_PLACES:
+        # round(5, -10**8) builds 10**(10**8) inside Python and runs for minutes.
+        raise ExpressionError(
+            _("round(): the number of places must be between -%(max)d and %(max)d.")
+            % {"max": MAX_ROUND_PLACES}
+        )
     if isinstance(value, Decimal):
         quantum = Decimal(1).scaleb(-int(places))
         return value.quantize(quantum, rounding=ROUND_HALF_UP)
@@ -62,8 +74,49 @@ def _coalesce(*values):
     return None
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int)  # bool included: True / 2 is 0.5 like 1 / 2
+
+
+def _true_div(a, b):
+    """``a / b``; two whole numbers give an exact Decimal, not a binary float, so
+    ``7 / 2 * 0.5`` (Decimal literal) works and ``1 / 10 == 0.1`` holds."""
+    if _is_int(a) and _is_int(b):
+        return Decimal(a) / Decimal(b)
+    return a / b
+
+
 def _safe_div(a, b, default=0):
-    return default if not b else a / b
+    return default if not b else _true_div(a, b)
+
+
+def _safe_str(value) -> str:
+    if isinstance(value, (list, tuple)):
+        # str() of a list repeats shared sublists: a short formula could print gigabytes.
+        raise ExpressionError(_("Only a single value can be turned into text, not a list."))
+    text = str(value)
+    if len(text) > MAX_STRING_LENGTH:
+        raise ExpressionError(_("The text result would be too long."))
+    return text
+
+
+def _safe_int(value=0):
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() > MAX_INT_DIGITS:
+        raise ExpressionError(
+            _("The number is too large (more than %(n)d digits).") % {"n": MAX_INT_DIGITS}
+        )
+    if isinstance(value, (list, tuple)):
+        raise ExpressionError(_("int() needs a single value, not a list."))
+    return int(value)
+
+
+def _decimal(value):
+    try:
+        return Decimal(_safe_str(value).strip())
+    except decimal.InvalidOperation:
+        raise ExpressionError(
+            _("decimal(): “%(value)s” is not a number.") % {"value": value}
+        ) from None
 
 
 FUNCTIONS: dict[str, Any] = {
@@ -76,21 +129,48 @@ FUNCTIONS: dict[str, Any] = {
     "coalesce": _coalesce,
     "div": _safe_div,
     "len": len,
-    "int": int,
-    "decimal": lambda v: Decimal(str(v)),
-    "str": str,
-    "lower": lambda s: str(s).lower(),
+    "int": _safe_int,
+    "decimal": _decimal,
+    "str": _safe_str,
+    "lower": lambda s: _safe_str(s).lower(),
     "contains": lambda haystack, needle: needle in (haystack or ""),
-    "startswith": lambda s, prefix: str(s or "").startswith(prefix),
+    "startswith": lambda s, prefix: _safe_str(s or "").startswith(prefix),
 }
 CONSTANTS = {"True": True, "False": False, "None": None, "true": True, "false": False}
 
 _ALLOWED_NODES = (
-    ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Call,
-    ast.Constant, ast.Name, ast.Load, ast.List, ast.Tuple,
-    ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd,
-    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow,
-    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn,
+    ast.Expression,
+    ast.BoolOp,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Call,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.List,
+    ast.Tuple,
+    ast.And,
+    ast.Or,
+    ast.Not,
+    ast.USub,
+    ast.UAdd,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Pow,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.In,
+    ast.NotIn,
 )
 
 
@@ -101,17 +181,30 @@ class Expression:
     source: str
     tree: ast.Expression
     names: set[str] = field(default_factory=set)
+    # Leading whitespace stripped from what the person typed; added back to positions.
+    offset: int = 0
 
     def evaluate(self, variables: dict[str, Any] | None = None) -> Any:
         return evaluate(self, variables)
 
 
-def _position(source: str, node: ast.AST) -> int:
+def _position(source: str, node: ast.AST, offset: int = 0) -> int:
     """1-based character offset of a node in a (possibly multi-line) source."""
     line = getattr(node, "lineno", 1)
     col = getattr(node, "col_offset", 0)
     lines = source.splitlines(keepends=True)
-    return sum(len(x) for x in lines[: line - 1]) + col + 1
+    return sum(len(x) for x in lines[: line - 1]) + col + 1 + offset
+
+
+def _syntax_position(source: str, exc: SyntaxError, offset: int) -> int:
+    """Where a syntax error is, 1-based. Python reports offset 0 for an expression that
+    ends too early (``1 +``); point just past its end instead."""
+    lines = source.splitlines(keepends=True) or [""]
+    line = min(max(exc.lineno or 1, 1), len(lines))
+    col = (exc.offset or 0) - 1
+    if col < 0:
+        col = len(lines[line - 1].rstrip("\n"))
+    return sum(len(x) for x in lines[: line - 1]) + col + 1 + offset
 
 
 def compile_expression(source: str, allowed_names: set[str] | None = None) -> Expression:
@@ -124,20 +217,26 @@ def compile_expression(source: str, allowed_names: set[str] | None = None) -> Ex
             _("The formula is too long (%(n)d characters, at most %(max)d).")
             % {"n": len(source), "max": MAX_SOURCE_LENGTH}
         )
+    lead = len(source) - len(source.lstrip())
     text = source.strip()
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(
-            _("Syntax error: %(msg)s") % {"msg": exc.msg}, position=exc.offset
+            _("Syntax error: %(msg)s") % {"msg": exc.msg},
+            position=_syntax_position(text, exc, lead),
         ) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(_("The formula is nested too deeply.")) from None
     names: set[str] = set()
     count = 0
     for node in ast.walk(tree):
         count += 1
         if count > MAX_NODES:
-            raise ExpressionError(_("The formula is too complex (more than %(n)d parts).") % {"n": MAX_NODES})
-        pos = _position(text, node) if hasattr(node, "lineno") else None
+            raise ExpressionError(
+                _("The formula is too complex (more than %(n)d parts).") % {"n": MAX_NODES}
+            )
+        pos = _position(text, node, lead) if hasattr(node, "lineno") else None
         if isinstance(node, ast.Attribute):
             raise ExpressionError(
                 _("Attribute access (“.%(attr)s”) is not allowed; use the field name directly.")
@@ -158,6 +257,16 @@ def compile_expression(source: str, allowed_names: set[str] | None = None) -> Ex
                     name=node.id,
                 )
         if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute):
+                # ``'{}'.format(x)``: report the attribute, not an "unknown function".
+                raise ExpressionError(
+                    _("Attribute access (“.%(attr)s”) is not allowed; use the field name directly.")
+                    % {"attr": node.func.attr},
+                    position=_position(text, node.func, lead)
+                    if hasattr(node.func, "lineno")
+                    else pos,
+                    name=node.func.attr,
+                )
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 fname = getattr(node.func, "id", type(node.func).__name__)
                 raise ExpressionError(
@@ -171,39 +280,77 @@ def compile_expression(source: str, allowed_names: set[str] | None = None) -> Ex
         if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
             if len(node.value) > MAX_STRING_LENGTH:
                 raise ExpressionError(_("A text literal is too long."), position=pos)
-        if isinstance(node, ast.Constant) and isinstance(node.value, (bytes, complex)):
+        if isinstance(node, ast.Constant) and not isinstance(
+            node.value, (bool, int, float, str, type(None))
+        ):
+            # bytes, complex numbers and ``...``
             raise ExpressionError(_("This kind of literal is not allowed."), position=pos)
     function_names = {
-        n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        n.func.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
     }
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id not in function_names and node.id not in CONSTANTS:
+        if (
+            isinstance(node, ast.Name)
+            and node.id not in function_names
+            and node.id not in CONSTANTS
+        ):
             if allowed_names is not None and node.id not in allowed_names:
                 raise ExpressionError(
                     _("Unknown name “%(name)s”.") % {"name": node.id},
-                    position=_position(text, node),
+                    position=_position(text, node, lead),
                     name=node.id,
                 )
             names.add(node.id)
-    return Expression(source=text, tree=tree, names=names)
+    return Expression(source=text, tree=tree, names=names, offset=lead)
 
 
 def _safe_power(a, b):
     if abs(b) > MAX_POWER_EXPONENT:
         raise ExpressionError(
-            _("The exponent %(b)s is too large (at most %(max)d).") % {"b": b, "max": MAX_POWER_EXPONENT}
+            _("The exponent %(b)s is too large (at most %(max)d).")
+            % {"b": b, "max": MAX_POWER_EXPONENT}
         )
-    if abs(a) > 10**12 and abs(b) > 2:
-        raise ExpressionError(_("The power result would be too large."))
+    if _is_int(a) and _is_int(b) and b > 0 and abs(a) > 1:
+        # digits of a**b ≈ b·log10|a|; repeated squaring ((x**2)**2)**2… would otherwise
+        # double the size at every step.
+        if b * (abs(a).bit_length() - 1) * 0.30103 > MAX_INT_DIGITS:
+            raise ExpressionError(_("The power result would be too large."))
+    if _is_int(a) and _is_int(b) and b < 0:
+        return Decimal(a) ** b  # exact like "/", not a binary float
     return a**b
+
+
+def _size(value, limit: int = MAX_STRING_LENGTH) -> int:
+    """Length of a text or list counting nested lists, stopping early past ``limit``."""
+    if isinstance(value, str):
+        return len(value)
+    if not isinstance(value, (list, tuple)):
+        return 1
+    total = len(value)
+    for item in value:
+        if total > limit:
+            break
+        if isinstance(item, (str, list, tuple)):
+            total += _size(item, limit)
+    return total
 
 
 def _safe_mult(a, b):
     for seq, n in ((a, b), (b, a)):
         if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
-            if len(seq) * n > MAX_STRING_LENGTH:
+            # nested sizes count: [[1]*9000]*9000 is 81 million items to compare or print
+            if n > 0 and _size(seq) * n > MAX_STRING_LENGTH:
                 raise ExpressionError(_("The text result would be too long."))
     return a * b
+
+
+def _safe_mod(a, b):
+    if isinstance(a, (str, bytes)):
+        # ``'%999999999s' % x`` builds a gigabyte string; formulas need no text formatting.
+        raise ExpressionError(_("“%” is only for numbers (the remainder of a division)."))
+    return a % b
 
 
 def _safe_add(a, b):
@@ -219,12 +366,22 @@ class _Evaluator(simpleeval.SimpleEval):
         operators[ast.Pow] = _safe_power
         operators[ast.Mult] = _safe_mult
         operators[ast.Add] = _safe_add
+        operators[ast.Mod] = _safe_mod
+        operators[ast.Div] = _true_div
         for banned in (ast.BitOr, ast.BitAnd, ast.BitXor, ast.LShift, ast.RShift, ast.Invert):
             operators.pop(banned, None)
         super().__init__(operators=operators, functions=dict(FUNCTIONS), names=names)
         self.nodes[ast.List] = lambda node: [self._eval(x) for x in node.elts]
         self.nodes[ast.Tuple] = lambda node: tuple(self._eval(x) for x in node.elts)
         self.deadline = time.monotonic() + MAX_SECONDS
+
+    def _eval_call(self, node):
+        # if_() evaluates only the branch it returns, so if_(b == 0, 0, a / b) guards the
+        # division instead of failing on it.
+        if isinstance(node.func, ast.Name) and node.func.id == "if_" and len(node.args) == 3:
+            condition, then, otherwise = node.args
+            return self._eval(then) if self._eval(condition) else self._eval(otherwise)
+        return super()._eval_call(node)
 
     def _eval(self, node):
         if time.monotonic() > self.deadline:
@@ -246,7 +403,14 @@ def evaluate(expression: Expression | str, variables: dict[str, Any] | None = No
     names.update(variables or {})
     missing = sorted(expression.names - names.keys())
     if missing:
-        raise ExpressionError(_("Unknown name “%(name)s”.") % {"name": missing[0]}, name=missing[0])
+        where = next(
+            n for n in ast.walk(expression.tree) if isinstance(n, ast.Name) and n.id == missing[0]
+        )
+        raise ExpressionError(
+            _("Unknown name “%(name)s”.") % {"name": missing[0]},
+            position=_position(expression.source, where, expression.offset),
+            name=missing[0],
+        )
     ev = _Evaluator(names)
     ev.expr = expression.source
     try:
@@ -259,6 +423,12 @@ def evaluate(expression: Expression | str, variables: dict[str, Any] | None = No
         raise ExpressionError(_("Values of the wrong type: %(detail)s") % {"detail": exc}) from None
     except simpleeval.InvalidExpression as exc:
         raise ExpressionError(str(exc)) from None
+    except decimal.Overflow:
+        raise ExpressionError(_("The result is too large.")) from None
+    except decimal.InvalidOperation:
+        raise ExpressionError(
+            _("Could not compute: a value is not a number or too large to round.")
+        ) from None
     except (ArithmeticError, ValueError, OverflowError) as exc:
         raise ExpressionError(_("Could not compute: %(detail)s") % {"detail": exc}) from None
 

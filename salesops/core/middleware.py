@@ -62,8 +62,12 @@ class ClientVersionMiddleware:
                         "to %(minimum)s or later."
                     ) % {"version": header, "minimum": minimum}
                 response = JsonResponse(
-                    {"code": "upgrade_required", "message": message, "field": "X-Client-Version",
-                     "minimum_version": minimum},
+                    {
+                        "code": "upgrade_required",
+                        "message": message,
+                        "field": "X-Client-Version",
+                        "minimum_version": minimum,
+                    },
                     status=426,
                 )
                 response["Upgrade"] = f"SalesOps-Client/{minimum}"

@@ -10,7 +10,9 @@ from . import clock
 class TimeStampedModel(models.Model):
     """Creation and last-change instants, both taken from ``core.clock``."""
 
-    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False, db_index=True)
+    created_at = models.DateTimeField(
+        _("created at"), default=clock.now, editable=False, db_index=True
+    )
     updated_at = models.DateTimeField(_("updated at"), default=clock.now, editable=False)
 
     class Meta:

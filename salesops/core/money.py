@@ -16,9 +16,13 @@ def to_money(value) -> Decimal:
     if value is None or value == "":
         return Decimal("0.00")
     try:
-        return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+        amount = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
     except (InvalidOperation, TypeError) as exc:
         raise ValueError(f"not an amount of money: {value!r}") from exc
+    if not amount.is_finite():
+        # quantize() lets a quiet NaN through; it would poison every sum it enters
+        raise ValueError(f"not an amount of money: {value!r}")
+    return amount
 
 
 def money_sum(values) -> Decimal:

@@ -18,7 +18,9 @@ def normalize_credit_code(value: str) -> str:
         return uscc.validate(value)
     except stdnum_errors.InvalidChecksum:
         raise ValidationError(
-            _("The unified social credit code's check digit is wrong; please check the last character."),
+            _(
+                "The unified social credit code's check digit is wrong; please check the last character."
+            ),
             code="checksum",
         ) from None
     except stdnum_errors.InvalidLength:
@@ -27,7 +29,9 @@ def normalize_credit_code(value: str) -> str:
         ) from None
     except stdnum_errors.ValidationError:
         raise ValidationError(
-            _("This is not a valid unified social credit code (18 digits and capital letters, no I, O, Z, S or V)."),
+            _(
+                "This is not a valid unified social credit code (18 digits and capital letters, no I, O, Z, S or V)."
+            ),
             code="format",
         ) from None
 
@@ -45,13 +49,17 @@ def normalize_phone(value: str, region: str | None = None) -> str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise ValidationError(
-            _("“%(value)s” is not a phone number; use a mobile like 138 0013 8000 or a landline with its area code."),
-            code="invalid", params={"value": value},
+            _(
+                "“%(value)s” is not a phone number; use a mobile like 138 0013 8000 or a landline with its area code."
+            ),
+            code="invalid",
+            params={"value": value},
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(
             _("“%(value)s” is not a valid phone number; check the number of digits."),
-            code="invalid", params={"value": value},
+            code="invalid",
+            params={"value": value},
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -12,7 +12,14 @@ from salesops.org import selectors as org_selectors
 from . import selectors, services
 from .models import Account
 from .schemas import (
-    AccountIn, AccountOut, AccountPage, AccountPatch, ContactIn, ContactOut, ContactPage, ContactPatch,
+    AccountIn,
+    AccountOut,
+    AccountPage,
+    AccountPatch,
+    ContactIn,
+    ContactOut,
+    ContactPage,
+    ContactPatch,
 )
 
 router = Router(tags=["customers"])
@@ -42,7 +49,11 @@ class ContactQuery(Schema):
 
 
 def _filters(query: Schema) -> dict:
-    return {k: v for k, v in query.dict().items() if v not in (None, "") and k not in ("page", "page_size")}
+    return {
+        k: v
+        for k, v in query.dict().items()
+        if v not in (None, "") and k not in ("page", "page_size")
+    }
 
 
 def _owner(actor, owner_id):
@@ -50,7 +61,9 @@ def _owner(actor, owner_id):
         return {}
     owner = org_selectors.visible_users(actor).filter(pk=owner_id).first()
     if owner is None:
-        raise ValidationError({"owner_id": _("You cannot give records to this user; pick someone in your team.")})
+        raise ValidationError(
+            {"owner_id": _("You cannot give records to this user; pick someone in your team.")}
+        )
     return {"owner": owner}
 
 
@@ -71,10 +84,10 @@ def list_accounts(request, query: Query[AccountQuery]):
 
 @router.post("/accounts", response={201: AccountOut}, summary="Create an account")
 def create_account(request, payload: AccountIn):
-    data = payload.dict(exclude={"owner_id"})
-    data.update(_owner(request.user, payload.owner_id))
     if request.user.is_read_only_role:
         raise PermissionDenied(_("Your role can read accounts but not create them."))
+    data = payload.dict(exclude={"owner_id"})
+    data.update(_owner(request.user, payload.owner_id))
     return 201, services.account_create(actor=request.user, **data)
 
 
@@ -109,6 +122,8 @@ def list_contacts(request, query: Query[ContactQuery]):
 
 @router.post("/contacts", response={201: ContactOut}, summary="Create a contact")
 def create_contact(request, payload: ContactIn):
+    if request.user.is_read_only_role:
+        raise PermissionDenied(_("Your role can read contacts but not create them."))
     data = payload.dict(exclude={"account_id"})
     data["account"] = _account_for_contact(request.user, payload.account_id)
     return 201, services.contact_create(actor=request.user, **data)

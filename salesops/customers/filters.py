@@ -35,11 +35,25 @@ class AccountFilterSet(django_filters.FilterSet):
     size_band = django_filters.ChoiceFilter(choices=SizeBand.choices, label=_("company size"))
     level = django_filters.ChoiceFilter(choices=AccountLevel.choices, label=_("level"))
     owner = django_filters.NumberFilter(field_name="owner_id", label=_("owner"))
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("created from"))
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("created until"))
+    created_after = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("created from")
+    )
+    created_before = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("created until")
+    )
     sort = django_filters.OrderingFilter(
-        fields=(("name", "name"), ("created_at", "created"), ("province", "province"), ("level", "level")),
-        field_labels={"name": _("name"), "created_at": _("created"), "province": _("province"), "level": _("level")},
+        fields=(
+            ("name", "name"),
+            ("created_at", "created"),
+            ("province", "province"),
+            ("level", "level"),
+        ),
+        field_labels={
+            "name": _("name"),
+            "created_at": _("created"),
+            "province": _("province"),
+            "level": _("level"),
+        },
         label=_("sort"),
     )
 
@@ -51,7 +65,9 @@ class AccountFilterSet(django_filters.FilterSet):
 class ContactFilterSet(django_filters.FilterSet):
     q = SearchFilter(fields=("name", "phone", "email", "wechat", "account__name"))
     account = django_filters.NumberFilter(field_name="account_id", label=_("account"))
-    decision_role = django_filters.ChoiceFilter(choices=DecisionRole.choices, label=_("decision role"))
+    decision_role = django_filters.ChoiceFilter(
+        choices=DecisionRole.choices, label=_("decision role")
+    )
     owner = django_filters.NumberFilter(field_name="account__owner_id", label=_("owner"))
     sort = django_filters.OrderingFilter(
         fields=(("name", "name"), ("created_at", "created"), ("account__name", "account")),

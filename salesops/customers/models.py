@@ -61,17 +61,25 @@ class Account(BaseModel):
 
     name = models.CharField(_("company name"), max_length=200)
     credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, blank=True,
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
         help_text=_("18 characters, printed on the business licence."),
     )
     industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
-    size_band = models.CharField(_("company size"), max_length=20, choices=SizeBand.choices, blank=True)
+    size_band = models.CharField(
+        _("company size"), max_length=20, choices=SizeBand.choices, blank=True
+    )
     province = models.CharField(_("province"), max_length=30, blank=True, db_index=True)
     city = models.CharField(_("city"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
-    level = models.CharField(_("level"), max_length=1, choices=AccountLevel.choices, default=AccountLevel.C)
+    level = models.CharField(
+        _("level"), max_length=1, choices=AccountLevel.choices, default=AccountLevel.C
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
         related_name="accounts",
     )
     notes = models.TextField(_("notes"), blank=True, max_length=2000)
@@ -85,7 +93,8 @@ class Account(BaseModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["credit_code"], condition=~Q(credit_code=""),
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
                 name="customers_account_unique_credit_code",
             ),
         ]
@@ -113,7 +122,9 @@ class Contact(BaseModel):
     )
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(
-        _("phone"), max_length=20, blank=True,
+        _("phone"),
+        max_length=20,
+        blank=True,
         help_text=_("Mobile or landline; stored in international format."),
     )
     wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)

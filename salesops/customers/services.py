@@ -19,8 +19,16 @@ from salesops.core.validators import normalize_credit_code, normalize_phone
 from .models import Account, Contact
 
 ACCOUNT_FIELDS = (
-    "name", "credit_code", "industry", "size_band", "province", "city", "address", "level",
-    "owner", "notes",
+    "name",
+    "credit_code",
+    "industry",
+    "size_band",
+    "province",
+    "city",
+    "address",
+    "level",
+    "owner",
+    "notes",
 )
 CONTACT_FIELDS = ("account", "name", "phone", "wechat", "email", "title", "decision_role")
 
@@ -36,12 +44,14 @@ class DuplicateError(ValidationError):
 
     def __init__(self, matches: list[DuplicateMatch]):
         self.matches = matches
-        super().__init__({
-            m.field: ValidationError(
-                _("Already registered: %(label)s.") % {"label": m.record}, code="duplicate"
-            )
-            for m in matches
-        })
+        super().__init__(
+            {
+                m.field: ValidationError(
+                    _("Already registered: %(label)s.") % {"label": m.record}, code="duplicate"
+                )
+                for m in matches
+            }
+        )
 
 
 def _clean_fields(instance, data: dict, allowed: tuple[str, ...]) -> None:
@@ -99,7 +109,10 @@ def account_create(*, actor, **data) -> Account:
     if dupes:
         raise DuplicateError(dupes)
     _save(account, actor, "created")
-    events.emit("account.created", {"id": account.pk, "owner_id": account.owner_id, "actor_id": getattr(actor, "pk", None)})
+    events.emit(
+        "account.created",
+        {"id": account.pk, "owner_id": account.owner_id, "actor_id": getattr(actor, "pk", None)},
+    )
     return account
 
 
@@ -112,13 +125,13 @@ def account_update(*, actor, account: Account, **data) -> Account:
     dupes = _account_duplicates(account)
     if dupes:
         raise DuplicateError(dupes)
-    changed = [
-        f for f in data if before[f] != getattr(account, f if f != "owner" else "owner_id")
-    ]
+    changed = [f for f in data if before[f] != getattr(account, f if f != "owner" else "owner_id")]
     if changed:
         _save(account, actor, "updated")
-        events.emit("account.updated", {"id": account.pk, "changed": changed,
-                                        "actor_id": getattr(actor, "pk", None)})
+        events.emit(
+            "account.updated",
+            {"id": account.pk, "changed": changed, "actor_id": getattr(actor, "pk", None)},
+        )
     return account
 
 
@@ -146,8 +159,10 @@ def _contact_duplicates(contact: Contact) -> list[DuplicateMatch]:
     if not contact.phone:
         return []
     other = (
-        Contact.objects.select_related("account").filter(phone=contact.phone)
-        .exclude(pk=contact.pk).first()
+        Contact.objects.select_related("account")
+        .filter(phone=contact.phone)
+        .exclude(pk=contact.pk)
+        .first()
     )
     return [DuplicateMatch("phone", other)] if other else []
 
@@ -161,8 +176,14 @@ def contact_create(*, actor, **data) -> Contact:
     if dupes:
         raise DuplicateError(dupes)
     _save(contact, actor, "created")
-    events.emit("contact.created", {"id": contact.pk, "account_id": contact.account_id,
-                                    "actor_id": getattr(actor, "pk", None)})
+    events.emit(
+        "contact.created",
+        {
+            "id": contact.pk,
+            "account_id": contact.account_id,
+            "actor_id": getattr(actor, "pk", None),
+        },
+    )
     return contact
 
 
@@ -175,11 +196,15 @@ def contact_update(*, actor, contact: Contact, **data) -> Contact:
     dupes = _contact_duplicates(contact)
     if dupes:
         raise DuplicateError(dupes)
-    changed = [f for f in data if before[f] != getattr(contact, f if f != "account" else "account_id")]
+    changed = [
+        f for f in data if before[f] != getattr(contact, f if f != "account" else "account_id")
+    ]
     if changed:
         _save(contact, actor, "updated")
-        events.emit("contact.updated", {"id": contact.pk, "changed": changed,
-                                        "actor_id": getattr(actor, "pk", None)})
+        events.emit(
+            "contact.updated",
+            {"id": contact.pk, "changed": changed, "actor_id": getattr(actor, "pk", None)},
+        )
     return contact
 
 

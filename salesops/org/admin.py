@@ -12,8 +12,20 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active", "team")
     search_fields = ("username", "display_name", "email", "phone")
     fieldsets = DjangoUserAdmin.fieldsets + (
-        (_("SalesOps"), {"fields": ("display_name", "phone", "language", "role", "team", "manager",
-                                   "daily_lead_cap")}),
+        (
+            _("SalesOps"),
+            {
+                "fields": (
+                    "display_name",
+                    "phone",
+                    "language",
+                    "role",
+                    "team",
+                    "manager",
+                    "daily_lead_cap",
+                )
+            },
+        ),
     )
 
 

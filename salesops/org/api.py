@@ -41,8 +41,12 @@ class TeamOut(Schema):
 def me(request):
     user = request.user
     return {
-        "id": user.pk, "username": user.username, "display_name": user.label, "role": user.role,
-        "language": user.language, "team_id": user.team_id,
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.label,
+        "role": user.role,
+        "language": user.language,
+        "team_id": user.team_id,
         "manager_chain": [m.pk for m in selectors.manager_chain(user)],
     }
 

@@ -37,14 +37,24 @@ class Team(TimeStampedModel):
     from the root (``/1/4/9/``) so a whole subtree is one indexed prefix query."""
 
     name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=20, choices=TeamKind.choices, default=TeamKind.GROUP)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=TeamKind.choices, default=TeamKind.GROUP
+    )
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent team"), on_delete=models.PROTECT, null=True, blank=True,
+        "self",
+        verbose_name=_("parent team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="children",
     )
     manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("manager"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="managed_teams",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed_teams",
     )
     region = models.CharField(_("region"), max_length=50, blank=True)
     product_lines = models.CharField(
@@ -58,7 +68,9 @@ class Team(TimeStampedModel):
         verbose_name_plural = _("teams")
         ordering = ["path"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="org_team_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="org_team_unique_name_in_parent"
+            ),
         ]
 
     def __str__(self):
@@ -78,17 +90,29 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans", blank=True
     )
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.REP, db_index=True)
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.REP, db_index=True
+    )
     team = models.ForeignKey(
-        Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True,
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="members",
     )
     manager = models.ForeignKey(
-        "self", verbose_name=_("direct manager"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="direct_reports",
+        "self",
+        verbose_name=_("direct manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="direct_reports",
     )
     daily_lead_cap = models.PositiveIntegerField(
-        _("daily lead cap"), null=True, blank=True,
+        _("daily lead cap"),
+        null=True,
+        blank=True,
         help_text=_("Leave empty to use the organisation default (15)."),
     )
 
@@ -131,7 +155,9 @@ class LeavePeriod(TimeStampedModel):
     """A span when a user is away; routing skips them (later issues)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
         related_name="leave_periods",
     )
     starts_on = models.DateField(_("first day"))
@@ -165,7 +191,9 @@ class ApiToken(TimeStampedModel):
     PREFIX = "so_"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
         related_name="api_tokens",
     )
     name = models.CharField(_("name"), max_length=100)

@@ -15,20 +15,21 @@ def team_subtree(team: Team):
 
 
 def subordinate_ids(user: User) -> list[int]:
-    """Ids of the users whose records a manager sees: themselves, everyone in the team
-    subtrees they manage, and their direct reports (recursively). Cached on the user
+    """Ids of the users whose records a manager sees: themselves and everyone below them,
+    following both links of the hierarchy to a fixed point — members of team subtrees
+    managed by anyone found, and direct reports of anyone found. Cached on the user
     object for the length of a request."""
     cached = getattr(user, "_subordinate_ids", None)
     if cached is not None:
         return cached
-    paths = list(Team.objects.filter(manager=user).values_list("path", flat=True))
-    condition = Q(pk=user.pk)
-    for path in paths:
-        condition |= Q(team__path__startswith=path)
-    ids = set(User.objects.filter(condition).values_list("pk", flat=True))
+    ids = {user.pk}
     frontier = {user.pk}
     while frontier:
-        frontier = set(User.objects.filter(manager_id__in=frontier).values_list("pk", flat=True)) - ids
+        paths = list(Team.objects.filter(manager_id__in=frontier).values_list("path", flat=True))
+        condition = Q(manager_id__in=frontier)
+        for path in paths:
+            condition |= Q(team__path__startswith=path)
+        frontier = set(User.objects.filter(condition).values_list("pk", flat=True)) - ids
         ids |= frontier
     result = sorted(ids)
     user._subordinate_ids = result
@@ -67,7 +68,9 @@ def manager_chain(user: User, *, limit: int = 20) -> list[User]:
 def users_on_leave(day=None) -> set[int]:
     day = day or clock.today()
     return set(
-        LeavePeriod.objects.filter(starts_on__lte=day, ends_on__gte=day).values_list("user_id", flat=True)
+        LeavePeriod.objects.filter(starts_on__lte=day, ends_on__gte=day).values_list(
+            "user_id", flat=True
+        )
     )
 
 
@@ -82,4 +85,6 @@ def visible_users(user: User):
 
 
 def sales_users():
-    return User.objects.filter(is_active=True, role__in=[Role.REP, Role.MANAGER, Role.CUSTOMER_SUCCESS])
+    return User.objects.filter(
+        is_active=True, role__in=[Role.REP, Role.MANAGER, Role.CUSTOMER_SUCCESS]
+    )

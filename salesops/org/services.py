@@ -17,10 +17,23 @@ def _set_path(team: Team) -> None:
 
 
 @transaction.atomic
-def team_create(*, name: str, parent: Team | None = None, kind: str = TeamKind.GROUP,
-                manager: User | None = None, region: str = "", product_lines: str = "") -> Team:
-    team = Team(name=name, parent=parent, kind=kind, manager=manager, region=region,
-                product_lines=product_lines)
+def team_create(
+    *,
+    name: str,
+    parent: Team | None = None,
+    kind: str = TeamKind.GROUP,
+    manager: User | None = None,
+    region: str = "",
+    product_lines: str = "",
+) -> Team:
+    team = Team(
+        name=name,
+        parent=parent,
+        kind=kind,
+        manager=manager,
+        region=region,
+        product_lines=product_lines,
+    )
     team.full_clean(exclude=["path"])
     team.save()
     _set_path(team)
@@ -32,23 +45,44 @@ def team_create(*, name: str, parent: Team | None = None, kind: str = TeamKind.G
 def team_move(*, team: Team, parent: Team | None) -> Team:
     """Move a team (and its subtree) under a new parent, refusing cycles."""
     if parent is not None and parent.path.startswith(team.path):
-        raise ValidationError({"parent": _("A team cannot be moved under itself or its own sub-team.")})
+        raise ValidationError(
+            {"parent": _("A team cannot be moved under itself or its own sub-team.")}
+        )
     old_prefix = team.path
     team.parent = parent
     _set_path(team)
     team.save(update_fields=["parent", "path"])
     for child in Team.objects.filter(path__startswith=old_prefix).exclude(pk=team.pk):
-        child.path = team.path + child.path[len(old_prefix):]
+        child.path = team.path + child.path[len(old_prefix) :]
         child.save(update_fields=["path"])
     return team
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str | None = None, role: str = Role.REP,
-                team: Team | None = None, manager: User | None = None, display_name: str = "",
-                email: str = "", phone: str = "", language: str = "zh-hans", **extra) -> User:
-    user = User(username=username, role=role, team=team, manager=manager,
-                display_name=display_name, email=email, phone=phone, language=language, **extra)
+def user_create(
+    *,
+    username: str,
+    password: str | None = None,
+    role: str = Role.REP,
+    team: Team | None = None,
+    manager: User | None = None,
+    display_name: str = "",
+    email: str = "",
+    phone: str = "",
+    language: str = "zh-hans",
+    **extra,
+) -> User:
+    user = User(
+        username=username,
+        role=role,
+        team=team,
+        manager=manager,
+        display_name=display_name,
+        email=email,
+        phone=phone,
+        language=language,
+        **extra,
+    )
     if password:
         user.set_password(password)
     else:
@@ -94,8 +128,10 @@ def api_token_authenticate(key: str) -> User | None:
     if not key or not key.startswith(ApiToken.PREFIX):
         return None
     token = (
-        ApiToken.objects.active().select_related("user")
-        .filter(key_hash=ApiToken.hash_key(key)).first()
+        ApiToken.objects.active()
+        .select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key))
+        .first()
     )
     if token is None or not token.user.is_active:
         return None

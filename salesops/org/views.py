@@ -18,12 +18,18 @@ def profile(request):
     new_key = None
     if request.method == "POST" and form.is_valid():
         try:
-            token, new_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+            token, new_key = services.api_token_create(
+                user=request.user, name=form.cleaned_data["name"]
+            )
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errs)
         else:
-            messages.success(request, _("Token “%(name)s” created. Copy it now: it will not be shown again.") % {"name": token.name})
+            messages.success(
+                request,
+                _("Token “%(name)s” created. Copy it now: it will not be shown again.")
+                % {"name": token.name},
+            )
             form = ApiTokenForm()
     context = {
         "form": form,

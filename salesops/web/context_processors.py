@@ -20,8 +20,12 @@ def navigation(request):
         if check and not check(user):
             continue
         section = name.split(":")[0]
-        items.append({
-            "url": reverse(name), "label": label, "icon": icon,
-            "active": current == name or (":" in name and current.startswith(section + ":")),
-        })
+        items.append(
+            {
+                "url": reverse(name),
+                "label": label,
+                "icon": icon,
+                "active": current == name or (":" in name and current.startswith(section + ":")),
+            }
+        )
     return {"nav_items": items}

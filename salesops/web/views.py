@@ -10,8 +10,8 @@ from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import translation
-from django.views.i18n import set_language as django_set_language
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from salesops.core import clock
 from salesops.customers import selectors as customer_selectors

@@ -49,8 +49,11 @@ def browser():
 def phone_page(browser, live_server, transactional_db):
     """A 375×812 phone viewport (iPhone X size) with touch."""
     context = browser.new_context(
-        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True,
-        base_url=live_server.url, locale="zh-CN",
+        viewport={"width": 375, "height": 812},
+        is_mobile=True,
+        has_touch=True,
+        base_url=live_server.url,
+        locale="zh-CN",
     )
     page = context.new_page()
     page.set_default_timeout(15_000)

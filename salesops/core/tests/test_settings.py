@@ -15,7 +15,11 @@ def _django_setup(env_overrides):
     env["DJANGO_SETTINGS_MODULE"] = "salesops.settings"
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('ok')"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -26,7 +30,9 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 
 def test_production_starts_with_a_secret_key(tmp_path):
-    result = _django_setup({"DEBUG": "false", "SECRET_KEY": "x" * 50, "SALESOPS_VAR_DIR": str(tmp_path)})
+    result = _django_setup(
+        {"DEBUG": "false", "SECRET_KEY": "x" * 50, "SALESOPS_VAR_DIR": str(tmp_path)}
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 
@@ -51,9 +57,15 @@ def test_a_file_database_opens_in_wal_mode(tmp_path):
         "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
     )
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update({"DJANGO_SETTINGS_MODULE": "salesops.settings", "DATABASE_URL": f"sqlite:///{db}",
-                "SALESOPS_VAR_DIR": str(tmp_path)})
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "salesops.settings",
+            "DATABASE_URL": f"sqlite:///{db}",
+            "SALESOPS_VAR_DIR": str(tmp_path),
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "wal"

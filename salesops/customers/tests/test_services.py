@@ -8,8 +8,9 @@ from salesops.customers.tests.factories import credit_code, make_account, make_c
 
 def test_account_create_normalises_credit_code_and_records_history(org):
     code = credit_code(7)
-    account = services.account_create(actor=org.rep_a, name="上海示例科技有限公司",
-                                      credit_code=code.lower(), owner=org.rep_a)
+    account = services.account_create(
+        actor=org.rep_a, name="上海示例科技有限公司", credit_code=code.lower(), owner=org.rep_a
+    )
     assert account.credit_code == code
     record = account.history.get()
     assert record.history_type == "+"
@@ -40,7 +41,9 @@ def test_duplicate_credit_code_points_to_existing_record(org):
     assert Account.objects.count() == 1
 
 
-@pytest.mark.parametrize("variant", ["138 0013 8000", "+86-13800138000", "0086 138 0013 8000", "13800138000"])
+@pytest.mark.parametrize(
+    "variant", ["138 0013 8000", "+86-13800138000", "0086 138 0013 8000", "13800138000"]
+)
 def test_contact_phone_formats_are_one_number(org, variant):
     account = make_account(org.rep_a)
     make_contact(account, phone="13800138000")

@@ -48,12 +48,26 @@ def build_org():
     rep_c = UserFactory(username="rep_c", display_name="Rep C", team=shanghai)
     rep_d = UserFactory(username="rep_d", display_name="Rep D", team=south)
     admin = UserFactory(username="admin", display_name="Ops Admin", role=Role.ADMIN, team=company)
-    finance = UserFactory(username="finance", display_name="Finance Fang", role=Role.FINANCE, team=company)
+    finance = UserFactory(
+        username="finance", display_name="Finance Fang", role=Role.FINANCE, team=company
+    )
     cs = UserFactory(username="cs", display_name="CS Chen", role=Role.CUSTOMER_SUCCESS, team=east)
     return SimpleNamespace(
-        company=company, east=east, shanghai=shanghai, south=south,
-        director=director, manager_east=m_east, manager_sh=m_sh, manager_south=m_south,
-        rep_a=rep_a, rep_b=rep_b, rep_c=rep_c, rep_d=rep_d, admin=admin, finance=finance, cs=cs,
+        company=company,
+        east=east,
+        shanghai=shanghai,
+        south=south,
+        director=director,
+        manager_east=m_east,
+        manager_sh=m_sh,
+        manager_south=m_south,
+        rep_a=rep_a,
+        rep_b=rep_b,
+        rep_c=rep_c,
+        rep_d=rep_d,
+        admin=admin,
+        finance=finance,
+        cs=cs,
         password=PASSWORD,
     )
 

@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = "Run every registered periodic sweep once, as of --now (default: the current time)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--now", help="ISO-8601 instant, e.g. 2026-11-23T10:00 (local time if no offset)")
+        parser.add_argument(
+            "--now", help="ISO-8601 instant, e.g. 2026-11-23T10:00 (local time if no offset)"
+        )
 
     def handle(self, *args, now=None, **options):
         moment = None
