@@ -87,26 +87,44 @@ def _path_field(model, parts: list[str]):
     return field
 
 
-def _cell(value):
-    """A value as it goes into a spreadsheet cell: numbers and dates stay typed, times
-    are shown in the organisation's time zone, everything else becomes text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, int | float | Decimal):
-        return value
-    if isinstance(value, dt.datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return value.replace(tzinfo=None, microsecond=0)
-    if isinstance(value, dt.date):
-        return value
-    return force_str(value)
+class _Table:
+    """The headers, the column getters and the cell conversion of one export.
+
+    Built while the view runs: a CSV is written after the view has returned, when the
+    request's language and time zone may no longer be active, so everything translated
+    or zoned is settled here first.
+    """
+
+    def __init__(self, queryset, columns: list[Column]):
+        self.queryset = queryset
+        self.headers = [force_str(header) for header, _a in columns]
+        self.getters = [column_getter(queryset.model, accessor) for _h, accessor in columns]
+        self.tz = timezone.get_current_timezone()
+        self.yes, self.no = _("Yes"), _("No")
+
+    def rows(self) -> Iterator[list]:
+        for obj in self.queryset.iterator(chunk_size=CHUNK_SIZE):
+            yield [self.cell(get(obj)) for get in self.getters]
+
+    def cell(self, value):
+        """Numbers and dates stay typed, times are shown in the organisation's time zone
+        (spreadsheets have no zones), everything else becomes text."""
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return self.yes if value else self.no
+        if isinstance(value, int | float | Decimal):
+            return value
+        if isinstance(value, dt.datetime):
+            if timezone.is_aware(value):
+                value = value.astimezone(self.tz)
+            return value.replace(tzinfo=None, microsecond=0)
+        if isinstance(value, dt.date):
+            return value
+        return force_str(value)
 
 
 def _csv_text(value) -> str:
-    value = _cell(value)
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
@@ -132,20 +150,14 @@ class _Echo:
         return value
 
 
-def _rows(queryset, columns: list[Column]) -> Iterator[list]:
-    getters = [column_getter(queryset.model, accessor) for _header, accessor in columns]
-    for obj in queryset.iterator(chunk_size=CHUNK_SIZE):
-        yield [get(obj) for get in getters]
-
-
-def _csv_stream(queryset, columns: list[Column]) -> Iterator[str]:
+def _csv_stream(table: _Table) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield BOM + writer.writerow([force_str(header) for header, _a in columns])
-    for row in _rows(queryset, columns):
+    yield BOM + writer.writerow(table.headers)
+    for row in table.rows():
         yield writer.writerow([_csv_text(v) for v in row])
 
 
-def _xlsx_file(queryset, columns: list[Column]):
+def _xlsx_file(table: _Table):
     """Write the workbook to an anonymous temp file (deleted when the response closes it)."""
     import xlsxwriter
 
@@ -157,15 +169,12 @@ def _xlsx_file(queryset, columns: list[Column]):
     bold = workbook.add_format({"bold": True})
     datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    widths = [max(10, min(40, len(force_str(header)) * 2 + 2)) for header, _a in columns]
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, width)
-    for col, (header, _a) in enumerate(columns):
-        sheet.write_string(0, col, force_str(header), bold)
+    for col, header in enumerate(table.headers):
+        sheet.set_column(col, col, max(10, min(40, len(header) * 2 + 2)))
+        sheet.write_string(0, col, header, bold)
     sheet.freeze_panes(1, 0)
-    for row_no, row in enumerate(_rows(queryset, columns), start=1):
-        for col, raw in enumerate(row):
-            value = _cell(raw)
+    for row_no, row in enumerate(table.rows(), start=1):
+        for col, value in enumerate(row):
             if isinstance(value, dt.datetime):
                 sheet.write_datetime(row_no, col, value, datetime_format)
             elif isinstance(value, dt.date):
@@ -208,14 +217,13 @@ def export_response(queryset, columns: Iterable[Column], fmt: str, filename: str
             code="export_too_large",
         )
     name = export_filename(filename, fmt)
+    table = _Table(queryset, columns)
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            _csv_stream(queryset, columns), content_type=FORMATS["csv"]
-        )
+        response = StreamingHttpResponse(_csv_stream(table), content_type=FORMATS["csv"])
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     return FileResponse(
-        _xlsx_file(queryset, columns),
+        _xlsx_file(table),
         as_attachment=True,
         filename=name,
         content_type=FORMATS["xlsx"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from salesops.core.pagination import paginate
 from salesops.org import selectors as org_selectors
@@ -88,7 +89,7 @@ def create_account(request, payload: AccountIn):
         raise PermissionDenied(_("Your role can read accounts but not create them."))
     data = payload.dict(exclude={"owner_id"})
     data.update(_owner(request.user, payload.owner_id))
-    return 201, services.account_create(actor=request.user, **data)
+    return Status(201, services.account_create(actor=request.user, **data))
 
 
 @router.get("/accounts/{account_id}", response=AccountOut, summary="Get an account")
@@ -109,7 +110,7 @@ def update_account(request, account_id: int, payload: AccountPatch):
 def delete_account(request, account_id: int):
     account = selectors.account_get_for_edit(user=request.user, pk=account_id)
     services.account_delete(actor=request.user, account=account)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/contacts", response=ContactPage, summary="List contacts")
@@ -126,7 +127,7 @@ def create_contact(request, payload: ContactIn):
         raise PermissionDenied(_("Your role can read contacts but not create them."))
     data = payload.dict(exclude={"account_id"})
     data["account"] = _account_for_contact(request.user, payload.account_id)
-    return 201, services.contact_create(actor=request.user, **data)
+    return Status(201, services.contact_create(actor=request.user, **data))
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, summary="Get a contact")
@@ -147,7 +148,7 @@ def update_contact(request, contact_id: int, payload: ContactPatch):
 def delete_contact(request, contact_id: int):
     contact = selectors.contact_get_for_edit(user=request.user, pk=contact_id)
     services.contact_delete(actor=request.user, contact=contact)
-    return 204, None
+    return Status(204, None)
 
 
 __all__ = ["router", "Account"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count
 
+from salesops.core.visibility import editable_owner_ids
+
 from .filters import AccountFilterSet, ContactFilterSet
 from .models import Account, Contact
 
@@ -60,3 +62,42 @@ def contact_get(*, user, pk: int) -> Contact:
 
 def contact_get_for_edit(*, user, pk: int) -> Contact:
     return Contact.objects.editable_by(user).select_related("account").get(pk=pk)
+
+
+def account_editable(*, user, account: Account) -> bool:
+    """Whether ``user`` may change ``account``; no query beyond the (cached) team lookup."""
+    ids = editable_owner_ids(user)
+    return ids is None or account.owner_id in ids
+
+
+def contact_editable(*, user, contact: Contact) -> bool:
+    ids = editable_owner_ids(user)
+    return ids is None or contact.account.owner_id in ids
+
+
+def account_options(*, user, selected: int | None = None, q: str = "", limit: int = 100):
+    """Accounts ``user`` may add contacts to, for a picker: the first ``limit`` by name
+    (matching ``q``), plus ``selected`` wherever it sorts. Returns ``(accounts, more)``,
+    ``more`` telling whether the list was cut short."""
+    qs = Account.objects.editable_by(user).only("id", "name").order_by("name", "id")
+    if q.strip():
+        qs = qs.filter(name__icontains=q.strip())
+    accounts = list(qs[: limit + 1])
+    more = len(accounts) > limit
+    accounts = accounts[:limit]
+    if selected and all(a.pk != selected for a in accounts):
+        chosen = Account.objects.editable_by(user).only("id", "name").filter(pk=selected).first()
+        if chosen is not None:
+            accounts.insert(0, chosen)
+    return accounts, more
+
+
+def account_provinces(*, user) -> list[str]:
+    """The provinces of the accounts ``user`` sees, for the province filter."""
+    return list(
+        Account.objects.visible_to(user)
+        .exclude(province="")
+        .order_by("province")
+        .values_list("province", flat=True)
+        .distinct()
+    )

@@ -1,0 +1,162 @@
+"""Forms for the account and contact pages.
+
+The forms only parse what the browser sent; the services validate and write. That keeps
+one set of rules for the pages, the API and imports, and the messages the same wherever
+a record is entered.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from salesops.org import selectors as org_selectors
+from salesops.org.models import User
+
+from . import selectors
+from .models import Account, Contact
+
+
+def _relax_length(field: forms.CharField, length: int) -> None:
+    """Let the service normalise the value (``9131 0000-…``, ``+86 138 …``) and measure it
+    afterwards; the raw input may be longer than the stored form."""
+    field.max_length = length
+    field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    field.validators.append(MaxLengthValidator(length))
+    field.widget.attrs["maxlength"] = str(length)
+
+
+class TablerBoundField(forms.BoundField):
+    """Renders inputs with the toolkit's classes, marked invalid when the field has errors,
+    so templates can print ``{{ field }}`` without per-widget markup."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        base = "form-select" if getattr(widget, "input_type", "") == "select" else "form-control"
+        classes = [attrs.get("class", ""), base, "is-invalid" if self.errors else ""]
+        attrs["class"] = " ".join(c for c in classes if c)
+        if getattr(self.field, "service_required", False):
+            attrs["required"] = True
+        return attrs
+
+    @property
+    def marked_required(self) -> bool:
+        """Whether the label gets the "required" mark (checked by the form or the service)."""
+        return self.field.required or getattr(self.field, "service_required", False)
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm for labels, widgets and parsing, whose model validation is left to the
+    service (which also checks duplicates and normalises identifiers)."""
+
+    bound_field_class = TablerBoundField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.required and not isinstance(field, forms.ModelChoiceField):
+                # Let an empty required value through to the service, which reports it
+                # together with every other problem (bad credit code, duplicate …) in one
+                # answer; the form alone would stop here and hide the rest.
+                field.required = False
+                field.service_required = True
+
+    def _post_clean(self):
+        # ModelForm would build the instance and run full_clean/validate_unique here; the
+        # service does both on save and reports errors we attach to the fields.
+        pass
+
+    def service_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class AccountForm(ServiceModelForm):
+    class Meta:
+        model = Account
+        fields = (
+            "name",
+            "credit_code",
+            "industry",
+            "size_band",
+            "province",
+            "city",
+            "address",
+            "level",
+            "owner",
+            "notes",
+        )
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relax_length(self.fields["credit_code"], 40)
+        self.fields["credit_code"].widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false", "style": "text-transform: uppercase"}
+        )
+        if user.is_manager_role or user.sees_everything:
+            owners = org_selectors.visible_users(user)
+            if self.instance.pk:
+                # Keep the current owner selectable even when they left the team or were
+                # deactivated, so saving other fields does not force a new owner.
+                owners = owners | User.objects.filter(pk=self.instance.owner_id)
+            self.fields["owner"].queryset = owners.distinct().order_by("display_name", "username")
+            self.fields["owner"].label_from_instance = lambda u: u.label
+            if not self.instance.pk:
+                self.initial.setdefault("owner", user.pk)
+            # An empty choice means "keep it as it is" (yourself for a new account), so a
+            # missing owner never hides the other errors of the form.
+            self.fields["owner"].required = False
+            self.fields["owner"].service_required = True
+        else:
+            # A rep creates records for themselves and cannot hand them over.
+            del self.fields["owner"]
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        if data.get("owner", False) is None:
+            del data["owner"]
+        return data
+
+
+class ContactForm(ServiceModelForm):
+    class Meta:
+        model = Contact
+        fields = ("account", "name", "phone", "wechat", "email", "title", "decision_role")
+
+    #: How many accounts the picker lists before asking the user to search.
+    ACCOUNT_OPTIONS = 100
+
+    def __init__(self, *args, user: User, account_query: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        _relax_length(self.fields["phone"], 32)
+        self.fields["phone"].widget.input_type = "tel"  # the phone keypad on mobiles
+        self.fields["phone"].widget.attrs["autocomplete"] = "off"
+        field = self.fields["account"]
+        # Validation looks the chosen id up among the accounts the user may edit, so a
+        # forged id for someone else's account is rejected as "not one of the choices".
+        field.queryset = Account.objects.editable_by(user)
+        field.empty_label = _("Choose an account")
+        # Rendering every editable account would put 50,000 options into the page for a
+        # director; list a first batch (plus the chosen one) and offer a search.
+        options, self.more_accounts = selectors.account_options(
+            user=user,
+            selected=self._selected_account(),
+            q=account_query,
+            limit=self.ACCOUNT_OPTIONS,
+        )
+        field.widget.choices = [("", field.empty_label), *[(a.pk, a.name) for a in options]]
+
+    def _selected_account(self):
+        value = self.data.get("account") if self.is_bound else None
+        if value in (None, ""):
+            value = self.initial.get("account") or (
+                self.instance.account_id if self.instance.pk else None
+            )
+        if hasattr(value, "pk"):
+            value = value.pk
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
