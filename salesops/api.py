@@ -15,6 +15,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -98,13 +99,15 @@ def validation_response(
     request, errors: list[dict], code: str = "validation_error", status: int = 422
 ):
     first = errors[0] if errors else {"message": _("Invalid input."), "field": None}
-    if len(errors) == 1:
+    fields = list(dict.fromkeys(e["field"] or "?" for e in errors))
+    if len(fields) <= 1:
         message = _("%(field)s: %(message)s") % first if first.get("field") else first["message"]
     else:
-        message = _("%(n)d fields need attention: %(fields)s") % {
-            "n": len(errors),
-            "fields": ", ".join(e["field"] or "?" for e in errors),
-        }
+        message = ngettext(
+            "%(n)d field needs attention: %(fields)s",
+            "%(n)d fields need attention: %(fields)s",
+            len(fields),
+        ) % {"n": len(fields), "fields": ", ".join(fields)}
     return error(request, status, code, message, first.get("field"), errors=errors)
 
 

@@ -10,7 +10,10 @@ from salesops.web import views as web_views
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("healthz", web_views.healthz, name="healthz"),
-    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}web/favicon.svg", permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=f"{settings.STATIC_URL}web/favicon.svg", permanent=True),
+    ),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", web_views.set_language, name="set_language"),

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from salesops.core.models import BaseModel
@@ -17,7 +18,7 @@ from salesops.core.visibility import OwnedQuerySet
 class Industry(models.TextChoices):
     MANUFACTURING = "manufacturing", _("Manufacturing")
     SOFTWARE = "software", _("Software & internet")
-    FINANCE = "finance", _("Finance")
+    FINANCE = "finance", pgettext_lazy("industry", "Finance")
     EDUCATION = "education", _("Education")
     HEALTHCARE = "healthcare", _("Healthcare")
     RETAIL = "retail", _("Retail & consumer")
@@ -101,6 +102,8 @@ class Account(BaseModel):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="cust_acct_owner_created"),
             models.Index(fields=["name"], name="cust_acct_name"),
+            # The province filter's options for a manager: DISTINCT province over their reps.
+            models.Index(fields=["owner", "province"], name="cust_acct_owner_province"),
         ]
 
     def __str__(self):
@@ -120,7 +123,7 @@ class Contact(BaseModel):
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=100)
     phone = models.CharField(
         _("phone"),
         max_length=20,

@@ -16,7 +16,6 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
-from django.core.paginator import Paginator
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.history import history_entries
+from salesops.core.pagination import TwoStepPaginator
 from salesops.org import selectors as org_selectors
 
 from . import selectors, services
@@ -98,7 +98,7 @@ def _list_context(request, filterset, filter_names) -> dict:
     queryset; nothing else touches the rows, so the cost does not grow with the list."""
     valid = filterset.is_valid()
     queryset = filterset.qs if valid else filterset.queryset.none()
-    paginator = Paginator(queryset, settings.SALESOPS["PAGE_SIZE"])
+    paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"])
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     user = request.user

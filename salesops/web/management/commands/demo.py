@@ -1,0 +1,46 @@
+"""``salesops demo --size small|large``: load the demo organisation into an empty database."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from salesops import demo
+from salesops.demo.build import DemoExists, build
+from salesops.org.models import User
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo organisation (director, four regional managers, admin, finance, "
+        "customer success, reps, accounts and contacts) into an empty database. "
+        f"Every demo login has the password “{demo.PASSWORD}”."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--size",
+            choices=sorted(demo.SIZES),
+            default="small",
+            help="small: 20 reps, 500 accounts, 1,500 contacts; "
+            "large: 200 reps, 50,000 accounts, 150,000 contacts.",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) when the database already has users.",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=demo.SEED, help="Random seed (default: %(default)s)."
+        )
+
+    def handle(self, *args, size, if_empty, seed, **options):
+        if if_empty and User.objects.exists():
+            if options["verbosity"] > 1:
+                self.stdout.write("demo: the database already has users; nothing to do.")
+            return
+        self.stdout.write(f"building the {size} demo organisation …")
+        try:
+            result = build(
+                size, seed=seed, stdout=self.stdout if options["verbosity"] > 0 else None
+            )
+        except DemoExists as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(self.style.SUCCESS(result.summary()))

@@ -1,0 +1,194 @@
+"""The demo organisation (``salesops demo``): logins, data quality, determinism, audit."""
+
+import datetime as dt
+from collections import Counter
+
+import phonenumbers
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from stdnum.cn import uscc
+
+from salesops import demo
+from salesops.core import clock
+from salesops.customers.models import Account, Contact, DecisionRole
+from salesops.demo.build import DemoExists, build, fingerprint
+from salesops.org.models import Role, Team, TeamKind, User
+
+pytestmark = pytest.mark.django_db
+
+STAFF_LOGINS = {"director", "admin", "finance", "cs"}
+MANAGER_LOGINS = {"manager_east", "manager_south", "manager_north", "manager_west"}
+SMALL_REPS = {f"rep{n:02d}" for n in range(1, 21)}
+
+
+@pytest.fixture
+def small(db):
+    return build("small")
+
+
+def test_small_demo_has_the_documented_logins_and_teams(small, client):
+    # given the small demo
+    # then exactly the documented logins exist, with their roles
+    users = {u.username: u for u in User.objects.select_related("team")}
+    assert set(users) == STAFF_LOGINS | MANAGER_LOGINS | SMALL_REPS
+    assert users["director"].role == Role.DIRECTOR
+    assert users["finance"].role == Role.FINANCE
+    assert users["cs"].role == Role.CUSTOMER_SUCCESS
+    assert users["admin"].role == Role.ADMIN
+    assert users["admin"].is_staff and users["admin"].is_superuser
+    assert not users["director"].is_superuser
+    assert {users[m].role for m in MANAGER_LOGINS} == {Role.MANAGER}
+    assert {users[r].role for r in SMALL_REPS} == {Role.REP}
+    # every display name is a Chinese name
+    assert all(u.display_name and not u.display_name.isascii() for u in users.values())
+    # and the team tree is 总部 → four regions, each led by its manager
+    company = Team.objects.get(parent=None)
+    assert (company.name, company.kind, company.manager.username) == (
+        "总部",
+        TeamKind.COMPANY,
+        "director",
+    )
+    regions = {t.name: t for t in Team.objects.filter(parent=company)}
+    assert set(regions) == {"华东", "华南", "华北", "西南"}
+    for name, (manager, _share) in demo.REGIONS.items():
+        team = regions[name]
+        assert team.kind == TeamKind.REGION and team.manager.username == manager
+        assert team.path.startswith(company.path) and users[manager].team == team
+    # reps are spread over all four regions
+    assert {users[r].team.name for r in SMALL_REPS} == set(regions)
+    # when a rep and the admin log in with the documented password, it works
+    assert client.login(username="rep07", password=demo.PASSWORD)
+    assert client.login(username="admin", password=demo.PASSWORD)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_small_demo_counts(small):
+    assert Account.objects.count() == 500
+    assert Contact.objects.count() == 1500
+    per_account = Counter(Contact.objects.values_list("account_id", flat=True))
+    assert set(per_account.values()) == {3}
+    assert small.counts["accounts"] == 500 and small.counts["contacts"] == 1500
+
+
+def test_credit_codes_are_valid_and_unique(small):
+    codes = list(Account.objects.values_list("credit_code", flat=True))
+    assert len(codes) == len(set(codes)) == 500
+    for code in codes:
+        assert uscc.validate(code) == code
+    names = list(Account.objects.values_list("name", flat=True))
+    assert len(set(names)) == len(names)
+
+
+def test_phones_are_unique_valid_mobiles_in_e164(small):
+    phones = list(Contact.objects.values_list("phone", flat=True))
+    assert len(phones) == len(set(phones)) == 1500
+    for phone in phones:
+        number = phonenumbers.parse(phone, None)
+        assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == phone
+        assert phonenumbers.is_valid_number(number)
+        assert phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+
+
+def test_every_account_belongs_to_a_rep_of_its_region(small):
+    rows = Account.objects.values_list("province", "city", "owner__role", "owner__team__name")
+    for province, city, role, team in rows:
+        region = demo.region_of_province(province)
+        assert role == Role.REP
+        assert region == team, f"{province} is not in {team}"
+        assert city in {c for c, _code, _w in demo.GEOGRAPHY[region][province]}
+    # and the credit code's area code is the city's
+    for account in Account.objects.all()[:50]:
+        cities = demo.GEOGRAPHY[demo.region_of_province(account.province)][account.province]
+        assert account.credit_code[2:8] == {c: code for c, code, _ in cities}[account.city]
+
+
+def test_dates_span_the_past_eighteen_months(small):
+    now = clock.now()
+    oldest = Account.objects.earliest("created_at").created_at
+    newest = Account.objects.latest("created_at").created_at
+    assert now - dt.timedelta(days=560) <= oldest <= now - dt.timedelta(days=365)
+    assert newest <= now and newest >= now - dt.timedelta(days=30)
+    # a contact is never older than its account
+    for contact in Contact.objects.select_related("account")[:300]:
+        assert contact.account.created_at <= contact.created_at <= now
+
+
+def test_decision_chains_vary(small):
+    roles = Counter(Contact.objects.values_list("decision_role", flat=True))
+    assert set(roles) == set(DecisionRole.values)
+    chains = {}
+    for account_id, role in Contact.objects.values_list("account_id", "decision_role"):
+        chains.setdefault(account_id, set()).add(role)
+    shapes = Counter(frozenset(chain) for chain in chains.values())
+    assert len(shapes) > 20
+    assert any(DecisionRole.SIGNATORY not in chain for chain in chains.values())
+
+
+def test_history_rows_record_the_creation(small):
+    for model, total in ((Account, 500), (Contact, 1500)):
+        history = model.history.model.objects
+        assert history.count() == total
+        assert set(history.values_list("history_type", "history_change_reason")) == {("+", "demo")}
+        assert not history.filter(history_user__isnull=False).exists()
+    account = Account.objects.order_by("?").first()
+    record = account.history.get()
+    assert record.history_date == account.created_at
+    assert (record.name, record.credit_code, record.owner_id) == (
+        account.name,
+        account.credit_code,
+        account.owner_id,
+    )
+
+
+def _build_and_fingerprint(size="small") -> str:
+    """Build into the test database, take the digest, roll the build back."""
+    with transaction.atomic():
+        build(size)
+        digest = fingerprint()
+        transaction.set_rollback(True)
+    return digest
+
+
+def test_two_builds_give_identical_data(db):
+    first = _build_and_fingerprint()
+    assert not Account.objects.exists()  # rolled back: the second build starts empty
+    second = _build_and_fingerprint()
+    assert first == second
+    # and another seed gives other data
+    with transaction.atomic():
+        build("small", seed=demo.SEED + 1)
+        other = fingerprint()
+        transaction.set_rollback(True)
+    assert other != first
+
+
+def test_build_refuses_a_database_with_accounts(small):
+    with pytest.raises(DemoExists, match="already has accounts"):
+        build("small")
+    with pytest.raises(CommandError, match="already has accounts"):
+        call_command("demo", "--size", "small")
+    assert Account.objects.count() == 500
+
+
+def test_build_refuses_when_the_demo_logins_exist(org):
+    with pytest.raises(DemoExists, match="director"):
+        build("small")
+    assert not Account.objects.exists()
+
+
+def test_if_empty_does_nothing_on_a_populated_database(org, capsys):
+    users_before = User.objects.count()
+    call_command("demo", "--size", "small", "--if-empty")
+    assert User.objects.count() == users_before
+    assert not Account.objects.exists()
+    assert capsys.readouterr().out == ""
+
+
+def test_command_builds_into_an_empty_database_and_prints_the_logins(db, capsys):
+    call_command("demo", "--size", "small", "--if-empty")
+    out = capsys.readouterr().out
+    assert Account.objects.count() == 500
+    assert "500 accounts" in out and "1,500 contacts" in out
+    assert "director" in out and "rep01…rep20" in out and demo.PASSWORD in out
