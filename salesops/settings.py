@@ -175,7 +175,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The Huey consumer installs its own handler; don't print each line twice.
+        "huey": {"propagate": False},
+    },
 }
 
 # --- SalesOps ------------------------------------------------------------------------

@@ -185,7 +185,7 @@ def test_decimal_of_text_that_is_not_a_number_is_explained():
         ("open('/etc/passwd')", "Unknown function “open”"),
         ("getattr(x, 'real')", "Unknown function “getattr”"),
         ("type(x)", "Unknown function “type”"),
-        ("eval('1')", "Unknown function “eval”"),
+        ("compile('1', 's', 'single')", "Unknown function “compile”"),
         ("round(x, ndigits=2)", "Keyword arguments are not supported"),
         ("min(*tags)", "“Starred” is not allowed"),
         ("b'x'", "This kind of literal is not allowed"),

@@ -69,3 +69,51 @@ def test_a_file_database_opens_in_wal_mode(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "wal"
+
+
+def _redis_available() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_available(), reason="no Redis on 127.0.0.1:6379")
+def test_redis_url_moves_the_queue_and_cache_to_redis(tmp_path):
+    code = (
+        "import django; django.setup();"
+        "from huey.contrib.djhuey import HUEY;"
+        "from django.core.cache import cache;"
+        "HUEY.storage.flush_queue();"
+        "HUEY.storage.enqueue(b'probe'); print(type(HUEY).__name__, HUEY.storage.queue_size());"
+        "HUEY.storage.flush_queue();"
+        "cache.set('salesops-probe', 'x'); print(cache.get('salesops-probe'))"
+    )
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "salesops.settings",
+            "SALESOPS_VAR_DIR": str(tmp_path),
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "TESTING": "false",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["RedisHuey", "1", "x"]
+
+
+def test_without_redis_the_queue_lives_in_sqlite_under_var(tmp_path):
+    code = "import django; django.setup(); from huey.contrib.djhuey import HUEY; print(type(HUEY).__name__, HUEY.storage.filename)"
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update({"DJANGO_SETTINGS_MODULE": "salesops.settings", "SALESOPS_VAR_DIR": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["SqliteHuey", str(tmp_path / "huey.sqlite3")]
