@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "salesops.core",
     "salesops.org",
     "salesops.customers",
+    "salesops.customization",
+    "salesops.notifications",
+    "salesops.todos",
+    "salesops.automation",
     "salesops.web",
 ]
 
@@ -195,6 +199,11 @@ SALESOPS = {
     # Holidays / make-up workdays not yet in chinese-calendar (ISO dates).
     "EXTRA_HOLIDAYS": env.list("EXTRA_HOLIDAYS", default=[]),
     "EXTRA_WORKDAYS": env.list("EXTRA_WORKDAYS", default=[]),
+    # Outbound webhooks (rules, bots): private and loopback targets are refused unless
+    # allowed here (tests allow loopback for their local fake servers).
+    "WEBHOOK_ALLOW_PRIVATE": env.bool("WEBHOOK_ALLOW_PRIVATE", default=False),
+    "WEBHOOK_TIMEOUT": env.float("WEBHOOK_TIMEOUT", default=5.0),
+    "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=5),
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

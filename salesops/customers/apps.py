@@ -8,7 +8,12 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self):
-        from salesops.core import events
+        from salesops.core import entities, events
+
+        from .models import Account, Contact
+
+        entities.register("account", Account, label=_("Account"))
+        entities.register("contact", Contact, label=_("Contact"), owner_path="account__owner")
 
         for entity in ("account", "contact"):
             events.register(f"{entity}.created", fields=("id", "actor_id"))

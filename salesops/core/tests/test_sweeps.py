@@ -75,7 +75,7 @@ def test_a_failing_sweep_is_reported_and_the_others_still_run():
 
 @pytest.mark.django_db
 def test_the_periodic_worker_task_runs_hourly_sweeps_on_the_hour_only():
-    from salesops.tasks import run_sweeps
+    from salesops.core.tasks import run_sweeps
 
     with time_machine.travel(dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC), tick=False):
         on_the_hour = dict(run_sweeps.call_local())

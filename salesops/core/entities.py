@@ -1,0 +1,102 @@
+"""Registry of business entities that rules, custom fields and tasks can refer to.
+
+Each app registers its models in ``AppConfig.ready`` (``customers`` registers account and
+contact; later apps add lead, deal …). The automation engine reads from here which
+entities exist, which datetime fields a timer may start from, who owns a record (for
+"notify owner / owner's manager") and the variables a condition may use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class Entity:
+    key: str  # "account"
+    model: type[models.Model]
+    label: str
+    owner_path: str = "owner"  # lookup from the model to the owning user
+    timer_fields: tuple[str, ...] = ("created_at", "updated_at")
+    extra_variables: Callable | None = None  # fn(instance) -> dict of more variables
+    variable_fields: tuple[str, ...] = field(default=())  # default: every concrete field
+
+    def owner_of(self, instance):
+        obj = instance
+        for part in self.owner_path.split("__"):
+            obj = getattr(obj, part, None)
+            if obj is None:
+                return None
+        return obj
+
+    def field_names(self) -> list[str]:
+        if self.variable_fields:
+            return list(self.variable_fields)
+        names = []
+        for f in self.model._meta.concrete_fields:
+            if f.name == "custom":
+                continue
+            names.append(f.attname if f.is_relation else f.name)
+        return names
+
+    def variable_names(self) -> set[str]:
+        """Names a condition on this entity may use (custom fields added by customization)."""
+        names = set(self.field_names())
+        for provider in _variable_providers:
+            names |= set(provider.names(self))
+        return names
+
+    def variables(self, instance) -> dict:
+        """The values a condition sees: model fields (foreign keys as ``<name>_id``),
+        custom fields, and what the app adds."""
+        values = {}
+        for name in self.field_names():
+            value = getattr(instance, name, None)
+            if isinstance(value, float):
+                value = Decimal(str(value))
+            values[name] = value
+        for provider in _variable_providers:
+            values.update(provider.values(self, instance))
+        if self.extra_variables:
+            values.update(self.extra_variables(instance))
+        return values
+
+
+_registry: dict[str, Entity] = {}
+_variable_providers: list = []
+
+
+def register(key: str, model, *, label: str, **options) -> Entity:
+    entity = Entity(key=key, model=model, label=label, **options)
+    _registry[key] = entity
+    return entity
+
+
+def add_variable_provider(provider) -> None:
+    """Add an object with ``names(entity)`` and ``values(entity, instance)`` (custom fields)."""
+    if provider not in _variable_providers:
+        _variable_providers.append(provider)
+
+
+def get(key: str) -> Entity:
+    try:
+        return _registry[key]
+    except KeyError:
+        raise LookupError(
+            f"unknown entity {key!r}; known: {', '.join(sorted(_registry))}"
+        ) from None
+
+
+def for_model(model) -> Entity | None:
+    for entity in _registry.values():
+        if entity.model is model or isinstance(model, entity.model):
+            return entity
+    return None
+
+
+def all_entities() -> list[Entity]:
+    return sorted(_registry.values(), key=lambda e: e.key)
