@@ -243,7 +243,12 @@ def on_unexpected(request, exc):
 
 
 from salesops.customers.api import router as customers_router  # noqa: E402
+from salesops.customization.api import router as customization_router  # noqa: E402
 from salesops.org.api import router as org_router  # noqa: E402
 
 api.add_router("/", customers_router)
+api.add_router("/", customization_router)
 api.add_router("/", org_router)
+api.add_router("/", "salesops.automation.api.router")
+api.add_router("/", "salesops.notifications.api.router")
+api.add_router("/", "salesops.todos.api.router")

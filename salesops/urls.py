@@ -18,7 +18,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("customers/", include("salesops.customers.urls")),
+    path("settings/", include("salesops.customization.urls")),
     path("me/", include("salesops.org.urls")),
+    path("notifications/", include("salesops.notifications.urls")),
+    path("tasks/", include("salesops.todos.urls")),
+    path("automation/", include("salesops.automation.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

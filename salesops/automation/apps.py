@@ -6,3 +6,11 @@ class AutomationConfig(AppConfig):
     name = "salesops.automation"
     label = "automation"
     verbose_name = _("Automation")
+
+    def ready(self):
+        from salesops.core import events
+
+        from . import actions, engine, sweeps  # noqa: F401 - registers actions and sweeps
+
+        events.unsubscribe("*", engine.on_event)
+        events.subscribe("*", engine.on_event)

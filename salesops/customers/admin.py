@@ -11,6 +11,8 @@ class AccountAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "credit_code")
     raw_id_fields = ("owner",)
     list_select_related = ("owner",)
+    # Custom values are validated by the services; the raw JSON is shown, not edited.
+    readonly_fields = ("custom",)
 
 
 @admin.register(Contact)
@@ -20,3 +22,4 @@ class ContactAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "phone", "account__name")
     raw_id_fields = ("account",)
     list_select_related = ("account",)
+    readonly_fields = ("custom",)

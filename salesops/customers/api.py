@@ -49,12 +49,23 @@ class ContactQuery(Schema):
     page_size: int = 25
 
 
-def _filters(query: Schema) -> dict:
-    return {
+CUSTOM_FILTER_HELP = (
+    "Filter by a custom field with cf_<key>=value (choice, yes/no, text, number, date, "
+    "user equal to the value; multiple choice containing it)."
+)
+
+
+def _filters(query: Schema, request=None) -> dict:
+    filters = {
         k: v
         for k, v in query.dict().items()
         if v not in (None, "") and k not in ("page", "page_size")
     }
+    if request is not None:
+        # Custom fields vary per installation, so their cf_<key> filters are not part of
+        # the query schema; the filterset knows them and refuses bad values.
+        filters.update({k: v for k, v in request.GET.items() if k.startswith("cf_") and v})
+    return filters
 
 
 def _owner(actor, owner_id):
@@ -75,9 +86,11 @@ def _account_for_contact(actor, account_id):
     return account
 
 
-@router.get("/accounts", response=AccountPage, summary="List accounts")
+@router.get(
+    "/accounts", response=AccountPage, summary="List accounts", description=CUSTOM_FILTER_HELP
+)
 def list_accounts(request, query: Query[AccountQuery]):
-    fs = selectors.account_filterset(user=request.user, data=_filters(query))
+    fs = selectors.account_filterset(user=request.user, data=_filters(query, request))
     if not fs.is_valid():
         raise ValidationError(fs.errors)
     return paginate(fs.qs, query.page, query.page_size)
@@ -113,9 +126,11 @@ def delete_account(request, account_id: int):
     return Status(204, None)
 
 
-@router.get("/contacts", response=ContactPage, summary="List contacts")
+@router.get(
+    "/contacts", response=ContactPage, summary="List contacts", description=CUSTOM_FILTER_HELP
+)
 def list_contacts(request, query: Query[ContactQuery]):
-    fs = selectors.contact_filterset(user=request.user, data=_filters(query))
+    fs = selectors.contact_filterset(user=request.user, data=_filters(query, request))
     if not fs.is_valid():
         raise ValidationError(fs.errors)
     return paginate(fs.qs, query.page, query.page_size)

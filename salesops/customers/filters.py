@@ -1,10 +1,14 @@
-"""One filterset per model, shared by the list pages, the API and the exports."""
+"""One filterset per model, shared by the list pages, the API and the exports.
+
+Custom fields add ``cf_<key>`` filters at run time (``CustomFieldFilterMixin``)."""
 
 from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from salesops.customization.filters import CustomFieldFilterMixin
 
 from .models import Account, AccountLevel, Contact, DecisionRole, Industry, SizeBand
 
@@ -27,7 +31,8 @@ class SearchFilter(django_filters.CharFilter):
         return qs.filter(condition)
 
 
-class AccountFilterSet(django_filters.FilterSet):
+class AccountFilterSet(CustomFieldFilterMixin, django_filters.FilterSet):
+    custom_entity = "account"
     q = SearchFilter(fields=("name", "credit_code", "city", "address"))
     province = django_filters.CharFilter(label=_("province"))
     city = django_filters.CharFilter(label=_("city"))
@@ -62,7 +67,8 @@ class AccountFilterSet(django_filters.FilterSet):
         fields = []
 
 
-class ContactFilterSet(django_filters.FilterSet):
+class ContactFilterSet(CustomFieldFilterMixin, django_filters.FilterSet):
+    custom_entity = "contact"
     q = SearchFilter(fields=("name", "phone", "email", "wechat", "account__name"))
     account = django_filters.NumberFilter(field_name="account_id", label=_("account"))
     decision_role = django_filters.ChoiceFilter(

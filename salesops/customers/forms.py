@@ -11,6 +11,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
 from salesops.org.models import User
 
@@ -72,7 +73,9 @@ class ServiceModelForm(forms.ModelForm):
         return dict(self.cleaned_data)
 
 
-class AccountForm(ServiceModelForm):
+class AccountForm(CustomFieldsFormMixin, ServiceModelForm):
+    custom_entity = "account"
+
     class Meta:
         model = Account
         fields = (
@@ -89,7 +92,7 @@ class AccountForm(ServiceModelForm):
         )
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, layout: str = "default", **kwargs):
         super().__init__(*args, **kwargs)
         _relax_length(self.fields["credit_code"], 40)
         self.fields["credit_code"].widget.attrs.update(
@@ -112,6 +115,7 @@ class AccountForm(ServiceModelForm):
         else:
             # A rep creates records for themselves and cannot hand them over.
             del self.fields["owner"]
+        self.init_custom_fields(layout)
 
     def service_data(self) -> dict:
         data = super().service_data()
@@ -120,7 +124,9 @@ class AccountForm(ServiceModelForm):
         return data
 
 
-class ContactForm(ServiceModelForm):
+class ContactForm(CustomFieldsFormMixin, ServiceModelForm):
+    custom_entity = "contact"
+
     class Meta:
         model = Contact
         fields = ("account", "name", "phone", "wechat", "email", "title", "decision_role")
@@ -128,7 +134,9 @@ class ContactForm(ServiceModelForm):
     #: How many accounts the picker lists before asking the user to search.
     ACCOUNT_OPTIONS = 100
 
-    def __init__(self, *args, user: User, account_query: str = "", **kwargs):
+    def __init__(
+        self, *args, user: User, account_query: str = "", layout: str = "default", **kwargs
+    ):
         super().__init__(*args, **kwargs)
         _relax_length(self.fields["phone"], 32)
         self.fields["phone"].widget.input_type = "tel"  # the phone keypad on mobiles
@@ -147,6 +155,7 @@ class ContactForm(ServiceModelForm):
             limit=self.ACCOUNT_OPTIONS,
         )
         field.widget.choices = [("", field.empty_label), *[(a.pk, a.name) for a in options]]
+        self.init_custom_fields(layout)
 
     def _selected_account(self):
         value = self.data.get("account") if self.is_bound else None

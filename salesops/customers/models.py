@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from salesops.core.models import BaseModel
 from salesops.core.validators import display_phone
 from salesops.core.visibility import OwnedQuerySet
+from salesops.customization.models import CustomFieldsModel
 
 
 class Industry(models.TextChoices):
@@ -57,8 +58,10 @@ class AccountQuerySet(OwnedQuerySet):
     owner_path = "owner"
 
 
-class Account(BaseModel):
+class Account(BaseModel, CustomFieldsModel):
     """A customer company. Owned by one user; its contacts follow its visibility."""
+
+    layout_required = ("name",)
 
     name = models.CharField(_("company name"), max_length=200)
     credit_code = models.CharField(
@@ -117,8 +120,10 @@ class ContactQuerySet(OwnedQuerySet):
     owner_path = "account__owner"
 
 
-class Contact(BaseModel):
+class Contact(BaseModel, CustomFieldsModel):
     """A person at an account, with their role in the buying decision."""
+
+    layout_required = ("account", "name")
 
     account = models.ForeignKey(
         Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="contacts"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -24,6 +25,11 @@ class AccountOut(Schema):
     level: str
     notes: str
     owner: UserRef
+    custom: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Custom field values by key (GET /custom-fields lists them): numbers and "
+        "money as decimal strings, dates and instants as ISO text, users as ids.",
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     url: str = Field(..., validation_alias="get_absolute_url")
@@ -40,6 +46,10 @@ class AccountIn(Schema):
     level: str = Field("C", max_length=1)
     notes: str = Field("", max_length=2000)
     owner_id: int | None = None
+    custom: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Custom field values by key; see GET /custom-fields?entity=…",
+    )
 
     model_config = {"extra": "forbid"}
 
@@ -55,6 +65,9 @@ class AccountPatch(Schema):
     level: str | None = Field(None, max_length=1)
     notes: str | None = Field(None, max_length=2000)
     owner_id: int | None = None
+    custom: dict[str, Any] | None = Field(
+        None, description='Only the custom fields named are changed; null or "" clears one.'
+    )
 
     model_config = {"extra": "forbid"}
 
@@ -73,6 +86,11 @@ class ContactOut(Schema):
     email: str
     title: str
     decision_role: str
+    custom: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Custom field values by key (GET /custom-fields lists them): numbers and "
+        "money as decimal strings, dates and instants as ISO text, users as ids.",
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
     url: str = Field(..., validation_alias="get_absolute_url")
@@ -86,6 +104,10 @@ class ContactIn(Schema):
     email: str = Field("", max_length=254)
     title: str = Field("", max_length=100)
     decision_role: str = Field("other", max_length=20)
+    custom: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Custom field values by key; see GET /custom-fields?entity=…",
+    )
 
     model_config = {"extra": "forbid"}
 
@@ -98,6 +120,9 @@ class ContactPatch(Schema):
     email: str | None = Field(None, max_length=254)
     title: str | None = Field(None, max_length=100)
     decision_role: str | None = Field(None, max_length=20)
+    custom: dict[str, Any] | None = Field(
+        None, description='Only the custom fields named are changed; null or "" clears one.'
+    )
 
     model_config = {"extra": "forbid"}
 

@@ -6,6 +6,7 @@ made from the shell, the worker or an import are audited the same as web edits (
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import events
 from salesops.core.validators import normalize_credit_code, normalize_phone
+from salesops.customization import services as custom_services
 
 from .models import Account, Contact
 
@@ -77,6 +79,32 @@ def _full_clean(instance, extra_errors: dict) -> None:
         raise ValidationError(errors)
 
 
+def _custom_errors(
+    instance, entity: str, custom: dict | None, *, partial: bool, required: Iterable[str]
+) -> dict:
+    """Custom field values (validated and merged into ``instance.custom``) and the fields
+    a form layout requires; the errors join the model's so every problem shows at once.
+    An update without ``custom`` leaves the custom values alone."""
+    errors: dict[str, list] = {}
+    if custom is not None or not partial:
+        errors.update(
+            custom_services.merge_custom(
+                instance, entity, custom, partial=partial, required=required
+            )
+        )
+    for field, messages in custom_services.required_model_fields(instance, required).items():
+        errors.setdefault(field, []).extend(messages)
+    return errors
+
+
+def _merge(*error_dicts: dict) -> dict:
+    merged: dict[str, list] = {}
+    for errors in error_dicts:
+        for field, messages in errors.items():
+            merged.setdefault(field, []).extend(messages)
+    return merged
+
+
 def _normalise_account(account: Account) -> dict:
     errors = {}
     try:
@@ -100,11 +128,22 @@ def _save(instance, actor, reason: str):
 
 
 @transaction.atomic
-def account_create(*, actor, **data) -> Account:
+def account_create(
+    *, actor, custom: dict | None = None, required_fields: Iterable[str] = (), **data
+) -> Account:
+    """Create an account. ``custom`` holds custom field values by key; ``required_fields``
+    names fields a form layout requires beyond the model's own (``city``,
+    ``custom.budget``)."""
     account = Account(created_by=actor)
     data.setdefault("owner", actor)
     _clean_fields(account, data, ACCOUNT_FIELDS)
-    _full_clean(account, _normalise_account(account))
+    _full_clean(
+        account,
+        _merge(
+            _normalise_account(account),
+            _custom_errors(account, "account", custom, partial=False, required=required_fields),
+        ),
+    )
     dupes = _account_duplicates(account)
     if dupes:
         raise DuplicateError(dupes)
@@ -117,15 +156,31 @@ def account_create(*, actor, **data) -> Account:
 
 
 @transaction.atomic
-def account_update(*, actor, account: Account, **data) -> Account:
+def account_update(
+    *,
+    actor,
+    account: Account,
+    custom: dict | None = None,
+    required_fields: Iterable[str] = (),
+    **data,
+) -> Account:
+    """Change an account; ``custom`` changes only the custom fields it names."""
     account = Account.objects.select_for_update().get(pk=account.pk)
     before = {f: getattr(account, f if f != "owner" else "owner_id") for f in data}
+    before_custom = dict(account.custom or {})
     _clean_fields(account, data, ACCOUNT_FIELDS)
-    _full_clean(account, _normalise_account(account))
+    _full_clean(
+        account,
+        _merge(
+            _normalise_account(account),
+            _custom_errors(account, "account", custom, partial=True, required=required_fields),
+        ),
+    )
     dupes = _account_duplicates(account)
     if dupes:
         raise DuplicateError(dupes)
     changed = [f for f in data if before[f] != getattr(account, f if f != "owner" else "owner_id")]
+    changed += custom_services.changed_keys(before_custom, account.custom)
     if changed:
         _save(account, actor, "updated")
         events.emit(
@@ -168,10 +223,19 @@ def _contact_duplicates(contact: Contact) -> list[DuplicateMatch]:
 
 
 @transaction.atomic
-def contact_create(*, actor, **data) -> Contact:
+def contact_create(
+    *, actor, custom: dict | None = None, required_fields: Iterable[str] = (), **data
+) -> Contact:
+    """Create a contact; ``custom`` and ``required_fields`` as in :func:`account_create`."""
     contact = Contact(created_by=actor)
     _clean_fields(contact, data, CONTACT_FIELDS)
-    _full_clean(contact, _normalise_contact(contact))
+    _full_clean(
+        contact,
+        _merge(
+            _normalise_contact(contact),
+            _custom_errors(contact, "contact", custom, partial=False, required=required_fields),
+        ),
+    )
     dupes = _contact_duplicates(contact)
     if dupes:
         raise DuplicateError(dupes)
@@ -188,17 +252,32 @@ def contact_create(*, actor, **data) -> Contact:
 
 
 @transaction.atomic
-def contact_update(*, actor, contact: Contact, **data) -> Contact:
+def contact_update(
+    *,
+    actor,
+    contact: Contact,
+    custom: dict | None = None,
+    required_fields: Iterable[str] = (),
+    **data,
+) -> Contact:
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     before = {f: getattr(contact, f if f != "account" else "account_id") for f in data}
+    before_custom = dict(contact.custom or {})
     _clean_fields(contact, data, CONTACT_FIELDS)
-    _full_clean(contact, _normalise_contact(contact))
+    _full_clean(
+        contact,
+        _merge(
+            _normalise_contact(contact),
+            _custom_errors(contact, "contact", custom, partial=True, required=required_fields),
+        ),
+    )
     dupes = _contact_duplicates(contact)
     if dupes:
         raise DuplicateError(dupes)
     changed = [
         f for f in data if before[f] != getattr(contact, f if f != "account" else "account_id")
     ]
+    changed += custom_services.changed_keys(before_custom, contact.custom)
     if changed:
         _save(contact, actor, "updated")
         events.emit(

@@ -28,6 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
+from salesops.customization import selectors as custom_selectors
+from salesops.customization.filters import filter_controls
 from salesops.org import selectors as org_selectors
 
 from . import selectors, services
@@ -151,7 +153,11 @@ def _attach_errors(form, exc: ValidationError) -> None:
                 label = capfirst(form._meta.model._meta.get_field(field).verbose_name)
             except FieldDoesNotExist:  # not a model field: show the key as it came
                 label = field
-            form.add_error(None, [f"{label}: {e}" for e in errors])
+            if field.startswith("custom."):
+                # A custom field the form's layout leaves out; its messages name it.
+                form.add_error(None, errors)
+            else:
+                form.add_error(None, [f"{label}: {e}" for e in errors])
 
 
 def _duplicates(user, form, exc: services.DuplicateError) -> list[dict]:
@@ -184,6 +190,20 @@ def _duplicates(user, form, exc: services.DuplicateError) -> list[dict]:
     return found
 
 
+def _layout(request) -> str:
+    """The form layout to use: ``?layout=quick_entry`` (kept on the POST, which goes to
+    the same URL), else the entity's default layout."""
+    return request.GET.get("layout") or "default"
+
+
+def _custom_list_context(filterset, params) -> dict:
+    """Custom fields an admin chose for lists: their columns and filter controls."""
+    return {
+        "custom_columns": [d for d in filterset.custom_definitions if d.show_in_list],
+        "custom_filters": filter_controls(filterset, params),
+    }
+
+
 def _save(request, form, write, success_message):
     """Run the service with the form's data; on success redirect to the record."""
     try:
@@ -204,7 +224,8 @@ def _save(request, form, write, success_message):
 @require_GET
 def account_list(request):
     fs = selectors.account_filterset(user=request.user, data=request.GET)
-    context = _list_context(request, fs, ACCOUNT_FILTERS)
+    context = _list_context(request, fs, ACCOUNT_FILTERS + fs.custom_filter_names)
+    context.update(_custom_list_context(fs, request.GET))
     context.update(
         {
             "industries": Industry.choices,
@@ -220,7 +241,8 @@ def account_list(request):
 @require_GET
 def account_export(request, fmt):
     fs = selectors.account_filterset(user=request.user, data=request.GET)
-    return _export(request, fs, ACCOUNT_COLUMNS, fmt, "accounts", "customers:account_list")
+    columns = ACCOUNT_COLUMNS + custom_selectors.export_columns("account")
+    return _export(request, fs, columns, fmt, "accounts", "customers:account_list")
 
 
 def _decision_chain(account) -> dict:
@@ -242,6 +264,7 @@ def account_detail(request, pk):
         "contacts": selectors.account_contacts(account),
         "chain": _decision_chain(account),
         "can_edit": selectors.account_editable(user=request.user, account=account),
+        "custom_rows": custom_selectors.display_rows("account", account),
     }
     return render(request, "customers/account_detail.html", context)
 
@@ -277,7 +300,7 @@ def account_history(request, pk):
 @require_http_methods(["GET", "POST"])
 def account_create(request):
     _require_writer(request.user)
-    form = AccountForm(request.POST or None, user=request.user)
+    form = AccountForm(request.POST or None, user=request.user, layout=_layout(request))
     duplicates = []
     if request.method == "POST" and form.is_valid():
         response, duplicates = _save(
@@ -299,7 +322,9 @@ def account_create(request):
 @require_http_methods(["GET", "POST"])
 def account_edit(request, pk):
     account = _get_or_404(selectors.account_get_for_edit, request.user, pk)
-    form = AccountForm(request.POST or None, instance=account, user=request.user)
+    form = AccountForm(
+        request.POST or None, instance=account, user=request.user, layout=_layout(request)
+    )
     duplicates = []
     if request.method == "POST" and form.is_valid():
         response, duplicates = _save(
@@ -364,7 +389,8 @@ def account_delete(request, pk):
 @require_GET
 def contact_list(request):
     fs = selectors.contact_filterset(user=request.user, data=request.GET)
-    context = _list_context(request, fs, CONTACT_FILTERS)
+    context = _list_context(request, fs, CONTACT_FILTERS + fs.custom_filter_names)
+    context.update(_custom_list_context(fs, request.GET))
     account_id = context["current"]["account"]
     account = None
     if account_id.isdigit():
@@ -377,7 +403,8 @@ def contact_list(request):
 @require_GET
 def contact_export(request, fmt):
     fs = selectors.contact_filterset(user=request.user, data=request.GET)
-    return _export(request, fs, CONTACT_COLUMNS, fmt, "contacts", "customers:contact_list")
+    columns = CONTACT_COLUMNS + custom_selectors.export_columns("contact")
+    return _export(request, fs, columns, fmt, "contacts", "customers:contact_list")
 
 
 @login_required
@@ -388,6 +415,7 @@ def contact_detail(request, pk):
         "contact": contact,
         "tab": "details",
         "can_edit": selectors.contact_editable(user=request.user, contact=contact),
+        "custom_rows": custom_selectors.display_rows("contact", contact),
     }
     return render(request, "customers/contact_detail.html", context)
 
@@ -418,6 +446,7 @@ def _contact_form_page(request, contact):
         initial=initial,
         user=request.user,
         account_query=request.GET.get("account_q", ""),
+        layout=_layout(request),
     )
     if _is_partial(request) and "account_q" in request.GET:
         return render(request, "customers/_account_options.html", {"form": form})

@@ -6,3 +6,10 @@ class CustomizationConfig(AppConfig):
     name = "salesops.customization"
     label = "customization"
     verbose_name = _("Customization")
+
+    def ready(self):
+        from salesops.core import entities
+
+        from .variables import provider
+
+        entities.add_variable_provider(provider)

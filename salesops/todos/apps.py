@@ -6,3 +6,22 @@ class TodosConfig(AppConfig):
     name = "salesops.todos"
     label = "todos"
     verbose_name = _("Tasks")
+
+    def ready(self):
+        from salesops.core import entities, events
+        from salesops.notifications import services as notification_services
+
+        from .models import Task
+
+        entities.register(
+            "task",
+            Task,
+            label=_("Task"),
+            owner_path="assignee",
+            timer_fields=("due_at", "created_at"),
+        )
+        events.register("task.created", fields=("id", "assignee_id", "actor_id", "source"))
+        events.register("task.updated", fields=("id", "changed", "actor_id"))
+        events.register("task.completed", fields=("id", "assignee_id", "actor_id"))
+        events.register("task.reopened", fields=("id", "assignee_id", "actor_id"))
+        notification_services.register_kind("task.assigned", _("A task was assigned to me"))

@@ -3,11 +3,42 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+
+def _can_manage_rules(user) -> bool:
+    from salesops.automation.services import can_manage_rules
+
+    return can_manage_rules(user)
+
+
 MENU = [
     ("home", _("Dashboard"), "ti-layout-dashboard", None),
     ("customers:account_list", _("Accounts"), "ti-building", None),
     ("customers:contact_list", _("Contacts"), "ti-address-book", None),
+    ("todos:task_list", _("My tasks"), "ti-checklist", None),
+    ("automation:rule_list", _("Automation"), "ti-robot", _can_manage_rules),
+    (
+        "notifications:channel_list",
+        _("Settings · Notification channels"),
+        "ti-broadcast",
+        lambda user: user.is_admin_role,
+    ),
+    (
+        "customization:definition_list",
+        _("Settings · Custom fields"),
+        "ti-adjustments",
+        lambda user: user.is_admin_role,
+    ),
 ]
+
+
+def _task_badge(user):
+    from salesops.todos.selectors import nav_count
+
+    return nav_count(user)
+
+
+# A count shown beside a menu entry: ``fn(user) -> int``, one cheap indexed query each.
+BADGES = {"todos:task_list": _task_badge}
 
 
 def navigation(request):
@@ -26,6 +57,7 @@ def navigation(request):
                 "label": label,
                 "icon": icon,
                 "active": current == name or (":" in name and current.startswith(section + ":")),
+                "badge": BADGES[name](user) if name in BADGES else None,
             }
         )
     return {"nav_items": items}

@@ -1,0 +1,246 @@
+"""The rule builder's form: what the page posts, turned into the service's arguments, and
+the service's error keys turned back into the builder's fields.
+
+The builder posts flat fields (``trigger_type``, ``entity``, ``event``, ``field``,
+``minutes`` … ``cron``, ``condition``) plus ``actions``: a JSON list of action settings
+built by Alpine.js from the action catalogue, in the same shape as the API's. Nothing is
+checked here beyond "is it JSON": the services check everything and name each bad field.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from salesops.core import entities
+
+from . import services, triggers
+from .models import TriggerType
+
+TEXT_FIELDS = (
+    "name",
+    "description",
+    "trigger_type",
+    "entity",
+    "event",
+    "field",
+    "minutes",
+    "unit",
+    "unless",
+    "repeat_every",
+    "max_level",
+    "cron",
+    "condition",
+)
+# Service error key → the builder field it is shown under.
+FIELD_FOR_KEY = {
+    "name": "name",
+    "description": "description",
+    "trigger_type": "trigger_type",
+    "entity": "entity",
+    "trigger.event": "event",
+    "trigger.field": "field",
+    "trigger.minutes": "minutes",
+    "trigger.unit": "unit",
+    "trigger.unless": "unless",
+    "trigger.repeat_every": "repeat_every",
+    "trigger.max_level": "max_level",
+    "trigger.cron": "cron",
+    "condition": "condition",
+    "actions": "actions",
+}
+# Labels of the settings in the action catalogue (which names them, not for people).
+SETTING_LABELS = {
+    "to": gettext_lazy("Recipients"),
+    "title": gettext_lazy("Title"),
+    "message": gettext_lazy("Message"),
+    "description": gettext_lazy("Description"),
+    "assignee": gettext_lazy("Assignee"),
+    "due_in_minutes": gettext_lazy("Due in (minutes)"),
+    "due_unit": gettext_lazy("Counted in"),
+    "field": gettext_lazy("Field"),
+    "value": gettext_lazy("New value"),
+    "url": gettext_lazy("URL"),
+}
+UNIT_LABELS = {
+    "working": gettext_lazy("working minutes"),
+    "calendar": gettext_lazy("calendar minutes"),
+}
+
+
+def setting_label(name: str) -> str:
+    return str(SETTING_LABELS.get(name) or name.replace("_", " ").capitalize())
+
+
+def empty_values() -> dict:
+    return {
+        "name": "",
+        "description": "",
+        "trigger_type": TriggerType.EVENT.value,
+        "entity": "",
+        "event": "",
+        "field": "created_at",
+        "minutes": "60",
+        "unit": "working",
+        "unless": "",
+        "repeat_every": "",
+        "max_level": "",
+        "cron": "",
+        "condition": "",
+        "actions": [],
+    }
+
+
+def values_from_rule(rule) -> dict:
+    """The builder's fields for a saved rule's current version."""
+    version = rule.current_version
+    trigger = version.trigger or {}
+    values = empty_values()
+    values.update(
+        {
+            "name": rule.name,
+            "description": rule.description,
+            "trigger_type": version.trigger_type,
+            "entity": version.entity,
+            "condition": version.condition,
+            "actions": list(version.actions or []),
+        }
+    )
+    if version.trigger_type == TriggerType.EVENT:
+        values["event"] = trigger.get("event", "")
+    elif version.trigger_type == TriggerType.TIMER:
+        for key in ("field", "minutes", "unit", "unless", "repeat_every", "max_level"):
+            value = trigger.get(key)
+            values[key] = "" if value is None else str(value)
+        if not trigger.get("repeat_every"):
+            values["max_level"] = ""
+    else:
+        values["cron"] = trigger.get("cron", "")
+    return values
+
+
+def values_from_post(post) -> tuple[dict, dict]:
+    """The builder's fields as posted, and the errors found reading them (bad JSON)."""
+    values = empty_values()
+    errors: dict = {}
+    for key in TEXT_FIELDS:
+        values[key] = str(post.get(key, values[key]) or "").strip()
+    raw = post.get("actions") or "[]"
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, list):
+        errors["actions"] = _("The actions could not be read; reload the page and add them again.")
+        parsed = []
+    values["actions"] = parsed
+    return values, errors
+
+
+def trigger_of(values: dict) -> dict:
+    kind = values["trigger_type"]
+    if kind == TriggerType.EVENT:
+        return {"event": values["event"]}
+    if kind == TriggerType.TIMER:
+        trigger = {
+            "field": values["field"],
+            "minutes": values["minutes"],
+            "unit": values["unit"],
+            "unless": values["unless"],
+            "repeat_every": values["repeat_every"] or None,
+        }
+        if values["max_level"]:
+            trigger["max_level"] = values["max_level"]
+        return trigger
+    if kind == TriggerType.SCHEDULE:
+        return {"cron": values["cron"]}
+    return {}
+
+
+def service_data(values: dict) -> dict:
+    """Keyword arguments for ``rule_create`` / ``rule_update`` / a draft preview."""
+    return {
+        "name": values["name"],
+        "description": values["description"],
+        "trigger_type": values["trigger_type"],
+        "entity": values["entity"],
+        "trigger": trigger_of(values),
+        "condition": values["condition"],
+        "actions": values["actions"],
+    }
+
+
+def split_errors(message_dict: dict) -> tuple[dict, dict, list]:
+    """Service errors → ``(field errors, {action index: {setting: message}}, the rest)``.
+    ``actions.1.url`` goes under the second action's URL; ``actions.1`` on that action as
+    a whole; a key the builder has no field for is shown on top, named."""
+    fields: dict = {}
+    per_action: dict = {}
+    other: list = []
+    for key, messages in message_dict.items():
+        message = " ".join(str(m) for m in messages) if isinstance(messages, list) else messages
+        if key in FIELD_FOR_KEY:
+            fields[FIELD_FOR_KEY[key]] = message
+            continue
+        parts = key.split(".", 2)
+        if parts[0] == "actions" and len(parts) >= 2 and parts[1].isdigit():
+            setting = parts[2] if len(parts) == 3 else "__all__"
+            per_action.setdefault(int(parts[1]), {})[setting] = message
+            continue
+        other.append(message if key == "__all__" else f"{key}: {message}")
+    return fields, per_action, other
+
+
+def names_for(values: dict, target: str = "condition") -> tuple[set[str], str]:
+    """The variables a condition (or a timer's "unless") of this draft may read, and a
+    message when the trigger is not complete enough to know them."""
+    errors: dict = {}
+    entity_key, clean = triggers.clean_trigger(
+        values["trigger_type"], values["entity"], trigger_of(values), errors
+    )
+    if "trigger_type" in errors:
+        return set(), _("Choose the trigger first.")
+    if "entity" in errors:
+        return set(), errors["entity"]
+    if target == "unless":
+        if not entity_key:
+            return set(), _("Choose the entity first.")
+        return entities.get(entity_key).variable_names() | {"timer_level"}, ""
+    # An incomplete trigger (no event yet, no minutes …) still tells the record's fields.
+    return triggers.condition_names(values["trigger_type"], entity_key, clean), ""
+
+
+def builder_catalogue() -> dict:
+    """What the builder's Alpine.js component offers: entities with their timer fields,
+    variables and settable fields; events with the entity they are about; actions with
+    the settings each one takes."""
+    return {
+        "entities": services.entity_catalogue(),
+        "events": [
+            {
+                "name": name,
+                "entity": triggers.entity_for_event(name),
+                "fields": list(item["fields"]),
+                "description": str(item.get("description") or ""),
+            }
+            for name, item in sorted(triggers.event_catalogue().items())
+        ],
+        "actions": [
+            {
+                **action,
+                "fields": [
+                    {
+                        **f,
+                        "label": setting_label(f["name"]),
+                        "choice_labels": {
+                            c: str(UNIT_LABELS.get(c, c)) for c in f.get("choices") or ()
+                        },
+                    }
+                    for f in action["fields"]
+                ],
+            }
+            for action in services.action_catalogue()
+        ],
+    }

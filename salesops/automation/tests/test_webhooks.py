@@ -1,0 +1,226 @@
+"""Webhook actions: signed JSON to a local fake server, retries after a 5xx with backoff,
+every attempt logged; private and loopback targets refused unless allowed."""
+
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from salesops.automation import services, webhooks
+from salesops.automation.models import RuleFiring, WebhookDelivery
+from salesops.core import clock
+from salesops.customers.tests.factories import make_account
+
+from .conftest import at, make_rule, tick
+
+pytestmark = pytest.mark.django_db
+
+
+class FakeReceiver:
+    """An HTTP server on 127.0.0.1 (port chosen by the OS) that answers with the next
+    status from ``statuses`` and checks each request's signature with ``secret``."""
+
+    def __init__(self, statuses):
+        self.statuses = list(statuses)
+        self.secret = ""
+        self.requests = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                expected = (
+                    "sha256=" + hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
+                )
+                signature = self.headers.get("X-SalesOps-Signature", "")
+                receiver.requests.append(
+                    {
+                        "body": body,
+                        "signature_ok": hmac.compare_digest(signature, expected),
+                        "content_type": self.headers.get("Content-Type"),
+                    }
+                )
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(b"ok" if status < 300 else b"server trouble")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/salesops"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def webhook_rule(org, url, when):
+    return make_rule(
+        org.admin,
+        when=when,
+        trigger_type="timer",
+        entity="account",
+        trigger={"field": "created_at", "minutes": 60},
+        actions=[{"kind": "webhook", "url": url}],
+    )
+
+
+def test_delivery_retries_after_a_500_and_is_signed(org, allow_private):
+    with FakeReceiver([500, 200]) as receiver:
+        # given a timer rule calling the receiver, which fails once
+        rule = webhook_rule(org, receiver.url, at("2026-11-23", "09:00"))
+        receiver.secret = rule.webhook_secret
+        with clock.frozen(at("2026-11-23", "10:00")):
+            account = make_account(org.rep_a, name="回调客户")
+        # when the timer falls due: the firing is made and the first attempt gets a 500
+        tick(at("2026-11-23", "11:00"))
+        delivery = WebhookDelivery.objects.get()
+        assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
+            "retrying",
+            1,
+            500,
+        )
+        assert delivery.next_attempt_at == at("2026-11-23", "11:01")
+        # a tick before the backoff has passed does not retry
+        tick(at("2026-11-23", "11:00"))
+        assert WebhookDelivery.objects.get().attempts == 1
+        # when the backoff has passed, the retry succeeds
+        tick(at("2026-11-23", "11:01"))
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 2, 200)
+    assert [entry["status_code"] for entry in delivery.log] == [500, 200]
+    assert delivery.delivered_at == at("2026-11-23", "11:01")
+    # the same signed bytes were sent both times, and the receiver verified the signature
+    assert [r["signature_ok"] for r in receiver.requests] == [True, True]
+    assert receiver.requests[0]["body"] == receiver.requests[1]["body"]
+    payload = json.loads(receiver.requests[0]["body"])
+    firing = RuleFiring.objects.get()
+    assert payload["rule"] == {"id": rule.pk, "name": rule.name, "version": 1}
+    assert payload["firing"]["id"] == firing.pk
+    assert (payload["entity"], payload["object_id"]) == ("account", account.pk)
+    assert payload["variables"]["name"] == "回调客户"
+    assert firing.results[0]["delivery_id"] == delivery.pk
+
+
+def test_a_delivery_gives_up_after_the_maximum_attempts(org, allow_private, settings):
+    settings.SALESOPS = {**settings.SALESOPS, "WEBHOOK_MAX_ATTEMPTS": 3}
+    with FakeReceiver([503, 503, 503, 200]) as receiver:
+        rule = webhook_rule(org, receiver.url, at("2026-11-23", "09:00"))
+        receiver.secret = rule.webhook_secret
+        with clock.frozen(at("2026-11-23", "10:00")):
+            make_account(org.rep_a)
+        for moment in ("11:00", "11:01", "11:03", "11:07", "12:00"):
+            tick(at("2026-11-23", moment))
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    assert [e["status_code"] for e in delivery.log] == [503, 503, 503]
+    assert len(receiver.requests) == 3
+
+
+def test_a_client_error_is_not_retried(org, allow_private):
+    with FakeReceiver([404]) as receiver:
+        rule = webhook_rule(org, receiver.url, at("2026-11-23", "09:00"))
+        receiver.secret = rule.webhook_secret
+        with clock.frozen(at("2026-11-23", "10:00")):
+            make_account(org.rep_a)
+        tick(at("2026-11-23", "11:00"))
+        tick(at("2026-11-23", "12:00"))
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 1, 404)
+
+
+def test_the_event_path_sends_right_after_the_commit(
+    org, allow_private, django_capture_on_commit_callbacks
+):
+    with FakeReceiver([200]) as receiver:
+        rule = make_rule(
+            org.admin,
+            trigger_type="event",
+            trigger={"event": "account.created"},
+            actions=[{"kind": "webhook", "url": receiver.url}],
+        )
+        receiver.secret = rule.webhook_secret
+        with django_capture_on_commit_callbacks(execute=True):
+            make_account(org.rep_a)
+    assert WebhookDelivery.objects.get().status == "delivered"
+    assert [r["signature_ok"] for r in receiver.requests] == [True]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "http://0.0.0.0/hook",
+    ],
+)
+def test_private_and_loopback_targets_are_refused_by_default(org, url):
+    with pytest.raises(ValidationError) as info:
+        make_rule(
+            org.admin,
+            trigger_type="event",
+            trigger={"event": "account.created"},
+            actions=[{"kind": "webhook", "url": url}],
+        )
+    message = info.value.message_dict["actions.0.url"][0]
+    assert "private or loopback" in message or "local address" in message
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "example.com/x", ""])
+def test_only_http_urls_are_accepted(org, url):
+    with pytest.raises(ValidationError) as info:
+        make_rule(
+            org.admin,
+            trigger_type="event",
+            trigger={"event": "account.created"},
+            actions=[{"kind": "webhook", "url": url}],
+        )
+    assert "actions.0.url" in info.value.message_dict
+
+
+def test_a_target_that_turned_private_is_refused_at_sending(org, allow_private, settings):
+    # given a delivery to a loopback address made while that was allowed
+    rule = webhook_rule(org, "http://127.0.0.1:9/hook", at("2026-11-23", "09:00"))
+    with clock.frozen(at("2026-11-23", "10:00")):
+        make_account(org.rep_a)
+    settings.SALESOPS = {**settings.SALESOPS, "WEBHOOK_ALLOW_PRIVATE": False}
+    # when it is sent: refused, not retried
+    tick(at("2026-11-23", "11:00"))
+    delivery = WebhookDelivery.objects.get(rule=rule)
+    assert delivery.status == "failed"
+    assert "private or loopback" in delivery.last_error
+
+
+def test_signature_and_backoff_helpers():
+    assert webhooks.sign("s3cret", b"{}") == (
+        "sha256=" + hmac.new(b"s3cret", b"{}", hashlib.sha256).hexdigest()
+    )
+    assert [webhooks.backoff_seconds(n) for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
+
+
+def test_the_preview_shows_the_payload_without_sending(org, allow_private):
+    rule = make_rule(
+        org.admin,
+        trigger_type="event",
+        trigger={"event": "account.created"},
+        actions=[{"kind": "webhook", "url": "http://127.0.0.1:9/hook"}],
+    )
+    account = make_account(org.rep_a)
+    answer = services.rule_preview(actor=org.admin, rule=rule, object_id=account.pk)
+    assert answer["actions"][0]["payload"]["object_id"] == account.pk
+    assert not WebhookDelivery.objects.exists()

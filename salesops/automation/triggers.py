@@ -1,0 +1,343 @@
+"""Triggers: what each kind needs (validated into a clean settings dict), when a timer
+level falls due, which cron instant is due, and the variables a condition may read.
+
+Trigger settings (``RuleVersion.trigger``):
+
+* event — ``{"event": "account.created"}``; the entity is the event's prefix when it is a
+  registered entity (``account``), otherwise the rule has no entity and sees the payload.
+* timer — ``{"field": "created_at", "minutes": 60, "unit": "working" | "calendar",
+  "unless": "<expression>", "repeat_every": 30 | None, "max_level": 3}``. Level 0 falls due
+  ``minutes`` after the start field, level *n* ``n × repeat_every`` later; each level fires
+  once per record. When "unless" is true at check time the clock is stopped: no firing.
+  Conditions (and "unless") may read ``timer_level``; templates may show ``{timer_level}``.
+* schedule — ``{"cron": "0 9 * * 1-5"}`` in the organisation's time zone. Without an entity
+  the rule fires once per instant; with one it fires once per instant for every record
+  matching the condition (a full pass over the entity's table at each instant, so keep
+  such schedules daily or weekly).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from croniter import croniter
+from croniter.croniter import CroniterError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from salesops.core import entities, events
+from salesops.core.calendar import BusinessCalendar, default_calendar
+from salesops.core.expressions import ExpressionError, compile_expression
+
+from .models import TriggerType
+
+UNITS = ("working", "calendar")
+MAX_LEVEL = 20
+MAX_MINUTES = 60 * 24 * 366  # a year of calendar minutes
+SCHEDULE_VARIABLES = frozenset({"is_workday", "weekday", "hour", "minute", "day", "month", "year"})
+CRON_FIELDS = (
+    gettext_lazy("minute"),
+    gettext_lazy("hour"),
+    gettext_lazy("day of month"),
+    gettext_lazy("month"),
+    gettext_lazy("day of week"),
+)
+
+
+# --- working time -------------------------------------------------------------------------
+def subtract_working_minutes(cal: BusinessCalendar, end: dt.datetime, minutes: int) -> dt.datetime:
+    """The latest instant ``s`` with ``cal.add_working_minutes(s, minutes) <= end``.
+
+    A timer of ``minutes`` working minutes started at ``s`` is due at ``end`` exactly when
+    ``s <= subtract_working_minutes(cal, end, minutes)``, so the sweep can ask the database
+    for the start instants in a range instead of computing a due time per record. Walks
+    back through the working periods; whole workdays are skipped arithmetically."""
+    if minutes < 0:
+        raise ValueError("minutes must not be negative")
+    moment = end.astimezone(cal.tz)
+    remaining = dt.timedelta(minutes=minutes)
+    full_day = dt.timedelta(minutes=cal.minutes_per_day)
+    day = moment.date()
+    while True:
+        if cal.is_workday(day):
+            for w_start, w_end in reversed(list(cal._windows(day))):
+                if moment <= w_start:
+                    continue
+                stop = min(moment, w_end)
+                available = stop - w_start
+                if remaining <= available:
+                    return (stop - remaining).astimezone(dt.UTC)
+                remaining -= available
+                moment = w_start
+        # ``moment`` becomes the end of the previous day (midnight after it).
+        moment = dt.datetime.combine(day, dt.time.min, tzinfo=cal.tz)
+        day -= dt.timedelta(days=1)
+        while remaining > full_day and cal.is_workday(day):
+            remaining -= full_day
+            moment = dt.datetime.combine(day, dt.time.min, tzinfo=cal.tz)
+            day -= dt.timedelta(days=1)
+
+
+def due_cutoff(now: dt.datetime, minutes: int, unit: str, cal=None) -> dt.datetime:
+    """The latest start instant whose timer of ``minutes`` (working or calendar) is due
+    at ``now``."""
+    if unit == "calendar":
+        return now - dt.timedelta(minutes=minutes)
+    return subtract_working_minutes(cal or default_calendar(), now, minutes)
+
+
+def due_at(start: dt.datetime, minutes: int, unit: str, cal=None) -> dt.datetime:
+    if unit == "calendar":
+        return start + dt.timedelta(minutes=minutes)
+    return (cal or default_calendar()).add_working_minutes(start, minutes)
+
+
+def timer_levels(trigger: dict) -> list[int]:
+    if trigger.get("repeat_every"):
+        return list(range(int(trigger.get("max_level", 0)) + 1))
+    return [0]
+
+
+def level_minutes(trigger: dict, level: int) -> int:
+    return int(trigger["minutes"]) + level * int(trigger.get("repeat_every") or 0)
+
+
+# --- schedules ----------------------------------------------------------------------------
+def validate_cron(source: str) -> str:
+    """Return the normalised cron expression or raise :class:`ValueError` with the field,
+    its position (1-based) and the reason."""
+    text = (source or "").strip()
+    if not text:
+        raise ValueError(_("Enter a cron expression such as “0 9 * * 1-5”."))
+    parts = text.split()
+    if len(parts) != 5:
+        raise ValueError(
+            _(
+                "A cron expression has 5 fields (minute hour day-of-month month day-of-week); "
+                "this one has %(n)d."
+            )
+            % {"n": len(parts)}
+        )
+    positions = [m.start() + 1 for m in re.finditer(r"\S+", text)]
+    for index, part in enumerate(parts):
+        probe = ["*"] * 5
+        probe[index] = part
+        try:
+            croniter(" ".join(probe))
+        except (CroniterError, ValueError, KeyError) as exc:
+            raise ValueError(
+                _("%(field)s field “%(value)s” at position %(pos)d: %(reason)s")
+                % {
+                    "field": CRON_FIELDS[index],
+                    "value": part,
+                    "pos": positions[index],
+                    "reason": _cron_reason(exc),
+                }
+            ) from None
+    normalised = " ".join(parts)
+    try:
+        croniter(normalised, dt.datetime(2026, 1, 1)).get_next(dt.datetime)
+    except (CroniterError, ValueError) as exc:
+        raise ValueError(
+            _("This schedule never happens: %(reason)s") % {"reason": _cron_reason(exc)}
+        ) from None
+    return normalised
+
+
+def _cron_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "out of range" in text:
+        return _("the value is out of range")
+    if "step" in text:
+        return _("the step must be a positive number")
+    if "not acceptable" in text:
+        return _("not a valid value (use numbers, ranges like 1-5, lists like 1,3 or */15)")
+    return text
+
+
+def latest_instant(cron: str, now: dt.datetime) -> dt.datetime:
+    """The latest instant of ``cron`` (organisation time zone) at or before ``now``."""
+    local = timezone.localtime(now).replace(second=0, microsecond=0) + dt.timedelta(seconds=1)
+    return croniter(cron, local).get_prev(dt.datetime).astimezone(dt.UTC)
+
+
+def schedule_key(instant: dt.datetime) -> str:
+    return "schedule:" + timezone.localtime(instant).strftime("%Y-%m-%dT%H:%M")
+
+
+def schedule_variables(instant: dt.datetime) -> dict:
+    from salesops.core.calendar import is_workday
+
+    local = timezone.localtime(instant)
+    return {
+        "is_workday": is_workday(local.date()),
+        "weekday": local.isoweekday(),
+        "hour": local.hour,
+        "minute": local.minute,
+        "day": local.day,
+        "month": local.month,
+        "year": local.year,
+    }
+
+
+# --- validation ---------------------------------------------------------------------------
+def event_catalogue() -> dict[str, dict]:
+    return {item["name"]: item for item in events.catalogue()}
+
+
+def entity_for_event(name: str) -> str:
+    prefix = name.split(".", 1)[0]
+    try:
+        entities.get(prefix)
+    except LookupError:
+        return ""
+    return prefix
+
+
+def is_deletion(trigger_type: str, trigger: dict) -> bool:
+    """A ``*.deleted`` event: the record is gone, only the event's payload is left."""
+    return trigger_type == TriggerType.EVENT and str(trigger.get("event", "")).endswith(".deleted")
+
+
+def condition_names(trigger_type: str, entity_key: str, trigger: dict) -> set[str]:
+    """The variables a condition of this trigger may read."""
+    names: set[str] = set()
+    if entity_key and not is_deletion(trigger_type, trigger):
+        names |= entities.get(entity_key).variable_names()
+    if trigger_type == TriggerType.EVENT:
+        names |= set(event_catalogue().get(trigger.get("event"), {}).get("fields", ()))
+    elif trigger_type == TriggerType.TIMER:
+        names.add("timer_level")
+    elif trigger_type == TriggerType.SCHEDULE:
+        names |= SCHEDULE_VARIABLES
+    return names
+
+
+def expression_error(exc: ExpressionError) -> str:
+    if exc.position is not None:
+        return _("Position %(pos)d: %(reason)s") % {"pos": exc.position, "reason": exc.message}
+    return exc.message
+
+
+def _int(value, *, low: int, high: int, errors: dict, key: str, required: bool = True):
+    if value in (None, ""):
+        if required:
+            errors[key] = _("This field is required.")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        errors[key] = _("Enter a whole number.")
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        errors[key] = _("Enter a whole number.")
+        return None
+    if not low <= number <= high:
+        errors[key] = _("Enter a number between %(low)d and %(high)d.") % {"low": low, "high": high}
+        return None
+    return number
+
+
+def clean_trigger(trigger_type: str, entity_key: str, trigger: dict, errors: dict):
+    """Check a trigger's settings; returns ``(entity_key, clean settings)`` and adds every
+    problem to ``errors`` (keys ``trigger_type``, ``entity``, ``trigger.<setting>``)."""
+    trigger = dict(trigger or {})
+    entity_key = (entity_key or "").strip()
+    if trigger_type not in TriggerType.values:
+        errors["trigger_type"] = _("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(TriggerType.values)
+        }
+        return entity_key, {}
+    if entity_key:
+        try:
+            entities.get(entity_key)
+        except LookupError:
+            errors["entity"] = _("Unknown entity “%(key)s”. Known: %(choices)s.") % {
+                "key": entity_key,
+                "choices": ", ".join(e.key for e in entities.all_entities()),
+            }
+            return entity_key, {}
+    if trigger_type == TriggerType.EVENT:
+        return _clean_event(entity_key, trigger, errors)
+    if trigger_type == TriggerType.TIMER:
+        return entity_key, _clean_timer(entity_key, trigger, errors)
+    return entity_key, _clean_schedule(trigger, errors)
+
+
+def _clean_event(entity_key: str, trigger: dict, errors: dict):
+    name = str(trigger.get("event") or "").strip()
+    catalogue = event_catalogue()
+    if not name:
+        errors["trigger.event"] = _("Choose the event that starts this rule.")
+        return entity_key, {}
+    if name not in catalogue:
+        errors["trigger.event"] = _("Unknown event “%(name)s”. Known: %(choices)s.") % {
+            "name": name,
+            "choices": ", ".join(sorted(catalogue)),
+        }
+        return entity_key, {}
+    derived = entity_for_event(name)
+    if entity_key and entity_key != derived:
+        errors["entity"] = _("The event “%(event)s” is about “%(derived)s”, not “%(key)s”.") % {
+            "event": name,
+            "derived": derived or "-",
+            "key": entity_key,
+        }
+    return derived, {"event": name}
+
+
+def _clean_timer(entity_key: str, trigger: dict, errors: dict) -> dict:
+    if not entity_key:
+        errors["entity"] = _("A timer needs the entity whose records it watches.")
+        return {}
+    entity = entities.get(entity_key)
+    clean: dict = {}
+    field = str(trigger.get("field") or "").strip()
+    if field not in entity.timer_fields:
+        errors["trigger.field"] = _("Choose the field the clock starts from: %(choices)s.") % {
+            "choices": ", ".join(entity.timer_fields)
+        }
+    clean["field"] = field
+    clean["minutes"] = _int(
+        trigger.get("minutes"), low=1, high=MAX_MINUTES, errors=errors, key="trigger.minutes"
+    )
+    unit = trigger.get("unit") or "working"
+    if unit not in UNITS:
+        errors["trigger.unit"] = _("Choose “working” or “calendar” minutes.")
+    clean["unit"] = unit
+    repeat = _int(
+        trigger.get("repeat_every"),
+        low=1,
+        high=MAX_MINUTES,
+        errors=errors,
+        key="trigger.repeat_every",
+        required=False,
+    )
+    clean["repeat_every"] = repeat
+    clean["max_level"] = 0
+    if repeat:
+        clean["max_level"] = _int(
+            trigger.get("max_level", 1),
+            low=1,
+            high=MAX_LEVEL,
+            errors=errors,
+            key="trigger.max_level",
+        )
+    unless = str(trigger.get("unless") or "").strip()
+    if unless:
+        try:
+            compile_expression(unless, entity.variable_names() | {"timer_level"})
+        except ExpressionError as exc:
+            errors["trigger.unless"] = expression_error(exc)
+    clean["unless"] = unless
+    return clean
+
+
+def _clean_schedule(trigger: dict, errors: dict) -> dict:
+    try:
+        return {"cron": validate_cron(str(trigger.get("cron") or ""))}
+    except ValueError as exc:
+        errors["trigger.cron"] = str(exc)
+        return {}

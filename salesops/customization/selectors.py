@@ -1,0 +1,69 @@
+"""Reads of custom field definitions and form layouts, used by forms, filters, pages,
+exports, the API and rule conditions."""
+
+from __future__ import annotations
+
+from . import types
+from .models import CustomFieldDefinition, FieldType, FormLayout
+from .validation import custom_entities, custom_entity, layout_choices  # noqa: F401
+
+
+def definitions(entity_key: str, *, include_inactive: bool = False) -> list[CustomFieldDefinition]:
+    """The entity's custom fields in display order (active ones unless asked)."""
+    qs = CustomFieldDefinition.objects.filter(entity=entity_key)
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    return list(qs.order_by("order", "id"))
+
+
+def definition_get(pk: int) -> CustomFieldDefinition:
+    return CustomFieldDefinition.objects.get(pk=pk)
+
+
+def layouts(entity_key: str) -> list[FormLayout]:
+    return list(FormLayout.objects.filter(entity=entity_key).order_by("name"))
+
+
+def layout_get(entity_key: str, name: str = FormLayout.DEFAULT) -> FormLayout | None:
+    return FormLayout.objects.filter(entity=entity_key, name=name).first()
+
+
+def display_rows(entity_key: str, instance) -> list[dict]:
+    """``[{"key", "label", "value", "type"}]`` of the active custom fields for a detail
+    page; ``value`` is "" when the record has none."""
+    stored = getattr(instance, "custom", None) or {}
+    return [
+        {
+            "key": d.key,
+            "label": d.label,
+            "type": d.type,
+            "value": types.display(d, stored.get(d.key)),
+        }
+        for d in definitions(entity_key)
+    ]
+
+
+def list_columns(entity_key: str) -> list[CustomFieldDefinition]:
+    """Custom fields an admin chose to show as list columns and filters."""
+    return [d for d in definitions(entity_key) if d.show_in_list]
+
+
+def export_columns(entity_key: str) -> list[tuple[str, object]]:
+    """One ``(header, accessor)`` export column per active custom field (core.exports)."""
+    return [(d.label, _export_getter(d)) for d in definitions(entity_key)]
+
+
+def _export_getter(definition):
+    if definition.type != FieldType.USER:
+        return lambda obj: types.export_value(definition, (obj.custom or {}).get(definition.key))
+    labels: dict = {}  # one query per distinct user, not per row
+
+    def get(obj):
+        pk = (obj.custom or {}).get(definition.key)
+        if pk is None:
+            return None
+        if pk not in labels:
+            labels[pk] = types.user_label(pk)
+        return labels[pk]
+
+    return get

@@ -1,0 +1,68 @@
+"""API schemas for tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+
+class UserRef(Schema):
+    id: int
+    name: str = Field(..., validation_alias="label")
+
+
+class RecordRef(Schema):
+    type: str
+    id: int
+    label: str
+    url: str | None
+
+
+class TaskOut(Schema):
+    id: int
+    title: str
+    description: str
+    due_at: dt.datetime | None
+    assignee: UserRef
+    record: RecordRef | None
+    done: bool = Field(..., validation_alias="is_done")
+    done_at: dt.datetime | None
+    done_by_id: int | None
+    source: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    url: str = Field(..., validation_alias="get_absolute_url")
+
+    @staticmethod
+    def resolve_record(obj):
+        from .selectors import record_ref
+
+        return record_ref(obj)
+
+
+class TaskPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[TaskOut]
+
+
+class TaskIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=4000)
+    due_at: dt.datetime | None = None
+    assignee_id: int | None = Field(None, description="Default: yourself.")
+    record_type: str | None = Field(None, description='An entity key: "account", "contact" …')
+    record_id: int | None = None
+
+    model_config = {"extra": "forbid"}
+
+
+class TaskPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=4000)
+    due_at: dt.datetime | None = None
+    assignee_id: int | None = None
+
+    model_config = {"extra": "forbid"}
