@@ -125,8 +125,10 @@ def values_from_post(post) -> tuple[dict, dict]:
     """The builder's fields as posted, and the errors found reading them (bad JSON)."""
     values = empty_values()
     errors: dict = {}
+    # Kept as typed (the services strip what they store), so a refused form shows the
+    # user's own text.
     for key in TEXT_FIELDS:
-        values[key] = str(post.get(key, values[key]) or "").strip()
+        values[key] = str(post.get(key, values[key]) or "")
     raw = post.get("actions") or "[]"
     try:
         parsed = json.loads(raw)

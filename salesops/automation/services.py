@@ -202,7 +202,11 @@ def rule_update(*, actor, rule: Rule, **data) -> Rule:
     unknown = set(data) - set(RULE_FIELDS) - set(DEFINITION_FIELDS)
     if unknown:
         raise ValidationError({key: _("Unknown field.") for key in sorted(unknown)})
-    rule = Rule.objects.select_for_update().select_related("current_version").get(pk=rule.pk)
+    rule = (
+        Rule.objects.select_for_update(of=("self",))
+        .select_related("current_version")
+        .get(pk=rule.pk)
+    )
     errors: dict = {}
     _clean_rule_fields(rule, data, errors)
     current = _definition_of(rule.current_version)

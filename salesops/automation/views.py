@@ -4,20 +4,19 @@ the firings page and the webhook deliveries page.
 
 Thin views: reads go through ``selectors``, writes and the preview through ``services``;
 ``forms`` turns the builder's fields into the services' arguments and their error keys back
-into fields. Whoever may not manage rules gets a 403 on every page, as from the API.
+into fields; ``presenters`` words definitions and firings for people. Whoever may not
+manage rules gets a 403 on every page, as from the API.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from croniter import croniter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,12 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from salesops.core import clock, entities
+from salesops.core import clock
 from salesops.core.expressions import ExpressionError, compile_expression
 from salesops.core.pagination import TwoStepPaginator
 
-from . import forms, selectors, services, triggers
-from .models import DeliveryStatus, FiringStatus, Rule, RuleFiring, TriggerType
+from . import forms, presenters, selectors, services, triggers
+from .models import DeliveryStatus, FiringStatus, Rule, TriggerType
 
 RECENT_FIRINGS = 10
 # Builder fields by name, for messages that are not shown under their field (preview).
@@ -90,14 +89,6 @@ def _int_param(request, name: str, errors: dict) -> int | None:
     return int(raw)
 
 
-def _entity_labels() -> dict[str, str]:
-    return {e.key: str(e.label) for e in entities.all_entities()}
-
-
-def _action_labels() -> dict[str, str]:
-    return {a["kind"]: a["label"] for a in services.action_catalogue()}
-
-
 def _rule_choices(user) -> list[tuple[int, str]]:
     return list(selectors.rule_list(user=user).select_related(None).values_list("pk", "name"))
 
@@ -107,104 +98,6 @@ def _next_url(request, fallback: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return target
     return fallback
-
-
-# --- presentation -------------------------------------------------------------------------
-def _text(value) -> str:
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    if value is None or value == "":
-        return "—"
-    return str(value)
-
-
-def _definition(version) -> dict:
-    """A version's trigger, condition and actions, worded for people."""
-    trigger = version.trigger or {}
-    labels = _action_labels()
-    rows = []
-    for config in version.actions or []:
-        kind = config.get("kind", "")
-        rows.append(
-            {
-                "kind": kind,
-                "label": labels.get(kind, kind),
-                "settings": [
-                    (forms.setting_label(k), _text(v))
-                    for k, v in config.items()
-                    if k != "kind" and v not in (None, "", [])
-                ],
-            }
-        )
-    unit = trigger.get("unit", "")
-    return {
-        "version": version,
-        "trigger": trigger,
-        "entity_label": _entity_labels().get(version.entity, version.entity),
-        "unit_label": forms.UNIT_LABELS.get(unit, unit),
-        "action_rows": rows,
-    }
-
-
-def _result_rows(results, labels) -> list[dict]:
-    rows = []
-    for result in results or []:
-        if not isinstance(result, dict):
-            rows.append({"label": "", "ok": False, "details": [("", _text(result))]})
-            continue
-        kind = result.get("kind", "")
-        rows.append(
-            {
-                "label": labels.get(kind, kind),
-                "ok": result.get("ok", True),
-                "details": [
-                    (k, _text(v)) for k, v in result.items() if k not in ("kind", "ok", "error")
-                ],
-                "error": result.get("error", ""),
-            }
-        )
-    return rows
-
-
-def _decorate_firings(firings: list[RuleFiring]) -> list[RuleFiring]:
-    """Attach each firing's record (one query per entity for the whole page), a link to
-    it when the record has a page, and its results worded for people."""
-    wanted = defaultdict(set)
-    for firing in firings:
-        if firing.entity and firing.object_id:
-            wanted[firing.entity].add(firing.object_id)
-    found = {}
-    for key, ids in wanted.items():
-        try:
-            entity = entities.get(key)
-        except LookupError:
-            continue
-        for pk, obj in entity.model._default_manager.in_bulk(list(ids)).items():
-            found[(key, pk)] = obj
-    labels = _action_labels()
-    entity_labels = _entity_labels()
-    for firing in firings:
-        record = found.get((firing.entity, firing.object_id))
-        firing.record = record
-        getter = getattr(record, "get_absolute_url", None)
-        firing.record_url = getter() if getter else ""
-        firing.entity_label = entity_labels.get(firing.entity, firing.entity)
-        firing.result_rows = _result_rows(firing.results, labels)
-        values = firing.condition_values
-        firing.value_rows = list(values.items()) if isinstance(values, dict) else []
-    return firings
-
-
-def _firing_stats(rule_ids: list[int]) -> dict[int, dict]:
-    """Firings count and last firing time of the rules on one page (one grouped query on
-    the ``(rule, fired_at)`` index, only for these rules)."""
-    rows = (
-        RuleFiring.objects.filter(rule_id__in=rule_ids)
-        .order_by()
-        .values("rule_id")
-        .annotate(count=Count("id"), last=Max("fired_at"))
-    )
-    return {row["rule_id"]: row for row in rows}
 
 
 # --- rules list ---------------------------------------------------------------------------
@@ -220,8 +113,8 @@ def rule_list(request):
     )
     page = _page(request, qs)
     rows = list(page.object_list)
-    stats = _firing_stats([r.pk for r in rows])
-    labels = _entity_labels()
+    stats = presenters.firing_stats([r.pk for r in rows])
+    labels = presenters.entity_labels()
     for rule in rows:
         rule.firing_count = stats.get(rule.pk, {}).get("count", 0)
         rule.last_fired_at = stats.get(rule.pk, {}).get("last")
@@ -284,7 +177,11 @@ def _builder(request, rule: Rule | None):
     else:
         values = forms.values_from_rule(rule) if rule is not None else forms.empty_values()
     field_errors, action_errors, other_errors = forms.split_errors(errors)
+    names = []
+    if "condition" in field_errors or "unless" in field_errors:
+        names = sorted(forms.names_for(values)[0])
     context = {
+        "condition_names": names,
         "rule": rule,
         "values": values,
         "field_errors": field_errors,
@@ -401,9 +298,12 @@ def _preview(request, *, rule=None, draft=None):
         context["problems"] = lines + _preview_messages(errors)
         context["draft_invalid"] = bool(errors)
         return render(request, "automation/_preview.html", context)
-    labels = _action_labels()
-    answer["action_rows"] = _result_rows(answer.get("actions"), labels)
-    answer["entity_label"] = _entity_labels().get(answer.get("entity"), answer.get("entity"))
+    labels = presenters.action_labels()
+    people = presenters.people_names([answer.get("actions")], request.user)
+    answer["action_rows"] = presenters.result_rows(answer.get("actions"), labels, people)
+    answer["entity_label"] = presenters.entity_labels().get(
+        answer.get("entity"), answer.get("entity")
+    )
     answer["value_rows"] = list((answer.get("condition_values") or {}).items())
     answer["variable_rows"] = sorted((answer.get("variables") or {}).items())
     context["answer"] = answer
@@ -438,9 +338,9 @@ def rule_detail(request, pk):
     firings = list(selectors.firing_list(user=request.user, rule=rule.pk)[:RECENT_FIRINGS])
     context = {
         "rule": rule,
-        "definition": _definition(rule.current_version),
+        "definition": presenters.definition(rule.current_version),
         "versions": versions,
-        "firings": _decorate_firings(firings),
+        "firings": presenters.decorate_firings(firings, request.user),
         "firings_url": f"{reverse('automation:firing_list')}?rule={rule.pk}",
         "tab": "rules",
     }
@@ -460,7 +360,7 @@ def version_detail(request, pk, number):
     )
     if version is None:
         raise Http404(_("This rule has no such version."))
-    context = {"rule": rule, "definition": _definition(version), "tab": "rules"}
+    context = {"rule": rule, "definition": presenters.definition(version), "tab": "rules"}
     if _is_partial(request):
         return render(request, "automation/_definition.html", context)
     return render(request, "automation/version_detail.html", context)
@@ -478,7 +378,7 @@ def firing_list(request):
     status = request.GET.get("status", "").strip()
     if status and status not in FiringStatus.values:
         errors["status"] = _("Unknown status.")
-    labels = _entity_labels()
+    labels = presenters.entity_labels()
     if entity and entity not in labels:
         errors["entity"] = _("Unknown entity.")
     qs = selectors.firing_list(
@@ -492,7 +392,7 @@ def firing_list(request):
     }
     context = {
         "page_obj": page,
-        "firings": _decorate_firings(list(page.object_list)),
+        "firings": presenters.decorate_firings(list(page.object_list), request.user),
         "current": current,
         "filtered": any(current.values()),
         "filter_errors": errors,

@@ -7,6 +7,7 @@ registry of event names with their payload fields lets rule builders offer them.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -46,5 +47,10 @@ def _dispatch(name: str, payload: dict) -> None:
 
 
 def emit(name: str, payload: dict) -> None:
-    """Dispatch after the current transaction commits (at once if none is open)."""
+    """Dispatch after the current transaction commits (at once if none is open).
+
+    Each emitted event gets an ``event_id``: a subscriber that is handed the same event
+    twice (a retried task, a replay) can recognise it and act once."""
+    payload = dict(payload)
+    payload.setdefault("event_id", uuid.uuid4().hex)
     transaction.on_commit(lambda: _dispatch(name, dict(payload)))

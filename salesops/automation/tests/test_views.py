@@ -253,8 +253,11 @@ def test_an_unknown_variable_names_the_variables_that_exist(admin_client):
     response = admin_client.post(
         reverse("automation:rule_create"), builder_post(condition="levle == 'A'")
     )
-    error = re.search(r'data-testid="error-condition">([^<]+)<', page(response)).group(1)
-    assert "levle" in error and "level" in error
+    html = page(response)
+    error = re.search(r'data-testid="error-condition">([^<]+)<', html).group(1)
+    assert "Position 1" in error and "levle" in error
+    names = re.search(r'data-testid="condition-names">(.*?)</div>', html, re.S).group(1)
+    assert '<code class="me-1">level</code>' in names
 
 
 def test_a_bad_cron_is_shown_on_the_cron_field(admin_client):
@@ -375,7 +378,7 @@ def test_live_validation_of_an_event_condition_offers_the_event_fields(admin_cli
         admin_client, trigger_type="event", entity="account", event="account.updated", condition=""
     )
     assert 'data-state="empty"' in html
-    assert "<code class=\"me-1\">changed</code>" in html
+    assert '<code class="me-1">changed</code>' in html
 
 
 def test_live_validation_of_a_timer_without_entity_asks_for_the_entity(admin_client):
@@ -457,6 +460,7 @@ def test_a_timer_firing_shows_on_the_firings_page_and_the_rule_page(admin_client
     assert 'data-status="done"' in html
     assert re.search(r"<dt><code>level</code></dt><dd>A</dd>", html)  # the "why"
     assert "Follow up 甲级新客户" in html  # what the action did
+    assert "Rep A" in html  # to whom, by name
 
     filtered = admin_client.get(
         reverse("automation:firing_list"), {"rule": rule.pk, "object_id": hit.pk, "status": "done"}

@@ -26,6 +26,8 @@ def heard(django_capture_on_commit_callbacks):
 
     def handler(name, payload):
         if name.startswith("task."):
+            # every event carries a unique id; the rest is what the test compares
+            assert len(payload.pop("event_id")) == 32
             received.append((name, payload))
 
     events.subscribe("*", handler)
