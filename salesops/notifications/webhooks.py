@@ -18,9 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
 from urllib.parse import quote_plus, urlsplit
 
 import requests
@@ -28,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from salesops.core import clock
+from salesops.core import clock, netsafety
 
 
 class DeliveryError(Exception):
@@ -39,60 +37,14 @@ class DeliveryError(Exception):
 # --- URL safety ---------------------------------------------------------------------------
 
 
-def _blocked(ip) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
-
-
-def _addresses(host: str) -> list:
+def check_url(url: str, *, field: str = "webhook_url") -> None:
+    """Refuse a bot URL that is not http(s) or points at a private or loopback address
+    (:mod:`salesops.core.netsafety`), as a ValidationError on ``field``. A host name that
+    does not resolve passes here; it fails, visibly, when sending."""
     try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        return []
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-
-
-def check_url(url: str, *, field: str = "webhook_url", resolve: bool = True) -> None:
-    """Refuse a URL that is not http(s), or whose host is (or resolves to) a private,
-    loopback, link-local or reserved address, unless ``WEBHOOK_ALLOW_PRIVATE`` is set.
-    A host name that does not resolve passes here (it fails, visibly, when sending)."""
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(
-            {field: _("Enter an http:// or https:// address, e.g. the bot's webhook URL.")},
-            code="scheme",
-        )
-    if settings.SALESOPS.get("WEBHOOK_ALLOW_PRIVATE", False):
-        return
-    host = parts.hostname
-    if host == "localhost" or host.endswith(".localhost"):
-        addresses = [ipaddress.ip_address("127.0.0.1")]
-    else:
-        addresses = _addresses(host) if resolve else []
-    for ip in addresses:
-        if _blocked(ip):
-            raise ValidationError(
-                {
-                    field: _(
-                        "%(host)s is a private or loopback address (%(ip)s); webhooks may "
-                        "only call public addresses."
-                    )
-                    % {"host": host, "ip": ip}
-                },
-                code="private",
-            )
+        netsafety.check_url(url)
+    except netsafety.UnsafeURL as exc:
+        raise ValidationError({field: str(exc)}) from None
 
 
 # --- message formats ------------------------------------------------------------------------
