@@ -15,7 +15,7 @@ from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
 from salesops.org.models import User
 
-from . import selectors
+from . import selectors, services
 from .models import Account, Contact
 
 
@@ -78,18 +78,7 @@ class AccountForm(CustomFieldsFormMixin, ServiceModelForm):
 
     class Meta:
         model = Account
-        fields = (
-            "name",
-            "credit_code",
-            "industry",
-            "size_band",
-            "province",
-            "city",
-            "address",
-            "level",
-            "owner",
-            "notes",
-        )
+        fields = services.ACCOUNT_FIELDS
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user: User, layout: str = "default", **kwargs):
@@ -129,7 +118,7 @@ class ContactForm(CustomFieldsFormMixin, ServiceModelForm):
 
     class Meta:
         model = Contact
-        fields = ("account", "name", "phone", "wechat", "email", "title", "decision_role")
+        fields = services.CONTACT_FIELDS
 
     #: How many accounts the picker lists before asking the user to search.
     ACCOUNT_OPTIONS = 100
