@@ -8,6 +8,11 @@ and only their actions run. A sweep run twice, or two workers at the same instan
 the same keys; the loser's rows are ignored and it runs nothing. The rows, the actions'
 database writes (notifications, tasks, field changes, webhook deliveries) and the results
 commit in one transaction, so a crash leaves either all of it or none of it.
+
+Event rules run in the worker: the request that emitted an event only looks up which
+rules listen and enqueues one task (:func:`on_event`), so its latency does not depend on
+how many rules act; the task (:func:`process_event`) fires them, keyed by the event id,
+so a retried or twice-delivered task fires once.
 """
 
 from __future__ import annotations
@@ -263,8 +268,35 @@ def forget_event_rules() -> None:
     _event_rules.clear()
 
 
-def on_event(name: str, payload: dict) -> list[RuleFiring]:
-    """Subscriber of every domain event: fire the active rules listening to ``name``."""
+def on_event(name: str, payload: dict) -> None:
+    """Subscriber of every domain event, run after the emitter's commit: hand the event to
+    the worker if an active rule listens to it, else do nothing.
+
+    Only the cheap part runs in the request that emitted the event: which rules listen
+    (:func:`active_event_rules`, one light query answered from the parsed rules) and, if
+    any, one enqueued task carrying the event's name and payload. Loading the record,
+    evaluating the conditions, inserting the firings and running the actions
+    (notifications, tasks, field changes, webhooks) happen in the worker
+    (:func:`salesops.automation.tasks.run_event_rules` → :func:`process_event`), so the
+    request's latency does not grow with how many rules act on the event.
+
+    Exactly once survives the queue: the event id is part of the firing key, so a task
+    retried or delivered twice inserts the same unique rows and runs nothing the second
+    time. An event without an id gets one here, before it is enqueued, for that reason."""
+    if not active_event_rules(name):
+        return
+    from .tasks import run_event_rules  # tasks imports this module
+
+    if not payload.get("event_id"):
+        payload = {**payload, "event_id": uuid.uuid4().hex}
+    run_event_rules(name, payload)
+
+
+def process_event(name: str, payload: dict) -> list[RuleFiring]:
+    """Fire the active rules listening to ``name`` for this event, now, in this process:
+    load the record, evaluate each rule, insert the firings keyed ``event:<event_id>`` and
+    run the actions of those this call inserted. The worker's task calls it; tests call it
+    to process an event synchronously."""
     rules = active_event_rules(name)
     if not rules:
         return []
@@ -274,15 +306,15 @@ def on_event(name: str, payload: dict) -> list[RuleFiring]:
     object_id = payload.get("id")
     if entity_key and object_id is not None and not name.endswith(".deleted"):
         entity = entities.get(entity_key)
-        # A plain primary-key get, without joining the owner: most events fire nothing,
-        # and an action that needs the owner loads it once.
+        # A plain primary-key get, without joining the owner: an action that needs the
+        # owner loads it once.
         instance = entity.model._default_manager.filter(pk=object_id).order_by().first()
         if instance is None:
             log.info("event %s: %s #%s is gone; rules not run", name, entity_key, object_id)
             return []
         variables.update(entity.variables(instance))
-    # The emitter's event id makes a re-delivered event fire once; without one each
-    # dispatch is a new occurrence.
+    # The emitter's event id makes a re-delivered (or retried) event fire once; without
+    # one each call is a new occurrence.
     key = f"event:{payload.get('event_id') or uuid.uuid4().hex}"
     candidates = []
     for rule in rules:

@@ -26,7 +26,7 @@ def event_rule(org, action_list, **data):
 
 
 def fire_for(account):
-    return engine.on_event("account.created", {"id": account.pk, "actor_id": account.owner_id})
+    return engine.process_event("account.created", {"id": account.pk, "actor_id": account.owner_id})
 
 
 @pytest.mark.parametrize(

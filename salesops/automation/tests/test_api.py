@@ -150,8 +150,8 @@ def test_firings_list_filters_by_rule_entity_and_record(org, sent):
     rule = make_rule(org.admin, **{**RULE, "condition": ""})
     other = make_rule(org.admin, **{**RULE, "name": "other", "condition": ""})
     a1, a2 = make_account(org.rep_a), make_account(org.rep_b)
-    engine.on_event("account.created", {"id": a1.pk})
-    engine.on_event("account.created", {"id": a2.pk})
+    engine.process_event("account.created", {"id": a1.pk})
+    engine.process_event("account.created", {"id": a2.pk})
     admin = client_for(org.admin)
     assert admin.get(f"{API}/firings").json()["count"] == 4
     page = admin.get(f"{API}/firings?rule={rule.pk}&entity=account&object_id={a2.pk}").json()

@@ -89,6 +89,6 @@ def test_two_concurrent_event_deliveries_with_one_id_fire_once(transactional_db,
         actions=[{"kind": "notify", "to": ["manager"], "title": "new"}],
     )
     payload = {"id": account.pk, "event_id": "same-event"}
-    run_concurrently(lambda: engine.on_event("account.created", payload))
+    run_concurrently(lambda: engine.process_event("account.created", payload))
     assert RuleFiring.objects.count() == 1
     assert len(sent) == 1

@@ -1,8 +1,10 @@
-"""Event rules: a domain event (after commit) fires the active rules listening to it."""
+"""Event rules: a domain event (after commit) fires the active rules listening to it, in
+the worker: the emitting request only enqueues one task, and only if a rule listens (the
+tests run Huey in immediate mode, so the task runs at once)."""
 
 import pytest
 
-from salesops.automation import engine, services
+from salesops.automation import engine, services, tasks
 from salesops.automation.models import RuleFiring
 from salesops.core import events
 from salesops.customers import services as customer_services
@@ -91,10 +93,74 @@ def test_an_event_delivered_twice_with_its_id_fires_once(org, sent):
     notify_manager_rule(org)
     account = make_account(org.rep_a)
     payload = {"id": account.pk, "actor_id": org.rep_a.pk, "event_id": "abc123"}
-    engine.on_event("account.created", payload)
-    engine.on_event("account.created", payload)
+    engine.process_event("account.created", payload)
+    engine.process_event("account.created", payload)
     assert RuleFiring.objects.get().key == "event:abc123"
     assert len(sent) == 1
+
+
+def test_the_task_run_twice_for_one_event_fires_once(org, sent):
+    # given a listening rule and an account (created before the rule: its event fired nothing)
+    account = make_account(org.rep_a)
+    notify_manager_rule(org)
+    payload = {"id": account.pk, "actor_id": org.rep_a.pk, "event_id": "retried"}
+    # when the worker's task runs twice for the same event (a retry, a double delivery)
+    tasks.run_event_rules("account.created", payload)
+    tasks.run_event_rules("account.created", payload)
+    # then the rule fired once and notified once
+    assert RuleFiring.objects.get().key == "event:retried"
+    assert len(sent) == 1
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """The events handed to the worker's task, which is replaced so it does not run."""
+    calls = []
+    monkeypatch.setattr(
+        tasks, "run_event_rules", lambda name, payload: calls.append((name, payload))
+    )
+    return calls
+
+
+def test_an_event_no_rule_listens_to_enqueues_nothing(
+    org, sent, enqueued, django_capture_on_commit_callbacks
+):
+    # given a rule on another event only
+    notify_manager_rule(org)
+    account = make_account(org.rep_a)
+    # when an account is updated (no rule listens to account.updated)
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_services.account_update(actor=org.rep_a, account=account, notes="hello")
+    # then no task is enqueued
+    assert enqueued == []
+
+
+def test_the_emitting_request_only_enqueues_one_task(
+    org, sent, enqueued, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # given two rules listening to account.created
+    notify_manager_rule(org)
+    notify_manager_rule(org, name="second")
+    engine.active_event_rules("account.created")  # parsed once per process
+    # when an account is created
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        account = make_account(org.rep_a)
+    with django_assert_num_queries(1):  # which rules are active; no record, no firing
+        for callback in callbacks:
+            callback()
+    # then one task carries the event, with its id, and nothing fired in the request
+    [(name, payload)] = enqueued
+    assert name == "account.created"
+    assert payload["id"] == account.pk and payload["event_id"]
+    assert not RuleFiring.objects.exists() and sent == []
+
+
+def test_an_event_without_an_id_gets_one_before_it_is_enqueued(org, enqueued):
+    notify_manager_rule(org)
+    engine.on_event("account.created", {"id": 1})
+    engine.on_event("account.created", {"id": 1, "event_id": ""})
+    ids = [payload["event_id"] for _, payload in enqueued]
+    assert all(ids) and ids[0] != ids[1]
 
 
 def test_a_failing_subscriber_does_not_stop_the_rule(org, sent, django_capture_on_commit_callbacks):
@@ -120,7 +186,7 @@ def test_a_failing_action_is_recorded_and_the_others_still_run(org, sent, monkey
         ],
     )
     account = make_account(org.rep_a)
-    engine.on_event("account.created", {"id": account.pk})
+    engine.process_event("account.created", {"id": account.pk})
     firing = RuleFiring.objects.get(rule=rule)
     assert firing.status == "failed"
     assert firing.results[0]["ok"] is False and "Z" in firing.results[0]["error"]
