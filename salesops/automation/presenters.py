@@ -74,7 +74,7 @@ RESULT_LABELS = {
     "after": gettext_lazy("After"),
     "unchanged": gettext_lazy("Unchanged"),
     "value": gettext_lazy("Value"),
-    "level": gettext_lazy("Level"),
+    "level": gettext_lazy("Escalation level"),
     "manager_level": gettext_lazy("Manager level"),
     "delivery_id": gettext_lazy("Webhook delivery"),
     "url": gettext_lazy("URL"),

@@ -35,7 +35,7 @@ from .models import DeliveryStatus, FiringStatus, Rule, TriggerType
 RECENT_FIRINGS = 10
 # Builder fields by name, for messages that are not shown under their field (preview).
 FIELD_LABELS = {
-    "name": gettext_lazy("Name"),
+    "name": gettext_lazy("Rule name"),
     "description": gettext_lazy("Description"),
     "trigger_type": gettext_lazy("Trigger"),
     "entity": gettext_lazy("Entity"),
