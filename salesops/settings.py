@@ -204,6 +204,11 @@ SALESOPS = {
     "WEBHOOK_ALLOW_PRIVATE": env.bool("WEBHOOK_ALLOW_PRIVATE", default=False),
     "WEBHOOK_TIMEOUT": env.float("WEBHOOK_TIMEOUT", default=5.0),
     "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=5),
+    # Notification deliveries (email, bots): attempts and the first retry delay (doubles).
+    "NOTIFY_MAX_ATTEMPTS": env.int("NOTIFY_MAX_ATTEMPTS", default=5),
+    "NOTIFY_RETRY_SECONDS": env.int("NOTIFY_RETRY_SECONDS", default=60),
+    # Where SalesOps is reached, for absolute links in emails and bot messages.
+    "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
