@@ -336,6 +336,12 @@ def _advance(rule: Rule, level: int, cutoff: dt.datetime) -> None:
 
 
 def run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = None) -> dict:
+    """One timer rule's due records, with per-sweep memos for the condition variables."""
+    with entities.variable_batch():
+        return _run_timer_rule(rule, now, chunk_size=chunk_size)
+
+
+def _run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = None) -> dict:
     """Fire a timer rule for every record whose level fell due since the last sweep.
 
     Per level one range query on the start field: ``(previous cutoff, new cutoff]`` where
@@ -401,6 +407,12 @@ def run_timers(now: dt.datetime) -> dict:
 
 # --- schedules ----------------------------------------------------------------------------
 def run_schedule_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = None) -> int:
+    """One schedule rule's instant, with per-sweep memos for the condition variables."""
+    with entities.variable_batch():
+        return _run_schedule_rule(rule, now, chunk_size=chunk_size)
+
+
+def _run_schedule_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = None) -> int:
     """Fire a schedule rule for its latest instant at or before ``now`` (once). Instants
     missed while no worker ran are not replayed: only the latest one fires, late."""
     version = rule.current_version

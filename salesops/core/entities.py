@@ -8,6 +8,8 @@ entities exist, which datetime fields a timer may start from, who owns a record 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -100,3 +102,30 @@ def for_model(model) -> Entity | None:
 
 def all_entities() -> list[Entity]:
     return sorted(_registry.values(), key=lambda e: e.key)
+
+
+_batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "salesops_entity_variable_batch", default=None
+)
+
+
+@contextlib.contextmanager
+def variable_batch():
+    """Within the block, variable providers may remember what is the same for every record
+    (custom-field definitions): a sweep evaluating thousands of records reads it once.
+    Outside a batch nothing is remembered, so a page always sees the latest definitions."""
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def batch_memo(key, compute: Callable):
+    """``compute()``, remembered under ``key`` for the current :func:`variable_batch`."""
+    cache = _batch.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]

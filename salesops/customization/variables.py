@@ -7,6 +7,8 @@ choice values, user id, or text; ``None`` when the record has no value.
 
 from __future__ import annotations
 
+from salesops.core import entities
+
 from . import types
 from .models import CustomFieldsModel
 from .selectors import definitions
@@ -30,7 +32,10 @@ class CustomFieldVariables:
         stored = getattr(instance, "custom", None) or {}
         return {
             d.key: types.to_python(d, stored.get(d.key))
-            for d in definitions(entity.key, include_inactive=True)
+            for d in entities.batch_memo(
+                ("custom_definitions", entity.key),
+                lambda: definitions(entity.key, include_inactive=True),
+            )
         }
 
 

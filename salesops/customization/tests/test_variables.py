@@ -77,3 +77,18 @@ def test_each_entity_sees_its_own_fields(org, define):
     values = entities.get("contact").variables(contact)
     assert values["hobby"] == "chess" and "budget" not in values
     assert "hobby" not in entities.get("account").variable_names()
+
+
+def test_a_sweep_batch_reads_the_definitions_once_and_a_page_always_fresh(
+    org, define, django_assert_num_queries
+):
+    define("budget", "money")
+    accounts = [make_account(org.rep_a, custom={"budget": str(n * 100)}) for n in range(1, 4)]
+    entity = entities.get("account")
+    # Inside a sweep's batch: one definitions query for all three records.
+    with entities.variable_batch(), django_assert_num_queries(1):
+        budgets = [entity.variables(a)["budget"] for a in accounts]
+    assert budgets == [Decimal("100.00"), Decimal("200.00"), Decimal("300.00")]
+    # Outside a batch nothing is remembered: a definition added now is seen at once.
+    define("region_code", "text")
+    assert "region_code" in entity.variables(accounts[0])
