@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
@@ -24,8 +24,6 @@ class Entity:
     label: str
     owner_path: str = "owner"  # lookup from the model to the owning user
     timer_fields: tuple[str, ...] = ("created_at", "updated_at")
-    extra_variables: Callable | None = None  # fn(instance) -> dict of more variables
-    variable_fields: tuple[str, ...] = field(default=())  # default: every concrete field
 
     def owner_of(self, instance):
         obj = instance
@@ -36,8 +34,6 @@ class Entity:
         return obj
 
     def field_names(self) -> list[str]:
-        if self.variable_fields:
-            return list(self.variable_fields)
         names = []
         for f in self.model._meta.concrete_fields:
             if f.name == "custom":
@@ -53,8 +49,8 @@ class Entity:
         return names
 
     def variables(self, instance) -> dict:
-        """The values a condition sees: model fields (foreign keys as ``<name>_id``),
-        custom fields, and what the app adds."""
+        """The values a condition sees: model fields (foreign keys as ``<name>_id``) and
+        what the variable providers add (custom fields)."""
         values = {}
         for name in self.field_names():
             value = getattr(instance, name, None)
@@ -63,8 +59,6 @@ class Entity:
             values[name] = value
         for provider in _variable_providers:
             values.update(provider.values(self, instance))
-        if self.extra_variables:
-            values.update(self.extra_variables(instance))
         return values
 
 

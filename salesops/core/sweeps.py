@@ -49,7 +49,8 @@ def run_all(now=None) -> list[tuple[str, str]]:
     with clock.frozen(moment):
         for item in registered():
             if item.every_minutes > 1:
-                minute_of_day = clock.localnow().hour * 60 + clock.localnow().minute
+                local = clock.localnow()
+                minute_of_day = local.hour * 60 + local.minute
                 if now is None and minute_of_day % item.every_minutes:
                     continue
             try:

@@ -11,6 +11,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core.forms import TablerBoundField
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
 from salesops.org.models import User
@@ -26,26 +27,6 @@ def _relax_length(field: forms.CharField, length: int) -> None:
     field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
     field.validators.append(MaxLengthValidator(length))
     field.widget.attrs["maxlength"] = str(length)
-
-
-class TablerBoundField(forms.BoundField):
-    """Renders inputs with the toolkit's classes, marked invalid when the field has errors,
-    so templates can print ``{{ field }}`` without per-widget markup."""
-
-    def build_widget_attrs(self, attrs, widget=None):
-        attrs = super().build_widget_attrs(attrs, widget)
-        widget = widget or self.field.widget
-        base = "form-select" if getattr(widget, "input_type", "") == "select" else "form-control"
-        classes = [attrs.get("class", ""), base, "is-invalid" if self.errors else ""]
-        attrs["class"] = " ".join(c for c in classes if c)
-        if getattr(self.field, "service_required", False):
-            attrs["required"] = True
-        return attrs
-
-    @property
-    def marked_required(self) -> bool:
-        """Whether the label gets the "required" mark (checked by the form or the service)."""
-        return self.field.required or getattr(self.field, "service_required", False)
 
 
 class ServiceModelForm(forms.ModelForm):

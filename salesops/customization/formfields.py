@@ -13,6 +13,8 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core.forms import TablerBoundField
+
 from . import selectors, types
 from .models import FieldType, FormLayout
 from .services import CUSTOM_PREFIX
@@ -141,27 +143,10 @@ class CustomFieldsFormMixin:
         return data
 
 
-class StyledBoundField(forms.BoundField):
-    """Toolkit classes on every input, marked invalid when the field has errors."""
-
-    def build_widget_attrs(self, attrs, widget=None):
-        attrs = super().build_widget_attrs(attrs, widget)
-        widget = widget or self.field.widget
-        kind = getattr(widget, "input_type", "")
-        base = {"select": "form-select", "checkbox": "form-check-input"}.get(kind, "form-control")
-        classes = [attrs.get("class", ""), base, "is-invalid" if self.errors else ""]
-        attrs["class"] = " ".join(dict.fromkeys(c for c in classes if c))
-        return attrs
-
-    @property
-    def marked_required(self) -> bool:
-        return self.field.required or getattr(self.field, "service_required", False)
-
-
 class PreviewForm(forms.Form):
     """A read-only rendering of a layout on the admin page: how the entry form will look."""
 
-    bound_field_class = StyledBoundField
+    bound_field_class = TablerBoundField
 
     def __init__(self, entity_key: str, items: list[dict]):
         super().__init__()

@@ -11,7 +11,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .formfields import StyledBoundField
+from salesops.core.forms import TablerBoundField
+
 from .models import CHOICE_TYPES, CustomFieldDefinition, FieldType
 from .selectors import custom_entities, definitions
 from .validation import COMPATIBLE_TYPES, custom_entity
@@ -53,7 +54,7 @@ def default_to_text(definition: CustomFieldDefinition) -> str:
 
 
 class DefinitionForm(forms.Form):
-    bound_field_class = StyledBoundField
+    bound_field_class = TablerBoundField
 
     entity = forms.ChoiceField(label=_("Entity"))
     key = forms.CharField(

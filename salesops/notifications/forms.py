@@ -5,25 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core.forms import TablerFormMixin
+
 from .models import ChannelConfig
 
 
-def tabler(form: forms.BaseForm) -> None:
-    """Give every widget the toolkit's class (the service's errors mark them invalid)."""
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        if form.is_bound and name in form.errors:
-            css += " is-invalid"
-        widget.attrs["class"] = css
-
-
-class ChannelForm(forms.ModelForm):
+class ChannelForm(TablerFormMixin, forms.ModelForm):
     secret = forms.CharField(
         label=_("signing secret"),
         required=False,
@@ -39,10 +26,6 @@ class ChannelForm(forms.ModelForm):
         model = ChannelConfig
         fields = ("kind", "name", "webhook_url", "secret", "email_to", "active")
         widgets = {"webhook_url": forms.URLInput(attrs={"inputmode": "url"})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        tabler(self)
 
     def _post_clean(self):
         # The service validates (URL safety, required per kind) and saves.

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core.forms import TablerFormMixin
 from salesops.org import selectors as org_selectors
 
 from .models import Task
 
 
-class TaskForm(forms.ModelForm):
+class TaskForm(TablerFormMixin, forms.ModelForm):
     """Title, due time, description, and (for managers) whom it is for."""
 
     class Meta:
@@ -36,11 +37,6 @@ class TaskForm(forms.ModelForm):
         if not (user.is_manager_role or user.sees_everything):
             # A rep's tasks are their own: no picker to get wrong.
             del self.fields["assignee"]
-        for name, field in self.fields.items():
-            css = "form-select" if name == "assignee" else "form-control"
-            if self.is_bound and name in self.errors:
-                css += " is-invalid"
-            field.widget.attrs["class"] = css
 
     def _post_clean(self):
         pass  # the service validates everything and reports all problems at once
