@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "salesops.notifications",
     "salesops.todos",
     "salesops.automation",
+    "salesops.leads",
+    "salesops.activities",
     "salesops.web",
 ]
 
@@ -209,6 +211,17 @@ SALESOPS = {
     "NOTIFY_RETRY_SECONDS": env.int("NOTIFY_RETRY_SECONDS", default=60),
     # Where SalesOps is reached, for absolute links in emails and bot messages.
     "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
+    # Leads (SPEC L1–L8). A rep's daily lead cap unless their profile sets one.
+    "DEFAULT_DAILY_LEAD_CAP": env.int("DEFAULT_DAILY_LEAD_CAP", default=15),
+    # Company-name similarity (rapidfuzz, 0–100) at or above which a new inquiry is the
+    # same company for certain, and at or above which it is flagged for review.
+    "DEDUP_NAME_CERTAIN": env.int("DEDUP_NAME_CERTAIN", default=95),
+    "DEDUP_NAME_REVIEW": env.int("DEDUP_NAME_REVIEW", default=80),
+    # The public intake endpoint refuses bodies larger than this (HTTP 413).
+    "INTAKE_MAX_BYTES": env.int("INTAKE_MAX_BYTES", default=64 * 1024),
+    # Routing reads its rules and reps at most this often per process (seconds); daily
+    # caps are always enforced by the database, whatever is cached.
+    "ROUTING_CACHE_SECONDS": env.float("ROUTING_CACHE_SECONDS", default=5.0),
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -220,3 +233,4 @@ TESTING = "pytest" in sys.modules or env.bool("TESTING", default=False)
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     HUEY["immediate"] = True
+    SALESOPS["ROUTING_CACHE_SECONDS"] = 0.0

@@ -335,6 +335,13 @@ def _advance(rule: Rule, level: int, cutoff: dt.datetime) -> None:
     RuleWatermark.objects.filter(rule=rule, level=level, cutoff__lt=cutoff).update(cutoff=cutoff)
 
 
+def timer_key(level: int, started: dt.datetime | None) -> str:
+    """A timer level fires once per start instant: when the start field moves (a lead is
+    reassigned, a record updated) the clock starts again and may fire again."""
+    stamp = started.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S") if started else "-"
+    return f"timer:level:{level}:{stamp}"
+
+
 def run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = None) -> dict:
     """One timer rule's due records, with per-sweep memos for the condition variables."""
     with entities.variable_batch():
@@ -369,7 +376,6 @@ def _run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = No
             .values_list("pk", flat=True)
         )
         stats["due"] += len(ids)
-        key = f"timer:level:{level}"
         for start in range(0, len(ids), chunk_size):
             chunk = ids[start : start + chunk_size]
             instances = load(entity, chunk)
@@ -380,6 +386,7 @@ def _run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = No
                     continue
                 variables = entity.variables(instance)
                 variables["timer_level"] = level
+                key = timer_key(level, getattr(instance, start_field))
                 c = candidate_for(rule, version, entity.key, instance, variables, key, level)
                 if c is not None:
                     candidates.append(c)

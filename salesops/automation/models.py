@@ -133,7 +133,7 @@ class FiringStatus(models.TextChoices):
 class RuleFiring(models.Model):
     """A rule fired for a record (or, for an entity-less schedule, for an instant).
 
-    ``key`` says which occurrence: ``event:<event id>``, ``timer:level:<n>`` or
+    ``key`` says which occurrence: ``event:<event id>``, ``timer:level:<n>:<start instant>`` or
     ``schedule:<local instant>``. ``condition_values`` are the variables the condition
     (and the timer's "unless") read, with their values, so people can see why it fired;
     ``results`` say what each action did."""

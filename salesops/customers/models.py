@@ -87,7 +87,10 @@ class Account(BaseModel, CustomFieldsModel):
         related_name="accounts",
     )
     notes = models.TextField(_("notes"), blank=True, max_length=2000)
-    history = HistoricalRecords()
+    # The comparable core of the name (no legal form, region or punctuation), kept by
+    # save() for duplicate checks on lead intake (leads.dedup.company_key).
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["name_key"])
 
     objects = AccountQuerySet.as_manager()
 
@@ -105,12 +108,22 @@ class Account(BaseModel, CustomFieldsModel):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="cust_acct_owner_created"),
             models.Index(fields=["name"], name="cust_acct_name"),
+            models.Index(fields=["name_key"], name="cust_acct_name_key"),
             # The province filter's options for a manager: DISTINCT province over their reps.
             models.Index(fields=["owner", "province"], name="cust_acct_owner_province"),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        from salesops.core.names import company_key
+
+        self.name_key = company_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("customers:account_detail", args=[self.pk])

@@ -29,6 +29,7 @@ from faker import Faker
 from stdnum.cn import uscc
 
 from salesops.core import clock
+from salesops.core.names import company_key
 from salesops.customers.models import (
     Account,
     AccountLevel,
@@ -454,9 +455,11 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
                 region, owner = owners()
                 province, city, area = gen.places[region]()
                 industry = gen.industry()
+                name = gen.company_name(city, industry)
                 accounts.append(
                     Account(
-                        name=gen.company_name(city, industry),
+                        name=name,
+                        name_key=company_key(name),
                         credit_code=gen.credit_code(area, industry),
                         industry=industry,
                         size_band=gen.size_band(),

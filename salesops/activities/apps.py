@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivitiesConfig(AppConfig):
+    name = "salesops.activities"
+    label = "activities"
+    verbose_name = _("Activities")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from salesops.core import entities, events
+
+        from . import defaults
+        from .models import Activity
+
+        entities.register("activity", Activity, label=_("Activity"), timer_fields=("started_at",))
+        events.register(
+            "activity.logged",
+            fields=("id", "owner_id", "kind", "lead_id", "account_id", "tag", "effective"),
+        )
+        post_migrate.connect(defaults.install, sender=self)

@@ -1,0 +1,131 @@
+"""Activities and the 30-second check-in (SPEC A1–A3).
+
+An activity is one call, visit, WeChat conversation, email or meeting, linked to a lead,
+an account or a contact. Finishing it needs exactly one result tag from a configurable
+set and allows a note of at most 20 characters. An *effective touch* is an activity with
+a tag and at least 30 seconds of interaction; it is stored so reports can count it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from salesops.core import clock
+from salesops.core.models import BaseModel
+from salesops.core.visibility import OwnedQuerySet
+
+NOTE_MAX = 20
+EFFECTIVE_SECONDS = 30
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", _("Call")
+    VISIT = "visit", _("Visit")
+    WECHAT = "wechat", _("WeChat")
+    EMAIL = "email", pgettext_lazy("activity", "Email")
+    MEETING = "meeting", _("Meeting")
+
+
+class ResultTag(BaseModel):
+    """One of the check-in results a rep picks from (已预约演示, 无人接听 …)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=50)
+    label_en = models.CharField(_("label (English)"), max_length=50)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    counts_as_contact = models.BooleanField(
+        _("counts as a contact"),
+        default=True,
+        help_text=_("Whether this result means the person was reached (stops the SLA clock)."),
+    )
+
+    class Meta:
+        verbose_name = _("result tag")
+        verbose_name_plural = _("result tags")
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        language = (get_language() or "zh-hans").lower()
+        return self.label_zh if language.startswith("zh") else self.label_en
+
+
+class ActivityQuerySet(OwnedQuerySet):
+    owner_path = "owner"
+
+
+class Activity(BaseModel):
+    kind = models.CharField(_("type"), max_length=20, choices=ActivityKind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name=_("lead"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    account = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    started_at = models.DateTimeField(_("started at"), default=clock.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    tag = models.ForeignKey(
+        ResultTag,
+        verbose_name=_("result"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    note = models.CharField(_("note"), max_length=NOTE_MAX, blank=True)
+    effective = models.BooleanField(_("effective touch"), default=False, editable=False)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-started_at"], name="act_owner_started"),
+            models.Index(fields=["lead", "started_at"], name="act_lead_started"),
+            models.Index(fields=["account", "started_at"], name="act_account_started"),
+            models.Index(fields=["effective", "started_at"], name="act_effective_started"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.tag_id is not None

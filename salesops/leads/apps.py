@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LeadsConfig(AppConfig):
+    name = "salesops.leads"
+    label = "leads"
+    verbose_name = _("Leads")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from salesops.core import entities, events
+
+        from . import defaults
+        from .models import Lead
+
+        entities.register(
+            "lead",
+            Lead,
+            label=_("Lead"),
+            timer_fields=("created_at", "updated_at", "assigned_at", "progressed_at"),
+        )
+        events.register("lead.created", fields=("id", "actor_id", "channel_id", "owner_id"))
+        events.register("lead.updated", fields=("id", "changed", "actor_id"))
+        events.register("lead.deleted", fields=("id", "actor_id"))
+        events.register(
+            "lead.assigned",
+            fields=("id", "owner_id", "previous_owner_id", "rule_id", "strategy", "actor_id"),
+        )
+        events.register("lead.unroutable", fields=("id", "team_id"))
+        events.register("lead.inquiry", fields=("id", "channel_id", "matched_by", "score"))
+        events.register("lead.first_contact", fields=("id", "owner_id", "late"))
+        events.register("lead.converted", fields=("id", "account_id", "contact_id", "actor_id"))
+        post_migrate.connect(defaults.install, sender=self)

@@ -1,0 +1,464 @@
+"""Leads, their intake channels, repeat inquiries, routing rules and assignments
+(SPEC L1–L8).
+
+A lead is one inquiry from a person at a company. It arrives through a :class:`Channel`
+(website form, social/ad webhook, event, referral, manual quick entry, API, import), is
+checked for duplicates, routed to a rep by the first matching :class:`RoutingRule`, and
+then timed by the default SLA and escalation rules of the automation engine.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
+
+from salesops.core import clock
+from salesops.core.models import BaseModel, TimeStampedModel
+from salesops.core.validators import display_phone
+from salesops.core.visibility import OwnedQuerySet, visible_owner_ids
+from salesops.customers.models import Industry, SizeBand
+from salesops.customization.models import CustomFieldsModel
+
+
+def new_token() -> str:
+    return "ch_" + secrets.token_urlsafe(24)
+
+
+class ChannelKind(models.TextChoices):
+    WEBSITE = "website", _("Website form")
+    SOCIAL = "social", _("WeChat / social media")
+    ADS = "ads", _("Ad platform")
+    EVENT = "event", _("Event / trade show")
+    REFERRAL = "referral", _("Referral")
+    MANUAL = "manual", _("Manual entry")
+    API = "api", pgettext_lazy("channel", "API")
+    IMPORT = "import", _("Excel import")
+
+
+class Channel(BaseModel):
+    """Where leads come from. Each has its own token for the public intake endpoint;
+    revoking it (or regenerating) makes the old token answer 404 at once."""
+
+    name = models.CharField(pgettext_lazy("channel", "name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=ChannelKind.choices)
+    campaign = models.CharField(
+        _("default campaign"),
+        max_length=100,
+        blank=True,
+        help_text=_("Recorded on every lead from this channel unless the lead names another."),
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_token)
+    is_active = models.BooleanField(_("active"), default=True)
+    rate_limit = models.PositiveIntegerField(
+        _("requests per minute per client"),
+        default=60,
+        help_text=_("More requests than this from one address in a minute get HTTP 429."),
+    )
+    team = models.ForeignKey(
+        "org.Team",
+        verbose_name=_("pool team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Whose manager hears about leads from here that no rule can place."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("leads:channel_detail", args=[self.pk])
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New lead")
+    CONTACTED = "contacted", _("Contacted")
+    QUALIFIED = "qualified", _("Need confirmed")
+    CONVERTED = "converted", _("Converted")
+    INVALID = "invalid", _("Invalid")
+
+
+OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
+
+
+class InvalidReason(models.TextChoices):
+    NO_NEED = "no_need", _("No real need")
+    UNREACHABLE = "unreachable", _("Cannot be reached")
+    SPAM = "spam", _("Spam or test")
+    COMPETITOR = "competitor", _("Competitor or job seeker")
+    DUPLICATE = "duplicate", _("Duplicate")
+    OTHER = "other", _("Other")
+
+
+class SlaState(models.TextChoices):
+    NONE = "", _("Not running")
+    RUNNING = "running", _("Running")
+    DUE_SOON = "due_soon", _("Due soon")
+    BREACHED = "breached", _("Breached")
+    MET = "met", _("Met")
+    LATE = "late", _("Met late")
+
+
+class ReviewState(models.TextChoices):
+    CLEAR = "", _("No duplicate")
+    REVIEW = "review", _("Possible duplicate – review")
+    DISMISSED = "dismissed", _("Reviewed: not a duplicate")
+
+
+class LeadQuerySet(OwnedQuerySet):
+    owner_path = "owner"
+
+    def visible_to(self, user):
+        """A rep sees their own leads; a manager their team's leads and the unassigned pool
+        of the teams they manage; directors and admins everything."""
+        ids = visible_owner_ids(user)
+        if ids is None:
+            return self
+        if isinstance(ids, list) and not ids:
+            return self.none()
+        condition = Q(owner__in=ids)
+        if user.is_manager_role:
+            from salesops.org.models import Team
+
+            paths = list(Team.objects.filter(manager=user).values_list("path", flat=True))
+            for path in paths:
+                condition |= Q(owner__isnull=True, team__path__startswith=path)
+        return self.filter(condition)
+
+    def editable_by(self, user):
+        if user.is_authenticated and user.is_read_only_role:
+            return self.none()
+        return self.visible_to(user)
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def pool(self):
+        return self.filter(owner__isnull=True)
+
+
+class Lead(BaseModel, CustomFieldsModel):
+    layout_required = ("contact_name", "phone", "company", "need")
+
+    # The four fields of quick entry (L2).
+    contact_name = models.CharField(_("contact name"), max_length=100)
+    phone = models.CharField(
+        _("phone"), max_length=20, help_text=_("Stored in international format.")
+    )
+    company = models.CharField(_("company"), max_length=200)
+    need = models.TextField(_("need / pain point"), max_length=2000)
+    # Optional details.
+    email = models.EmailField(_("email"), blank=True)
+    wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    province = models.CharField(_("province"), max_length=30, blank=True)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
+    size_band = models.CharField(
+        _("company size"), max_length=20, choices=SizeBand.choices, blank=True
+    )
+    product_line = models.CharField(_("product line"), max_length=100, blank=True)
+    channel = models.ForeignKey(
+        Channel,
+        verbose_name=_("channel"),
+        on_delete=models.PROTECT,
+        related_name="leads",
+    )
+    campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    # Progress.
+    status = models.CharField(
+        _("status"), max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW
+    )
+    invalid_reason = models.CharField(
+        _("reason invalid"), max_length=20, choices=InvalidReason.choices, blank=True
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    team = models.ForeignKey(
+        "org.Team",
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True, editable=False)
+    first_contact_at = models.DateTimeField(
+        _("first contact at"), null=True, blank=True, editable=False
+    )
+    sla_due_at = models.DateTimeField(_("first contact due"), null=True, blank=True, editable=False)
+    sla_state = models.CharField(
+        _("SLA"), max_length=20, choices=SlaState.choices, blank=True, default=SlaState.NONE
+    )
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    progressed_at = models.DateTimeField(_("last progress at"), default=clock.now, editable=False)
+    touches = models.PositiveIntegerField(_("inquiries"), default=1, editable=False)
+    review_state = models.CharField(
+        _("duplicate review"),
+        max_length=20,
+        choices=ReviewState.choices,
+        blank=True,
+        default=ReviewState.CLEAR,
+    )
+    possible_duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    company_key = models.CharField(max_length=200, blank=True, editable=False)
+    account = models.ForeignKey(
+        "customers.Account",
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["company_key"])
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "status", "-created_at"], name="lead_owner_status"),
+            models.Index(fields=["phone"], name="lead_phone"),
+            models.Index(fields=["credit_code"], name="lead_credit_code"),
+            models.Index(fields=["company_key"], name="lead_company_key"),
+            models.Index(fields=["assigned_at"], name="lead_assigned_at"),
+            models.Index(fields=["sla_due_at"], name="lead_sla_due"),
+            models.Index(fields=["team", "owner"], name="lead_team_owner"),
+            models.Index(fields=["status", "progressed_at"], name="lead_status_progress"),
+        ]
+
+    def __str__(self):
+        return f"{self.company} · {self.contact_name}"
+
+    def get_absolute_url(self):
+        return reverse("leads:lead_detail", args=[self.pk])
+
+    @property
+    def phone_display(self) -> str:
+        return display_phone(self.phone)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class IntakeKey(models.Model):
+    """An ``Idempotency-Key`` seen on a channel: the same key again returns the same lead."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, null=True, related_name="+")
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "key"], name="leads_intake_key_unique")
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class MatchKind(models.TextChoices):
+    PHONE = "phone", _("same phone")
+    CREDIT_CODE = "credit_code", _("same credit code")
+    COMPANY = "company", _("similar company name")
+
+
+class Inquiry(models.Model):
+    """One inquiry that reached a lead: the first one and every repeat (a new touch)."""
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="inquiries"
+    )
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="+"
+    )
+    campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=clock.now)
+    matched_by = models.CharField(
+        _("matched by"), max_length=20, choices=MatchKind.choices, blank=True
+    )
+    score = models.PositiveSmallIntegerField(_("match score"), null=True, blank=True)
+    match_entity = models.CharField(_("matched record type"), max_length=20, blank=True)
+    match_id = models.BigIntegerField(_("matched record"), null=True, blank=True)
+    payload = models.JSONField(_("what was sent"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries")
+        ordering = ["received_at", "id"]
+
+    def __str__(self):
+        return f"{self.lead_id} @ {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class Strategy(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_LOADED = "least_loaded", _("Least loaded (fewest open leads)")
+    WEIGHTED = "weighted", _("Weighted")
+
+
+class RoutingRule(BaseModel):
+    """If ``condition`` holds for a lead, give it to one of the rule's reps (or the
+    team's reps) by ``strategy``. Rules are tried in ascending ``priority``."""
+
+    name = models.CharField(pgettext_lazy("rule", "name"), max_length=100)
+    priority = models.PositiveIntegerField(_("priority"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    condition = models.TextField(
+        _("condition"),
+        blank=True,
+        max_length=2000,
+        help_text=_("An expression over lead fields; empty means every lead."),
+    )
+    team = models.ForeignKey(
+        "org.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The reps of this team (and its sub-teams) when no reps are listed."),
+    )
+    strategy = models.CharField(
+        _("strategy"), max_length=20, choices=Strategy.choices, default=Strategy.ROUND_ROBIN
+    )
+    cursor = models.PositiveIntegerField(default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["cursor"])
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["priority", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class RoutingMember(models.Model):
+    rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "user"], name="leads_routing_member_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} × {self.weight}"
+
+
+class DailyLeadCount(models.Model):
+    """How many leads a rep was given on one day. The cap is enforced by one conditional
+    ``UPDATE … SET count = count + 1 WHERE count < cap``, so concurrent intake can never
+    push a rep past it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="leads_daily_count_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.day}: {self.count}"
+
+
+class Assignment(TimeStampedModel):
+    """Who got a lead, from whom, by which rule and strategy, and why (P4)."""
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("new owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    previous_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("previous owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rule = models.ForeignKey(
+        RoutingRule,
+        verbose_name=_("routing rule"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assignments",
+    )
+    rule_name = models.CharField(_("routing rule"), max_length=100, blank=True)
+    strategy = models.CharField(_("strategy"), max_length=20, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        ordering = ["created_at", "id"]

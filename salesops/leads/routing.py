@@ -1,0 +1,310 @@
+"""Lead routing (SPEC L5): rules in priority order → a team or a set of reps → one rep by
+round robin, least loaded (fewest open leads) or weight, within daily caps.
+
+Two halves:
+
+* :func:`decide` is pure: given a :class:`Snapshot` (compiled rules, who is eligible,
+  caps) and today's counts it returns the matching rule and the candidates in order,
+  with the reason in words (P4). It is what the "test a rule" page runs and what
+  bench/intake.py times.
+* :func:`assign` does it for real: it takes a slot on the first candidate with one
+  conditional ``UPDATE daily_count SET count = count + 1 WHERE count < cap``. Two
+  concurrent intakes can both pick the same rep; only one wins the last slot and the
+  other moves on to the next candidate, so no rep ever goes over the cap.
+
+The snapshot (rules, team members, leave) is cached per process for
+``ROUTING_CACHE_SECONDS`` and dropped at once when a rule changes (a version number in
+the cache, shared between processes when the cache is Redis).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, F
+from django.utils.translation import gettext as _
+
+from salesops.core import clock, entities
+from salesops.core.expressions import Expression, ExpressionError, compile_expression
+
+from .models import OPEN_STATUSES, DailyLeadCount, Lead, RoutingRule, Strategy
+
+VERSION_KEY = "salesops:routing:version"
+
+
+@dataclass
+class RuleSpec:
+    id: int
+    name: str
+    priority: int
+    strategy: str
+    expression: Expression | None
+    members: list[int]  # candidate user ids, ascending
+    weights: dict[int, int]
+    team_id: int | None
+    cursor: int = 0
+
+
+@dataclass
+class Snapshot:
+    rules: list[RuleSpec]
+    eligible: set[int]  # active, not on leave today
+    caps: dict[int, int]
+    names: dict[int, str]
+    day: dt.date
+    version: int = 0
+    built: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Decision:
+    rule: RuleSpec | None
+    candidates: list[int]
+    strategy: str = ""
+    reason: str = ""
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def placed(self) -> bool:
+        return bool(self.candidates)
+
+
+# --- the snapshot ---------------------------------------------------------------------------
+def _default_cap() -> int:
+    return int(settings.SALESOPS["DEFAULT_DAILY_LEAD_CAP"])
+
+
+def build_snapshot(day: dt.date | None = None, rules=None) -> Snapshot:
+    """Read the active rules, their reps and today's leave (four queries)."""
+    from salesops.org import selectors as org_selectors
+    from salesops.org.models import Role, Team, User
+
+    day = day or clock.today()
+    if rules is None:
+        rules = list(
+            RoutingRule.objects.filter(is_active=True)
+            .select_related("team")
+            .prefetch_related("members")
+            .order_by("priority", "id")
+        )
+    names = entities.get("lead").variable_names()
+    teams = {t.pk: t.path for t in Team.objects.only("id", "path")}
+    users = list(
+        User.objects.filter(is_active=True).only(
+            "id", "team_id", "role", "daily_lead_cap", "display_name", "username"
+        )
+    )
+    team_path = {u.pk: teams.get(u.team_id, "") for u in users}
+    on_leave = org_selectors.users_on_leave(day)
+    specs = []
+    for rule in rules:
+        members = list(rule.members.all())
+        if members:
+            ids = sorted(m.user_id for m in members)
+            weights = {m.user_id: max(1, m.weight) for m in members}
+        elif rule.team_id:
+            path = rule.team.path
+            ids = sorted(
+                u.pk
+                for u in users
+                if u.role == Role.REP and team_path.get(u.pk, "").startswith(path)
+            )
+            weights = {}
+        else:
+            ids, weights = [], {}
+        try:
+            expression = compile_expression(rule.condition, names) if rule.condition else None
+        except ExpressionError:
+            continue  # saved before a field it reads was removed: never matches
+        specs.append(
+            RuleSpec(
+                id=rule.pk,
+                name=rule.name,
+                priority=rule.priority,
+                strategy=rule.strategy,
+                expression=expression,
+                members=ids,
+                weights=weights,
+                team_id=rule.team_id,
+                cursor=rule.cursor,
+            )
+        )
+    active = {u.pk for u in users}
+    return Snapshot(
+        rules=specs,
+        eligible=active - on_leave,
+        caps={u.pk: u.daily_lead_cap or _default_cap() for u in users},
+        names={u.pk: u.label for u in users},
+        day=day,
+    )
+
+
+_local = threading.local()
+
+
+def _version() -> int:
+    return cache.get_or_set(VERSION_KEY, 1, timeout=None) or 1
+
+
+def invalidate() -> None:
+    """Called by every change to routing rules: all processes rebuild their snapshot."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, timeout=None)
+    _local.snapshot = None
+
+
+def current_snapshot() -> Snapshot:
+    ttl = float(settings.SALESOPS.get("ROUTING_CACHE_SECONDS", 0))
+    snapshot: Snapshot | None = getattr(_local, "snapshot", None)
+    today = clock.today()
+    if ttl > 0 and snapshot is not None:
+        fresh = time.monotonic() - snapshot.built < ttl and snapshot.day == today
+        if fresh and snapshot.version == _version():
+            return snapshot
+    snapshot = build_snapshot(today)
+    snapshot.version = _version() if ttl > 0 else 0
+    _local.snapshot = snapshot
+    return snapshot
+
+
+# --- deciding -------------------------------------------------------------------------------
+def _rotate(ids: list[int], cursor: int) -> list[int]:
+    """Round-robin order: the reps after the last one served (``cursor`` is their id),
+    then from the start. Robust to reps leaving or filling up between turns."""
+    ids = sorted(ids)
+    after = [u for u in ids if u > cursor]
+    return after + [u for u in ids if u <= cursor]
+
+
+def order_candidates(spec: RuleSpec, ids: list[int], counts: dict, loads) -> list[int]:
+    rotated = _rotate(ids, spec.cursor)
+    if spec.strategy == Strategy.LEAST_LOADED:
+        load = loads(ids) if callable(loads) else (loads or {})
+        position = {u: i for i, u in enumerate(rotated)}
+        return sorted(ids, key=lambda u: (load.get(u, 0), position[u]))
+    if spec.strategy == Strategy.WEIGHTED:
+        position = {u: i for i, u in enumerate(rotated)}
+        return sorted(
+            ids,
+            key=lambda u: ((counts.get(u, 0) + 1) / spec.weights.get(u, 1), position[u]),
+        )
+    return rotated
+
+
+def decide(snapshot: Snapshot, variables: dict, counts: dict, loads=None) -> Decision:
+    """The first rule whose condition holds and that has a rep under their cap."""
+    skipped: list[str] = []
+    for spec in snapshot.rules:
+        if spec.expression is not None:
+            try:
+                matched = bool(spec.expression.evaluate(variables))
+            except ExpressionError as exc:
+                skipped.append(
+                    _("“%(rule)s”: condition failed (%(error)s)")
+                    % {"rule": spec.name, "error": exc.message}
+                )
+                continue
+            if not matched:
+                continue
+        available = [u for u in spec.members if u in snapshot.eligible]
+        if not available:
+            skipped.append(
+                _("“%(rule)s” matched, but none of its reps is active and at work today.")
+                % {"rule": spec.name}
+            )
+            continue
+        under = [u for u in available if counts.get(u, 0) < snapshot.caps.get(u, 0)]
+        if not under:
+            skipped.append(
+                _("“%(rule)s” matched, but all its reps reached their daily cap.")
+                % {"rule": spec.name}
+            )
+            continue
+        ordered = order_candidates(spec, under, counts, loads)
+        reason = _(
+            "Rule “%(rule)s” (priority %(priority)d) matched; %(strategy)s among %(n)d rep(s) under their daily cap."
+        ) % {
+            "rule": spec.name,
+            "priority": spec.priority,
+            "strategy": Strategy(spec.strategy).label,
+            "n": len(under),
+        }
+        return Decision(spec, ordered, spec.strategy, reason, skipped)
+    reason = _("No routing rule could place this lead.")
+    if skipped:
+        reason += " " + " ".join(skipped)
+    return Decision(None, [], "", reason, skipped)
+
+
+# --- assigning ------------------------------------------------------------------------------
+def counts_today(day: dt.date, user_ids=None) -> dict[int, int]:
+    qs = DailyLeadCount.objects.filter(day=day)
+    if user_ids is not None:
+        qs = qs.filter(user_id__in=user_ids)
+    return dict(qs.values_list("user_id", "count"))
+
+
+def open_loads(user_ids) -> dict[int, int]:
+    rows = (
+        Lead.objects.filter(owner_id__in=user_ids, status__in=OPEN_STATUSES)
+        .values("owner_id")
+        .annotate(n=Count("id"))
+        .values_list("owner_id", "n")
+    )
+    return dict(rows)
+
+
+def take_slot(user_id: int, day: dt.date, cap: int) -> bool:
+    """Count one more lead for the rep today unless that would pass ``cap``. Atomic."""
+    updated = DailyLeadCount.objects.filter(user_id=user_id, day=day, count__lt=cap).update(
+        count=F("count") + 1
+    )
+    if updated:
+        return True
+    if cap <= 0 or DailyLeadCount.objects.filter(user_id=user_id, day=day).exists():
+        return False
+    DailyLeadCount.objects.bulk_create(
+        [DailyLeadCount(user_id=user_id, day=day, count=0)], ignore_conflicts=True
+    )
+    return bool(
+        DailyLeadCount.objects.filter(user_id=user_id, day=day, count__lt=cap).update(
+            count=F("count") + 1
+        )
+    )
+
+
+def release_slot(user_id: int, day: dt.date) -> None:
+    DailyLeadCount.objects.filter(user_id=user_id, day=day, count__gt=0).update(
+        count=F("count") - 1
+    )
+
+
+def route(variables: dict, *, attempts: int = 3) -> tuple[Decision, int | None]:
+    """Decide and take a slot: ``(decision, user id)`` or ``(decision, None)`` for the
+    pool. Must run inside the intake's transaction."""
+    snapshot = current_snapshot()
+    decision = Decision(None, [], reason=_("No routing rule could place this lead."))
+    for _attempt in range(attempts):
+        counts = counts_today(snapshot.day)
+        decision = decide(snapshot, variables, counts, loads=open_loads)
+        if not decision.placed:
+            return decision, None
+        spec = decision.rule
+        if spec.strategy == Strategy.ROUND_ROBIN:
+            fresh = RoutingRule.objects.filter(pk=spec.id).values_list("cursor", flat=True)
+            spec.cursor = next(iter(fresh), spec.cursor)
+            decision.candidates = _rotate(decision.candidates, spec.cursor)
+        for user_id in decision.candidates:
+            if take_slot(user_id, snapshot.day, snapshot.caps.get(user_id, 0)):
+                RoutingRule.objects.filter(pk=spec.id).update(cursor=user_id)
+                spec.cursor = user_id
+                return decision, user_id
+        # Every candidate filled up meanwhile: decide again with fresh counts.
+    return decision, None

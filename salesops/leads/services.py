@@ -1,0 +1,903 @@
+"""Every write to leads: intake (validation, de-duplication, region, routing, SLA clock,
+audit, events), edits, status, reassignment, claiming from the pool, duplicate review,
+first contact and conversion to an account and contact.
+
+Services take the acting user explicitly (``None`` for a public channel or the system)
+and do all their writes in one transaction: bad input leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from salesops.core import clock, entities, events
+from salesops.core.names import company_key
+from salesops.core.validators import normalize_credit_code, normalize_phone
+from salesops.customization import services as custom_services
+
+from . import dedup, region, routing
+from .models import (
+    OPEN_STATUSES,
+    Assignment,
+    Channel,
+    ChannelKind,
+    Inquiry,
+    IntakeKey,
+    InvalidReason,
+    Lead,
+    LeadStatus,
+    ReviewState,
+    SlaState,
+)
+
+REQUIRED = ("contact_name", "phone", "company", "need")
+LEAD_FIELDS = (
+    "contact_name",
+    "phone",
+    "company",
+    "need",
+    "email",
+    "wechat",
+    "credit_code",
+    "address",
+    "province",
+    "city",
+    "industry",
+    "size_band",
+    "product_line",
+    "campaign",
+)
+EDITABLE_FIELDS = LEAD_FIELDS
+SLA_RULE_CODE = "lead-sla-breach"
+IDEMPOTENCY_KEY_MAX = 100
+
+
+@dataclass
+class IntakeResult:
+    lead: Lead
+    outcome: str  # "created", "attached" (repeat inquiry) or "replayed" (same key)
+    match: dedup.Match | None = None
+    decision: routing.Decision | None = None
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == "created"
+
+
+def _emit(name: str, **payload) -> None:
+    events.emit(name, payload)
+
+
+# --- validation -----------------------------------------------------------------------------
+def _merge(*error_dicts: dict) -> dict:
+    merged: dict[str, list] = {}
+    for errors in error_dicts:
+        for key, messages in errors.items():
+            merged.setdefault(key, []).extend(messages)
+    return merged
+
+
+def _assign_fields(lead: Lead, data: dict, allowed: Iterable[str]) -> dict:
+    unknown = set(data) - set(allowed)
+    errors = {f: [_("Unknown field.")] for f in sorted(unknown)}
+    for key, value in data.items():
+        if key in unknown:
+            continue
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors.setdefault(key, []).append(_("Enter text."))
+            continue
+        setattr(lead, key, value.strip())
+    return errors
+
+
+def _normalise(lead: Lead) -> dict:
+    errors: dict[str, list] = {}
+    for field in REQUIRED:
+        if not getattr(lead, field):
+            errors[field] = [_("This field is required.")]
+    if lead.phone:
+        try:
+            lead.phone = normalize_phone(lead.phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if lead.credit_code:
+        try:
+            lead.credit_code = normalize_credit_code(lead.credit_code)
+        except ValidationError as exc:
+            errors["credit_code"] = exc.messages
+    return errors
+
+
+def _full_clean(lead: Lead, extra: dict) -> None:
+    errors = {k: list(v) for k, v in extra.items()}
+    try:
+        lead.full_clean(
+            exclude=["channel", "owner", "team", *errors],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_new(
+    lead: Lead, data: dict, custom: dict | None, *, required_fields: Iterable[str] = ()
+) -> None:
+    """Fill and check a new lead from ``data``; raise one ValidationError naming every bad
+    field (``custom.<key>`` for custom fields)."""
+    errors = _assign_fields(lead, data, LEAD_FIELDS)
+    errors = _merge(errors, _normalise(lead))
+    errors = _merge(
+        errors,
+        custom_services.merge_custom(
+            lead, "lead", custom, partial=False, required=tuple(required_fields)
+        ),
+        custom_services.required_model_fields(lead, required_fields),
+    )
+    _full_clean(lead, errors)
+
+
+# --- the SLA clock --------------------------------------------------------------------------
+_sla_cache: dict = {}
+
+
+def sla_policy() -> tuple[int, str] | None:
+    """``(minutes, unit)`` of the active first-contact SLA rule, or ``None`` when an admin
+    switched it off. Read from the rule itself so the badge follows the admin's edits."""
+    from salesops.automation.models import Rule
+
+    ttl = float(settings.SALESOPS.get("ROUTING_CACHE_SECONDS", 0))
+    cached = _sla_cache.get("policy")
+    if ttl > 0 and cached and time.monotonic() - cached[0] < ttl:
+        return cached[1]
+    rule = (
+        Rule.objects.filter(code=SLA_RULE_CODE, is_active=True)
+        .select_related("current_version")
+        .first()
+    )
+    policy = None
+    if rule and rule.current_version:
+        trigger = rule.current_version.trigger
+        policy = (int(trigger.get("minutes") or 0), trigger.get("unit") or "working")
+    _sla_cache["policy"] = (time.monotonic(), policy)
+    return policy
+
+
+def _start_clock(lead: Lead, at) -> None:
+    from salesops.automation.triggers import due_at
+
+    lead.assigned_at = at
+    if lead.first_contact_at is not None:
+        return
+    policy = sla_policy()
+    if policy and policy[0] > 0:
+        lead.sla_due_at = due_at(at, policy[0], policy[1])
+        lead.sla_state = SlaState.RUNNING
+    else:
+        lead.sla_due_at = None
+        lead.sla_state = SlaState.NONE
+    lead.escalation_level = 0
+
+
+# --- intake ---------------------------------------------------------------------------------
+def _save(lead: Lead, actor, reason: str, **kwargs) -> None:
+    lead._history_user = actor
+    lead._change_reason = reason
+    lead.save(**kwargs)
+
+
+def _notify(recipients, title: str, body: str, lead: Lead) -> None:
+    from salesops.notifications import services as notifications
+
+    recipients = [r for r in recipients if r is not None]
+    if recipients:
+        notifications.notify(
+            recipients=recipients,
+            kind="lead",
+            title=title,
+            body=body,
+            link=lead.get_absolute_url(),
+            source=f"lead:{lead.pk}",
+        )
+
+
+def _pool_watchers(team_id):
+    """Who hears about a lead no rule could place: the team's manager (or the nearest
+    manager above it), else the directors."""
+    from salesops.org.models import Role, Team, User
+
+    team = Team.objects.filter(pk=team_id).select_related("parent").first() if team_id else None
+    while team is not None:
+        if team.manager_id:
+            return [team.manager_id]
+        team = team.parent
+    return list(
+        User.objects.filter(is_active=True, role=Role.DIRECTOR).values_list("pk", flat=True)
+    )
+
+
+def _claim_key(channel: Channel, key: str):
+    """Reserve an Idempotency-Key for this request, or return the lead an earlier request
+    with the same key produced. On PostgreSQL a concurrent duplicate waits on the unique
+    index until the first transaction commits, then sees its row."""
+    try:
+        with transaction.atomic():
+            return IntakeKey.objects.create(channel=channel, key=key), None
+    except IntegrityError:
+        row = IntakeKey.objects.filter(channel=channel, key=key).select_related("lead").first()
+        return None, (row.lead if row else None)
+
+
+def _attach(existing: Lead, lead: Lead, match, channel: Channel, actor, payload: dict) -> Lead:
+    Lead.objects.filter(pk=existing.pk).update(touches=F("touches") + 1)
+    existing.touches += 1
+    Inquiry.objects.create(
+        lead=existing,
+        channel=channel,
+        campaign=lead.campaign,
+        matched_by=match.kind,
+        score=match.score,
+        match_entity="lead",
+        match_id=existing.pk,
+        payload=payload,
+        created_by=actor,
+    )
+    watchers = [existing.owner_id] if existing.owner_id else _pool_watchers(existing.team_id)
+    title = _("Repeat inquiry from %(company)s (%(name)s)") % {
+        "company": existing.company,
+        "name": lead.contact_name,
+    }
+    body = _("Matched by %(how)s via %(channel)s: %(need)s") % {
+        "how": match.get_kind_display() if hasattr(match, "get_kind_display") else match.kind,
+        "channel": channel.name,
+        "need": lead.need[:200],
+    }
+    transaction.on_commit(lambda: _notify(watchers, title, body, existing))
+    _emit(
+        "lead.inquiry",
+        id=existing.pk,
+        channel_id=channel.pk,
+        matched_by=str(match.kind),
+        score=match.score,
+    )
+    return existing
+
+
+def lead_intake(
+    *,
+    channel: Channel,
+    data: dict,
+    actor=None,
+    custom: dict | None = None,
+    idempotency_key: str = "",
+    owner=None,
+    required_fields: Iterable[str] = (),
+    payload: dict | None = None,
+) -> IntakeResult:
+    """Take in one inquiry from ``channel``: validate, de-duplicate, fill the region,
+    route, start the SLA clock, audit and emit events — all or nothing.
+
+    ``owner`` keeps the lead with that user instead of routing it (a rep's own quick
+    entry). ``payload`` is what the client sent, kept on the inquiry record."""
+    if not channel.is_active:
+        raise PermissionDenied(_("This channel is switched off."))
+    idempotency_key = (idempotency_key or "").strip()
+    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+        raise ValidationError(
+            {"Idempotency-Key": _("At most %(n)d characters.") % {"n": IDEMPOTENCY_KEY_MAX}}
+        )
+    lead = Lead(channel=channel, created_by=actor)
+    validate_new(lead, dict(data), custom, required_fields=required_fields)
+    if not lead.campaign:
+        lead.campaign = channel.campaign
+    region.fill(lead)
+    lead.company_key = company_key(lead.company)
+    payload = payload if payload is not None else {k: v for k, v in data.items()}
+    with transaction.atomic():
+        key_row = None
+        if idempotency_key:
+            key_row, earlier = _claim_key(channel, idempotency_key)
+            if key_row is None:
+                if earlier is None:  # the earlier request failed and rolled back
+                    raise ValidationError(
+                        {"Idempotency-Key": _("This key was used by a failed request.")}
+                    )
+                return IntakeResult(earlier, "replayed")
+        matches = dedup.find_matches(
+            phone=lead.phone, credit_code=lead.credit_code, company=lead.company
+        )
+        action, match = dedup.decide(matches)
+        if action == "attach":
+            existing = _attach(match.record, lead, match, channel, actor, payload)
+            if key_row is not None:
+                key_row.lead = existing
+                key_row.save(update_fields=["lead"])
+            return IntakeResult(existing, "attached", match)
+        result = _place_new(lead, action, match, channel, actor, owner, payload)
+        if key_row is not None:
+            key_row.lead = result.lead
+            key_row.save(update_fields=["lead"])
+        return result
+
+
+def _customer_owner(match):
+    record = match.record
+    account = getattr(record, "account", None) if record._meta.model_name == "contact" else record
+    owner = getattr(account, "owner", None)
+    return account, owner if owner is not None and owner.is_active else None
+
+
+def _place_new(lead: Lead, action, match, channel, actor, owner, payload) -> IntakeResult:
+    now = clock.now()
+    lead.progressed_at = now
+    decision = None
+    rule_id = None
+    strategy = ""
+    if action == "customer":
+        account, account_owner = _customer_owner(match)
+        lead.account = account
+        if owner is None and account_owner is not None:
+            owner = account_owner
+            reason = _("Existing customer %(account)s: kept with its owner.") % {"account": account}
+        else:
+            reason = ""
+    elif action == "review":
+        lead.review_state = ReviewState.REVIEW
+        if isinstance(match.record, Lead):
+            lead.possible_duplicate_of = match.record
+        reason = ""
+    else:
+        reason = ""
+    if owner is not None and not reason:
+        reason = _("Registered by %(user)s, who keeps it.") % {"user": owner.label}
+    if owner is None:
+        variables = entities.get("lead").variables(lead)
+        decision, owner_id = routing.route(variables)
+        reason = decision.reason
+        if decision.rule is not None:
+            rule_id = decision.rule.id
+            strategy = decision.strategy
+            lead.team_id = decision.rule.team_id
+        if owner_id is not None:
+            from salesops.org.models import User
+
+            owner = User.objects.get(pk=owner_id)
+        elif lead.team_id is None:
+            lead.team_id = channel.team_id
+    if owner is not None:
+        lead.owner = owner
+        if lead.team_id is None:
+            lead.team_id = owner.team_id
+        _start_clock(lead, now)
+    _save(lead, actor, "intake")
+    Inquiry.objects.create(
+        lead=lead,
+        channel=channel,
+        campaign=lead.campaign,
+        received_at=now,
+        matched_by=match.kind if match else "",
+        score=match.score if match else None,
+        match_entity=match.entity if match else "",
+        match_id=match.record.pk if match else None,
+        payload=payload,
+        created_by=actor,
+    )
+    Assignment.objects.create(
+        lead=lead,
+        owner=owner,
+        rule_id=rule_id,
+        rule_name=decision.rule.name if decision and decision.rule else "",
+        strategy=strategy,
+        reason=reason[:500],
+        actor=actor,
+    )
+    _emit(
+        "lead.created",
+        id=lead.pk,
+        actor_id=getattr(actor, "pk", None),
+        channel_id=channel.pk,
+        owner_id=lead.owner_id,
+    )
+    if owner is not None:
+        _emit(
+            "lead.assigned",
+            id=lead.pk,
+            owner_id=owner.pk,
+            previous_owner_id=None,
+            rule_id=rule_id,
+            strategy=strategy,
+            actor_id=getattr(actor, "pk", None),
+        )
+    else:
+        _emit("lead.unroutable", id=lead.pk, team_id=lead.team_id)
+        watchers = _pool_watchers(lead.team_id)
+        title = _("New lead in the pool: %(lead)s") % {"lead": lead}
+        transaction.on_commit(lambda: _notify(watchers, title, reason, lead))
+    return IntakeResult(lead, "created", match, decision)
+
+
+def manual_channel() -> Channel:
+    """The channel of leads typed in by people (quick entry), created when missing."""
+    channel = Channel.objects.filter(kind=ChannelKind.MANUAL, is_active=True).first()
+    if channel is None:
+        channel = Channel.objects.create(kind=ChannelKind.MANUAL, name=_("Manual entry"))
+    return channel
+
+
+def quick_entry(*, actor, data: dict, custom: dict | None = None) -> IntakeResult:
+    """Quick entry (L2) by a signed-in user: a rep keeps their own lead, anyone else's
+    entry is routed."""
+    from salesops.org.models import Role
+
+    if actor.is_read_only_role:
+        raise PermissionDenied(_("Your role cannot register leads."))
+    keep = actor if actor.role == Role.REP else None
+    return lead_intake(channel=manual_channel(), data=data, actor=actor, custom=custom, owner=keep)
+
+
+# --- changes --------------------------------------------------------------------------------
+def _require_editable(actor, lead: Lead) -> None:
+    if not Lead.objects.editable_by(actor).filter(pk=lead.pk).exists():
+        raise PermissionDenied(_("You cannot change this lead."))
+
+
+@transaction.atomic
+def lead_update(*, actor, lead: Lead, custom: dict | None = None, **data) -> Lead:
+    _require_editable(actor, lead)
+    before = {f: getattr(lead, f) for f in EDITABLE_FIELDS}
+    errors = _assign_fields(lead, data, EDITABLE_FIELDS)
+    errors = _merge(errors, _normalise(lead))
+    if custom is not None:
+        errors = _merge(
+            errors, custom_services.merge_custom(lead, "lead", custom, partial=True, required=())
+        )
+    _full_clean(lead, errors)
+    lead.company_key = company_key(lead.company)
+    changed = [f for f in EDITABLE_FIELDS if getattr(lead, f) != before[f]]
+    _save(lead, actor, "updated")
+    _emit("lead.updated", id=lead.pk, changed=changed, actor_id=actor.pk)
+    return lead
+
+
+@transaction.atomic
+def lead_set_status(*, actor, lead: Lead, status: str, invalid_reason: str = "") -> Lead:
+    """Move a lead to one of the preset levels. Converting goes through
+    :func:`lead_convert`; invalid needs a reason."""
+    _require_editable(actor, lead)
+    if status not in LeadStatus.values:
+        raise ValidationError(
+            {
+                "status": _("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(str(label) for label in LeadStatus.labels)}
+            }
+        )
+    if status == LeadStatus.CONVERTED:
+        raise ValidationError({"status": _("Use “Convert” to turn a lead into an account.")})
+    if lead.status == LeadStatus.CONVERTED:
+        raise ValidationError({"status": _("A converted lead keeps its status.")})
+    if status == LeadStatus.INVALID:
+        if invalid_reason not in InvalidReason.values:
+            raise ValidationError({"invalid_reason": _("Say why the lead is invalid.")})
+        lead.invalid_reason = invalid_reason
+    else:
+        lead.invalid_reason = ""
+    if status == lead.status:
+        return lead
+    lead.status = status
+    lead.progressed_at = clock.now()
+    _save(lead, actor, f"status {status}")
+    _emit("lead.updated", id=lead.pk, changed=["status"], actor_id=actor.pk)
+    return lead
+
+
+def can_reassign(actor) -> bool:
+    return bool(
+        actor and actor.is_authenticated and (actor.is_manager_role or actor.edits_everything)
+    )
+
+
+@transaction.atomic
+def lead_reassign(*, actor, lead: Lead, owner, reason: str) -> Lead:
+    """A manager gives the lead to someone else (or back to the pool with ``owner=None``),
+    with a reason. The SLA clock restarts when the lead has not been contacted yet."""
+    from salesops.org import selectors as org_selectors
+
+    if not can_reassign(actor):
+        raise PermissionDenied(_("Only managers can reassign leads."))
+    _require_editable(actor, lead)
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = [_("Say why the lead is reassigned.")]
+    if owner is not None and not org_selectors.visible_users(actor).filter(pk=owner.pk).exists():
+        errors["owner"] = [_("Choose an active user in your team.")]
+    if errors:
+        raise ValidationError(errors)
+    previous = lead.owner
+    if previous == owner:
+        return lead
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    lead.owner = owner
+    now = clock.now()
+    if owner is not None:
+        lead.team_id = owner.team_id or lead.team_id
+        _start_clock(lead, now)
+    else:
+        lead.assigned_at = None
+        lead.sla_due_at = None
+        lead.sla_state = SlaState.NONE
+    _save(lead, actor, "reassigned")
+    Assignment.objects.create(
+        lead=lead,
+        owner=owner,
+        previous_owner=previous,
+        reason=reason[:500],
+        actor=actor,
+        strategy="manual",
+    )
+    _emit(
+        "lead.assigned",
+        id=lead.pk,
+        owner_id=getattr(owner, "pk", None),
+        previous_owner_id=getattr(previous, "pk", None),
+        rule_id=None,
+        strategy="manual",
+        actor_id=actor.pk,
+    )
+    if owner is not None and owner != actor:
+        title = _("Lead reassigned to you: %(lead)s") % {"lead": lead}
+        transaction.on_commit(lambda: _notify([owner], title, reason, lead))
+    return lead
+
+
+@transaction.atomic
+def lead_claim(*, actor, lead: Lead) -> Lead:
+    """A rep takes a lead from their team's pool, within their daily cap."""
+    if not Lead.objects.visible_to(actor).filter(pk=lead.pk).exists():
+        raise PermissionDenied(_("You cannot see this lead."))
+    if actor.is_read_only_role:
+        raise PermissionDenied(_("Your role cannot take leads."))
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.owner_id is not None:
+        raise ValidationError({"owner": _("Someone already took this lead.")})
+    day = clock.today()
+    cap = actor.daily_lead_cap or int(settings.SALESOPS["DEFAULT_DAILY_LEAD_CAP"])
+    if not routing.take_slot(actor.pk, day, cap):
+        raise ValidationError(
+            {"owner": _("You reached your daily cap of %(cap)d leads.") % {"cap": cap}}
+        )
+    lead.owner = actor
+    lead.team_id = lead.team_id or actor.team_id
+    _start_clock(lead, clock.now())
+    _save(lead, actor, "claimed")
+    Assignment.objects.create(
+        lead=lead, owner=actor, reason=_("Taken from the pool."), actor=actor, strategy="claim"
+    )
+    _emit(
+        "lead.assigned",
+        id=lead.pk,
+        owner_id=actor.pk,
+        previous_owner_id=None,
+        rule_id=None,
+        strategy="claim",
+        actor_id=actor.pk,
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_review(*, actor, lead: Lead, merge: bool) -> Lead:
+    """Settle a possible duplicate: merge it into the earlier lead (its inquiries move
+    there and it becomes invalid) or mark it as not a duplicate."""
+    _require_editable(actor, lead)
+    if lead.review_state != ReviewState.REVIEW:
+        raise ValidationError({"review_state": _("This lead is not waiting for a review.")})
+    target = lead.possible_duplicate_of
+    if merge:
+        if target is None:
+            raise ValidationError({"possible_duplicate_of": _("There is no lead to merge into.")})
+        moved = Inquiry.objects.filter(lead=lead).update(lead=target)
+        Lead.objects.filter(pk=target.pk).update(touches=F("touches") + moved)
+        lead.status = LeadStatus.INVALID
+        lead.invalid_reason = InvalidReason.DUPLICATE
+        lead.progressed_at = clock.now()
+    lead.review_state = ReviewState.DISMISSED if not merge else ReviewState.CLEAR
+    _save(lead, actor, "merged" if merge else "not a duplicate")
+    _emit("lead.updated", id=lead.pk, changed=["review_state"], actor_id=actor.pk)
+    return lead
+
+
+def record_contact(*, lead_id: int, at, counts_as_contact: bool = True) -> Lead | None:
+    """Called by activities when a check-in on the lead is finished: the first one that
+    reached the person sets ``first_contact_at`` (never typed, L3) and stops the SLA
+    clock; any check-in counts as progress for the dwell report."""
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().filter(pk=lead_id).first()
+        if lead is None:
+            return None
+        lead.progressed_at = max(lead.progressed_at, at)
+        fields = ["progressed_at"]
+        first = counts_as_contact and lead.first_contact_at is None
+        if first:
+            lead.first_contact_at = at
+            late = bool(lead.sla_due_at and at > lead.sla_due_at)
+            if lead.sla_state in (SlaState.RUNNING, SlaState.DUE_SOON, SlaState.BREACHED):
+                lead.sla_state = SlaState.LATE if late else SlaState.MET
+            fields += ["first_contact_at", "sla_state"]
+            if lead.status == LeadStatus.NEW:
+                lead.status = LeadStatus.CONTACTED
+                fields.append("status")
+        _save(lead, None, "first contact" if first else "activity", update_fields=fields)
+        if first:
+            _emit(
+                "lead.first_contact",
+                id=lead.pk,
+                owner_id=lead.owner_id,
+                late=lead.sla_state == SlaState.LATE,
+            )
+        return lead
+
+
+@transaction.atomic
+def lead_convert(*, actor, lead: Lead):
+    """Turn the lead into an account and contact (reusing ones that exist by credit code
+    or phone). The lead keeps its history and links to both."""
+    from salesops.customers import services as customer_services
+    from salesops.customers.models import Account, Contact
+
+    _require_editable(actor, lead)
+    if lead.status == LeadStatus.CONVERTED:
+        raise ValidationError({"status": _("This lead is already converted.")})
+    if lead.status == LeadStatus.INVALID:
+        raise ValidationError({"status": _("An invalid lead cannot be converted.")})
+    owner = lead.owner or actor
+    account = lead.account
+    if account is None and lead.credit_code:
+        account = Account.objects.filter(credit_code=lead.credit_code).first()
+    if account is None:
+        account = customer_services.account_create(
+            actor=actor,
+            name=lead.company,
+            credit_code=lead.credit_code,
+            industry=lead.industry,
+            size_band=lead.size_band,
+            province=lead.province,
+            city=lead.city,
+            address=lead.address,
+            owner=owner,
+        )
+    contact = Contact.objects.filter(phone=lead.phone).first() if lead.phone else None
+    if contact is None:
+        contact = customer_services.contact_create(
+            actor=actor,
+            account=account,
+            name=lead.contact_name,
+            phone=lead.phone,
+            wechat=lead.wechat,
+            email=lead.email,
+        )
+    lead.account = account
+    lead.contact = contact
+    lead.status = LeadStatus.CONVERTED
+    lead.converted_at = clock.now()
+    lead.progressed_at = lead.converted_at
+    _save(lead, actor, "converted")
+    _emit(
+        "lead.converted",
+        id=lead.pk,
+        account_id=account.pk,
+        contact_id=contact.pk,
+        actor_id=actor.pk,
+    )
+    return lead
+
+
+def open_statuses() -> tuple[str, ...]:
+    return tuple(str(s) for s in OPEN_STATUSES)
+
+
+# --- configuration: channels and routing rules --------------------------------------------
+def can_configure(actor) -> bool:
+    return bool(
+        actor and actor.is_authenticated and (actor.is_admin_role or actor.edits_everything)
+    )
+
+
+def _require_admin(actor) -> None:
+    if actor is not None and not can_configure(actor):
+        raise PermissionDenied(_("Only sales-ops admins and directors can change this."))
+
+
+CHANNEL_FIELDS = ("name", "kind", "campaign", "is_active", "rate_limit", "team")
+
+
+def _clean_channel(channel: Channel, data: dict) -> None:
+    unknown = set(data) - set(CHANNEL_FIELDS)
+    errors = {f: [_("Unknown field.")] for f in sorted(unknown)}
+    for key, value in data.items():
+        if key not in unknown:
+            setattr(channel, key, value.strip() if isinstance(value, str) else value)
+    try:
+        channel.full_clean(exclude=["token", *errors], validate_unique=False)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def channel_create(*, actor, **data) -> Channel:
+    _require_admin(actor)
+    channel = Channel(created_by=actor)
+    _clean_channel(channel, data)
+    channel._history_user = actor
+    channel.save()
+    return channel
+
+
+@transaction.atomic
+def channel_update(*, actor, channel: Channel, **data) -> Channel:
+    _require_admin(actor)
+    _clean_channel(channel, data)
+    channel._history_user = actor
+    channel.save()
+    return channel
+
+
+@transaction.atomic
+def channel_new_token(*, actor, channel: Channel) -> Channel:
+    """Revoke the channel's token by issuing a new one: the old one answers 404 at once."""
+    from .models import new_token
+
+    _require_admin(actor)
+    channel.token = new_token()
+    channel._history_user = actor
+    channel._change_reason = "new token"
+    channel.save(update_fields=["token"])
+    return channel
+
+
+RULE_FIELDS = ("name", "priority", "is_active", "condition", "team", "strategy")
+
+
+def _clean_rule(rule, data: dict, members) -> list:
+    from salesops.core.expressions import ExpressionError, compile_expression
+    from salesops.org.models import User
+
+    from .models import Strategy
+
+    unknown = set(data) - set(RULE_FIELDS)
+    errors = {f: [_("Unknown field.")] for f in sorted(unknown)}
+    for key, value in data.items():
+        if key not in unknown:
+            setattr(rule, key, value.strip() if isinstance(value, str) else value)
+    if rule.condition:
+        try:
+            compile_expression(rule.condition, entities.get("lead").variable_names())
+        except ExpressionError as exc:
+            from salesops.automation.triggers import expression_error
+
+            errors["condition"] = [expression_error(exc)]
+    clean_members = []
+    if members is not None:
+        seen = set()
+        for index, item in enumerate(members):
+            user_id = item.get("user_id") if isinstance(item, dict) else item
+            weight = item.get("weight", 1) if isinstance(item, dict) else 1
+            try:
+                user_id = int(user_id)
+                weight = int(weight)
+            except (TypeError, ValueError):
+                errors.setdefault("members", []).append(
+                    _("Member %(n)d: give a user id and a whole-number weight.") % {"n": index + 1}
+                )
+                continue
+            if not 1 <= weight <= 100:
+                errors.setdefault("members", []).append(
+                    _("Member %(n)d: the weight must be 1–100.") % {"n": index + 1}
+                )
+            if user_id in seen:
+                continue
+            seen.add(user_id)
+            clean_members.append((user_id, weight))
+        known = set(
+            User.objects.filter(pk__in=[u for u, _w in clean_members], is_active=True).values_list(
+                "pk", flat=True
+            )
+        )
+        for user_id, _w in clean_members:
+            if user_id not in known:
+                errors.setdefault("members", []).append(
+                    _("No active user with id %(id)s.") % {"id": user_id}
+                )
+    if rule.strategy not in Strategy.values:
+        errors["strategy"] = [_("Choose round robin, least loaded or weighted.")]
+    try:
+        rule.full_clean(exclude=["team", *errors], validate_unique=False)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    has_members = bool(clean_members) if members is not None else rule.pk and rule.members.exists()
+    if not rule.team_id and not has_members and "members" not in errors:
+        errors["team"] = [_("Choose a team or list the reps who get these leads.")]
+    if errors:
+        raise ValidationError(errors)
+    return clean_members
+
+
+def _save_members(rule, members) -> None:
+    from .models import RoutingMember
+
+    rule.members.all().delete()
+    RoutingMember.objects.bulk_create(
+        [RoutingMember(rule=rule, user_id=u, weight=w) for u, w in members]
+    )
+
+
+@transaction.atomic
+def routing_rule_create(*, actor, members=None, **data):
+    from .models import RoutingRule
+
+    _require_admin(actor)
+    rule = RoutingRule(created_by=actor)
+    clean = _clean_rule(rule, data, members or [])
+    rule._history_user = actor
+    rule.save()
+    _save_members(rule, clean)
+    transaction.on_commit(routing.invalidate)
+    return rule
+
+
+@transaction.atomic
+def routing_rule_update(*, actor, rule, members=None, **data):
+    _require_admin(actor)
+    clean = _clean_rule(rule, data, members)
+    rule._history_user = actor
+    rule.save()
+    if members is not None:
+        _save_members(rule, clean)
+    transaction.on_commit(routing.invalidate)
+    return rule
+
+
+@transaction.atomic
+def routing_rule_delete(*, actor, rule) -> None:
+    _require_admin(actor)
+    rule._history_user = actor
+    rule.delete()
+    transaction.on_commit(routing.invalidate)
+
+
+def routing_test(sample: dict):
+    """What routing would do with a sample lead right now, without assigning it."""
+    lead = Lead(channel=manual_channel())
+    errors = _assign_fields(lead, {k: v for k, v in sample.items() if k != "custom"}, LEAD_FIELDS)
+    if lead.phone:
+        try:
+            lead.phone = normalize_phone(lead.phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    lead.custom = sample.get("custom") or {}
+    region.fill(lead)
+    snapshot = routing.build_snapshot()
+    counts = routing.counts_today(snapshot.day)
+    decision = routing.decide(
+        snapshot, entities.get("lead").variables(lead), counts, routing.open_loads
+    )
+    return decision, snapshot, lead
