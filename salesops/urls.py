@@ -23,6 +23,8 @@ urlpatterns = [
     path("notifications/", include("salesops.notifications.urls")),
     path("tasks/", include("salesops.todos.urls")),
     path("automation/", include("salesops.automation.urls")),
+    path("leads/", include("salesops.leads.urls")),
+    path("activities/", include("salesops.activities.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,259 @@
+"""Reads about leads shared by pages, API and reports: the filtered list, the timeline of
+one lead, SLA badges and the monthly dwell TOP10 (SPEC L8)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesops.core import clock
+
+from .models import OPEN_STATUSES, Assignment, Inquiry, Lead, LeadStatus, SlaState
+
+SLA_FILTERS = ("running", "due_soon", "breached", "met", "late", "none")
+
+
+def visible_leads(user):
+    return Lead.objects.visible_to(user)
+
+
+def filter_leads(qs, params: dict, user=None):
+    """Apply the list filters: ``q`` (name, company, phone digits), ``status``
+    (``open`` = the three open levels), ``owner`` (id, ``me`` or ``none`` for the pool),
+    ``channel``, ``sla``, ``province``, ``city``, ``team``, ``review`` (``1``)."""
+    q = (params.get("q") or "").strip()
+    if q:
+        digits = "".join(ch for ch in q if ch.isdigit())
+        condition = Q(company__icontains=q) | Q(contact_name__icontains=q)
+        if len(digits) >= 4:
+            condition |= Q(phone__contains=digits)
+        qs = qs.filter(condition)
+    status = params.get("status") or ""
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status in LeadStatus.values:
+        qs = qs.filter(status=status)
+    owner = str(params.get("owner") or "")
+    if owner == "me" and user is not None:
+        qs = qs.filter(owner=user)
+    elif owner == "none":
+        qs = qs.filter(owner__isnull=True)
+    elif owner.isdigit():
+        qs = qs.filter(owner_id=int(owner))
+    channel = str(params.get("channel") or "")
+    if channel.isdigit():
+        qs = qs.filter(channel_id=int(channel))
+    sla = params.get("sla") or ""
+    if sla == "none":
+        qs = qs.filter(sla_state="")
+    elif sla in SLA_FILTERS:
+        qs = qs.filter(sla_state=sla)
+    for name in ("province", "city"):
+        value = (params.get(name) or "").strip()
+        if value:
+            qs = qs.filter(**{name: value})
+    team = str(params.get("team") or "")
+    if team.isdigit():
+        qs = qs.filter(team_id=int(team))
+    if str(params.get("review") or "") == "1":
+        qs = qs.filter(review_state="review")
+    return qs
+
+
+# --- SLA badge ------------------------------------------------------------------------------
+@dataclass
+class SlaBadge:
+    state: str
+    label: str
+    color: str  # Tabler colour name
+    minutes_left: int | None = None
+
+
+def sla_badge(lead: Lead, now: dt.datetime | None = None) -> SlaBadge | None:
+    """What the list shows: the stored state (set by the SLA rules and the first
+    check-in) plus a countdown to the due time while the clock runs."""
+    state = lead.sla_state
+    if not state:
+        return None
+    label = SlaState(state).label
+    if state in (SlaState.RUNNING, SlaState.DUE_SOON) and lead.sla_due_at:
+        now = now or clock.now()
+        left = int((lead.sla_due_at - now).total_seconds() // 60)
+        color = "orange" if state == SlaState.DUE_SOON else "blue"
+        if left < 0:
+            return SlaBadge(state, _("Overdue"), "red", left)
+        return SlaBadge(state, label, color, left)
+    colors = {SlaState.BREACHED: "red", SlaState.MET: "green", SlaState.LATE: "yellow"}
+    return SlaBadge(state, label, colors.get(state, "secondary"))
+
+
+# --- timeline -------------------------------------------------------------------------------
+@dataclass
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # intake, inquiry, assignment, activity, status, rule
+    title: str
+    detail: str = ""
+    actor: str = ""
+    data: dict = field(default_factory=dict)
+
+
+def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
+    """Everything that happened to a lead, oldest first: inquiries (the first and every
+    repeat, with how it matched), assignments with rule/strategy/reason, check-ins,
+    status changes, and the reminders and escalations the rules fired."""
+    from salesops.automation.models import RuleFiring
+
+    entries: list[TimelineEntry] = []
+    inquiries = Inquiry.objects.filter(lead=lead).select_related("channel")[:limit]
+    for i, inquiry in enumerate(inquiries):
+        if i == 0 and not inquiry.matched_by:
+            title = _("Arrived via %(channel)s") % {"channel": inquiry.channel.name}
+            kind = "intake"
+        elif i == 0:
+            title = _("Arrived via %(channel)s: possible duplicate (%(how)s, %(score)s)") % {
+                "channel": inquiry.channel.name,
+                "how": inquiry.get_matched_by_display(),
+                "score": inquiry.score,
+            }
+            kind = "duplicate"
+        else:
+            title = _("Repeat inquiry via %(channel)s (%(how)s)") % {
+                "channel": inquiry.channel.name,
+                "how": inquiry.get_matched_by_display() or "-",
+            }
+            kind = "inquiry"
+        detail = str(inquiry.payload.get("need", ""))[:200] if i else ""
+        entries.append(TimelineEntry(inquiry.received_at, kind, title, detail))
+    assignments = Assignment.objects.filter(lead=lead).select_related(
+        "owner", "previous_owner", "actor"
+    )[:limit]
+    for a in assignments:
+        if a.owner is None:
+            title = _("Put in the unassigned pool")
+        elif a.previous_owner is not None:
+            title = _("Reassigned from %(old)s to %(new)s") % {
+                "old": a.previous_owner.label,
+                "new": a.owner.label,
+            }
+        else:
+            title = _("Assigned to %(user)s") % {"user": a.owner.label}
+        entries.append(
+            TimelineEntry(
+                a.created_at,
+                "assignment",
+                title,
+                a.reason,
+                a.actor.label if a.actor else "",
+                {"rule": a.rule_name, "strategy": a.strategy},
+            )
+        )
+    for activity in lead.activities.select_related("tag", "owner")[:limit]:
+        title = activity.get_kind_display()
+        if activity.tag_id:
+            title += " · " + activity.tag.label
+        detail = activity.note
+        entries.append(
+            TimelineEntry(
+                activity.started_at,
+                "activity",
+                title,
+                detail,
+                activity.owner.label,
+                {"effective": activity.effective, "seconds": activity.duration_seconds},
+            )
+        )
+    previous = None
+    for row in lead.history.order_by("history_date", "history_id").only(
+        "history_date", "status", "history_user", "invalid_reason"
+    )[:limit]:
+        if previous is not None and row.status != previous:
+            title = _("Status: %(old)s → %(new)s") % {
+                "old": LeadStatus(previous).label,
+                "new": LeadStatus(row.status).label,
+            }
+            user = row.history_user.label if row.history_user else ""
+            entries.append(TimelineEntry(row.history_date, "status", title, "", user))
+        previous = row.status
+    firings = RuleFiring.objects.filter(entity="lead", object_id=lead.pk).select_related("rule")
+    for firing in firings[:limit]:
+        level = None
+        for result in firing.results or []:
+            if isinstance(result, dict) and "manager_level" in result:
+                level = result["manager_level"]
+        kind = "escalation" if level else "rule"
+        title = firing.rule.name
+        if level:
+            title = _("Escalated to manager level %(n)d: %(rule)s") % {
+                "n": level,
+                "rule": firing.rule.name,
+            }
+        entries.append(
+            TimelineEntry(firing.fired_at, kind, title, "", "", {"rule": firing.rule_id})
+        )
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+# --- dwell TOP10 ----------------------------------------------------------------------------
+def month_bounds(month: str | None) -> tuple[dt.date, dt.datetime, dt.datetime]:
+    """``"2026-10"`` → (first day, start instant, end instant) in the organisation's time
+    zone; ``None`` → last month."""
+    if month:
+        try:
+            first = dt.datetime.strptime(month, "%Y-%m").date()
+        except ValueError:
+            raise ValueError(_("Give the month as YYYY-MM.")) from None
+    else:
+        today = clock.today()
+        first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(nxt, dt.time.min, tzinfo=tz)
+    return first, start, end
+
+
+@dataclass
+class DwellRow:
+    lead: Lead
+    days: float
+
+
+def dwell_rows(user, month: str | None = None, *, team=None, owner=None, per_group: int = 10):
+    """The leads that stayed longest without progress as of the end of ``month`` (or
+    now, for the running month): open at that instant, ranked by time since their last
+    progress (intake, status change or check-in). Returns ``(overall, by_team, by_owner)``
+    with at most ``per_group`` rows in each group."""
+    _first, _start, end = month_bounds(month)
+    as_of = min(end, clock.now())
+    qs = (
+        Lead.objects.visible_to(user)
+        .filter(created_at__lt=as_of, progressed_at__lt=as_of)
+        .filter(Q(status__in=OPEN_STATUSES))
+        .select_related("owner", "team", "channel")
+        .order_by("progressed_at", "id")
+    )
+    if team is not None:
+        qs = qs.filter(team=team)
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+
+    def row(lead):
+        return DwellRow(lead, round((as_of - lead.progressed_at).total_seconds() / 86400, 1))
+
+    overall = [row(lead) for lead in qs[:per_group]]
+    by_team: dict = {}
+    by_owner: dict = {}
+    for lead in qs.iterator(chunk_size=2000):
+        team_rows = by_team.setdefault(lead.team, [])
+        if len(team_rows) < per_group:
+            team_rows.append(row(lead))
+        owner_rows = by_owner.setdefault(lead.owner, [])
+        if len(owner_rows) < per_group:
+            owner_rows.append(row(lead))
+    return overall, by_team, by_owner

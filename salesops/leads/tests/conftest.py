@@ -1,0 +1,32 @@
+"""Fixtures for lead tests: the default SLA rules, installed as they are after migrate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from salesops.core import clock
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: str, hhmm: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=SH)
+
+
+@pytest.fixture
+def lead_rules(db):
+    """The default lead rules (reminder, breach, escalation, dwell report), created as
+    if installed long before the test's instants."""
+    from salesops.leads.defaults import install_rules
+
+    with clock.frozen(at("2026-01-01", "00:00")):
+        rules = install_rules()
+    return {rule.code: rule for rule in rules}
+
+
+@pytest.fixture
+def lunch_break(settings):
+    settings.SALESOPS = {**settings.SALESOPS, "WORKING_HOURS": "09:00-12:00,13:30-18:00"}
