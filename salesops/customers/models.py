@@ -90,7 +90,8 @@ class Account(BaseModel, CustomFieldsModel):
     # The comparable core of the name (no legal form, region or punctuation), kept by
     # save() for duplicate checks on lead intake (leads.dedup.company_key).
     name_key = models.CharField(max_length=200, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["name_key"])
+    name_prefix = models.CharField(max_length=2, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["name_key", "name_prefix"])
 
     objects = AccountQuerySet.as_manager()
 
@@ -108,7 +109,9 @@ class Account(BaseModel, CustomFieldsModel):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="cust_acct_owner_created"),
             models.Index(fields=["name"], name="cust_acct_name"),
-            models.Index(fields=["name_key"], name="cust_acct_name_key"),
+            # Candidates for fuzzy name matching: equality on the key's first two characters
+            # (a LIKE prefix cannot use a plain index on SQLite or on PostgreSQL).
+            models.Index(fields=["name_prefix"], name="cust_acct_name_prefix"),
             # The province filter's options for a manager: DISTINCT province over their reps.
             models.Index(fields=["owner", "province"], name="cust_acct_owner_province"),
         ]
@@ -120,9 +123,10 @@ class Account(BaseModel, CustomFieldsModel):
         from salesops.core.names import company_key
 
         self.name_key = company_key(self.name)
+        self.name_prefix = self.name_key[:2]
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_key"}
+            kwargs["update_fields"] = {*update_fields, "name_key", "name_prefix"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -456,10 +456,12 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
                 province, city, area = gen.places[region]()
                 industry = gen.industry()
                 name = gen.company_name(city, industry)
+                key = company_key(name)
                 accounts.append(
                     Account(
                         name=name,
-                        name_key=company_key(name),
+                        name_key=key,
+                        name_prefix=key[:2],
                         credit_code=gen.credit_code(area, industry),
                         industry=industry,
                         size_band=gen.size_band(),

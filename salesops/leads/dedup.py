@@ -92,12 +92,12 @@ def find_matches(*, phone: str = "", credit_code: str = "", company: str = "", e
     key = company_key(company)
     if len(key) >= 2:
         prefix = key[:2]
-        leads = open_leads.filter(company_key__startswith=prefix).only(
+        leads = open_leads.filter(company_prefix=prefix).only(
             "id", "company", "company_key", "owner", "status", "team"
         )[:200]
         match = _best_by_name(key, ((lead, lead.company_key) for lead in leads), certain, review)
         if match is None:
-            accounts = Account.objects.filter(name_key__startswith=prefix).select_related("owner")
+            accounts = Account.objects.filter(name_prefix=prefix).select_related("owner")
             match = _best_by_name(key, ((a, a.name_key) for a in accounts[:200]), certain, review)
         if match is not None:
             matches.append(match)

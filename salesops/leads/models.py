@@ -230,6 +230,7 @@ class Lead(BaseModel, CustomFieldsModel):
         related_name="+",
     )
     company_key = models.CharField(max_length=200, blank=True, editable=False)
+    company_prefix = models.CharField(max_length=2, blank=True, editable=False)
     account = models.ForeignKey(
         "customers.Account",
         verbose_name=_("account"),
@@ -247,7 +248,7 @@ class Lead(BaseModel, CustomFieldsModel):
         related_name="leads",
     )
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["company_key"])
+    history = HistoricalRecords(excluded_fields=["company_key", "company_prefix"])
 
     objects = LeadQuerySet.as_manager()
 
@@ -259,7 +260,7 @@ class Lead(BaseModel, CustomFieldsModel):
             models.Index(fields=["owner", "status", "-created_at"], name="lead_owner_status"),
             models.Index(fields=["phone"], name="lead_phone"),
             models.Index(fields=["credit_code"], name="lead_credit_code"),
-            models.Index(fields=["company_key"], name="lead_company_key"),
+            models.Index(fields=["company_prefix", "status"], name="lead_company_prefix"),
             models.Index(fields=["assigned_at"], name="lead_assigned_at"),
             models.Index(fields=["sla_due_at"], name="lead_sla_due"),
             models.Index(fields=["team", "owner"], name="lead_team_owner"),

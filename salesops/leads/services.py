@@ -305,6 +305,7 @@ def lead_intake(
         lead.campaign = channel.campaign
     region.fill(lead)
     lead.company_key = company_key(lead.company)
+    lead.company_prefix = lead.company_key[:2]
     payload = payload if payload is not None else {k: v for k, v in data.items()}
     with transaction.atomic():
         key_row = None
@@ -466,6 +467,7 @@ def lead_update(*, actor, lead: Lead, custom: dict | None = None, **data) -> Lea
         )
     _full_clean(lead, errors)
     lead.company_key = company_key(lead.company)
+    lead.company_prefix = lead.company_key[:2]
     changed = [f for f in EDITABLE_FIELDS if getattr(lead, f) != before[f]]
     _save(lead, actor, "updated")
     _emit("lead.updated", id=lead.pk, changed=changed, actor_id=actor.pk)
@@ -858,6 +860,7 @@ def routing_rule_create(*, actor, members=None, **data):
     rule._history_user = actor
     rule.save()
     _save_members(rule, clean)
+    routing.invalidate()  # this process at once, every process after commit
     transaction.on_commit(routing.invalidate)
     return rule
 
@@ -870,6 +873,7 @@ def routing_rule_update(*, actor, rule, members=None, **data):
     rule.save()
     if members is not None:
         _save_members(rule, clean)
+    routing.invalidate()  # this process at once, every process after commit
     transaction.on_commit(routing.invalidate)
     return rule
 
@@ -879,6 +883,7 @@ def routing_rule_delete(*, actor, rule) -> None:
     _require_admin(actor)
     rule._history_user = actor
     rule.delete()
+    routing.invalidate()  # this process at once, every process after commit
     transaction.on_commit(routing.invalidate)
 
 

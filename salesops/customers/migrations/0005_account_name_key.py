@@ -11,12 +11,13 @@ def fill_name_keys(apps, schema_editor):
     batch = []
     for account in Account.objects.only("id", "name").iterator(chunk_size=2000):
         account.name_key = company_key(account.name)
+        account.name_prefix = account.name_key[:2]
         batch.append(account)
         if len(batch) >= 2000:
-            Account.objects.bulk_update(batch, ["name_key"])
+            Account.objects.bulk_update(batch, ["name_key", "name_prefix"])
             batch = []
     if batch:
-        Account.objects.bulk_update(batch, ["name_key"])
+        Account.objects.bulk_update(batch, ["name_key", "name_prefix"])
 
 
 class Migration(migrations.Migration):
@@ -32,9 +33,14 @@ class Migration(migrations.Migration):
             name='name_key',
             field=models.CharField(blank=True, editable=False, max_length=200),
         ),
+        migrations.AddField(
+            model_name='account',
+            name='name_prefix',
+            field=models.CharField(blank=True, editable=False, max_length=2),
+        ),
         migrations.AddIndex(
             model_name='account',
-            index=models.Index(fields=['name_key'], name='cust_acct_name_key'),
+            index=models.Index(fields=['name_prefix'], name='cust_acct_name_prefix'),
         ),
         migrations.RunPython(fill_name_keys, migrations.RunPython.noop),
     ]

@@ -1,5 +1,6 @@
 """Lead-side test helpers: channels, routing rules and leads through the services."""
 
+import hashlib
 import itertools
 
 from salesops.leads import services
@@ -19,11 +20,21 @@ def make_rule(team=None, members=None, **data):
     return services.routing_rule_create(actor=None, team=team, members=members, **data)
 
 
+CHARS = "安邦博诚达丰港冠海恒宏华汇佳嘉建金锦君凯康兰朗力联林龙茂美明宁鹏启瑞森盛世泰腾天拓伟文翔鑫信星旭耀亿益英永优宇元远跃云长正志智中卓"
+
+
+def company_name(n: int) -> str:
+    """Distinct-looking company names, so fuzzy matching does not pair test leads."""
+    digest = hashlib.sha256(str(n).encode()).digest()
+    core = "".join(CHARS[b % len(CHARS)] for b in digest[:4])
+    return f"{core}科技有限公司"
+
+
 def lead_data(n: int | None = None, **data) -> dict:
     n = next(_seq) if n is None else n
     data.setdefault("contact_name", f"张{n}")
     data.setdefault("phone", f"137{n:08d}")
-    data.setdefault("company", f"星河{n:05d}号制造")
+    data.setdefault("company", company_name(n))
     data.setdefault("need", "想了解产线数字化方案")
     return data
 
