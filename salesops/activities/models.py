@@ -129,3 +129,9 @@ class Activity(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.tag_id is not None
+
+    @property
+    def duration_display(self) -> str:
+        """``m:ss``, the way a phone shows a call's length."""
+        minutes, seconds = divmod(self.duration_seconds or 0, 60)
+        return f"{minutes}:{seconds:02d}"

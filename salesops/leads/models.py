@@ -123,8 +123,9 @@ class LeadQuerySet(OwnedQuerySet):
     owner_path = "owner"
 
     def visible_to(self, user):
-        """A rep sees their own leads; a manager their team's leads and the unassigned pool
-        of the teams they manage; directors and admins everything."""
+        """A rep sees their own leads and their own team's unassigned pool (to claim from
+        it); a manager their teams' leads and the pools of the teams they manage;
+        directors, admins and finance everything."""
         ids = visible_owner_ids(user)
         if ids is None:
             return self
@@ -137,12 +138,18 @@ class LeadQuerySet(OwnedQuerySet):
             paths = list(Team.objects.filter(manager=user).values_list("path", flat=True))
             for path in paths:
                 condition |= Q(owner__isnull=True, team__path__startswith=path)
+        elif user.team_id:
+            condition |= Q(owner__isnull=True, team_id=user.team_id)
         return self.filter(condition)
 
     def editable_by(self, user):
-        if user.is_authenticated and user.is_read_only_role:
+        """Changing a lead: its owner, their managers, directors and admins. A rep may
+        only *claim* a pool lead (lead_claim), not edit it."""
+        if not user.is_authenticated or user.is_read_only_role:
             return self.none()
-        return self.visible_to(user)
+        if user.is_manager_role or user.edits_everything:
+            return self.visible_to(user)
+        return self.filter(owner=user)
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)

@@ -138,7 +138,9 @@ def build_snapshot(day: dt.date | None = None, rules=None) -> Snapshot:
     return Snapshot(
         rules=specs,
         eligible=active - on_leave,
-        caps={u.pk: u.daily_lead_cap or _default_cap() for u in users},
+        caps={
+            u.pk: _default_cap() if u.daily_lead_cap is None else u.daily_lead_cap for u in users
+        },
         names={u.pk: u.label for u in users},
         day=day,
     )

@@ -192,6 +192,13 @@ def _start_clock(lead: Lead, at) -> None:
     lead.escalation_level = 0
 
 
+def _stop_clock(lead: Lead) -> None:
+    """A closed lead's first-contact clock no longer runs (the rules' "unless" skips it
+    too); a breached or met state stays as the record of what happened."""
+    if lead.sla_state in (SlaState.RUNNING, SlaState.DUE_SOON):
+        lead.sla_state = SlaState.NONE
+
+
 # --- intake ---------------------------------------------------------------------------------
 def _save(lead: Lead, actor, reason: str, **kwargs) -> None:
     lead._history_user = actor
@@ -377,7 +384,8 @@ def _place_new(lead: Lead, action, match, channel, actor, owner, payload) -> Int
 
             owner = User.objects.get(pk=owner_id)
         elif lead.team_id is None:
-            lead.team_id = channel.team_id
+            # The pool of the channel's team, else of the person who typed it in.
+            lead.team_id = channel.team_id or getattr(actor, "team_id", None)
     if owner is not None:
         lead.owner = owner
         if lead.team_id is None:
@@ -490,13 +498,19 @@ def lead_set_status(*, actor, lead: Lead, status: str, invalid_reason: str = "")
         raise ValidationError({"status": _("Use “Convert” to turn a lead into an account.")})
     if lead.status == LeadStatus.CONVERTED:
         raise ValidationError({"status": _("A converted lead keeps its status.")})
+    reason = ""
     if status == LeadStatus.INVALID:
         if invalid_reason not in InvalidReason.values:
             raise ValidationError({"invalid_reason": _("Say why the lead is invalid.")})
-        lead.invalid_reason = invalid_reason
-    else:
-        lead.invalid_reason = ""
+        reason = invalid_reason
+    if status == lead.status and reason == lead.invalid_reason:
+        return lead
+    lead.invalid_reason = reason
+    if status not in OPEN_STATUSES:
+        _stop_clock(lead)
     if status == lead.status:
+        _save(lead, actor, "invalid reason")
+        _emit("lead.updated", id=lead.pk, changed=["invalid_reason"], actor_id=actor.pk)
         return lead
     lead.status = status
     lead.progressed_at = clock.now()
@@ -576,7 +590,9 @@ def lead_claim(*, actor, lead: Lead) -> Lead:
     if lead.owner_id is not None:
         raise ValidationError({"owner": _("Someone already took this lead.")})
     day = clock.today()
-    cap = actor.daily_lead_cap or int(settings.SALESOPS["DEFAULT_DAILY_LEAD_CAP"])
+    cap = actor.daily_lead_cap
+    if cap is None:
+        cap = int(settings.SALESOPS["DEFAULT_DAILY_LEAD_CAP"])
     if not routing.take_slot(actor.pk, day, cap):
         raise ValidationError(
             {"owner": _("You reached your daily cap of %(cap)d leads.") % {"cap": cap}}
@@ -666,7 +682,12 @@ def lead_convert(*, actor, lead: Lead):
     if lead.status == LeadStatus.INVALID:
         raise ValidationError({"status": _("An invalid lead cannot be converted.")})
     owner = lead.owner or actor
+    known = None
+    if lead.phone:
+        known = Contact.objects.filter(phone=lead.phone).select_related("account").first()
     account = lead.account
+    if account is None and known is not None:
+        account = known.account  # the person is known: convert into their account
     if account is None and lead.credit_code:
         account = Account.objects.filter(credit_code=lead.credit_code).first()
     if account is None:
@@ -681,19 +702,23 @@ def lead_convert(*, actor, lead: Lead):
             address=lead.address,
             owner=owner,
         )
-    contact = Contact.objects.filter(phone=lead.phone).first() if lead.phone else None
-    if contact is None:
+    if known is not None and known.account_id == account.pk:
+        contact = known
+    else:
+        # Phones are unique: when the number belongs to someone at another account, the
+        # new contact is created without it rather than taking it from them.
         contact = customer_services.contact_create(
             actor=actor,
             account=account,
             name=lead.contact_name,
-            phone=lead.phone,
+            phone="" if known is not None else lead.phone,
             wechat=lead.wechat,
             email=lead.email,
         )
     lead.account = account
     lead.contact = contact
     lead.status = LeadStatus.CONVERTED
+    _stop_clock(lead)
     lead.converted_at = clock.now()
     lead.progressed_at = lead.converted_at
     _save(lead, actor, "converted")
@@ -889,7 +914,16 @@ def routing_rule_delete(*, actor, rule) -> None:
 
 def routing_test(sample: dict):
     """What routing would do with a sample lead right now, without assigning it."""
-    lead = Lead(channel=manual_channel())
+    sample = dict(sample)
+    channel_id = sample.pop("channel", None) or sample.pop("channel_id", None)
+    channel = None
+    if channel_id not in (None, ""):
+        channel = (
+            Channel.objects.filter(pk=channel_id).first() if str(channel_id).isdigit() else None
+        )
+        if channel is None:
+            raise ValidationError({"channel": _("Unknown channel.")})
+    lead = Lead(channel=channel or manual_channel())
     errors = _assign_fields(lead, {k: v for k, v in sample.items() if k != "custom"}, LEAD_FIELDS)
     if lead.phone:
         try:

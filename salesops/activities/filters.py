@@ -1,0 +1,30 @@
+"""The activity filterset, shared by the list page, the API and the export."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from .models import Activity, ActivityKind
+
+
+class ActivityFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, label=_("type"))
+    tag = django_filters.CharFilter(field_name="tag__code", label=_("result"))
+    effective = django_filters.BooleanFilter(label=_("effective touch"))
+    finished = django_filters.BooleanFilter(
+        field_name="tag", lookup_expr="isnull", exclude=True, label=_("finished")
+    )
+    date_from = django_filters.DateFilter(
+        field_name="started_at", lookup_expr="date__gte", label=_("from")
+    )
+    date_to = django_filters.DateFilter(
+        field_name="started_at", lookup_expr="date__lte", label=_("until")
+    )
+    owner = django_filters.NumberFilter(field_name="owner_id", label=_("owner"))
+    lead = django_filters.NumberFilter(field_name="lead_id", label=_("lead"))
+    account = django_filters.NumberFilter(field_name="account_id", label=_("account"))
+
+    class Meta:
+        model = Activity
+        fields = []

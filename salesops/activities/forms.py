@@ -1,0 +1,68 @@
+"""The check-in form and the result-tag form. They parse; ``services`` validates and
+writes, so the page, the API and the shell refuse the same things."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from salesops.core.forms import TablerFormMixin
+
+from . import selectors
+from .models import NOTE_MAX, ActivityKind, ResultTag
+
+
+class CheckInForm(TablerFormMixin, forms.Form):
+    """One screen: what kind of contact, how long, which result, a short note."""
+
+    kind = forms.ChoiceField(
+        label=_("Type"), choices=ActivityKind.choices, initial=ActivityKind.CALL
+    )
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=24 * 60, required=False)
+    seconds = forms.IntegerField(label=_("Seconds"), min_value=0, max_value=59 * 60, required=False)
+    tag = forms.ChoiceField(label=_("Result"), required=False)
+    # No max_length here: the service reports an over-long note with its own message,
+    # the same on every channel. The input itself stops at NOTE_MAX characters.
+    note = forms.CharField(label=_("Note"), required=False)
+
+    def __init__(self, *args, language: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tags = list(selectors.active_tags())
+        self.fields["tag"].choices = [(t.code, selectors.tag_label(t, language)) for t in self.tags]
+        self.fields["tag"].service_required = True
+        self.fields["note"].widget.attrs.update(
+            {"maxlength": NOTE_MAX, "placeholder": _("e.g. wants a quote by Friday")}
+        )
+        for name in ("minutes", "seconds"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "placeholder": "0"})
+
+    missing_tag_message = _("Pick a result to finish the check-in.")
+
+    def duration_seconds(self) -> int:
+        data = self.cleaned_data
+        return (data.get("minutes") or 0) * 60 + (data.get("seconds") or 0)
+
+
+class ResultTagForm(TablerFormMixin, forms.ModelForm):
+    """Add or change one check-in result; the code is fixed once created."""
+
+    class Meta:
+        model = ResultTag
+        fields = ("code", "label_zh", "label_en", "order", "counts_as_contact", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+        self.fields["order"].required = False
+        for name in ("label_zh", "label_en"):
+            self.fields[name].service_required = True
+
+    def _post_clean(self):
+        pass  # the service validates everything and reports all problems at once
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        if self.instance.pk:
+            data.pop("code", None)
+        return data

@@ -1,0 +1,115 @@
+"""Reads of activities and result tags, always through visibility: a rep sees their own
+activities, a manager their team's, directors, admins and finance everything; anything
+else is ``DoesNotExist`` (→ 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count
+from django.utils import timezone
+
+from .filters import ActivityFilterSet
+from .models import Activity, ResultTag
+
+
+def _base(user):
+    return Activity.objects.visible_to(user).select_related(
+        "owner", "tag", "lead", "account", "contact"
+    )
+
+
+def activity_filterset(*, user, data) -> ActivityFilterSet:
+    """The filterset over the activities ``user`` may see (``.qs`` once valid)."""
+    return ActivityFilterSet(data=data, queryset=_base(user))
+
+
+def activity_list(
+    *,
+    user,
+    kind: str | None = None,
+    tag: str | None = None,
+    effective: bool | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    owner_id: int | None = None,
+    lead_id: int | None = None,
+    account_id: int | None = None,
+):
+    """Activities ``user`` may see, latest first, narrowed by the given filters."""
+    qs = _base(user)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if tag:
+        qs = qs.filter(tag__code=tag)
+    if effective is not None:
+        qs = qs.filter(effective=effective)
+    if date_from is not None:
+        qs = qs.filter(started_at__gte=day_start(date_from))
+    if date_to is not None:
+        qs = qs.filter(started_at__lt=day_start(date_to + dt.timedelta(days=1)))
+    if owner_id is not None:
+        qs = qs.filter(owner_id=owner_id)
+    if lead_id is not None:
+        qs = qs.filter(lead_id=lead_id)
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    return qs
+
+
+def activity_get(*, user, pk: int) -> Activity:
+    return _base(user).get(pk=pk)
+
+
+def activity_get_for_edit(*, user, pk: int) -> Activity:
+    return Activity.objects.editable_by(user).select_related("tag").get(pk=pk)
+
+
+def lead_activities(*, user, lead):
+    """The activities on ``lead`` that ``user`` may see, latest first (the lead page)."""
+    return _base(user).filter(lead=lead)
+
+
+def account_activities(*, user, account):
+    return _base(user).filter(account=account)
+
+
+def active_tags():
+    """The results offered at check-in, in the admins' order."""
+    return ResultTag.objects.filter(is_active=True).order_by("order", "id")
+
+
+def all_tags():
+    return ResultTag.objects.order_by("-is_active", "order", "id")
+
+
+def tag_label(tag: ResultTag, language: str | None) -> str:
+    """The tag's label in ``language`` (Chinese for zh-*, English otherwise)."""
+    if language is None:
+        return tag.label
+    return tag.label_zh if language.lower().startswith("zh") else tag.label_en
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Local midnight starting ``day`` (days follow the organisation's time zone)."""
+    return timezone.make_aware(
+        dt.datetime.combine(day, dt.time.min), timezone.get_default_timezone()
+    )
+
+
+def effective_touch_counts(day: dt.date, *, user=None) -> dict[int, int]:
+    """``{owner_id: number of effective touches}`` for activities started on ``day``
+    (local date); limited to what ``user`` may see when given. Reps without any are
+    absent."""
+    qs = Activity.objects.visible_to(user) if user is not None else Activity.objects.all()
+    rows = (
+        qs.filter(
+            effective=True,
+            started_at__gte=day_start(day),
+            started_at__lt=day_start(day + dt.timedelta(days=1)),
+        )
+        .values("owner_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["owner_id"]: row["n"] for row in rows}

@@ -1,0 +1,301 @@
+"""Pages of the activities app: the 30-second check-in (one phone screen), "My
+activities" with filters and export, and the result-tag settings for admins.
+
+A lead, account or activity the user may not see is a 404, like every other record.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from salesops.core.exports import ExportTooLarge, export_response
+from salesops.core.pagination import TwoStepPaginator
+from salesops.org import selectors as org_selectors
+
+from . import selectors, services
+from .forms import CheckInForm, ResultTagForm
+from .models import NOTE_MAX, ActivityKind, ResultTag
+
+LIST_FILTERS = ("kind", "tag", "effective", "date_from", "date_to", "owner")
+KIND_ICONS = {
+    "call": "ti-phone",
+    "visit": "ti-walk",
+    "wechat": "ti-brand-wechat",
+    "email": "ti-mail",
+    "meeting": "ti-users",
+}
+EXPORT_COLUMNS = [
+    (gettext_lazy("Started"), "started_at"),
+    (gettext_lazy("Type"), "kind"),
+    (gettext_lazy("Owner"), "owner.label"),
+    (gettext_lazy("Lead"), lambda a: str(a.lead) if a.lead_id else ""),
+    (gettext_lazy("Account"), lambda a: str(a.account) if a.account_id else ""),
+    (gettext_lazy("Contact"), lambda a: str(a.contact) if a.contact_id else ""),
+    (gettext_lazy("Result"), lambda a: a.tag.label if a.tag_id else ""),
+    (gettext_lazy("Duration (seconds)"), "duration_seconds"),
+    (gettext_lazy("Effective touch"), "effective"),
+    (gettext_lazy("Note"), "note"),
+]
+
+
+def _language(request) -> str:
+    return translation.get_language() or getattr(request.user, "language", "") or "zh-hans"
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return ""
+
+
+def _record_url(record) -> str | None:
+    try:
+        return record.get_absolute_url()
+    except (NoReverseMatch, AttributeError):
+        return None  # the record's pages are not there (yet): the caller falls back
+
+
+def _pk(value) -> int | None:
+    return int(value) if value and str(value).isdigit() else None
+
+
+def _target(request):
+    """``?lead=`` / ``?account=`` / ``?contact=`` → the visible records (404 otherwise)."""
+    from salesops.customers.models import Account, Contact
+    from salesops.leads.models import Lead
+
+    user = request.user
+    ids = {name: _pk(request.GET.get(name)) for name in ("lead", "account", "contact")}
+    for name in ids:
+        if request.GET.get(name) and ids[name] is None:
+            raise Http404(_("No such record, or you may not open it."))
+    if not any(ids.values()):
+        raise Http404(_("Open the check-in from a lead, an account or a contact."))
+    target = {}
+    for name, model in (("lead", Lead), ("account", Account), ("contact", Contact)):
+        if ids[name] is not None:
+            target[name] = get_object_or_404(model.objects.visible_to(user), pk=ids[name])
+    if "contact" in target and "account" not in target:
+        target["account"] = target["contact"].account
+    return target
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    aliases = {"duration_seconds": "seconds", "ended_at": "seconds", "started_at": "seconds"}
+    for field, errors in exc.message_dict.items():
+        field = aliases.get(field, field)
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check_in(request):
+    """Log a finished call, visit, WeChat chat, email or meeting in one screen."""
+    target = _target(request)
+    kind = request.GET.get("kind")
+    initial = {"kind": kind if kind in ActivityKind.values else ActivityKind.CALL}
+    form = CheckInForm(request.POST or None, initial=initial, language=_language(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity = services.activity_log(
+                actor=request.user,
+                kind=data["kind"],
+                duration_seconds=form.duration_seconds(),
+                tag=data["tag"],
+                note=data["note"],
+                **target,
+            )
+        except ValidationError as exc:
+            if not data["tag"] and "tag" in exc.message_dict:
+                # The service says the record cannot be finished without a tag; on this
+                # screen the rep needs to hear what to do about it.
+                exc = ValidationError({**exc.message_dict, "tag": [form.missing_tag_message]})
+            _attach_errors(form, exc)
+        else:
+            text = _("Check-in saved: %(result)s.") % {"result": activity.tag.label}
+            if activity.effective:
+                text += " " + _("Counted as an effective touch.")
+            messages.success(request, text)
+            record = target.get("lead") or target.get("account") or target.get("contact")
+            return redirect(
+                _next(request) or _record_url(record) or reverse("activities:activity_list")
+            )
+    record = target.get("lead") or target.get("account") or target.get("contact")
+    context = {
+        "form": form,
+        "target": target,
+        "record": record,
+        "record_url": _record_url(record),
+        "kinds": [(v, label, KIND_ICONS.get(v, "ti-point")) for v, label in ActivityKind.choices],
+        "selected_kind": form["kind"].value() or ActivityKind.CALL,
+        "selected_tag": form["tag"].value() or "",
+        "note_max": NOTE_MAX,
+        "next": _next(request),
+    }
+    return render(request, "activities/check_in.html", context)
+
+
+def _sees_team(user) -> bool:
+    return user.is_manager_role or user.sees_everything
+
+
+def _filter_data(request) -> dict:
+    return {k: v for k, v in request.GET.items() if k in LIST_FILTERS and v}
+
+
+@login_required
+@require_GET
+def activity_list(request):
+    """My (or, for managers, my team's) activities, latest first."""
+    user = request.user
+    fs = selectors.activity_filterset(user=user, data=_filter_data(request))
+    valid = fs.is_valid()
+    queryset = fs.qs if valid else fs.queryset.none()
+    paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"])
+    page = paginator.get_page(request.GET.get("page"))
+    page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    totals = queryset.aggregate(effective=Count("id", filter=Q(effective=True)))
+    language = _language(request)
+    context = {
+        "page_obj": page,
+        "rows": page.object_list,
+        "filter_errors": fs.errors if not valid else {},
+        "current": {name: request.GET.get(name, "") for name in LIST_FILTERS},
+        "filtered": any(request.GET.get(name) for name in LIST_FILTERS),
+        "effective_count": totals["effective"],
+        "kinds": ActivityKind.choices,
+        "tags": [(t.code, selectors.tag_label(t, language)) for t in selectors.all_tags()],
+        "effective_choices": [("true", _("Effective")), ("false", _("Not effective"))],
+        "owners": [
+            (u.pk, u.label)
+            for u in org_selectors.visible_users(user).order_by("display_name", "username")
+        ]
+        if _sees_team(user)
+        else [],
+        "show_owner": _sees_team(user),
+        "kind_icons": KIND_ICONS,
+    }
+    return render(request, "activities/activity_list.html", context)
+
+
+@login_required
+@require_GET
+def activity_export(request, fmt):
+    fs = selectors.activity_filterset(user=request.user, data=_filter_data(request))
+    back = reverse("activities:activity_list") + (
+        f"?{request.GET.urlencode()}" if request.GET else ""
+    )
+    if not fs.is_valid():
+        messages.error(request, _("The filters are not valid; fix them and export again."))
+        return redirect(back)
+    try:
+        return export_response(fs.qs, EXPORT_COLUMNS, fmt, "activities")
+    except ExportTooLarge as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+
+
+# --- result tags (admins) -------------------------------------------------------------------
+def _require_tag_admin(request) -> None:
+    if not services.can_manage_tags(request.user):
+        raise PermissionDenied(_("Only sales-ops admins may change the result tags."))
+
+
+@login_required
+@require_GET
+def tag_list(request):
+    _require_tag_admin(request)
+    tags = selectors.all_tags().annotate(uses=Count("activities"))
+    return render(request, "activities/tag_list.html", {"tags": tags})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tag_create(request):
+    _require_tag_admin(request)
+    form = ResultTagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tag = services.result_tag_create(actor=request.user, **form.service_data())
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Result “%(label)s” added.") % {"label": tag.label})
+            return redirect("activities:tag_list")
+    return render(request, "activities/tag_form.html", {"form": form, "tag": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tag_edit(request, pk):
+    _require_tag_admin(request)
+    tag = get_object_or_404(ResultTag, pk=pk)
+    form = ResultTagForm(request.POST or None, instance=tag)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        if data.get("order") is None:
+            data.pop("order", None)
+        try:
+            services.result_tag_update(actor=request.user, tag=tag, **data)
+        except ValidationError as exc:
+            _attach_errors(form, exc)
+        else:
+            messages.success(request, _("Result “%(label)s” saved.") % {"label": tag.label})
+            return redirect("activities:tag_list")
+    return render(request, "activities/tag_form.html", {"form": form, "tag": tag})
+
+
+@login_required
+@require_POST
+def tag_deactivate(request, pk):
+    _require_tag_admin(request)
+    tag = get_object_or_404(ResultTag, pk=pk)
+    try:
+        services.result_tag_deactivate(actor=request.user, tag=tag)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Result “%(label)s” is no longer offered at check-in.") % {"label": tag.label},
+        )
+    return redirect("activities:tag_list")
+
+
+@login_required
+@require_POST
+def tag_activate(request, pk):
+    _require_tag_admin(request)
+    tag = get_object_or_404(ResultTag, pk=pk)
+    services.result_tag_update(actor=request.user, tag=tag, is_active=True)
+    messages.success(request, _("Result “%(label)s” is offered again.") % {"label": tag.label})
+    return redirect("activities:tag_list")
+
+
+@login_required
+@require_POST
+def tag_move(request, pk, direction):
+    """Move a result one place up or down in the check-in choices."""
+    _require_tag_admin(request)
+    codes = list(selectors.all_tags().filter(is_active=True).values_list("code", flat=True))
+    tag = get_object_or_404(ResultTag, pk=pk, is_active=True)
+    i = codes.index(tag.code)
+    j = i - 1 if direction == "up" else i + 1
+    if 0 <= j < len(codes):
+        codes[i], codes[j] = codes[j], codes[i]
+        services.result_tag_reorder(actor=request.user, codes=codes)
+    return redirect("activities:tag_list")

@@ -1,0 +1,81 @@
+"""Leads in a real browser: a rep registers a lead on a phone in one tap; a manager's
+lead list shows the SLA badge turn red once the first-contact SLA is breached."""
+
+import datetime as dt
+import re
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from salesops.core import clock
+from salesops.leads.models import Lead
+from salesops.leads.tests.factories import intake, make_rule
+from tests.e2e.conftest import login
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def test_rep_on_a_phone_registers_a_lead_in_one_tap(phone_page, org):
+    page = phone_page
+    login(page, "rep_a", org.password)
+    page.goto("/leads/new/")
+    page.fill("[data-testid=quick-contact_name]", "王芳")
+    page.fill("[data-testid=quick-phone]", "138 0013 8000")
+    page.fill("[data-testid=quick-company]", "杭州云帆智能科技有限公司")
+    page.fill("[data-testid=quick-need]", "想了解产线数字化方案")
+    save = page.locator("[data-testid=quick-save]")
+    expect(save).to_be_in_viewport()
+    save.tap()
+    page.wait_for_url(re.compile(r"/leads/\d+/$"))
+    lead = Lead.objects.get()
+    assert page.url.endswith(f"/leads/{lead.pk}/")
+    assert lead.owner == org.rep_a
+    assert lead.phone == "+8613800138000"
+    expect(page.locator("[data-testid=lead-fields]")).to_contain_text("杭州云帆智能科技有限公司")
+    expect(page.locator("[data-testid=checkin-button]")).to_be_visible()
+    # The page fits the phone: nothing scrolls sideways.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375 + 1
+
+
+def test_managers_lead_list_shows_the_sla_badge_turn_red_after_the_breach(desktop_page, org):
+    from salesops.automation.models import Rule
+    from salesops.leads.defaults import install_rules
+
+    assigned = dt.datetime(2026, 11, 24, 10, 0, tzinfo=SH)  # a Tuesday, working hours
+    install_rules()
+    Rule.objects.update(watch_from=assigned - dt.timedelta(hours=1))
+    make_rule(members=[{"user_id": org.rep_a.pk, "weight": 1}], name="to rep A")
+    with clock.frozen(assigned):
+        lead = intake().lead
+    assert lead.owner == org.rep_a and lead.sla_state == "running"
+
+    page = desktop_page
+    login(page, "manager_east", org.password)
+    page.goto("/leads/")
+    badge = page.locator(f"[data-testid=lead-row][data-id='{lead.pk}'] [data-testid=sla-badge]")
+    expect(badge).to_have_attribute("data-state", "running")
+    expect(badge).not_to_have_class(re.compile(r"\bbg-red\b"))
+
+    # 11:30 is 90 working minutes after the assignment: past the 60-minute SLA.
+    call_command("tick", "--now", "2026-11-24T11:30:00+08:00", stdout=StringIO())
+    lead.refresh_from_db()
+    assert lead.sla_state == "breached"
+    page.reload()
+    badge = page.locator(f"[data-testid=lead-row][data-id='{lead.pk}'] [data-testid=sla-badge]")
+    expect(badge).to_have_attribute("data-state", "breached")
+    expect(badge).to_have_class(re.compile(r"\bbg-red\b"))
+    # Painted in the theme's red, not merely carrying the class.
+    same_as_red = badge.evaluate(
+        """el => {
+          const probe = document.createElement("span");
+          probe.className = "badge bg-red";
+          document.body.appendChild(probe);
+          const red = getComputedStyle(probe).backgroundColor;
+          probe.remove();
+          return getComputedStyle(el).backgroundColor === red;
+        }"""
+    )
+    assert same_as_red
