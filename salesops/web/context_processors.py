@@ -12,6 +12,8 @@ def _can_manage_rules(user) -> bool:
 
 MENU = [
     ("home", _("Dashboard"), "ti-layout-dashboard", None),
+    ("leads:lead_list", _("Leads"), "ti-target-arrow", None),
+    ("activities:activity_list", _("Activities"), "ti-phone-call", None),
     ("customers:account_list", _("Accounts"), "ti-building", None),
     ("customers:contact_list", _("Contacts"), "ti-address-book", None),
     ("todos:task_list", _("My tasks"), "ti-checklist", None),
@@ -21,6 +23,24 @@ MENU = [
         _("Settings · Notification channels"),
         "ti-broadcast",
         lambda user: user.is_admin_role,
+    ),
+    (
+        "leads:channel_list",
+        _("Settings · Lead channels"),
+        "ti-plug-connected",
+        lambda user: user.is_admin_role or user.edits_everything,
+    ),
+    (
+        "leads:routing_list",
+        _("Settings · Lead routing"),
+        "ti-route",
+        lambda user: user.is_admin_role or user.edits_everything,
+    ),
+    (
+        "activities:tag_list",
+        _("Settings · Check-in results"),
+        "ti-tags",
+        lambda user: user.is_admin_role or user.edits_everything,
     ),
     (
         "customization:definition_list",
@@ -37,8 +57,15 @@ def _task_badge(user):
     return nav_count(user)
 
 
+def _lead_badge(user):
+    """New leads waiting for the user's first contact (index: owner, status)."""
+    from salesops.leads.models import Lead, LeadStatus
+
+    return Lead.objects.filter(owner=user, status=LeadStatus.NEW).count()
+
+
 # A count shown beside a menu entry: ``fn(user) -> int``, one cheap indexed query each.
-BADGES = {"todos:task_list": _task_badge}
+BADGES = {"todos:task_list": _task_badge, "leads:lead_list": _lead_badge}
 
 
 def navigation(request):
