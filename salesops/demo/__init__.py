@@ -18,6 +18,7 @@ class Size:
     reps: int
     accounts: int
     contacts_per_account: int = 3
+    leads: int = 150
 
     @property
     def contacts(self) -> int:
@@ -30,7 +31,7 @@ class Size:
 
 SIZES = {
     "small": Size(reps=20, accounts=500),
-    "large": Size(reps=200, accounts=50_000),
+    "large": Size(reps=200, accounts=50_000, leads=3_000),
 }
 
 COMPANY_TEAM = "总部"

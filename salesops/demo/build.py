@@ -506,7 +506,14 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
             n_contacts += len(contacts)
             if stdout is not None and spec.accounts > BATCH:
                 stdout.write(f"  {n_accounts:,} accounts, {n_contacts:,} contacts …")
-        history = _copy_history(Account) + _copy_history(Contact)
+        from salesops.leads.models import Lead
+        from salesops.org.models import TeamKind
+
+        from .leads import build_leads
+
+        teams = {t.name: t for t in Team.objects.filter(kind=TeamKind.REGION)}
+        lead_counts = build_leads(gen, reps, teams, now, spec.leads)
+        history = _copy_history(Account) + _copy_history(Contact) + _copy_history(Lead)
 
     _analyze([User, Team, Account, Contact, Account.history.model, Contact.history.model])
     result.counts = {
@@ -514,6 +521,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         "teams": Team.objects.count(),
         "accounts": n_accounts,
         "contacts": n_contacts,
+        **lead_counts,
         "history rows": history,
     }
     result.seconds = time.perf_counter() - started
