@@ -39,6 +39,24 @@ def test_rep_on_a_phone_registers_a_lead_in_one_tap(phone_page, org):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375 + 1
 
+    # After the call, the rep checks in from the lead page: one result tap, a short note.
+    page.locator("[data-testid=checkin-button]").tap()
+    page.wait_for_url(re.compile(r"/activities/check-in/"))
+    page.fill("[data-testid=duration-seconds]", "95")
+    page.locator("[data-testid=tag-needs_tech]").tap()
+    page.fill("[data-testid=note]", "需要技术演示")
+    page.locator("[data-testid=checkin-submit]").tap()
+    page.wait_for_url(re.compile(rf"/leads/{lead.pk}/"))
+    lead.refresh_from_db()
+    assert lead.first_contact_at is not None
+    assert (lead.status, lead.sla_state) == ("contacted", "")
+    activity = lead.activities.get()
+    assert (activity.tag.code, activity.effective, activity.note) == (
+        "needs_tech",
+        True,
+        "需要技术演示",
+    )
+
 
 def test_managers_lead_list_shows_the_sla_badge_turn_red_after_the_breach(desktop_page, org):
     from salesops.automation.models import Rule
