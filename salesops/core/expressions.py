@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import threading
 import time
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -207,6 +208,9 @@ def _syntax_position(source: str, exc: SyntaxError, offset: int) -> int:
     return sum(len(x) for x in lines[: line - 1]) + col + 1 + offset
 
 
+_PARSE_LOCK = threading.Lock()
+
+
 def compile_expression(source: str, allowed_names: set[str] | None = None) -> Expression:
     """Parse and check a formula. ``allowed_names`` (if given) are the only variables it may
     read; unknown names are reported with their position."""
@@ -220,7 +224,8 @@ def compile_expression(source: str, allowed_names: set[str] | None = None) -> Ex
     lead = len(source) - len(source.lstrip())
     text = source.strip()
     try:
-        tree = ast.parse(text, mode="eval")
+        with _PARSE_LOCK:  # CPython 3.11 < 3.11.8: ast.parse is not thread-safe (gh-106905)
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(
             _("Syntax error: %(msg)s") % {"msg": exc.msg},
