@@ -209,6 +209,7 @@ def _syntax_position(source: str, exc: SyntaxError, offset: int) -> int:
 
 
 _PARSE_LOCK = threading.Lock()
+_local = threading.local()
 
 
 def compile_expression(source: str, allowed_names: set[str] | None = None) -> Expression:
@@ -399,13 +400,27 @@ class _Evaluator(simpleeval.SimpleEval):
         return super()._eval_constant(node)
 
 
+class Prepared(dict):
+    """Variables already merged with the constants (see :func:`prepare`)."""
+
+
+def prepare(variables: dict | None) -> Prepared:
+    """The names an evaluation sees; prepare once to evaluate many formulas against the
+    same record (routing tries up to every rule's condition on one lead)."""
+    names = Prepared(CONSTANTS)
+    names.update(variables or {})
+    return names
+
+
 def evaluate(expression: Expression | str, variables: dict[str, Any] | None = None) -> Any:
     """Evaluate a formula against ``variables``. Raises :class:`ExpressionError` with a
     message for people on any failure (unknown name, wrong types, division by zero …)."""
     if isinstance(expression, str):
         expression = compile_expression(expression)
-    names = dict(CONSTANTS)
-    names.update(variables or {})
+    if isinstance(variables, Prepared):
+        names = variables
+    else:
+        names = prepare(variables)
     missing = sorted(expression.names - names.keys())
     if missing:
         where = next(
@@ -416,7 +431,12 @@ def evaluate(expression: Expression | str, variables: dict[str, Any] | None = No
             position=_position(expression.source, where, expression.offset),
             name=missing[0],
         )
-    ev = _Evaluator(names)
+    ev = _local.__dict__.pop("evaluator", None)
+    if ev is None:
+        ev = _Evaluator(names)
+    else:  # reuse this thread's evaluator: building one costs more than most evaluations
+        ev.names = names
+        ev.deadline = time.monotonic() + MAX_SECONDS
     ev.expr = expression.source
     try:
         return ev._eval(expression.tree.body)
@@ -436,6 +456,9 @@ def evaluate(expression: Expression | str, variables: dict[str, Any] | None = No
         ) from None
     except (ArithmeticError, ValueError, OverflowError) as exc:
         raise ExpressionError(_("Could not compute: %(detail)s") % {"detail": exc}) from None
+    finally:
+        ev.names = {}
+        _local.evaluator = ev  # popped above, so a nested evaluation builds its own
 
 
 def validate(source: str, allowed_names: set[str] | None = None) -> list[str]:

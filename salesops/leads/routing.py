@@ -30,7 +30,7 @@ from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities
-from salesops.core.expressions import Expression, ExpressionError, compile_expression
+from salesops.core.expressions import Expression, ExpressionError, compile_expression, prepare
 
 from .models import OPEN_STATUSES, DailyLeadCount, Lead, RoutingRule, Strategy
 
@@ -203,6 +203,7 @@ def order_candidates(spec: RuleSpec, ids: list[int], counts: dict, loads) -> lis
 def decide(snapshot: Snapshot, variables: dict, counts: dict, loads=None) -> Decision:
     """The first rule whose condition holds and that has a rep under their cap."""
     skipped: list[str] = []
+    variables = prepare(variables)
     for spec in snapshot.rules:
         if spec.expression is not None:
             try:
