@@ -732,10 +732,6 @@ def lead_convert(*, actor, lead: Lead):
     return lead
 
 
-def open_statuses() -> tuple[str, ...]:
-    return tuple(str(s) for s in OPEN_STATUSES)
-
-
 # --- configuration: channels and routing rules --------------------------------------------
 def can_configure(actor) -> bool:
     return bool(
