@@ -95,8 +95,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE transactions take the write
-    # lock up front so concurrent writers queue on the busy timeout instead of failing
-    # with "database is locked" half-way through a transaction.
+    # lock up front so concurrent writers queue instead of failing with "database is
+    # locked" half-way through a transaction, and they queue on a file lock that wakes
+    # the next one at once rather than on SQLite's sleeping busy handler (core/sqlite).
+    DATABASES["default"]["ENGINE"] = "salesops.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
@@ -104,8 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         ),
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# Keep connections between requests: opening one costs more than a simple request's
+# queries (for SQLite: the file, the pragmas and Django's SQL functions).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -222,6 +225,9 @@ SALESOPS = {
     # Routing reads its rules and reps at most this often per process (seconds); daily
     # caps are always enforced by the database, whatever is cached.
     "ROUTING_CACHE_SECONDS": env.float("ROUTING_CACHE_SECONDS", default=5.0),
+    # Custom field definitions, event rules and intake channels are read at most this
+    # often per process (seconds); a change made here is seen at once (core/configcache).
+    "CONFIG_CACHE_SECONDS": env.float("CONFIG_CACHE_SECONDS", default=5.0),
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
@@ -234,3 +240,4 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     HUEY["immediate"] = True
     SALESOPS["ROUTING_CACHE_SECONDS"] = 0.0
+    SALESOPS["CONFIG_CACHE_SECONDS"] = 0.0

@@ -11,6 +11,8 @@ class AutomationConfig(AppConfig):
         from salesops.core import events
 
         from . import actions, engine, sweeps  # noqa: F401 - registers actions and sweeps
+        from .models import Rule
 
+        engine.event_rules_cache.invalidate_on(Rule)
         events.unsubscribe("*", engine.on_event)
         events.subscribe("*", engine.on_event)

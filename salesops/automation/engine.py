@@ -28,6 +28,7 @@ from django.db import connection, transaction
 
 from salesops.core import clock, entities
 from salesops.core.calendar import default_calendar
+from salesops.core.configcache import ConfigCache
 from salesops.core.expressions import Expression, ExpressionError, compile_expression
 
 from . import actions, triggers
@@ -239,33 +240,30 @@ def load(entity, pks) -> dict:
 
 
 # --- events -------------------------------------------------------------------------------
-_event_rules: dict[str, tuple[tuple, list[Rule]]] = {}
+event_rules_cache = ConfigCache("event-rules")
 
 
 def active_event_rules(name: str) -> list[Rule]:
     """The active rules listening to ``name``, with their current versions.
 
-    Every event asks the database which rules are active (one light indexed query of
-    ids, version ids and names), but the rules and their versions are parsed once per
-    process and reused while that answer stays the same: versions are immutable, so a
-    changed rule shows up as a new version id. With 50 rules this is most of the cost
-    of an event that no rule acts on."""
-    active = Rule.objects.filter(event=name, is_active=True, trigger_type=TriggerType.EVENT)
-    stamp = tuple(sorted(active.order_by().values_list("pk", "current_version_id", "name")))
-    if not stamp:
-        return []
-    cached = _event_rules.get(name)
-    if cached is not None and cached[0] == stamp:
-        return cached[1]
-    rules = list(active.select_related("current_version").order_by("pk"))
-    _event_rules[name] = (tuple((r.pk, r.current_version_id, r.name) for r in rules), rules)
-    return rules
+    Read once per process and age limit (``CONFIG_CACHE_SECONDS``), not once per event:
+    every domain event asks, and most events have no rule. A rule's save (a new version,
+    switched on or off) invalidates the cache here at once and in other processes through
+    the shared version (see core/configcache)."""
+
+    def build():
+        return list(
+            Rule.objects.filter(event=name, is_active=True, trigger_type=TriggerType.EVENT)
+            .select_related("current_version")
+            .order_by("pk")
+        )
+
+    return event_rules_cache.get(name, build)
 
 
 def forget_event_rules() -> None:
-    """Drop this process's parsed event rules (the services call it on every rule write;
-    other processes notice the change through the ids and names they compare)."""
-    _event_rules.clear()
+    """Drop the parsed event rules (the services call it on every rule write)."""
+    event_rules_cache.invalidate()
 
 
 def on_event(name: str, payload: dict) -> None:

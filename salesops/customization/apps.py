@@ -10,6 +10,9 @@ class CustomizationConfig(AppConfig):
     def ready(self):
         from salesops.core import entities
 
+        from .models import CustomFieldDefinition
+        from .selectors import definitions_cache
         from .variables import provider
 
         entities.add_variable_provider(provider)
+        definitions_cache.invalidate_on(CustomFieldDefinition)

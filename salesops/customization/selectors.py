@@ -3,17 +3,28 @@ exports, the API and rule conditions."""
 
 from __future__ import annotations
 
+from salesops.core.configcache import ConfigCache
+
 from . import types
 from .models import CustomFieldDefinition, FieldType, FormLayout
 from .validation import custom_entities, custom_entity, layout_choices  # noqa: F401
 
+# Every lead intake validates custom fields and hands them to routing conditions: the
+# definitions are read once per process and age limit, not once per record.
+definitions_cache = ConfigCache("custom-fields")
+
 
 def definitions(entity_key: str, *, include_inactive: bool = False) -> list[CustomFieldDefinition]:
-    """The entity's custom fields in display order (active ones unless asked)."""
-    qs = CustomFieldDefinition.objects.filter(entity=entity_key)
-    if not include_inactive:
-        qs = qs.filter(active=True)
-    return list(qs.order_by("order", "id"))
+    """The entity's custom fields in display order (active ones unless asked). Callers
+    share the instances: read them, never change them."""
+
+    def build():
+        qs = CustomFieldDefinition.objects.filter(entity=entity_key)
+        if not include_inactive:
+            qs = qs.filter(active=True)
+        return tuple(qs.order_by("order", "id"))
+
+    return list(definitions_cache.get((entity_key, include_inactive), build))
 
 
 def definition_get(pk: int) -> CustomFieldDefinition:

@@ -13,7 +13,8 @@ class LeadsConfig(AppConfig):
         from salesops.core import entities, events
 
         from . import defaults
-        from .models import Lead
+        from .intake import channels_cache
+        from .models import Channel, Lead
 
         entities.register(
             "lead",
@@ -33,3 +34,4 @@ class LeadsConfig(AppConfig):
         events.register("lead.first_contact", fields=("id", "owner_id", "late"))
         events.register("lead.converted", fields=("id", "account_id", "contact_id", "actor_id"))
         post_migrate.connect(defaults.install, sender=self)
+        channels_cache.invalidate_on(Channel)

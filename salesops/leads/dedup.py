@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from rapidfuzz import fuzz
 
 from salesops.core.names import company_key
@@ -50,57 +51,151 @@ def thresholds() -> tuple[int, int]:
     return int(conf["DEDUP_NAME_CERTAIN"]), int(conf["DEDUP_NAME_REVIEW"])
 
 
-def _best_by_name(key: str, rows, certain: int, review: int):
+def _best_by_name(key: str, rows, review: int):
+    """``(id, score)`` of the most similar name scoring at least ``review``, or ``None``."""
     best = None
-    for record, other in rows:
+    for pk, other in rows:
         score = similarity(key, other)
         if score >= review and (best is None or score > best[1]):
-            best = (record, score)
-    if best is None:
-        return None
-    record, score = best
-    return Match(MatchKind.COMPANY, record, score, score >= certain)
+            best = (pk, score)
+    return best
+
+
+NAME_CANDIDATES = 200
+
+
+def _candidate_sql(phone: str, credit_code: str, prefix: str, exclude) -> tuple[str, list]:
+    """One statement for every candidate of an inquiry (``UNION ALL`` of indexed lookups):
+    open leads by phone or credit code, up to ``NAME_CANDIDATES`` open leads and accounts
+    sharing the name prefix, contacts by phone, accounts by credit code. Each row is
+    ``(source, id, phone, credit_code, key, created_at)``.
+
+    Intake runs this once per inquiry, inside its write transaction, so it is plain SQL:
+    building five ORM querysets costs more than the lookups themselves. Table and column
+    names come from the models' metadata."""
+    from salesops.customers.models import Account, Contact
+
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    def col(model, name: str) -> str:
+        return connection.ops.quote_name(model._meta.get_field(name).column)
+
+    lead, contact, account = table(Lead), table(Contact), table(Account)
+    statuses = [str(s) for s in OPEN_STATUSES]
+    open_leads = f"{col(Lead, 'status')} IN ({', '.join(['%s'] * len(statuses))})"
+    lead_cols = (
+        f"{col(Lead, 'id')}, {col(Lead, 'phone')}, {col(Lead, 'credit_code')}, "
+        f"{col(Lead, 'company_key')}, {col(Lead, 'created_at')}"
+    )
+    not_excluded, excluded = "", []
+    if exclude is not None:
+        not_excluded, excluded = f" AND {col(Lead, 'id')} <> %s", [exclude]
+    parts, params = [], []
+    exact = []
+    if phone:
+        exact.append((f"{col(Lead, 'phone')} = %s", phone))
+    if credit_code:
+        exact.append((f"{col(Lead, 'credit_code')} = %s", credit_code))
+    for condition, value in exact:
+        parts.append(
+            f"SELECT 'lead', {lead_cols} FROM {lead} "
+            f"WHERE {condition} AND {open_leads}{not_excluded}"
+        )
+        params += [value, *statuses, *excluded]
+    if prefix:
+        parts.append(
+            f"SELECT * FROM (SELECT 'lead_name', {lead_cols} FROM {lead} "
+            f"WHERE {col(Lead, 'company_prefix')} = %s AND {open_leads}{not_excluded} "
+            f"LIMIT {NAME_CANDIDATES}) AS lead_names"
+        )
+        params += [prefix, *statuses, *excluded]
+        parts.append(
+            f"SELECT * FROM (SELECT 'account_name', {col(Account, 'id')}, '', '', "
+            f"{col(Account, 'name_key')}, {col(Account, 'created_at')} FROM {account} "
+            f"WHERE {col(Account, 'name_prefix')} = %s LIMIT {NAME_CANDIDATES}) AS account_names"
+        )
+        params.append(prefix)
+    if phone:
+        parts.append(
+            f"SELECT 'contact', {col(Contact, 'id')}, {col(Contact, 'phone')}, '', '', "
+            f"{col(Contact, 'created_at')} FROM {contact} WHERE {col(Contact, 'phone')} = %s"
+        )
+        params.append(phone)
+    if credit_code:
+        # ``<> ''`` lets both databases use the partial unique index on the credit code.
+        parts.append(
+            f"SELECT 'account', {col(Account, 'id')}, '', {col(Account, 'credit_code')}, '', "
+            f"{col(Account, 'created_at')} FROM {account} "
+            f"WHERE {col(Account, 'credit_code')} = %s AND {col(Account, 'credit_code')} <> ''"
+        )
+        params.append(credit_code)
+    return " UNION ALL ".join(parts), params
+
+
+def _first(rows):
+    """The earliest-created row (the original of a duplicate), ids breaking ties."""
+    return min(rows, key=lambda r: (r[5], r[1])) if rows else None
 
 
 def find_matches(*, phone: str = "", credit_code: str = "", company: str = "", exclude=None):
     """Every match of an inquiry, certain ones first (phone, credit code, then name).
-    ``phone`` and ``credit_code`` must already be normalised."""
+    ``phone`` and ``credit_code`` must already be normalised.
+
+    The candidates come from one statement (:func:`_candidate_sql`); only the records
+    that matched are loaded as model instances."""
     from salesops.customers.models import Account, Contact
 
     certain, review = thresholds()
-    matches: list[Match] = []
-    open_leads = Lead.objects.filter(status__in=OPEN_STATUSES).select_related("owner")
-    if exclude is not None:
-        open_leads = open_leads.exclude(pk=exclude)
-    if phone:
-        lead = open_leads.filter(phone=phone).order_by("created_at").first()
-        if lead:
-            matches.append(Match(MatchKind.PHONE, lead, 100, True))
-        else:
-            contact = Contact.objects.filter(phone=phone).select_related("account__owner").first()
-            if contact:
-                matches.append(Match(MatchKind.PHONE, contact, 100, True))
-    if credit_code:
-        lead = open_leads.filter(credit_code=credit_code).order_by("created_at").first()
-        if lead:
-            matches.append(Match(MatchKind.CREDIT_CODE, lead, 100, True))
-        else:
-            account = Account.objects.filter(credit_code=credit_code).select_related("owner")
-            account = account.first()
-            if account:
-                matches.append(Match(MatchKind.CREDIT_CODE, account, 100, True))
     key = company_key(company)
-    if len(key) >= 2:
-        prefix = key[:2]
-        leads = open_leads.filter(company_prefix=prefix).only(
-            "id", "company", "company_key", "owner", "status", "team"
-        )[:200]
-        match = _best_by_name(key, ((lead, lead.company_key) for lead in leads), certain, review)
-        if match is None:
-            accounts = Account.objects.filter(name_prefix=prefix).select_related("owner")
-            match = _best_by_name(key, ((a, a.name_key) for a in accounts[:200]), certain, review)
-        if match is not None:
-            matches.append(match)
+    prefix = key[:2] if len(key) >= 2 else ""
+    sql, params = _candidate_sql(phone, credit_code, prefix, exclude)
+    if not sql:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    by_source: dict[str, list] = {}
+    for row in rows:
+        by_source.setdefault(row[0], []).append(row)
+    leads = by_source.get("lead", [])
+    found: list[tuple[str, type, int, int]] = []  # kind, model, id, score
+    if phone:
+        row = _first([r for r in leads if r[2] == phone])
+        if row:
+            found.append((MatchKind.PHONE, Lead, row[1], 100))
+        elif by_source.get("contact"):
+            found.append((MatchKind.PHONE, Contact, _first(by_source["contact"])[1], 100))
+    if credit_code:
+        row = _first([r for r in leads if r[3] == credit_code])
+        if row:
+            found.append((MatchKind.CREDIT_CODE, Lead, row[1], 100))
+        elif by_source.get("account"):
+            found.append((MatchKind.CREDIT_CODE, Account, by_source["account"][0][1], 100))
+    if prefix:
+        best = _best_by_name(key, ((r[1], r[4]) for r in by_source.get("lead_name", [])), review)
+        model = Lead
+        if best is None:
+            best = _best_by_name(
+                key, ((r[1], r[4]) for r in by_source.get("account_name", [])), review
+            )
+            model = Account
+        if best is not None:
+            found.append((MatchKind.COMPANY, model, best[0], best[1]))
+    if not found:
+        return []
+    related = {Lead: ("owner",), Contact: ("account__owner",), Account: ("owner",)}
+    records = {}
+    for model in {m for _k, m, _i, _s in found}:
+        ids = [i for _k, m, i, _s in found if m is model]
+        records[model] = model.objects.select_related(*related[model]).in_bulk(ids)
+    matches = []
+    for kind, model, pk, score in found:
+        record = records[model].get(pk)
+        if record is not None:  # deleted between the two reads
+            matches.append(
+                Match(kind, record, score, kind != MatchKind.COMPANY or score >= certain)
+            )
     return matches
 
 

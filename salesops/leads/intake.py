@@ -30,10 +30,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from salesops.core.configcache import ConfigCache
+
 from . import services
 from .models import Channel
 
 HONEYPOT = "website_url"
+# Active channels by token. Revoking a token or switching a channel off saves the channel,
+# which invalidates this cache (see LeadsConfig.ready), so a revoked token stops working
+# at once in this process and, with Redis as the cache, in every process.
+channels_cache = ConfigCache("intake-channels")
+
+
+def active_channel(token: str) -> Channel | None:
+    return channels_cache.get(
+        token, lambda: Channel.objects.filter(token=token, is_active=True).first()
+    )
 
 
 def _error(status: int, code: str, message: str, field=None, **extra) -> JsonResponse:
@@ -135,7 +147,7 @@ def _thanks(request, status: int) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def intake_view(request, token: str):
-    channel = Channel.objects.filter(token=token, is_active=True).first()
+    channel = active_channel(token)
     if channel is None:
         return _not_found()
     limit = int(settings.SALESOPS["INTAKE_MAX_BYTES"])

@@ -14,7 +14,11 @@ Two halves:
 
 The snapshot (rules, team members, leave) is cached per process for
 ``ROUTING_CACHE_SECONDS`` and dropped at once when a rule changes (a version number in
-the cache, shared between processes when the cache is Redis).
+the cache, shared between processes when the cache is Redis). So are today's counts and
+the reps' open loads (:class:`Tally`): this process adds its own assignments to them as
+it makes them, and reads them again from the database when they are older than the age
+limit or when a slot it picked turned out to be taken. They only order the candidates;
+the cap itself is always the database's conditional ``UPDATE``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
@@ -50,6 +55,18 @@ class RuleSpec:
     cursor: int = 0
 
 
+USER_FIELDS = ("id", "team_id", "role", "daily_lead_cap", "display_name", "username")
+USER_NAME_FIELDS = ("first_name", "last_name")
+
+
+def _loaded_fields() -> list[str]:
+    """The snapshot's user fields in the model's column order (as ``from_db`` takes them)."""
+    from salesops.org.models import User
+
+    wanted = set(USER_FIELDS + USER_NAME_FIELDS)
+    return [f.attname for f in User._meta.concrete_fields if f.attname in wanted]
+
+
 @dataclass
 class Snapshot:
     rules: list[RuleSpec]
@@ -59,6 +76,18 @@ class Snapshot:
     day: dt.date
     version: int = 0
     built: float = field(default_factory=time.monotonic)
+    # The loaded fields of each active user, to hand out the owner without a query.
+    rows: dict[int, tuple] = field(default_factory=dict)
+
+    def user(self, user_id: int):
+        """The user as a model instance with the snapshot's fields loaded (the others
+        are deferred and load on first use)."""
+        from salesops.org.models import User
+
+        row = self.rows.get(user_id)
+        if row is None:
+            return User.objects.get(pk=user_id)
+        return User.from_db("default", _loaded_fields(), row)
 
 
 @dataclass
@@ -68,10 +97,19 @@ class Decision:
     strategy: str = ""
     reason: str = ""
     skipped: list[str] = field(default_factory=list)
+    snapshot: Snapshot | None = field(default=None, repr=False)
 
     @property
     def placed(self) -> bool:
         return bool(self.candidates)
+
+    def owner(self, user_id: int):
+        """The chosen rep as a user instance (from the snapshot: no query)."""
+        from salesops.org.models import User
+
+        if self.snapshot is None:
+            return User.objects.get(pk=user_id)
+        return self.snapshot.user(user_id)
 
 
 # --- the snapshot ---------------------------------------------------------------------------
@@ -94,11 +132,7 @@ def build_snapshot(day: dt.date | None = None, rules=None) -> Snapshot:
         )
     names = entities.get("lead").variable_names()
     teams = {t.pk: t.path for t in Team.objects.only("id", "path")}
-    users = list(
-        User.objects.filter(is_active=True).only(
-            "id", "team_id", "role", "daily_lead_cap", "display_name", "username"
-        )
-    )
+    users = list(User.objects.filter(is_active=True).only(*USER_FIELDS, *USER_NAME_FIELDS))
     team_path = {u.pk: teams.get(u.team_id, "") for u in users}
     on_leave = org_selectors.users_on_leave(day)
     specs = []
@@ -143,6 +177,7 @@ def build_snapshot(day: dt.date | None = None, rules=None) -> Snapshot:
         },
         names={u.pk: u.label for u in users},
         day=day,
+        rows={u.pk: tuple(getattr(u, f) for f in _loaded_fields()) for u in users},
     )
 
 
@@ -264,23 +299,36 @@ def open_loads(user_ids) -> dict[int, int]:
     return dict(rows)
 
 
+def _increment_sql() -> str:
+    """``UPDATE … SET count = count + 1 WHERE user, day and count < cap``, written once:
+    every routed lead runs it inside the write transaction, where building the ORM
+    query cost several times the statement."""
+    quote = connection.ops.quote_name
+    meta = DailyLeadCount._meta
+    count = quote(meta.get_field("count").column)
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {count} = {count} + 1 "
+        f"WHERE {quote(meta.get_field('user').column)} = %s "
+        f"AND {quote(meta.get_field('day').column)} = %s AND {count} < %s"
+    )
+
+
+def _increment(user_id: int, day: dt.date, cap: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(_increment_sql(), [user_id, connection.ops.adapt_datefield_value(day), cap])
+        return cursor.rowcount > 0
+
+
 def take_slot(user_id: int, day: dt.date, cap: int) -> bool:
     """Count one more lead for the rep today unless that would pass ``cap``. Atomic."""
-    updated = DailyLeadCount.objects.filter(user_id=user_id, day=day, count__lt=cap).update(
-        count=F("count") + 1
-    )
-    if updated:
+    if _increment(user_id, day, cap):
         return True
     if cap <= 0 or DailyLeadCount.objects.filter(user_id=user_id, day=day).exists():
         return False
     DailyLeadCount.objects.bulk_create(
         [DailyLeadCount(user_id=user_id, day=day, count=0)], ignore_conflicts=True
     )
-    return bool(
-        DailyLeadCount.objects.filter(user_id=user_id, day=day, count__lt=cap).update(
-            count=F("count") + 1
-        )
-    )
+    return _increment(user_id, day, cap)
 
 
 def release_slot(user_id: int, day: dt.date) -> None:
@@ -289,18 +337,79 @@ def release_slot(user_id: int, day: dt.date) -> None:
     )
 
 
-def route(variables: dict, *, attempts: int = 3) -> tuple[Decision, int | None]:
-    """Decide and take a slot: ``(decision, user id)`` or ``(decision, None)`` for the
-    pool. Must run inside the intake's transaction."""
+class Tally:
+    """Today's lead counts and the reps' open loads as this process last read them, plus
+    what it assigned since (see the module docstring)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.day: dt.date | None = None
+        self.read_at = 0.0
+        self.counts: dict[int, int] = {}
+        self.loads: dict[int, int] = {}
+        self.loads_known: set[int] = set()
+
+    def fresh(self, day: dt.date) -> bool:
+        ttl = float(settings.SALESOPS.get("ROUTING_CACHE_SECONDS", 0))
+        return ttl > 0 and self.day == day and time.monotonic() - self.read_at < ttl
+
+    def refresh(self, day: dt.date) -> None:
+        counts = counts_today(day)
+        with self.lock:
+            self.day, self.read_at, self.counts = day, time.monotonic(), counts
+            self.loads, self.loads_known = {}, set()
+
+    def current_counts(self, day: dt.date) -> dict[int, int]:
+        if not self.fresh(day):
+            self.refresh(day)
+        return self.counts
+
+    def current_loads(self, user_ids) -> dict[int, int]:
+        missing = [u for u in user_ids if u not in self.loads_known]
+        if missing:
+            read = open_loads(missing)
+            with self.lock:
+                for u in missing:
+                    self.loads[u] = read.get(u, 0)
+                self.loads_known.update(missing)
+        return self.loads
+
+    def assigned(self, user_id: int) -> None:
+        with self.lock:
+            self.counts = {**self.counts, user_id: self.counts.get(user_id, 0) + 1}
+            if user_id in self.loads_known:
+                self.loads[user_id] = self.loads.get(user_id, 0) + 1
+
+
+_tally = Tally()
+
+
+def plan(variables: dict) -> Decision:
+    """The routing decision for a lead, from the cached snapshot and tally: no query while
+    they are fresh. Run it before the intake's write transaction; :func:`assign` then
+    takes the slot inside it."""
     snapshot = current_snapshot()
-    decision = Decision(None, [], reason=_("No routing rule could place this lead."))
+    counts = _tally.current_counts(snapshot.day)
+    decision = decide(snapshot, variables, counts, loads=_tally.current_loads)
+    decision.snapshot = snapshot
+    return decision
+
+
+def assign(
+    decision: Decision, variables: dict, *, attempts: int = 3
+) -> tuple[Decision, int | None]:
+    """Take a slot on the first candidate of ``decision`` that still has one:
+    ``(decision, user id)``, or ``(decision, None)`` for the pool. When every candidate
+    filled up meanwhile, decide again on counts read afresh. Must run inside the intake's
+    transaction."""
     for _attempt in range(attempts):
-        counts = counts_today(snapshot.day)
-        decision = decide(snapshot, variables, counts, loads=open_loads)
         if not decision.placed:
             return decision, None
+        snapshot = decision.snapshot or current_snapshot()
         spec = decision.rule
-        if spec.strategy == Strategy.ROUND_ROBIN:
+        if spec.strategy == Strategy.ROUND_ROBIN and not _tally.fresh(snapshot.day):
+            # Without caching, read where the rotation stands (another process may have
+            # moved it); with caching, this process's own position is close enough.
             fresh = RoutingRule.objects.filter(pk=spec.id).values_list("cursor", flat=True)
             spec.cursor = next(iter(fresh), spec.cursor)
             decision.candidates = _rotate(decision.candidates, spec.cursor)
@@ -308,6 +417,15 @@ def route(variables: dict, *, attempts: int = 3) -> tuple[Decision, int | None]:
             if take_slot(user_id, snapshot.day, snapshot.caps.get(user_id, 0)):
                 RoutingRule.objects.filter(pk=spec.id).update(cursor=user_id)
                 spec.cursor = user_id
+                _tally.assigned(user_id)
                 return decision, user_id
-        # Every candidate filled up meanwhile: decide again with fresh counts.
+        _tally.refresh(snapshot.day)
+        decision = decide(snapshot, variables, _tally.counts, loads=_tally.current_loads)
+        decision.snapshot = snapshot
     return decision, None
+
+
+def route(variables: dict, *, attempts: int = 3) -> tuple[Decision, int | None]:
+    """Decide and take a slot: ``(decision, user id)`` or ``(decision, None)`` for the
+    pool. Must run inside the intake's transaction."""
+    return assign(plan(variables), variables, attempts=attempts)

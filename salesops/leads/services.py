@@ -314,6 +314,15 @@ def lead_intake(
     lead.company_key = company_key(lead.company)
     lead.company_prefix = lead.company_key[:2]
     payload = payload if payload is not None else {k: v for k, v in data.items()}
+    planned = None
+    if owner is None:
+        # Decide the route before the write transaction: it reads only cached rules and
+        # counts, and on SQLite the transaction holds the one write lock. The slot is taken
+        # inside it; a lead that turns out to be a duplicate or a customer's is decided
+        # again there (its fields changed).
+        lead.progressed_at = clock.now()
+        variables = entities.get("lead").variables(lead)
+        planned = (variables, routing.plan(variables))
     with transaction.atomic():
         key_row = None
         if idempotency_key:
@@ -334,7 +343,7 @@ def lead_intake(
                 key_row.lead = existing
                 key_row.save(update_fields=["lead"])
             return IntakeResult(existing, "attached", match)
-        result = _place_new(lead, action, match, channel, actor, owner, payload)
+        result = _place_new(lead, action, match, channel, actor, owner, payload, planned)
         if key_row is not None:
             key_row.lead = result.lead
             key_row.save(update_fields=["lead"])
@@ -348,7 +357,9 @@ def _customer_owner(match):
     return account, owner if owner is not None and owner.is_active else None
 
 
-def _place_new(lead: Lead, action, match, channel, actor, owner, payload) -> IntakeResult:
+def _place_new(
+    lead: Lead, action, match, channel, actor, owner, payload, planned=None
+) -> IntakeResult:
     now = clock.now()
     lead.progressed_at = now
     decision = None
@@ -372,17 +383,19 @@ def _place_new(lead: Lead, action, match, channel, actor, owner, payload) -> Int
     if owner is not None and not reason:
         reason = _("Registered by %(user)s, who keeps it.") % {"user": owner.label}
     if owner is None:
-        variables = entities.get("lead").variables(lead)
-        decision, owner_id = routing.route(variables)
+        if planned is not None and action == "new":
+            variables, decision = planned
+        else:
+            variables = entities.get("lead").variables(lead)
+            decision = routing.plan(variables)
+        decision, owner_id = routing.assign(decision, variables)
         reason = decision.reason
         if decision.rule is not None:
             rule_id = decision.rule.id
             strategy = decision.strategy
             lead.team_id = decision.rule.team_id
         if owner_id is not None:
-            from salesops.org.models import User
-
-            owner = User.objects.get(pk=owner_id)
+            owner = decision.owner(owner_id)
         elif lead.team_id is None:
             # The pool of the channel's team, else of the person who typed it in.
             lead.team_id = channel.team_id or getattr(actor, "team_id", None)

@@ -267,3 +267,51 @@ def test_functions_passed_as_variables_cannot_be_called():
     # a caller handing an object in must not open a path to its methods
     with pytest.raises(ExpressionError, match="Unknown function “danger”"):
         evaluate("danger()", {"danger": lambda: "boom"})
+
+
+# --- the fast path for plain conditions -------------------------------------------------
+
+FAST_CONDITIONS = [
+    "stage == 'won'",
+    "stage != 'won' or x > 3",
+    "x >= 5 and y < 3 and stage in ['won', 'lost']",
+    "not (stage in ('won', 'lost'))",
+    "stage not in ['open'] and 1 < x <= 5",
+    "x == 5.0",
+    "amount > 1000.5",
+    "'vip' in tags and x",
+    "y or stage",
+    "x and 0",
+    "true and stage == 'won'",
+    "None == x",
+]
+
+
+def _slow(expression, variables):
+    """The same expression forced through the general evaluator."""
+    from dataclasses import replace
+
+    return evaluate(replace(expression, fast=None), variables)
+
+
+@pytest.mark.parametrize("source", FAST_CONDITIONS)
+def test_plain_conditions_take_the_fast_path_with_the_evaluators_results(source):
+    expression = compile_expression(source)
+    assert expression.fast is not None
+    for variables in (VARS, {**VARS, "x": 0, "stage": "lost", "tags": []}):
+        assert evaluate(expression, variables) == _slow(expression, variables)
+        assert type(evaluate(expression, variables)) is type(_slow(expression, variables))
+
+
+@pytest.mark.parametrize("source", ["x + 1 > 3", "len(tags) > 1", "if_(x, 1, 2) == 1"])
+def test_other_formulas_keep_the_general_evaluator(source):
+    assert compile_expression(source).fast is None
+
+
+def test_fast_path_reports_type_errors_and_unknown_names_like_the_evaluator():
+    expression = compile_expression("stage > 3")
+    assert expression.fast is not None
+    with pytest.raises(ExpressionError, match="wrong type"):
+        evaluate(expression, VARS)
+    with pytest.raises(ExpressionError, match="Unknown name"):
+        evaluate(compile_expression("region == 'east'"), VARS)
