@@ -313,6 +313,19 @@ def _increment_sql() -> str:
     )
 
 
+def _move_cursor(rule_id: int, user_id: int) -> None:
+    """Remember the last rep served by a rule (the round-robin position; the tie-break of
+    the other strategies), in plain SQL for the same reason as :func:`_increment_sql`."""
+    quote = connection.ops.quote_name
+    meta = RoutingRule._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('cursor').column)} = %s "
+            f"WHERE {quote(meta.pk.column)} = %s",
+            [user_id, rule_id],
+        )
+
+
 def _increment(user_id: int, day: dt.date, cap: int) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_increment_sql(), [user_id, connection.ops.adapt_datefield_value(day), cap])
@@ -415,7 +428,7 @@ def assign(
             decision.candidates = _rotate(decision.candidates, spec.cursor)
         for user_id in decision.candidates:
             if take_slot(user_id, snapshot.day, snapshot.caps.get(user_id, 0)):
-                RoutingRule.objects.filter(pk=spec.id).update(cursor=user_id)
+                _move_cursor(spec.id, user_id)
                 spec.cursor = user_id
                 _tally.assigned(user_id)
                 return decision, user_id
