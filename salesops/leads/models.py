@@ -194,6 +194,8 @@ class Lead(BaseModel, CustomFieldsModel):
     invalid_reason = models.CharField(
         _("reason invalid"), max_length=20, choices=InvalidReason.choices, blank=True
     )
+    # No single-column indexes on owner and team: the composite indexes below start with
+    # them and serve the same lookups, and every intake pays for each index it updates.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -201,6 +203,7 @@ class Lead(BaseModel, CustomFieldsModel):
         null=True,
         blank=True,
         related_name="leads",
+        db_index=False,
     )
     team = models.ForeignKey(
         "org.Team",
@@ -209,6 +212,7 @@ class Lead(BaseModel, CustomFieldsModel):
         null=True,
         blank=True,
         related_name="leads",
+        db_index=False,
     )
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True, editable=False)
     first_contact_at = models.DateTimeField(
@@ -255,7 +259,21 @@ class Lead(BaseModel, CustomFieldsModel):
         related_name="leads",
     )
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["company_key", "company_prefix"])
+    # History is read per lead (by id) and by date; indexes on its copies of the other
+    # columns would only slow every intake down.
+    history = HistoricalRecords(
+        excluded_fields=["company_key", "company_prefix"],
+        no_db_index=[
+            "created_at",
+            "created_by",
+            "channel",
+            "owner",
+            "team",
+            "possible_duplicate_of",
+            "account",
+            "contact",
+        ],
+    )
 
     objects = LeadQuerySet.as_manager()
 
