@@ -163,7 +163,7 @@ class Complaint(FeedRecord):
         return self.summary
 
     def get_absolute_url(self):
-        return reverse("aftersales:complaint_edit", args=[self.pk])
+        return reverse("aftersales:complaint_detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:
@@ -244,7 +244,7 @@ class NpsResponse(FeedRecord):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("aftersales:nps_edit", args=[self.pk])
+        return reverse("aftersales:nps_detail", args=[self.pk])
 
 
 # --- service tickets ------------------------------------------------------------------------
@@ -365,7 +365,7 @@ class ServiceTicket(FeedRecord):
         self.resolution_working_minutes, self.resolution_hours = spans(self.resolved_at)
 
     def get_absolute_url(self):
-        return reverse("aftersales:ticket_edit", args=[self.pk])
+        return reverse("aftersales:ticket_detail", args=[self.pk])
 
     @property
     def state(self) -> str:
@@ -440,4 +440,4 @@ class Renewal(FeedRecord):
         return self.contract_number or f"{self.account} · {self.due_on}"
 
     def get_absolute_url(self):
-        return reverse("aftersales:renewal_edit", args=[self.pk])
+        return reverse("aftersales:renewal_detail", args=[self.pk])
