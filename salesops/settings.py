@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "salesops.automation",
     "salesops.leads",
     "salesops.activities",
+    "salesops.aftersales",
     "salesops.web",
 ]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count
 
 from salesops.core.visibility import editable_owner_ids
 
 from .filters import AccountFilterSet, ContactFilterSet
-from .models import Account, Contact
+from .models import Account, Contact, DecisionRole
 
 
 def account_list(*, user, filters: dict | None = None):
@@ -37,10 +39,83 @@ def account_contacts(account: Account):
     return account.contacts.order_by("decision_role", "name")
 
 
-def decision_chain(account: Account) -> dict:
-    """Contacts grouped by decision role and the number of distinct roles reached."""
-    rows = list(account.contacts.values("decision_role").annotate(n=Count("id")))
-    return {"roles": {r["decision_role"]: r["n"] for r in rows}, "distinct": len(rows)}
+# The decision chain from the person who signs to the people who use the product (the
+# order of DecisionRole). "Other" is a contact whose role is not known: it is listed with
+# the chain but reaches no role, so it cannot make a deal look healthier (SPEC D7: ≥3 roles).
+CHAIN_ROLES = tuple(value for value, _label in DecisionRole.choices if value != DecisionRole.OTHER)
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One role of an account's decision chain and the contacts holding it."""
+
+    role: str
+    label: str
+    contacts: tuple[Contact, ...]
+
+    @property
+    def reached(self) -> bool:
+        return bool(self.contacts)
+
+
+@dataclass(frozen=True)
+class DecisionChain:
+    """An account's contacts grouped by decision role, in chain order."""
+
+    links: tuple[ChainLink, ...]
+    others: tuple[Contact, ...]  # contacts without a known decision role
+
+    @property
+    def reached(self) -> int:
+        """Distinct roles reached (as :func:`distinct_roles_reached` counts them)."""
+        return sum(1 for link in self.links if link.reached)
+
+    @property
+    def total(self) -> int:
+        return len(self.links)
+
+    @property
+    def missing(self) -> list[ChainLink]:
+        return [link for link in self.links if not link.reached]
+
+
+def decision_chain(account: Account) -> DecisionChain:
+    """The account's contacts grouped by decision role in chain order (signatory first),
+    every role listed whether reached or not. One query."""
+    by_role: dict[str, list[Contact]] = {}
+    for contact in account.contacts.order_by("name", "id"):
+        by_role.setdefault(contact.decision_role or DecisionRole.OTHER, []).append(contact)
+    labels = dict(DecisionRole.choices)
+    links = tuple(
+        ChainLink(role, labels[role], tuple(by_role.pop(role, ()))) for role in CHAIN_ROLES
+    )
+    # Whatever is left is "other" (or a role no longer offered): shown, never counted.
+    others = tuple(contact for contacts in by_role.values() for contact in contacts)
+    return DecisionChain(links=links, others=others)
+
+
+def _reached_roles(queryset):
+    return queryset.filter(decision_role__in=CHAIN_ROLES)
+
+
+def distinct_roles_reached(account: Account) -> int:
+    """How many distinct decision roles the account's contacts cover (≥3 is a healthy
+    deal, SPEC D7). One COUNT(DISTINCT) query on the (account, role) index."""
+    return _reached_roles(Contact.objects.filter(account=account)).aggregate(
+        n=Count("decision_role", distinct=True)
+    )["n"]
+
+
+def distinct_roles_reached_by_account(account_ids) -> dict[int, int]:
+    """:func:`distinct_roles_reached` for many accounts in one grouped query (a deal list
+    or a health check over a pipeline); accounts without contacts are absent (0)."""
+    rows = (
+        _reached_roles(Contact.objects.filter(account_id__in=account_ids))
+        .values("account_id")
+        .annotate(n=Count("decision_role", distinct=True))
+        .order_by()
+    )
+    return {row["account_id"]: row["n"] for row in rows}
 
 
 def contact_list(*, user, filters: dict | None = None):

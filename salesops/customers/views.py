@@ -245,15 +245,6 @@ def account_export(request, fmt):
     return _export(request, fs, columns, fmt, "accounts", "customers:account_list")
 
 
-def _decision_chain(account) -> dict:
-    chain = selectors.decision_chain(account)
-    roles = [
-        {"value": value, "label": label, "count": chain["roles"].get(value, 0)}
-        for value, label in DecisionRole.choices
-    ]
-    return {"roles": roles, "reached": chain["distinct"], "total": len(roles)}
-
-
 @login_required
 @require_GET
 def account_detail(request, pk):
@@ -262,7 +253,7 @@ def account_detail(request, pk):
         "account": account,
         "tab": "details",
         "contacts": selectors.account_contacts(account),
-        "chain": _decision_chain(account),
+        "chain": selectors.decision_chain(account),
         "can_edit": selectors.account_editable(user=request.user, account=account),
         "custom_rows": custom_selectors.display_rows("account", account),
     }

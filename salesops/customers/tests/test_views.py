@@ -479,13 +479,13 @@ def test_contact_create_preselects_the_account_and_refuses_foreign_accounts(clie
         {
             "account": mine.pk,
             "name": "李四",
-            "phone": "139 0000 1111",
+            "phone": "137 0000 1111",
             "decision_role": "it_lead",
         },
     )
     contact = Contact.objects.get(name="李四")
     assert ok["Location"] == contact.get_absolute_url()
-    assert contact.phone == "+8613900001111" and contact.account == mine
+    assert contact.phone == "+8613700001111" and contact.account == mine
 
 
 def test_account_picker_search_returns_matching_options(client, org):
@@ -594,7 +594,7 @@ def test_account_detail_shows_fields_contacts_and_decision_chain(client, org):
     login(client, org.rep_a)
     html = client.get(account.get_absolute_url()).content.decode()
     assert "Energy" in html and "200–999 employees" in html and "Rep A" in html
-    assert "2 of 6 roles reached" in html
+    assert "2 of 5 roles reached" in html
     assert html.count('data-testid="contact-row"') == 3
     assert f'href="/customers/contacts/new/?account={account.pk}"' in html
     assert 'data-testid="edit"' in html

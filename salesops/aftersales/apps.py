@@ -1,0 +1,57 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# (entity key, model name, label, timer fields: datetimes only). The keys prefix the events
+# below, which is how the automation engine finds the record an event is about.
+ENTITIES = (
+    ("complaint", "Complaint", _("Complaint"), ("created_at", "updated_at")),
+    ("nps", "NpsResponse", _("NPS response"), ("created_at",)),
+    (
+        "ticket",
+        "ServiceTicket",
+        _("Service ticket"),
+        ("opened_at", "first_response_at", "created_at"),
+    ),
+    ("renewal", "Renewal", _("Renewal"), ("created_at", "updated_at")),
+)
+EVENTS = {
+    "complaint.created": ("id", "account_id", "severity", "owner_id", "actor_id", "source"),
+    "complaint.updated": ("id", "changed", "actor_id"),
+    "complaint.resolved": ("id", "account_id", "severity", "status", "actor_id"),
+    "nps.received": ("id", "account_id", "score", "category", "actor_id", "source"),
+    "nps.updated": ("id", "changed", "actor_id"),
+    "ticket.opened": ("id", "account_id", "priority", "actor_id", "source"),
+    "ticket.updated": ("id", "changed", "actor_id"),
+    "ticket.resolved": (
+        "id",
+        "account_id",
+        "response_working_minutes",
+        "resolution_working_minutes",
+        "actor_id",
+    ),
+    "renewal.created": ("id", "account_id", "due_on", "actor_id", "source"),
+    "renewal.updated": ("id", "changed", "actor_id"),
+    "renewal.closed": ("id", "account_id", "status", "amount", "actor_id"),
+}
+
+
+class AftersalesConfig(AppConfig):
+    name = "salesops.aftersales"
+    label = "aftersales"
+    verbose_name = _("After-sales")
+
+    def ready(self):
+        from salesops.core import entities, events
+
+        from . import models
+
+        for key, model_name, label, timer_fields in ENTITIES:
+            entities.register(
+                key,
+                getattr(models, model_name),
+                label=label,
+                owner_path="account__owner",
+                timer_fields=timer_fields,
+            )
+        for name, fields in EVENTS.items():
+            events.register(name, fields=fields)
