@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "salesops.automation",
     "salesops.leads",
     "salesops.activities",
+    "salesops.revenue",
+    "salesops.integrations",
     "salesops.web",
 ]
 
@@ -222,6 +224,9 @@ SALESOPS = {
     # Routing reads its rules and reps at most this often per process (seconds); daily
     # caps are always enforced by the database, whatever is cached.
     "ROUTING_CACHE_SECONDS": env.float("ROUTING_CACHE_SECONDS", default=5.0),
+    # A payment that takes a contract over its amount: "flag" keeps it, flagged for a look
+    # (the owner is told); "reject" refuses it (422 naming the amount).
+    "PAYMENT_OVER_CONTRACT": env.str("PAYMENT_OVER_CONTRACT", default="flag"),
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

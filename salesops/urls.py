@@ -25,6 +25,7 @@ urlpatterns = [
     path("automation/", include("salesops.automation.urls")),
     path("leads/", include("salesops.leads.urls")),
     path("activities/", include("salesops.activities.urls")),
+    path("revenue/", include("salesops.revenue.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
