@@ -71,6 +71,12 @@ def over_contract_mode() -> str:
     return mode if mode in ("flag", "reject") else "flag"
 
 
+def _fresh(model, instance):
+    """The stored row, locked: a refused change must not leave the caller's copy edited,
+    and two writers of one record take turns."""
+    return model.objects.select_for_update().select_related("contract").get(pk=instance.pk)
+
+
 def _require_contract(instance, errors: dict) -> Contract | None:
     if instance.contract_id is None:
         errors.setdefault("contract", []).append(_("This field is required."))
@@ -148,8 +154,7 @@ def payment_write(
 ) -> tuple[Payment, list[str]]:
     """Record (``payment`` None) or change a payment; returns it and what changed."""
     creating = payment is None
-    if creating:
-        payment = Payment(created_by=actor)
+    payment = Payment(created_by=actor) if creating else _fresh(Payment, payment)
     before = {} if creating else snapshot(payment, (*PAYMENT_FIELDS, "flagged", "flag_reason"))
     before_custom = dict(payment.custom or {})
     errors = apply_data(payment, data, PAYMENT_FIELDS, decimals=("amount",))
@@ -218,7 +223,7 @@ def invoice_write(
     *, actor, invoice: Invoice | None = None, custom: dict | None = None, **data
 ) -> tuple[Invoice, list[str]]:
     creating = invoice is None
-    invoice = invoice or Invoice(created_by=actor)
+    invoice = Invoice(created_by=actor) if creating else _fresh(Invoice, invoice)
     before = {} if creating else snapshot(invoice, INVOICE_FIELDS)
     before_custom = dict(invoice.custom or {})
     errors = apply_data(invoice, data, INVOICE_FIELDS, decimals=("amount",))
@@ -267,7 +272,7 @@ def order_write(
     *, actor, order: Order | None = None, custom: dict | None = None, **data
 ) -> tuple[Order, list[str]]:
     creating = order is None
-    order = order or Order(created_by=actor)
+    order = Order(created_by=actor) if creating else _fresh(Order, order)
     before = {} if creating else snapshot(order, ORDER_FIELDS)
     errors = apply_data(order, data, ORDER_FIELDS, decimals=("amount",))
     _require_contract(order, errors)

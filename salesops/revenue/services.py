@@ -224,7 +224,7 @@ def _parse_instalments(raw, signed_on) -> tuple[list[dict], dict]:
         if total != HUNDRED:
             errors["instalments"] = [
                 _("The instalments add up to %(total)s %%; they must add up to 100 %%.")
-                % {"total": total.normalize()}
+                % {"total": format(total.normalize(), "f")}
             ]
         for index, (before, after) in enumerate(zip(rows, rows[1:], strict=False), start=1):
             if after["due_on"] < before["due_on"]:
@@ -443,7 +443,12 @@ def contract_update(*, actor, contract: Contract, **data) -> Contract:
 def delivery_write(*, actor, delivery: Delivery | None = None, **data) -> tuple[Delivery, list]:
     """Create or change a milestone; returns it and what changed. Within a transaction."""
     creating = delivery is None
-    delivery = delivery or Delivery(created_by=actor)
+    # Work on a fresh copy: a refused change must not leave the caller's instance edited.
+    delivery = (
+        Delivery(created_by=actor)
+        if creating
+        else Delivery.objects.select_for_update().select_related("contract").get(pk=delivery.pk)
+    )
     before = snapshot(delivery, DELIVERY_FIELDS) if not creating else {}
     errors = apply_data(delivery, data, DELIVERY_FIELDS)
     if delivery.contract_id is None:
