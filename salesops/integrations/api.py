@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Body, Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
@@ -80,7 +80,7 @@ def feed_batch(request, payload: BatchIn):
     description="The body is the record's fields (with account_external_id / contract_number "
     "… references). 201 when created, 200 when updated or unchanged, 422 naming the field.",
 )
-def feed_put(request, kind: str, external_id: str, data: dict[str, Any]):
+def feed_put(request, kind: str, external_id: str, data: Body[dict[str, Any]]):
     from salesops.api import validation_response
 
     _require_feed_user(request.user)
