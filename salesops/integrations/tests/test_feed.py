@@ -10,11 +10,6 @@ from salesops.customers.models import Account
 from salesops.customers.tests.factories import credit_code, make_account
 from salesops.org.services import api_token_create
 from salesops.revenue.models import Contract, Delivery, Invoice, Payment
-from salesops.revenue.tests.conftest import (  # noqa: F401 - fixtures
-    TODAY,  # noqa: F401 - the fixed day
-    _today,
-    seen,
-)
 
 API = "/api/v1"
 
