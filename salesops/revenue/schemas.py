@@ -247,18 +247,23 @@ class DeliveryPatch(Schema):
     model_config = {"extra": "forbid"}
 
 
-def page_of(item):
-    class Page(Schema):
-        count: int
-        page: int
-        page_size: int
-        results: list[item]
-
-    Page.__name__ = f"{item.__name__.removesuffix('Out')}Page"
-    return Page
+class _Page(Schema):
+    count: int
+    page: int
+    page_size: int
 
 
-ContractPage = page_of(ContractOut)
-PaymentPage = page_of(PaymentOut)
-InvoicePage = page_of(InvoiceOut)
-DeliveryPage = page_of(DeliveryOut)
+class ContractPage(_Page):
+    results: list[ContractOut]
+
+
+class PaymentPage(_Page):
+    results: list[PaymentOut]
+
+
+class InvoicePage(_Page):
+    results: list[InvoiceOut]
+
+
+class DeliveryPage(_Page):
+    results: list[DeliveryOut]
