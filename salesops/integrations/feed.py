@@ -53,6 +53,8 @@ class Reference:
     model: type
     field: str  # looked up on: "number"
     select_related: tuple[str, ...] = field(default=())
+    # Called with the rows a batch prefetched, to read ahead what their upserts need.
+    on_prefetch: Callable | None = None
 
 
 _kinds: dict[str, Kind] = {}
@@ -65,9 +67,15 @@ def register(kind: str, upsert: Callable, *, model=None, label: str = "") -> Kin
 
 
 def register_reference(
-    key: str, *, target: str, model, field: str, select_related: tuple[str, ...] = ()
+    key: str,
+    *,
+    target: str,
+    model,
+    field: str,
+    select_related: tuple[str, ...] = (),
+    on_prefetch: Callable | None = None,
 ) -> None:
-    _references[key] = Reference(key, target, model, field, tuple(select_related))
+    _references[key] = Reference(key, target, model, field, tuple(select_related), on_prefetch)
 
 
 def kinds() -> list[str]:
@@ -134,9 +142,13 @@ def _prefetch(records: list[dict]) -> _Cache:
     for key, wanted in values.items():
         ref = _references[key]
         queryset = ref.model.objects.select_related(*ref.select_related)
+        found = []
         for chunk in _chunks(sorted(wanted)):
             for row in queryset.filter(**{f"{ref.field}__in": chunk}):
                 cache.refs[(key, str(getattr(row, ref.field)))] = row
+                found.append(row)
+        if ref.on_prefetch is not None and found:
+            ref.on_prefetch(found)
     return cache
 
 
@@ -281,12 +293,14 @@ def run_one(*, actor, record: dict, source: str, index: int = 0) -> dict:
 
 @contextlib.contextmanager
 def _batch(records: list):
-    token = _cache.set(_prefetch(records))
-    try:
-        with entities.variable_batch():
+    """Within a batch, upserts may remember what stays true for all its records
+    (``entities.batch_memo``): custom field definitions, a contract's paid total."""
+    with entities.variable_batch():
+        token = _cache.set(_prefetch(records))
+        try:
             yield
-    finally:
-        _cache.reset(token)
+        finally:
+            _cache.reset(token)
 
 
 class BatchTooLarge(ValueError):

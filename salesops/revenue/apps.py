@@ -40,7 +40,8 @@ class RevenueConfig(AppConfig):
         entities.register("delivery", Delivery, label=_("Delivery milestone"), owner_path=owner)
 
         for entity in ("contract", "order", "payment", "invoice", "delivery"):
-            events.register(f"{entity}.created", fields=("id", "account_id", "actor_id"))
+            if entity != "payment":  # a new payment is announced as payment.received
+                events.register(f"{entity}.created", fields=("id", "account_id", "actor_id"))
             events.register(f"{entity}.updated", fields=("id", "changed", "actor_id"))
         events.register(
             "contract.signed", fields=("id", "account_id", "owner_id", "amount", "actor_id")
@@ -49,7 +50,11 @@ class RevenueConfig(AppConfig):
             "payment.received",
             fields=("id", "contract_id", "account_id", "amount", "flagged", "actor_id"),
         )
-        events.register("invoice.issued", fields=("id", "contract_id", "account_id", "amount"))
+        events.register(
+            "invoice.issued",
+            fields=("id", "contract_id", "account_id", "amount"),
+            description="A new invoice, or one whose status became issued.",
+        )
         events.register("delivery.completed", fields=("id", "contract_id", "account_id"))
         register_kind("revenue.payment_flagged", _("A payment needs checking"))
         feed_kinds.register_all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from . import billing, services
@@ -51,7 +52,10 @@ def _instalment(data: dict) -> None:
     if sequence in (None, "") or contract is None:
         data["instalment"] = None
         return
-    instalment = contract.instalments.filter(sequence=sequence).first()
+    # The plan was read with the batch's contracts (on_prefetch); .all() uses that.
+    instalment = next(
+        (i for i in contract.instalments.all() if str(i.sequence) == str(sequence)), None
+    )
     if instalment is None:
         raise ValidationError(
             {
@@ -111,13 +115,19 @@ def delivery_upsert(*, actor, external_id: str, data: dict, source: str):
     return delivery, _status(existing is None, changed)
 
 
+def _read_ahead(contracts) -> None:
+    """For the contracts a batch names: their plans and paid totals, one query each."""
+    prefetch_related_objects(contracts, "instalments")
+    billing.prime_paid_totals(contracts)
+
+
 def register_all() -> None:
     from salesops.integrations import feed
 
-    feed.register_reference(
-        "contract_external_id", target="contract", model=Contract, field="external_id"
-    )
-    feed.register_reference("contract_number", target="contract", model=Contract, field="number")
+    for key, field in (("contract_external_id", "external_id"), ("contract_number", "number")):
+        feed.register_reference(
+            key, target="contract", model=Contract, field=field, on_prefetch=_read_ahead
+        )
     feed.register("contract", contract_upsert, model=Contract, label=_("Contract"))
     feed.register("payment", payment_upsert, model=Payment, label=_("Payment"))
     feed.register("invoice", invoice_upsert, model=Invoice, label=_("Invoice"))

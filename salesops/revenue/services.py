@@ -239,11 +239,11 @@ def _parse_instalments(raw, signed_on) -> tuple[list[dict], dict]:
     return rows, errors
 
 
-def _write_plan(contract: Contract, rows: list[dict] | None, actor) -> bool:
+def _write_plan(contract: Contract, rows: list[dict] | None, actor, *, new: bool = False) -> bool:
     """Make the stored plan match ``rows`` (None: keep the plan, re-derive its amounts).
     Instalments are matched by number, so payments that settle one keep their link.
     Returns whether anything was written."""
-    current = {i.sequence: i for i in contract.instalments.all()}
+    current = {} if new else {i.sequence: i for i in contract.instalments.all()}
     if rows is None:
         rows = [
             {"sequence": i.sequence, "due_on": i.due_on, "percent": i.percent, "note": i.note}
@@ -383,10 +383,10 @@ def contract_write(
     if changed:
         save(contract, actor, "created" if creating else "updated")
     if plan is not None or (not creating and "amount" in changed):
-        if _write_plan(contract, plan, actor):
+        if _write_plan(contract, plan, actor, new=creating):
             changed.append("instalments")
     if schedule:
-        if _write_schedule(contract, schedule, actor):
+        if _write_schedule(contract, schedule, actor, new=creating):
             changed.append("milestones")
     if not changed:
         return contract, []
@@ -401,9 +401,9 @@ def contract_write(
     return contract, (["created"] if creating else changed)
 
 
-def _write_schedule(contract: Contract, rows: list[dict], actor) -> bool:
+def _write_schedule(contract: Contract, rows: list[dict], actor, *, new: bool = False) -> bool:
     """Milestones nested in a contract, matched by their order number (``sequence``)."""
-    existing = {d.sequence: d for d in contract.deliveries.all()}
+    existing = {} if new else {d.sequence: d for d in contract.deliveries.all()}
     wrote = False
     errors = {}
     for index, row in enumerate(rows):

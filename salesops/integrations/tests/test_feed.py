@@ -257,3 +257,21 @@ def test_account_by_credit_code_and_mismatched_account(org, erp, account):
     )
     assert response.status_code == 422
     assert response.json()["field"] == "account_credit_code"
+
+
+def test_over_payment_within_one_batch_is_flagged(erp, account):
+    put(erp, "contract", "K-1", CONTRACT)  # ¥120,000
+    base = {"contract_external_id": "K-1", "received_on": "2026-04-01"}
+    records = [
+        {"kind": "payment", "external_id": "P-1", "data": {**base, "amount": "100000"}},
+        {"kind": "payment", "external_id": "P-2", "data": {**base, "amount": "30000"}},
+        {"kind": "payment", "external_id": "P-1", "data": {**base, "amount": "90000"}},
+    ]
+    body = batch(erp, records).json()
+    assert [r["status"] for r in body["results"]] == ["created", "created", "updated"]
+    # the second took the contract over its amount when it arrived; the correction of
+    # the first brings the total back to ¥120,000, which the next check sees
+    assert Payment.objects.get(external_id="P-2").flagged
+    response = put(erp, "payment", "P-3", {**base, "amount": "0.01"})
+    assert Payment.objects.get(external_id="P-3").flagged
+    assert response.status_code == 201
