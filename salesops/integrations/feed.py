@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import entities
@@ -111,13 +111,39 @@ _cache: contextvars.ContextVar[_Cache | None] = contextvars.ContextVar(
 )
 
 
+_STALE = object()
+
+
 def existing(model, external_id: str):
-    """The ``model`` row with this external id, or None: from the batch's prefetch when
-    there is one, else one query. Upsert functions use it to find their record."""
+    """The ``model`` row with this external id, or None, read in the current transaction
+    and locked (where the database can) — the upsert may change this instance directly.
+    From the batch's prefetch when there is one, else one query."""
     cache = _cache.get()
     if cache is not None and model in cache.rows:
-        return cache.rows[model].get(external_id)
-    return model.objects.filter(external_id=external_id).first()
+        row = cache.rows[model].get(external_id)
+        if row is not _STALE:
+            return row
+    row = _locking(model.objects).filter(external_id=external_id).first()
+    if cache is not None and model in cache.rows:
+        cache.rows[model][external_id] = row
+    return row
+
+
+def _locking(queryset):
+    if connection.features.has_select_for_update:
+        return queryset.select_for_update(of=("self",))
+    return queryset
+
+
+def _forget(record) -> None:
+    """A refused upsert may have left its instance half-changed: read it again if a later
+    record of the batch needs it."""
+    cache = _cache.get()
+    kind = _kinds.get(record.get("kind"))
+    if cache is not None and kind is not None and kind.model in cache.rows:
+        rows = cache.rows[kind.model]
+        if rows.get(record["external_id"].strip()) is not None:
+            rows[record["external_id"].strip()] = _STALE
 
 
 def _prefetch(records: list[dict]) -> _Cache:
@@ -138,7 +164,8 @@ def _prefetch(records: list[dict]) -> _Cache:
     for model, wanted in ids.items():
         rows = cache.rows.setdefault(model, {})
         for chunk in _chunks(sorted(wanted)):
-            rows.update({r.external_id: r for r in model.objects.filter(external_id__in=chunk)})
+            queryset = _locking(model.objects).filter(external_id__in=chunk)
+            rows.update({r.external_id: r for r in queryset})
     for key, wanted in values.items():
         ref = _references[key]
         queryset = ref.model.objects.select_related(*ref.select_related)
@@ -273,8 +300,10 @@ def run_one(*, actor, record: dict, source: str, index: int = 0) -> dict:
                 actor=actor, external_id=record["external_id"].strip(), data=data, source=source
             )
     except ValidationError as exc:
+        _forget(record)
         return {**result, "status": "error", "errors": _error_list(exc, used)}
     except IntegrityError:
+        _forget(record)
         return {
             **result,
             "status": "error",

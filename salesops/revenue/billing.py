@@ -71,9 +71,12 @@ def over_contract_mode() -> str:
     return mode if mode in ("flag", "reject") else "flag"
 
 
-def _fresh(model, instance):
+def _fresh(model, instance, fresh: bool):
     """The stored row, locked: a refused change must not leave the caller's copy edited,
-    and two writers of one record take turns."""
+    and two writers of one record take turns. ``fresh``: the caller (the feed) read and
+    locked the row in this transaction and drops its copy if the write fails."""
+    if fresh:
+        return instance
     return model.objects.select_for_update().select_related("contract").get(pk=instance.pk)
 
 
@@ -110,11 +113,13 @@ def prime_paid_totals(contracts) -> None:
         entities.batch_memo(("revenue.paid", pk), lambda pk=pk: [totals.get(pk) or Decimal("0")])
 
 
-def _paid_elsewhere(payment: Payment) -> Decimal:
-    if payment.pk is None:
-        return _paid_holder(payment.contract_id)[0]
-    others = Payment.objects.filter(contract_id=payment.contract_id).exclude(pk=payment.pk)
-    return others.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+def _paid_elsewhere(payment: Payment, before: dict) -> Decimal:
+    """What the contract's other payments add up to (the stored amount of this one, if it
+    is on the same contract, taken out of the total)."""
+    total = _paid_holder(payment.contract_id)[0]
+    if payment.pk and before.get("contract") == payment.contract_id:
+        total -= before["amount"]
+    return total
 
 
 def _payment_checks(payment: Payment, contract: Contract | None, errors: dict) -> None:
@@ -136,12 +141,12 @@ def _payment_checks(payment: Payment, contract: Contract | None, errors: dict) -
         errors["instalment"] = [_("This instalment belongs to another contract.")]
 
 
-def _over_contract(payment: Payment, contract: Contract, errors: dict) -> None:
+def _over_contract(payment: Payment, contract: Contract, errors: dict, before: dict) -> None:
     """Flag (or refuse) a payment that takes the contract over its amount. A payment that
     no longer does loses its flag."""
     if "amount" in errors:
         return
-    remaining = contract.amount - _paid_elsewhere(payment)
+    remaining = contract.amount - _paid_elsewhere(payment, before)
     if payment.amount <= remaining:
         payment.flagged, payment.flag_reason = False, ""
         return
@@ -175,11 +180,16 @@ def _notify_flagged(payment: Payment) -> None:
 
 
 def payment_write(
-    *, actor, payment: Payment | None = None, custom: dict | None = None, **data
+    *,
+    actor,
+    payment: Payment | None = None,
+    custom: dict | None = None,
+    fresh: bool = False,
+    **data,
 ) -> tuple[Payment, list[str]]:
     """Record (``payment`` None) or change a payment; returns it and what changed."""
     creating = payment is None
-    payment = Payment(created_by=actor) if creating else _fresh(Payment, payment)
+    payment = Payment(created_by=actor) if creating else _fresh(Payment, payment, fresh)
     before = {} if creating else snapshot(payment, (*PAYMENT_FIELDS, "flagged", "flag_reason"))
     before_custom = dict(payment.custom or {})
     errors = apply_data(payment, data, PAYMENT_FIELDS, decimals=("amount",))
@@ -191,7 +201,7 @@ def payment_write(
     errors = merge_errors(errors, clean_fields(payment))
     _payment_checks(payment, contract, errors)
     if contract is not None:
-        _over_contract(payment, contract, errors)
+        _over_contract(payment, contract, errors, before)
     errors = merge_errors(errors, custom_errors(payment, "payment", custom, partial=not creating))
     if errors:
         raise ValidationError(errors)
@@ -241,10 +251,10 @@ def payment_update(*, actor, payment: Payment, **data) -> Payment:
     return payment_write(actor=actor, payment=payment, **data)[0]
 
 
-def _invoice_checks(invoice: Invoice, errors: dict) -> None:
+def _invoice_checks(invoice: Invoice, errors: dict, before: dict) -> None:
     positive_amount(invoice, "amount", errors)
     not_in_future(invoice, "issued_on", errors)
-    if invoice.number and "number" not in errors:
+    if invoice.number and "number" not in errors and invoice.number != before.get("number"):
         if Invoice.objects.filter(number=invoice.number).exclude(pk=invoice.pk).exists():
             errors["number"] = [
                 _("Invoice number %(number)s is already recorded.") % {"number": invoice.number}
@@ -252,16 +262,21 @@ def _invoice_checks(invoice: Invoice, errors: dict) -> None:
 
 
 def invoice_write(
-    *, actor, invoice: Invoice | None = None, custom: dict | None = None, **data
+    *,
+    actor,
+    invoice: Invoice | None = None,
+    custom: dict | None = None,
+    fresh: bool = False,
+    **data,
 ) -> tuple[Invoice, list[str]]:
     creating = invoice is None
-    invoice = Invoice(created_by=actor) if creating else _fresh(Invoice, invoice)
+    invoice = Invoice(created_by=actor) if creating else _fresh(Invoice, invoice, fresh)
     before = {} if creating else snapshot(invoice, INVOICE_FIELDS)
     before_custom = dict(invoice.custom or {})
     errors = apply_data(invoice, data, INVOICE_FIELDS, decimals=("amount",))
     _require_contract(invoice, errors)
     errors = merge_errors(errors, clean_fields(invoice))
-    _invoice_checks(invoice, errors)
+    _invoice_checks(invoice, errors, before)
     errors = merge_errors(errors, custom_errors(invoice, "invoice", custom, partial=not creating))
     if errors:
         raise ValidationError(errors)
@@ -301,17 +316,22 @@ def invoice_update(*, actor, invoice: Invoice, **data) -> Invoice:
 
 
 def order_write(
-    *, actor, order: Order | None = None, custom: dict | None = None, **data
+    *,
+    actor,
+    order: Order | None = None,
+    custom: dict | None = None,
+    fresh: bool = False,
+    **data,
 ) -> tuple[Order, list[str]]:
     creating = order is None
-    order = Order(created_by=actor) if creating else _fresh(Order, order)
+    order = Order(created_by=actor) if creating else _fresh(Order, order, fresh)
     before = {} if creating else snapshot(order, ORDER_FIELDS)
     errors = apply_data(order, data, ORDER_FIELDS, decimals=("amount",))
     _require_contract(order, errors)
     errors = merge_errors(errors, clean_fields(order))
     positive_amount(order, "amount", errors)
     not_in_future(order, "ordered_on", errors)
-    if order.number and "number" not in errors:
+    if order.number and "number" not in errors and order.number != before.get("number"):
         if Order.objects.filter(number=order.number).exclude(pk=order.pk).exists():
             errors["number"] = [
                 _("Order number %(number)s is already recorded.") % {"number": order.number}

@@ -39,7 +39,9 @@ def contract_upsert(*, actor, external_id: str, data: dict, source: str):
     existing = feed.existing(Contract, external_id)
     fields = dict(data)
     fields.update(external_id=external_id, source=source)
-    contract, changed = services.contract_write(actor=actor, contract=existing, **fields)
+    contract, changed = services.contract_write(
+        actor=actor, contract=existing, fresh=True, **fields
+    )
     return contract, _status(existing is None, changed)
 
 
@@ -75,7 +77,7 @@ def payment_upsert(*, actor, external_id: str, data: dict, source: str):
     _contract_account(fields)
     _instalment(fields)
     fields.update(external_id=external_id, source=source)
-    payment, changed = billing.payment_write(actor=actor, payment=existing, **fields)
+    payment, changed = billing.payment_write(actor=actor, payment=existing, fresh=True, **fields)
     return payment, _status(existing is None, changed)
 
 
@@ -87,7 +89,7 @@ def invoice_upsert(*, actor, external_id: str, data: dict, source: str):
     fields = dict(data)
     _contract_account(fields)
     fields.update(external_id=external_id, source=source)
-    invoice, changed = billing.invoice_write(actor=actor, invoice=existing, **fields)
+    invoice, changed = billing.invoice_write(actor=actor, invoice=existing, fresh=True, **fields)
     return invoice, _status(existing is None, changed)
 
 
@@ -99,7 +101,7 @@ def order_upsert(*, actor, external_id: str, data: dict, source: str):
     fields = dict(data)
     _contract_account(fields)
     fields.update(external_id=external_id, source=source)
-    order, changed = billing.order_write(actor=actor, order=existing, **fields)
+    order, changed = billing.order_write(actor=actor, order=existing, fresh=True, **fields)
     return order, _status(existing is None, changed)
 
 
@@ -111,7 +113,9 @@ def delivery_upsert(*, actor, external_id: str, data: dict, source: str):
     fields = dict(data)
     _contract_account(fields)
     fields.update(external_id=external_id, source=source)
-    delivery, changed = services.delivery_write(actor=actor, delivery=existing, **fields)
+    delivery, changed = services.delivery_write(
+        actor=actor, delivery=existing, fresh=True, **fields
+    )
     return delivery, _status(existing is None, changed)
 
 

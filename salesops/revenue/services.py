@@ -271,7 +271,7 @@ def _write_plan(contract: Contract, rows: list[dict] | None, actor, *, new: bool
 # --- contracts ------------------------------------------------------------------------------
 
 
-def _contract_checks(contract: Contract, errors: dict) -> None:
+def _contract_checks(contract: Contract, errors: dict, before: dict) -> None:
     positive_amount(contract, "amount", errors)
     if contract.start_on and contract.end_on and "end_on" not in errors:
         if contract.end_on < contract.start_on:
@@ -290,7 +290,7 @@ def _contract_checks(contract: Contract, errors: dict) -> None:
         not isinstance(a, dict) or not str(a.get("name", "")).strip() for a in contract.attachments
     ):
         errors["attachments"] = [_("Send attachments as a list of {“name”, “url”}.")]
-    if "number" not in errors and contract.number:
+    if "number" not in errors and contract.number and contract.number != before.get("number"):
         clash = Contract.objects.filter(number=contract.number).exclude(pk=contract.pk)
         if clash.exists():
             errors["number"] = [
@@ -351,6 +351,7 @@ def contract_write(
     instalments=None,
     milestones=None,
     custom: dict | None = None,
+    fresh: bool = False,
     **data,
 ) -> tuple[Contract, list[str]]:
     """Create (``contract`` None) or change a contract; returns it and the names of what
@@ -360,13 +361,13 @@ def contract_write(
         contract = Contract(created_by=actor)
         if "owner" not in data and data.get("account") is not None:
             data["owner"] = data["account"].owner
-    else:
+    elif not fresh:  # see billing._fresh
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
     before = snapshot(contract, CONTRACT_FIELDS)
     before_custom = dict(contract.custom or {})
     errors = apply_data(contract, data, CONTRACT_FIELDS, decimals=("amount",))
     errors = merge_errors(errors, clean_fields(contract))
-    _contract_checks(contract, errors)
+    _contract_checks(contract, errors, before)
     errors = merge_errors(errors, custom_errors(contract, "contract", custom, partial=not creating))
     plan = None
     if instalments is not None:
@@ -440,15 +441,18 @@ def contract_update(*, actor, contract: Contract, **data) -> Contract:
 # --- delivery milestones --------------------------------------------------------------------
 
 
-def delivery_write(*, actor, delivery: Delivery | None = None, **data) -> tuple[Delivery, list]:
+def delivery_write(
+    *, actor, delivery: Delivery | None = None, fresh: bool = False, **data
+) -> tuple[Delivery, list]:
     """Create or change a milestone; returns it and what changed. Within a transaction."""
     creating = delivery is None
     # Work on a fresh copy: a refused change must not leave the caller's instance edited.
-    delivery = (
-        Delivery(created_by=actor)
-        if creating
-        else Delivery.objects.select_for_update().select_related("contract").get(pk=delivery.pk)
-    )
+    if creating:
+        delivery = Delivery(created_by=actor)
+    elif not fresh:  # see billing._fresh
+        delivery = (
+            Delivery.objects.select_for_update().select_related("contract").get(pk=delivery.pk)
+        )
     before = snapshot(delivery, DELIVERY_FIELDS) if not creating else {}
     errors = apply_data(delivery, data, DELIVERY_FIELDS)
     if delivery.contract_id is None:

@@ -275,3 +275,16 @@ def test_over_payment_within_one_batch_is_flagged(erp, account):
     response = put(erp, "payment", "P-3", {**base, "amount": "0.01"})
     assert Payment.objects.get(external_id="P-3").flagged
     assert response.status_code == 201
+
+
+def test_a_refused_change_does_not_leak_into_the_next_record(erp, account):
+    put(erp, "contract", "K-1", CONTRACT)
+    good = {"contract_external_id": "K-1", "received_on": "2026-04-01", "amount": "100"}
+    put(erp, "payment", "P-1", good)
+    records = [
+        {"kind": "payment", "external_id": "P-1", "data": {**good, "amount": "-1", "note": "x"}},
+        {"kind": "payment", "external_id": "P-1", "data": good},
+    ]
+    body = batch(erp, records, source="feed").json()
+    assert [r["status"] for r in body["results"]] == ["error", "unchanged"]
+    assert Payment.objects.get(external_id="P-1").note == ""
