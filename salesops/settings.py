@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "salesops.leads",
     "salesops.activities",
     "salesops.aftersales",
+    "salesops.revenue",
+    "salesops.integrations",
     "salesops.web",
 ]
 
@@ -229,6 +231,9 @@ SALESOPS = {
     # Custom field definitions, event rules and intake channels are read at most this
     # often per process (seconds); a change made here is seen at once (core/configcache).
     "CONFIG_CACHE_SECONDS": env.float("CONFIG_CACHE_SECONDS", default=5.0),
+    # A payment that takes a contract over its amount: "flag" keeps it, flagged for a look
+    # (the owner is told); "reject" refuses it (422 naming the amount).
+    "PAYMENT_OVER_CONTRACT": env.str("PAYMENT_OVER_CONTRACT", default="flag"),
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -26,6 +26,7 @@ urlpatterns = [
     path("leads/", include("salesops.leads.urls")),
     path("activities/", include("salesops.activities.urls")),
     path("aftersales/", include("salesops.aftersales.urls")),
+    path("revenue/", include("salesops.revenue.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -87,6 +87,8 @@ class Account(BaseModel, CustomFieldsModel):
         related_name="accounts",
     )
     notes = models.TextField(_("notes"), blank=True, max_length=2000)
+    # The finance/ERP system's own id for this customer, so its feed can refer to it.
+    external_id = models.CharField(_("external id"), max_length=100, blank=True)
     # The comparable core of the name (no legal form, region or punctuation), kept by
     # save() for duplicate checks on lead intake (leads.dedup.company_key).
     name_key = models.CharField(max_length=200, blank=True, editable=False)
@@ -104,6 +106,11 @@ class Account(BaseModel, CustomFieldsModel):
                 fields=["credit_code"],
                 condition=~Q(credit_code=""),
                 name="customers_account_unique_credit_code",
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="customers_account_unique_external_id",
             ),
         ]
         indexes = [

@@ -1,0 +1,249 @@
+"""Finance feed benchmark: records per second through ``POST /api/v1/feed/batch``.
+
+    .venv/bin/python bench/revenue.py                 # SQLite file var/bench-revenue.sqlite3
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_revenue .venv/bin/python bench/revenue.py
+
+Every run starts from a fresh database (SQLite file deleted, PostgreSQL database dropped
+and created), migrates it and builds: 50 reps, ``--accounts`` accounts with an ERP
+``external_id`` and ``--contracts`` signed contracts (a three-instalment plan each).
+The requests go through Django's test client in this process (the full ninja stack:
+token authentication, JSON parsing, schema, the feed, the services, history, events
+after commit) — not over a socket, so the web server's own cost is not included.
+
+Batches of ``--batch`` (1,000) records, mixed as an ERP sends them: 60 % payments
+(``contract_external_id`` references, a third settling an instalment by number), 20 %
+invoices, 10 % delivery milestones and 10 % new contracts with a plan (referring to their
+account by ``account_external_id``). Figures:
+
+* ``create`` — ``--batches`` batches of new records: records/s over all of them, and the
+  slowest batch's seconds.
+* ``resend`` — the same batches sent again: every record "unchanged" (found, compared,
+  nothing written).
+
+Target: ≥ 2,000 records/s for ``create``. Result: ``bench/results/revenue-<db>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+
+NAME = "revenue"
+TARGET = 2000.0
+SQLITE_FILE = common.ROOT / "var" / "bench-revenue.sqlite3"
+VAR = common.ROOT / "var" / "bench-revenue"
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--contracts", type=int, default=2000)
+    parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=1000)
+    return parser.parse_args()
+
+
+def fresh_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def build(accounts: int, contracts: int):
+    import datetime as dt
+    from decimal import Decimal
+
+    from salesops.customers.models import Account
+    from salesops.org.models import Role, User
+    from salesops.revenue import services
+
+    reps = User.objects.bulk_create(
+        [User(username=f"rep{i}", display_name=f"Rep {i}", role=Role.REP) for i in range(50)]
+    )
+    finance = User.objects.create(username="finance", role=Role.FINANCE, display_name="Finance")
+    Account.objects.bulk_create(
+        [
+            Account(name=f"客户{i:05d}有限公司", owner=reps[i % len(reps)], external_id=f"C{i}")
+            for i in range(accounts)
+        ],
+        batch_size=1000,
+    )
+    by_ext = {a.external_id: a for a in Account.objects.all()}
+    plan = [
+        {"due_on": dt.date(2026, 1, 15), "percent": "30"},
+        {"due_on": dt.date(2026, 6, 30), "percent": "60"},
+        {"due_on": dt.date(2026, 12, 31), "percent": "10"},
+    ]
+    for i in range(contracts):
+        services.contract_create(
+            actor=finance,
+            account=by_ext[f"C{i % accounts}"],
+            number=f"HT-{i:06d}",
+            external_id=f"K{i}",
+            amount=Decimal("1000000.00"),
+            status="signed",
+            signed_on=dt.date(2026, 1, 5),
+            instalments=plan,
+        )
+    return finance
+
+
+def records(batch_no: int, size: int, contracts: int, accounts: int) -> list[dict]:
+    out = []
+    for j in range(size):
+        n = batch_no * size + j
+        contract = f"K{n % contracts}"
+        slot = j % 10
+        if slot < 6:
+            data = {
+                "contract_external_id": contract,
+                "amount": "100.00",
+                "received_on": "2026-02-01",
+                "method": "bank_transfer",
+                "reference": f"B{n}",
+            }
+            if slot < 2:
+                data["instalment_sequence"] = 1
+            out.append({"kind": "payment", "external_id": f"P{n}", "data": data})
+        elif slot < 8:
+            out.append(
+                {
+                    "kind": "invoice",
+                    "external_id": f"I{n}",
+                    "data": {
+                        "contract_external_id": contract,
+                        "number": f"FP{n:09d}",
+                        "amount": "100.00",
+                        "issued_on": "2026-02-02",
+                    },
+                }
+            )
+        elif slot < 9:
+            out.append(
+                {
+                    "kind": "delivery",
+                    "external_id": f"D{n}",
+                    "data": {
+                        "contract_external_id": contract,
+                        "name": "上线",
+                        "planned_week": "2026-W20",
+                    },
+                }
+            )
+        else:
+            out.append(
+                {
+                    "kind": "contract",
+                    "external_id": f"NK{n}",
+                    "data": {
+                        "account_external_id": f"C{n % accounts}",
+                        "number": f"NHT-{n:07d}",
+                        "amount": "500000.00",
+                        "status": "signed",
+                        "signed_on": "2026-01-10",
+                        "instalments": [
+                            {"due_on": "2026-02-01", "percent": 40},
+                            {"due_on": "2026-08-01", "percent": 60},
+                        ],
+                    },
+                }
+            )
+    return out
+
+
+def send_all(client, bodies: list[bytes], expect: str) -> dict:
+    seconds = []
+    total = 0
+    for body in bodies:
+        started = time.perf_counter()
+        response = client.post("/api/v1/feed/batch", data=body, content_type="application/json")
+        seconds.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise SystemExit(f"batch failed: {response.status_code} {response.content[:500]!r}")
+        result = response.json()
+        if result["counts"][expect] != len(result["results"]):
+            bad = [r for r in result["results"] if r["status"] != expect][:3]
+            raise SystemExit(f"expected every record {expect}: {result['counts']} {bad}")
+        total += len(result["results"])
+    elapsed = sum(seconds)
+    return {
+        "records": total,
+        "seconds": round(elapsed, 2),
+        "records_per_s": round(total / elapsed, 1),
+        "slowest_batch_s": round(max(seconds), 3),
+    }
+
+
+def main():
+    args = parse_args()
+    os.environ["SALESOPS_VAR_DIR"] = str(VAR)
+    VAR.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{SQLITE_FILE}"
+    fresh_database(url)
+    common.setup_django(url)
+    from django.core.management import call_command
+    from django.test import Client
+
+    from salesops.org.services import api_token_create
+
+    call_command("migrate", verbosity=0, interactive=False)
+    started = time.perf_counter()
+    finance = build(args.accounts, args.contracts)
+    print(
+        f"set-up: {args.accounts:,} accounts, {args.contracts:,} contracts "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    _, key = api_token_create(user=finance, name="bench")
+    client = Client(headers={"Authorization": f"Bearer {key}"})
+    bodies = [
+        json.dumps(
+            {"source": "bench", "records": records(b, args.batch, args.contracts, args.accounts)}
+        ).encode()
+        for b in range(args.batches)
+    ]
+    # Warm-up (imports, first queries), not counted: a small batch of its own records.
+    warm = records(10**6, 20, args.contracts, args.accounts)
+    send_all(client, [json.dumps({"records": warm}).encode()], "created")
+    create = send_all(client, bodies, "created")
+    resend = send_all(client, bodies, "unchanged")
+    figures = {
+        "transport": "django test client (in process, full API stack, no socket)",
+        "batch_size": args.batch,
+        "mix": "60% payments, 20% invoices, 10% milestones, 10% contracts with a plan",
+        "create": create,
+        "resend_unchanged": resend,
+        "target_records_per_s": TARGET,
+        "meets_target": create["records_per_s"] >= TARGET,
+    }
+    common.write_result(
+        NAME,
+        figures,
+        summary=(
+            f"create {create['records_per_s']:,.0f} records/s "
+            f"(slowest batch {create['slowest_batch_s']} s), "
+            f"resend {resend['records_per_s']:,.0f} records/s; target ≥ {TARGET:,.0f} "
+            f"{'met' if figures['meets_target'] else 'NOT met'}"
+        ),
+    )
+
+
+if __name__ == "__main__":
+    main()

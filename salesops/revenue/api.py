@@ -1,0 +1,270 @@
+"""Contracts, payments, invoices and delivery milestones over the API: parse →
+service/selector → serialise.
+
+A record outside the user's visibility is a 404; one they can see but not change (finance
+and a contract, a rep and a colleague's payment seen through a shared account) is a 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+
+from salesops.core.pagination import paginate
+from salesops.customers import selectors as customer_selectors
+from salesops.org import selectors as org_selectors
+
+from . import billing, selectors, services
+from .models import Contract, Delivery, Instalment, Invoice, Payment, is_finance
+from .schemas import (
+    ContractIn,
+    ContractOut,
+    ContractPage,
+    ContractPatch,
+    DeliveryIn,
+    DeliveryOut,
+    DeliveryPage,
+    DeliveryPatch,
+    InvoiceIn,
+    InvoiceOut,
+    InvoicePage,
+    InvoicePatch,
+    PaymentIn,
+    PaymentOut,
+    PaymentPage,
+    PaymentPatch,
+)
+
+router = Router(tags=["revenue"])
+
+
+class ListQuery(Schema):
+    q: str | None = None
+    account: int | None = None
+    contract: int | None = None
+    owner: int | None = None
+    status: str | None = None
+    sort: str | None = None
+    page: int = 1
+    page_size: int = 25
+
+
+class ContractQuery(ListQuery):
+    product_line: str | None = None
+    has_custom_service: bool | None = None
+    signed_after: str | None = None
+    signed_before: str | None = None
+
+
+class PaymentQuery(ListQuery):
+    method: str | None = None
+    flagged: bool | None = None
+    received_after: str | None = None
+    received_before: str | None = None
+
+
+def _filters(query: Schema, request) -> dict:
+    filters = {
+        k: v
+        for k, v in query.dict().items()
+        if v not in (None, "") and k not in ("page", "page_size")
+    }
+    filters.update({k: v for k, v in request.GET.items() if k.startswith("cf_") and v})
+    return filters
+
+
+def _page(filterset, query):
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return paginate(filterset.qs, query.page, query.page_size)
+
+
+def _editable_or_403(model, user, pk, message):
+    """The record if ``user`` may change it; 403 if they only see it; 404 otherwise."""
+    queryset = model.objects.select_related("account")
+    record = queryset.editable_by(user).filter(pk=pk).first()
+    if record is not None:
+        return record
+    queryset.visible_to(user).get(pk=pk)  # DoesNotExist → 404
+    raise PermissionDenied(message)
+
+
+def _contract_for_billing(user, contract_id: int) -> Contract:
+    """A contract ``user`` may record payments and invoices on: finance for every
+    contract, otherwise those they may edit."""
+    contract = Contract.objects.visible_to(user).filter(pk=contract_id).first()
+    if contract is None:
+        raise ValidationError({"contract_id": _("No contract with this id that you can see.")})
+    if not is_finance(user) and not selectors.contract_editable(user=user, contract=contract):
+        raise PermissionDenied(
+            _("Only the contract's owner, their managers and finance may do this.")
+        )
+    return contract
+
+
+def _instalment(contract: Contract, instalment_id):
+    if instalment_id is None:
+        return {"instalment": None}
+    instalment = Instalment.objects.filter(pk=instalment_id, contract=contract).first()
+    if instalment is None:
+        raise ValidationError({"instalment_id": _("This contract has no instalment with this id.")})
+    return {"instalment": instalment}
+
+
+def _owner(actor, owner_id):
+    if owner_id is None:
+        return {}
+    owner = org_selectors.visible_users(actor).filter(pk=owner_id).first()
+    if owner is None:
+        raise ValidationError({"owner_id": _("Pick an owner in your team.")})
+    return {"owner": owner}
+
+
+# --- contracts ------------------------------------------------------------------------------
+
+
+def _contract_out(user, pk):
+    return selectors.contract_get(user=user, pk=pk)
+
+
+@router.get("/contracts", response=ContractPage, summary="List contracts")
+def list_contracts(request, query: Query[ContractQuery]):
+    fs = selectors.contract_filterset(user=request.user, data=_filters(query, request))
+    fs.queryset = fs.queryset.prefetch_related("instalments", "deliveries")
+    return _page(fs, query)
+
+
+@router.post("/contracts", response={201: ContractOut}, summary="Create a contract")
+def create_contract(request, payload: ContractIn):
+    if request.user.is_read_only_role:
+        raise PermissionDenied(_("Your role can read contracts but not create them."))
+    account = (
+        customer_selectors.Account.objects.editable_by(request.user)
+        .filter(pk=payload.account_id)
+        .first()
+    )
+    if account is None:
+        raise ValidationError({"account_id": _("No account with this id that you may edit.")})
+    data = payload.dict(exclude={"account_id", "owner_id"})
+    data.update(_owner(request.user, payload.owner_id), account=account)
+    contract = services.contract_create(actor=request.user, **data)
+    return Status(201, _contract_out(request.user, contract.pk))
+
+
+@router.get("/contracts/{contract_id}", response=ContractOut, summary="Get a contract")
+def get_contract(request, contract_id: int):
+    return _contract_out(request.user, contract_id)
+
+
+@router.patch("/contracts/{contract_id}", response=ContractOut, summary="Change a contract")
+def update_contract(request, contract_id: int, payload: ContractPatch):
+    contract = _editable_or_403(
+        Contract, request.user, contract_id, _("You can read this contract but not change it.")
+    )
+    data = payload.dict(exclude_unset=True, exclude={"owner_id"})
+    if payload.owner_id is not None:
+        data.update(_owner(request.user, payload.owner_id))
+    services.contract_update(actor=request.user, contract=contract, **data)
+    return _contract_out(request.user, contract_id)
+
+
+# --- payments -------------------------------------------------------------------------------
+
+
+@router.get("/payments", response=PaymentPage, summary="List payments")
+def list_payments(request, query: Query[PaymentQuery]):
+    fs = selectors.payment_filterset(user=request.user, data=_filters(query, request))
+    return _page(fs, query)
+
+
+@router.post("/payments", response={201: PaymentOut}, summary="Record a payment")
+def create_payment(request, payload: PaymentIn):
+    with transaction.atomic():
+        contract = _contract_for_billing(request.user, payload.contract_id)
+        data = payload.dict(exclude={"contract_id", "instalment_id"})
+        data.update(_instalment(contract, payload.instalment_id), contract=contract)
+        return Status(201, billing.payment_record(actor=request.user, **data))
+
+
+@router.get("/payments/{payment_id}", response=PaymentOut, summary="Get a payment")
+def get_payment(request, payment_id: int):
+    return selectors.payment_get(user=request.user, pk=payment_id)
+
+
+@router.patch("/payments/{payment_id}", response=PaymentOut, summary="Change a payment")
+def update_payment(request, payment_id: int, payload: PaymentPatch):
+    payment = _editable_or_403(
+        Payment, request.user, payment_id, _("You can read this payment but not change it.")
+    )
+    data = payload.dict(exclude_unset=True, exclude={"instalment_id"})
+    if "instalment_id" in payload.model_fields_set:
+        data.update(_instalment(payment.contract, payload.instalment_id))
+    return billing.payment_update(actor=request.user, payment=payment, **data)
+
+
+# --- invoices -------------------------------------------------------------------------------
+
+
+@router.get("/invoices", response=InvoicePage, summary="List invoices")
+def list_invoices(request, query: Query[ListQuery]):
+    fs = selectors.invoice_filterset(user=request.user, data=_filters(query, request))
+    return _page(fs, query)
+
+
+@router.post("/invoices", response={201: InvoiceOut}, summary="Record an invoice")
+def create_invoice(request, payload: InvoiceIn):
+    contract = _contract_for_billing(request.user, payload.contract_id)
+    data = payload.dict(exclude={"contract_id"})
+    return Status(201, billing.invoice_create(actor=request.user, contract=contract, **data))
+
+
+@router.get("/invoices/{invoice_id}", response=InvoiceOut, summary="Get an invoice")
+def get_invoice(request, invoice_id: int):
+    return selectors.invoice_get(user=request.user, pk=invoice_id)
+
+
+@router.patch("/invoices/{invoice_id}", response=InvoiceOut, summary="Change an invoice")
+def update_invoice(request, invoice_id: int, payload: InvoicePatch):
+    invoice = _editable_or_403(
+        Invoice, request.user, invoice_id, _("You can read this invoice but not change it.")
+    )
+    data = payload.dict(exclude_unset=True)
+    return billing.invoice_update(actor=request.user, invoice=invoice, **data)
+
+
+# --- delivery milestones --------------------------------------------------------------------
+
+
+@router.get("/deliveries", response=DeliveryPage, summary="List delivery milestones")
+def list_deliveries(request, query: Query[ListQuery]):
+    fs = selectors.delivery_filterset(user=request.user, data=_filters(query, request))
+    return _page(fs, query)
+
+
+@router.post("/deliveries", response={201: DeliveryOut}, summary="Add a delivery milestone")
+def create_delivery(request, payload: DeliveryIn):
+    if request.user.is_read_only_role:
+        raise PermissionDenied(_("Your role can read milestones but not change them."))
+    contract = Contract.objects.editable_by(request.user).filter(pk=payload.contract_id).first()
+    if contract is None:
+        raise ValidationError({"contract_id": _("No contract with this id that you may edit.")})
+    data = payload.dict(exclude={"contract_id"})
+    return Status(201, services.delivery_create(actor=request.user, contract=contract, **data))
+
+
+@router.get("/deliveries/{delivery_id}", response=DeliveryOut, summary="Get a milestone")
+def get_delivery(request, delivery_id: int):
+    return selectors.delivery_get(user=request.user, pk=delivery_id)
+
+
+@router.patch("/deliveries/{delivery_id}", response=DeliveryOut, summary="Change a milestone")
+def update_delivery(request, delivery_id: int, payload: DeliveryPatch):
+    delivery = _editable_or_403(
+        Delivery, request.user, delivery_id, _("You can read this milestone but not change it.")
+    )
+    return services.delivery_update(
+        actor=request.user, delivery=delivery, **payload.dict(exclude_unset=True)
+    )

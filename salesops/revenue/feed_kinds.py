@@ -1,0 +1,139 @@
+"""The revenue kinds of the finance feed: contract, payment, invoice, delivery, order.
+
+Each upsert follows ``salesops.integrations.feed``'s contract: find the record by its
+external id, create or change it through the services, and say whether anything changed.
+It runs inside the caller's transaction (the feed's savepoint) rather than opening its own.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import prefetch_related_objects
+from django.utils.translation import gettext as _
+
+from . import billing, services
+from .models import Contract, Delivery, Invoice, Order, Payment
+
+
+def _status(created: bool, changed: list) -> str:
+    if created:
+        return "created"
+    return "updated" if changed else "unchanged"
+
+
+def _contract_account(data: dict) -> None:
+    """Records under a contract may name the account too; it must be the contract's."""
+    account = data.pop("account", None)
+    contract = data.get("contract")
+    if account is not None and contract is not None and contract.account_id != account.pk:
+        raise ValidationError(
+            {"account": _("Contract %(number)s belongs to another account.") % {"number": contract}}
+        )
+
+
+@transaction.atomic(savepoint=False)
+def contract_upsert(*, actor, external_id: str, data: dict, source: str):
+    from salesops.integrations import feed
+
+    existing = feed.existing(Contract, external_id)
+    fields = dict(data)
+    fields.update(external_id=external_id, source=source)
+    contract, changed = services.contract_write(
+        actor=actor, contract=existing, fresh=True, **fields
+    )
+    return contract, _status(existing is None, changed)
+
+
+def _instalment(data: dict) -> None:
+    """``instalment_sequence`` (the instalment's number in the plan) → the instalment."""
+    if "instalment_sequence" not in data:
+        return
+    sequence = data.pop("instalment_sequence")
+    contract = data.get("contract")
+    if sequence in (None, "") or contract is None:
+        data["instalment"] = None
+        return
+    # The plan was read with the batch's contracts (on_prefetch); .all() uses that.
+    instalment = next(
+        (i for i in contract.instalments.all() if str(i.sequence) == str(sequence)), None
+    )
+    if instalment is None:
+        raise ValidationError(
+            {
+                "instalment_sequence": _("Contract %(number)s has no instalment %(n)s.")
+                % {"number": contract, "n": sequence}
+            }
+        )
+    data["instalment"] = instalment
+
+
+@transaction.atomic(savepoint=False)
+def payment_upsert(*, actor, external_id: str, data: dict, source: str):
+    from salesops.integrations import feed
+
+    existing = feed.existing(Payment, external_id)
+    fields = dict(data)
+    _contract_account(fields)
+    _instalment(fields)
+    fields.update(external_id=external_id, source=source)
+    payment, changed = billing.payment_write(actor=actor, payment=existing, fresh=True, **fields)
+    return payment, _status(existing is None, changed)
+
+
+@transaction.atomic(savepoint=False)
+def invoice_upsert(*, actor, external_id: str, data: dict, source: str):
+    from salesops.integrations import feed
+
+    existing = feed.existing(Invoice, external_id)
+    fields = dict(data)
+    _contract_account(fields)
+    fields.update(external_id=external_id, source=source)
+    invoice, changed = billing.invoice_write(actor=actor, invoice=existing, fresh=True, **fields)
+    return invoice, _status(existing is None, changed)
+
+
+@transaction.atomic(savepoint=False)
+def order_upsert(*, actor, external_id: str, data: dict, source: str):
+    from salesops.integrations import feed
+
+    existing = feed.existing(Order, external_id)
+    fields = dict(data)
+    _contract_account(fields)
+    fields.update(external_id=external_id, source=source)
+    order, changed = billing.order_write(actor=actor, order=existing, fresh=True, **fields)
+    return order, _status(existing is None, changed)
+
+
+@transaction.atomic(savepoint=False)
+def delivery_upsert(*, actor, external_id: str, data: dict, source: str):
+    from salesops.integrations import feed
+
+    existing = feed.existing(Delivery, external_id)
+    fields = dict(data)
+    _contract_account(fields)
+    fields.update(external_id=external_id, source=source)
+    delivery, changed = services.delivery_write(
+        actor=actor, delivery=existing, fresh=True, **fields
+    )
+    return delivery, _status(existing is None, changed)
+
+
+def _read_ahead(contracts) -> None:
+    """For the contracts a batch names: their plans and paid totals, one query each."""
+    prefetch_related_objects(contracts, "instalments")
+    billing.prime_paid_totals(contracts)
+
+
+def register_all() -> None:
+    from salesops.integrations import feed
+
+    for key, field in (("contract_external_id", "external_id"), ("contract_number", "number")):
+        feed.register_reference(
+            key, target="contract", model=Contract, field=field, on_prefetch=_read_ahead
+        )
+    feed.register("contract", contract_upsert, model=Contract, label=_("Contract"))
+    feed.register("payment", payment_upsert, model=Payment, label=_("Payment"))
+    feed.register("invoice", invoice_upsert, model=Invoice, label=_("Invoice"))
+    feed.register("delivery", delivery_upsert, model=Delivery, label=_("Delivery milestone"))
+    feed.register("order", order_upsert, model=Order, label=_("Order"))

@@ -1,0 +1,276 @@
+"""Contracts, payments, invoices and milestones over the REST API: real HTTP, real tokens."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from salesops.customers.tests.factories import make_account
+from salesops.org.services import api_token_create
+from salesops.revenue.models import Contract, Payment
+from salesops.revenue.tests.factories import make_contract, make_invoice, make_payment
+
+API = "/api/v1"
+ROLES = [
+    "rep_a",
+    "rep_b",
+    "rep_c",
+    "rep_d",
+    "manager_east",
+    "manager_sh",
+    "manager_south",
+    "director",
+    "admin",
+    "finance",
+    "cs",
+]
+EVERYONE = frozenset(ROLES)
+# Whose accounts' records each role sees (core/visibility.py written out by hand).
+VISIBLE = {
+    "rep_a": {"rep_a"},
+    "rep_b": {"rep_b"},
+    "rep_c": {"rep_c"},
+    "rep_d": {"rep_d"},
+    "cs": {"cs"},
+    "manager_east": {"manager_east", "manager_sh", "rep_a", "rep_b", "rep_c", "cs"},
+    "manager_sh": {"manager_sh", "rep_c"},
+    "manager_south": {"manager_south", "rep_d"},
+    "director": EVERYONE,
+    "admin": EVERYONE,
+    "finance": EVERYONE,
+}
+
+
+def client_for(user) -> Client:
+    _, key = api_token_create(user=user, name="tests")
+    return Client(headers={"Authorization": f"Bearer {key}"})
+
+
+def post(client, url, data):
+    return client.post(API + url, data=data, content_type="application/json")
+
+
+def patch(client, url, data):
+    return client.patch(API + url, data=data, content_type="application/json")
+
+
+@pytest.fixture
+def per_owner(org):
+    """One contract with a payment, an invoice and a milestone per user who owns accounts."""
+    made = {}
+    for name in ROLES:
+        if name in ("director", "admin", "finance"):
+            continue
+        contract = make_contract(
+            owner=getattr(org, name),
+            milestones=[{"name": "Go-live", "planned_week": "2026-W40"}],
+        )
+        make_payment(contract)
+        make_invoice(contract)
+        made[name] = contract
+    return made
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("resource", ["contracts", "payments", "invoices", "deliveries"])
+def test_lists_show_exactly_the_visible_records(org, per_owner, role, resource):
+    body = client_for(getattr(org, role)).get(f"{API}/{resource}?page_size=100").json()
+    contract_ids = [
+        row["id"]
+        if resource == "contracts"
+        else row["contract_id"]
+        if resource == "deliveries"
+        else row["contract"]["id"]
+        for row in body["results"]
+    ]
+    owners = set(
+        Contract.objects.filter(pk__in=contract_ids).values_list(
+            "account__owner__username", flat=True
+        )
+    )
+    expected = VISIBLE[role] & set(per_owner)
+    assert owners == expected
+    assert body["count"] == len(expected)
+
+
+def test_rep_cannot_open_or_change_another_reps_records(org, per_owner):
+    theirs = per_owner["rep_a"]
+    rep_b = client_for(org.rep_b)
+    assert rep_b.get(f"{API}/contracts/{theirs.pk}").status_code == 404
+    assert patch(rep_b, f"/contracts/{theirs.pk}", {"product_line": "x"}).status_code == 404
+    payment = theirs.payments.get()
+    assert rep_b.get(f"{API}/payments/{payment.pk}").status_code == 404
+    assert patch(rep_b, f"/payments/{payment.pk}", {"note": "x"}).status_code == 404
+    invoice = theirs.invoices.get()
+    assert patch(rep_b, f"/invoices/{invoice.pk}", {"note": "x"}).status_code == 404
+    delivery = theirs.deliveries.get()
+    assert patch(rep_b, f"/deliveries/{delivery.pk}", {"note": "x"}).status_code == 404
+    response = post(
+        rep_b,
+        "/payments",
+        {"contract_id": theirs.pk, "amount": "1", "received_on": "2026-04-01"},
+    )
+    assert response.status_code == 422 and response.json()["field"] == "contract_id"
+    assert theirs.payments.count() == 1
+
+
+def test_manager_sees_and_changes_the_teams_contracts(org, per_owner):
+    contract = per_owner["rep_c"]
+    manager = client_for(org.manager_east)
+    assert manager.get(f"{API}/contracts/{contract.pk}").status_code == 200
+    response = patch(manager, f"/contracts/{contract.pk}", {"product_line": "ERP"})
+    assert response.status_code == 200 and response.json()["product_line"] == "ERP"
+    assert client_for(org.manager_south).get(f"{API}/contracts/{contract.pk}").status_code == 404
+
+
+def test_finance_records_payments_and_invoices_but_not_contracts(org, per_owner):
+    contract = per_owner["rep_a"]
+    finance = client_for(org.finance)
+    # reads every contract, cannot change its sales fields
+    assert finance.get(f"{API}/contracts/{contract.pk}").status_code == 200
+    response = patch(finance, f"/contracts/{contract.pk}", {"amount": "1"})
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+    account = make_account(org.rep_a)
+    response = post(
+        finance, "/contracts", {"number": "X", "account_id": account.pk, "amount": "10"}
+    )
+    assert response.status_code == 403
+    # records payments and invoices for any account, and edits them
+    response = post(
+        finance,
+        "/payments",
+        {"contract_id": contract.pk, "amount": "60000", "received_on": "2026-07-01"},
+    )
+    assert response.status_code == 201, response.content
+    payment_id = response.json()["id"]
+    assert (
+        patch(finance, f"/payments/{payment_id}", {"reference": "B-9"}).json()["reference"] == "B-9"
+    )
+    response = post(
+        finance,
+        "/invoices",
+        {
+            "contract_id": contract.pk,
+            "number": "FP-9",
+            "amount": "60000",
+            "issued_on": "2026-07-02",
+        },
+    )
+    assert response.status_code == 201
+    # but not milestones (implementation belongs to the account team)
+    delivery = contract.deliveries.get()
+    assert patch(finance, f"/deliveries/{delivery.pk}", {"note": "x"}).status_code == 403
+
+
+def test_create_contract_with_plan_and_schedule(org):
+    account = make_account(org.rep_a)
+    rep_a = client_for(org.rep_a)
+    response = post(
+        rep_a,
+        "/contracts",
+        {
+            "number": "HT-1",
+            "account_id": account.pk,
+            "amount": "99999.99",
+            "status": "signed",
+            "signed_on": "2026-03-02",
+            "has_custom_service": True,
+            "custom_service_annex": "定制报表",
+            "attachments": [{"name": "合同扫描件.pdf", "url": "https://files.example.com/1.pdf"}],
+            "instalments": [
+                {"due_on": "2026-03-10", "percent": "33.33"},
+                {"due_on": "2026-06-10", "percent": "33.33"},
+                {"due_on": "2026-09-10", "percent": "33.34"},
+            ],
+            "milestones": [{"name": "上线", "planned_week": "2026-W49"}],
+        },
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["owner"]["id"] == org.rep_a.pk
+    assert body["first_payment_percent"] == "33.33"
+    amounts = [Decimal(i["amount"]) for i in body["instalments"]]
+    assert sum(amounts) == Decimal("99999.99")
+    assert body["milestones"][0]["planned_week"] == "2026-W49"
+    assert body["remaining"] == "99999.99"
+
+
+def test_contract_errors_name_the_field(org):
+    account = make_account(org.rep_a)
+    rep_a = client_for(org.rep_a)
+    base = {"number": "HT-1", "account_id": account.pk, "amount": "1000"}
+    response = post(
+        rep_a,
+        "/contracts",
+        {**base, "instalments": [{"due_on": "2026-04-01", "percent": "50"}]},
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "instalments"
+    response = post(rep_a, "/contracts", {**base, "start_on": "2026-05-01", "end_on": "2026-04-01"})
+    assert response.json()["field"] == "end_on"
+    response = post(rep_a, "/contracts", {**base, "amount": "-1"})
+    assert response.json()["field"] == "amount"
+    other = make_account(org.rep_b)
+    response = post(rep_a, "/contracts", {**base, "account_id": other.pk})
+    assert response.json()["field"] == "account_id"
+    assert Contract.objects.count() == 0
+
+
+def test_payment_over_contract_is_flagged_through_the_api(org, per_owner):
+    contract = per_owner["rep_a"]  # ¥100,000 with ¥30,000 paid
+    response = post(
+        client_for(org.rep_a),
+        "/payments",
+        {"contract_id": contract.pk, "amount": "80000", "received_on": "2026-07-01"},
+    )
+    assert response.status_code == 201
+    assert response.json()["flagged"] is True
+    assert "¥70,000.00" in response.json()["flag_reason"]
+
+
+def test_payment_over_contract_rejected_by_setting(org, per_owner, settings):
+    settings.SALESOPS = {**settings.SALESOPS, "PAYMENT_OVER_CONTRACT": "reject"}
+    contract = per_owner["rep_a"]
+    response = post(
+        client_for(org.finance),
+        "/payments",
+        {"contract_id": contract.pk, "amount": "80000", "received_on": "2026-07-01"},
+    )
+    assert response.status_code == 422 and response.json()["field"] == "amount"
+    assert Payment.objects.filter(contract=contract).count() == 1
+
+
+def test_payment_for_an_instalment_of_another_contract(org, per_owner):
+    contract, other = per_owner["rep_a"], make_contract(owner=org.rep_a)
+    response = post(
+        client_for(org.rep_a),
+        "/payments",
+        {
+            "contract_id": contract.pk,
+            "amount": "10",
+            "received_on": "2026-07-01",
+            "instalment_id": other.instalments.first().pk,
+        },
+    )
+    assert response.status_code == 422 and response.json()["field"] == "instalment_id"
+
+
+def test_list_filters(org, per_owner):
+    director = client_for(org.director)
+    number = per_owner["rep_b"].number
+    body = director.get(f"{API}/contracts?q={number}").json()
+    assert [c["number"] for c in body["results"]] == [number]
+    assert director.get(f"{API}/payments?flagged=true").json()["count"] == 0
+    response = director.get(f"{API}/contracts?status=bogus")
+    assert response.status_code == 422 and response.json()["field"] == "status"
+
+
+def test_milestone_update_marks_it_done(org, per_owner):
+    delivery = per_owner["rep_a"].deliveries.get()
+    rep_a = client_for(org.rep_a)
+    response = patch(rep_a, f"/deliveries/{delivery.pk}", {"status": "done"})
+    assert response.status_code == 422 and response.json()["field"] == "actual_week"
+    response = patch(
+        rep_a, f"/deliveries/{delivery.pk}", {"status": "done", "actual_week": "2026-W28"}
+    )
+    assert response.status_code == 200 and response.json()["is_late"] is False

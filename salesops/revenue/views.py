@@ -1,0 +1,231 @@
+"""Revenue pages: contract list (filters, export), contract detail (payment progress,
+instalments with paid/overdue state, payments, invoices, deliveries, history), payment
+list and invoice list.
+
+Thin views: reads through ``selectors`` (visibility applied); a record the user may not
+see is a 404. Writes come from the API and the finance feed.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from salesops.core.exports import ExportTooLarge, export_response
+from salesops.core.history import history_entries
+from salesops.core.pagination import TwoStepPaginator
+from salesops.customization import selectors as custom_selectors
+from salesops.customization.filters import filter_controls
+from salesops.org import selectors as org_selectors
+
+from . import selectors
+from .models import (
+    Contract,
+    ContractStatus,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+)
+
+
+def _label(model, name: str):
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+CONTRACT_COLUMNS = [
+    (_label(Contract, "number"), "number"),
+    (_label(Contract, "account"), "account.name"),
+    (_label(Contract, "owner"), "owner.label"),
+    (_label(Contract, "product_line"), "product_line"),
+    (_label(Contract, "amount"), "amount"),
+    (gettext_lazy("Paid to date"), "paid_total"),
+    (gettext_lazy("Remaining"), lambda c: c.amount - c.paid_total),
+    (gettext_lazy("Invoiced"), "invoiced_total"),
+    (_label(Contract, "signed_on"), "signed_on"),
+    (_label(Contract, "start_on"), "start_on"),
+    (_label(Contract, "end_on"), "end_on"),
+    (_label(Contract, "status"), "status"),
+    (_label(Contract, "has_custom_service"), "has_custom_service"),
+    (_label(Contract, "external_id"), "external_id"),
+]
+PAYMENT_COLUMNS = [
+    (_label(Payment, "contract"), "contract.number"),
+    (_label(Payment, "account"), "account.name"),
+    (_label(Payment, "amount"), "amount"),
+    (_label(Payment, "received_on"), "received_on"),
+    (_label(Payment, "method"), "method"),
+    (_label(Payment, "reference"), "reference"),
+    (_label(Payment, "flagged"), "flagged"),
+    (_label(Payment, "flag_reason"), "flag_reason"),
+    (_label(Payment, "external_id"), "external_id"),
+]
+INVOICE_COLUMNS = [
+    (_label(Invoice, "number"), "number"),
+    (_label(Invoice, "contract"), "contract.number"),
+    (_label(Invoice, "account"), "account.name"),
+    (_label(Invoice, "amount"), "amount"),
+    (_label(Invoice, "issued_on"), "issued_on"),
+    (_label(Invoice, "status"), "status"),
+    (_label(Invoice, "external_id"), "external_id"),
+]
+CONTRACT_FILTERS = (
+    "q",
+    "status",
+    "owner",
+    "account",
+    "product_line",
+    "signed_after",
+    "signed_before",
+)
+PAYMENT_FILTERS = (
+    "q",
+    "method",
+    "flagged",
+    "owner",
+    "contract",
+    "account",
+    "received_after",
+    "received_before",
+)
+INVOICE_FILTERS = ("q", "status", "owner", "contract", "account", "issued_after", "issued_before")
+
+
+def _list_context(request, filterset, filter_names) -> dict:
+    valid = filterset.is_valid()
+    queryset = filterset.qs if valid else filterset.queryset.none()
+    paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"])
+    page = paginator.get_page(request.GET.get("page"))
+    page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    user = request.user
+    sees_owners = user.is_manager_role or user.sees_everything
+    context = {
+        "filterset": filterset,
+        "filter_errors": filterset.errors if not valid else {},
+        "filter_messages": [
+            (filterset.form.fields[name].label, " ".join(errors))
+            for name, errors in (filterset.errors.items() if not valid else [])
+        ],
+        "page_obj": page,
+        "rows": page.object_list,
+        "filtered": any(request.GET.get(name) for name in filter_names),
+        "sort": request.GET.get("sort", ""),
+        "current": {name: request.GET.get(name, "") for name in filter_names},
+        "owners": [
+            (u.pk, u.label)
+            for u in org_selectors.visible_users(user).order_by("display_name", "username")
+        ]
+        if sees_owners
+        else [],
+    }
+    if hasattr(filterset, "custom_definitions"):
+        context["custom_columns"] = [d for d in filterset.custom_definitions if d.show_in_list]
+        context["custom_filters"] = filter_controls(filterset, request.GET)
+    return context
+
+
+def _export(request, filterset, columns, fmt, stem, list_route):
+    back = reverse(list_route) + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if not filterset.is_valid():
+        messages.error(request, _("The filters are not valid; fix them and export again."))
+        return redirect(back)
+    try:
+        return export_response(filterset.qs, columns, fmt, stem)
+    except ExportTooLarge as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+
+
+@login_required
+@require_GET
+def contract_list(request):
+    fs = selectors.contract_filterset(user=request.user, data=request.GET)
+    context = _list_context(request, fs, CONTRACT_FILTERS + fs.custom_filter_names)
+    context["statuses"] = ContractStatus.choices
+    return render(request, "revenue/contract_list.html", context)
+
+
+@login_required
+@require_GET
+def contract_export(request, fmt):
+    fs = selectors.contract_filterset(user=request.user, data=request.GET)
+    columns = CONTRACT_COLUMNS + custom_selectors.export_columns("contract")
+    return _export(request, fs, columns, fmt, "contracts", "revenue:contract_list")
+
+
+def _contract_or_404(user, pk):
+    try:
+        return selectors.contract_get(user=user, pk=pk)
+    except ObjectDoesNotExist:
+        raise Http404(_("No such record, or you may not open it.")) from None
+
+
+@login_required
+@require_GET
+def contract_detail(request, pk):
+    contract = _contract_or_404(request.user, pk)
+    summary = selectors.contract_summary(contract)
+    context = {
+        "contract": contract,
+        "tab": "details",
+        "summary": summary,
+        "invoices": contract.invoices.order_by("-issued_on", "-id"),
+        "deliveries": contract.deliveries.all(),
+        "orders": contract.orders.order_by("-ordered_on", "-id"),
+        "custom_rows": custom_selectors.display_rows("contract", contract),
+    }
+    return render(request, "revenue/contract_detail.html", context)
+
+
+@login_required
+@require_GET
+def contract_history(request, pk):
+    contract = _contract_or_404(request.user, pk)
+    entries = history_entries(contract)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "web/_history.html", {"entries": entries})
+    context = {"contract": contract, "tab": "history", "entries": entries}
+    return render(request, "revenue/contract_detail.html", context)
+
+
+@login_required
+@require_GET
+def payment_list(request):
+    fs = selectors.payment_filterset(user=request.user, data=request.GET)
+    context = _list_context(request, fs, PAYMENT_FILTERS + fs.custom_filter_names)
+    context["methods"] = PaymentMethod.choices
+    return render(request, "revenue/payment_list.html", context)
+
+
+@login_required
+@require_GET
+def payment_export(request, fmt):
+    fs = selectors.payment_filterset(user=request.user, data=request.GET)
+    columns = PAYMENT_COLUMNS + custom_selectors.export_columns("payment")
+    return _export(request, fs, columns, fmt, "payments", "revenue:payment_list")
+
+
+@login_required
+@require_GET
+def invoice_list(request):
+    fs = selectors.invoice_filterset(user=request.user, data=request.GET)
+    context = _list_context(request, fs, INVOICE_FILTERS + fs.custom_filter_names)
+    context["statuses"] = InvoiceStatus.choices
+    return render(request, "revenue/invoice_list.html", context)
+
+
+@login_required
+@require_GET
+def invoice_export(request, fmt):
+    fs = selectors.invoice_filterset(user=request.user, data=request.GET)
+    columns = INVOICE_COLUMNS + custom_selectors.export_columns("invoice")
+    return _export(request, fs, columns, fmt, "invoices", "revenue:invoice_list")
