@@ -160,7 +160,7 @@ def test_batch_keeps_the_good_records_and_reports_each_bad_one(
             "external_id": "D-1",
             "data": {"contract_external_id": "K-1", "name": "Go-live", "planned_week": "2026-W60"},
         },
-        {"kind": "ticket", "external_id": "T-1", "data": {}},
+        {"kind": "spaceship", "external_id": "T-1", "data": {}},
         {
             "kind": "delivery",
             "external_id": "D-2",
