@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
+        from django.apps import apps
+
         from . import sweeps  # noqa: F401  (registers the core sweeps)
+        from .history import cache_history_managers
+
+        cache_history_managers(apps.get_models())

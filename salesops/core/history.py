@@ -14,6 +14,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
+from simple_history.manager import HistoryDescriptor
 
 HISTORY_TYPES = {
     "+": ("created", _("created")),
@@ -22,6 +23,43 @@ HISTORY_TYPES = {
 }
 EMPTY = "—"
 DEFAULT_LIMIT = 100
+
+
+class CachedHistoryDescriptor(HistoryDescriptor):
+    """``Model.history`` / ``instance.history``, building its manager class once.
+
+    simple-history's descriptor calls ``Manager.from_queryset()`` on every access, which
+    builds a new class by inspecting every queryset method; every save of a tracked model
+    accesses it to write the history row. That was a twentieth of a lead intake, inside
+    the write transaction. The class built is the same each time, so build it once."""
+
+    def __get__(self, instance, owner):
+        manager = self.__dict__.get("_manager")
+        if manager is None:
+            manager = self.manager_class.from_queryset(self.queryset_class)
+            self._manager = manager
+        return manager(self.model, instance)
+
+
+def cache_history_managers(models_) -> int:
+    """Swap simple-history's descriptor for :class:`CachedHistoryDescriptor` on each
+    tracked model of ``models_``; returns how many were swapped."""
+    swapped = 0
+    for model in models_:
+        name = getattr(model._meta, "simple_history_manager_attribute", None)
+        descriptor = model.__dict__.get(name) if name else None
+        if type(descriptor) is HistoryDescriptor:
+            setattr(
+                model,
+                name,
+                CachedHistoryDescriptor(
+                    descriptor.model,
+                    manager=descriptor.manager_class,
+                    queryset=descriptor.queryset_class,
+                ),
+            )
+            swapped += 1
+    return swapped
 
 
 def history_records(instance, *, limit: int = DEFAULT_LIMIT) -> list:
