@@ -10,11 +10,13 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from salesops.core import clock
+from salesops.core.calendar import default_calendar
 from salesops.leads.models import Lead
 from salesops.leads.tests.factories import intake, make_rule
 from tests.e2e.conftest import login
 
 SH = ZoneInfo("Asia/Shanghai")
+calendar = default_calendar()
 
 
 def test_rep_on_a_phone_registers_a_lead_in_one_tap(phone_page, org):
@@ -62,7 +64,10 @@ def test_managers_lead_list_shows_the_sla_badge_turn_red_after_the_breach(deskto
     from salesops.automation.models import Rule
     from salesops.leads.defaults import install_rules
 
-    assigned = dt.datetime(2026, 11, 24, 10, 0, tzinfo=SH)  # a Tuesday, working hours
+    # A working day after today, 10:00: the list compares the due time with the real
+    # clock, so the lead must still be inside its SLA when the page first loads.
+    day = calendar.next_workday(clock.localnow().date() + dt.timedelta(days=2))
+    assigned = dt.datetime.combine(day, dt.time(10, 0), tzinfo=SH)
     install_rules()
     Rule.objects.update(watch_from=assigned - dt.timedelta(hours=1))
     make_rule(members=[{"user_id": org.rep_a.pk, "weight": 1}], name="to rep A")
@@ -78,7 +83,9 @@ def test_managers_lead_list_shows_the_sla_badge_turn_red_after_the_breach(deskto
     expect(badge).not_to_have_class(re.compile(r"\bbg-red\b"))
 
     # 11:30 is 90 working minutes after the assignment: past the 60-minute SLA.
-    call_command("tick", "--now", "2026-11-24T11:30:00+08:00", stdout=StringIO())
+    call_command(
+        "tick", "--now", (assigned + dt.timedelta(minutes=90)).isoformat(), stdout=StringIO()
+    )
     lead.refresh_from_db()
     assert lead.sla_state == "breached"
     page.reload()
