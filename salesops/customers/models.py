@@ -178,7 +178,11 @@ class Contact(BaseModel, CustomFieldsModel):
                 fields=["phone"], condition=~Q(phone=""), name="customers_contact_unique_phone"
             ),
         ]
-        indexes = [models.Index(fields=["account", "decision_role"], name="cust_contact_acct_role")]
+        indexes = [
+            models.Index(fields=["account", "decision_role"], name="cust_contact_acct_role"),
+            # Every lead intake looks for a contact with the inquiry's phone (de-duplication).
+            models.Index(fields=["phone"], name="cust_contact_phone"),
+        ]
 
     def __str__(self):
         return self.name
