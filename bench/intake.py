@@ -691,7 +691,8 @@ def main():
     # (gthread) each client stays on the process that accepted it, and the unlucky ones
     # queue behind a busy process (p99 two to three times higher in our runs). On SQLite
     # the writers take turns on one lock, so as many processes as cores.
-    workers = args.workers or (os.cpu_count() or 2 if sqlite else (os.cpu_count() or 2) + 1)
+    cores = os.cpu_count() or 2
+    workers = args.workers or (cores if sqlite else 2 * cores)
     threads = args.threads or 1
 
     started = time.perf_counter()
