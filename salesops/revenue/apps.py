@@ -11,7 +11,7 @@ class RevenueConfig(AppConfig):
         from salesops.core import entities, events
         from salesops.notifications.kinds import register as register_kind
 
-        from . import feed_kinds
+        from . import feed_kinds, ltv
         from .models import Contract, Delivery, Invoice, Order, Payment
 
         owner = "account__owner"
@@ -58,3 +58,4 @@ class RevenueConfig(AppConfig):
         events.register("delivery.completed", fields=("id", "contract_id", "account_id"))
         register_kind("revenue.payment_flagged", _("A payment needs checking"))
         feed_kinds.register_all()
+        ltv.subscribe()
