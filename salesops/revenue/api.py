@@ -276,26 +276,6 @@ def update_delivery(request, delivery_id: int, payload: DeliveryPatch):
 # --- lifetime value ----------------------------------------------------------------------------
 
 
-def ltv_payload(account_id: int, value) -> dict:
-    """An :class:`AccountValue` with its explanation, as the API and the 360 JSON give it."""
-    explained = ltv.explain(value)
-    return {
-        "account_id": account_id,
-        "realised": value.realised,
-        "projected": value.projected,
-        "total": value.total,
-        "formula": value.formula_source,
-        "formula_version": value.formula_version,
-        "inputs": [
-            {**row, "value": str(row["value"]) if row["value"] is not None else None}
-            for row in explained["inputs"]
-        ],
-        "error": value.error,
-        "consistent": explained["consistent"],
-        "computed_at": value.computed_at,
-    }
-
-
 @router.get(
     "/accounts/{account_id}/ltv",
     response=LtvOut,
@@ -309,7 +289,7 @@ def get_account_ltv(request, account_id: int):
     value = ltv.account_value_get(user=request.user, account_id=account.pk)
     if value is None:  # not computed yet (a new account before its first event)
         value = ltv.ltv_recompute(account=account)
-    return ltv_payload(account.pk, value)
+    return ltv.payload(value)
 
 
 @router.get(

@@ -258,6 +258,26 @@ def explain(value: AccountValue) -> dict:
     }
 
 
+def payload(value: AccountValue, explained: dict | None = None) -> dict:
+    """An :class:`AccountValue` with its breakdown as JSON-ready data (the API's shape)."""
+    explained = explained or explain(value)
+    return {
+        "account_id": value.account_id,
+        "realised": value.realised,
+        "projected": value.projected,
+        "total": value.total,
+        "formula": value.formula_source,
+        "formula_version": value.formula_version,
+        "inputs": [
+            {**row, "value": None if row["value"] is None else str(row["value"])}
+            for row in explained["inputs"]
+        ],
+        "error": value.error,
+        "consistent": explained["consistent"],
+        "computed_at": value.computed_at,
+    }
+
+
 def rep_ltv(*, user, owner_ids=None) -> list[dict]:
     """Per account owner that ``user`` sees: accounts, total LTV and average LTV per
     account (accounts not yet computed count as 0). One grouped query."""
