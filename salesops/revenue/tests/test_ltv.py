@@ -231,3 +231,17 @@ def test_api_formula_names_the_inputs(org):
     body = client_for(org.rep_a).get("/api/v1/ltv/formula").json()
     assert body["version"] == 0
     assert set(body["inputs"]) == set(ltv.INPUTS)
+
+
+def test_an_admin_adds_a_formula_version_in_the_admin_and_a_bad_one_is_refused(client, org):
+    org.admin.is_staff = True
+    org.admin.is_superuser = True
+    org.admin.save()
+    client.force_login(org.admin)
+    url = "/admin/revenue/ltvformula/add/"
+    refused = client.post(url, {"source": "realised + nope", "note": ""})
+    assert refused.status_code == 200
+    assert "Unknown name “nope”" in refused.content.decode()
+    added = client.post(url, {"source": "realised * 2", "note": "double"})
+    assert added.status_code == 302
+    assert ltv.current_formula() == (1, "realised * 2")
