@@ -11,7 +11,10 @@ class RevenueConfig(AppConfig):
         from salesops.core import entities, events
         from salesops.notifications.kinds import register as register_kind
 
-        from . import feed_kinds, ltv
+        from . import (
+            feed_kinds,
+            ltv,  # noqa: F401 - registers the LTV sweep
+        )
         from .models import Contract, Delivery, Invoice, Order, Payment
 
         owner = "account__owner"
@@ -58,4 +61,3 @@ class RevenueConfig(AppConfig):
         events.register("delivery.completed", fields=("id", "contract_id", "account_id"))
         register_kind("revenue.payment_flagged", _("A payment needs checking"))
         feed_kinds.register_all()
-        ltv.subscribe()

@@ -7,18 +7,18 @@ in :data:`INPUTS`. Each result is stored as an :class:`AccountValue` *with* thos
 the formula's source and version, so the 360 page can show how the figure was reached and
 re-evaluating the stored formula on the stored inputs gives the stored projection.
 
-Recomputed off the request path: payments, signed contracts, renewals, NPS answers and
-complaints enqueue :func:`ltv_recompute_task` for their account after commit (once per
-account while one is pending), and a nightly task recomputes every account (years as a
-customer grow, edits and deletions emit no account id).
+Recomputed off the request path (a payment written by the feed costs nothing more): a
+sweep every minute recomputes the accounts whose payments, contracts, renewals, NPS
+answers or complaints changed since its previous run, and a nightly task recomputes
+every account (years as a customer grow; deletions leave nothing to find).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, DecimalField, Max, Min, Q, Sum, Value
@@ -26,9 +26,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from salesops.core import clock, expressions
+from salesops.core import clock, expressions, sweeps
 from salesops.core.money import CENT, to_money
 
 from .models import SIGNED_STATUSES, AccountValue, Contract, ContractStatus, LtvFormula, Payment
@@ -58,17 +58,6 @@ DEFAULT_FORMULA = (
     " * if_(open_major_complaints > 0, 0.5, 1)"
 )
 DEFAULT_VERSION = 0
-PENDING_KEY = "salesops:ltv:pending:{}"
-PENDING_SECONDS = 600
-EVENTS = (
-    "payment.received",
-    "contract.signed",
-    "renewal.created",
-    "renewal.closed",
-    "nps.received",
-    "complaint.created",
-    "complaint.resolved",
-)
 
 
 def formula_problems(source: str) -> list[str]:
@@ -309,37 +298,49 @@ def account_value_get(*, user, account_id: int) -> AccountValue | None:
 
 # --- keeping values fresh, off the request path ----------------------------------------------
 
+# Runs overlap by this much, so a record committed by a transaction that began before the
+# previous run (its timestamps are older than the run) is still picked up.
+SWEEP_OVERLAP = dt.timedelta(minutes=5)
+SWEEP_NAME = "revenue.ltv_changed"
 
-@db_task(retries=2, retry_delay=30)
-def ltv_recompute_task(account_id: int) -> None:
-    """Recompute one account. The pending mark is cleared first, so an event arriving
-    while this runs enqueues another run and nothing is missed."""
+
+def changed_account_ids(since) -> set[int]:
+    """Accounts with a payment, NPS answer, contract, renewal or complaint written since
+    ``since``. New payments and answers by their indexed ``created_at``; contracts,
+    renewals and complaints (smaller tables, changed by status transitions) also by
+    ``updated_at``. Edits the feed writes with a plain UPDATE and deletions are left to
+    the nightly full run."""
+    from salesops.aftersales.models import Complaint, NpsResponse, Renewal
+
+    ids: set[int] = set()
+    for model in (Payment, NpsResponse):
+        ids.update(model.objects.filter(created_at__gte=since).values_list("account_id", flat=True))
+    for model in (Contract, Renewal, Complaint):
+        ids.update(model.objects.filter(updated_at__gte=since).values_list("account_id", flat=True))
+    return ids
+
+
+@sweeps.sweep(SWEEP_NAME, description="Recompute the LTV of accounts whose records changed.")
+def ltv_changed_sweep(now) -> str:
+    """Every minute: recompute the accounts whose revenue or after-sales records changed
+    since the previous run (a day back the first time). The request that wrote the record
+    pays nothing for it, so the finance feed's throughput is unaffected."""
+    from salesops.core.models import SweepRun
     from salesops.customers.models import Account
 
-    cache.delete(PENDING_KEY.format(account_id))
-    account = Account.objects.filter(pk=account_id).only("id", "created_at").first()
-    if account is not None:
-        ltv_recompute(account=account)
+    last = SweepRun.objects.filter(name=SWEEP_NAME).values_list("last_run_at", flat=True).first()
+    since = (last or now - dt.timedelta(days=1)) - SWEEP_OVERLAP
+    ids = changed_account_ids(since)
+    if not ids:
+        return "no account changed"
+    formula = current_formula()
+    for account in Account.objects.filter(pk__in=ids).only("id", "created_at"):
+        ltv_recompute(account=account, formula=formula)
+    return f"recomputed {len(ids)} account(s)"
 
 
 @db_periodic_task(crontab(hour="2", minute="40"))
 @lock_task("salesops-ltv-all")
 def ltv_recompute_all_task() -> int:
+    """Nightly: every account (years as a customer grow; deletions leave no trace)."""
     return ltv_recompute_all()
-
-
-def on_event(name: str, payload: dict) -> None:
-    """After commit: enqueue a recompute of the event's account unless one is pending
-    (a feed batch paying 100 instalments of one account enqueues one task)."""
-    account_id = payload.get("account_id")
-    if not account_id:
-        return
-    if cache.add(PENDING_KEY.format(account_id), 1, timeout=PENDING_SECONDS):
-        ltv_recompute_task(account_id)
-
-
-def subscribe() -> None:
-    from salesops.core import events
-
-    for name in EVENTS:
-        events.subscribe(name, on_event)

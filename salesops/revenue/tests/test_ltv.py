@@ -6,23 +6,17 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
+import time_machine
 from django.core.exceptions import ValidationError
 
 from salesops.aftersales.tests.factories import make_complaint, make_nps, make_renewal
-from salesops.core import expressions
+from salesops.core import expressions, sweeps
 from salesops.customers.tests.factories import make_account
 from salesops.revenue import ltv
 from salesops.revenue.models import AccountValue, Payment
+from salesops.revenue.tests.conftest import TODAY
 from salesops.revenue.tests.factories import make_contract, make_payment
 from salesops.revenue.tests.test_api import client_for
-
-
-@pytest.fixture(autouse=True)
-def _no_pending_marks():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -137,19 +131,33 @@ def test_a_formula_failing_on_an_accounts_inputs_stores_why_and_projects_nothing
     assert "Division by zero" in value.error
 
 
-def test_a_payment_recomputes_the_accounts_value_after_commit(
-    org, account, django_capture_on_commit_callbacks
-):
-    # Given
-    ltv.ltv_recompute(account=account)
+def test_the_sweep_recomputes_the_accounts_whose_records_changed(org, account):
+    # Given: both accounts computed, the sweep run once
+    untouched = make_account(org.rep_b)
+    ltv.ltv_recompute_all()
+    sweeps.run_all()
+    before = AccountValue.objects.get(account=untouched).computed_at
     contract = account.contracts.get()
-    # When
-    with django_capture_on_commit_callbacks(execute=True):
-        make_payment(contract, "20000.00", received_on=dt.date(2026, 7, 1))
-    # Then
+    # When: ten minutes later a payment arrives, and the sweep runs a minute after that
+    with time_machine.travel(TODAY + dt.timedelta(minutes=10), tick=False):
+        make_payment(contract, "20000.00", received_on=dt.date(2026, 7, 15))
+    with time_machine.travel(TODAY + dt.timedelta(minutes=11), tick=False):
+        results = dict(sweeps.run_all())
+    # Then: that account's value is fresh, the other one was left alone
+    assert results[ltv.SWEEP_NAME] == "recomputed 1 account(s)"
     value = AccountValue.objects.get(account=account)
     assert value.realised == Decimal("50000.00")
     assert value.inputs["outstanding"] == "50000.00"
+    assert AccountValue.objects.get(account=untouched).computed_at == before
+
+
+def test_a_payment_costs_the_feed_no_recompute_in_its_request(
+    org, account, django_capture_on_commit_callbacks
+):
+    contract = account.contracts.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_payment(contract, "20000.00", received_on=dt.date(2026, 7, 1))
+    assert not AccountValue.objects.filter(account=account).exists()
 
 
 def test_recompute_all_gives_every_account_a_value(org, account):
