@@ -20,7 +20,18 @@ account by ``account_external_id``). Figures:
 * ``resend`` — the same batches sent again: every record "unchanged" (found, compared,
   nothing written).
 
-Target: ≥ 2,000 records/s for ``create``. Result: ``bench/results/revenue-<db>.json``.
+Target: ≥ 2,000 records/s for ``create``.
+
+Account 360 (``--a360-records``, 1,000): one more account gets that many related records
+(10 % contracts with a three-instalment plan, 30 % payments, 15 % invoices, 10 % delivery
+milestones, 10 % service tickets, 10 % NPS answers, 5 % complaints, 10 % renewals), its
+LTV is computed, and ``/customers/accounts/<id>/360/`` and ``/api/v1/accounts/<id>/360``
+are requested ``--a360-samples`` times each through Django's test client, logged in as
+the owning rep (and the page as the director). Figures: p50/p95 ms and the query count of
+one request. Target: page p95 < 200 ms with a bounded query count. ``--only a360`` skips
+the feed.
+
+Result: ``bench/results/revenue-<db>.json``.
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ NAME = "revenue"
 TARGET = 2000.0
 SQLITE_FILE = common.ROOT / "var" / "bench-revenue.sqlite3"
 VAR = common.ROOT / "var" / "bench-revenue"
+TRANSPORT = "django test client (in process, full stack, no socket)"
 
 
 def parse_args():
@@ -49,6 +61,9 @@ def parse_args():
     parser.add_argument("--contracts", type=int, default=2000)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--a360-records", type=int, default=1000)
+    parser.add_argument("--a360-samples", type=int, default=50)
+    parser.add_argument("--only", choices=("all", "feed", "a360"), default="all")
     return parser.parse_args()
 
 
@@ -192,6 +207,176 @@ def send_all(client, bodies: list[bytes], expect: str) -> dict:
     }
 
 
+A360_TARGET_MS = 200.0
+
+
+def build_a360_account(records: int):
+    """One rep's account with ``records`` related records (bulk inserted: the page reads)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from salesops.aftersales.models import Complaint, NpsResponse, Renewal, ServiceTicket
+    from salesops.core import clock
+    from salesops.customers.models import Account, Contact
+    from salesops.org.models import Role, User
+    from salesops.revenue.models import Contract, Delivery, Instalment, Invoice, Payment
+
+    rep = User.objects.create(username="a360rep", display_name="Rep 360", role=Role.REP)
+    director = User.objects.create(username="a360dir", display_name="Director", role=Role.DIRECTOR)
+    account = Account.objects.create(name="三六零测试有限公司", owner=rep, external_id="A360")
+    Contact.objects.bulk_create(
+        Contact(account=account, name=f"联系人{i}", decision_role=role)
+        for i, role in enumerate(("signatory", "it_lead", "finance_approver", "user"))
+    )
+    today = clock.today()
+    share = {
+        k: max(1, records * v // 100)
+        for k, v in dict(
+            contracts=10,
+            payments=30,
+            invoices=15,
+            deliveries=10,
+            tickets=10,
+            nps=10,
+            complaints=5,
+            renewals=10,
+        ).items()
+    }
+    contracts = Contract.objects.bulk_create(
+        Contract(
+            number=f"A360-{i:05d}",
+            account=account,
+            owner=rep,
+            amount=Decimal("100000.00"),
+            status="signed",
+            signed_on=today - dt.timedelta(days=400 - i),
+        )
+        for i in range(share["contracts"])
+    )
+    Instalment.objects.bulk_create(
+        Instalment(
+            contract=c,
+            sequence=n + 1,
+            due_on=today + dt.timedelta(days=days),
+            percent=Decimal(p),
+            amount=Decimal(p) * 1000,
+        )
+        for c in contracts
+        for n, (days, p) in enumerate(((-200, "30"), (-20, "60"), (100, "10")))
+    )
+    Payment.objects.bulk_create(
+        Payment(
+            contract=contracts[i % len(contracts)],
+            account=account,
+            amount=Decimal("9000.00"),
+            received_on=today - dt.timedelta(days=i % 300),
+        )
+        for i in range(share["payments"])
+    )
+    Invoice.objects.bulk_create(
+        Invoice(
+            number=f"A360I{i:06d}",
+            contract=contracts[i % len(contracts)],
+            account=account,
+            amount=Decimal("9000.00"),
+            issued_on=today - dt.timedelta(days=i % 300),
+        )
+        for i in range(share["invoices"])
+    )
+    Delivery.objects.bulk_create(
+        Delivery(
+            contract=contracts[i % len(contracts)],
+            account=account,
+            name=f"里程碑{i}",
+            sequence=i,
+            planned_week="2026-W10",
+            status="done" if i % 2 else "planned",
+            actual_week="2026-W12" if i % 2 else "",
+        )
+        for i in range(share["deliveries"])
+    )
+    now = clock.now()
+    ServiceTicket.objects.bulk_create(
+        ServiceTicket(
+            account=account,
+            subject=f"工单{i}",
+            opened_at=now - dt.timedelta(hours=i * 7),
+            response_working_minutes=30 + i % 90,
+            response_hours=Decimal("1.50"),
+        )
+        for i in range(share["tickets"])
+    )
+    NpsResponse.objects.bulk_create(
+        NpsResponse(
+            account=account,
+            score=i % 11,
+            category="promoter" if i % 11 >= 9 else "passive" if i % 11 >= 7 else "detractor",
+            responded_on=today - dt.timedelta(days=(i * 4) % 360),
+        )
+        for i in range(share["nps"])
+    )
+    Complaint.objects.bulk_create(
+        Complaint(
+            account=account,
+            owner=rep,
+            summary=f"投诉{i}",
+            severity="major" if i % 5 == 0 else "minor",
+            raised_on=today,
+        )
+        for i in range(share["complaints"])
+    )
+    Renewal.objects.bulk_create(
+        Renewal(account=account, due_on=today + dt.timedelta(days=i), amount=Decimal("5000.00"))
+        for i in range(share["renewals"])
+    )
+    return account, rep, director, sum(share.values())
+
+
+def measure_a360(records: int, samples: int) -> dict:
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from salesops.org.services import api_token_create
+    from salesops.revenue import ltv
+
+    account, rep, director, made = build_a360_account(records)
+    ltv_ms = [common.timed(ltv.ltv_recompute, account=account)[1] for _ in range(10)]
+    page_url = f"/customers/accounts/{account.pk}/360/"
+    api_url = f"/api/v1/accounts/{account.pk}/360"
+    out = {
+        "records": made,
+        "samples": samples,
+        "ltv_recompute_ms_p50": round(common.percentile(ltv_ms, 50), 1),
+    }
+    _, key = api_token_create(user=rep, name="bench-a360")
+    cases = {
+        "page_rep": (Client(), rep, page_url),
+        "page_director": (Client(), director, page_url),
+        "api_rep": (Client(headers={"Authorization": f"Bearer {key}"}), None, api_url),
+    }
+    for name, (client, user, url) in cases.items():
+        if user is not None:
+            client.force_login(user)
+        for _ in range(3):  # warm-up: imports, template loading, session
+            response = client.get(url)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
+        reset_queries()  # the captured list is a slice of this log, read later
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        query_count = len(queries)
+        times = [common.timed(client.get, url)[1] for _ in range(samples)]
+        out[name] = {
+            "p50_ms": round(common.percentile(times, 50), 1),
+            "p95_ms": round(common.percentile(times, 95), 1),
+            "queries": query_count,
+        }
+    out["target_p95_ms"] = A360_TARGET_MS
+    out["meets_target"] = out["page_rep"]["p95_ms"] < A360_TARGET_MS
+    return out
+
+
 def main():
     args = parse_args()
     os.environ["SALESOPS_VAR_DIR"] = str(VAR)
@@ -205,6 +390,12 @@ def main():
     from salesops.org.services import api_token_create
 
     call_command("migrate", verbosity=0, interactive=False)
+    if args.only == "a360":
+        a360 = measure_a360(args.a360_records, args.a360_samples)
+        common.write_result(
+            NAME, {"transport": TRANSPORT, "account_360": a360}, summary=_a360_line(a360)
+        )
+        return
     started = time.perf_counter()
     finance = build(args.accounts, args.contracts)
     print(
@@ -225,7 +416,7 @@ def main():
     create = send_all(client, bodies, "created")
     resend = send_all(client, bodies, "unchanged")
     figures = {
-        "transport": "django test client (in process, full API stack, no socket)",
+        "transport": TRANSPORT,
         "batch_size": args.batch,
         "mix": "60% payments, 20% invoices, 10% milestones, 10% contracts with a plan",
         "create": create,
@@ -233,15 +424,24 @@ def main():
         "target_records_per_s": TARGET,
         "meets_target": create["records_per_s"] >= TARGET,
     }
-    common.write_result(
-        NAME,
-        figures,
-        summary=(
-            f"create {create['records_per_s']:,.0f} records/s "
-            f"(slowest batch {create['slowest_batch_s']} s), "
-            f"resend {resend['records_per_s']:,.0f} records/s; target ≥ {TARGET:,.0f} "
-            f"{'met' if figures['meets_target'] else 'NOT met'}"
-        ),
+    summary = (
+        f"create {create['records_per_s']:,.0f} records/s "
+        f"(slowest batch {create['slowest_batch_s']} s), "
+        f"resend {resend['records_per_s']:,.0f} records/s; target ≥ {TARGET:,.0f} "
+        f"{'met' if figures['meets_target'] else 'NOT met'}"
+    )
+    if args.only == "all":
+        figures["account_360"] = measure_a360(args.a360_records, args.a360_samples)
+        summary += "; " + _a360_line(figures["account_360"])
+    common.write_result(NAME, figures, summary=summary)
+
+
+def _a360_line(a360: dict) -> str:
+    page = a360["page_rep"]
+    return (
+        f"account 360 ({a360['records']:,} records): page p50 {page['p50_ms']} ms, "
+        f"p95 {page['p95_ms']} ms, {page['queries']} queries; target p95 < "
+        f"{A360_TARGET_MS:.0f} ms {'met' if a360['meets_target'] else 'NOT met'}"
     )
 
 

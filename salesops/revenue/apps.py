@@ -11,7 +11,10 @@ class RevenueConfig(AppConfig):
         from salesops.core import entities, events
         from salesops.notifications.kinds import register as register_kind
 
-        from . import feed_kinds
+        from . import (
+            feed_kinds,
+            ltv,  # noqa: F401 - registers the LTV sweep
+        )
         from .models import Contract, Delivery, Invoice, Order, Payment
 
         owner = "account__owner"

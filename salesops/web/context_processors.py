@@ -18,6 +18,7 @@ MENU = [
     ("customers:contact_list", _("Contacts"), "ti-address-book", None),
     ("aftersales:complaint_list", _("After-sales"), "ti-lifebuoy", None),
     ("revenue:contract_list", _("Contracts"), "ti-file-certificate", None),
+    ("customers:rep_ltv", _("LTV by rep"), "ti-chart-bar", None),
     ("todos:task_list", _("My tasks"), "ti-checklist", None),
     ("automation:rule_list", _("Automation"), "ti-robot", _can_manage_rules),
     (
