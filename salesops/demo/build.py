@@ -378,28 +378,40 @@ def _build_org(gen: _Generator, size_name: str, now: dt.datetime):
     return reps, logins
 
 
-def _copy_history(model) -> int:
+def _copy_history(model, via: str | None = None) -> int:
     """Write a "created" history row for every row of ``model`` with one INSERT … SELECT.
 
     Equivalent to ``bulk_history_create`` with ``history_date = created_at`` but done by
     the database: building 200,000 historical instances in Python would double the time
     of the large demo. Only valid while the table holds nothing but the demo rows.
+    ``via`` names the foreign key whose row's ``created_at`` dates a model that has none
+    (an instalment is created with its contract).
     """
     historical = model.history.model
     quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     targets, sources = [], []
     for tracked in historical.tracked_fields:
         targets.append(quote(historical._meta.get_field(tracked.name).column))
-        sources.append(quote(tracked.column))
+        sources.append(f"{table}.{quote(tracked.column)}")
     meta = historical._meta
     targets += [
         quote(meta.get_field(name).column)
         for name in ("history_date", "history_change_reason", "history_type", "history_user")
     ]
-    sources += [quote(model._meta.get_field("created_at").column), "%s", "%s", "NULL"]
+    source_from, created = table, f"{table}.{quote('created_at')}"
+    if via is not None:
+        fk = model._meta.get_field(via)
+        parent = quote(fk.related_model._meta.db_table)
+        source_from += (
+            f" JOIN {parent} ON {parent}.{quote(fk.target_field.column)} = "
+            f"{table}.{quote(fk.column)}"
+        )
+        created = f"{parent}.{quote('created_at')}"
+    sources += [created, "%s", "%s", "NULL"]
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(targets)}) "
-        f"SELECT {', '.join(sources)} FROM {quote(model._meta.db_table)} ORDER BY {quote(model._meta.pk.column)}"
+        f"SELECT {', '.join(sources)} FROM {source_from} ORDER BY {table}.{quote(model._meta.pk.column)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [HISTORY_REASON, "+"])
@@ -449,6 +461,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         )
         instants = _instants(rng, spec.accounts, now)
         n_accounts = n_contacts = 0
+        demo_accounts: list[Account] = []
         for start in range(0, spec.accounts, BATCH):
             accounts = []
             for created_at in instants[start : start + BATCH]:
@@ -477,6 +490,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
                     )
                 )
             Account.objects.bulk_create(accounts)
+            demo_accounts.extend(accounts)
 
             contacts = []
             for account in accounts:
@@ -508,12 +522,18 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
                 stdout.write(f"  {n_accounts:,} accounts, {n_contacts:,} contacts …")
         from salesops.leads.models import Lead
         from salesops.org.models import TeamKind
+        from salesops.revenue.models import Instalment
 
         from .leads import build_leads
+        from .revenue import build_revenue
+        from .revenue import history_models as revenue_history_models
 
         teams = {t.name: t for t in Team.objects.filter(kind=TeamKind.REGION)}
         lead_counts = build_leads(gen, reps, teams, now, spec.leads)
+        revenue_counts = build_revenue(gen, now, demo_accounts)
         history = _copy_history(Account) + _copy_history(Contact) + _copy_history(Lead)
+        history += sum(_copy_history(model) for model in revenue_history_models())
+        history += _copy_history(Instalment, via="contract")
 
     _analyze([User, Team, Account, Contact, Account.history.model, Contact.history.model])
     result.counts = {
@@ -522,6 +542,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         "accounts": n_accounts,
         "contacts": n_contacts,
         **lead_counts,
+        **revenue_counts,
         "history rows": history,
     }
     result.seconds = time.perf_counter() - started
