@@ -192,3 +192,60 @@ def test_command_builds_into_an_empty_database_and_prints_the_logins(db, capsys)
     assert Account.objects.count() == 500
     assert "500 accounts" in out and "1,500 contacts" in out
     assert "director" in out and "rep01…rep20" in out and demo.PASSWORD in out
+
+
+def test_small_demo_has_contracts_with_plans_payments_and_after_sales(small):
+    from decimal import Decimal
+
+    from salesops.aftersales.models import NpsResponse, Renewal, ServiceTicket, nps_category
+    from salesops.revenue.models import Contract, Invoice, Payment
+
+    # given the small demo, about a third of the accounts have contracts
+    contracts = list(Contract.objects.prefetch_related("instalments", "deliveries"))
+    with_contracts = {c.account_id for c in contracts}
+    assert 100 <= len(with_contracts) <= 250
+    assert small.counts["contracts"] == len(contracts)
+    for contract in contracts:
+        # each payment plan adds up to 100 % and to the contract amount exactly
+        plan = contract.instalments.all()
+        assert len(plan) in (2, 3)
+        assert sum(i.percent for i in plan) == Decimal("100")
+        assert sum(i.amount for i in plan) == contract.amount
+        assert Decimal("50000") <= contract.amount <= Decimal("800000")
+        assert 2 <= len(contract.deliveries.all()) <= 4
+    # payments settle instalments, each with its invoice; a few past-due ones stay open
+    assert Payment.objects.filter(instalment__isnull=False).count() == Payment.objects.count() > 0
+    assert Invoice.objects.count() == Payment.objects.count()
+    today = clock.today()
+    overdue = [
+        i
+        for c in contracts
+        for i in c.instalments.all()
+        if c.signed_on and i.due_on < today and not i.payments.exists()
+    ]
+    assert overdue
+    # tickets carry their derived response times, NPS answers their category
+    ticket = ServiceTicket.objects.filter(first_response_at__isnull=False).first()
+    stored = (ticket.response_working_minutes, ticket.response_hours)
+    ticket.derive_times()
+    assert (ticket.response_working_minutes, ticket.response_hours) == stored
+    assert NpsResponse.objects.exists()
+    for score, category in NpsResponse.objects.values_list("score", "category"):
+        assert category == nps_category(score)
+    assert Renewal.objects.filter(due_on__gt=today, status="pending").exists()
+    # and the new records have their "created" history rows
+    assert Contract.history.count() == len(contracts)
+
+
+def test_an_account_360_page_renders_for_its_owner(small, client):
+    from salesops.revenue.models import Contract
+
+    # given a demo account with a contract
+    contract = Contract.objects.filter(payments__isnull=False).select_related("account__owner")[0]
+    account = contract.account
+    # when its owner opens the Account 360 page
+    client.force_login(account.owner)
+    response = client.get(f"/customers/accounts/{account.pk}/360/")
+    # then it shows the contract
+    assert response.status_code == 200
+    assert contract.number in response.content.decode()
