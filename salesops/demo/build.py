@@ -535,7 +535,10 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         history += sum(_copy_history(model) for model in revenue_history_models())
         history += _copy_history(Instalment, via="contract")
 
-    _analyze([User, Team, Account, Contact, Account.history.model, Contact.history.model])
+    _analyze(
+        [User, Team, Account, Contact, Account.history.model, Contact.history.model]
+        + revenue_history_models()
+    )
     result.counts = {
         "users": User.objects.count(),
         "teams": Team.objects.count(),

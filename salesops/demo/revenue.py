@@ -77,6 +77,7 @@ COMPLAINTS = [
 ]
 # fmt: on
 THOUSAND = Decimal("1000")
+CHUNK = 2_000
 
 
 def _at(day: dt.date, rng: random.Random, tz, now: dt.datetime) -> dt.datetime:
@@ -275,12 +276,11 @@ def _build_aftersales(rng, tz, today, now, contracts: list[Contract]) -> dict:
     for contract in signed:
         by_account.setdefault(contract.account_id, []).append(contract)
     contacts: dict[int, list[int]] = {}
-    for account_id, pk in (
-        Contact.objects.filter(account_id__in=by_account)
-        .order_by("pk")
-        .values_list("account_id", "pk")
-    ):
-        contacts.setdefault(account_id, []).append(pk)
+    ids = sorted(by_account)
+    for start in range(0, len(ids), CHUNK):  # SQLite limits the parameters of a query
+        rows = Contact.objects.filter(account_id__in=ids[start : start + CHUNK]).order_by("pk")
+        for account_id, pk in rows.values_list("account_id", "pk"):
+            contacts.setdefault(account_id, []).append(pk)
 
     tickets, responses, complaints, renewals = [], [], [], []
     for account_id, own in by_account.items():
