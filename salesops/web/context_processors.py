@@ -54,6 +54,9 @@ MENU = [
 ]
 
 
+SETTINGS_SEPARATOR = " · "
+
+
 def _task_badge(user):
     from salesops.todos.selectors import nav_count
 
@@ -76,18 +79,28 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     current = getattr(request.resolver_match, "view_name", "") if request.resolver_match else ""
-    items = []
+    items, settings_items = [], []
     for name, label, icon, check in MENU:
         if check and not check(user):
             continue
         section = name.split(":")[0]
-        items.append(
-            {
-                "url": reverse(name),
-                "label": label,
-                "icon": icon,
-                "active": current == name or (":" in name and current.startswith(section + ":")),
-                "badge": BADGES[name](user) if name in BADGES else None,
-            }
-        )
-    return {"nav_items": items}
+        item = {
+            "url": reverse(name),
+            "label": label,
+            "icon": icon,
+            "active": current == name or (":" in name and current.startswith(section + ":")),
+            "badge": BADGES[name](user) if name in BADGES else None,
+        }
+        # "Settings · …" entries go into one Settings menu: a flat bar of fourteen
+        # entries wrapped every label on a laptop screen.
+        head, _sep, rest = str(label).partition(SETTINGS_SEPARATOR)
+        if rest:
+            item.update(label=rest, title=str(label))
+            settings_items.append(item)
+        else:
+            items.append(item)
+    return {
+        "nav_items": items,
+        "nav_settings": settings_items,
+        "nav_settings_active": any(i["active"] for i in settings_items),
+    }
