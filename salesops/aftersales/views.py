@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from salesops.core.exports import ExportTooLarge, column_getter, export_response
+from salesops.core.exports import column_getter
 from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
 from salesops.customization import selectors as custom_selectors
 from salesops.customization.filters import filter_controls
 from salesops.org import selectors as org_selectors
+from salesops.web.listing import export_or_back, sees_owners
 
 from . import forms, selectors, services
 from .filters import TICKET_STATES
@@ -212,7 +213,6 @@ def record_list(request, kind):
     names = _filter_names(kind, fs)
     current = {name: request.GET.get(name, "") for name in names}
     errors = fs.errors if not valid else {}
-    sees_owners = user.is_manager_role or user.sees_everything
     context = {
         "kind": kind,
         "page_obj": page,
@@ -242,7 +242,7 @@ def record_list(request, kind):
         "owners": [
             (u.pk, u.label) for u in org_selectors.visible_users(user).order_by("display_name")
         ]
-        if sees_owners
+        if sees_owners(user)
         else [],
         "custom_columns": [d for d in fs.custom_definitions if d.show_in_list],
         "custom_filters": filter_controls(fs, request.GET),
@@ -265,23 +265,13 @@ def _rows(kind: Kind, records) -> list[dict]:
 def record_export(request, kind, fmt):
     kind = _kind(kind)
     fs = selectors.filterset(kind.model, user=request.user, data=request.GET)
-    back = reverse(f"aftersales:{kind.key}_list") + (
-        f"?{request.GET.urlencode()}" if request.GET else ""
-    )
-    if not fs.is_valid():
-        messages.error(request, _("The filters are not valid; fix them and export again."))
-        return redirect(back)
     columns = (
         kind.columns
         + kind.export_extra
         + COMMON_EXPORT
         + custom_selectors.export_columns(kind.entity)
     )
-    try:
-        return export_response(fs.qs, columns, fmt, f"{kind.key}s")
-    except ExportTooLarge as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(back)
+    return export_or_back(request, fs, columns, fmt, f"{kind.key}s", f"aftersales:{kind.key}_list")
 
 
 @login_required

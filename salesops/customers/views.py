@@ -7,7 +7,6 @@ do not reveal that it exists.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import (
@@ -25,13 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.history import history_entries
-from salesops.core.pagination import TwoStepPaginator
 from salesops.customization import selectors as custom_selectors
-from salesops.customization.filters import filter_controls
-from salesops.org import selectors as org_selectors
 from salesops.revenue import ltv
+from salesops.web.listing import export_or_back, list_context
 
 from . import account360, selectors, services
 from .forms import AccountForm, ContactForm
@@ -92,55 +88,6 @@ def _require_writer(user):
         raise PermissionDenied(_("Your role can read customer records but not change them."))
 
 
-def _sees_owners(user) -> bool:
-    return user.is_manager_role or user.sees_everything
-
-
-def _list_context(request, filterset, filter_names) -> dict:
-    """The page of rows and what the filter bar needs. Paginator counts and slices the
-    queryset; nothing else touches the rows, so the cost does not grow with the list."""
-    valid = filterset.is_valid()
-    queryset = filterset.qs if valid else filterset.queryset.none()
-    paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"])
-    page = paginator.get_page(request.GET.get("page"))
-    page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    user = request.user
-    return {
-        "filterset": filterset,
-        "filter_errors": filterset.errors if not valid else {},
-        # Named by their labels, for the alert: some filters (sort) have no control to mark.
-        "filter_messages": [
-            (filterset.form.fields[name].label, " ".join(errors))
-            for name, errors in (filterset.errors.items() if not valid else [])
-        ],
-        "page_obj": page,
-        "rows": page.object_list,
-        "filtered": any(request.GET.get(name) for name in filter_names),
-        "sort": request.GET.get("sort", ""),
-        "current": {name: request.GET.get(name, "") for name in filter_names},
-        "owners": [
-            (u.pk, u.label)
-            for u in org_selectors.visible_users(user).order_by("display_name", "username")
-        ]
-        if _sees_owners(user)
-        else [],
-        "can_create": not user.is_read_only_role,
-    }
-
-
-def _export(request, filterset, columns, fmt, stem, list_route):
-    """The download, or back to the same filtered list with the reason it was refused."""
-    back = reverse(list_route) + (f"?{request.GET.urlencode()}" if request.GET else "")
-    if not filterset.is_valid():
-        messages.error(request, _("The filters are not valid; fix them and export again."))
-        return redirect(back)
-    try:
-        return export_response(filterset.qs, columns, fmt, stem)
-    except ExportTooLarge as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(back)
-
-
 def _attach_errors(form, exc: ValidationError) -> None:
     """Put each service error on its form field; errors about fields the form does not
     show (or about the whole record) go on top of the form, named."""
@@ -197,14 +144,6 @@ def _layout(request) -> str:
     return request.GET.get("layout") or "default"
 
 
-def _custom_list_context(filterset, params) -> dict:
-    """Custom fields an admin chose for lists: their columns and filter controls."""
-    return {
-        "custom_columns": [d for d in filterset.custom_definitions if d.show_in_list],
-        "custom_filters": filter_controls(filterset, params),
-    }
-
-
 def _save(request, form, write, success_message):
     """Run the service with the form's data; on success redirect to the record."""
     try:
@@ -225,8 +164,8 @@ def _save(request, form, write, success_message):
 @require_GET
 def account_list(request):
     fs = selectors.account_filterset(user=request.user, data=request.GET)
-    context = _list_context(request, fs, ACCOUNT_FILTERS + fs.custom_filter_names)
-    context.update(_custom_list_context(fs, request.GET))
+    context = list_context(request, fs, ACCOUNT_FILTERS + fs.custom_filter_names)
+    context["can_create"] = not request.user.is_read_only_role
     context.update(
         {
             "industries": Industry.choices,
@@ -243,7 +182,7 @@ def account_list(request):
 def account_export(request, fmt):
     fs = selectors.account_filterset(user=request.user, data=request.GET)
     columns = ACCOUNT_COLUMNS + custom_selectors.export_columns("account")
-    return _export(request, fs, columns, fmt, "accounts", "customers:account_list")
+    return export_or_back(request, fs, columns, fmt, "accounts", "customers:account_list")
 
 
 @login_required
@@ -408,8 +347,8 @@ def account_delete(request, pk):
 @require_GET
 def contact_list(request):
     fs = selectors.contact_filterset(user=request.user, data=request.GET)
-    context = _list_context(request, fs, CONTACT_FILTERS + fs.custom_filter_names)
-    context.update(_custom_list_context(fs, request.GET))
+    context = list_context(request, fs, CONTACT_FILTERS + fs.custom_filter_names)
+    context["can_create"] = not request.user.is_read_only_role
     account_id = context["current"]["account"]
     account = None
     if account_id.isdigit():
@@ -423,7 +362,7 @@ def contact_list(request):
 def contact_export(request, fmt):
     fs = selectors.contact_filterset(user=request.user, data=request.GET)
     columns = CONTACT_COLUMNS + custom_selectors.export_columns("contact")
-    return _export(request, fs, columns, fmt, "contacts", "customers:contact_list")
+    return export_or_back(request, fs, columns, fmt, "contacts", "customers:contact_list")
 
 
 @login_required

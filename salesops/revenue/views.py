@@ -8,24 +8,18 @@ see is a 404. Writes come from the API and the finance feed.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.history import history_entries
-from salesops.core.pagination import TwoStepPaginator
 from salesops.customization import selectors as custom_selectors
-from salesops.customization.filters import filter_controls
-from salesops.org import selectors as org_selectors
+from salesops.web.listing import export_or_back, list_context
 
 from . import selectors
 from .models import (
@@ -100,56 +94,11 @@ PAYMENT_FILTERS = (
 INVOICE_FILTERS = ("q", "status", "owner", "contract", "account", "issued_after", "issued_before")
 
 
-def _list_context(request, filterset, filter_names) -> dict:
-    valid = filterset.is_valid()
-    queryset = filterset.qs if valid else filterset.queryset.none()
-    paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"])
-    page = paginator.get_page(request.GET.get("page"))
-    page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    user = request.user
-    sees_owners = user.is_manager_role or user.sees_everything
-    context = {
-        "filterset": filterset,
-        "filter_errors": filterset.errors if not valid else {},
-        "filter_messages": [
-            (filterset.form.fields[name].label, " ".join(errors))
-            for name, errors in (filterset.errors.items() if not valid else [])
-        ],
-        "page_obj": page,
-        "rows": page.object_list,
-        "filtered": any(request.GET.get(name) for name in filter_names),
-        "sort": request.GET.get("sort", ""),
-        "current": {name: request.GET.get(name, "") for name in filter_names},
-        "owners": [
-            (u.pk, u.label)
-            for u in org_selectors.visible_users(user).order_by("display_name", "username")
-        ]
-        if sees_owners
-        else [],
-    }
-    if hasattr(filterset, "custom_definitions"):
-        context["custom_columns"] = [d for d in filterset.custom_definitions if d.show_in_list]
-        context["custom_filters"] = filter_controls(filterset, request.GET)
-    return context
-
-
-def _export(request, filterset, columns, fmt, stem, list_route):
-    back = reverse(list_route) + (f"?{request.GET.urlencode()}" if request.GET else "")
-    if not filterset.is_valid():
-        messages.error(request, _("The filters are not valid; fix them and export again."))
-        return redirect(back)
-    try:
-        return export_response(filterset.qs, columns, fmt, stem)
-    except ExportTooLarge as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(back)
-
-
 @login_required
 @require_GET
 def contract_list(request):
     fs = selectors.contract_filterset(user=request.user, data=request.GET)
-    context = _list_context(request, fs, CONTRACT_FILTERS + fs.custom_filter_names)
+    context = list_context(request, fs, CONTRACT_FILTERS + fs.custom_filter_names)
     context["statuses"] = ContractStatus.choices
     return render(request, "revenue/contract_list.html", context)
 
@@ -159,7 +108,7 @@ def contract_list(request):
 def contract_export(request, fmt):
     fs = selectors.contract_filterset(user=request.user, data=request.GET)
     columns = CONTRACT_COLUMNS + custom_selectors.export_columns("contract")
-    return _export(request, fs, columns, fmt, "contracts", "revenue:contract_list")
+    return export_or_back(request, fs, columns, fmt, "contracts", "revenue:contract_list")
 
 
 def _contract_or_404(user, pk):
@@ -201,7 +150,7 @@ def contract_history(request, pk):
 @require_GET
 def payment_list(request):
     fs = selectors.payment_filterset(user=request.user, data=request.GET)
-    context = _list_context(request, fs, PAYMENT_FILTERS + fs.custom_filter_names)
+    context = list_context(request, fs, PAYMENT_FILTERS + fs.custom_filter_names)
     context["methods"] = PaymentMethod.choices
     return render(request, "revenue/payment_list.html", context)
 
@@ -211,14 +160,14 @@ def payment_list(request):
 def payment_export(request, fmt):
     fs = selectors.payment_filterset(user=request.user, data=request.GET)
     columns = PAYMENT_COLUMNS + custom_selectors.export_columns("payment")
-    return _export(request, fs, columns, fmt, "payments", "revenue:payment_list")
+    return export_or_back(request, fs, columns, fmt, "payments", "revenue:payment_list")
 
 
 @login_required
 @require_GET
 def invoice_list(request):
     fs = selectors.invoice_filterset(user=request.user, data=request.GET)
-    context = _list_context(request, fs, INVOICE_FILTERS + fs.custom_filter_names)
+    context = list_context(request, fs, INVOICE_FILTERS + fs.custom_filter_names)
     context["statuses"] = InvoiceStatus.choices
     return render(request, "revenue/invoice_list.html", context)
 
@@ -228,4 +177,4 @@ def invoice_list(request):
 def invoice_export(request, fmt):
     fs = selectors.invoice_filterset(user=request.user, data=request.GET)
     columns = INVOICE_COLUMNS + custom_selectors.export_columns("invoice")
-    return _export(request, fs, columns, fmt, "invoices", "revenue:invoice_list")
+    return export_or_back(request, fs, columns, fmt, "invoices", "revenue:invoice_list")

@@ -1,0 +1,70 @@
+"""What every list page needs, once: the page of rows with the filter bar's state, and
+the export that falls back to the same filtered list with the reason it was refused."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from salesops.core.exports import ExportTooLarge, export_response
+from salesops.core.pagination import TwoStepPaginator
+from salesops.customization.filters import filter_controls
+
+
+def sees_owners(user) -> bool:
+    """Whether the owner filter makes sense: a manager or someone who sees everything."""
+    return user.is_manager_role or user.sees_everything
+
+
+def list_context(request, filterset, filter_names) -> dict:
+    """The page of rows and what the filter bar needs (custom-field columns and filters
+    too, when the filterset has them). The paginator counts and slices the queryset;
+    nothing else touches the rows, so the cost does not grow with the list."""
+    from salesops.org import selectors as org_selectors
+
+    valid = filterset.is_valid()
+    queryset = filterset.qs if valid else filterset.queryset.none()
+    paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"])
+    page = paginator.get_page(request.GET.get("page"))
+    page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    user = request.user
+    context = {
+        "filterset": filterset,
+        "filter_errors": filterset.errors if not valid else {},
+        # Named by their labels, for the alert: some filters (sort) have no control to mark.
+        "filter_messages": [
+            (filterset.form.fields[name].label, " ".join(errors))
+            for name, errors in (filterset.errors.items() if not valid else [])
+        ],
+        "page_obj": page,
+        "rows": page.object_list,
+        "filtered": any(request.GET.get(name) for name in filter_names),
+        "sort": request.GET.get("sort", ""),
+        "current": {name: request.GET.get(name, "") for name in filter_names},
+        "owners": [
+            (u.pk, u.label)
+            for u in org_selectors.visible_users(user).order_by("display_name", "username")
+        ]
+        if sees_owners(user)
+        else [],
+    }
+    if hasattr(filterset, "custom_definitions"):
+        context["custom_columns"] = [d for d in filterset.custom_definitions if d.show_in_list]
+        context["custom_filters"] = filter_controls(filterset, request.GET)
+    return context
+
+
+def export_or_back(request, filterset, columns, fmt: str, stem: str, list_route: str):
+    """The download, or back to the same filtered list with the reason it was refused."""
+    back = reverse(list_route) + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if not filterset.is_valid():
+        messages.error(request, _("The filters are not valid; fix them and export again."))
+        return redirect(back)
+    try:
+        return export_response(filterset.qs, columns, fmt, stem)
+    except ExportTooLarge as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
