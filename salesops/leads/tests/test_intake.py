@@ -182,3 +182,24 @@ def test_credit_code_is_normalised(channel):
 
 def test_get_is_not_allowed(channel):
     assert Client().get(f"/leads/intake/{channel.token}/").status_code == 405
+
+
+def test_with_caching_on_a_revoked_token_and_a_new_custom_field_take_effect_at_once(
+    channel, org, settings
+):
+    from salesops.customization.tests.factories import make_definition
+
+    # given the production caches (channels by token, custom field definitions)
+    settings.SALESOPS = {**settings.SALESOPS, "CONFIG_CACHE_SECONDS": 60.0}
+    assert post(channel, lead_data()).status_code == 201
+    refused = post(channel, {**lead_data(), "custom": {"budget": "5000"}})
+    assert refused.status_code == 422
+    # when an admin adds the custom field, then revokes the token
+    make_definition(org.admin, entity="lead", key="budget", type="money")
+    assert post(channel, {**lead_data(), "custom": {"budget": "5000"}}).status_code == 201
+    old = channel.token
+    services.channel_new_token(actor=org.admin, channel=channel)
+    # then the old token is refused at once and the new one works
+    assert post(channel, lead_data(), token=old).status_code == 404
+    channel.refresh_from_db()
+    assert post(channel, lead_data()).status_code == 201

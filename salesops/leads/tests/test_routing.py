@@ -154,3 +154,19 @@ def test_rule_changes_reach_a_cached_snapshot(org, settings):
     assert intake().lead.owner == org.rep_a
     services.routing_rule_update(actor=org.admin, rule=rule, members=[{"user_id": org.rep_b.pk}])
     assert intake().lead.owner == org.rep_b
+
+
+def test_with_cached_counts_the_database_still_holds_the_cap(org, settings):
+    # given caching on, as in production, and a rep with a cap of 2
+    settings.SALESOPS = {**settings.SALESOPS, "ROUTING_CACHE_SECONDS": 60.0}
+    org.rep_a.daily_lead_cap = 2
+    org.rep_a.save()
+    make_rule(members=[{"user_id": org.rep_a.pk}])
+    assert intake().lead.owner == org.rep_a  # this process's tally: rep A has 1
+    # when another process fills rep A's day behind this process's back
+    DailyLeadCount.objects.filter(user=org.rep_a).update(count=2)
+    # then the next lead goes to the pool: the stale tally picked rep A, the database said no
+    lead = intake().lead
+    assert lead.owner is None
+    assert DailyLeadCount.objects.get(user=org.rep_a).count == 2
+    assert "daily cap" in Assignment.objects.get(lead=lead).reason
