@@ -15,6 +15,7 @@ flagged for review instead of attached.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,15 +65,12 @@ def _best_by_name(key: str, rows, review: int):
 NAME_CANDIDATES = 200
 
 
-def _candidate_sql(phone: str, credit_code: str, prefix: str, exclude) -> tuple[str, list]:
-    """One statement for every candidate of an inquiry (``UNION ALL`` of indexed lookups):
-    open leads by phone or credit code, up to ``NAME_CANDIDATES`` open leads and accounts
-    sharing the name prefix, contacts by phone, accounts by credit code. Each row is
-    ``(source, id, phone, credit_code, key, created_at)``.
-
-    Intake runs this once per inquiry, inside its write transaction, so it is plain SQL:
-    building five ORM querysets costs more than the lookups themselves. Table and column
-    names come from the models' metadata."""
+@functools.lru_cache(maxsize=64)
+def _candidate_statement(
+    vendor: str, phone: bool, credit_code: bool, prefix: bool, exclude: bool
+) -> str:
+    """The statement of :func:`_candidate_sql` for the lookups an inquiry needs, built once
+    per database and combination (the names only change with a migration)."""
     from salesops.customers.models import Account, Contact
 
     def table(model) -> str:
@@ -82,46 +80,35 @@ def _candidate_sql(phone: str, credit_code: str, prefix: str, exclude) -> tuple[
         return connection.ops.quote_name(model._meta.get_field(name).column)
 
     lead, contact, account = table(Lead), table(Contact), table(Account)
-    statuses = [str(s) for s in OPEN_STATUSES]
-    open_leads = f"{col(Lead, 'status')} IN ({', '.join(['%s'] * len(statuses))})"
+    open_leads = f"{col(Lead, 'status')} IN ({', '.join(['%s'] * len(OPEN_STATUSES))})"
     lead_cols = (
         f"{col(Lead, 'id')}, {col(Lead, 'phone')}, {col(Lead, 'credit_code')}, "
         f"{col(Lead, 'company_key')}, {col(Lead, 'created_at')}"
     )
-    not_excluded, excluded = "", []
-    if exclude is not None:
-        not_excluded, excluded = f" AND {col(Lead, 'id')} <> %s", [exclude]
-    parts, params = [], []
-    exact = []
-    if phone:
-        exact.append((f"{col(Lead, 'phone')} = %s", phone))
-    if credit_code:
-        exact.append((f"{col(Lead, 'credit_code')} = %s", credit_code))
-    for condition, value in exact:
-        parts.append(
-            f"SELECT 'lead', {lead_cols} FROM {lead} "
-            f"WHERE {condition} AND {open_leads}{not_excluded}"
-        )
-        params += [value, *statuses, *excluded]
+    not_excluded = f" AND {col(Lead, 'id')} <> %s" if exclude else ""
+    parts = []
+    for wanted, field in ((phone, "phone"), (credit_code, "credit_code")):
+        if wanted:
+            parts.append(
+                f"SELECT 'lead', {lead_cols} FROM {lead} "
+                f"WHERE {col(Lead, field)} = %s AND {open_leads}{not_excluded}"
+            )
     if prefix:
         parts.append(
             f"SELECT * FROM (SELECT 'lead_name', {lead_cols} FROM {lead} "
             f"WHERE {col(Lead, 'company_prefix')} = %s AND {open_leads}{not_excluded} "
             f"LIMIT {NAME_CANDIDATES}) AS lead_names"
         )
-        params += [prefix, *statuses, *excluded]
         parts.append(
             f"SELECT * FROM (SELECT 'account_name', {col(Account, 'id')}, '', '', "
             f"{col(Account, 'name_key')}, {col(Account, 'created_at')} FROM {account} "
             f"WHERE {col(Account, 'name_prefix')} = %s LIMIT {NAME_CANDIDATES}) AS account_names"
         )
-        params.append(prefix)
     if phone:
         parts.append(
             f"SELECT 'contact', {col(Contact, 'id')}, {col(Contact, 'phone')}, '', '', "
             f"{col(Contact, 'created_at')} FROM {contact} WHERE {col(Contact, 'phone')} = %s"
         )
-        params.append(phone)
     if credit_code:
         # ``<> ''`` lets both databases use the partial unique index on the credit code.
         parts.append(
@@ -129,8 +116,33 @@ def _candidate_sql(phone: str, credit_code: str, prefix: str, exclude) -> tuple[
             f"{col(Account, 'created_at')} FROM {account} "
             f"WHERE {col(Account, 'credit_code')} = %s AND {col(Account, 'credit_code')} <> ''"
         )
+    return " UNION ALL ".join(parts)
+
+
+def _candidate_sql(phone: str, credit_code: str, prefix: str, exclude) -> tuple[str, list]:
+    """One statement for every candidate of an inquiry (``UNION ALL`` of indexed lookups):
+    open leads by phone or credit code, up to ``NAME_CANDIDATES`` open leads and accounts
+    sharing the name prefix, contacts by phone, accounts by credit code. Each row is
+    ``(source, id, phone, credit_code, key, created_at)``.
+
+    Intake runs this once per inquiry, inside its write transaction, so it is plain SQL:
+    building five ORM querysets costs more than the lookups themselves. Table and column
+    names come from the models' metadata. The parameters follow the statement's parts."""
+    sql = _candidate_statement(
+        connection.vendor, bool(phone), bool(credit_code), bool(prefix), exclude is not None
+    )
+    open_lead = [str(s) for s in OPEN_STATUSES] + ([exclude] if exclude is not None else [])
+    params: list = []
+    for value in (phone, credit_code):
+        if value:
+            params += [value, *open_lead]
+    if prefix:
+        params += [prefix, *open_lead, prefix]
+    if phone:
+        params.append(phone)
+    if credit_code:
         params.append(credit_code)
-    return " UNION ALL ".join(parts), params
+    return sql, params
 
 
 def _first(rows):

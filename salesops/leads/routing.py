@@ -24,6 +24,7 @@ the cap itself is always the database's conditional ``UPDATE``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -299,8 +300,9 @@ def open_loads(user_ids) -> dict[int, int]:
     return dict(rows)
 
 
-def _increment_sql() -> str:
-    """``UPDATE … SET count = count + 1 WHERE user, day and count < cap``, written once:
+@functools.lru_cache(maxsize=4)
+def _increment_sql(vendor: str) -> str:
+    """``UPDATE … SET count = count + 1 WHERE user, day and count < cap``, written once per database (``vendor`` is the cache key):
     every routed lead runs it inside the write transaction, where building the ORM
     query cost several times the statement."""
     quote = connection.ops.quote_name
@@ -328,7 +330,10 @@ def _move_cursor(rule_id: int, user_id: int) -> None:
 
 def _increment(user_id: int, day: dt.date, cap: int) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(_increment_sql(), [user_id, connection.ops.adapt_datefield_value(day), cap])
+        cursor.execute(
+            _increment_sql(connection.vendor),
+            [user_id, connection.ops.adapt_datefield_value(day), cap],
+        )
         return cursor.rowcount > 0
 
 
@@ -436,9 +441,3 @@ def assign(
         decision = decide(snapshot, variables, _tally.counts, loads=_tally.current_loads)
         decision.snapshot = snapshot
     return decision, None
-
-
-def route(variables: dict, *, attempts: int = 3) -> tuple[Decision, int | None]:
-    """Decide and take a slot: ``(decision, user id)`` or ``(decision, None)`` for the
-    pool. Must run inside the intake's transaction."""
-    return assign(plan(variables), variables, attempts=attempts)
