@@ -236,8 +236,12 @@ class NpsResponse(FeedRecord):
     def __str__(self):
         return f"{self.account} · {self.score}"
 
-    def save(self, *args, **kwargs):
+    def before_save(self) -> None:
+        """What every save derives (also run when the feed queues a new row)."""
         self.category = nps_category(self.score)
+
+    def save(self, *args, **kwargs):
+        self.before_save()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "score" in update_fields:
             kwargs["update_fields"] = {*update_fields, "category"}
@@ -338,8 +342,12 @@ class ServiceTicket(FeedRecord):
     def __str__(self):
         return self.subject
 
-    def save(self, *args, **kwargs):
+    def before_save(self) -> None:
+        """What every save derives (also run when the feed queues a new row)."""
         self.derive_times()
+
+    def save(self, *args, **kwargs):
+        self.before_save()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {

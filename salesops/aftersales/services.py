@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
-from salesops.core import events
+from salesops.core import events, unitofwork
 from salesops.customization import services as custom_services
 
 from . import validation
@@ -253,6 +253,8 @@ def _validate(
 
 
 def _save(instance, actor, reason: str) -> None:
+    if unitofwork.save_new(instance, actor, reason):
+        return  # queued with the feed batch's new rows
     instance._history_user = actor
     instance._change_reason = reason
     instance.save()

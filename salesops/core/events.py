@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from . import unitofwork
+
 log = logging.getLogger(__name__)
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
@@ -53,4 +55,10 @@ def emit(name: str, payload: dict) -> None:
     twice (a retried task, a replay) can recognise it and act once."""
     payload = dict(payload)
     payload.setdefault("event_id", uuid.uuid4().hex)
+    if unitofwork.emit(name, payload, _dispatch_copy):
+        return  # held until the batch's queued rows are written (core.unitofwork)
     transaction.on_commit(lambda: _dispatch(name, dict(payload)))
+
+
+def _dispatch_copy(name: str, payload: dict) -> None:
+    _dispatch(name, dict(payload))

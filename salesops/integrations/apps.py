@@ -15,10 +15,18 @@ class IntegrationsConfig(AppConfig):
         from . import feed
 
         feed.register_reference(
-            "account_external_id", target="account", model=Account, field="external_id"
+            "account_external_id",
+            target="account",
+            model=Account,
+            field="external_id",
+            select_related=("owner",),
         )
         feed.register_reference(
-            "account_credit_code", target="account", model=Account, field="credit_code"
+            "account_credit_code",
+            target="account",
+            model=Account,
+            field="credit_code",
+            select_related=("owner",),
         )
         feed.register_reference(
             "owner_username", target="owner", model=get_user_model(), field="username"

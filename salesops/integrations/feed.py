@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from salesops.core import entities
+from salesops.core import entities, unitofwork
+
+log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
 EXTERNAL_ID_MAX = 100
@@ -44,6 +47,9 @@ class Kind:
     upsert: Callable
     model: type | None = None  # rows prefetched by external_id for a batch
     label: str = ""
+    # Called with the ``data`` of the batch's records of this kind, before any runs, to read
+    # ahead what their checks ask (which numbers are taken).
+    prefetch: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,12 @@ _kinds: dict[str, Kind] = {}
 _references: dict[str, Reference] = {}
 
 
-def register(kind: str, upsert: Callable, *, model=None, label: str = "") -> Kind:
-    _kinds[kind] = Kind(key=kind, upsert=upsert, model=model, label=label or kind)
+def register(
+    kind: str, upsert: Callable, *, model=None, label: str = "", prefetch: Callable | None = None
+) -> Kind:
+    _kinds[kind] = Kind(
+        key=kind, upsert=upsert, model=model, label=label or kind, prefetch=prefetch
+    )
     return _kinds[kind]
 
 
@@ -150,14 +160,17 @@ def _prefetch(records: list[dict]) -> _Cache:
     cache = _Cache()
     ids: dict[type, set[str]] = defaultdict(set)
     values: dict[str, set[str]] = defaultdict(set)
+    datas: dict[Kind, list[dict]] = defaultdict(list)
     for record in records:
         if not isinstance(record, dict):
             continue
         kind = _kinds.get(record.get("kind"))
         if kind and kind.model is not None and isinstance(record.get("external_id"), str):
-            ids[kind.model].add(record["external_id"])
+            ids[kind.model].add(record["external_id"].strip())
         data = record.get("data")
         if isinstance(data, dict):
+            if kind and kind.prefetch is not None:
+                datas[kind].append(data)
             for key in data.keys() & _references.keys():
                 if data[key] not in (None, ""):
                     values[key].add(str(data[key]))
@@ -176,6 +189,8 @@ def _prefetch(records: list[dict]) -> _Cache:
                 found.append(row)
         if ref.on_prefetch is not None and found:
             ref.on_prefetch(found)
+    for kind, kind_datas in datas.items():
+        kind.prefetch(kind_datas)
     return cache
 
 
@@ -274,8 +289,30 @@ def _envelope_errors(record) -> list[dict]:
     return errors
 
 
+def _is_new(kind: Kind, external_id: str, cache: _Cache | None) -> bool:
+    """Known not to exist: the batch read every row its records name, and this was not one."""
+    if cache is None or kind.model is None or kind.model not in cache.rows:
+        return False
+    return external_id not in cache.rows[kind.model]
+
+
+def _names_queued(unit, kind: Kind, external_id: str, data: dict, cache: _Cache | None) -> bool:
+    """Whether the record changes or refers to a row still in the batch's queue."""
+    if not len(unit):
+        return False
+    if any(unit.is_queued(value) for value in data.values()):
+        return True
+    if cache is not None and kind.model in cache.rows:
+        return unit.is_queued(cache.rows[kind.model].get(external_id))
+    return False
+
+
 def run_one(*, actor, record: dict, source: str, index: int = 0) -> dict:
-    """One record in its own savepoint; its result, never an exception for bad data."""
+    """One record; its result, never an exception for bad data.
+
+    With a unit of work (``core.unitofwork``, see :func:`process`) a record known to be new
+    runs without a savepoint: its new rows are only queued, so a refusal drops them from the
+    queue. Any other record (a change to a stored row) runs in its own savepoint."""
     result = {
         "index": index,
         "kind": record.get("kind") if isinstance(record, dict) else None,
@@ -294,15 +331,29 @@ def run_one(*, actor, record: dict, source: str, index: int = 0) -> dict:
             "errors": _error_list(ValidationError(ref_errors), used),
         }
     source = str(record.get("source") or source or "feed")[:50]
+    external_id = record["external_id"].strip()
+    unit = unitofwork.current()
+    mark = None
+    if unit is not None:
+        if _names_queued(unit, kind, external_id, data, cache):
+            unit.flush()  # the record reads or changes a queued row: write the queue first
+        mark = unit.mark()
+    new = unit is not None and _is_new(kind, external_id, cache)
     try:
-        with transaction.atomic():
+        with contextlib.nullcontext() if new else transaction.atomic():
             instance, status = kind.upsert(
-                actor=actor, external_id=record["external_id"].strip(), data=data, source=source
+                actor=actor, external_id=external_id, data=data, source=source
             )
     except ValidationError as exc:
+        if mark is not None:
+            unit.rollback(mark)
         _forget(record)
         return {**result, "status": "error", "errors": _error_list(exc, used)}
     except IntegrityError:
+        if new:
+            raise  # no savepoint to go back to: the batch runs again record by record
+        if mark is not None:
+            unit.rollback(mark)
         _forget(record)
         return {
             **result,
@@ -336,18 +387,42 @@ class BatchTooLarge(ValueError):
     pass
 
 
+def _run_all(actor, records: list, source: str) -> list[dict]:
+    return [
+        run_one(actor=actor, record=record, source=source, index=index)
+        for index, record in enumerate(records)
+    ]
+
+
 def process(*, actor, records: list, source: str = "") -> dict:
-    """Upsert up to :data:`MAX_BATCH` records; ``{"results": [...], "counts": {...}}``."""
+    """Upsert up to :data:`MAX_BATCH` records; ``{"results": [...], "counts": {...}}``.
+
+    One transaction. The records run in order with their new rows queued
+    (``core.unitofwork``) and written together at the end; if the database refuses that
+    write (a clash a check could not see, such as another writer's row with the same
+    number), everything the attempt did is undone and the batch runs again with each
+    record saved at once in its own savepoint, so each clash is reported on its record."""
     if len(records) > MAX_BATCH:
         raise BatchTooLarge(
             _("A batch holds at most %(max)d records; this one has %(n)d. Split it.")
             % {"max": MAX_BATCH, "n": len(records)}
         )
-    with transaction.atomic(), _batch(records):
-        results = [
-            run_one(actor=actor, record=record, source=source, index=index)
-            for index, record in enumerate(records)
-        ]
+    with transaction.atomic():
+        results = None
+        try:
+            with transaction.atomic(), _batch(records), unitofwork.deferred() as unit:
+                results = _run_all(actor, records, source)
+                if unit is not None:
+                    unit.flush()
+        except IntegrityError:
+            log.info(
+                "feed batch of %d: the database refused the queued rows; again one by one",
+                len(records),
+            )
+            results = None
+        if results is None:
+            with _batch(records):
+                results = _run_all(actor, records, source)
     counts = dict.fromkeys(STATUSES, 0)
     for r in results:
         counts[r["status"]] += 1

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
@@ -26,8 +26,11 @@ from .services import (
     changed_fields,
     clean_fields,
     custom_errors,
+    lock_contract,
     merge_errors,
     not_in_future,
+    number_taken,
+    number_used,
     positive_amount,
     save,
     snapshot,
@@ -194,10 +197,10 @@ def payment_write(
     before_custom = dict(payment.custom or {})
     errors = apply_data(payment, data, PAYMENT_FIELDS, decimals=("amount",))
     contract = _require_contract(payment, errors)
-    if contract is not None and connection.features.has_select_for_update:
+    if contract is not None:
         # One payment at a time per contract, so two arriving together cannot both fit
-        # into the same remaining amount. (SQLite has one writer at a time anyway.)
-        Contract.objects.select_for_update().filter(pk=contract.pk).exists()
+        # into the same remaining amount.
+        lock_contract(contract)
     errors = merge_errors(errors, clean_fields(payment))
     _payment_checks(payment, contract, errors)
     if contract is not None:
@@ -255,7 +258,7 @@ def _invoice_checks(invoice: Invoice, errors: dict, before: dict) -> None:
     positive_amount(invoice, "amount", errors)
     not_in_future(invoice, "issued_on", errors)
     if invoice.number and "number" not in errors and invoice.number != before.get("number"):
-        if Invoice.objects.filter(number=invoice.number).exclude(pk=invoice.pk).exists():
+        if number_taken(Invoice, invoice.number, invoice.pk):
             errors["number"] = [
                 _("Invoice number %(number)s is already recorded.") % {"number": invoice.number}
             ]
@@ -290,6 +293,7 @@ def invoice_write(
     if not changed:
         return invoice, []
     save(invoice, actor, "created" if creating else "updated")
+    number_used(Invoice, invoice, before)
     payload = {
         "id": invoice.pk,
         "contract_id": invoice.contract_id,
@@ -332,7 +336,7 @@ def order_write(
     positive_amount(order, "amount", errors)
     not_in_future(order, "ordered_on", errors)
     if order.number and "number" not in errors and order.number != before.get("number"):
-        if Order.objects.filter(number=order.number).exclude(pk=order.pk).exists():
+        if number_taken(Order, order.number, order.pk):
             errors["number"] = [
                 _("Order number %(number)s is already recorded.") % {"number": order.number}
             ]
@@ -343,6 +347,7 @@ def order_write(
     if not changed:
         return order, []
     save(order, actor, "created" if creating else "updated")
+    number_used(Order, order, before)
     events.emit(
         "order.created" if creating else "order.updated",
         {

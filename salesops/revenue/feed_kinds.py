@@ -2,15 +2,19 @@
 
 Each upsert follows ``salesops.integrations.feed``'s contract: find the record by its
 external id, create or change it through the services, and say whether anything changed.
-It runs inside the caller's transaction (the feed's savepoint) rather than opening its own.
+It runs inside the caller's transaction and opens none of its own: the feed queues a new
+record's rows (``core.unitofwork``) without a savepoint, and an ``atomic`` block that an
+error leaves would doom the whole batch.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
+
+from salesops.core import entities
 
 from . import billing, services
 from .models import Contract, Delivery, Invoice, Order, Payment
@@ -32,7 +36,6 @@ def _contract_account(data: dict) -> None:
         )
 
 
-@transaction.atomic(savepoint=False)
 def contract_upsert(*, actor, external_id: str, data: dict, source: str):
     from salesops.integrations import feed
 
@@ -68,7 +71,6 @@ def _instalment(data: dict) -> None:
     data["instalment"] = instalment
 
 
-@transaction.atomic(savepoint=False)
 def payment_upsert(*, actor, external_id: str, data: dict, source: str):
     from salesops.integrations import feed
 
@@ -81,7 +83,6 @@ def payment_upsert(*, actor, external_id: str, data: dict, source: str):
     return payment, _status(existing is None, changed)
 
 
-@transaction.atomic(savepoint=False)
 def invoice_upsert(*, actor, external_id: str, data: dict, source: str):
     from salesops.integrations import feed
 
@@ -93,7 +94,6 @@ def invoice_upsert(*, actor, external_id: str, data: dict, source: str):
     return invoice, _status(existing is None, changed)
 
 
-@transaction.atomic(savepoint=False)
 def order_upsert(*, actor, external_id: str, data: dict, source: str):
     from salesops.integrations import feed
 
@@ -105,7 +105,6 @@ def order_upsert(*, actor, external_id: str, data: dict, source: str):
     return order, _status(existing is None, changed)
 
 
-@transaction.atomic(savepoint=False)
 def delivery_upsert(*, actor, external_id: str, data: dict, source: str):
     from salesops.integrations import feed
 
@@ -120,9 +119,26 @@ def delivery_upsert(*, actor, external_id: str, data: dict, source: str):
 
 
 def _read_ahead(contracts) -> None:
-    """For the contracts a batch names: their plans and paid totals, one query each."""
+    """For the contracts a batch names: their plans and paid totals, one query each, and
+    (PostgreSQL) their row locks, taken together in the order of their ids."""
     prefetch_related_objects(contracts, "instalments")
     billing.prime_paid_totals(contracts)
+    if connection.features.has_select_for_update:
+        ids = sorted({c.pk for c in contracts})
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            locked = Contract.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+            for pk in locked.values_list("pk", flat=True):
+                entities.batch_memo(("revenue.locked", pk), lambda: True)
+
+
+def _numbers(model):
+    """A kind's read-ahead: which of the batch's numbers are taken already."""
+
+    def prefetch(datas: list[dict]) -> None:
+        services.prime_numbers(model, [d.get("number") for d in datas])
+
+    return prefetch
 
 
 def register_all() -> None:
@@ -132,8 +148,16 @@ def register_all() -> None:
         feed.register_reference(
             key, target="contract", model=Contract, field=field, on_prefetch=_read_ahead
         )
-    feed.register("contract", contract_upsert, model=Contract, label=_("Contract"))
+    feed.register(
+        "contract",
+        contract_upsert,
+        model=Contract,
+        label=_("Contract"),
+        prefetch=_numbers(Contract),
+    )
     feed.register("payment", payment_upsert, model=Payment, label=_("Payment"))
-    feed.register("invoice", invoice_upsert, model=Invoice, label=_("Invoice"))
+    feed.register(
+        "invoice", invoice_upsert, model=Invoice, label=_("Invoice"), prefetch=_numbers(Invoice)
+    )
     feed.register("delivery", delivery_upsert, model=Delivery, label=_("Delivery milestone"))
-    feed.register("order", order_upsert, model=Order, label=_("Order"))
+    feed.register("order", order_upsert, model=Order, label=_("Order"), prefetch=_numbers(Order))

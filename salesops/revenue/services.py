@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, entities, events
+from salesops.core import clock, entities, events, unitofwork
 from salesops.core.money import CENT, format_cny
 from salesops.customization import services as custom_services
 
@@ -153,9 +153,63 @@ def snapshot(instance, names) -> dict:
 
 
 def save(instance, actor, reason: str) -> None:
+    """Save with the history's user and reason; a new row joins the feed batch's queue
+    when there is one (``core.unitofwork``)."""
+    if unitofwork.save_new(instance, actor, reason):
+        return
     instance._history_user = actor
     instance._change_reason = reason
     instance.save()
+
+
+def _numbers_memo(model):
+    return entities.batch_memo(("revenue.numbers", model), lambda: None)
+
+
+def prime_numbers(model, numbers) -> None:
+    """Within a feed batch: read once which of ``numbers`` other ``model`` rows already
+    use, so each record's uniqueness check asks no query (:func:`number_taken`)."""
+    asked = {str(n).strip() for n in numbers if isinstance(n, str | int) and str(n).strip()}
+    taken = {}
+    values = sorted(asked)
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        taken.update(model.objects.filter(number__in=chunk).values_list("number", "pk"))
+    entities.batch_memo(("revenue.numbers", model), lambda: {"asked": asked, "taken": taken})
+
+
+def number_taken(model, number: str, pk) -> bool:
+    """Whether a ``model`` row other than ``pk`` has this ``number``."""
+    memo = _numbers_memo(model)
+    if memo is not None and number in memo["asked"]:
+        holder = memo["taken"].get(number)
+        return holder is not None and holder != pk
+    return model.objects.filter(number=number).exclude(pk=pk).exists()
+
+
+def number_used(model, instance, before: dict) -> None:
+    """After a write: keep a batch's remembered numbers true."""
+    memo = _numbers_memo(model)
+    if memo is None:
+        return
+    old = before.get("number")
+    if old and memo["taken"].get(old) == instance.pk and old != instance.number:
+        del memo["taken"][old]
+    if instance.number:
+        memo["taken"][instance.number] = instance.pk
+        memo["asked"].add(instance.number)
+
+
+def lock_contract(contract) -> None:
+    """Take a contract's row lock for this transaction (PostgreSQL; SQLite has one writer),
+    once per feed batch: its contracts were locked together when it read them."""
+    from django.db import connection
+
+    if connection.features.has_select_for_update:
+        entities.batch_memo(
+            ("revenue.locked", contract.pk),
+            lambda: Contract.objects.select_for_update().filter(pk=contract.pk).exists() or True,
+        )
 
 
 def actor_id(actor):
@@ -291,8 +345,7 @@ def _contract_checks(contract: Contract, errors: dict, before: dict) -> None:
     ):
         errors["attachments"] = [_("Send attachments as a list of {“name”, “url”}.")]
     if "number" not in errors and contract.number and contract.number != before.get("number"):
-        clash = Contract.objects.filter(number=contract.number).exclude(pk=contract.pk)
-        if clash.exists():
+        if number_taken(Contract, contract.number, contract.pk):
             errors["number"] = [
                 _("Contract number %(number)s is already used; each contract has its own.")
                 % {"number": contract.number}
@@ -383,6 +436,7 @@ def contract_write(
     changed += custom_services.changed_keys(before_custom, contract.custom) if not creating else []
     if changed:
         save(contract, actor, "created" if creating else "updated")
+        number_used(Contract, contract, before)
     if plan is not None or (not creating and "amount" in changed):
         if _write_plan(contract, plan, actor, new=creating):
             changed.append("instalments")
