@@ -199,11 +199,13 @@ class UnitOfWork:
                 history = getattr(model._meta, "simple_history_manager_attribute", None)
                 if history:
                     _insert_history(connection, getattr(model, history), instances)
-        for name, payload, dispatch in events:
-            transaction.on_commit(
-                lambda name=name, payload=payload, dispatch=dispatch: dispatch(name, payload),
-                using=self.using,
-            )
+        if events:
+            transaction.on_commit(lambda: _dispatch_all(events), using=self.using)
+
+
+def _dispatch_all(events) -> None:
+    for name, payload, dispatch in events:
+        dispatch(name, payload)
 
 
 # --- the inserts ------------------------------------------------------------------------------
@@ -260,9 +262,15 @@ def _insert_history(connection, manager, instances) -> None:
 
 
 def _execute_many(connection, table: str, columns: list[str], values: list[list]) -> None:
+    """PostgreSQL: ``COPY … FROM STDIN`` (one round trip for all the rows); SQLite: one
+    prepared ``INSERT`` run with ``executemany``."""
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
-    )
+    names = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({placeholders})", values)

@@ -47,8 +47,9 @@ class Kind:
     upsert: Callable
     model: type | None = None  # rows prefetched by external_id for a batch
     label: str = ""
-    # Called with the ``data`` of the batch's records of this kind, before any runs, to read
-    # ahead what their checks ask (which numbers are taken).
+    # Called as ``prefetch(datas, refs)`` with the ``data`` of the batch's records of this
+    # kind, before any runs, to read ahead what their checks ask (which numbers are taken).
+    # ``refs(key, value)`` is the instance a reference names, or None.
     prefetch: Callable | None = None
 
 
@@ -59,8 +60,7 @@ class Reference:
     model: type
     field: str  # looked up on: "number"
     select_related: tuple[str, ...] = field(default=())
-    # Called with the rows a batch prefetched, to read ahead what their upserts need.
-    on_prefetch: Callable | None = None
+    defer: tuple[str, ...] = field(default=())  # long fields a referring record never reads
 
 
 _kinds: dict[str, Kind] = {}
@@ -83,9 +83,9 @@ def register_reference(
     model,
     field: str,
     select_related: tuple[str, ...] = (),
-    on_prefetch: Callable | None = None,
+    defer: tuple[str, ...] = (),
 ) -> None:
-    _references[key] = Reference(key, target, model, field, tuple(select_related), on_prefetch)
+    _references[key] = Reference(key, target, model, field, tuple(select_related), tuple(defer))
 
 
 def kinds() -> list[str]:
@@ -181,16 +181,18 @@ def _prefetch(records: list[dict]) -> _Cache:
             rows.update({r.external_id: r for r in queryset})
     for key, wanted in values.items():
         ref = _references[key]
-        queryset = ref.model.objects.select_related(*ref.select_related)
-        found = []
+        queryset = ref.model.objects.defer(*ref.defer)
+        if ref.select_related:  # (select_related() without names would follow every key)
+            queryset = queryset.select_related(*ref.select_related)
         for chunk in _chunks(sorted(wanted)):
             for row in queryset.filter(**{f"{ref.field}__in": chunk}):
                 cache.refs[(key, str(getattr(row, ref.field)))] = row
-                found.append(row)
-        if ref.on_prefetch is not None and found:
-            ref.on_prefetch(found)
+
+    def refs(key, value):
+        return None if value in (None, "") else cache.refs.get((key, str(value)))
+
     for kind, kind_datas in datas.items():
-        kind.prefetch(kind_datas)
+        kind.prefetch(kind_datas, refs)
     return cache
 
 

@@ -57,7 +57,7 @@ def _instalment(data: dict) -> None:
     if sequence in (None, "") or contract is None:
         data["instalment"] = None
         return
-    # The plan was read with the batch's contracts (on_prefetch); .all() uses that.
+    # The plan was read with the batch's payments (_payments_read_ahead); .all() uses that.
     instalment = next(
         (i for i in contract.instalments.all() if str(i.sequence) == str(sequence)), None
     )
@@ -118,13 +118,28 @@ def delivery_upsert(*, actor, external_id: str, data: dict, source: str):
     return delivery, _status(existing is None, changed)
 
 
-def _read_ahead(contracts) -> None:
-    """For the contracts a batch names: their plans and paid totals, one query each, and
-    (PostgreSQL) their row locks, taken together in the order of their ids."""
-    prefetch_related_objects(contracts, "instalments")
-    billing.prime_paid_totals(contracts)
+CONTRACT_REFERENCES = ("contract_external_id", "contract_number")
+
+
+def _payments_read_ahead(datas: list[dict], refs) -> None:
+    """For the contracts a batch's payments name, one query each: their paid totals,
+    (PostgreSQL) their row locks, taken together in the order of their ids, and the plans
+    of those whose payments settle an instalment by number."""
+    contracts, settling = {}, {}
+    for data in datas:
+        for key in CONTRACT_REFERENCES:
+            contract = refs(key, data.get(key))
+            if contract is not None:
+                contracts[contract.pk] = contract
+                if data.get("instalment_sequence") not in (None, ""):
+                    settling[contract.pk] = contract
+                break
+    if not contracts:
+        return
+    billing.prime_paid_totals(list(contracts.values()))
+    prefetch_related_objects(list(settling.values()), "instalments")
     if connection.features.has_select_for_update:
-        ids = sorted({c.pk for c in contracts})
+        ids = sorted(contracts)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             locked = Contract.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
@@ -135,7 +150,7 @@ def _read_ahead(contracts) -> None:
 def _numbers(model):
     """A kind's read-ahead: which of the batch's numbers are taken already."""
 
-    def prefetch(datas: list[dict]) -> None:
+    def prefetch(datas: list[dict], refs) -> None:
         services.prime_numbers(model, [d.get("number") for d in datas])
 
     return prefetch
@@ -144,9 +159,14 @@ def _numbers(model):
 def register_all() -> None:
     from salesops.integrations import feed
 
-    for key, field in (("contract_external_id", "external_id"), ("contract_number", "number")):
+    for key, field in zip(CONTRACT_REFERENCES, ("external_id", "number"), strict=True):
         feed.register_reference(
-            key, target="contract", model=Contract, field=field, on_prefetch=_read_ahead
+            key,
+            target="contract",
+            model=Contract,
+            field=field,
+            # What a payment, invoice or milestone reads of its contract is short.
+            defer=("clauses", "custom_service_annex", "attachments", "custom"),
         )
     feed.register(
         "contract",
@@ -155,7 +175,13 @@ def register_all() -> None:
         label=_("Contract"),
         prefetch=_numbers(Contract),
     )
-    feed.register("payment", payment_upsert, model=Payment, label=_("Payment"))
+    feed.register(
+        "payment",
+        payment_upsert,
+        model=Payment,
+        label=_("Payment"),
+        prefetch=_payments_read_ahead,
+    )
     feed.register(
         "invoice", invoice_upsert, model=Invoice, label=_("Invoice"), prefetch=_numbers(Invoice)
     )

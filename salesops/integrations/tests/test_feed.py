@@ -167,8 +167,11 @@ def test_batch_keeps_the_good_records_and_reports_each_bad_one(
             "data": {"contract_external_id": "K-1", "name": "Kick-off", "planned_week": "2026-W12"},
         },
     ]
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks() as callbacks:
         response = batch(erp, records)
+    assert seen == []  # nothing is dispatched before the commit
+    for callback in callbacks:
+        callback()
     assert response.status_code == 200, response.content
     body = response.json()
     statuses = [r["status"] for r in body["results"]]
@@ -189,7 +192,6 @@ def test_batch_keeps_the_good_records_and_reports_each_bad_one(
     assert names.count("payment.received") == 1
     assert names.count("contract.signed") == 1
     assert names.count("invoice.issued") == 1
-    assert len(callbacks) == len(seen)  # every dispatch waited for the commit
     # when the same batch is sent again, the good records are unchanged and nothing fires
     seen.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -288,3 +290,77 @@ def test_a_refused_change_does_not_leak_into_the_next_record(erp, account):
     body = batch(erp, records, source="feed").json()
     assert [r["status"] for r in body["results"]] == ["error", "unchanged"]
     assert Payment.objects.get(external_id="P-1").note == ""
+
+
+# --- the queued write (core.unitofwork) and its fall-back ------------------------------------
+
+
+def test_two_invoices_with_one_number_in_a_batch(erp, account):
+    put(erp, "contract", "K-1", CONTRACT)
+    invoice = {"contract_external_id": "K-1", "amount": "100", "issued_on": "2026-03-16"}
+    put(erp, "invoice", "I-0", {**invoice, "number": "FP000"})
+    records = [
+        {"kind": "invoice", "external_id": "I-1", "data": {**invoice, "number": "FP001"}},
+        {"kind": "invoice", "external_id": "I-2", "data": {**invoice, "number": "FP001"}},
+        {"kind": "invoice", "external_id": "I-3", "data": {**invoice, "number": "FP000"}},
+    ]
+    body = batch(erp, records).json()
+    # the second reuses the first's number, the third one stored before: each named
+    assert [r["status"] for r in body["results"]] == ["created", "error", "error"]
+    assert {r["errors"][0]["field"] for r in body["results"][1:]} == {"number"}
+    assert sorted(Invoice.objects.values_list("external_id", flat=True)) == ["I-0", "I-1"]
+
+
+def test_a_refused_new_contract_leaves_nothing_behind(erp, account):
+    # the contract and its plan are queued before its schedule is found bad
+    bad = {**CONTRACT, "milestones": [{"name": "上线", "planned_week": "2026-W99"}]}
+    good = {**CONTRACT, "number": "HT-2026-002"}
+    records = [
+        {"kind": "contract", "external_id": "K-1", "data": bad},
+        {"kind": "contract", "external_id": "K-2", "data": good},
+    ]
+    body = batch(erp, records).json()
+    assert [r["status"] for r in body["results"]] == ["error", "created"]
+    assert body["results"][0]["errors"][0]["field"] == "milestones.0.planned_week"
+    assert list(Contract.objects.values_list("external_id", flat=True)) == ["K-2"]
+    kept = Contract.objects.get()
+    assert kept.instalments.count() == 2
+    assert Contract.history.count() == 1
+    assert body["results"][1]["id"] == kept.pk
+
+
+def test_a_clash_only_the_database_sees_runs_the_batch_again_one_by_one(
+    org, erp, account, caplog, django_capture_on_commit_callbacks
+):
+    from salesops.aftersales.models import ServiceTicket
+    from salesops.core import events
+
+    Account.objects.filter(pk=account.pk).update(external_id="CUST-1")
+    ticket = {"account_external_id": "CUST-1", "opened_at": "2026-03-02T10:00:00"}
+    # the same ticket twice: after-sales kinds look their rows up one by one, so the
+    # second is queued as new too and the database refuses the second insert
+    records = [
+        {"kind": "ticket", "external_id": "T-1", "data": {**ticket, "subject": "无法登录"}},
+        {"kind": "payment", "external_id": "P-1", "data": {"contract_external_id": "K-404"}},
+        {"kind": "ticket", "external_id": "T-1", "data": {**ticket, "subject": "仍无法登录"}},
+    ]
+    seen = []
+
+    def handler(name, payload):
+        if name.startswith("ticket."):
+            seen.append(name)
+
+    events.subscribe("*", handler)
+    try:
+        with caplog.at_level("INFO"), django_capture_on_commit_callbacks(execute=True):
+            body = batch(erp, records).json()
+    finally:
+        events.unsubscribe("*", handler)
+    assert "again one by one" in caplog.text
+    # the second run gives what saving them one at a time gives: created, then updated
+    assert [r["status"] for r in body["results"]] == ["created", "error", "updated"]
+    stored = ServiceTicket.objects.get()
+    assert stored.subject == "仍无法登录" and body["results"][0]["id"] == stored.pk
+    assert stored.history.count() == 2
+    # and the first attempt's events were dropped with its rows
+    assert seen == ["ticket.opened", "ticket.updated"]
