@@ -268,7 +268,10 @@ def _execute_many(connection, table: str, columns: list[str], values: list[list]
     names = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+            # psycopg's own cursor (Django's wrapper has no copy()): its errors are turned
+            # into Django's (IntegrityError …) here, as the wrapper would.
+            copy_sql = f"COPY {quote(table)} ({names}) FROM STDIN"
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in values:
                     copy.write_row(row)
             return
