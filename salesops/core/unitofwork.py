@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator
 from django.db import connections, models, transaction
 from django.utils import timezone
 
-from . import clock
+from . import clock, prepared
 
 _current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
     "salesops_unit_of_work", default=None
@@ -218,28 +218,38 @@ def _dispatch_all(events) -> None:
 
 def _insert(connection, model, instances) -> None:
     fields = [f for f in model._meta.local_concrete_fields if not f.generated]
+    _execute_many(
+        connection,
+        model._meta.db_table,
+        [f.column for f in fields],
+        _values(connection, fields, instances),
+    )
+
+
+def _values(connection, fields, instances) -> list[list]:
     for instance in instances:
         instance._prepare_related_fields_for_save(operation_name="bulk_create")
-    values = [
+    return [
         [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
         for instance in instances
     ]
-    _execute_many(connection, model._meta.db_table, [f.column for f in fields], values)
 
 
 _HISTORY_OWN = ("history_date", "history_change_reason", "history_type", "history_user_id")
 
 
-def _insert_history(connection, manager, instances) -> None:
-    """The history rows a save would write ("+": created, with the save's user and reason),
-    for history models made of the tracked fields and simple-history's own; any other
-    history model through simple-history's ``bulk_history_create``."""
-    history_model = manager.model
+def _history_fields(history_model) -> list | None:
+    """The columns of a history model made of the tracked fields and simple-history's own;
+    None for any other (it is written by simple-history's ``bulk_history_create``)."""
     tracked = {f.attname for f in history_model.tracked_fields}
     fields = [f for f in history_model._meta.concrete_fields if f is not history_model._meta.pk]
     if any(f.attname not in tracked and f.attname not in _HISTORY_OWN for f in fields):
-        manager.bulk_history_create(instances)
-        return
+        return None
+    return fields
+
+
+def _history_values(connection, fields, instances) -> list[list]:
+    """The history rows a save would write ("+": created, with the save's user and reason)."""
     now = timezone.now()
     values = []
     for instance in instances:
@@ -258,7 +268,79 @@ def _insert_history(connection, manager, instances) -> None:
                 for f in fields
             ]
         )
-    _execute_many(connection, history_model._meta.db_table, [f.column for f in fields], values)
+    return values
+
+
+def _insert_history(connection, manager, instances) -> None:
+    fields = _history_fields(manager.model)
+    if fields is None:
+        manager.bulk_history_create(instances)
+        return
+    _execute_many(
+        connection,
+        manager.model._meta.db_table,
+        [f.column for f in fields],
+        _history_values(connection, fields, instances),
+    )
+
+
+# --- one row at once ---------------------------------------------------------------------------
+
+
+def insert_now(instance, actor=None, reason: str = "", *, using: str = "default") -> None:
+    """Insert one new row and its history row at once, as ``save()`` would write them, with
+    two statements whose text never changes (prepared on PostgreSQL, ``core.prepared``):
+    for a hot path that creates the same models on every request (the lead intake).
+    Signals other than simple-history's are not sent; the model must be :func:`queueable`."""
+    model = type(instance)
+    if not instance._state.adding or not queueable(model):
+        raise ValueError(f"insert_now() takes a new {model.__name__} without save() logic")
+    connection = connections[using]
+    if hasattr(instance, "updated_at"):
+        instance.updated_at = clock.now()
+    if hasattr(instance, "before_save"):
+        instance.before_save()
+    instance._history_user = actor
+    instance._change_reason = reason
+    meta = model._meta
+    with_pk = instance.pk is not None
+    fields = [
+        f for f in meta.local_concrete_fields if not f.generated and (with_pk or f is not meta.pk)
+    ]
+    sql = _statement(connection, meta.db_table, tuple(f.column for f in fields), meta.pk.column)
+    with prepared.cursor(connection) as cursor:
+        cursor.execute(sql, _values(connection, fields, [instance])[0])
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = using
+    history = getattr(meta, "simple_history_manager_attribute", None)
+    if not history:
+        return
+    manager = getattr(model, history)
+    fields = _history_fields(manager.model)
+    if fields is None:
+        manager.bulk_history_create([instance])
+        return
+    sql = _statement(connection, manager.model._meta.db_table, tuple(f.column for f in fields))
+    with prepared.cursor(connection) as cursor:
+        cursor.execute(sql, _history_values(connection, fields, [instance])[0])
+
+
+_statements: dict[tuple, str] = {}
+
+
+def _statement(connection, table: str, columns: tuple, returning: str | None = None) -> str:
+    """``INSERT … VALUES (%s, …) [RETURNING pk]``, built once per database kind and table."""
+    key = (connection.vendor, table, columns, returning)
+    sql = _statements.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(c) for c in columns)
+        sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        if returning:
+            sql += f" RETURNING {quote(returning)}"
+        _statements[key] = sql
+    return sql
 
 
 def _execute_many(connection, table: str, columns: list[str], values: list[list]) -> None:

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from rapidfuzz import fuzz
 
+from salesops.core import prepared
 from salesops.core.names import company_key
 
 from .models import OPEN_STATUSES, Lead, MatchKind
@@ -164,7 +165,7 @@ def find_matches(*, phone: str = "", credit_code: str = "", company: str = "", e
     sql, params = _candidate_sql(phone, credit_code, prefix, exclude)
     if not sql:
         return []
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:  # the same few statements on every intake
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     by_source: dict[str, list] = {}

@@ -35,7 +35,7 @@ from django.db import connection
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, entities
+from salesops.core import clock, entities, prepared
 from salesops.core.expressions import Expression, ExpressionError, compile_expression, prepare
 
 from .models import OPEN_STATUSES, DailyLeadCount, Lead, RoutingRule, Strategy
@@ -315,21 +315,25 @@ def _increment_sql(vendor: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _cursor_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    meta = RoutingRule._meta
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('cursor').column)} = %s "
+        f"WHERE {quote(meta.pk.column)} = %s"
+    )
+
+
 def _move_cursor(rule_id: int, user_id: int) -> None:
     """Remember the last rep served by a rule (the round-robin position; the tie-break of
     the other strategies), in plain SQL for the same reason as :func:`_increment_sql`."""
-    quote = connection.ops.quote_name
-    meta = RoutingRule._meta
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} SET {quote(meta.get_field('cursor').column)} = %s "
-            f"WHERE {quote(meta.pk.column)} = %s",
-            [user_id, rule_id],
-        )
+    with prepared.cursor() as cursor:
+        cursor.execute(_cursor_sql(connection.vendor), [user_id, rule_id])
 
 
 def _increment(user_id: int, day: dt.date, cap: int) -> bool:
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute(
             _increment_sql(connection.vendor),
             [user_id, connection.ops.adapt_datefield_value(day), cap],
@@ -337,9 +341,43 @@ def _increment(user_id: int, day: dt.date, cap: int) -> bool:
         return cursor.rowcount > 0
 
 
-def take_slot(user_id: int, day: dt.date, cap: int) -> bool:
-    """Count one more lead for the rep today unless that would pass ``cap``. Atomic."""
-    if _increment(user_id, day, cap):
+@functools.lru_cache(maxsize=4)
+def _slot_and_cursor_sql(vendor: str) -> str:
+    """PostgreSQL: the slot and the rule's cursor in one statement (one round trip); the
+    cursor moves only when the slot was taken."""
+    quote = connection.ops.quote_name
+    meta = RoutingRule._meta
+    cursor_sql = _cursor_sql(vendor)
+    return (
+        f"WITH slot AS ({_increment_sql(vendor)} RETURNING 1), "
+        f"moved AS ({cursor_sql} AND EXISTS (SELECT 1 FROM slot) "
+        f"RETURNING {quote(meta.pk.column)}) "
+        "SELECT (SELECT count(*) FROM slot), (SELECT count(*) FROM moved)"
+    )
+
+
+def _take_slot_and_move(rule_id: int, user_id: int, day: dt.date, cap: int) -> bool:
+    """:func:`take_slot` and then :func:`_move_cursor`, in one statement where it can be."""
+    if connection.vendor == "postgresql":
+        with prepared.cursor() as cursor:
+            cursor.execute(
+                _slot_and_cursor_sql(connection.vendor), [user_id, day, cap, user_id, rule_id]
+            )
+            if cursor.fetchone()[0]:
+                return True
+        tried = True  # no room, or no row for the day yet (take_slot creates it)
+    else:
+        tried = False
+    if take_slot(user_id, day, cap, tried=tried):
+        _move_cursor(rule_id, user_id)
+        return True
+    return False
+
+
+def take_slot(user_id: int, day: dt.date, cap: int, *, tried: bool = False) -> bool:
+    """Count one more lead for the rep today unless that would pass ``cap``. Atomic.
+    ``tried``: the caller's own increment just found no room (or no row for the day)."""
+    if not tried and _increment(user_id, day, cap):
         return True
     if cap <= 0 or DailyLeadCount.objects.filter(user_id=user_id, day=day).exists():
         return False
@@ -432,8 +470,7 @@ def assign(
             spec.cursor = next(iter(fresh), spec.cursor)
             decision.candidates = _rotate(decision.candidates, spec.cursor)
         for user_id in decision.candidates:
-            if take_slot(user_id, snapshot.day, snapshot.caps.get(user_id, 0)):
-                _move_cursor(spec.id, user_id)
+            if _take_slot_and_move(spec.id, user_id, snapshot.day, snapshot.caps.get(user_id, 0)):
                 spec.cursor = user_id
                 _tally.assigned(user_id)
                 return decision, user_id

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, entities, events
+from salesops.core import clock, entities, events, unitofwork
 from salesops.core.names import company_key
 from salesops.core.validators import normalize_credit_code, normalize_phone
 from salesops.customization import services as custom_services
@@ -404,8 +404,10 @@ def _place_new(
         if lead.team_id is None:
             lead.team_id = owner.team_id
         _start_clock(lead, now)
-    _save(lead, actor, "intake")
-    Inquiry.objects.create(
+    # The three rows (and the lead's history row) every intake writes, each with one
+    # statement whose text never changes (core.unitofwork.insert_now).
+    unitofwork.insert_now(lead, actor, "intake")
+    inquiry = Inquiry(
         lead=lead,
         channel=channel,
         campaign=lead.campaign,
@@ -417,7 +419,8 @@ def _place_new(
         payload=payload,
         created_by=actor,
     )
-    Assignment.objects.create(
+    unitofwork.insert_now(inquiry, actor)
+    assignment = Assignment(
         lead=lead,
         owner=owner,
         rule_id=rule_id,
@@ -426,6 +429,7 @@ def _place_new(
         reason=reason[:500],
         actor=actor,
     )
+    unitofwork.insert_now(assignment, actor)
     _emit(
         "lead.created",
         id=lead.pk,

@@ -108,3 +108,28 @@ def test_outside_a_unit_nothing_is_queued(org):
 def test_a_unit_needs_a_transaction(transactional_db):
     with pytest.raises(RuntimeError), unitofwork.deferred():
         pass
+
+
+def test_insert_now_writes_the_row_and_history_a_save_would(org):
+    account = make_account(org.rep_a)
+    saved = Contact(account=account, name="张三", created_by=org.rep_a)
+    saved._history_user, saved._change_reason = org.rep_a, "created"
+    saved.save()
+    now = Contact(account=account, name="李四", created_by=org.rep_a)
+    unitofwork.insert_now(now, org.rep_a, "created")
+    assert now.pk is not None and not now._state.adding
+    stored = Contact.objects.get(pk=now.pk)
+    assert (stored.name, stored.account_id, stored.created_by_id) == (
+        "李四",
+        account.pk,
+        org.rep_a.pk,
+    )
+    assert history_values(now) == history_values(saved)
+
+
+def test_insert_now_refuses_what_it_cannot_write_like_a_save(org):
+    stored = Contact.objects.create(account=make_account(org.rep_a), name="x")
+    with pytest.raises(ValueError):
+        unitofwork.insert_now(stored)  # not new
+    with pytest.raises(ValueError):
+        unitofwork.insert_now(Account(name="北京测试有限公司", owner=org.rep_a))  # own save()
