@@ -231,6 +231,11 @@ SALESOPS = {
     # Custom field definitions, event rules and intake channels are read at most this
     # often per process (seconds); a change made here is seen at once (core/configcache).
     "CONFIG_CACHE_SECONDS": env.float("CONFIG_CACHE_SECONDS", default=5.0),
+    # PostgreSQL: the intake's hot statements are bound on the server and prepared per
+    # connection (core/prepared). Switch off behind a pooler that cannot keep prepared
+    # statements (PgBouncer in transaction mode before 1.21, or without
+    # max_prepared_statements).
+    "PREPARED_STATEMENTS": env.bool("PREPARED_STATEMENTS", default=True),
     # A payment that takes a contract over its amount: "flag" keeps it, flagged for a look
     # (the owner is told); "reject" refuses it (422 naming the amount).
     "PAYMENT_OVER_CONTRACT": env.str("PAYMENT_OVER_CONTRACT", default="flag"),

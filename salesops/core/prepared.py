@@ -11,17 +11,19 @@ skips the parse and plan from then on. The intake runs about ten such statements
 :func:`cursor` gives such a cursor on PostgreSQL (wrapped by Django, so errors are Django's
 and the statements show in ``connection.queries`` when it logs them) and Django's usual
 cursor elsewhere. Parameters must be plain values (ids, dates, strings) or values already
-adapted with a field's ``get_db_prep_save``.
+adapted with a field's ``get_db_prep_save``. ``SALESOPS["PREPARED_STATEMENTS"] = False``
+(for a connection pooler that cannot keep prepared statements) gives Django's cursor.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection as default_connection
 
 
 def cursor(connection=None):
     connection = connection or default_connection
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not settings.SALESOPS.get("PREPARED_STATEMENTS", True):
         return connection.cursor()
     import psycopg
 

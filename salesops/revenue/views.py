@@ -3,25 +3,28 @@ instalments with paid/overdue state, payments, invoices, deliveries, history), p
 list and invoice list.
 
 Thin views: reads through ``selectors`` (visibility applied); a record the user may not
-see is a 404. Writes come from the API and the finance feed.
+see is a 404. Payments can be recorded on a contract's page (finance, and those who may
+edit the contract); everything else is written through the API and the finance feed.
 """
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from salesops.core.history import history_entries
 from salesops.customization import selectors as custom_selectors
 from salesops.web.listing import export_or_back, list_context
 
-from . import selectors
+from . import billing, forms, selectors
 from .models import (
     Contract,
     ContractStatus,
@@ -29,6 +32,7 @@ from .models import (
     InvoiceStatus,
     Payment,
     PaymentMethod,
+    is_finance,
 )
 
 
@@ -131,8 +135,42 @@ def contract_detail(request, pk):
         "deliveries": contract.deliveries.all(),
         "orders": contract.orders.order_by("-ordered_on", "-id"),
         "custom_rows": custom_selectors.display_rows("contract", contract),
+        "may_record_payments": _may_record_payments(request.user, contract),
     }
     return render(request, "revenue/contract_detail.html", context)
+
+
+def _may_record_payments(user, contract) -> bool:
+    return is_finance(user) or selectors.contract_editable(user=user, contract=contract)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payment_new(request, pk):
+    """Record money received against the contract (optionally settling an instalment)."""
+    contract = _contract_or_404(request.user, pk)
+    if not _may_record_payments(request.user, contract):
+        raise PermissionDenied(
+            _("Only the contract's owner, their managers and finance may do this.")
+        )
+    form = forms.PaymentForm(request.POST or None, contract=contract)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                payment = billing.payment_record(
+                    actor=request.user, contract=contract, **form.service_data()
+                )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            if payment.flagged:
+                messages.warning(request, payment.flag_reason)
+            else:
+                messages.success(request, _("Payment recorded."))
+            return redirect(f"{contract.get_absolute_url()}#payments")
+    context = {"contract": contract, "form": form, "summary": selectors.contract_summary(contract)}
+    return render(request, "revenue/payment_form.html", context)
 
 
 @login_required

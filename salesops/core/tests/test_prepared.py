@@ -26,3 +26,9 @@ def test_statements_run_logged_and_with_djangos_errors(db):
             assert not isinstance(cursor.cursor, psycopg.ClientCursor)
     with pytest.raises(IntegrityError), prepared.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table} (id, name) VALUES (%s, %s)", [team.pk, "again"])
+
+
+def test_switched_off_it_is_djangos_cursor(db, settings):
+    settings.SALESOPS = {**settings.SALESOPS, "PREPARED_STATEMENTS": False}
+    with prepared.cursor() as cursor:
+        assert type(cursor.cursor) is type(connection.cursor().cursor)

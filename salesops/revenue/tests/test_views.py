@@ -115,3 +115,72 @@ def test_bad_filter_explains_itself(client, org, contracts):
 def test_contracts_are_in_the_menu(client, org):
     client.force_login(org.rep_a)
     assert 'href="/revenue/contracts/"' in client.get("/revenue/payments/").content.decode()
+
+
+# --- recording a payment on the contract's page -----------------------------------------------
+
+
+def payment_url(contract):
+    return f"/revenue/contracts/{contract.pk}/payments/new/"
+
+
+def test_finance_records_a_payment_against_an_instalment(client, org):
+    contract = make_contract(owner=org.rep_a)
+    first = contract.instalments.get(sequence=1)
+    client.force_login(org.finance)
+    page = client.get(f"/revenue/contracts/{contract.pk}/")
+    assert 'data-testid="record-payment"' in page.content.decode()
+    form = client.get(payment_url(contract))
+    assert form.status_code == 200 and "#1" in form.content.decode()
+    response = client.post(
+        payment_url(contract),
+        {
+            "amount": "30000.00",
+            "received_on": "2026-03-20",
+            "method": "bank_transfer",
+            "instalment": first.pk,
+            "reference": "ICBC-001",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    payment = contract.payments.get()
+    assert payment.amount == Decimal("30000.00") and payment.instalment == first
+    assert payment.history.get().history_user == org.finance
+    # the contract's page shows it against the plan
+    page = client.get(f"/revenue/contracts/{contract.pk}/")
+    assert page.context["summary"]["paid"] == Decimal("30000.00")
+    states = re.findall(r'data-testid="instalment-row" data-state="(\w+)"', page.content.decode())
+    assert states[0] == "paid"
+
+
+def test_a_bad_payment_names_each_field_and_saves_nothing(client, org):
+    contract = make_contract(owner=org.rep_a)
+    client.force_login(org.rep_a)
+    response = client.post(payment_url(contract), {"amount": "-5", "received_on": "2027-01-01"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) >= {"amount", "received_on"}
+    assert contract.payments.count() == 0
+
+
+def test_an_over_payment_is_kept_and_flagged_with_a_warning(client, org):
+    contract = make_contract(owner=org.rep_a)  # ¥100,000
+    client.force_login(org.finance)
+    response = client.post(
+        payment_url(contract), {"amount": "120000", "received_on": "2026-03-20"}, follow=True
+    )
+    assert contract.payments.get().flagged
+    assert any("over" in str(m) or "超" in str(m) for m in response.context["messages"])
+
+
+def test_who_may_record_a_payment(client, org):
+    contract = make_contract(owner=org.rep_a)
+    client.force_login(org.rep_b)  # cannot see it
+    assert client.get(payment_url(contract)).status_code == 404
+    assert client.post(payment_url(contract), {"amount": "1"}).status_code == 404
+    assert contract.payments.count() == 0
+    for role in ("rep_a", "manager_east", "director", "finance"):  # owner, above, finance
+        client.force_login(getattr(org, role))
+        assert client.get(payment_url(contract)).status_code == 200, role
+    page = client.get(f"/revenue/contracts/{contract.pk}/")
+    assert 'data-testid="record-payment"' in page.content.decode()

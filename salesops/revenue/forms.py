@@ -1,0 +1,59 @@
+"""The "record a payment" form on a contract. It only parses what the browser sent;
+``billing.payment_record`` validates and writes, as for the API and the finance feed."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from salesops.aftersales.forms import DateInput
+from salesops.core.forms import TablerBoundField
+from salesops.customization.formfields import CustomFieldsFormMixin
+
+from .models import Instalment, Payment
+
+
+class _ServiceForm(forms.ModelForm):
+    def _post_clean(self):
+        # ModelForm would build the instance and run full_clean here; the service does.
+        pass
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        if not data.get("method"):
+            data.pop("method", None)  # the model's default
+        return data
+
+
+class PaymentForm(CustomFieldsFormMixin, _ServiceForm):
+    bound_field_class = TablerBoundField
+    custom_entity = "payment"
+
+    class Meta:
+        model = Payment
+        fields = ["amount", "received_on", "method", "instalment", "reference", "note"]
+        widgets = {"received_on": DateInput()}
+
+    def __init__(self, *args, contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.required:  # let it through: the service names every missing field
+                field.required = False
+                field.service_required = True
+        # Text with a decimal keypad: a number input drops "1,200" silently.
+        self.fields["amount"].widget = forms.TextInput(
+            attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"}
+        )
+        self.fields["amount"].localize = False
+        instalment = self.fields["instalment"]
+        instalment.queryset = Instalment.objects.filter(contract=contract).order_by("sequence")
+        instalment.label_from_instance = lambda i: (
+            _("#%(n)s · due %(day)s · ¥%(amount)s")
+            % {
+                "n": i.sequence,
+                "day": i.due_on.isoformat(),
+                "amount": i.amount,
+            }
+        )
+        instalment.empty_label = _("None (not against one instalment)")
+        self.init_custom_fields(None)  # the custom fields; payments have no form layout
