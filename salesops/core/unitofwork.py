@@ -126,6 +126,10 @@ class UnitOfWork:
         self.rows.setdefault(model, []).append(instance)
         self._queued.add(id(instance))
 
+    def expect(self, model, count: int) -> None:
+        """About ``count`` new ``model`` rows will come: reserve their ids in one go."""
+        self._block[model] = max(self._block.get(model, FIRST_BLOCK), min(count, MAX_BLOCK))
+
     def is_queued(self, instance) -> bool:
         return instance is not None and id(instance) in self._queued
 

@@ -60,7 +60,9 @@ class Reference:
     model: type
     field: str  # looked up on: "number"
     select_related: tuple[str, ...] = field(default=())
-    defer: tuple[str, ...] = field(default=())  # long fields a referring record never reads
+    # What a referring record reads of the row (the rest loads on first use), so a batch
+    # naming a thousand contracts does not build a thousand full ones.
+    only: tuple[str, ...] = field(default=())
 
 
 _kinds: dict[str, Kind] = {}
@@ -83,9 +85,9 @@ def register_reference(
     model,
     field: str,
     select_related: tuple[str, ...] = (),
-    defer: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
 ) -> None:
-    _references[key] = Reference(key, target, model, field, tuple(select_related), tuple(defer))
+    _references[key] = Reference(key, target, model, field, tuple(select_related), tuple(only))
 
 
 def kinds() -> list[str]:
@@ -181,7 +183,7 @@ def _prefetch(records: list[dict]) -> _Cache:
             rows.update({r.external_id: r for r in queryset})
     for key, wanted in values.items():
         ref = _references[key]
-        queryset = ref.model.objects.defer(*ref.defer)
+        queryset = ref.model.objects.only(*ref.only) if ref.only else ref.model.objects.all()
         if ref.select_related:  # (select_related() without names would follow every key)
             queryset = queryset.select_related(*ref.select_related)
         for chunk in _chunks(sorted(wanted)):
@@ -389,6 +391,16 @@ class BatchTooLarge(ValueError):
     pass
 
 
+def _expect(unit, records: list) -> None:
+    counts: dict[type, int] = defaultdict(int)
+    for record in records:
+        kind = _kinds.get(record.get("kind")) if isinstance(record, dict) else None
+        if kind is not None and kind.model is not None:
+            counts[kind.model] += 1
+    for model, count in counts.items():
+        unit.expect(model, count)
+
+
 def _run_all(actor, records: list, source: str) -> list[dict]:
     return [
         run_one(actor=actor, record=record, source=source, index=index)
@@ -413,6 +425,8 @@ def process(*, actor, records: list, source: str = "") -> dict:
         results = None
         try:
             with transaction.atomic(), _batch(records), unitofwork.deferred() as unit:
+                if unit is not None:
+                    _expect(unit, records)
                 results = _run_all(actor, records, source)
                 if unit is not None:
                     unit.flush()

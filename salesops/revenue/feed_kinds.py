@@ -165,8 +165,16 @@ def register_all() -> None:
             target="contract",
             model=Contract,
             field=field,
-            # What a payment, invoice or milestone reads of its contract is short.
-            defer=("clauses", "custom_service_annex", "attachments", "custom"),
+            # What a payment, invoice or milestone reads of its contract.
+            only=(
+                "number",
+                "external_id",
+                "account_id",
+                "owner_id",
+                "amount",
+                "signed_on",
+                "status",
+            ),
         )
     feed.register(
         "contract",
