@@ -291,36 +291,53 @@ def _insert_history(connection, manager, instances) -> None:
 # --- one row at once ---------------------------------------------------------------------------
 
 
-def insert_now(instance, actor=None, reason: str = "", *, using: str = "default") -> None:
-    """Insert one new row and its history row at once, as ``save()`` would write them, with
-    two statements whose text never changes (prepared on PostgreSQL, ``core.prepared``):
-    for a hot path that creates the same models on every request (the lead intake).
-    Signals other than simple-history's are not sent; the model must be :func:`queueable`."""
+def _prepare_now(instance, actor, reason: str) -> None:
     model = type(instance)
     if not instance._state.adding or not queueable(model):
         raise ValueError(f"insert_now() takes a new {model.__name__} without save() logic")
-    connection = connections[using]
     if hasattr(instance, "updated_at"):
         instance.updated_at = clock.now()
     if hasattr(instance, "before_save"):
         instance.before_save()
     instance._history_user = actor
     instance._change_reason = reason
-    meta = model._meta
+
+
+def _insert_fields(instance) -> list:
+    meta = instance._meta
     with_pk = instance.pk is not None
-    fields = [
+    return [
         f for f in meta.local_concrete_fields if not f.generated and (with_pk or f is not meta.pk)
     ]
+
+
+def _written(instance, using: str) -> None:
+    instance._state.adding = False
+    instance._state.db = using
+
+
+def _history_manager(model):
+    history = getattr(model._meta, "simple_history_manager_attribute", None)
+    return getattr(model, history) if history else None
+
+
+def insert_now(instance, actor=None, reason: str = "", *, using: str = "default") -> None:
+    """Insert one new row and its history row at once, as ``save()`` would write them, with
+    two statements whose text never changes (prepared on PostgreSQL, ``core.prepared``):
+    for a hot path that creates the same models on every request (the lead intake).
+    Signals other than simple-history's are not sent; the model must be :func:`queueable`."""
+    _prepare_now(instance, actor, reason)
+    connection = connections[using]
+    meta = instance._meta
+    fields = _insert_fields(instance)
     sql = _statement(connection, meta.db_table, tuple(f.column for f in fields), meta.pk.column)
     with prepared.cursor(connection) as cursor:
         cursor.execute(sql, _values(connection, fields, [instance])[0])
         instance.pk = cursor.fetchone()[0]
-    instance._state.adding = False
-    instance._state.db = using
-    history = getattr(meta, "simple_history_manager_attribute", None)
-    if not history:
+    _written(instance, using)
+    manager = _history_manager(type(instance))
+    if manager is None:
         return
-    manager = getattr(model, history)
     fields = _history_fields(manager.model)
     if fields is None:
         manager.bulk_history_create([instance])
@@ -328,6 +345,97 @@ def insert_now(instance, actor=None, reason: str = "", *, using: str = "default"
     sql = _statement(connection, manager.model._meta.db_table, tuple(f.column for f in fields))
     with prepared.cursor(connection) as cursor:
         cursor.execute(sql, _history_values(connection, fields, [instance])[0])
+
+
+def insert_together(
+    parent, children=(), actor=None, reason: str = "", *, using: str = "default"
+) -> None:
+    """:func:`insert_now` for a new ``parent`` and new ``children`` that point to it
+    (``[(child, "foreign key name"), …]``). On PostgreSQL it is one statement — the parent,
+    its history row and the children in data-modifying ``WITH`` parts, the children's key
+    taken from the parent's ``RETURNING`` — so one round trip instead of one per row.
+    Elsewhere (or when a child keeps history of its own) one :func:`insert_now` each."""
+    connection = connections[using]
+    parent_history = _history_manager(type(parent))
+    history_fields = _history_fields(parent_history.model) if parent_history else []
+    if (
+        connection.vendor != "postgresql"
+        or history_fields is None
+        or parent.pk is not None
+        or any(_history_manager(type(child)) is not None for child, _ in children)
+    ):
+        insert_now(parent, actor, reason, using=using)
+        for child, name in children:
+            setattr(child, name, parent)
+            insert_now(child, actor, using=using)
+        return
+    _prepare_now(parent, actor, reason)
+    for child, _name in children:
+        _prepare_now(child, actor, "")
+    meta = parent._meta
+    parent_fields = _insert_fields(parent)
+    params = _values(connection, parent_fields, [parent])[0]
+    parts = [(meta.db_table, tuple(f.column for f in parent_fields), None, meta.pk.column)]
+    if parent_history is not None:
+        # The history row copies the parent's id (its tracked primary key column).
+        values = _history_values(connection, history_fields, [parent])[0]
+        linked = None
+        for index, field in enumerate(history_fields):
+            if field.attname == meta.pk.attname:
+                linked = index
+            else:
+                params.append(values[index])
+        parts.append(
+            (
+                parent_history.model._meta.db_table,
+                tuple(f.column for f in history_fields),
+                linked,
+                None,
+            )
+        )
+    for child, name in children:
+        fk = child._meta.get_field(name)
+        fields = _insert_fields(child)
+        linked = fields.index(fk)
+        for index, field in enumerate(fields):
+            if index != linked:
+                params.append(field.get_db_prep_save(field.pre_save(child, True), connection))
+        parts.append(
+            (child._meta.db_table, tuple(f.column for f in fields), linked, child._meta.pk.column)
+        )
+    sql = _together_statement(connection, meta.pk.column, tuple(parts))
+    with prepared.cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchone()
+    parent.pk = ids[0]
+    _written(parent, using)
+    for (child, name), child_id in zip(children, ids[1:], strict=True):
+        setattr(child, name, parent)
+        child.pk = child_id
+        _written(child, using)
+
+
+def _together_statement(connection, key: str, parts: tuple) -> str:
+    cache_key = ("together", connection.vendor, key, parts)
+    sql = _statements.get(cache_key)
+    if sql is not None:
+        return sql
+    quote = connection.ops.quote_name
+    ctes, selects = [], []
+    for n, (table, columns, linked, returning) in enumerate(parts):
+        values = [
+            f"(SELECT {quote(key)} FROM w0)" if index == linked else "%s"
+            for index in range(len(columns))
+        ]
+        names = ", ".join(quote(c) for c in columns)
+        body = f"INSERT INTO {quote(table)} ({names}) VALUES ({', '.join(values)})"
+        if returning:
+            body += f" RETURNING {quote(returning)}"
+            selects.append(f"(SELECT {quote(returning)} FROM w{n})")
+        ctes.append(f"w{n} AS ({body})")
+    sql = f"WITH {', '.join(ctes)} SELECT {', '.join(selects)}"
+    _statements[cache_key] = sql
+    return sql
 
 
 _statements: dict[tuple, str] = {}

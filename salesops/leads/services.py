@@ -404,9 +404,6 @@ def _place_new(
         if lead.team_id is None:
             lead.team_id = owner.team_id
         _start_clock(lead, now)
-    # The three rows (and the lead's history row) every intake writes, each with one
-    # statement whose text never changes (core.unitofwork.insert_now).
-    unitofwork.insert_now(lead, actor, "intake")
     inquiry = Inquiry(
         lead=lead,
         channel=channel,
@@ -419,7 +416,6 @@ def _place_new(
         payload=payload,
         created_by=actor,
     )
-    unitofwork.insert_now(inquiry, actor)
     assignment = Assignment(
         lead=lead,
         owner=owner,
@@ -429,7 +425,9 @@ def _place_new(
         reason=reason[:500],
         actor=actor,
     )
-    unitofwork.insert_now(assignment, actor)
+    # The three rows (and the lead's history row) every intake writes: on PostgreSQL one
+    # statement, elsewhere one each, whose text never changes (core.unitofwork).
+    unitofwork.insert_together(lead, [(inquiry, "lead"), (assignment, "lead")], actor, "intake")
     _emit(
         "lead.created",
         id=lead.pk,

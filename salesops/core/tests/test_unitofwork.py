@@ -133,3 +133,35 @@ def test_insert_now_refuses_what_it_cannot_write_like_a_save(org):
         unitofwork.insert_now(stored)  # not new
     with pytest.raises(ValueError):
         unitofwork.insert_now(Account(name="北京测试有限公司", owner=org.rep_a))  # own save()
+
+
+def test_insert_together_writes_parent_history_and_children(org):
+    from salesops.leads.models import Assignment, Channel, Inquiry, Lead
+
+    channel = Channel.objects.create(kind="website", name="官网")
+    lead = Lead(
+        channel=channel,
+        contact_name="张三",
+        phone="+8613800138000",
+        company="云帆智能",
+        need="CRM",
+        created_by=org.rep_a,
+    )
+    inquiry = Inquiry(lead=lead, channel=channel, payload={"a": 1}, created_by=org.rep_a)
+    assignment = Assignment(lead=lead, owner=org.rep_a, reason="规则", actor=org.rep_a)
+    unitofwork.insert_together(
+        lead, [(inquiry, "lead"), (assignment, "lead")], org.rep_a, "intake"
+    )
+    stored = Lead.objects.get(pk=lead.pk)
+    assert (stored.contact_name, stored.channel_id) == ("张三", channel.pk)
+    assert Inquiry.objects.get(pk=inquiry.pk).lead_id == lead.pk
+    assert Inquiry.objects.get(pk=inquiry.pk).payload == {"a": 1}
+    assert Assignment.objects.get(pk=assignment.pk).lead_id == lead.pk
+    row = lead.history.get()
+    assert (row.history_type, row.history_user_id, row.history_change_reason) == (
+        "+",
+        org.rep_a.pk,
+        "intake",
+    )
+    assert (row.id, row.contact_name) == (lead.pk, "张三")
+    assert not any(r._state.adding for r in (lead, inquiry, assignment))
