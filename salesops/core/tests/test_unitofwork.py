@@ -149,9 +149,7 @@ def test_insert_together_writes_parent_history_and_children(org):
     )
     inquiry = Inquiry(lead=lead, channel=channel, payload={"a": 1}, created_by=org.rep_a)
     assignment = Assignment(lead=lead, owner=org.rep_a, reason="规则", actor=org.rep_a)
-    unitofwork.insert_together(
-        lead, [(inquiry, "lead"), (assignment, "lead")], org.rep_a, "intake"
-    )
+    unitofwork.insert_together(lead, [(inquiry, "lead"), (assignment, "lead")], org.rep_a, "intake")
     stored = Lead.objects.get(pk=lead.pk)
     assert (stored.contact_name, stored.channel_id) == ("张三", channel.pk)
     assert Inquiry.objects.get(pk=inquiry.pk).lead_id == lead.pk
