@@ -196,13 +196,13 @@ class UnitOfWork:
             for model, instances in rows.items():
                 if not instances:
                     continue
-                _insert(connection, model, instances)
+                written = _insert(connection, model, instances)
                 for instance in instances:
                     instance._state.adding = False
                     instance._state.db = self.using
                 history = getattr(model._meta, "simple_history_manager_attribute", None)
                 if history:
-                    _insert_history(connection, getattr(model, history), instances)
+                    _insert_history(connection, getattr(model, history), instances, written)
         if events:
             transaction.on_commit(lambda: _dispatch_all(events), using=self.using)
 
@@ -220,14 +220,12 @@ def _dispatch_all(events) -> None:
 # (``pre_save`` then ``get_db_prep_save``).
 
 
-def _insert(connection, model, instances) -> None:
+def _insert(connection, model, instances) -> tuple[list, list[list]]:
+    """Insert the rows; returns the fields and the values written (the history reuses them)."""
     fields = [f for f in model._meta.local_concrete_fields if not f.generated]
-    _execute_many(
-        connection,
-        model._meta.db_table,
-        [f.column for f in fields],
-        _values(connection, fields, instances),
-    )
+    values = _values(connection, fields, instances)
+    _execute_many(connection, model._meta.db_table, [f.column for f in fields], values)
+    return fields, values
 
 
 def _values(connection, fields, instances) -> list[list]:
@@ -252,20 +250,28 @@ def _history_fields(history_model) -> list | None:
     return fields
 
 
-def _history_values(connection, fields, instances) -> list[list]:
-    """The history rows a save would write ("+": created, with the save's user and reason)."""
+def _history_values(connection, fields, instances, written=None) -> list[list]:
+    """The history rows a save would write ("+": created, with the save's user and reason).
+    ``written``: the fields and values just inserted for ``instances``; a tracked column
+    takes the value prepared for the row instead of preparing it again."""
     now = timezone.now()
+    position = {}
+    if written is not None:
+        position = {f.attname: i for i, f in enumerate(written[0])}
     values = []
-    for instance in instances:
+    for n, instance in enumerate(instances):
         own = {
             "history_date": getattr(instance, "_history_date", now),
             "history_change_reason": getattr(instance, "_change_reason", "") or "",
             "history_type": "+",
             "history_user_id": getattr(getattr(instance, "_history_user", None), "pk", None),
         }
+        row = written[1][n] if written is not None else None
         values.append(
             [
-                f.get_db_prep_save(
+                row[position[f.attname]]
+                if f.attname in position and f.attname not in own
+                else f.get_db_prep_save(
                     own[f.attname] if f.attname in own else getattr(instance, f.attname),
                     connection,
                 )
@@ -275,7 +281,7 @@ def _history_values(connection, fields, instances) -> list[list]:
     return values
 
 
-def _insert_history(connection, manager, instances) -> None:
+def _insert_history(connection, manager, instances, written=None) -> None:
     fields = _history_fields(manager.model)
     if fields is None:
         manager.bulk_history_create(instances)
@@ -284,7 +290,7 @@ def _insert_history(connection, manager, instances) -> None:
         connection,
         manager.model._meta.db_table,
         [f.column for f in fields],
-        _history_values(connection, fields, instances),
+        _history_values(connection, fields, instances, written),
     )
 
 
