@@ -8,12 +8,17 @@ still validate and "save" each record in turn, but a *new* row only joins a queu
 * it gets its primary key at once, reserved from the table's sequence (PostgreSQL) or past
   the table's highest id (SQLite, whose write transaction this process holds), so the
   services, the events and the caller see the id they would have seen;
-* :meth:`UnitOfWork.flush` writes the queue with one ``bulk_create`` per model, then the
-  history rows with simple-history's ``bulk_history_create`` (same values, user, reason and
-  type "+" as a save would write), then hands the events the services emitted to
-  ``transaction.on_commit`` in their order.
+* :meth:`UnitOfWork.flush` writes the queue per model with one ``COPY … FROM STDIN``
+  (PostgreSQL) or one prepared ``INSERT`` run with ``executemany`` (SQLite), the values
+  converted as ``bulk_create`` converts them; then the history rows the same way, with the
+  values, user, reason and type "+" a save would give them (simple-history's
+  ``bulk_history_create`` for a history model with fields of its own); then one
+  ``transaction.on_commit`` dispatches the events the services emitted, in their order.
 
 Changes to rows that already exist, and deletions, are written at once as usual.
+
+:func:`insert_now` and :func:`insert_together` write the same way at once, for one new row
+(and rows pointing to it): the lead intake's path.
 
 The caller keeps records apart with :meth:`UnitOfWork.mark` and :meth:`UnitOfWork.rollback`:
 a record refused half-way drops what it queued (rows and events). Code running inside
@@ -34,7 +39,6 @@ import itertools
 from collections.abc import Callable, Iterator
 
 from django.db import connections, models, transaction
-from django.utils import timezone
 
 from . import clock, prepared
 
@@ -254,7 +258,7 @@ def _history_values(connection, fields, instances, written=None) -> list[list]:
     """The history rows a save would write ("+": created, with the save's user and reason).
     ``written``: the fields and values just inserted for ``instances``; a tracked column
     takes the value prepared for the row instead of preparing it again."""
-    now = timezone.now()
+    now = clock.now()
     position = {}
     if written is not None:
         position = {f.attname: i for i, f in enumerate(written[0])}

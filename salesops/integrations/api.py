@@ -61,7 +61,7 @@ def _require_feed_user(user) -> None:
     "/feed/batch",
     response=BatchOut,
     summary="Upsert a batch of finance records",
-    description="Each record is saved or refused on its own (a savepoint each); the result "
+    description="Each record is saved or refused on its own; the result "
     "lists created / updated / unchanged / error per record, with the fields at fault. "
     f"More than {feed.MAX_BATCH} records → 413.",
 )

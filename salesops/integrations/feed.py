@@ -13,9 +13,11 @@ raises ``ValidationError`` naming the fields. References inside ``data``
 ``contract_number`` …) are resolved here, before the upsert sees the record: it gets
 ``account`` / ``contract`` instances, and an unknown one is reported under the key sent.
 
-A batch (:func:`process`) is one transaction with a savepoint per record, so the good
-records are kept when some are bad, and events go out once, after the commit. The records
-a batch refers to — existing rows by external id, accounts and contracts by reference —
+A batch (:func:`process`) is one transaction in which each record is kept or refused on
+its own, so the good records are kept when some are bad, and events go out once, after the
+commit. New rows are queued and written together (``core.unitofwork``); a change to a
+stored row runs in its own savepoint. The records a batch refers to — existing rows by
+external id, accounts and contracts by reference, and what each kind's ``prefetch`` asks —
 are read up front in one query per kind and per reference, not one per record.
 """
 
