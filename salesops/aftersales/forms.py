@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import TablerBoundField
+from salesops.core.forms import ServiceModelForm, TablerBoundField
 from salesops.customers import selectors as customer_selectors
 from salesops.customers.models import Contact
 from salesops.customization.formfields import CustomFieldsFormMixin
@@ -32,16 +32,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class _ServiceForm(forms.ModelForm):
-    def _post_clean(self):
-        # ModelForm would build the instance and run full_clean here; the service does.
-        pass
-
-    def service_data(self) -> dict:
-        return dict(self.cleaned_data)
-
-
-class AfterSalesForm(CustomFieldsFormMixin, _ServiceForm):
+class AfterSalesForm(CustomFieldsFormMixin, ServiceModelForm):
     """A ModelForm for labels, widgets and parsing; required fields are let through empty
     so the service reports every problem of the record in one answer."""
 

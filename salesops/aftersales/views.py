@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from salesops.core.exports import column_getter
+from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
 from salesops.customization import selectors as custom_selectors
@@ -313,18 +314,6 @@ def record_history(request, kind, pk):
     return render(request, "aftersales/record_detail.html", context)
 
 
-def _attach_errors(form, exc: ValidationError) -> None:
-    """Each service error on its field; errors about fields the form does not show (or
-    the whole record) on top, named."""
-    for name, errors in exc.message_dict.items():
-        if name in form.fields:
-            form.add_error(name, errors)
-        elif name == "__all__" or name.startswith("custom."):
-            form.add_error(None, errors)
-        else:
-            form.add_error(None, [f"{name}: {e}" for e in errors])
-
-
 def _form_page(request, kind: Kind, record):
     user = request.user
     initial = {}
@@ -353,7 +342,7 @@ def _form_page(request, kind: Kind, record):
             else:
                 saved = kind.update(actor=user, **{kind.instance_arg: record}, **data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, _("“%(name)s” saved.") % {"name": saved})
             return redirect(saved)

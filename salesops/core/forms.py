@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils.text import capfirst
 
 
 class TablerBoundField(forms.BoundField):
@@ -34,3 +36,36 @@ class TablerFormMixin:
     """Use :class:`TablerBoundField` for every field of the form."""
 
     bound_field_class = TablerBoundField
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm that only parses: the service validates and writes (pages, API and feed
+    share one set of rules), so the form skips building the instance and ``full_clean``."""
+
+    def _post_clean(self):
+        pass
+
+    def service_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+def attach_service_errors(form, exc: ValidationError) -> None:
+    """Each error a service raised on its form field; errors about fields the form does not
+    show, or about the whole record, on top of the form, named by the field's label."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        if field in form.fields:
+            form.add_error(field, errors)
+        elif field == "__all__" or field.startswith("custom."):
+            form.add_error(None, errors)  # a custom field's messages name it
+        else:
+            label = field
+            model = getattr(getattr(form, "_meta", None), "model", None)
+            if model is not None:
+                try:
+                    label = capfirst(model._meta.get_field(field).verbose_name)
+                except FieldDoesNotExist:  # not a model field: the key as it came
+                    pass
+            form.add_error(None, [f"{label}: {e}" for e in errors])

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import (
-    FieldDoesNotExist,
     ObjectDoesNotExist,
     PermissionDenied,
     ValidationError,
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.customization import selectors as custom_selectors
 from salesops.revenue import ltv
@@ -88,26 +88,6 @@ def _require_writer(user):
         raise PermissionDenied(_("Your role can read customer records but not change them."))
 
 
-def _attach_errors(form, exc: ValidationError) -> None:
-    """Put each service error on its form field; errors about fields the form does not
-    show (or about the whole record) go on top of the form, named."""
-    for field, errors in exc.message_dict.items():
-        if field in form.fields:
-            form.add_error(field, errors)
-        elif field == "__all__":
-            form.add_error(None, errors)
-        else:
-            try:
-                label = capfirst(form._meta.model._meta.get_field(field).verbose_name)
-            except FieldDoesNotExist:  # not a model field: show the key as it came
-                label = field
-            if field.startswith("custom."):
-                # A custom field the form's layout leaves out; its messages name it.
-                form.add_error(None, errors)
-            else:
-                form.add_error(None, [f"{label}: {e}" for e in errors])
-
-
 def _duplicates(user, form, exc: services.DuplicateError) -> list[dict]:
     """What the user may learn about each matching record: a link when they can open
     it, otherwise only whom to ask (the record itself stays private)."""
@@ -151,7 +131,7 @@ def _save(request, form, write, success_message):
     except services.DuplicateError as exc:
         return None, _duplicates(request.user, form, exc)
     except ValidationError as exc:
-        _attach_errors(form, exc)
+        attach_service_errors(form, exc)
         return None, []
     messages.success(request, success_message % {"name": record})
     return redirect(record), []

@@ -15,7 +15,7 @@ import tempfile
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from salesops.core import clock
 from salesops.core.exports import FORMATS, ExportTooLarge, export_filename, export_response
+from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
 from salesops.customization import selectors as custom_selectors
@@ -137,27 +138,6 @@ def _sees_others(user) -> bool:
 
 def _is_partial(request) -> bool:
     return bool(getattr(request, "htmx", False)) and not request.htmx.boosted
-
-
-def _attach_errors(form, exc: ValidationError) -> None:
-    """Each service error on its field; the others named, on top of the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        if field in form.fields:
-            form.add_error(field, errors)
-        elif field == "__all__" or field.startswith("custom."):
-            form.add_error(None, errors)
-        else:
-            label = field
-            model = getattr(getattr(form, "_meta", None), "model", None)
-            if model is not None:
-                try:
-                    label = capfirst(model._meta.get_field(field).verbose_name)
-                except FieldDoesNotExist:
-                    pass
-            form.add_error(None, [f"{label}: {e}" for e in errors])
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -379,7 +359,7 @@ def lead_status(request, pk):
                 invalid_reason=form.cleaned_data["invalid_reason"],
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, _("Status saved."))
             return redirect(lead)
@@ -405,7 +385,7 @@ def lead_reassign(request, pk):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, _("Lead reassigned."))
             if Lead.objects.visible_to(request.user).filter(pk=lead.pk).exists():
@@ -485,7 +465,7 @@ def lead_edit(request, pk):
         try:
             services.lead_update(actor=request.user, lead=lead, custom=custom, **data)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, _("Lead “%(name)s” saved.") % {"name": lead})
             return redirect(lead)
@@ -506,7 +486,7 @@ def quick_entry(request):
         try:
             result = services.quick_entry(actor=user, data=data, custom=custom)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             lead = result.lead
             visible = Lead.objects.visible_to(user).filter(pk=lead.pk).exists()
@@ -630,7 +610,7 @@ def _channel_form_page(request, channel: Channel | None):
                 saved = services.channel_update(actor=request.user, channel=channel, **data)
                 message = _("Channel “%(name)s” saved.")
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             messages.success(request, message % {"name": saved})
             return redirect(saved)
@@ -691,7 +671,7 @@ def routing_test(request):
         try:
             decision, snapshot, sample = services.routing_test(form.sample())
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            attach_service_errors(form, exc)
         else:
             result = {
                 "decision": decision,
@@ -752,7 +732,7 @@ def _rule_form_page(request, rule: RoutingRule | None):
             errors = exc.message_dict if hasattr(exc, "error_dict") else {}
             members_error = errors.pop("members", [])
             if errors or not hasattr(exc, "error_dict"):
-                _attach_errors(form, ValidationError(errors) if errors else exc)
+                attach_service_errors(form, ValidationError(errors) if errors else exc)
         else:
             messages.success(request, message % {"name": saved})
             return redirect("leads:routing_list")

@@ -18,7 +18,7 @@ from salesops.customers import selectors as customer_selectors
 from salesops.org import selectors as org_selectors
 
 from . import billing, ltv, selectors, services
-from .models import Contract, Delivery, Instalment, Invoice, Payment, is_finance
+from .models import Contract, Delivery, Instalment, Invoice, Payment
 from .schemas import (
     ContractIn,
     ContractOut,
@@ -101,7 +101,7 @@ def _contract_for_billing(user, contract_id: int) -> Contract:
     contract = Contract.objects.visible_to(user).filter(pk=contract_id).first()
     if contract is None:
         raise ValidationError({"contract_id": _("No contract with this id that you can see.")})
-    if not is_finance(user) and not selectors.contract_editable(user=user, contract=contract):
+    if not selectors.may_bill(user=user, contract=contract):
         raise PermissionDenied(
             _("Only the contract's owner, their managers and finance may do this.")
         )

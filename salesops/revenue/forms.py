@@ -7,25 +7,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salesops.aftersales.forms import DateInput
-from salesops.core.forms import TablerBoundField
+from salesops.core.forms import ServiceModelForm, TablerBoundField
 from salesops.customization.formfields import CustomFieldsFormMixin
 
 from .models import Instalment, Payment
 
 
-class _ServiceForm(forms.ModelForm):
-    def _post_clean(self):
-        # ModelForm would build the instance and run full_clean here; the service does.
-        pass
-
-    def service_data(self) -> dict:
-        data = dict(self.cleaned_data)
-        if not data.get("method"):
-            data.pop("method", None)  # the model's default
-        return data
-
-
-class PaymentForm(CustomFieldsFormMixin, _ServiceForm):
+class PaymentForm(CustomFieldsFormMixin, ServiceModelForm):
     bound_field_class = TablerBoundField
     custom_entity = "payment"
 
@@ -57,3 +45,9 @@ class PaymentForm(CustomFieldsFormMixin, _ServiceForm):
         )
         instalment.empty_label = _("None (not against one instalment)")
         self.init_custom_fields(None)  # the custom fields; payments have no form layout
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        if not data.get("method"):
+            data.pop("method", None)  # the model's default
+        return data

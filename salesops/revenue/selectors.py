@@ -13,7 +13,7 @@ from salesops.core import clock
 from salesops.core.money import percent
 
 from .filters import ContractFilterSet, DeliveryFilterSet, InvoiceFilterSet, PaymentFilterSet
-from .models import Contract, Delivery, Instalment, Invoice, InvoiceStatus, Payment
+from .models import Contract, Delivery, Instalment, Invoice, InvoiceStatus, Payment, is_finance
 
 ZERO = Decimal("0.00")
 
@@ -56,6 +56,12 @@ def contract_get_for_edit(*, user, pk: int) -> Contract:
 
 def contract_editable(*, user, contract: Contract) -> bool:
     return Contract.objects.editable_by(user).filter(pk=contract.pk).exists()
+
+
+def may_bill(*, user, contract: Contract) -> bool:
+    """Whether ``user`` may record payments and invoices on ``contract``: finance on every
+    contract, anyone else on the contracts they may edit."""
+    return is_finance(user) or contract_editable(user=user, contract=contract)
 
 
 def payment_filterset(*, user, data):

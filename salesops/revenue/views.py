@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.customization import selectors as custom_selectors
 from salesops.web.listing import export_or_back, list_context
@@ -32,7 +33,6 @@ from .models import (
     InvoiceStatus,
     Payment,
     PaymentMethod,
-    is_finance,
 )
 
 
@@ -135,13 +135,9 @@ def contract_detail(request, pk):
         "deliveries": contract.deliveries.all(),
         "orders": contract.orders.order_by("-ordered_on", "-id"),
         "custom_rows": custom_selectors.display_rows("contract", contract),
-        "may_record_payments": _may_record_payments(request.user, contract),
+        "may_record_payments": selectors.may_bill(user=request.user, contract=contract),
     }
     return render(request, "revenue/contract_detail.html", context)
-
-
-def _may_record_payments(user, contract) -> bool:
-    return is_finance(user) or selectors.contract_editable(user=user, contract=contract)
 
 
 @login_required
@@ -149,7 +145,7 @@ def _may_record_payments(user, contract) -> bool:
 def payment_new(request, pk):
     """Record money received against the contract (optionally settling an instalment)."""
     contract = _contract_or_404(request.user, pk)
-    if not _may_record_payments(request.user, contract):
+    if not selectors.may_bill(user=request.user, contract=contract):
         raise PermissionDenied(
             _("Only the contract's owner, their managers and finance may do this.")
         )
@@ -161,8 +157,7 @@ def payment_new(request, pk):
                     actor=request.user, contract=contract, **form.service_data()
                 )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            attach_service_errors(form, exc)
         else:
             if payment.flagged:
                 messages.warning(request, payment.flag_reason)
