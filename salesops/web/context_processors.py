@@ -46,6 +46,12 @@ MENU = [
         lambda user: user.is_admin_role or user.edits_everything,
     ),
     (
+        "org:user_change_list",
+        _("Settings · User changes"),
+        "ti-user-cog",
+        lambda user: user.is_admin_role or user.edits_everything or user.is_manager_role,
+    ),
+    (
         "customization:definition_list",
         _("Settings · Custom fields"),
         "ti-adjustments",
