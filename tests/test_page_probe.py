@@ -67,18 +67,13 @@ OWNED = {
     "aftersales.Renewal",
     "todos.Task",
 }
+# Grouped so the probe stays quick; a failure names the whole query, then try its parts.
 BAD_QUERIES = [
     {"page": "abc"},
     {"page": HUGE},
-    {"owner": HUGE},
-    {"account": HUGE},
-    {"contract": HUGE},
-    {"lead": HUGE},
-    {"team": HUGE},
-    {"sort": "no_such_column"},
-    {"q": "a\x00b"},
+    {"owner": HUGE, "account": HUGE, "contract": HUGE, "lead": HUGE, "team": HUGE},
+    {"sort": "no_such_column", "q": "a\x00b", "status": "<script>"},
     {"created_after": "2026-13-45", "created_before": "yesterday"},
-    {"status": "<script>"},
 ]
 FOREIGN_PICKER_PARAMS = ("account", "contract", "lead", "contact", "owner")
 FORM_PAGE = re.compile(r"(create|edit|new|quick_entry|check_in)$")
