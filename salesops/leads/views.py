@@ -369,7 +369,10 @@ def lead_detail(request, pk):
 @require_GET
 def lead_history(request, pk):
     lead = _lead_or_404(request.user, pk)
-    entries = history_entries(lead)
+    # The customer link's changes name the account: left out for readers who may not
+    # see it (a lead converted by a manager into another rep's customer).
+    hidden = () if _account_visible(request.user, lead) else ("account", "contact")
+    entries = history_entries(lead, exclude=hidden)
     if _is_partial(request):
         return render(request, "web/_history.html", {"entries": entries})
     context = _detail_context(request, lead)

@@ -122,7 +122,10 @@ def test_credit_code_match_with_another_reps_account_waits_for_the_manager(
     # the rep, still the lead's owner, does not see the customer through it
     seen = rep.get(f"{API}/leads/{lead_id}")
     assert (seen.json()["account_id"], seen.json()["contact_id"]) == (None, None)
-    assert_says_nothing_about(page(org.rep_a).get(f"/leads/{lead_id}/"), theirs, org.rep_b)
+    rep_client = page(org.rep_a)
+    for url in (f"/leads/{lead_id}/", f"/leads/{lead_id}/history/"):
+        assert_says_nothing_about(rep_client.get(url), theirs, org.rep_b)
+    assert SECRET in manager.get(f"/leads/{lead_id}/history/").content.decode()
 
 
 def test_a_lead_whose_phone_belongs_to_another_reps_contact(
