@@ -705,15 +705,23 @@ def conversion_reviewers(lead_owner, account_owner_ids) -> list:
     return list(User.objects.filter(is_active=True, role=Role.DIRECTOR))
 
 
+HELD_FOR_REVIEW = "conversion needs review"
+
+
 def _hold_for_review(actor, lead: Lead, blockers) -> Lead:
     """Flag the lead for its owners' manager instead of writing into a customer the actor
     may not change. Nothing about that customer is stored on the lead or told to the
     actor; the manager sees the match on the lead page (``selectors.conversion_match``)."""
-    if lead.review_state == ReviewState.REVIEW and lead.possible_duplicate_of_id is None:
-        return lead  # already waiting: no second notification
+    latest = lead.history.order_by("-history_date", "-history_id").first()
+    if (
+        lead.review_state == ReviewState.REVIEW
+        and latest is not None
+        and latest.history_change_reason == HELD_FOR_REVIEW
+    ):
+        return lead  # already waiting, nothing changed since: no second notification
     lead.review_state = ReviewState.REVIEW
     lead.possible_duplicate_of = None
-    _save(lead, actor, "conversion needs review")
+    _save(lead, actor, HELD_FOR_REVIEW)
     reviewers = conversion_reviewers(lead.owner or actor, {a.owner_id for a in blockers})
     title = _("A lead needs your review before conversion: %(lead)s") % {"lead": lead}
     body = _(

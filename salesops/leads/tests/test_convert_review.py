@@ -199,3 +199,17 @@ def test_converting_into_my_own_customer_still_works(org):
     assert response.status_code == 200, response.content
     assert response.json()["account_id"] == mine.pk
     assert Contact.objects.filter(account=mine).count() == 1
+
+
+def test_a_lead_already_flagged_as_a_possible_duplicate_still_tells_the_manager(
+    org, theirs, django_capture_on_commit_callbacks
+):
+    """An intake review (a name that looked like a customer's) is not a conversion
+    review: converting it still asks the owners' manager."""
+    rep = api(org.rep_a)
+    lead_id = enter(rep, credit_code=theirs.credit_code)["id"]
+    Lead.objects.filter(pk=lead_id).update(review_state="review")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(rep, f"/leads/{lead_id}/convert")
+    assert response.status_code == 202
+    assert notified(org.manager_east, lead_id) == 1
