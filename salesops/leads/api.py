@@ -47,7 +47,7 @@ from .schemas import (
 
 router = Router(tags=["leads"])
 
-LEAD_RELATED = ("owner", "channel")
+LEAD_RELATED = ("owner", "channel", "account")
 ORDERINGS = (
     "created_at",
     "assigned_at",
@@ -312,14 +312,21 @@ def claim(request, lead_id: int):
 
 
 @router.post(
-    "/leads/{lead_id}/convert", response=ConvertOut, summary="Convert to account and contact"
+    "/leads/{lead_id}/convert",
+    response={200: ConvertOut, 202: ConvertOut},
+    summary="Convert to account and contact",
 )
 def convert(request, lead_id: int):
     """Creates (or reuses, by credit code / phone) an account and a contact; the lead
-    becomes converted and links to both."""
+    becomes converted and links to both (200). When the customer it would reuse is one
+    you may not change, nothing is written to it: the lead waits for your manager's
+    review (202, ``outcome: review``) and the answer says nothing about that customer."""
     lead = _lead(request, lead_id)
-    services.lead_convert(actor=request.user, lead=lead)
+    lead = services.lead_convert(actor=request.user, lead=lead)
     lead = _reload(lead)
+    if lead.status != LeadStatus.CONVERTED:
+        body = {"outcome": "review", "message": services.needs_review_message(), "lead": lead}
+        return Status(202, body)
     return {"account_id": lead.account_id, "contact_id": lead.contact_id, "lead": lead}
 
 

@@ -153,6 +153,9 @@ class ReassignForm(TablerFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["owner"]
+        # New owners: the users of the teams the manager manages (and their direct
+        # reports), as ``lead_reassign`` checks; handing a lead outside them would give
+        # it to someone whose work the manager cannot follow. Directors and admins: all.
         field.queryset = org_selectors.visible_users(user).order_by("display_name", "username")
         field.label_from_instance = lambda u: u.label
         self.fields["reason"].service_required = True

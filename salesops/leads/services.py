@@ -23,7 +23,7 @@ from salesops.core.names import company_key
 from salesops.core.validators import normalize_credit_code, normalize_phone
 from salesops.customization import services as custom_services
 
-from . import dedup, region, routing
+from . import dedup, region, routing, selectors
 from .models import (
     OPEN_STATUSES,
     Assignment,
@@ -638,6 +638,9 @@ def lead_review(*, actor, lead: Lead, merge: bool) -> Lead:
     _require_editable(actor, lead)
     if lead.review_state != ReviewState.REVIEW:
         raise ValidationError({"review_state": _("This lead is not waiting for a review.")})
+    if selectors.is_conversion_review(lead) and selectors.conversion_blockers(lead, actor):
+        # Only someone who may see the matched customer settles it (the owners' manager).
+        raise ValidationError({"review_state": needs_review_message()})
     target = lead.possible_duplicate_of
     if merge:
         if target is None:
@@ -684,27 +687,84 @@ def record_contact(*, lead_id: int, at, counts_as_contact: bool = True) -> Lead 
         return lead
 
 
+def conversion_reviewers(lead_owner, account_owner_ids) -> list:
+    """Who settles a conversion that matched someone else's customer: the nearest manager
+    above the lead's owner who sees every owner involved (the "owners' manager"), else
+    the directors."""
+    from salesops.core.visibility import visible_owner_ids
+    from salesops.org import selectors as org_selectors
+    from salesops.org.models import Role, User
+
+    wanted = set(account_owner_ids)
+    for manager in org_selectors.manager_chain(lead_owner):
+        if not manager.is_active:
+            continue
+        seen = visible_owner_ids(manager)
+        if seen is None or wanted <= set(seen):
+            return [manager]
+    return list(User.objects.filter(is_active=True, role=Role.DIRECTOR))
+
+
+HELD_FOR_REVIEW = "conversion needs review"
+
+
+def _hold_for_review(actor, lead: Lead, blockers) -> Lead:
+    """Flag the lead for its owners' manager instead of writing into a customer the actor
+    may not change. Nothing about that customer is stored on the lead or told to the
+    actor; the manager sees the match on the lead page (``selectors.conversion_match``)."""
+    latest = lead.history.order_by("-history_date", "-history_id").first()
+    if (
+        lead.review_state == ReviewState.REVIEW
+        and latest is not None
+        and latest.history_change_reason == HELD_FOR_REVIEW
+    ):
+        return lead  # already waiting, nothing changed since: no second notification
+    lead.review_state = ReviewState.REVIEW
+    lead.possible_duplicate_of = None
+    _save(lead, actor, HELD_FOR_REVIEW)
+    reviewers = conversion_reviewers(lead.owner or actor, {a.owner_id for a in blockers})
+    title = _("A lead needs your review before conversion: %(lead)s") % {"lead": lead}
+    body = _(
+        "It matches a customer its owner may not change. Convert it into that customer "
+        "or hand the lead to the customer's owner."
+    )
+    transaction.on_commit(lambda: _notify(reviewers, title, body, lead))
+    _emit("lead.updated", id=lead.pk, changed=["review_state"], actor_id=actor.pk)
+    return lead
+
+
+def needs_review_message() -> str:
+    """What the converter is told when the lead waits for their manager (neutral: no id,
+    no name, no owner of the matched customer)."""
+    return _(
+        "This lead matches an existing customer you cannot change: it needs review by "
+        "your manager, who has been told."
+    )
+
+
 @transaction.atomic
-def lead_convert(*, actor, lead: Lead):
+def lead_convert(*, actor, lead: Lead) -> Lead:
     """Turn the lead into an account and contact (reusing ones that exist by credit code
-    or phone). The lead keeps its history and links to both."""
+    or phone). The lead keeps its history and links to both.
+
+    When the account it would reuse, or the account of the contact holding its phone,
+    is one ``actor`` may not change, nothing is written to it: the lead is flagged for
+    review by the owners' manager (who is notified) and returned unconverted — check
+    ``lead.status``."""
     from salesops.customers import services as customer_services
-    from salesops.customers.models import Account, Contact
 
     _require_editable(actor, lead)
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if lead.status == LeadStatus.CONVERTED:
         raise ValidationError({"status": _("This lead is already converted.")})
     if lead.status == LeadStatus.INVALID:
         raise ValidationError({"status": _("An invalid lead cannot be converted.")})
+    blockers = selectors.conversion_blockers(lead, actor)
+    if blockers:
+        return _hold_for_review(actor, lead, blockers)
     owner = lead.owner or actor
-    known = None
-    if lead.phone:
-        known = Contact.objects.filter(phone=lead.phone).select_related("account").first()
-    account = lead.account
-    if account is None and known is not None:
-        account = known.account  # the person is known: convert into their account
-    if account is None and lead.credit_code:
-        account = Account.objects.filter(credit_code=lead.credit_code).first()
+    match = selectors.conversion_match(lead)
+    account, known = match.account, match.known_contact
     if account is None:
         account = customer_services.account_create(
             actor=actor,
@@ -733,6 +793,8 @@ def lead_convert(*, actor, lead: Lead):
     lead.account = account
     lead.contact = contact
     lead.status = LeadStatus.CONVERTED
+    if lead.review_state == ReviewState.REVIEW and lead.possible_duplicate_of_id is None:
+        lead.review_state = ReviewState.CLEAR  # converting settles a conversion review
     _stop_clock(lead)
     lead.converted_at = clock.now()
     lead.progressed_at = lead.converted_at

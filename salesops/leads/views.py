@@ -290,6 +290,36 @@ def _has_activities_template() -> bool:
     return True
 
 
+def _account_visible(user, lead: Lead) -> bool:
+    """A lead may link to a customer its reader may not see (an intake matched another
+    rep's account, or a manager converted it into one): its name is shown only to those
+    who may see it."""
+    from salesops.customers.models import Account
+
+    if lead.account_id is None:
+        return False
+    return Account.objects.visible_to(user).filter(pk=lead.account_id).exists()
+
+
+def _conversion_review(user, lead: Lead, editable: bool) -> dict:
+    """A lead whose conversion matched a customer the converter may not change: the
+    manager who may see it gets the customer and the ways to settle it (convert into it,
+    hand the lead over); anyone else only hears that it waits for their manager."""
+    if not (editable and selectors.is_conversion_review(lead)):
+        return {"conversion_review": False}
+    from salesops.customers.models import Account
+
+    match = selectors.conversion_match(lead)
+    blocked = bool(selectors.conversion_blockers(lead, user))
+    seen = Account.objects.visible_to(user).filter(pk__in=[a.pk for a in match.accounts])
+    return {
+        "conversion_review": True,
+        "conversion_blocked": blocked,
+        "conversion_message": services.needs_review_message(),
+        "conversion_accounts": [] if blocked else list(seen.select_related("owner")),
+    }
+
+
 def _detail_context(request, lead: Lead, **forms) -> dict:
     user = request.user
     editable = Lead.objects.editable_by(user).filter(pk=lead.pk).exists()
@@ -307,6 +337,8 @@ def _detail_context(request, lead: Lead, **forms) -> dict:
         "can_claim": lead.owner_id is None and not user.is_read_only_role,
         "can_convert": editable and lead.status not in (LeadStatus.CONVERTED, LeadStatus.INVALID),
         "needs_review": editable and lead.review_state == ReviewState.REVIEW,
+        **_conversion_review(user, lead, editable),
+        "account_visible": _account_visible(user, lead),
         "duplicate_of": duplicate_of,
         "duplicate_visible": duplicate_visible,
         "status_form": forms.get("status_form") or StatusForm(lead=lead),
@@ -337,7 +369,10 @@ def lead_detail(request, pk):
 @require_GET
 def lead_history(request, pk):
     lead = _lead_or_404(request.user, pk)
-    entries = history_entries(lead)
+    # The customer link's changes name the account: left out for readers who may not
+    # see it (a lead converted by a manager into another rep's customer).
+    hidden = () if _account_visible(request.user, lead) else ("account", "contact")
+    entries = history_entries(lead, exclude=hidden)
     if _is_partial(request):
         return render(request, "web/_history.html", {"entries": entries})
     context = _detail_context(request, lead)
@@ -418,6 +453,9 @@ def lead_convert(request, pk):
         lead = services.lead_convert(actor=request.user, lead=lead)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
+        return redirect(lead)
+    if lead.status != LeadStatus.CONVERTED:
+        messages.warning(request, services.needs_review_message())
         return redirect(lead)
     messages.success(
         request,

@@ -28,6 +28,10 @@ class TaskForm(TablerFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["due_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
         self.fields["title"].widget.attrs["placeholder"] = _("e.g. Call back about the quote")
+        # Assignees: the users whose work ``user`` already sees (a manager's team
+        # subtrees and direct reports, everyone for directors and admins). A task links
+        # to records and its assignee opens them, so assigning outside that circle would
+        # both list strangers and hand them this user's records.
         choices = org_selectors.visible_users(user).order_by("display_name", "username")
         assignee = self.fields["assignee"]
         assignee.queryset = choices
