@@ -80,6 +80,17 @@ def subtract_working_minutes(cal: BusinessCalendar, end: dt.datetime, minutes: i
             day -= dt.timedelta(days=1)
 
 
+def start_instant(value) -> dt.datetime | None:
+    """A start field's value as an instant: a date (a payment's ``received_on``, a
+    contract's ``signed_on``) starts at midnight in the organisation's time zone, which is
+    also how the database compares a date column with an instant."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time.min, tzinfo=timezone.get_default_timezone())
+    return value
+
+
 def due_cutoff(now: dt.datetime, minutes: int, unit: str, cal=None) -> dt.datetime:
     """The latest start instant whose timer of ``minutes`` (working or calendar) is due
     at ``now``."""
