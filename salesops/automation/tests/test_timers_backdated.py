@@ -6,8 +6,10 @@ after it. Each fires exactly once, like an identical record that existed earlier
 Run on SQLite and on PostgreSQL (``DATABASE_URL=postgres://…/salesops_rules``)."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, connections, transaction
 
 from salesops.automation.models import RuleFiring
 from salesops.core import clock
@@ -169,3 +171,43 @@ def test_a_payment_the_feed_brings_with_a_past_date_fires_once(org, sent):
     tick(at(DAY, "10:12"))
     tick(at(DAY, "11:00"))
     assert RuleFiring.objects.filter(rule=rule).count() == 1
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (two writers)")
+def test_a_backdated_task_committed_while_a_sweep_runs(transactional_db, org, sent):
+    # given a sweep at 10:00 (cutoff 09:30)
+    overdue_rule(org)
+    tick(at(DAY, "10:00"))
+    written, swept = threading.Event(), threading.Event()
+    errors: list = []
+
+    def writer():
+        # another connection writes an overdue task and commits only after the sweep read
+        try:
+            with transaction.atomic():
+                task_at(at(DAY, "10:00") + dt.timedelta(seconds=50), org, "slow", at(DAY, "08:00"))
+                written.set()
+                assert swept.wait(timeout=60)
+        except Exception as exc:  # noqa: BLE001 - re-raised in the test thread below
+            errors.append(exc)
+        finally:
+            written.set()
+            connections.close_all()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert written.wait(timeout=60)
+    # when the 10:01 sweep runs while the task is not committed yet
+    tick(at(DAY, "10:01"))
+    assert not RuleFiring.objects.exists()
+    swept.set()
+    thread.join(timeout=60)
+    assert not errors, errors
+    # then the next sweep fires it, once
+    tick(at(DAY, "10:02"))
+    tick(at(DAY, "10:03"))
+    assert list(RuleFiring.objects.values_list("key", flat=True)) == [
+        "timer:level:0:20261123T000000"
+    ]
+    assert [i["title"] for i in sent] == ["slow is overdue"]
