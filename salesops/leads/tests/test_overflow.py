@@ -144,8 +144,16 @@ def test_leads_no_rule_matched_go_to_the_director_in_one_digest(
     assert "4" in digest.title and digest.link == "/leads/?owner=none"
 
 
-def test_the_digest_rule_is_shipped_switchable_and_checked(org, digest_rule):
+def test_the_digest_rule_is_shipped_switchable_and_checked(org, digest_rule, client):
     assert Rule.objects.get(code="lead-pool-digest").is_active
+    # an admin finds it at /automation/ with its schedule, and may edit it there
+    client.force_login(org.admin)
+    for url in (
+        f"/automation/rules/{digest_rule.pk}/",
+        f"/automation/rules/{digest_rule.pk}/edit/",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200 and "*/30 * * * *" in page.content.decode()
     preview = automation_services.rule_preview(actor=org.admin, rule=digest_rule)
     assert preview["actions"][0]["kind"] == pool_digest.ACTION_KIND
     # the action only makes sense on a schedule without an entity
