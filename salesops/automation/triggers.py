@@ -8,7 +8,9 @@ Trigger settings (``RuleVersion.trigger``):
 * timer — ``{"field": "created_at", "minutes": 60, "unit": "working" | "calendar",
   "unless": "<expression>", "repeat_every": 30 | None, "max_level": 3}``. Level 0 falls due
   ``minutes`` after the start field, level *n* ``n × repeat_every`` later; each level fires
-  once per record. When "unless" is true at check time the clock is stopped: no firing.
+  once per record and start instant, also for a record written when it was already due
+  (it fires at the first sweep after the write; see ``engine._run_timer_rule``). When
+  "unless" is true at check time the clock is stopped: no firing.
   Conditions (and "unless") may read ``timer_level``; templates may show ``{timer_level}``.
 * schedule — ``{"cron": "0 9 * * 1-5"}`` in the organisation's time zone. Without an entity
   the rule fires once per instant; with one it fires once per instant for every record
