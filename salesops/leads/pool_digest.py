@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -51,6 +51,24 @@ def pooled_counts(since: dt.datetime, until: dt.datetime) -> dict[int | None, in
     return {team_id: n for team_id, n in rows if n}
 
 
+def waiting_counts(team_ids) -> dict[int | None, int]:
+    """All open leads waiting in these teams' pools (whenever they arrived)."""
+    from .models import OPEN_STATUSES, Lead
+
+    teams = [t for t in team_ids if t is not None]
+    condition = Q(team_id__in=teams)
+    if None in team_ids:
+        condition |= Q(team__isnull=True)
+    rows = (
+        Lead.objects.filter(condition, owner__isnull=True, status__in=OPEN_STATUSES)
+        .order_by()
+        .values("team_id")
+        .annotate(n=Count("id"))
+        .values_list("team_id", "n")
+    )
+    return dict(rows)
+
+
 def digest_items(since: dt.datetime, until: dt.datetime, *, source: str = "") -> list[dict]:
     """One notification item per recipient and team for the leads pooled in the window."""
     from salesops.org.models import Team
@@ -58,6 +76,9 @@ def digest_items(since: dt.datetime, until: dt.datetime, *, source: str = "") ->
     from .services import _pool_watchers
 
     counts = pooled_counts(since, until)
+    if not counts:
+        return []
+    waiting = waiting_counts(list(counts))
     names = dict(Team.objects.filter(pk__in=[t for t in counts if t]).values_list("pk", "name"))
     items = []
     for team_id, n in sorted(counts.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
@@ -74,7 +95,10 @@ def digest_items(since: dt.datetime, until: dt.datetime, *, source: str = "") ->
                 "%(n)d new leads without a team wait in the pool",
                 n,
             ) % {"n": n}
-        body = _("No rep of the team could take them (daily caps full, or no rule matched).")
+        body = _(
+            "No rep could take them (daily caps full, or no rule matched). "
+            "%(total)d open lead(s) wait in this pool in all."
+        ) % {"total": max(waiting.get(team_id, 0), n)}
         for recipient in _pool_watchers(team_id):
             items.append(
                 {
