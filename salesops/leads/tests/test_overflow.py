@@ -167,3 +167,12 @@ def test_the_digest_rule_is_shipped_switchable_and_checked(org, digest_rule, cli
             actions=[{"kind": pool_digest.ACTION_KIND}],
         )
     assert "actions.0.kind" in str(err.value)
+
+
+def test_a_rule_listing_reps_without_a_team_pools_with_the_first_rep_team(org):
+    org.rep_c.daily_lead_cap = 0
+    org.rep_c.save()
+    make_rule(members=[{"user_id": org.rep_c.pk}])
+    lead = intake(make_channel()).lead
+    assert lead.owner is None and lead.team_id == org.shanghai.pk
+    assert Lead.objects.visible_to(org.manager_sh).filter(pk=lead.pk).exists()
