@@ -396,7 +396,11 @@ def _place_new(
             lead.team_id = decision.rule.team_id
         if owner_id is not None:
             owner = decision.owner(owner_id)
-        elif lead.team_id is None:
+        elif decision.rule is None and decision.pool_team_id() is not None:
+            # Every rep of the matching rule is at the cap (or away): the lead waits in
+            # that team's pool, where its manager sees it and hands it out.
+            lead.team_id = decision.pool_team_id()
+        if owner is None and lead.team_id is None:
             # The pool of the channel's team, else of the person who typed it in.
             lead.team_id = channel.team_id or getattr(actor, "team_id", None)
     if owner is not None:
@@ -446,10 +450,9 @@ def _place_new(
             actor_id=getattr(actor, "pk", None),
         )
     else:
+        # No message per pooled lead: the pool digest (a schedule rule, see
+        # :func:`pool_digest`) tells each team's manager how many arrived, once per interval.
         _emit("lead.unroutable", id=lead.pk, team_id=lead.team_id)
-        watchers = _pool_watchers(lead.team_id)
-        title = _("New lead in the pool: %(lead)s") % {"lead": lead}
-        transaction.on_commit(lambda: _notify(watchers, title, reason, lead))
     return IntakeResult(lead, "created", match, decision)
 
 
