@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -66,10 +66,17 @@ class IntakeResult:
     outcome: str  # "created", "attached" (repeat inquiry) or "replayed" (same key)
     match: dedup.Match | None = None
     decision: routing.Decision | None = None
+    # A replay (same Idempotency-Key, same body): the first request's (status, body).
+    answer: tuple[int, dict] | None = None
 
     @property
     def created(self) -> bool:
         return self.outcome == "created"
+
+
+class IdempotencyKeyReused(ValidationError):
+    """The Idempotency-Key was used before with another body (IETF idempotency-key draft:
+    422); nothing is stored."""
 
 
 def _emit(name: str, **payload) -> None:
@@ -236,16 +243,70 @@ def _pool_watchers(team_id):
     )
 
 
-def _claim_key(channel: Channel, key: str):
-    """Reserve an Idempotency-Key for this request, or return the lead an earlier request
-    with the same key produced. On PostgreSQL a concurrent duplicate waits on the unique
-    index until the first transaction commits, then sees its row."""
-    try:
-        with transaction.atomic():
-            return IntakeKey.objects.create(channel=channel, key=key), None
-    except IntegrityError:
-        row = IntakeKey.objects.filter(channel=channel, key=key).select_related("lead").first()
-        return None, (row.lead if row else None)
+_CLAIM_SQL: dict[str, str] = {}
+
+
+def _claim_sql(connection) -> str:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` for a key row: one statement whose
+    text never changes (prepared on PostgreSQL, core.prepared), no savepoint."""
+    sql = _CLAIM_SQL.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        meta = IntakeKey._meta
+        columns = ", ".join(
+            quote(meta.get_field(name).column)
+            for name in ("channel", "key", "request_hash", "created_at")
+        )
+        conflict = ", ".join(quote(meta.get_field(name).column) for name in ("channel", "key"))
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+        )
+        _CLAIM_SQL[connection.vendor] = sql
+    return sql
+
+
+def _claim_key(channel: Channel, key: str, request_hash: str):
+    """Reserve an Idempotency-Key for this request: ``(key row id, None)``; or, when an
+    earlier request holds it, ``(None, its row)``. On PostgreSQL a concurrent duplicate
+    waits on the unique index until the first transaction commits, then sees its row (on
+    SQLite the write transaction already waited)."""
+    from django.db import connection
+
+    from salesops.core import prepared
+
+    created_at = IntakeKey._meta.get_field("created_at").get_db_prep_save(clock.now(), connection)
+    with prepared.cursor(connection) as cursor:
+        cursor.execute(_claim_sql(connection), [channel.pk, key, request_hash, created_at])
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0], None
+    return None, IntakeKey.objects.filter(channel=channel, key=key).first()
+
+
+def _replay(earlier: IntakeKey | None, request_hash: str) -> IntakeResult:
+    """The first request's answer for a repeated key, or a refusal when the body differs."""
+    if earlier is None:  # pragma: no cover - the conflicting row is committed by then
+        raise ValidationError({"Idempotency-Key": _("This key was used by a failed request.")})
+    if earlier.request_hash and earlier.request_hash != request_hash:
+        raise IdempotencyKeyReused(
+            {
+                "Idempotency-Key": _(
+                    "This Idempotency-Key was already used with a different body; send a "
+                    "new key for a new inquiry."
+                )
+            }
+        )
+    lead = Lead.objects.filter(pk=earlier.lead_id).first() if earlier.lead_id else None
+    answer = (earlier.status, earlier.response) if earlier.status else None
+    return IntakeResult(lead, "replayed", answer=answer)
+
+
+def _remember(key_id, result: IntakeResult, answer) -> IntakeResult:
+    """Keep the answer with the key (the statement that linked the key to the lead)."""
+    status, body = answer(result) if answer is not None else (None, None)
+    IntakeKey.objects.filter(pk=key_id).update(lead=result.lead, status=status, response=body)
+    return result
 
 
 def _attach(existing: Lead, lead: Lead, match, channel: Channel, actor, payload: dict) -> Lead:
@@ -290,6 +351,8 @@ def lead_intake(
     actor=None,
     custom: dict | None = None,
     idempotency_key: str = "",
+    request_hash: str = "",
+    answer=None,
     owner=None,
     required_fields: Iterable[str] = (),
     payload: dict | None = None,
@@ -298,7 +361,12 @@ def lead_intake(
     route, start the SLA clock, audit and emit events — all or nothing.
 
     ``owner`` keeps the lead with that user instead of routing it (a rep's own quick
-    entry). ``payload`` is what the client sent, kept on the inquiry record."""
+    entry). ``payload`` is what the client sent, kept on the inquiry record.
+
+    ``idempotency_key``: the same key again with the same ``request_hash`` (of the
+    normalised body) returns ``outcome="replayed"`` with the first request's answer, as
+    ``answer(result) → (status, body)`` gave it and the key row kept it; with another
+    hash it raises :class:`IdempotencyKeyReused`."""
     if not channel.is_active:
         raise PermissionDenied(_("This channel is switched off."))
     idempotency_key = (idempotency_key or "").strip()
@@ -324,29 +392,22 @@ def lead_intake(
         variables = entities.get("lead").variables(lead)
         planned = (variables, routing.plan(variables))
     with transaction.atomic():
-        key_row = None
+        key_id = None
         if idempotency_key:
-            key_row, earlier = _claim_key(channel, idempotency_key)
-            if key_row is None:
-                if earlier is None:  # the earlier request failed and rolled back
-                    raise ValidationError(
-                        {"Idempotency-Key": _("This key was used by a failed request.")}
-                    )
-                return IntakeResult(earlier, "replayed")
+            key_id, earlier = _claim_key(channel, idempotency_key, request_hash)
+            if key_id is None:
+                return _replay(earlier, request_hash)
         matches = dedup.find_matches(
             phone=lead.phone, credit_code=lead.credit_code, company=lead.company
         )
         action, match = dedup.decide(matches)
         if action == "attach":
             existing = _attach(match.record, lead, match, channel, actor, payload)
-            if key_row is not None:
-                key_row.lead = existing
-                key_row.save(update_fields=["lead"])
-            return IntakeResult(existing, "attached", match)
-        result = _place_new(lead, action, match, channel, actor, owner, payload, planned)
-        if key_row is not None:
-            key_row.lead = result.lead
-            key_row.save(update_fields=["lead"])
+            result = IntakeResult(existing, "attached", match)
+        else:
+            result = _place_new(lead, action, match, channel, actor, owner, payload, planned)
+        if key_id is not None:
+            _remember(key_id, result, answer)
         return result
 
 
