@@ -90,3 +90,14 @@ def test_a_bot_on_a_name_is_sent_to_the_address_checked_for_it(org, channel, fak
     page = client.post(f"/notifications/channels/{bot.pk}/test/", follow=True).content.decode()
     assert "Test message sent" in page
     assert fake_bot.requests[0]["headers"]["Host"] == f"localhost:{fake_bot.port}"
+
+
+def test_the_api_bot_test_answers_with_the_status_code_only(org, channel, fake_bot, admin_api):
+    bot = channel("wecom")
+    fake_bot.answer((500, "ram-role: AliyunECSInstanceRole; AccessKeyId=STS.abc"))
+    response = admin_api.post(f"{API}/notification-channels/{bot.pk}/test")
+    assert response.status_code == 200
+    assert response.json() == {
+        "ok": False,
+        "message": "HTTP 500: the bot did not take the message.",
+    }
