@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -243,51 +243,8 @@ def _pool_watchers(team_id):
     )
 
 
-_CLAIM_SQL: dict[str, str] = {}
-
-
-def _claim_sql(connection) -> str:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` for a key row: one statement whose
-    text never changes (prepared on PostgreSQL, core.prepared), no savepoint."""
-    sql = _CLAIM_SQL.get(connection.vendor)
-    if sql is None:
-        quote = connection.ops.quote_name
-        meta = IntakeKey._meta
-        columns = ", ".join(
-            quote(meta.get_field(name).column)
-            for name in ("channel", "key", "request_hash", "created_at")
-        )
-        conflict = ", ".join(quote(meta.get_field(name).column) for name in ("channel", "key"))
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s) "
-            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
-        )
-        _CLAIM_SQL[connection.vendor] = sql
-    return sql
-
-
-def _claim_key(channel: Channel, key: str, request_hash: str):
-    """Reserve an Idempotency-Key for this request: ``(key row id, None)``; or, when an
-    earlier request holds it, ``(None, its row)``. On PostgreSQL a concurrent duplicate
-    waits on the unique index until the first transaction commits, then sees its row (on
-    SQLite the write transaction already waited)."""
-    from django.db import connection
-
-    from salesops.core import prepared
-
-    created_at = IntakeKey._meta.get_field("created_at").get_db_prep_save(clock.now(), connection)
-    with prepared.cursor(connection) as cursor:
-        cursor.execute(_claim_sql(connection), [channel.pk, key, request_hash, created_at])
-        row = cursor.fetchone()
-    if row is not None:
-        return row[0], None
-    return None, IntakeKey.objects.filter(channel=channel, key=key).first()
-
-
-def _replay(earlier: IntakeKey | None, request_hash: str) -> IntakeResult:
+def _replay(earlier: IntakeKey, request_hash: str) -> IntakeResult:
     """The first request's answer for a repeated key, or a refusal when the body differs."""
-    if earlier is None:  # pragma: no cover - the conflicting row is committed by then
-        raise ValidationError({"Idempotency-Key": _("This key was used by a failed request.")})
     if earlier.request_hash and earlier.request_hash != request_hash:
         raise IdempotencyKeyReused(
             {
@@ -298,15 +255,19 @@ def _replay(earlier: IntakeKey | None, request_hash: str) -> IntakeResult:
             }
         )
     lead = Lead.objects.filter(pk=earlier.lead_id).first() if earlier.lead_id else None
-    answer = (earlier.status, earlier.response) if earlier.status else None
+    answer = None
+    if earlier.status:
+        body = dict(earlier.response or {})
+        if "id" in body:
+            body["id"] = earlier.lead_id  # written with the lead, before its id was known
+        answer = (earlier.status, body)
     return IntakeResult(lead, "replayed", answer=answer)
 
 
-def _remember(key_id, result: IntakeResult, answer) -> IntakeResult:
-    """Keep the answer with the key (the statement that linked the key to the lead)."""
-    status, body = answer(result) if answer is not None else (None, None)
-    IntakeKey.objects.filter(pk=key_id).update(lead=result.lead, status=status, response=body)
-    return result
+def _key_answer(key_row: IntakeKey | None, result: IntakeResult, answer) -> None:
+    """Put the answer on the key row before it is written (with the lead's rows)."""
+    if key_row is not None and answer is not None:
+        key_row.status, key_row.response = answer(result)
 
 
 def _attach(existing: Lead, lead: Lead, match, channel: Channel, actor, payload: dict) -> Lead:
@@ -391,24 +352,37 @@ def lead_intake(
         lead.progressed_at = clock.now()
         variables = entities.get("lead").variables(lead)
         planned = (variables, routing.plan(variables))
-    with transaction.atomic():
-        key_id = None
-        if idempotency_key:
-            key_id, earlier = _claim_key(channel, idempotency_key, request_hash)
-            if key_id is None:
-                return _replay(earlier, request_hash)
-        matches = dedup.find_matches(
-            phone=lead.phone, credit_code=lead.credit_code, company=lead.company
-        )
-        action, match = dedup.decide(matches)
-        if action == "attach":
+    # The key row is written with the lead's rows (one statement on PostgreSQL, see
+    # _place_new), answer included. A key already taken fails that insert on the unique
+    # index — a concurrent duplicate waits there until the first request commits — and the
+    # whole attempt rolls back; the first request's answer is then read and replayed.
+    key_row = None
+    if idempotency_key:
+        key_row = IntakeKey(channel=channel, key=idempotency_key, request_hash=request_hash)
+    try:
+        with transaction.atomic():
+            matches = dedup.find_matches(
+                phone=lead.phone, credit_code=lead.credit_code, company=lead.company
+            )
+            action, match = dedup.decide(matches)
+            if action != "attach":
+                return _place_new(
+                    lead, action, match, channel, actor, owner, payload, planned, key_row, answer
+                )
             existing = _attach(match.record, lead, match, channel, actor, payload)
             result = IntakeResult(existing, "attached", match)
-        else:
-            result = _place_new(lead, action, match, channel, actor, owner, payload, planned)
-        if key_id is not None:
-            _remember(key_id, result, answer)
-        return result
+            if key_row is not None:
+                _key_answer(key_row, result, answer)
+                key_row.lead = existing
+                unitofwork.insert_now(key_row)
+            return result
+    except IntegrityError:
+        if key_row is None:
+            raise
+        earlier = IntakeKey.objects.filter(channel=channel, key=idempotency_key).first()
+        if earlier is None:
+            raise
+        return _replay(earlier, request_hash)
 
 
 def _customer_owner(match):
@@ -419,7 +393,16 @@ def _customer_owner(match):
 
 
 def _place_new(
-    lead: Lead, action, match, channel, actor, owner, payload, planned=None
+    lead: Lead,
+    action,
+    match,
+    channel,
+    actor,
+    owner,
+    payload,
+    planned=None,
+    key_row: IntakeKey | None = None,
+    answer=None,
 ) -> IntakeResult:
     now = clock.now()
     lead.progressed_at = now
@@ -486,9 +469,14 @@ def _place_new(
         reason=reason[:500],
         actor=actor,
     )
-    # The three rows (and the lead's history row) every intake writes: on PostgreSQL one
+    # The three rows (and the lead's history row) every intake writes, and the
+    # Idempotency-Key's row with its answer when one was sent: on PostgreSQL one
     # statement, elsewhere one each, whose text never changes (core.unitofwork).
-    unitofwork.insert_together(lead, [(inquiry, "lead"), (assignment, "lead")], actor, "intake")
+    children = [(inquiry, "lead"), (assignment, "lead")]
+    if key_row is not None:
+        _key_answer(key_row, IntakeResult(lead, "created", match, decision), answer)
+        children.append((key_row, "lead"))
+    unitofwork.insert_together(lead, children, actor, "intake")
     _emit(
         "lead.created",
         id=lead.pk,

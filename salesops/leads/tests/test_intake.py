@@ -183,9 +183,10 @@ def test_a_replayed_repeat_inquiry_answers_as_the_first_time(channel):
     assert Lead.objects.get().touches == 2
 
 
-def test_a_key_costs_no_more_statements_than_it_writes(channel):
-    # The key row is claimed with one INSERT … ON CONFLICT (no savepoint) and linked with
-    # the answer in one UPDATE: two statements more than the same intake without a key.
+def test_a_key_costs_no_statement_of_its_own_on_postgresql(channel):
+    # The key row (with the answer) is written with the lead's rows: inside the one
+    # statement on PostgreSQL, one INSERT more elsewhere. (It used to cost a savepoint, an
+    # insert, a release and an update.)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -194,7 +195,8 @@ def test_a_key_costs_no_more_statements_than_it_writes(channel):
         post(channel, lead_data(n=21))
     with CaptureQueriesContext(connection) as keyed:
         post(channel, lead_data(n=22), **{"Idempotency-Key": "k-22"})
-    assert len(keyed) - len(plain) <= 2, [q["sql"][:60] for q in keyed]
+    extra = 0 if connection.vendor == "postgresql" else 1
+    assert len(keyed) - len(plain) <= extra, [q["sql"][:60] for q in keyed]
 
 
 def test_a_failed_request_does_not_burn_its_key(channel):
