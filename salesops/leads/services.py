@@ -66,10 +66,17 @@ class IntakeResult:
     outcome: str  # "created", "attached" (repeat inquiry) or "replayed" (same key)
     match: dedup.Match | None = None
     decision: routing.Decision | None = None
+    # A replay (same Idempotency-Key, same body): the first request's (status, body).
+    answer: tuple[int, dict] | None = None
 
     @property
     def created(self) -> bool:
         return self.outcome == "created"
+
+
+class IdempotencyKeyReused(ValidationError):
+    """The Idempotency-Key was used before with another body (IETF idempotency-key draft:
+    422); nothing is stored."""
 
 
 def _emit(name: str, **payload) -> None:
@@ -236,16 +243,31 @@ def _pool_watchers(team_id):
     )
 
 
-def _claim_key(channel: Channel, key: str):
-    """Reserve an Idempotency-Key for this request, or return the lead an earlier request
-    with the same key produced. On PostgreSQL a concurrent duplicate waits on the unique
-    index until the first transaction commits, then sees its row."""
-    try:
-        with transaction.atomic():
-            return IntakeKey.objects.create(channel=channel, key=key), None
-    except IntegrityError:
-        row = IntakeKey.objects.filter(channel=channel, key=key).select_related("lead").first()
-        return None, (row.lead if row else None)
+def _replay(earlier: IntakeKey, request_hash: str) -> IntakeResult:
+    """The first request's answer for a repeated key, or a refusal when the body differs."""
+    if earlier.request_hash and earlier.request_hash != request_hash:
+        raise IdempotencyKeyReused(
+            {
+                "Idempotency-Key": _(
+                    "This Idempotency-Key was already used with a different body; send a "
+                    "new key for a new inquiry."
+                )
+            }
+        )
+    lead = Lead.objects.filter(pk=earlier.lead_id).first() if earlier.lead_id else None
+    answer = None
+    if earlier.status:
+        body = dict(earlier.response or {})
+        if "id" in body:
+            body["id"] = earlier.lead_id  # written with the lead, before its id was known
+        answer = (earlier.status, body)
+    return IntakeResult(lead, "replayed", answer=answer)
+
+
+def _key_answer(key_row: IntakeKey | None, result: IntakeResult, answer) -> None:
+    """Put the answer on the key row before it is written (with the lead's rows)."""
+    if key_row is not None and answer is not None:
+        key_row.status, key_row.response = answer(result)
 
 
 def _attach(existing: Lead, lead: Lead, match, channel: Channel, actor, payload: dict) -> Lead:
@@ -290,6 +312,8 @@ def lead_intake(
     actor=None,
     custom: dict | None = None,
     idempotency_key: str = "",
+    request_hash: str = "",
+    answer=None,
     owner=None,
     required_fields: Iterable[str] = (),
     payload: dict | None = None,
@@ -298,7 +322,12 @@ def lead_intake(
     route, start the SLA clock, audit and emit events — all or nothing.
 
     ``owner`` keeps the lead with that user instead of routing it (a rep's own quick
-    entry). ``payload`` is what the client sent, kept on the inquiry record."""
+    entry). ``payload`` is what the client sent, kept on the inquiry record.
+
+    ``idempotency_key``: the same key again with the same ``request_hash`` (of the
+    normalised body) returns ``outcome="replayed"`` with the first request's answer, as
+    ``answer(result) → (status, body)`` gave it and the key row kept it; with another
+    hash it raises :class:`IdempotencyKeyReused`."""
     if not channel.is_active:
         raise PermissionDenied(_("This channel is switched off."))
     idempotency_key = (idempotency_key or "").strip()
@@ -323,31 +352,37 @@ def lead_intake(
         lead.progressed_at = clock.now()
         variables = entities.get("lead").variables(lead)
         planned = (variables, routing.plan(variables))
-    with transaction.atomic():
-        key_row = None
-        if idempotency_key:
-            key_row, earlier = _claim_key(channel, idempotency_key)
-            if key_row is None:
-                if earlier is None:  # the earlier request failed and rolled back
-                    raise ValidationError(
-                        {"Idempotency-Key": _("This key was used by a failed request.")}
-                    )
-                return IntakeResult(earlier, "replayed")
-        matches = dedup.find_matches(
-            phone=lead.phone, credit_code=lead.credit_code, company=lead.company
-        )
-        action, match = dedup.decide(matches)
-        if action == "attach":
+    # The key row is written with the lead's rows (one statement on PostgreSQL, see
+    # _place_new), answer included. A key already taken fails that insert on the unique
+    # index — a concurrent duplicate waits there until the first request commits — and the
+    # whole attempt rolls back; the first request's answer is then read and replayed.
+    key_row = None
+    if idempotency_key:
+        key_row = IntakeKey(channel=channel, key=idempotency_key, request_hash=request_hash)
+    try:
+        with transaction.atomic():
+            matches = dedup.find_matches(
+                phone=lead.phone, credit_code=lead.credit_code, company=lead.company
+            )
+            action, match = dedup.decide(matches)
+            if action != "attach":
+                return _place_new(
+                    lead, action, match, channel, actor, owner, payload, planned, key_row, answer
+                )
             existing = _attach(match.record, lead, match, channel, actor, payload)
+            result = IntakeResult(existing, "attached", match)
             if key_row is not None:
+                _key_answer(key_row, result, answer)
                 key_row.lead = existing
-                key_row.save(update_fields=["lead"])
-            return IntakeResult(existing, "attached", match)
-        result = _place_new(lead, action, match, channel, actor, owner, payload, planned)
-        if key_row is not None:
-            key_row.lead = result.lead
-            key_row.save(update_fields=["lead"])
-        return result
+                unitofwork.insert_now(key_row)
+            return result
+    except IntegrityError:
+        if key_row is None:
+            raise
+        earlier = IntakeKey.objects.filter(channel=channel, key=idempotency_key).first()
+        if earlier is None:
+            raise
+        return _replay(earlier, request_hash)
 
 
 def _customer_owner(match):
@@ -358,7 +393,16 @@ def _customer_owner(match):
 
 
 def _place_new(
-    lead: Lead, action, match, channel, actor, owner, payload, planned=None
+    lead: Lead,
+    action,
+    match,
+    channel,
+    actor,
+    owner,
+    payload,
+    planned=None,
+    key_row: IntakeKey | None = None,
+    answer=None,
 ) -> IntakeResult:
     now = clock.now()
     lead.progressed_at = now
@@ -429,9 +473,14 @@ def _place_new(
         reason=reason[:500],
         actor=actor,
     )
-    # The three rows (and the lead's history row) every intake writes: on PostgreSQL one
+    # The three rows (and the lead's history row) every intake writes, and the
+    # Idempotency-Key's row with its answer when one was sent: on PostgreSQL one
     # statement, elsewhere one each, whose text never changes (core.unitofwork).
-    unitofwork.insert_together(lead, [(inquiry, "lead"), (assignment, "lead")], actor, "intake")
+    children = [(inquiry, "lead"), (assignment, "lead")]
+    if key_row is not None:
+        _key_answer(key_row, IntakeResult(lead, "created", match, decision), answer)
+        children.append((key_row, "lead"))
+    unitofwork.insert_together(lead, children, actor, "intake")
     _emit(
         "lead.created",
         id=lead.pk,
