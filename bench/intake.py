@@ -341,7 +341,7 @@ class Server:
             DATABASE_URL=url,
             DJANGO_SETTINGS_MODULE=settings_module,
             DEBUG="false",
-            SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key-not-for-production"),
+            SECRET_KEY=os.environ["SECRET_KEY"],  # set (strong) by common.setup_django
             SALESOPS_VAR_DIR=str(VAR),
             LOG_LEVEL="WARNING",
             PYTHONPATH=os.pathsep.join([str(common.ROOT / "bench"), str(common.ROOT)]),
