@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "simple_history",
     "huey.contrib.djhuey",
     "ninja",
+    "axes",
     "salesops.core",
     "salesops.org",
     "salesops.customers",
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "salesops.core.middleware.ClientVersionMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salesops.urls"
@@ -200,6 +202,25 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 
+# Login throttling (django-axes, core/logins): wrong passwords counted per user name and per
+# address; the limits are data (core.LoginPolicy) edited on Settings · Locked logins.
+AUTHENTICATION_BACKENDS = [
+    "salesops.core.logins.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = "salesops.core.logins.failure_limit"
+AXES_COOLOFF_TIME = "salesops.core.logins.cool_off"
+AXES_LOCKOUT_CALLABLE = "salesops.core.logins.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failures are what counts; no row per successful log-in
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "salesops.core.logins.client_address"
+# Behind a reverse proxy every request comes from the proxy's address: name the request
+# header the proxy sets to the client's address (e.g. X-Real-IP) so addresses count apart.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -207,6 +228,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         # The Huey consumer installs its own handler; don't print each line twice.
         "huey": {"propagate": False},
     },
