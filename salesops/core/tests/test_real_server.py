@@ -30,3 +30,20 @@ def test_current_clients_reach_the_api(each_server):
         "GET", "/api/v1/me", headers={"X-Client-Version": "1.0.0"}
     )
     assert status == 401, body[:500]
+
+
+def test_the_default_server_is_gunicorn_with_several_processes(real_server):
+    # what `make run` starts (less the worker): the fast set-up, not waitress
+    assert "Starting gunicorn" in real_server.output
+    assert real_server.output.count("Booting worker") >= 2
+
+
+def test_default_workers_follow_the_measurements(monkeypatch):
+    from salesops.core.management.commands.run import default_workers
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert default_workers("salesops.core.sqlite") == 4  # SQLite: as many as cores
+    assert default_workers("django.db.backends.postgresql") == 8  # PostgreSQL: two per core
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert default_workers("salesops.core.sqlite") == 3
