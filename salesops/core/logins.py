@@ -14,6 +14,7 @@ The settings point axes here: :func:`failure_limit` and :func:`cool_off` read th
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +32,8 @@ from django.utils.translation import ngettext
 
 from . import clock
 from .models import LoginPolicy
+
+log = logging.getLogger(__name__)
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):
@@ -166,7 +169,10 @@ def unlock(*, actor, kind: str, value: str) -> int:
     """Forget the failed attempts of a user name or an address; the number forgotten."""
     require_admin(actor)
     if kind == "user":
-        return axes_reset(username=value)
-    if kind == "address":
-        return axes_reset(ip=value)
-    raise ValidationError({"kind": _("Unlock a user or an address.")})
+        forgotten = axes_reset(username=value)
+    elif kind == "address":
+        forgotten = axes_reset(ip=value)
+    else:
+        raise ValidationError({"kind": _("Unlock a user or an address.")})
+    log.warning("login unlocked: %s %r by %s (%d attempt rows)", kind, value, actor, forgotten)
+    return forgotten
