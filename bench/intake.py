@@ -33,7 +33,7 @@ Then, each against its own ``salesops run --server gunicorn --no-worker`` subpro
   started exactly as ``make run`` starts it: no options, so its default server and number
   of processes, its background worker beside it, no DEBUG or SECRET_KEY of ours.
 * ``overflow`` — ``default`` again after every rep's daily cap was set to ``OVERFLOW_CAP``
-  (2; each has taken more today): every lead overflows to the pool.
+  (2, or what a rep took today if fewer): every cap is full, every lead overflows to the pool.
 * ``routing`` — :func:`salesops.leads.routing.decide` over ``--decisions`` varied lead
   variable dicts against the snapshot of the 50 rules and 200 reps (today's counts and
   real open loads passed in): decisions per second, and a cProfile of where the time goes.
@@ -79,7 +79,8 @@ TARGET_P99_MS = 150.0
 TARGET_DECISIONS_PER_S = 3_000.0
 FULL_PREFIX, BARE_PREFIX, EXISTING_PREFIX = "138", "139", "137"
 DEFAULT_PREFIX, OVERFLOW_PREFIX = "133", "134"
-# The overflow case sets every rep's daily cap to this (all already took more today).
+# The overflow case sets every rep's daily cap to this, or to what a rep took today if
+# fewer: every cap is full.
 OVERFLOW_CAP = 2
 CASES = ("full", "bare", "default", "overflow")
 
@@ -802,9 +803,17 @@ def main():
         if "overflow" in cases:
             # Every rep's cap is full (each took more than OVERFLOW_CAP leads today): every
             # lead goes to the pool. Default server, as above.
+            from salesops.core import clock
+            from salesops.leads.routing import counts_today
             from salesops.org.models import Role, User
 
-            User.objects.filter(role=Role.REP).update(daily_lead_cap=OVERFLOW_CAP)
+            # a rep who took fewer today gets that many as cap: full too
+            taken = counts_today(clock.today())
+            by_cap: dict[int, list[int]] = {}
+            for rep in User.objects.filter(role=Role.REP).values_list("pk", flat=True):
+                by_cap.setdefault(min(OVERFLOW_CAP, taken.get(rep, 0)), []).append(rep)
+            for cap, reps in by_cap.items():
+                User.objects.filter(pk__in=reps).update(daily_lead_cap=cap)
             connection.close()
             figures["overflow"] = measure("overflow", OVERFLOW_PREFIX, None)
             figures["config"]["overflow_daily_cap"] = OVERFLOW_CAP

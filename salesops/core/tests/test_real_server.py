@@ -7,7 +7,9 @@ import pytest
 
 @pytest.fixture(scope="module", params=["waitress", "gunicorn"])
 def each_server(request, real_server_factory):
-    return real_server_factory("--server", request.param)
+    server = real_server_factory("--server", request.param)
+    yield server
+    server.stop()
 
 
 def test_too_old_clients_get_426_with_the_error_body_not_a_500(each_server):
