@@ -1,8 +1,10 @@
 """Abstract base models shared by every business model."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from . import clock
 
@@ -56,3 +58,38 @@ class SweepRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class LoginPolicy(models.Model):
+    """How many wrong passwords lock a login, and for how long (one row; django-axes reads it
+    through ``core.logins``). Edited by sales-ops admins on the Locked logins page."""
+
+    failure_limit = models.PositiveSmallIntegerField(
+        _("failed attempts before a lock"),
+        default=5,
+        validators=[MinValueValidator(3), MaxValueValidator(100)],
+        help_text=_("Wrong passwords in a row, per user and per address, that lock the login."),
+    )
+    cooloff_minutes = models.PositiveIntegerField(
+        _("lock duration (minutes)"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+        help_text=_("A locked login opens again by itself after this long, or when unlocked."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("login policy")
+        verbose_name_plural = _("login policy")
+
+    def __str__(self):
+        return f"{self.failure_limit} × / {self.cooloff_minutes} min"

@@ -57,6 +57,7 @@ MENU = [
         "ti-adjustments",
         lambda user: user.is_admin_role,
     ),
+    ("locked_logins", _("Settings · Locked logins"), "ti-lock", lambda user: user.is_admin_role),
 ]
 
 
