@@ -287,11 +287,11 @@ def test_interactive_parts_work_under_the_policy(watched_page, org, world):
     login(page, "admin", org.password)
 
     # Dashboard charts (ECharts draws into a canvas).
-    page.goto("/")
+    # htmx partial: the unread badge is fetched on load.
+    with page.expect_response(re.compile(r"/notifications/badge/")):
+        page.goto("/")
     expect(page.locator("[data-testid=province-chart] canvas")).to_have_count(1)
     expect(page.locator("[data-testid=channel-chart] canvas")).to_have_count(1)
-    # htmx partial: the unread badge loads (the rule told the admin nothing, rep_a it did).
-    expect(page.locator("[data-testid=unread-badge]")).to_be_attached()
 
     # Menus (Alpine): the user menu and the settings dropdown open and close.
     menu = page.locator("[data-testid=user-menu] + .dropdown-menu")
