@@ -66,7 +66,7 @@ class AccountForm(CustomFieldsFormMixin, ServiceModelForm):
         super().__init__(*args, **kwargs)
         _relax_length(self.fields["credit_code"], 40)
         self.fields["credit_code"].widget.attrs.update(
-            {"autocomplete": "off", "spellcheck": "false", "style": "text-transform: uppercase"}
+            {"autocomplete": "off", "spellcheck": "false", "class": "text-uppercase"}
         )
         if user.is_manager_role or user.sees_everything:
             owners = org_selectors.visible_users(user)

@@ -75,7 +75,7 @@ class _LeadFormBase(CustomFieldsFormMixin, _ServiceModelForm):
         if "credit_code" in self.fields:
             _relax_length(self.fields["credit_code"], 40)
             self.fields["credit_code"].widget.attrs.update(
-                {"autocomplete": "off", "spellcheck": "false", "style": "text-transform: uppercase"}
+                {"autocomplete": "off", "spellcheck": "false", "class": "text-uppercase"}
             )
         if "email" in self.fields:
             self.fields["email"].widget.attrs["inputmode"] = "email"
