@@ -1,5 +1,7 @@
 """Abstract base models shared by every business model."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +21,12 @@ class TimeStampedModel(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        self.updated_at = clock.now()
+        # Always forward, even with a frozen or coarse clock: ``updated_at`` is the
+        # record's version for optimistic concurrency (core/concurrency.py).
+        now = clock.now()
+        if self.pk is not None and self.updated_at is not None and now <= self.updated_at:
+            now = self.updated_at + dt.timedelta(microseconds=1)
+        self.updated_at = now
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "updated_at"}

@@ -46,6 +46,12 @@ MENU = [
         lambda user: user.is_admin_role or user.edits_everything,
     ),
     (
+        "revenue:policy",
+        _("Settings · Revenue policy"),
+        "ti-cash",
+        lambda user: user.is_admin_role,
+    ),
+    (
         "customization:definition_list",
         _("Settings · Custom fields"),
         "ti-adjustments",
