@@ -6,7 +6,7 @@ has one, and each save moves it forward), written as microseconds since the epoc
 API sends it as the ``ETag`` of a GET and of a successful PATCH/PUT; a PATCH/PUT that
 sends ``If-Match`` with another version gets a 409 ``{"code": "conflict", …}`` saying
 who changed the record and when. Edit forms carry it in a hidden ``version`` field
-(:class:`VersionedFormMixin`); a stale form is shown again with the user's input and a
+(``core.forms.PageFormMixin``); a stale form is shown again with the user's input and a
 conflict message.
 
 The check is race safe: :func:`claim` runs a conditional ``UPDATE … SET updated_at =
@@ -20,12 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from django import forms
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICRO = dt.timedelta(microseconds=1)
@@ -57,16 +56,18 @@ def parse_version(text) -> dt.datetime | None:
         return None
 
 
-class ConflictError(Exception):
-    """The record changed since the client read it (or no longer exists)."""
+class ConflictError(ValidationError):
+    """The record changed since the client read it (or no longer exists). A
+    ``ValidationError``, so a page's usual error handling shows it on the form
+    (``core.forms.attach_service_errors``)."""
 
     def __init__(self, current):
         self.current = current
         self.changed_by, self.changed_at = last_change(current)
-        super().__init__(self.message)
+        super().__init__(self.text, code="conflict")
 
     @property
-    def message(self) -> str:
+    def text(self) -> str:
         if self.current is None:
             return _("This record was deleted after you opened it.")
         params = {
@@ -84,7 +85,7 @@ class ConflictError(Exception):
     def payload(self) -> dict:
         return {
             "code": "conflict",
-            "message": self.message,
+            "message": self.text,
             "field": None,
             "errors": [],
             "changed_by": self.changed_by,
@@ -172,11 +173,15 @@ def _merge(target: dict, extra: dict) -> None:
             target[key] = value
 
 
-def _attach(func, wrap_run, openapi: dict):
-    """Wrap the django-ninja operation of ``func`` (decorated below ``@router.<verb>``)."""
+def _attach(func, wrap_run, openapi: dict, wrap_view=None):
+    """Wrap the django-ninja operation of ``func`` (decorated below ``@router.<verb>``):
+    ``wrap_run`` around the whole operation (authentication, parsing, the view and the
+    response), ``wrap_view`` around the view function alone."""
     from ninja.utils import contribute_operation_callback
 
     def contribute(operation):
+        if wrap_view is not None:
+            operation.view_func = wrap_view(operation.view_func)
         operation.run = wrap_run(operation.run)
         # A router mounted twice clones its operations and re-applies these.
         operation._run_decorators = [*getattr(operation, "_run_decorators", []), wrap_run]
@@ -191,6 +196,15 @@ def _attach(func, wrap_run, openapi: dict):
 def _record_version(model, pk) -> str | None:
     row = model._base_manager.filter(pk=pk).values_list("updated_at", flat=True).first()
     return None if row is None else str((row - EPOCH) // MICRO)
+
+
+def _visible(model, user, pk) -> bool:
+    """Whether ``user`` may see the record: a 409 says who changed it, which must not
+    tell anyone about a record they cannot open."""
+    manager = model._default_manager
+    if hasattr(manager, "visible_to"):
+        return manager.visible_to(user).filter(pk=pk).exists()
+    return True
 
 
 def _set_etag(response, model, pk) -> None:
@@ -223,21 +237,32 @@ def if_match(model, pk_arg: str):
     ``@router.patch``."""
 
     def wrap_run(run):
+        # The whole operation in one transaction, so the claim below holds until commit;
+        # an error the operation turned into a response still rolls everything back.
         @functools.wraps(run)
         def wrapper(request, **kw):
-            pk = kw.get(pk_arg)
             with transaction.atomic():
+                response = run(request, **kw)
+                if response.status_code >= 400:
+                    transaction.set_rollback(True)
+            _set_etag(response, model, kw.get(pk_arg))
+            return response
+
+        return wrapper
+
+    def wrap_view(view):
+        # Runs after authentication, inside the transaction opened above.
+        @functools.wraps(view)
+        def checked(request, *args, **kwargs):
+            pk = kwargs.get(pk_arg)
+            if _visible(model, request.user, pk):  # otherwise the view answers 404
                 try:
                     claim(model, pk, request.headers.get("If-Match"))
                 except ConflictError as exc:
                     return JsonResponse(exc.payload(), status=409)
-                response = run(request, **kw)
-                if response.status_code >= 400:  # the error was turned into a response
-                    transaction.set_rollback(True)
-            _set_etag(response, model, pk)
-            return response
+            return view(request, *args, **kwargs)
 
-        return wrapper
+        return checked
 
     openapi = {
         "parameters": [IF_MATCH_DOC],
@@ -246,37 +271,4 @@ def if_match(model, pk_arg: str):
             409: CONFLICT_DOC,
         },
     }
-    return lambda func: _attach(func, wrap_run, openapi)
-
-
-# --- forms -----------------------------------------------------------------------------------
-
-
-class VersionedFormMixin:
-    """An edit form that carries the record's version in a hidden ``version`` field.
-    The view calls :meth:`claim` inside the transaction that saves; a stale form gets a
-    conflict message on top, keeps the user's input, and now carries the current version
-    (saving it again is a deliberate overwrite)."""
-
-    version_field = "version"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        instance = getattr(self, "instance", None) or getattr(self, "versioned_instance", None)
-        self.fields[self.version_field] = forms.CharField(
-            required=False, widget=forms.HiddenInput, initial=version_of(instance)
-        )
-
-    def claim(self, instance) -> None:
-        version = self.data.get(self.add_prefix(self.version_field)) if self.is_bound else None
-        claim_instance(instance, version)
-
-    def show_conflict(self, exc: ConflictError) -> None:
-        self.add_error(None, [exc.message, str(CONFLICT_HINT)])
-        if exc.current is not None:
-            data = self.data.copy()
-            data[self.add_prefix(self.version_field)] = version_of(exc.current)
-            self.data = data
-
-
-CONFLICT_HINT = gettext_lazy("Saving again will replace their changes with yours.")
+    return lambda func: _attach(func, wrap_run, openapi, wrap_view)

@@ -63,3 +63,26 @@ class SweepRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class FormSubmission(models.Model):
+    """The one-time token of a page's "new" form, kept once its record was created, so a
+    double-click or a re-sent POST opens that record instead of creating a second one
+    (``core.forms.PageFormMixin``; quick entry and the API use ``Idempotency-Key``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.CharField(_("token"), max_length=64)
+    url = models.CharField(_("created record"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="core_formsubmission_once")
+        ]
+
+    def __str__(self):
+        return self.token

@@ -7,15 +7,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salesops.aftersales.forms import DateInput
-from salesops.core.concurrency import VersionedFormMixin
-from salesops.core.forms import ServiceModelForm, TablerBoundField
+from salesops.core.forms import PageFormMixin, ServiceModelForm, TablerBoundField
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org.models import Role
 
 from .models import Instalment, OverContract, Payment
 
 
-class PaymentForm(CustomFieldsFormMixin, ServiceModelForm):
+class PaymentForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     bound_field_class = TablerBoundField
     custom_entity = "payment"
 
@@ -55,7 +54,7 @@ class PaymentForm(CustomFieldsFormMixin, ServiceModelForm):
         return data
 
 
-class RevenuePolicyForm(VersionedFormMixin, forms.Form):
+class RevenuePolicyForm(PageFormMixin, forms.Form):
     """The revenue policy settings page (admins)."""
 
     bound_field_class = TablerBoundField

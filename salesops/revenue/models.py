@@ -159,6 +159,19 @@ class Contract(BaseModel, ExternalRecord, CustomFieldsModel):
         return first.percent if first else None
 
     @property
+    def attachment_links(self) -> list[dict]:
+        """The attachments for a page: a link only where it is http(s) or an uploaded
+        file (a row stored before links were checked shows as plain text)."""
+        from salesops.core.validators import safe_link
+
+        rows = self.attachments if isinstance(self.attachments, list) else []
+        return [
+            {"name": str(a.get("name", "")), "url": safe_link(a.get("url"))}
+            for a in rows
+            if isinstance(a, dict)
+        ]
+
+    @property
     def milestones_list(self) -> list:
         return list(self.deliveries.all())
 

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from salesops.core.concurrency import ConflictError
 from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.customization import selectors as custom_selectors
@@ -152,9 +151,13 @@ def payment_new(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
+                earlier = form.begin(request.user)
+                if earlier:  # this form was sent twice: the first one recorded it
+                    return redirect(earlier)
                 payment = billing.payment_record(
                     actor=request.user, contract=contract, **form.service_data()
                 )
+                form.finish(payment)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
@@ -224,11 +227,8 @@ def policy_edit(request):
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                if current.pk:
-                    form.claim(current)
+                form.begin(request.user)
                 policy.policy_update(actor=request.user, **form.service_data())
-        except ConflictError as exc:
-            form.show_conflict(exc)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
