@@ -2,6 +2,7 @@
 new form carries a one-time token (core.forms.PageFormMixin); the second POST with it
 opens the record the first one created."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -129,3 +130,15 @@ def test_the_check_in_sent_twice_logs_one_activity(client, org):
     assert client.post(url, data).status_code == 302
     assert client.post(url, data).status_code == 302
     assert Activity.objects.count() == 1
+
+
+def test_form_tokens_are_forgotten_after_a_day(org):
+    from salesops.core import clock
+    from salesops.core.sweeps import forget_form_tokens
+
+    now = clock.now()
+    old = FormSubmission.objects.create(user=org.rep_a, token="a" * 32)
+    FormSubmission.objects.filter(pk=old.pk).update(created_at=now - dt.timedelta(days=2))
+    FormSubmission.objects.create(user=org.rep_a, token="b" * 32)
+    assert forget_form_tokens(now) == "forgot 1 form token(s)"
+    assert list(FormSubmission.objects.values_list("token", flat=True)) == ["b" * 32]
