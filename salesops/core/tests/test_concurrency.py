@@ -327,3 +327,56 @@ def test_two_edits_read_at_the_same_version_cannot_both_win(org):
     thread.join()
     assert outcome["b"] == "conflict"
     assert Account.objects.get(pk=account.pk).city == "A"
+
+
+def _edit_pages(org):
+    from salesops.activities.models import ResultTag
+    from salesops.leads.tests.factories import make_channel, make_rule
+
+    account = make_account(org.rep_a)
+    task = todo_services.task_create(title="回访", assignee=org.rep_a, actor=org.rep_a)
+    return [
+        ("rep_a", f"/customers/accounts/{account.pk}/edit/"),
+        ("rep_a", f"/customers/contacts/{make_contact(account).pk}/edit/"),
+        ("rep_a", f"/leads/{_lead(org).pk}/edit/"),
+        ("rep_a", f"/aftersales/complaints/{make_complaint(account).pk}/edit/"),
+        ("rep_a", f"/aftersales/nps/{make_nps(account).pk}/edit/"),
+        ("rep_a", f"/aftersales/tickets/{make_ticket(account).pk}/edit/"),
+        ("rep_a", f"/aftersales/renewals/{make_renewal(account).pk}/edit/"),
+        ("rep_a", f"/tasks/{task.pk}/"),
+        ("admin", f"/leads/channels/{make_channel().pk}/edit/"),
+        ("admin", f"/leads/routing/{make_rule(team=org.east).pk}/edit/"),
+        ("admin", f"/activities/tags/{ResultTag.objects.first().pk}/"),
+        ("admin", "/revenue/policy/"),
+    ]
+
+
+def test_every_edit_form_carries_the_records_version(client, org):
+    for who, url in _edit_pages(org):
+        client.force_login(getattr(org, who))
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert version_in(response), url
+
+
+def test_a_stale_complaint_edit_keeps_the_input_and_the_other_change(client, org):
+    from salesops.aftersales import services as aftersales_services
+    from salesops.aftersales.models import Complaint
+
+    complaint = make_complaint(make_account(org.rep_a), details="原始")
+    client.force_login(org.rep_a)
+    url = f"/aftersales/complaints/{complaint.pk}/edit/"
+    page = client.get(url)
+    data = {
+        f.html_name: f.value()
+        for f in page.context["form"]
+        if f.value() not in (None, "") and not f.html_name.startswith("custom.")
+    }
+    aftersales_services.complaint_update(
+        actor=org.manager_east, complaint=complaint, details="经理改的"
+    )
+    data["details"] = "我改的"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "我改的" in response.content.decode()
+    assert Complaint.objects.get(pk=complaint.pk).details == "经理改的"
