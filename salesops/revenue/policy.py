@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock
 
-from .models import SIGNED_STATUSES, OverContract, RevenuePolicy
+from .models import ContractStatus, OverContract, RevenuePolicy
 
 # What a signed contract's owner may no longer change: the money and what was agreed.
 SIGNED_TERMS = ("amount", "instalments", "clauses", "has_custom_service", "custom_service_annex")
@@ -50,13 +50,14 @@ def billing_refusal() -> str:
 
 def touches_signed_terms(contract, fields, data: dict | None = None) -> bool:
     """Whether changing ``fields`` of ``contract`` (as stored) changes signed terms: its
-    amount, plan or clauses, or taking it back to an unsigned status."""
-    if contract.status not in SIGNED_STATUSES:
+    amount, plan or clauses once it left the draft stage (signed, active, completed or
+    terminated — a terminated contract set back to signed keeps what was signed), or
+    taking it back to a draft."""
+    if contract.status == ContractStatus.DRAFT:
         return False
     if set(fields) & set(SIGNED_TERMS):
         return True
-    status = (data or {}).get("status")
-    return status is not None and status not in SIGNED_STATUSES
+    return (data or {}).get("status") == ContractStatus.DRAFT
 
 
 def contract_change_refusal(*, user, contract, fields, data=None, editable: bool) -> str | None:

@@ -40,9 +40,14 @@ def test_only_finance_changes_a_signed_contracts_money_terms(org, signed, role, 
 
 
 def test_a_rep_cannot_unsign_a_contract_to_edit_it(org, signed):
-    response = patch(client_for(org.rep_c), f"/contracts/{signed.pk}", {"status": "draft"})
+    rep = client_for(org.rep_c)
+    response = patch(rep, f"/contracts/{signed.pk}", {"status": "draft"})
     assert response.status_code == 403
     assert Contract.objects.get(pk=signed.pk).status == "signed"
+    # terminating is the rep's call, but a terminated contract keeps its signed amount
+    assert patch(rep, f"/contracts/{signed.pk}", {"status": "terminated"}).status_code == 200
+    assert patch(rep, f"/contracts/{signed.pk}", {"amount": "1"}).status_code == 403
+    assert Contract.objects.get(pk=signed.pk).amount == Decimal("100000.00")
 
 
 def test_finance_amends_a_signed_contract(org, signed):
