@@ -28,6 +28,12 @@ MENU = [
         lambda user: user.is_admin_role,
     ),
     (
+        "revenue:policy",
+        _("Settings · Revenue policy"),
+        "ti-cash",
+        lambda user: user.is_admin_role,
+    ),
+    (
         "leads:channel_list",
         _("Settings · Lead channels"),
         "ti-plug-connected",
@@ -44,12 +50,6 @@ MENU = [
         _("Settings · Check-in results"),
         "ti-tags",
         lambda user: user.is_admin_role or user.edits_everything,
-    ),
-    (
-        "revenue:policy",
-        _("Settings · Revenue policy"),
-        "ti-cash",
-        lambda user: user.is_admin_role,
     ),
     (
         "customization:definition_list",
