@@ -297,9 +297,6 @@ SALESOPS = {
     # statements (PgBouncer in transaction mode before 1.21, or without
     # max_prepared_statements).
     "PREPARED_STATEMENTS": env.bool("PREPARED_STATEMENTS", default=True),
-    # A payment that takes a contract over its amount: "flag" keeps it, flagged for a look
-    # (the owner is told); "reject" refuses it (422 naming the amount).
-    "PAYMENT_OVER_CONTRACT": env.str("PAYMENT_OVER_CONTRACT", default="flag"),
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import ServiceModelForm, TablerBoundField
+from salesops.core.forms import PageFormMixin, ServiceModelForm, TablerBoundField
 from salesops.customers import selectors as customer_selectors
 from salesops.customers.models import Account, Contact
 from salesops.customization.formfields import CustomFieldsFormMixin
@@ -32,7 +32,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class AfterSalesForm(CustomFieldsFormMixin, ServiceModelForm):
+class AfterSalesForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     """A ModelForm for labels, widgets and parsing; required fields are let through empty
     so the service reports every problem of the record in one answer."""
 

@@ -17,6 +17,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from salesops.core import clock
+from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 from salesops.org.models import Team, User
 
@@ -261,11 +262,13 @@ def dwell_report(request, month: str | None = None):
 
 # --- one lead -------------------------------------------------------------------------------
 @router.get("/leads/{lead_id}", response=LeadOut, summary="Get a lead")
+@with_etag(Lead, "lead_id")
 def get_lead(request, lead_id: int):
     return _lead(request, lead_id)
 
 
 @router.patch("/leads/{lead_id}", response=LeadOut, summary="Change a lead")
+@if_match(Lead, "lead_id")
 def update_lead(request, lead_id: int, payload: LeadPatch):
     """Only the fields sent are changed; the four required ones cannot be emptied."""
     lead = _lead(request, lead_id)
@@ -393,11 +396,13 @@ def create_channel(request, payload: ChannelIn):
 
 
 @router.get("/lead-channels/{channel_id}", response=ChannelOut, summary="Get a lead channel")
+@with_etag(Channel, "channel_id")
 def get_channel(request, channel_id: int):
     return _channel(request, channel_id)
 
 
 @router.patch("/lead-channels/{channel_id}", response=ChannelOut, summary="Change a lead channel")
+@if_match(Channel, "channel_id")
 def update_channel(request, channel_id: int, payload: ChannelPatch):
     channel = _channel(request, channel_id)
     with _fields_renamed({"team": "team_id"}):
@@ -516,6 +521,7 @@ def test_routing(request, payload: RoutingSampleIn):
 
 
 @router.get("/routing-rules/{rule_id}", response=RuleOut, summary="Get a routing rule")
+@with_etag(RoutingRule, "rule_id")
 def get_rule(request, rule_id: int):
     return _rule_out(_rule(request, rule_id))
 
@@ -526,6 +532,7 @@ def get_rule(request, rule_id: int):
     summary="Change a routing rule",
     description=RULE_HELP + " members, when sent, replaces the list.",
 )
+@if_match(RoutingRule, "rule_id")
 def update_rule(request, rule_id: int, payload: RulePatch):
     rule = _rule(request, rule_id)
     data, members = _rule_data(payload, partial=True)

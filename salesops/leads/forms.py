@@ -12,7 +12,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import TablerBoundField, TablerFormMixin
+from salesops.core.forms import PageFormMixin, TablerBoundField, TablerFormMixin
 from salesops.customers.models import Industry, SizeBand
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
@@ -63,7 +63,7 @@ class _ServiceModelForm(forms.ModelForm):
         return dict(self.cleaned_data)
 
 
-class _LeadFormBase(CustomFieldsFormMixin, _ServiceModelForm):
+class _LeadFormBase(PageFormMixin, CustomFieldsFormMixin, _ServiceModelForm):
     custom_entity = "lead"
 
     def _tune(self) -> None:
@@ -161,7 +161,7 @@ class ReassignForm(TablerFormMixin, forms.Form):
         self.fields["reason"].service_required = True
 
 
-class ChannelForm(_ServiceModelForm):
+class ChannelForm(PageFormMixin, _ServiceModelForm):
     class Meta:
         model = Channel
         fields = services.CHANNEL_FIELDS
@@ -171,7 +171,7 @@ class ChannelForm(_ServiceModelForm):
         self.fields["team"].queryset = Team.objects.order_by("path")
 
 
-class RoutingRuleForm(_ServiceModelForm):
+class RoutingRuleForm(PageFormMixin, _ServiceModelForm):
     class Meta:
         model = RoutingRule
         fields = services.RULE_FIELDS

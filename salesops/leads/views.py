@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -501,7 +502,9 @@ def lead_edit(request, pk):
         data = form.service_data()
         custom = data.pop("custom", None)
         try:
-            services.lead_update(actor=request.user, lead=lead, custom=custom, **data)
+            with transaction.atomic():
+                form.begin(request.user)
+                services.lead_update(actor=request.user, lead=lead, custom=custom, **data)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
@@ -522,7 +525,12 @@ def quick_entry(request):
         data = form.service_data()
         custom = data.pop("custom", None)
         try:
-            result = services.quick_entry(actor=user, data=data, custom=custom)
+            with transaction.atomic():
+                if form.begin(user):  # sent twice: the first one registered it
+                    messages.info(request, _("This form was already sent; the lead is saved."))
+                    return redirect("leads:quick_entry")
+                result = services.quick_entry(actor=user, data=data, custom=custom)
+                form.finish(result.lead)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
@@ -641,12 +649,17 @@ def _channel_form_page(request, channel: Channel | None):
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         try:
-            if channel is None:
-                saved = services.channel_create(actor=request.user, **data)
-                message = _("Channel “%(name)s” created.")
-            else:
-                saved = services.channel_update(actor=request.user, channel=channel, **data)
-                message = _("Channel “%(name)s” saved.")
+            with transaction.atomic():
+                earlier = form.begin(request.user)
+                if earlier:
+                    return redirect(earlier)
+                if channel is None:
+                    saved = services.channel_create(actor=request.user, **data)
+                    message = _("Channel “%(name)s” created.")
+                else:
+                    saved = services.channel_update(actor=request.user, channel=channel, **data)
+                    message = _("Channel “%(name)s” saved.")
+                form.finish(saved)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
@@ -758,14 +771,19 @@ def _rule_form_page(request, rule: RoutingRule | None):
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         try:
-            if rule is None:
-                saved = services.routing_rule_create(actor=request.user, members=posted, **data)
-                message = _("Routing rule “%(name)s” created.")
-            else:
-                saved = services.routing_rule_update(
-                    actor=request.user, rule=rule, members=posted, **data
-                )
-                message = _("Routing rule “%(name)s” saved.")
+            with transaction.atomic():
+                earlier = form.begin(request.user)
+                if earlier:
+                    return redirect("leads:routing_list")
+                if rule is None:
+                    saved = services.routing_rule_create(actor=request.user, members=posted, **data)
+                    message = _("Routing rule “%(name)s” created.")
+                else:
+                    saved = services.routing_rule_update(
+                        actor=request.user, rule=rule, members=posted, **data
+                    )
+                    message = _("Routing rule “%(name)s” saved.")
+                form.finish(saved)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {}
             members_error = errors.pop("members", [])

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import TablerFormMixin
+from salesops.core.forms import PageFormMixin, TablerFormMixin
 from salesops.org import selectors as org_selectors
 
 from .models import Task
 
 
-class TaskForm(TablerFormMixin, forms.ModelForm):
+class TaskForm(PageFormMixin, TablerFormMixin, forms.ModelForm):
     """Title, due time, description, and (for managers) whom it is for."""
 
     class Meta:
@@ -46,4 +46,4 @@ class TaskForm(TablerFormMixin, forms.ModelForm):
         pass  # the service validates everything and reports all problems at once
 
     def service_data(self) -> dict:
-        return dict(self.cleaned_data)
+        return super().service_data()

@@ -28,6 +28,12 @@ MENU = [
         lambda user: user.is_admin_role,
     ),
     (
+        "revenue:policy",
+        _("Settings · Revenue policy"),
+        "ti-cash",
+        lambda user: user.is_admin_role,
+    ),
+    (
         "leads:channel_list",
         _("Settings · Lead channels"),
         "ti-plug-connected",
