@@ -143,7 +143,7 @@ def _thanks(request, status: int) -> HttpResponse:
     text = _("Thank you! We have received your inquiry and will contact you soon.")
     html = (
         '<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-        f'<title>{text}</title><p style="font:16px sans-serif;margin:2em">{text}</p>'
+        f"<title>{text}</title><p>{text}</p>"
     )
     return HttpResponse(html, status=status)
 

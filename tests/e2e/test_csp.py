@@ -201,6 +201,9 @@ def world(org):
         reverse("notifications:delivery_list"),
         reverse("notifications:preferences"),
         reverse("org:profile"),
+        reverse("org:user_change_list"),
+        "/settings/logins/",
+        "/revenue/policy/",
         "/api/v1/docs",
         "/admin/",
         "/admin/customers/account/",
@@ -279,7 +282,8 @@ def test_every_main_page_passes_the_policy(watched_page, org, world, role):
     # Every role reaches its navigation, and enough pages to mean something.
     assert len(seen) >= 15, (seen, skipped)
     if role == "admin":
-        assert not skipped, skipped
+        # Recording a payment is finance's (the revenue policy); finance's run covers it.
+        assert [s for s in skipped if "/payments/new/" not in s[0]] == [], skipped
 
 
 def test_interactive_parts_work_under_the_policy(watched_page, org, world):
