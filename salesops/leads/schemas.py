@@ -197,7 +197,7 @@ class AssignmentOut(Schema):
 
 
 # --- channels -------------------------------------------------------------------------------
-class ChannelOut(Schema):
+class LeadChannelOut(Schema):
     id: int
     name: str
     kind: str
@@ -210,7 +210,7 @@ class ChannelOut(Schema):
     updated_at: dt.datetime
 
 
-class ChannelIn(Schema):
+class LeadChannelIn(Schema):
     name: str = ""
     kind: str = ""
     campaign: str = ""
@@ -221,7 +221,7 @@ class ChannelIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-class ChannelPatch(Schema):
+class LeadChannelPatch(Schema):
     name: str | None = None
     kind: str | None = None
     campaign: str | None = None
@@ -246,7 +246,7 @@ class MemberOut(Schema):
     weight: int
 
 
-class RuleOut(Schema):
+class RoutingRuleOut(Schema):
     id: int
     name: str
     priority: int
@@ -259,7 +259,7 @@ class RuleOut(Schema):
     updated_at: dt.datetime
 
 
-class RuleIn(Schema):
+class RoutingRuleIn(Schema):
     name: str = ""
     priority: int = 100
     is_active: bool = True
@@ -273,7 +273,7 @@ class RuleIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-class RulePatch(Schema):
+class RoutingRulePatch(Schema):
     name: str | None = None
     priority: int | None = None
     is_active: bool | None = None
