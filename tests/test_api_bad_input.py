@@ -158,6 +158,15 @@ def test_lone_surrogates_and_nul_in_a_body_are_422_naming_the_field(api, text):
     assert not Account.objects.filter(name="ok").exists()
 
 
+@pytest.mark.parametrize("text", ["\\ud800", "x\\u0000"])
+def test_a_lone_surrogate_or_nul_in_a_new_lead_is_422_naming_the_field(api, text):
+    from salesops.leads.models import Lead
+
+    raw = '{"contact_name": "' + text + '", "phone": "13900000000", "company": "Acme", "need": "y"}'
+    assert_error(send(api, "post", "/api/v1/leads", raw), 422, "contact_name")
+    assert not Lead.objects.filter(company="Acme").exists()
+
+
 def test_nul_and_surrogates_in_the_query_string_are_422(api):
     assert_error(api.get("/api/v1/accounts?q=a%00b"), 422, "q")
     assert_error(api.get("/api/v1/contacts?q=%00"), 422, "q")
