@@ -244,3 +244,22 @@ def test_every_operation_documents_its_error_responses(org):
                 assert "409" in codes, (method, path, codes)
             error = operation["responses"]["404"]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/ApiError"}
+
+
+# ------------------------------------------------------------- pages and forms -----------
+
+
+def test_pages_and_forms_with_an_id_beyond_64_bits_do_not_fail(org, rep, client):
+    client.force_login(rep)
+    huge = str(2**64)
+    account = make_account(rep)
+    assert client.get(f"/customers/contacts/?account={huge}").status_code == 200
+    assert client.get(f"/customers/contacts/?owner={huge}").status_code == 200
+    assert client.get(f"/customers/accounts/?owner={huge}").status_code == 200
+    response = client.post(
+        "/customers/contacts/new/", {"account": huge, "name": "Xu", "phone": "13900000001"}
+    )
+    assert response.status_code in (200, 400, 422), response.status_code
+    assert not Contact.objects.filter(name="Xu").exists()
+    assert Contact.objects.filter(account__in=[account.pk, 2**64]).count() == 0
+    assert Account.objects.filter(pk__in=[account.pk, 2**64, -(2**64)]).count() == 1
