@@ -81,7 +81,18 @@ def build_fuzz_org():
 
 @pytest.fixture
 def fuzz_org(db):
-    return build_fuzz_org()
+    """As Django's test client does: the WSGI handler must not close the connection at the
+    end of each request, or the test's transaction (PostgreSQL) goes with it."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield build_fuzz_org()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def load_schema():
