@@ -343,7 +343,9 @@ def _harden(api: NinjaAPI) -> None:
     generate = api.get_openapi_schema
 
     def get_openapi_schema(*args, **kwargs):
-        return apischema.add_error_responses(generate(*args, **kwargs))
+        return apischema.add_error_responses(
+            generate(*args, **kwargs), throttled=apischema.throttled_operation_ids(api)
+        )
 
     api.get_openapi_schema = get_openapi_schema
 

@@ -263,3 +263,17 @@ def test_pages_and_forms_with_an_id_beyond_64_bits_do_not_fail(org, rep, client)
     assert not Contact.objects.filter(name="Xu").exists()
     assert Contact.objects.filter(account__in=[account.pk, 2**64]).count() == 0
     assert Account.objects.filter(pk__in=[account.pk, 2**64, -(2**64)]).count() == 1
+
+
+def test_throttled_operations_document_429():
+    from salesops.core.apischema import add_error_responses
+
+    document = {
+        "paths": {
+            "/a": {"get": {"operationId": "a", "responses": {"200": {"description": "OK"}}}},
+            "/b": {"get": {"operationId": "b", "responses": {"200": {"description": "OK"}}}},
+        }
+    }
+    add_error_responses(document, throttled={"a"})
+    assert 429 in document["paths"]["/a"]["get"]["responses"]
+    assert 429 not in document["paths"]["/b"]["get"]["responses"]

@@ -302,6 +302,16 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+def throttled_operation_ids(api) -> set[str]:
+    """The operations with a ninja throttle (their own, their router's or the API's): they
+    can answer 429."""
+    ids = set()
+    for operation in iter_operations(api):
+        if getattr(operation, "throttle_objects", None):
+            ids.add(operation.operation_id or api.get_openapi_operation_id(operation))
+    return ids
+
+
 def add_error_responses(schema: dict, throttled: set[str] = frozenset()) -> dict:
     """Document on every operation of an OpenAPI ``schema`` the errors it can give."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
