@@ -2,6 +2,9 @@
 
 import pytest
 
+# The real server (`salesops run` as a subprocess) for tests where WSGI matters.
+pytest_plugins = ["salesops.core.tests.realserver"]
+
 
 @pytest.fixture(autouse=True)
 def _english_by_default(settings):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -30,7 +31,8 @@ def setup_django(default_db: str) -> str:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesops.settings")
     os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production")
+    # A strong throw-away key per run: with DEBUG off a weak one is refused (settings).
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
     os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
     os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

@@ -5,6 +5,7 @@ decisions per second in process.
     .venv/bin/python bench/intake.py                 # SQLite file var/bench-intake.sqlite3
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_intake .venv/bin/python bench/intake.py
     .venv/bin/python bench/intake.py --workers 4 --threads 1 --duration 30
+    .venv/bin/python bench/intake.py --only http --cases default,overflow
 
 Every run starts from a fresh database (the SQLite file is deleted, the PostgreSQL
 database dropped and created again), migrates it and builds the organisation: 4 region
@@ -28,6 +29,11 @@ Then, each against its own ``salesops run --server gunicorn --no-worker`` subpro
 * ``bare`` — the same load on a second server whose URLconf (``bench/intake_bare.py``)
   adds an endpoint that parses the JSON and inserts the lead with one ``INSERT`` (nothing
   else): what the web stack and the insert cost by themselves.
+* ``default`` — the same load (other leads, other companies) on ``salesops run --port P``
+  started exactly as ``make run`` starts it: no options, so its default server and number
+  of processes, its background worker beside it, no DEBUG or SECRET_KEY of ours.
+* ``overflow`` — ``default`` again after every rep's daily cap was set to ``OVERFLOW_CAP``
+  (2, or what a rep took today if fewer): every cap is full, every lead overflows to the pool.
 * ``routing`` — :func:`salesops.leads.routing.decide` over ``--decisions`` varied lead
   variable dicts against the snapshot of the 50 rules and 200 reps (today's counts and
   real open loads passed in): decisions per second, and a cProfile of where the time goes.
@@ -35,8 +41,8 @@ Then, each against its own ``salesops run --server gunicorn --no-worker`` subpro
 Figures: ``leads_per_s`` (responses completed in the window / its length), latency
 ``p50/p95/p99_ms`` (client side, requests started in the window), ``errors`` (not 2xx, or
 no answer), CPU seconds of the server processes, of this client and of the whole machine
-during the window (others' work shows as ``other_cores``). Targets: full intake ≥ 200
-leads/s with p99 < 150 ms; routing ≥ 3,000 decisions/s. Result:
+during the window (others' work shows as ``other_cores``). Targets: full, default and
+overflow intake ≥ 200 leads/s with p99 < 150 ms (overflow: every lead in the pool); routing ≥ 3,000 decisions/s. Result:
 ``bench/results/intake-<db>.json``.
 """
 
@@ -72,6 +78,11 @@ TARGET_LEADS_PER_S = 200.0
 TARGET_P99_MS = 150.0
 TARGET_DECISIONS_PER_S = 3_000.0
 FULL_PREFIX, BARE_PREFIX, EXISTING_PREFIX = "138", "139", "137"
+DEFAULT_PREFIX, OVERFLOW_PREFIX = "133", "134"
+# The overflow case sets every rep's daily cap to this, or to what a rep took today if
+# fewer: every cap is full.
+OVERFLOW_CAP = 2
+CASES = ("full", "bare", "default", "overflow")
 
 # Characters for brand names: four at random make names no fuzzy match confuses.
 BRAND_CHARS = (
@@ -115,6 +126,11 @@ def parse_args():
         "--only", choices=["all", "http", "routing"], default="all", help="what to measure"
     )
     parser.add_argument("--no-bare", action="store_true", help="skip the bare baseline")
+    parser.add_argument(
+        "--cases",
+        default=",".join(CASES),
+        help=f"HTTP cases to run, comma-separated (default: {','.join(CASES)})",
+    )
     return parser.parse_args()
 
 
@@ -331,9 +347,13 @@ def free_port() -> int:
 
 
 class Server:
-    """``salesops run --server gunicorn --no-worker`` as a subprocess."""
+    """``salesops run --server gunicorn --no-worker`` as a subprocess; with ``workers=None``
+    the default ``salesops run``, exactly as ``make run`` starts it: no options (its own
+    server, processes and worker), no DEBUG, SECRET_KEY or LOG_LEVEL of ours."""
 
-    def __init__(self, label: str, url: str, workers: int, threads: int, settings_module: str):
+    def __init__(
+        self, label: str, url: str, workers: int | None, threads: int, settings_module: str
+    ):
         self.label = label
         self.port = free_port()
         env = dict(os.environ)
@@ -341,18 +361,24 @@ class Server:
             DATABASE_URL=url,
             DJANGO_SETTINGS_MODULE=settings_module,
             DEBUG="false",
-            SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key-not-for-production"),
+            SECRET_KEY=os.environ["SECRET_KEY"],  # set (strong) by common.setup_django
             SALESOPS_VAR_DIR=str(VAR),
             LOG_LEVEL="WARNING",
             PYTHONPATH=os.pathsep.join([str(common.ROOT / "bench"), str(common.ROOT)]),
         )
-        env.pop("WEB_CONCURRENCY", None)
+        for name in ("WEB_CONCURRENCY", "SALESOPS_SERVER"):
+            env.pop(name, None)
         self.log = VAR / f"server-{label}.log"
-        command = [
-            *(sys.executable, "-m", "salesops.cli", "run", "--server", "gunicorn"),
-            *("--workers", str(workers), "--threads", str(threads)),
-            *("--no-worker", "--port", str(self.port)),
-        ]
+        if workers is None:
+            for name in ("DEBUG", "SECRET_KEY", "LOG_LEVEL", "HUEY_IMMEDIATE"):
+                env.pop(name, None)
+            command = [sys.executable, "-m", "salesops.cli", "run", "--port", str(self.port)]
+        else:
+            command = [
+                *(sys.executable, "-m", "salesops.cli", "run", "--server", "gunicorn"),
+                *("--workers", str(workers), "--threads", str(threads)),
+                *("--no-worker", "--port", str(self.port)),
+            ]
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 command, env=env, cwd=common.ROOT, stdout=log, stderr=log, start_new_session=True
@@ -507,7 +533,7 @@ def _count(values) -> dict:
     return out
 
 
-def verify(posted: list, leads: list[dict]) -> dict:
+def verify(posted: list, leads: list[dict], prefix: str = FULL_PREFIX) -> dict:
     """Every lead answered 2xx exists exactly once, deduplicated, routed, timed, audited."""
     from django.db.models import Count
 
@@ -529,7 +555,7 @@ def verify(posted: list, leads: list[dict]) -> dict:
             .values_list("phone", "n")
         )
         per_phone.update(rows)
-    all_ours = Lead.objects.filter(phone__startswith=f"+86{FULL_PREFIX}").count()
+    all_ours = Lead.objects.filter(phone__startswith=f"+86{prefix}").count()
 
     def leads_with(model, field="lead_id", **extra) -> int:
         found = set()
@@ -712,6 +738,7 @@ def main():
     figures = {
         "config": {
             "server": "gunicorn",
+            "default_case": "salesops run --port P, as make run starts it (worker included)",
             "workers": workers,
             "threads": threads,
             "clients": args.clients,
@@ -721,23 +748,42 @@ def main():
         "setup": setup,
     }
     most = int(1000 * (args.warmup + args.duration))  # far more than any server answers
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    if unknown := set(cases) - set(CASES):
+        sys.exit(f"unknown --cases: {', '.join(sorted(unknown))}")
+    if args.no_bare and "bare" in cases:
+        cases.remove("bare")
     if args.only in ("all", "http"):
         data = Data(seed=1)
         leads = [data.lead(FULL_PREFIX, n) for n in range(most)]
         bodies = [json.dumps(lead, ensure_ascii=False).encode() for lead in leads]
-        server = Server("full", url, workers, threads, "salesops.settings")
-        try:
-            full, posted = run_load(server, f"/leads/intake/{token}/", bodies, args)
-        finally:
-            server.stop()
-        print(f"  full: {_line(full)}", flush=True)
-        full["verified"] = verify(posted, leads)
-        print(f"  verified: {full['verified']}", flush=True)
-        full["queries"] = query_breakdown(token)
-        print(f"  queries: {full['queries']}", flush=True)
-        figures["full"] = full
-        connection.close()
-        if not args.no_bare:
+
+        def measure(label, prefix, server_workers, settings_module="salesops.settings"):
+            """One case: its own server, the load, then the database checked."""
+            if prefix == FULL_PREFIX:
+                these = leads
+            else:  # other companies too: a case must not merge into an earlier case's leads
+                other = Data(seed=int(prefix))
+                these = [other.lead(prefix, n) for n in range(most)]
+            payloads = [json.dumps(lead, ensure_ascii=False).encode() for lead in these]
+            server = Server(label, url, server_workers, threads, settings_module)
+            try:
+                result, posted = run_load(server, f"/leads/intake/{token}/", payloads, args)
+            finally:
+                server.stop()
+            print(f"  {label}: {_line(result)}", flush=True)
+            result["verified"] = verify(posted, these, prefix)
+            print(f"  verified: {result['verified']}", flush=True)
+            connection.close()
+            return result
+
+        if "full" in cases:
+            full = measure("full", FULL_PREFIX, workers)
+            full["queries"] = query_breakdown(token)
+            print(f"  queries: {full['queries']}", flush=True)
+            figures["full"] = full
+            connection.close()
+        if "bare" in cases:
             bodies = [
                 json.dumps({**lead, "phone": BARE_PREFIX + lead["phone"][3:]}).encode()
                 for lead in leads
@@ -749,7 +795,28 @@ def main():
                 server.stop()
             print(f"  bare: {_line(bare)}", flush=True)
             figures["bare"] = bare
-            figures["full_over_bare"] = round(full["leads_per_s"] / bare["leads_per_s"], 3)
+            if "full" in figures:
+                figures["full_over_bare"] = round(full["leads_per_s"] / bare["leads_per_s"], 3)
+        if "default" in cases:
+            # ``salesops run`` as ``make run`` starts it, background worker included.
+            figures["default"] = measure("default", DEFAULT_PREFIX, None)
+        if "overflow" in cases:
+            # Every rep's cap is full (each took more than OVERFLOW_CAP leads today): every
+            # lead goes to the pool. Default server, as above.
+            from salesops.core import clock
+            from salesops.leads.routing import counts_today
+            from salesops.org.models import Role, User
+
+            # a rep who took fewer today gets that many as cap: full too
+            taken = counts_today(clock.today())
+            by_cap: dict[int, list[int]] = {}
+            for rep in User.objects.filter(role=Role.REP).values_list("pk", flat=True):
+                by_cap.setdefault(min(OVERFLOW_CAP, taken.get(rep, 0)), []).append(rep)
+            for cap, reps in by_cap.items():
+                User.objects.filter(pk__in=reps).update(daily_lead_cap=cap)
+            connection.close()
+            figures["overflow"] = measure("overflow", OVERFLOW_PREFIX, None)
+            figures["config"]["overflow_daily_cap"] = OVERFLOW_CAP
     if args.only in ("all", "routing"):
         figures["routing"] = measure_routing(args.decisions)
         print(f"  routing: {figures['routing']['decisions_per_s']:,.0f} decisions/s", flush=True)
@@ -763,7 +830,14 @@ def main():
             f"full {_line(full)}, verified {'ok' if full['verified']['all_checks_ok'] else 'FAILED'}"
         )
     if "bare" in figures:
-        parts.append(f"bare {_line(figures['bare'])}, full/bare {figures['full_over_bare']}")
+        ratio = figures.get("full_over_bare", "-")
+        parts.append(f"bare {_line(figures['bare'])}, full/bare {ratio}")
+    for case in ("default", "overflow"):
+        if case in figures:
+            verified = figures[case]["verified"]["all_checks_ok"]
+            parts.append(
+                f"{case} {_line(figures[case])}, verified {'ok' if verified else 'FAILED'}"
+            )
     if "routing" in figures:
         parts.append(f"routing {figures['routing']['decisions_per_s']:,.0f}/s")
     parts.append(f"MISSED: {', '.join(misses)}" if misses else "all targets met")
@@ -780,18 +854,28 @@ def _line(f: dict) -> str:
 
 def check_targets(figures: dict) -> dict:
     verdicts = {}
-    if "full" in figures:
-        full = figures["full"]
-        ok = full["leads_per_s"] >= TARGET_LEADS_PER_S
-        verdicts[f"intake >= {TARGET_LEADS_PER_S:g} leads/s"] = (
-            f"{'ok' if ok else 'MISS'} ({full['leads_per_s']})"
+    for case, label in (("full", "intake"), ("default", "default run"), ("overflow", "overflow")):
+        if case not in figures:
+            continue
+        result = figures[case]
+        ok = result["leads_per_s"] >= TARGET_LEADS_PER_S
+        verdicts[f"{label} >= {TARGET_LEADS_PER_S:g} leads/s"] = (
+            f"{'ok' if ok else 'MISS'} ({result['leads_per_s']})"
         )
-        ok = full["p99_ms"] < TARGET_P99_MS
-        verdicts[f"intake p99 < {TARGET_P99_MS:g} ms"] = (
-            f"{'ok' if ok else 'MISS'} ({full['p99_ms']})"
+        ok = result["p99_ms"] < TARGET_P99_MS
+        verdicts[f"{label} p99 < {TARGET_P99_MS:g} ms"] = (
+            f"{'ok' if ok else 'MISS'} ({result['p99_ms']})"
         )
-        ok = full["errors"] == 0 and full["verified"]["all_checks_ok"]
-        verdicts["every lead stored once, routed, timed, audited"] = "ok" if ok else "MISS"
+        ok = result["errors"] == 0 and result["verified"]["all_checks_ok"]
+        verdicts[f"{label}: every lead stored once, routed, timed, audited"] = (
+            "ok" if ok else "MISS"
+        )
+    if "overflow" in figures:
+        verified = figures["overflow"]["verified"]
+        ok = verified["pool"] == verified["answered_2xx"]
+        verdicts["overflow: every lead in the pool"] = (
+            f"{'ok' if ok else 'MISS'} ({verified['pool']})"
+        )
     if "routing" in figures:
         rate = figures["routing"]["decisions_per_s"]
         ok = rate >= TARGET_DECISIONS_PER_S

@@ -26,7 +26,7 @@ from django.utils.translation import ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyHeader, HttpBearer, django_auth
+from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 
 from salesops.core import apischema
 from salesops.core.apischema import UnsafeInput
@@ -35,14 +35,32 @@ from salesops.org import services as org_services
 log = logging.getLogger(__name__)
 
 
+class InvalidToken(AuthenticationError):
+    """A request sent an API token (Bearer or X-API-Token) that is unknown, expired or
+    revoked: answered 401 at once, without falling through to the session (whose CSRF
+    check would hide the real reason behind a 403)."""
+
+
+def _token_user(request, key):
+    user = org_services.api_token_authenticate((key or "").strip())
+    if user is None:
+        raise InvalidToken()
+    request.user = user
+    return user
+
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer so_…`` personal API token."""
 
+    def __call__(self, request):
+        value = request.headers.get(self.header, "")
+        scheme, _sep, token = value.strip().partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None  # no Authorization header, or another scheme: not ours
+        return self.authenticate(request, token)
+
     def authenticate(self, request, token):
-        user = org_services.api_token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+        return _token_user(request, token)
 
 
 class TokenHeaderAuth(APIKeyHeader):
@@ -51,10 +69,25 @@ class TokenHeaderAuth(APIKeyHeader):
     param_name = "X-API-Token"
 
     def authenticate(self, request, key):
-        user = org_services.api_token_authenticate(key)
-        if user is not None:
-            request.user = user
-        return user
+        if key is None:
+            return None
+        return _token_user(request, key)
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser session. A request without a logged-in session is simply not ours (the
+    answer is 401 "log in or send a token"); only a real session is held to the CSRF check
+    on writes (403)."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+    def authenticate(self, request, key):
+        return request.user if request.user.is_authenticated else None
 
 
 api = NinjaAPI(
@@ -64,7 +97,7 @@ api = NinjaAPI(
         "SalesOps REST API. Authenticate with a personal token from your profile page "
         "(Authorization: Bearer so_…) or with the browser session."
     ),
-    auth=[TokenAuth(), TokenHeaderAuth(), django_auth],
+    auth=[TokenAuth(), TokenHeaderAuth(), SessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -216,6 +249,18 @@ def on_forbidden(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request, exc):
+    if isinstance(exc, InvalidToken):
+        response = error(
+            request,
+            401,
+            "unauthenticated",
+            _(
+                "The API token is invalid, expired or revoked: create a new one on your "
+                "profile page and send it as “Authorization: Bearer so_…”."
+            ),
+        )
+        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response
     return error(
         request,
         401,

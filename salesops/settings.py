@@ -1,7 +1,7 @@
 """Django settings for SalesOps, read from the environment (django-environ).
 
-The defaults run the embedded set-up: SQLite under var/, Huey on SQLite, DEBUG on.
-Production (DEBUG=false) refuses to start without SECRET_KEY.
+The defaults run the embedded set-up: SQLite under var/, Huey on SQLite, DEBUG off, a
+SECRET_KEY generated once into var/secret_key. A weak SECRET_KEY is refused with DEBUG off.
 """
 
 import sys
@@ -10,6 +10,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from salesops.core.secretkey import load_or_create
+from salesops.core.secretkey import weakness as secret_key_weakness
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("SALESOPS_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -17,12 +20,18 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=false.")
-    SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - development default only
+# DEBUG shows tracebacks and every URL pattern to whoever asks: only `DEBUG=true` turns it on.
+DEBUG = env.bool("DEBUG", default=False)
+# No SECRET_KEY given: a strong one is generated once into var/secret_key (0600) and reused.
+# A weak key (short, few distinct characters, a published development key) is refused
+# unless DEBUG is on (core/secretkey).
+SECRET_KEY = env.str("SECRET_KEY", default="") or load_or_create(VAR_DIR / "secret_key")
+if not DEBUG and (_weakness := secret_key_weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is too weak to run with DEBUG off: {_weakness}. Unset SECRET_KEY to "
+        "have a strong one generated into var/secret_key, or set one of 50+ random "
+        "characters (python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -41,6 +50,7 @@ INSTALLED_APPS = [
     "simple_history",
     "huey.contrib.djhuey",
     "ninja",
+    "axes",
     "salesops.core",
     "salesops.org",
     "salesops.customers",
@@ -67,9 +77,11 @@ MIDDLEWARE = [
     "salesops.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "salesops.core.middleware.ClientVersionMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salesops.urls"
@@ -178,9 +190,57 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads it to send X-CSRFToken
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
-    CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+# HTTPS deployments (docs/operations.md): all off by default so plain http://127.0.0.1 works.
+# Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=true (trusts the proxy's
+# X-Forwarded-Proto: https), HTTPS_COOKIES=true (session and CSRF cookies only over HTTPS),
+# SECURE_SSL_REDIRECT=true and SECURE_HSTS_SECONDS=31536000 once HTTPS works everywhere.
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=env.bool("HTTPS_COOKIES", False))
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=env.bool("HTTPS_COOKIES", False))
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+
+# Login throttling (django-axes, core/logins): wrong passwords counted per user name and per
+# address; the limits are data (core.LoginPolicy) edited on Settings · Locked logins.
+AUTHENTICATION_BACKENDS = [
+    "salesops.core.logins.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = "salesops.core.logins.failure_limit"
+AXES_COOLOFF_TIME = "salesops.core.logins.cool_off"
+AXES_LOCKOUT_CALLABLE = "salesops.core.logins.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failures are what counts; no row per successful log-in
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "salesops.core.logins.client_address"
+# Behind a reverse proxy every request comes from the proxy's address: name the request
+# header the proxy sets to the client's address (e.g. X-Real-IP) so addresses count apart.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+
+# --- content security policy (django-csp) --------------------------------------------
+# Every script is a static file: no inline <script>, no on…= handlers, no eval (Alpine is
+# its CSP build, htmx has allowEval off). Style attributes are not allowed either: the few
+# computed widths (progress bars) are set from data-width by static JS (CSSOM, which CSP
+# does not govern). Swagger UI at /api/v1/docs is served by ninja from local static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -189,6 +249,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
         # The Huey consumer installs its own handler; don't print each line twice.
         "huey": {"propagate": False},
     },
@@ -236,9 +297,6 @@ SALESOPS = {
     # statements (PgBouncer in transaction mode before 1.21, or without
     # max_prepared_statements).
     "PREPARED_STATEMENTS": env.bool("PREPARED_STATEMENTS", default=True),
-    # A payment that takes a contract over its amount: "flag" keeps it, flagged for a look
-    # (the owner is told); "reject" refuses it (422 naming the amount).
-    "PAYMENT_OVER_CONTRACT": env.str("PAYMENT_OVER_CONTRACT", default="flag"),
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from salesops.api import api
+from salesops.web import logins as web_logins
 from salesops.web import views as web_views
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", web_views.set_language, name="set_language"),
     path("customers/", include("salesops.customers.urls")),
+    path("settings/logins/", web_logins.locked_logins, name="locked_logins"),
     path("settings/", include("salesops.customization.urls")),
     path("me/", include("salesops.org.urls")),
     path("notifications/", include("salesops.notifications.urls")),

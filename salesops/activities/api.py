@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
+from salesops.core.concurrency import if_match
 from salesops.core.pagination import paginate
 
 from . import selectors, services
@@ -171,6 +172,7 @@ def reorder_result_tags(request, payload: ReorderIn):
 
 
 @router.patch("/result-tags/{tag_id}", response=ResultTagOut, summary="Change a result (admins)")
+@if_match(ResultTag, "tag_id")
 def update_result_tag(request, tag_id: int, payload: ResultTagPatch):
     if not services.can_manage_tags(request.user):
         raise PermissionDenied(_("Only sales-ops admins may change the result tags."))

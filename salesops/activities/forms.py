@@ -6,13 +6,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import TablerFormMixin
+from salesops.core.forms import PageFormMixin, TablerFormMixin
 
 from . import selectors
 from .models import NOTE_MAX, ActivityKind, ResultTag
 
 
-class CheckInForm(TablerFormMixin, forms.Form):
+class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
     """One screen: what kind of contact, how long, which result, a short note."""
 
     kind = forms.ChoiceField(
@@ -43,7 +43,7 @@ class CheckInForm(TablerFormMixin, forms.Form):
         return (data.get("minutes") or 0) * 60 + (data.get("seconds") or 0)
 
 
-class ResultTagForm(TablerFormMixin, forms.ModelForm):
+class ResultTagForm(PageFormMixin, TablerFormMixin, forms.ModelForm):
     """Add or change one check-in result; the code is fixed once created."""
 
     class Meta:
@@ -62,7 +62,7 @@ class ResultTagForm(TablerFormMixin, forms.ModelForm):
         pass  # the service validates everything and reports all problems at once
 
     def service_data(self) -> dict:
-        data = dict(self.cleaned_data)
+        data = super().service_data()
         if self.instance.pk:
             data.pop("code", None)
         return data

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from salesops.core.exports import ExportTooLarge, export_response
+from salesops.core.forms import attach_service_errors
 from salesops.core.pagination import TwoStepPaginator
 from salesops.org import selectors as org_selectors
 
@@ -94,6 +96,9 @@ def _target(request):
 
 
 def _attach_errors(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):  # a stale form, a message about the whole record
+        attach_service_errors(form, exc)
+        return
     aliases = {"duration_seconds": "seconds", "ended_at": "seconds", "started_at": "seconds"}
     for field, errors in exc.message_dict.items():
         field = aliases.get(field, field)
@@ -111,14 +116,18 @@ def check_in(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            activity = services.activity_log(
-                actor=request.user,
-                kind=data["kind"],
-                duration_seconds=form.duration_seconds(),
-                tag=data["tag"],
-                note=data["note"],
-                **target,
-            )
+            with transaction.atomic():
+                if form.begin(request.user):  # sent twice: the first one saved it
+                    messages.info(request, _("This form was already sent; the check-in is saved."))
+                    return redirect(_next(request) or reverse("activities:activity_list"))
+                activity = services.activity_log(
+                    actor=request.user,
+                    kind=data["kind"],
+                    duration_seconds=form.duration_seconds(),
+                    tag=data["tag"],
+                    note=data["note"],
+                    **target,
+                )
         except ValidationError as exc:
             if not data["tag"] and "tag" in exc.message_dict:
                 # The service says the record cannot be finished without a tag; on this
@@ -230,7 +239,10 @@ def tag_create(request):
     form = ResultTagForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            tag = services.result_tag_create(actor=request.user, **form.service_data())
+            with transaction.atomic():
+                if form.begin(request.user):
+                    return redirect("activities:tag_list")
+                tag = services.result_tag_create(actor=request.user, **form.service_data())
         except ValidationError as exc:
             _attach_errors(form, exc)
         else:
@@ -250,7 +262,9 @@ def tag_edit(request, pk):
         if data.get("order") is None:
             data.pop("order", None)
         try:
-            services.result_tag_update(actor=request.user, tag=tag, **data)
+            with transaction.atomic():
+                form.begin(request.user)
+                services.result_tag_update(actor=request.user, tag=tag, **data)
         except ValidationError as exc:
             _attach_errors(form, exc)
         else:

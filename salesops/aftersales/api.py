@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
+from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 from salesops.customers import selectors as customer_selectors
 from salesops.customers.models import Contact
@@ -193,6 +194,7 @@ def _register(e: Endpoints) -> None:
         summary=f"Get a {e.name}",
         operation_id=f"get_{e.name}",
     )
+    @with_etag(e.model, "record_id")
     def get_record(request, record_id: int):
         return selectors.record_get(e.model, user=request.user, pk=record_id)
 
@@ -202,6 +204,7 @@ def _register(e: Endpoints) -> None:
         summary=f"Change a {e.name}",
         operation_id=f"update_{e.name}",
     )
+    @if_match(e.model, "record_id")
     def update_record(request, record_id: int, payload: e.patch_in):
         if request.user.is_read_only_role:
             selectors.record_get(e.model, user=request.user, pk=record_id)  # 404 first

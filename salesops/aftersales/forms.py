@@ -6,9 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import ServiceModelForm, TablerBoundField
+from salesops.core.forms import PageFormMixin, ServiceModelForm, TablerBoundField
 from salesops.customers import selectors as customer_selectors
-from salesops.customers.models import Contact
+from salesops.customers.models import Account, Contact
 from salesops.customization.formfields import CustomFieldsFormMixin
 
 from . import selectors, services
@@ -32,7 +32,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class AfterSalesForm(CustomFieldsFormMixin, ServiceModelForm):
+class AfterSalesForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     """A ModelForm for labels, widgets and parsing; required fields are let through empty
     so the service reports every problem of the record in one answer."""
 
@@ -67,21 +67,39 @@ class AfterSalesForm(CustomFieldsFormMixin, ServiceModelForm):
         field = self.fields["account"]
         # Validation looks the id up among the accounts the user may edit: a forged id for
         # someone else's account is "not one of the choices".
-        field.queryset = selectors.editable_accounts(user)
+        accounts = selectors.editable_accounts(user)
+        current = self.instance.account if self.instance.pk and self.instance.account_id else None
+        if current is not None:
+            # The record's own account stays selectable: a complaint's handler edits it
+            # without owning the account, whose name its page shows anyway.
+            accounts = accounts | Account.objects.filter(pk=current.pk)
+        field.queryset = accounts
         field.empty_label = _("Choose an account")
         options, self.more_accounts = customer_selectors.account_options(
             user=user, selected=self._selected("account"), q=query, limit=ACCOUNT_OPTIONS
         )
+        if current is not None and not query and all(a.pk != current.pk for a in options):
+            options.insert(0, current)
         field.widget.choices = [("", field.empty_label), *[(a.pk, a.name) for a in options]]
 
     def _contact_picker(self, user) -> None:
-        """The contacts of the chosen account (the list follows the account by htmx)."""
+        """The contacts of the chosen account (the list follows the account by htmx).
+
+        Options and validation both come from the contacts of the accounts the user may
+        record for: a forged ``?account=`` (or ``part=contact&account=``) naming someone
+        else's account lists nothing, and a posted contact of such an account is "not one
+        of the choices"."""
         field = self.fields["contact"]
         account_id = self._selected("account")
-        field.queryset = Contact.objects.visible_to(user)
-        contacts = (
-            Contact.objects.filter(account_id=account_id).order_by("name") if account_id else []
-        )
+        allowed = Contact.objects.filter(account__in=selectors.editable_accounts(user))
+        if self.instance.pk and self.instance.contact_id:
+            # The record's own contact stays selectable (a handler may edit a complaint
+            # of an account they do not own; the record shows its contact anyway).
+            allowed = allowed | Contact.objects.filter(pk=self.instance.contact_id)
+        field.queryset = allowed
+        contacts = []
+        if account_id:
+            contacts = allowed.filter(account_id=account_id).order_by("name", "id")
         field.widget.choices = [("", "—"), *[(c.pk, c.name) for c in contacts]]
 
 
@@ -100,7 +118,10 @@ class ComplaintForm(AfterSalesForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         handler = self.fields["owner"]
-        handler.queryset = selectors.handler_options(user).order_by("display_name", "username")
+        current = self.instance.owner_id if self.instance.pk else None
+        handler.queryset = selectors.handler_options(user, current_id=current).order_by(
+            "display_name", "username"
+        )
         handler.label_from_instance = lambda u: u.label
         # Empty means "the account's owner" for a new complaint, "unchanged" for an edit.
         handler.required = False

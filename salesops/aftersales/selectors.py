@@ -79,13 +79,24 @@ def editable_accounts(user):
     return Account.objects.editable_by(user)
 
 
-def handler_options(user):
-    """Who may handle a complaint ``user`` records: the people they may give records to,
-    plus every active customer-success manager (complaints are often handed to them)."""
-    return (
-        org_selectors.visible_users(user)
-        | User.objects.filter(is_active=True, role=Role.CUSTOMER_SUCCESS)
-    ).distinct()
+def handler_options(user, *, current_id: int | None = None):
+    """Who may be offered as the handler of a complaint ``user`` records.
+
+    A handler sees and edits the complaint (``record_editable``), so offering someone is
+    handing them the record. Offered: the users ``user`` may give records to
+    (``org.selectors.visible_users``: themselves; for a manager, everyone in the team
+    subtrees they manage; everyone for directors and admins), plus every active
+    customer-success manager, since working complaints handed over is their job
+    company-wide. Never other reps the user cannot see: listing them would show other
+    teams' people, and a rep could hand a customer's complaint to someone outside the
+    account's line. ``current_id`` (the handler of the record being edited) stays
+    selectable so saving other fields keeps them."""
+    condition = Q(pk__in=org_selectors.visible_users(user).values("pk")) | Q(
+        is_active=True, role=Role.CUSTOMER_SUCCESS
+    )
+    if current_id:
+        condition |= Q(pk=current_id)
+    return User.objects.filter(condition)
 
 
 # --- per-account signals ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -337,10 +338,15 @@ def _form_page(request, kind: Kind, record):
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         try:
-            if record is None:
-                saved = kind.create(actor=user, **data)
-            else:
-                saved = kind.update(actor=user, **{kind.instance_arg: record}, **data)
+            with transaction.atomic():
+                earlier = form.begin(user)  # version check / one-time token
+                if earlier:
+                    return redirect(earlier)
+                if record is None:
+                    saved = kind.create(actor=user, **data)
+                else:
+                    saved = kind.update(actor=user, **{kind.instance_arg: record}, **data)
+                form.finish(saved)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:

@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from salesops.core import clock, entities
 from salesops.core.calendar import default_calendar
@@ -326,6 +327,17 @@ def process_event(name: str, payload: dict) -> list[RuleFiring]:
 
 
 # --- timers -------------------------------------------------------------------------------
+# A timer rule's change-time watermark is kept as the RuleWatermark of this level (timer
+# levels go up to ``triggers.MAX_LEVEL``): the instant up to which records written (created
+# or changed) have been looked at for being already due when written.
+CHANGES_LEVEL = 1000
+# Each sweep looks again at what was written this long before the change-time watermark: a
+# transaction that stamped its rows before a sweep's instant but committed after the sweep
+# read is still seen. Looking twice is harmless: firings are unique rows, and the records
+# that already fired are left out before their conditions are evaluated.
+CHANGE_OVERLAP = dt.timedelta(minutes=5)
+
+
 def _advance(rule: Rule, level: int, cutoff: dt.datetime) -> None:
     RuleWatermark.objects.bulk_create(
         [RuleWatermark(rule=rule, level=level, cutoff=cutoff)], ignore_conflicts=True
@@ -333,11 +345,31 @@ def _advance(rule: Rule, level: int, cutoff: dt.datetime) -> None:
     RuleWatermark.objects.filter(rule=rule, level=level, cutoff__lt=cutoff).update(cutoff=cutoff)
 
 
-def timer_key(level: int, started: dt.datetime | None) -> str:
+def timer_key(level: int, started) -> str:
     """A timer level fires once per start instant: when the start field moves (a lead is
-    reassigned, a record updated) the clock starts again and may fire again."""
+    reassigned, a record updated) the clock starts again and may fire again. A date field
+    starts at midnight in the organisation's time zone."""
+    started = triggers.start_instant(started)
     stamp = started.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S") if started else "-"
     return f"timer:level:{level}:{stamp}"
+
+
+def written_since(entity, since: dt.datetime):
+    """The entity's records created or changed after ``since``, found through an index:
+    the history table's ``history_date`` (every save and every feed/unit-of-work insert
+    writes a history row), confirmed on the record's own ``updated_at`` (taken from
+    ``core.clock``, as the sweep's instant is). An entity without history (activity) is
+    read on its indexed ``created_at``: a new backdated record is seen, a later change
+    of its start field is not."""
+    model = entity.model
+    manager = model._default_manager
+    names = {f.name for f in model._meta.concrete_fields}
+    history = getattr(model._meta, "simple_history_manager_attribute", None)
+    if history and "updated_at" in names:
+        pk = model._meta.pk.attname
+        rows = getattr(model, history).model._default_manager.filter(history_date__gt=since)
+        return manager.filter(pk__in=rows.values(pk), updated_at__gt=since)
+    return manager.filter(created_at__gt=since)
 
 
 def run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = None) -> dict:
@@ -347,10 +379,17 @@ def run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = Non
 
 
 def _run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = None) -> dict:
-    """Fire a timer rule for every record whose level fell due since the last sweep.
+    """Fire a timer rule for every record whose level fell due since the last sweep, and
+    for every record written since the last sweep that was already due when written.
 
     Per level one range query on the start field: ``(previous cutoff, new cutoff]`` where
-    a cutoff is the latest start instant that is due (see :func:`triggers.due_cutoff`)."""
+    a cutoff is the latest start instant that is due (see :func:`triggers.due_cutoff`).
+    That range never comes back to a start instant it has passed, so a record written
+    with its start already behind the cutoff (a task created overdue, a payment the feed
+    brings with last month's date, a start field moved into the past) is found by a
+    second, change-time watermark: the records written after it (:func:`written_since`,
+    minus :data:`CHANGE_OVERLAP`) whose start is at or before the cutoff. Both reads
+    cost what was due or written since the last sweep, not the table."""
     version = rule.current_version
     trigger = version.trigger
     entity = entities.get(version.entity)
@@ -360,19 +399,36 @@ def _run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = No
     chunk_size = chunk_size or CHUNK_SIZE
     marks = dict(RuleWatermark.objects.filter(rule=rule).values_list("level", "cutoff"))
     stats = {"due": 0, "fired": 0}
+    levels = []
     for level in triggers.timer_levels(trigger):
         minutes = triggers.level_minutes(trigger, level)
         new = triggers.due_cutoff(now, minutes, trigger["unit"], cal)
         previous = marks.get(level) or triggers.due_cutoff(
             rule.watch_from, minutes, trigger["unit"], cal
         )
-        if new <= previous:
-            continue
-        ids = list(
-            manager.filter(**{f"{start_field}__gt": previous, f"{start_field}__lte": new})
-            .order_by(start_field, "pk")
-            .values_list("pk", flat=True)
-        )
+        levels.append((level, previous, new))
+    # Written since the change-time watermark, already behind a level's cutoff.
+    since = max((marks.get(CHANGES_LEVEL) or rule.watch_from) - CHANGE_OVERLAP, rule.watch_from)
+    behind = max(min(previous, new) for _, previous, new in levels)
+    late = [
+        (pk, triggers.start_instant(start))
+        for pk, start in written_since(entity, since)
+        .filter(**{f"{start_field}__lte": behind})
+        .order_by(start_field, "pk")
+        .values_list("pk", start_field)
+    ]
+    for level, previous, new in levels:
+        ids = []
+        if new > previous:
+            ids = list(
+                manager.filter(**{f"{start_field}__gt": previous, f"{start_field}__lte": new})
+                .order_by(start_field, "pk")
+                .values_list("pk", flat=True)
+            )
+        cut = min(previous, new)
+        regular = set(ids)
+        fresh = _not_fired(rule, entity, level, [(pk, s) for pk, s in late if s <= cut])
+        ids += [pk for pk in fresh if pk not in regular]
         stats["due"] += len(ids)
         for start in range(0, len(ids), chunk_size):
             chunk = ids[start : start + chunk_size]
@@ -389,8 +445,32 @@ def _run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = No
                 if c is not None:
                     candidates.append(c)
             stats["fired"] += len(fire(candidates))
-        _advance(rule, level, new)
+        if new > previous:
+            _advance(rule, level, new)
+    # The sweep's instant, or the real one when ``tick --now`` runs ahead of it: records
+    # written from now on carry a later stamp.
+    _advance(rule, CHANGES_LEVEL, min(now, timezone.now()))
     return stats
+
+
+def _not_fired(rule: Rule, entity, level: int, late: list[tuple[int, dt.datetime]]) -> list[int]:
+    """The late records this level has not fired for at their current start instant: a
+    record looked at again (changed in another way, or inside the overlap) is left out
+    before its condition is evaluated."""
+    if not late:
+        return []
+    fired = set()
+    for start in range(0, len(late), CHUNK_SIZE):
+        chunk = late[start : start + CHUNK_SIZE]
+        fired |= set(
+            RuleFiring.objects.filter(
+                rule=rule,
+                entity=entity.key,
+                object_id__in=[pk for pk, _ in chunk],
+                key__startswith=f"timer:level:{level}:",
+            ).values_list("object_id", "key")
+        )
+    return [pk for pk, s in late if (pk, timer_key(level, s)) not in fired]
 
 
 def run_timers(now: dt.datetime) -> dict:

@@ -181,8 +181,11 @@ class RuleFiring(models.Model):
 class RuleWatermark(models.Model):
     """How far a sweep has read for a rule. Timer rules keep one per level: every record
     whose start field is at or before ``cutoff`` has been looked at for that level, so the
-    next sweep reads only ``(cutoff, new cutoff]`` on the indexed start field. Schedule
-    rules keep level 0 at the last scheduled instant they processed."""
+    next sweep reads only ``(cutoff, new cutoff]`` on the indexed start field. A timer
+    rule's level ``engine.CHANGES_LEVEL`` (1000) is its change-time watermark instead:
+    records written after it whose start was already behind a cutoff are looked at once
+    more (a task created overdue, a date the feed brings late). Schedule rules keep
+    level 0 at the last scheduled instant they processed."""
 
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="watermarks")
     level = models.PositiveIntegerField(default=0)

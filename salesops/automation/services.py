@@ -321,7 +321,7 @@ def rule_preview(
         "actions": [],
     }
     if version.trigger_type == TriggerType.TIMER and instance is not None:
-        start = getattr(instance, version.trigger["field"], None)
+        start = triggers.start_instant(getattr(instance, version.trigger["field"], None))
         minutes = triggers.level_minutes(version.trigger, level)
         answer["due_at"] = (
             triggers.due_at(start, minutes, version.trigger["unit"]).isoformat() if start else None

@@ -8,7 +8,9 @@ Trigger settings (``RuleVersion.trigger``):
 * timer — ``{"field": "created_at", "minutes": 60, "unit": "working" | "calendar",
   "unless": "<expression>", "repeat_every": 30 | None, "max_level": 3}``. Level 0 falls due
   ``minutes`` after the start field, level *n* ``n × repeat_every`` later; each level fires
-  once per record. When "unless" is true at check time the clock is stopped: no firing.
+  once per record and start instant, also for a record written when it was already due
+  (it fires at the first sweep after the write; see ``engine._run_timer_rule``). When
+  "unless" is true at check time the clock is stopped: no firing.
   Conditions (and "unless") may read ``timer_level``; templates may show ``{timer_level}``.
 * schedule — ``{"cron": "0 9 * * 1-5"}`` in the organisation's time zone. Without an entity
   the rule fires once per instant; with one it fires once per instant for every record
@@ -78,6 +80,17 @@ def subtract_working_minutes(cal: BusinessCalendar, end: dt.datetime, minutes: i
             remaining -= full_day
             moment = dt.datetime.combine(day, dt.time.min, tzinfo=cal.tz)
             day -= dt.timedelta(days=1)
+
+
+def start_instant(value) -> dt.datetime | None:
+    """A start field's value as an instant: a date (a payment's ``received_on``, a
+    contract's ``signed_on``) starts at midnight in the organisation's time zone, which is
+    also how the database compares a date column with an instant."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time.min, tzinfo=timezone.get_default_timezone())
+    return value
 
 
 def due_cutoff(now: dt.datetime, minutes: int, unit: str, cal=None) -> dt.datetime:

@@ -1,10 +1,17 @@
-"""Form rendering shared by every app: Tabler classes on each widget, set once here."""
+"""Forms shared by every app: Tabler classes on each widget, set once here; the version
+check and the one-time token of every page form (:class:`PageFormMixin`)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .concurrency import ConflictError, claim_instance, version_of
 
 
 class TablerBoundField(forms.BoundField):
@@ -38,6 +45,95 @@ class TablerFormMixin:
     bound_field_class = TablerBoundField
 
 
+class PageFormMixin:
+    """Every page form that creates or edits a record (issue 11, item 10).
+
+    * Editing: a hidden ``version`` (the record's ``updated_at``, ``core.concurrency``).
+      :meth:`begin` refuses a stale form with a :class:`ConflictError` (a ValidationError,
+      so the view's usual handling shows it) and the form keeps the user's input.
+    * Creating: a hidden one-time ``form_token``. The second submission of the same form
+      (a double click, a re-sent POST) gets the first one's record back from
+      :meth:`begin` instead of creating another.
+
+    The view runs, in one transaction::
+
+        earlier = form.begin(request.user)
+        if earlier: return redirect(earlier)
+        record = services.x_create(...) / x_update(...)
+        form.finish(record)
+    """
+
+    version_field = "version"
+    token_field = "form_token"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.page_instance
+        if instance is not None and instance.pk is not None:
+            self.fields[self.version_field] = forms.CharField(
+                required=False, widget=forms.HiddenInput, initial=version_of(instance)
+            )
+        else:
+            self.fields[self.token_field] = forms.CharField(
+                required=False, widget=forms.HiddenInput, initial=uuid.uuid4().hex, max_length=64
+            )
+
+    @property
+    def page_instance(self):
+        """The record being edited (None, or an unsaved one, when creating)."""
+        return getattr(self, "versioned_instance", None) or getattr(self, "instance", None)
+
+    def _sent(self, name) -> str:
+        return str(self.data.get(self.add_prefix(name)) or "").strip() if self.is_bound else ""
+
+    def service_data(self) -> dict:
+        parent = getattr(super(), "service_data", None)
+        data = parent() if parent else dict(self.cleaned_data)
+        data.pop(self.version_field, None)
+        data.pop(self.token_field, None)
+        return data
+
+    def begin(self, user) -> str | None:
+        """Within the writing transaction: check the version (editing) or take the
+        one-time token (creating). Returns the URL of the record an earlier submission of
+        this form created, if there was one."""
+        from .models import FormSubmission
+
+        self._submission = None
+        if self.version_field in self.fields:
+            claim_instance(self.page_instance, self._sent(self.version_field))
+            return None
+        token = self._sent(self.token_field)[:64]
+        if not token or user is None or not user.is_authenticated:
+            return None
+        try:
+            with transaction.atomic():
+                self._submission = FormSubmission.objects.create(user=user, token=token)
+        except IntegrityError:  # this form was sent before and its record created
+            earlier = FormSubmission.objects.filter(user=user, token=token).first()
+            return (earlier.url if earlier else "") or "/"
+        return None
+
+    def finish(self, record) -> None:
+        """Remember which record this form's token created."""
+        submission = getattr(self, "_submission", None)
+        if submission is not None and hasattr(record, "get_absolute_url"):
+            submission.url = record.get_absolute_url()[:500]
+            submission.save(update_fields=["url"])
+
+    def show_conflict(self, exc: ConflictError) -> None:
+        """Show the conflict on top; the user's input stays, and the form now carries
+        the current version, so saving it again is a deliberate overwrite."""
+        self.add_error(None, [exc.text, str(CONFLICT_HINT)])
+        if exc.current is not None and self.version_field in self.fields:
+            data = self.data.copy()
+            data[self.add_prefix(self.version_field)] = version_of(exc.current)
+            self.data = data
+
+
+CONFLICT_HINT = _("Saving again will replace their changes with yours.")
+
+
 class ServiceModelForm(forms.ModelForm):
     """A ModelForm that only parses: the service validates and writes (pages, API and feed
     share one set of rules), so the form skips building the instance and ``full_clean``."""
@@ -52,6 +148,9 @@ class ServiceModelForm(forms.ModelForm):
 def attach_service_errors(form, exc: ValidationError) -> None:
     """Each error a service raised on its form field; errors about fields the form does not
     show, or about the whole record, on top of the form, named by the field's label."""
+    if isinstance(exc, ConflictError) and hasattr(form, "show_conflict"):
+        form.show_conflict(exc)
+        return
     if not hasattr(exc, "error_dict"):
         form.add_error(None, exc.messages)
         return

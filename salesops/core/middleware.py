@@ -42,7 +42,8 @@ class UserLanguageMiddleware:
 class ClientVersionMiddleware:
     """Refuse API clients older than ``SALESOPS["MIN_CLIENT_VERSION"]`` with HTTP 426.
 
-    Clients that send no ``X-Client-Version`` header (browsers, curl) are not checked:
+    The answer is the JSON error shape plus ``minimum_version``, and the minimum in the
+    ``X-Minimum-Client-Version`` header. Clients that send no ``X-Client-Version`` header (browsers, curl) are not checked:
     only a client that says which version it is can be told it is too old.
     """
 
@@ -70,6 +71,8 @@ class ClientVersionMiddleware:
                     },
                     status=426,
                 )
-                response["Upgrade"] = f"SalesOps-Client/{minimum}"
+                # Not ``Upgrade``: it is hop-by-hop, and WSGI servers (waitress, gunicorn)
+                # turn a response carrying it into a 500 (PEP 3333).
+                response["X-Minimum-Client-Version"] = minimum
                 return response
         return self.get_response(request)

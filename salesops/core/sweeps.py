@@ -7,6 +7,7 @@ must be idempotent: running it twice for the same instant changes nothing the se
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,3 +80,17 @@ def clear_expired_sessions(now):
 
     deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
     return f"deleted {deleted} expired session(s)"
+
+
+# A "new" form sent again after a day is a new record, not a double click.
+FORM_TOKEN_DAYS = 1
+
+
+@sweep("core.forget_form_tokens", every_minutes=60)
+def forget_form_tokens(now):
+    """Forget the one-time tokens of page forms older than a day (core.forms.PageFormMixin)."""
+    from .models import FormSubmission
+
+    cutoff = now - dt.timedelta(days=FORM_TOKEN_DAYS)
+    deleted, _ = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
+    return f"forgot {deleted} form token(s)"

@@ -82,3 +82,32 @@ def validate_credit_code(value: str) -> None:
 
 def validate_phone(value: str) -> None:
     normalize_phone(value)
+
+
+def link_problem(value) -> str | None:
+    """Why ``value`` may not be a link a page shows (None when it may): only absolute
+    http(s) URLs with a host, or a file uploaded here (under ``MEDIA_URL``). Everything
+    else — ``javascript:``, ``data:``, protocol-relative ``//host`` — could run script or
+    leave the site unannounced when a colleague clicks it."""
+    from urllib.parse import urlsplit
+
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if any(ord(c) < 33 for c in text):
+        return str(_("A link cannot contain spaces or control characters."))
+    media = str(getattr(settings, "MEDIA_URL", "") or "")
+    if media.startswith("/") and media != "/" and text.startswith(media) and "//" not in text:
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return str(_("Only http:// and https:// links (or uploaded files) are allowed."))
+    return None
+
+
+def safe_link(value) -> str:
+    """``value`` when :func:`link_problem` finds nothing wrong with it, else ""."""
+    return "" if link_problem(value) else str(value).strip()

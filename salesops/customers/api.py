@@ -7,11 +7,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
+from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 from salesops.org import selectors as org_selectors
 
 from . import account360, selectors, services
-from .models import Account
+from .models import Account, Contact
 from .schemas import (
     AccountIn,
     AccountOut,
@@ -106,11 +107,13 @@ def create_account(request, payload: AccountIn):
 
 
 @router.get("/accounts/{account_id}", response=AccountOut, summary="Get an account")
+@with_etag(Account, "account_id")
 def get_account(request, account_id: int):
     return selectors.account_get(user=request.user, pk=account_id)
 
 
 @router.patch("/accounts/{account_id}", response=AccountOut, summary="Change an account")
+@if_match(Account, "account_id")
 def update_account(request, account_id: int, payload: AccountPatch):
     account = selectors.account_get_for_edit(user=request.user, pk=account_id)
     data = payload.dict(exclude_unset=True, exclude={"owner_id"})
@@ -146,11 +149,13 @@ def create_contact(request, payload: ContactIn):
 
 
 @router.get("/contacts/{contact_id}", response=ContactOut, summary="Get a contact")
+@with_etag(Contact, "contact_id")
 def get_contact(request, contact_id: int):
     return selectors.contact_get(user=request.user, pk=contact_id)
 
 
 @router.patch("/contacts/{contact_id}", response=ContactOut, summary="Change a contact")
+@if_match(Contact, "contact_id")
 def update_contact(request, contact_id: int, payload: ContactPatch):
     contact = selectors.contact_get_for_edit(user=request.user, pk=contact_id)
     data = payload.dict(exclude_unset=True, exclude={"account_id"})

@@ -11,7 +11,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import TablerBoundField
+from salesops.core.forms import PageFormMixin, TablerBoundField
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
 from salesops.org.models import User
@@ -54,7 +54,7 @@ class ServiceModelForm(forms.ModelForm):
         return dict(self.cleaned_data)
 
 
-class AccountForm(CustomFieldsFormMixin, ServiceModelForm):
+class AccountForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     custom_entity = "account"
 
     class Meta:
@@ -66,7 +66,7 @@ class AccountForm(CustomFieldsFormMixin, ServiceModelForm):
         super().__init__(*args, **kwargs)
         _relax_length(self.fields["credit_code"], 40)
         self.fields["credit_code"].widget.attrs.update(
-            {"autocomplete": "off", "spellcheck": "false", "style": "text-transform: uppercase"}
+            {"autocomplete": "off", "spellcheck": "false", "class": "text-uppercase"}
         )
         if user.is_manager_role or user.sees_everything:
             owners = org_selectors.visible_users(user)
@@ -94,7 +94,7 @@ class AccountForm(CustomFieldsFormMixin, ServiceModelForm):
         return data
 
 
-class ContactForm(CustomFieldsFormMixin, ServiceModelForm):
+class ContactForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     custom_entity = "contact"
 
     class Meta:

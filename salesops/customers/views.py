@@ -14,6 +14,7 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
+from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -127,7 +128,12 @@ def _layout(request) -> str:
 def _save(request, form, write, success_message):
     """Run the service with the form's data; on success redirect to the record."""
     try:
-        record = write(form.service_data())
+        with transaction.atomic():
+            earlier = form.begin(request.user)  # version check / one-time token
+            if earlier:
+                return redirect(earlier), []
+            record = write(form.service_data())
+            form.finish(record)
     except services.DuplicateError as exc:
         return None, _duplicates(request.user, form, exc)
     except ValidationError as exc:

@@ -435,6 +435,19 @@ def _analyze(models) -> None:
             cursor.execute(f"{command} {quote(model._meta.db_table)}")
 
 
+def _user_changes(reps: dict[str, list[User]], now: dt.datetime) -> int:
+    """A few changes an administrator made lately, so the change log (Settings · User
+    changes) shows real rows: two reps' daily lead caps raised, one lowered. Caps only
+    shape future routing, so the demo's own leads are unchanged."""
+    admin = User.objects.get(username="admin")
+    first = [team_reps[0] for team_reps in reps.values() if team_reps]
+    changes = list(zip(first, (20, 25, 10), (9, 5, 2), strict=False))
+    for rep, cap, days_ago in changes:
+        with clock.frozen(now - dt.timedelta(days=days_ago, hours=-1)):
+            org_services.user_update(actor=admin, user=rep, daily_lead_cap=cap)
+    return len(changes)
+
+
 def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
     """Build the demo organisation of ``size`` ("small" or "large") into the database.
 
@@ -534,6 +547,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         history = _copy_history(Account) + _copy_history(Contact) + _copy_history(Lead)
         history += sum(_copy_history(model) for model in revenue_history_models())
         history += _copy_history(Instalment, via="contract")
+        user_changes = _user_changes(reps, now)
 
     _analyze(
         [User, Team, Account, Contact, Account.history.model, Contact.history.model]
@@ -547,6 +561,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         **lead_counts,
         **revenue_counts,
         "history rows": history,
+        "user changes": user_changes,
     }
     result.seconds = time.perf_counter() - started
     return result

@@ -53,6 +53,10 @@ class Kind:
     # kind, before any runs, to read ahead what their checks ask (which numbers are taken).
     # ``refs(key, value)`` is the instance a reference names, or None.
     prefetch: Callable | None = None
+    # Called as ``warnings(instance)`` after a record was kept: what the system flagged on
+    # it (a payment over its contract), ``[{"code", "message", "field"}]``, reported in the
+    # record's result so the sender learns it too.
+    warnings: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -72,10 +76,21 @@ _references: dict[str, Reference] = {}
 
 
 def register(
-    kind: str, upsert: Callable, *, model=None, label: str = "", prefetch: Callable | None = None
+    kind: str,
+    upsert: Callable,
+    *,
+    model=None,
+    label: str = "",
+    prefetch: Callable | None = None,
+    warnings: Callable | None = None,
 ) -> Kind:
     _kinds[kind] = Kind(
-        key=kind, upsert=upsert, model=model, label=label or kind, prefetch=prefetch
+        key=kind,
+        upsert=upsert,
+        model=model,
+        label=label or kind,
+        prefetch=prefetch,
+        warnings=warnings,
     )
     return _kinds[kind]
 
@@ -374,7 +389,11 @@ def run_one(*, actor, record: dict, source: str, index: int = 0) -> dict:
         }
     if cache is not None:
         cache.remember(instance)
-    return {**result, "status": status, "id": instance.pk}
+    result = {**result, "status": status, "id": instance.pk}
+    flagged = kind.warnings(instance) if kind.warnings is not None else None
+    if flagged:
+        result["warnings"] = flagged
+    return result
 
 
 @contextlib.contextmanager

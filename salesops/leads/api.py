@@ -17,6 +17,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from salesops.core import clock
+from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 from salesops.org.models import Team, User
 
@@ -47,7 +48,7 @@ from .schemas import (
 
 router = Router(tags=["leads"])
 
-LEAD_RELATED = ("owner", "channel")
+LEAD_RELATED = ("owner", "channel", "account")
 ORDERINGS = (
     "created_at",
     "assigned_at",
@@ -261,11 +262,13 @@ def dwell_report(request, month: str | None = None):
 
 # --- one lead -------------------------------------------------------------------------------
 @router.get("/leads/{lead_id}", response=LeadOut, summary="Get a lead")
+@with_etag(Lead, "lead_id")
 def get_lead(request, lead_id: int):
     return _lead(request, lead_id)
 
 
 @router.patch("/leads/{lead_id}", response=LeadOut, summary="Change a lead")
+@if_match(Lead, "lead_id")
 def update_lead(request, lead_id: int, payload: LeadPatch):
     """Only the fields sent are changed; the four required ones cannot be emptied."""
     lead = _lead(request, lead_id)
@@ -312,14 +315,21 @@ def claim(request, lead_id: int):
 
 
 @router.post(
-    "/leads/{lead_id}/convert", response=ConvertOut, summary="Convert to account and contact"
+    "/leads/{lead_id}/convert",
+    response={200: ConvertOut, 202: ConvertOut},
+    summary="Convert to account and contact",
 )
 def convert(request, lead_id: int):
     """Creates (or reuses, by credit code / phone) an account and a contact; the lead
-    becomes converted and links to both."""
+    becomes converted and links to both (200). When the customer it would reuse is one
+    you may not change, nothing is written to it: the lead waits for your manager's
+    review (202, ``outcome: review``) and the answer says nothing about that customer."""
     lead = _lead(request, lead_id)
-    services.lead_convert(actor=request.user, lead=lead)
+    lead = services.lead_convert(actor=request.user, lead=lead)
     lead = _reload(lead)
+    if lead.status != LeadStatus.CONVERTED:
+        body = {"outcome": "review", "message": services.needs_review_message(), "lead": lead}
+        return Status(202, body)
     return {"account_id": lead.account_id, "contact_id": lead.contact_id, "lead": lead}
 
 
@@ -386,6 +396,7 @@ def create_channel(request, payload: LeadChannelIn):
 
 
 @router.get("/lead-channels/{channel_id}", response=LeadChannelOut, summary="Get a lead channel")
+@with_etag(Channel, "channel_id")
 def get_channel(request, channel_id: int):
     return _channel(request, channel_id)
 
@@ -393,6 +404,7 @@ def get_channel(request, channel_id: int):
 @router.patch(
     "/lead-channels/{channel_id}", response=LeadChannelOut, summary="Change a lead channel"
 )
+@if_match(Channel, "channel_id")
 def update_channel(request, channel_id: int, payload: LeadChannelPatch):
     channel = _channel(request, channel_id)
     with _fields_renamed({"team": "team_id"}):
@@ -511,6 +523,7 @@ def test_routing(request, payload: RoutingSampleIn):
 
 
 @router.get("/routing-rules/{rule_id}", response=RoutingRuleOut, summary="Get a routing rule")
+@with_etag(RoutingRule, "rule_id")
 def get_rule(request, rule_id: int):
     return _rule_out(_rule(request, rule_id))
 
@@ -521,6 +534,7 @@ def get_rule(request, rule_id: int):
     summary="Change a routing rule",
     description=RULE_HELP + " members, when sent, replaces the list.",
 )
+@if_match(RoutingRule, "rule_id")
 def update_rule(request, rule_id: int, payload: RoutingRulePatch):
     rule = _rule(request, rule_id)
     data, members = _rule_data(payload, partial=True)

@@ -12,7 +12,7 @@ class LeadsConfig(AppConfig):
 
         from salesops.core import entities, events
 
-        from . import defaults
+        from . import defaults, pool_digest
         from .intake import channels_cache
         from .models import Channel, Lead
 
@@ -33,5 +33,6 @@ class LeadsConfig(AppConfig):
         events.register("lead.inquiry", fields=("id", "channel_id", "matched_by", "score"))
         events.register("lead.first_contact", fields=("id", "owner_id", "late"))
         events.register("lead.converted", fields=("id", "account_id", "contact_id", "actor_id"))
+        pool_digest.register()
         post_migrate.connect(defaults.install, sender=self)
         channels_cache.invalidate_on(Channel)

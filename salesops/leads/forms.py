@@ -12,7 +12,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import TablerBoundField, TablerFormMixin
+from salesops.core.forms import PageFormMixin, TablerBoundField, TablerFormMixin
 from salesops.customers.models import Industry, SizeBand
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
@@ -63,7 +63,7 @@ class _ServiceModelForm(forms.ModelForm):
         return dict(self.cleaned_data)
 
 
-class _LeadFormBase(CustomFieldsFormMixin, _ServiceModelForm):
+class _LeadFormBase(PageFormMixin, CustomFieldsFormMixin, _ServiceModelForm):
     custom_entity = "lead"
 
     def _tune(self) -> None:
@@ -75,7 +75,7 @@ class _LeadFormBase(CustomFieldsFormMixin, _ServiceModelForm):
         if "credit_code" in self.fields:
             _relax_length(self.fields["credit_code"], 40)
             self.fields["credit_code"].widget.attrs.update(
-                {"autocomplete": "off", "spellcheck": "false", "style": "text-transform: uppercase"}
+                {"autocomplete": "off", "spellcheck": "false", "class": "text-uppercase"}
             )
         if "email" in self.fields:
             self.fields["email"].widget.attrs["inputmode"] = "email"
@@ -153,12 +153,15 @@ class ReassignForm(TablerFormMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["owner"]
+        # New owners: the users of the teams the manager manages (and their direct
+        # reports), as ``lead_reassign`` checks; handing a lead outside them would give
+        # it to someone whose work the manager cannot follow. Directors and admins: all.
         field.queryset = org_selectors.visible_users(user).order_by("display_name", "username")
         field.label_from_instance = lambda u: u.label
         self.fields["reason"].service_required = True
 
 
-class ChannelForm(_ServiceModelForm):
+class ChannelForm(PageFormMixin, _ServiceModelForm):
     class Meta:
         model = Channel
         fields = services.CHANNEL_FIELDS
@@ -168,7 +171,7 @@ class ChannelForm(_ServiceModelForm):
         self.fields["team"].queryset = Team.objects.order_by("path")
 
 
-class RoutingRuleForm(_ServiceModelForm):
+class RoutingRuleForm(PageFormMixin, _ServiceModelForm):
     class Meta:
         model = RoutingRule
         fields = services.RULE_FIELDS

@@ -12,13 +12,17 @@ unknown or revoked token answers a bare 404 that tells nothing about why.
   shape); nothing is stored.
 * A filled honeypot field (``website_url``, hidden by CSS on the embeddable form) gets
   the normal success answer but stores nothing, so form-spam bots learn nothing.
-* ``Idempotency-Key``: the same key on the same channel returns the first lead (200).
+* ``Idempotency-Key`` (IETF idempotency-key draft): the same key on the same channel with
+  the same body (normalised: key order and whitespace do not matter) gets the first
+  request's answer again, status and body, with ``Idempotent-Replayed: true``; with a
+  different body → 422 ``idempotency_key_reused`` and nothing is stored.
 * Success: 201 with the new lead's id (201 also for an HTML thank-you page), or 200 with
   ``outcome: "attached"`` when the inquiry joined an existing lead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
@@ -144,6 +148,31 @@ def _thanks(request, status: int) -> HttpResponse:
     return HttpResponse(html, status=status)
 
 
+def request_hash(data: dict, custom: dict | None) -> str:
+    """SHA-256 of the normalised body (fields sorted, compact JSON), kept with the key."""
+    normal = json.dumps(
+        {"data": data, "custom": custom or {}},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def answer(result) -> tuple[int, dict]:
+    """The status and JSON body of a new intake's answer (kept with its Idempotency-Key)."""
+    lead = result.lead
+    created = result.created
+    return 201 if created else 200, {
+        "id": lead.pk,
+        "outcome": result.outcome,
+        "status": lead.status,
+        "owner": lead.owner.label if created and lead.owner_id else None,
+        "sla_due_at": lead.sla_due_at.isoformat() if created and lead.sla_due_at else None,
+    }
+
+
 @csrf_exempt
 @require_POST
 def intake_view(request, token: str):
@@ -181,14 +210,23 @@ def intake_view(request, token: str):
         )
     payload = dict(data)
     fields = {k: v for k, v in data.items() if k in services.LEAD_FIELDS}
+    key = request.headers.get("Idempotency-Key", "")
     try:
         result = services.lead_intake(
             channel=channel,
             data=fields,
             custom=custom,
-            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            idempotency_key=key,
+            request_hash=request_hash(data, custom) if key.strip() else "",
+            answer=answer,
             payload=payload,
         )
+    except services.IdempotencyKeyReused as exc:
+        message = exc.message_dict["Idempotency-Key"][0]
+        errors = [
+            {"code": "idempotency_key_reused", "field": "Idempotency-Key", "message": message}
+        ]
+        return _error(422, "idempotency_key_reused", message, "Idempotency-Key", errors=errors)
     except ValidationError as exc:
         errors = _errors(exc)
         fields_named = list(dict.fromkeys(e["field"] or "?" for e in errors))
@@ -201,20 +239,19 @@ def intake_view(request, token: str):
         )
     except PermissionDenied:
         return _not_found()
-    status = 201 if result.created else 200
+    if result.outcome == "replayed" and result.answer is not None:
+        status, body = result.answer
+        response = (
+            _thanks(request, status)
+            if _wants_html(request)
+            else JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+        )
+        response["Idempotent-Replayed"] = "true"
+        return response
+    if result.outcome == "replayed":  # a key kept before answers were (no body stored)
+        status, body = 200, {"id": result.lead.pk if result.lead else None, "outcome": "replayed"}
+    else:
+        status, body = answer(result)
     if _wants_html(request):
         return _thanks(request, status)
-    lead = result.lead
-    return JsonResponse(
-        {
-            "id": lead.pk,
-            "outcome": result.outcome,
-            "status": lead.status,
-            "owner": lead.owner.label if result.created and lead.owner_id else None,
-            "sla_due_at": lead.sla_due_at.isoformat()
-            if result.created and lead.sla_due_at
-            else None,
-        },
-        status=status,
-        json_dumps_params={"ensure_ascii": False},
-    )
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})

@@ -308,12 +308,17 @@ class Lead(BaseModel, CustomFieldsModel):
 
 
 class IntakeKey(models.Model):
-    """An ``Idempotency-Key`` seen on a channel: the same key again returns the same lead."""
+    """An ``Idempotency-Key`` seen on a channel: the same key with the same body again gets
+    the first request's answer (status and body, kept here); with another body it is
+    refused (``request_hash``: SHA-256 of the normalised body)."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, null=True, related_name="+")
     created_at = models.DateTimeField(default=clock.now)
+    request_hash = models.CharField(max_length=64, blank=True, default="")
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

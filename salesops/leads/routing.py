@@ -99,10 +99,28 @@ class Decision:
     reason: str = ""
     skipped: list[str] = field(default_factory=list)
     snapshot: Snapshot | None = field(default=None, repr=False)
+    # The first rule that matched but had nobody under the cap (or at work): a lead no
+    # rule placed waits in that rule's team's pool, for its manager to see and hand out.
+    overflow: RuleSpec | None = None
 
     @property
     def placed(self) -> bool:
         return bool(self.candidates)
+
+    def pool_team_id(self) -> int | None:
+        """The team whose pool takes the lead when nobody got it: the overflowing rule's
+        team, else the team of its first listed rep."""
+        spec = self.overflow
+        if spec is None:
+            return None
+        if spec.team_id:
+            return spec.team_id
+        rows = self.snapshot.rows if self.snapshot is not None else {}
+        for user_id in spec.members:
+            row = rows.get(user_id)
+            if row is not None:
+                return row[_loaded_fields().index("team_id")]
+        return None
 
     def owner(self, user_id: int):
         """The chosen rep as a user instance (from the snapshot: no query)."""
@@ -239,6 +257,7 @@ def order_candidates(spec: RuleSpec, ids: list[int], counts: dict, loads) -> lis
 def decide(snapshot: Snapshot, variables: dict, counts: dict, loads=None) -> Decision:
     """The first rule whose condition holds and that has a rep under their cap."""
     skipped: list[str] = []
+    overflow = None
     variables = prepare(variables)
     for spec in snapshot.rules:
         if spec.expression is not None:
@@ -258,6 +277,7 @@ def decide(snapshot: Snapshot, variables: dict, counts: dict, loads=None) -> Dec
                 _("“%(rule)s” matched, but none of its reps is active and at work today.")
                 % {"rule": spec.name}
             )
+            overflow = overflow or spec
             continue
         under = [u for u in available if counts.get(u, 0) < snapshot.caps.get(u, 0)]
         if not under:
@@ -265,6 +285,7 @@ def decide(snapshot: Snapshot, variables: dict, counts: dict, loads=None) -> Dec
                 _("“%(rule)s” matched, but all its reps reached their daily cap.")
                 % {"rule": spec.name}
             )
+            overflow = overflow or spec
             continue
         ordered = order_candidates(spec, under, counts, loads)
         reason = _(
@@ -279,7 +300,7 @@ def decide(snapshot: Snapshot, variables: dict, counts: dict, loads=None) -> Dec
     reason = _("No routing rule could place this lead.")
     if skipped:
         reason += " " + " ".join(skipped)
-    return Decision(None, [], "", reason, skipped)
+    return Decision(None, [], "", reason, skipped, overflow=overflow)
 
 
 # --- assigning ------------------------------------------------------------------------------

@@ -62,10 +62,38 @@ class LeadOut(Schema):
     touches: int = Field(..., description="How many inquiries reached this lead.")
     review_state: str
     possible_duplicate_of_id: int | None
-    account_id: int | None
-    contact_id: int | None
+    account_id: int | None = Field(
+        None, description="The account the lead links to; null unless you may see it."
+    )
+    contact_id: int | None = Field(
+        None, description="The contact the lead links to; null unless you may see it."
+    )
     created_at: dt.datetime
     custom: dict[str, Any] = Field(default_factory=dict, description=CUSTOM_OUT_HELP)
+
+    # A lead may link to a customer its reader may not see (an intake matched another
+    # rep's account, or a manager converted it into one): the link is shown only to
+    # those who may see that account.
+    @staticmethod
+    def resolve_account_id(obj, context):
+        return obj.account_id if _customer_visible(obj, context) else None
+
+    @staticmethod
+    def resolve_contact_id(obj, context):
+        return obj.contact_id if _customer_visible(obj, context) else None
+
+
+def _customer_visible(lead, context) -> bool:
+    from salesops.core.visibility import visible_owner_ids
+
+    if getattr(lead, "account_id", None) is None:
+        return True
+    request = (context or {}).get("request")
+    user = getattr(request, "user", None)
+    if user is None:
+        return False
+    ids = visible_owner_ids(user)
+    return ids is None or lead.account.owner_id in ids
 
 
 class LeadPage(Schema):
@@ -165,8 +193,14 @@ class ReviewIn(Schema):
 
 
 class ConvertOut(Schema):
-    account_id: int
-    contact_id: int
+    outcome: str = Field(
+        "converted",
+        description="converted (200), or review (202): the lead matches a customer you "
+        "may not change and waits for your manager; nothing was written to that customer.",
+    )
+    message: str = ""
+    account_id: int | None = Field(None, description="null while the lead waits for review.")
+    contact_id: int | None = Field(None, description="null while the lead waits for review.")
     lead: LeadOut
 
 

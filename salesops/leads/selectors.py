@@ -257,3 +257,69 @@ def dwell_rows(user, month: str | None = None, *, team=None, owner=None, per_gro
         if len(owner_rows) < per_group:
             owner_rows.append(row(lead))
     return overall, by_team, by_owner
+
+
+# --- conversion -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConversionMatch:
+    """What converting a lead would reuse: the account (the lead's own link, else the
+    account of the contact known by the lead's phone, else the account with its credit
+    code) and the contact already holding the lead's phone, if any."""
+
+    account: object | None
+    known_contact: object | None
+
+    @property
+    def accounts(self) -> list:
+        """Every existing account the conversion would touch or that the phone names."""
+        found = [self.account]
+        if self.known_contact is not None:
+            found.append(self.known_contact.account)
+        unique = {a.pk: a for a in found if a is not None}
+        return list(unique.values())
+
+
+def conversion_match(lead: Lead) -> ConversionMatch:
+    """The existing account and contact a conversion of ``lead`` would reuse. Not scoped
+    by visibility on purpose: the service must find a customer held by someone else to
+    refuse writing into it; callers show the result only to users who may see it."""
+    from salesops.customers.models import Account, Contact
+
+    known = None
+    if lead.phone:
+        known = Contact.objects.filter(phone=lead.phone).select_related("account").first()
+    account = lead.account
+    if account is None and known is not None:
+        account = known.account  # the person is known: convert into their account
+    if account is None and lead.credit_code:
+        account = Account.objects.filter(credit_code=lead.credit_code).first()
+    return ConversionMatch(account=account, known_contact=known)
+
+
+def conversion_blockers(lead: Lead, user) -> list:
+    """The matched accounts ``user`` may not change: converting must not write to them
+    (the lead waits for a manager who may see both instead)."""
+    from salesops.customers.models import Account
+
+    accounts = conversion_match(lead).accounts
+    if not accounts:
+        return []
+    editable = set(
+        Account.objects.editable_by(user)
+        .filter(pk__in=[a.pk for a in accounts])
+        .values_list("pk", flat=True)
+    )
+    return [a for a in accounts if a.pk not in editable]
+
+
+def is_conversion_review(lead: Lead) -> bool:
+    """Whether the lead waits for a manager because its conversion matched a customer its
+    converter may not change (a duplicate review with no earlier lead to merge into)."""
+    from .models import ReviewState
+
+    return (
+        lead.review_state == ReviewState.REVIEW
+        and lead.possible_duplicate_of_id is None
+        and lead.status not in (LeadStatus.CONVERTED, LeadStatus.INVALID)
+        and bool(conversion_match(lead).accounts)
+    )

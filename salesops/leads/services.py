@@ -23,7 +23,7 @@ from salesops.core.names import company_key
 from salesops.core.validators import normalize_credit_code, normalize_phone
 from salesops.customization import services as custom_services
 
-from . import dedup, region, routing
+from . import dedup, region, routing, selectors
 from .models import (
     OPEN_STATUSES,
     Assignment,
@@ -66,10 +66,17 @@ class IntakeResult:
     outcome: str  # "created", "attached" (repeat inquiry) or "replayed" (same key)
     match: dedup.Match | None = None
     decision: routing.Decision | None = None
+    # A replay (same Idempotency-Key, same body): the first request's (status, body).
+    answer: tuple[int, dict] | None = None
 
     @property
     def created(self) -> bool:
         return self.outcome == "created"
+
+
+class IdempotencyKeyReused(ValidationError):
+    """The Idempotency-Key was used before with another body (IETF idempotency-key draft:
+    422); nothing is stored."""
 
 
 def _emit(name: str, **payload) -> None:
@@ -236,16 +243,31 @@ def _pool_watchers(team_id):
     )
 
 
-def _claim_key(channel: Channel, key: str):
-    """Reserve an Idempotency-Key for this request, or return the lead an earlier request
-    with the same key produced. On PostgreSQL a concurrent duplicate waits on the unique
-    index until the first transaction commits, then sees its row."""
-    try:
-        with transaction.atomic():
-            return IntakeKey.objects.create(channel=channel, key=key), None
-    except IntegrityError:
-        row = IntakeKey.objects.filter(channel=channel, key=key).select_related("lead").first()
-        return None, (row.lead if row else None)
+def _replay(earlier: IntakeKey, request_hash: str) -> IntakeResult:
+    """The first request's answer for a repeated key, or a refusal when the body differs."""
+    if earlier.request_hash and earlier.request_hash != request_hash:
+        raise IdempotencyKeyReused(
+            {
+                "Idempotency-Key": _(
+                    "This Idempotency-Key was already used with a different body; send a "
+                    "new key for a new inquiry."
+                )
+            }
+        )
+    lead = Lead.objects.filter(pk=earlier.lead_id).first() if earlier.lead_id else None
+    answer = None
+    if earlier.status:
+        body = dict(earlier.response or {})
+        if "id" in body:
+            body["id"] = earlier.lead_id  # written with the lead, before its id was known
+        answer = (earlier.status, body)
+    return IntakeResult(lead, "replayed", answer=answer)
+
+
+def _key_answer(key_row: IntakeKey | None, result: IntakeResult, answer) -> None:
+    """Put the answer on the key row before it is written (with the lead's rows)."""
+    if key_row is not None and answer is not None:
+        key_row.status, key_row.response = answer(result)
 
 
 def _attach(existing: Lead, lead: Lead, match, channel: Channel, actor, payload: dict) -> Lead:
@@ -290,6 +312,8 @@ def lead_intake(
     actor=None,
     custom: dict | None = None,
     idempotency_key: str = "",
+    request_hash: str = "",
+    answer=None,
     owner=None,
     required_fields: Iterable[str] = (),
     payload: dict | None = None,
@@ -298,7 +322,12 @@ def lead_intake(
     route, start the SLA clock, audit and emit events — all or nothing.
 
     ``owner`` keeps the lead with that user instead of routing it (a rep's own quick
-    entry). ``payload`` is what the client sent, kept on the inquiry record."""
+    entry). ``payload`` is what the client sent, kept on the inquiry record.
+
+    ``idempotency_key``: the same key again with the same ``request_hash`` (of the
+    normalised body) returns ``outcome="replayed"`` with the first request's answer, as
+    ``answer(result) → (status, body)`` gave it and the key row kept it; with another
+    hash it raises :class:`IdempotencyKeyReused`."""
     if not channel.is_active:
         raise PermissionDenied(_("This channel is switched off."))
     idempotency_key = (idempotency_key or "").strip()
@@ -323,31 +352,37 @@ def lead_intake(
         lead.progressed_at = clock.now()
         variables = entities.get("lead").variables(lead)
         planned = (variables, routing.plan(variables))
-    with transaction.atomic():
-        key_row = None
-        if idempotency_key:
-            key_row, earlier = _claim_key(channel, idempotency_key)
-            if key_row is None:
-                if earlier is None:  # the earlier request failed and rolled back
-                    raise ValidationError(
-                        {"Idempotency-Key": _("This key was used by a failed request.")}
-                    )
-                return IntakeResult(earlier, "replayed")
-        matches = dedup.find_matches(
-            phone=lead.phone, credit_code=lead.credit_code, company=lead.company
-        )
-        action, match = dedup.decide(matches)
-        if action == "attach":
+    # The key row is written with the lead's rows (one statement on PostgreSQL, see
+    # _place_new), answer included. A key already taken fails that insert on the unique
+    # index — a concurrent duplicate waits there until the first request commits — and the
+    # whole attempt rolls back; the first request's answer is then read and replayed.
+    key_row = None
+    if idempotency_key:
+        key_row = IntakeKey(channel=channel, key=idempotency_key, request_hash=request_hash)
+    try:
+        with transaction.atomic():
+            matches = dedup.find_matches(
+                phone=lead.phone, credit_code=lead.credit_code, company=lead.company
+            )
+            action, match = dedup.decide(matches)
+            if action != "attach":
+                return _place_new(
+                    lead, action, match, channel, actor, owner, payload, planned, key_row, answer
+                )
             existing = _attach(match.record, lead, match, channel, actor, payload)
+            result = IntakeResult(existing, "attached", match)
             if key_row is not None:
+                _key_answer(key_row, result, answer)
                 key_row.lead = existing
-                key_row.save(update_fields=["lead"])
-            return IntakeResult(existing, "attached", match)
-        result = _place_new(lead, action, match, channel, actor, owner, payload, planned)
-        if key_row is not None:
-            key_row.lead = result.lead
-            key_row.save(update_fields=["lead"])
-        return result
+                unitofwork.insert_now(key_row)
+            return result
+    except IntegrityError:
+        if key_row is None:
+            raise
+        earlier = IntakeKey.objects.filter(channel=channel, key=idempotency_key).first()
+        if earlier is None:
+            raise
+        return _replay(earlier, request_hash)
 
 
 def _customer_owner(match):
@@ -358,7 +393,16 @@ def _customer_owner(match):
 
 
 def _place_new(
-    lead: Lead, action, match, channel, actor, owner, payload, planned=None
+    lead: Lead,
+    action,
+    match,
+    channel,
+    actor,
+    owner,
+    payload,
+    planned=None,
+    key_row: IntakeKey | None = None,
+    answer=None,
 ) -> IntakeResult:
     now = clock.now()
     lead.progressed_at = now
@@ -396,7 +440,11 @@ def _place_new(
             lead.team_id = decision.rule.team_id
         if owner_id is not None:
             owner = decision.owner(owner_id)
-        elif lead.team_id is None:
+        elif decision.rule is None and decision.pool_team_id() is not None:
+            # Every rep of the matching rule is at the cap (or away): the lead waits in
+            # that team's pool, where its manager sees it and hands it out.
+            lead.team_id = decision.pool_team_id()
+        if owner is None and lead.team_id is None:
             # The pool of the channel's team, else of the person who typed it in.
             lead.team_id = channel.team_id or getattr(actor, "team_id", None)
     if owner is not None:
@@ -425,9 +473,14 @@ def _place_new(
         reason=reason[:500],
         actor=actor,
     )
-    # The three rows (and the lead's history row) every intake writes: on PostgreSQL one
+    # The three rows (and the lead's history row) every intake writes, and the
+    # Idempotency-Key's row with its answer when one was sent: on PostgreSQL one
     # statement, elsewhere one each, whose text never changes (core.unitofwork).
-    unitofwork.insert_together(lead, [(inquiry, "lead"), (assignment, "lead")], actor, "intake")
+    children = [(inquiry, "lead"), (assignment, "lead")]
+    if key_row is not None:
+        _key_answer(key_row, IntakeResult(lead, "created", match, decision), answer)
+        children.append((key_row, "lead"))
+    unitofwork.insert_together(lead, children, actor, "intake")
     _emit(
         "lead.created",
         id=lead.pk,
@@ -446,10 +499,9 @@ def _place_new(
             actor_id=getattr(actor, "pk", None),
         )
     else:
+        # No message per pooled lead: the pool digest (a schedule rule, see
+        # :func:`pool_digest`) tells each team's manager how many arrived, once per interval.
         _emit("lead.unroutable", id=lead.pk, team_id=lead.team_id)
-        watchers = _pool_watchers(lead.team_id)
-        title = _("New lead in the pool: %(lead)s") % {"lead": lead}
-        transaction.on_commit(lambda: _notify(watchers, title, reason, lead))
     return IntakeResult(lead, "created", match, decision)
 
 
@@ -638,6 +690,9 @@ def lead_review(*, actor, lead: Lead, merge: bool) -> Lead:
     _require_editable(actor, lead)
     if lead.review_state != ReviewState.REVIEW:
         raise ValidationError({"review_state": _("This lead is not waiting for a review.")})
+    if selectors.is_conversion_review(lead) and selectors.conversion_blockers(lead, actor):
+        # Only someone who may see the matched customer settles it (the owners' manager).
+        raise ValidationError({"review_state": needs_review_message()})
     target = lead.possible_duplicate_of
     if merge:
         if target is None:
@@ -684,27 +739,84 @@ def record_contact(*, lead_id: int, at, counts_as_contact: bool = True) -> Lead 
         return lead
 
 
+def conversion_reviewers(lead_owner, account_owner_ids) -> list:
+    """Who settles a conversion that matched someone else's customer: the nearest manager
+    above the lead's owner who sees every owner involved (the "owners' manager"), else
+    the directors."""
+    from salesops.core.visibility import visible_owner_ids
+    from salesops.org import selectors as org_selectors
+    from salesops.org.models import Role, User
+
+    wanted = set(account_owner_ids)
+    for manager in org_selectors.manager_chain(lead_owner):
+        if not manager.is_active:
+            continue
+        seen = visible_owner_ids(manager)
+        if seen is None or wanted <= set(seen):
+            return [manager]
+    return list(User.objects.filter(is_active=True, role=Role.DIRECTOR))
+
+
+HELD_FOR_REVIEW = "conversion needs review"
+
+
+def _hold_for_review(actor, lead: Lead, blockers) -> Lead:
+    """Flag the lead for its owners' manager instead of writing into a customer the actor
+    may not change. Nothing about that customer is stored on the lead or told to the
+    actor; the manager sees the match on the lead page (``selectors.conversion_match``)."""
+    latest = lead.history.order_by("-history_date", "-history_id").first()
+    if (
+        lead.review_state == ReviewState.REVIEW
+        and latest is not None
+        and latest.history_change_reason == HELD_FOR_REVIEW
+    ):
+        return lead  # already waiting, nothing changed since: no second notification
+    lead.review_state = ReviewState.REVIEW
+    lead.possible_duplicate_of = None
+    _save(lead, actor, HELD_FOR_REVIEW)
+    reviewers = conversion_reviewers(lead.owner or actor, {a.owner_id for a in blockers})
+    title = _("A lead needs your review before conversion: %(lead)s") % {"lead": lead}
+    body = _(
+        "It matches a customer its owner may not change. Convert it into that customer "
+        "or hand the lead to the customer's owner."
+    )
+    transaction.on_commit(lambda: _notify(reviewers, title, body, lead))
+    _emit("lead.updated", id=lead.pk, changed=["review_state"], actor_id=actor.pk)
+    return lead
+
+
+def needs_review_message() -> str:
+    """What the converter is told when the lead waits for their manager (neutral: no id,
+    no name, no owner of the matched customer)."""
+    return _(
+        "This lead matches an existing customer you cannot change: it needs review by "
+        "your manager, who has been told."
+    )
+
+
 @transaction.atomic
-def lead_convert(*, actor, lead: Lead):
+def lead_convert(*, actor, lead: Lead) -> Lead:
     """Turn the lead into an account and contact (reusing ones that exist by credit code
-    or phone). The lead keeps its history and links to both."""
+    or phone). The lead keeps its history and links to both.
+
+    When the account it would reuse, or the account of the contact holding its phone,
+    is one ``actor`` may not change, nothing is written to it: the lead is flagged for
+    review by the owners' manager (who is notified) and returned unconverted — check
+    ``lead.status``."""
     from salesops.customers import services as customer_services
-    from salesops.customers.models import Account, Contact
 
     _require_editable(actor, lead)
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if lead.status == LeadStatus.CONVERTED:
         raise ValidationError({"status": _("This lead is already converted.")})
     if lead.status == LeadStatus.INVALID:
         raise ValidationError({"status": _("An invalid lead cannot be converted.")})
+    blockers = selectors.conversion_blockers(lead, actor)
+    if blockers:
+        return _hold_for_review(actor, lead, blockers)
     owner = lead.owner or actor
-    known = None
-    if lead.phone:
-        known = Contact.objects.filter(phone=lead.phone).select_related("account").first()
-    account = lead.account
-    if account is None and known is not None:
-        account = known.account  # the person is known: convert into their account
-    if account is None and lead.credit_code:
-        account = Account.objects.filter(credit_code=lead.credit_code).first()
+    match = selectors.conversion_match(lead)
+    account, known = match.account, match.known_contact
     if account is None:
         account = customer_services.account_create(
             actor=actor,
@@ -733,6 +845,8 @@ def lead_convert(*, actor, lead: Lead):
     lead.account = account
     lead.contact = contact
     lead.status = LeadStatus.CONVERTED
+    if lead.review_state == ReviewState.REVIEW and lead.possible_duplicate_of_id is None:
+        lead.review_state = ReviewState.CLEAR  # converting settles a conversion review
     _stop_clock(lead)
     lead.converted_at = clock.now()
     lead.progressed_at = lead.converted_at

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -290,6 +291,36 @@ def _has_activities_template() -> bool:
     return True
 
 
+def _account_visible(user, lead: Lead) -> bool:
+    """A lead may link to a customer its reader may not see (an intake matched another
+    rep's account, or a manager converted it into one): its name is shown only to those
+    who may see it."""
+    from salesops.customers.models import Account
+
+    if lead.account_id is None:
+        return False
+    return Account.objects.visible_to(user).filter(pk=lead.account_id).exists()
+
+
+def _conversion_review(user, lead: Lead, editable: bool) -> dict:
+    """A lead whose conversion matched a customer the converter may not change: the
+    manager who may see it gets the customer and the ways to settle it (convert into it,
+    hand the lead over); anyone else only hears that it waits for their manager."""
+    if not (editable and selectors.is_conversion_review(lead)):
+        return {"conversion_review": False}
+    from salesops.customers.models import Account
+
+    match = selectors.conversion_match(lead)
+    blocked = bool(selectors.conversion_blockers(lead, user))
+    seen = Account.objects.visible_to(user).filter(pk__in=[a.pk for a in match.accounts])
+    return {
+        "conversion_review": True,
+        "conversion_blocked": blocked,
+        "conversion_message": services.needs_review_message(),
+        "conversion_accounts": [] if blocked else list(seen.select_related("owner")),
+    }
+
+
 def _detail_context(request, lead: Lead, **forms) -> dict:
     user = request.user
     editable = Lead.objects.editable_by(user).filter(pk=lead.pk).exists()
@@ -307,6 +338,8 @@ def _detail_context(request, lead: Lead, **forms) -> dict:
         "can_claim": lead.owner_id is None and not user.is_read_only_role,
         "can_convert": editable and lead.status not in (LeadStatus.CONVERTED, LeadStatus.INVALID),
         "needs_review": editable and lead.review_state == ReviewState.REVIEW,
+        **_conversion_review(user, lead, editable),
+        "account_visible": _account_visible(user, lead),
         "duplicate_of": duplicate_of,
         "duplicate_visible": duplicate_visible,
         "status_form": forms.get("status_form") or StatusForm(lead=lead),
@@ -337,7 +370,10 @@ def lead_detail(request, pk):
 @require_GET
 def lead_history(request, pk):
     lead = _lead_or_404(request.user, pk)
-    entries = history_entries(lead)
+    # The customer link's changes name the account: left out for readers who may not
+    # see it (a lead converted by a manager into another rep's customer).
+    hidden = () if _account_visible(request.user, lead) else ("account", "contact")
+    entries = history_entries(lead, exclude=hidden)
     if _is_partial(request):
         return render(request, "web/_history.html", {"entries": entries})
     context = _detail_context(request, lead)
@@ -419,6 +455,9 @@ def lead_convert(request, pk):
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect(lead)
+    if lead.status != LeadStatus.CONVERTED:
+        messages.warning(request, services.needs_review_message())
+        return redirect(lead)
     messages.success(
         request,
         _("Converted: account “%(account)s” and contact “%(contact)s”.")
@@ -463,7 +502,9 @@ def lead_edit(request, pk):
         data = form.service_data()
         custom = data.pop("custom", None)
         try:
-            services.lead_update(actor=request.user, lead=lead, custom=custom, **data)
+            with transaction.atomic():
+                form.begin(request.user)
+                services.lead_update(actor=request.user, lead=lead, custom=custom, **data)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
@@ -484,7 +525,12 @@ def quick_entry(request):
         data = form.service_data()
         custom = data.pop("custom", None)
         try:
-            result = services.quick_entry(actor=user, data=data, custom=custom)
+            with transaction.atomic():
+                if form.begin(user):  # sent twice: the first one registered it
+                    messages.info(request, _("This form was already sent; the lead is saved."))
+                    return redirect("leads:quick_entry")
+                result = services.quick_entry(actor=user, data=data, custom=custom)
+                form.finish(result.lead)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
@@ -603,12 +649,17 @@ def _channel_form_page(request, channel: Channel | None):
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         try:
-            if channel is None:
-                saved = services.channel_create(actor=request.user, **data)
-                message = _("Channel “%(name)s” created.")
-            else:
-                saved = services.channel_update(actor=request.user, channel=channel, **data)
-                message = _("Channel “%(name)s” saved.")
+            with transaction.atomic():
+                earlier = form.begin(request.user)
+                if earlier:
+                    return redirect(earlier)
+                if channel is None:
+                    saved = services.channel_create(actor=request.user, **data)
+                    message = _("Channel “%(name)s” created.")
+                else:
+                    saved = services.channel_update(actor=request.user, channel=channel, **data)
+                    message = _("Channel “%(name)s” saved.")
+                form.finish(saved)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
@@ -720,14 +771,19 @@ def _rule_form_page(request, rule: RoutingRule | None):
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         try:
-            if rule is None:
-                saved = services.routing_rule_create(actor=request.user, members=posted, **data)
-                message = _("Routing rule “%(name)s” created.")
-            else:
-                saved = services.routing_rule_update(
-                    actor=request.user, rule=rule, members=posted, **data
-                )
-                message = _("Routing rule “%(name)s” saved.")
+            with transaction.atomic():
+                earlier = form.begin(request.user)
+                if earlier:
+                    return redirect("leads:routing_list")
+                if rule is None:
+                    saved = services.routing_rule_create(actor=request.user, members=posted, **data)
+                    message = _("Routing rule “%(name)s” created.")
+                else:
+                    saved = services.routing_rule_update(
+                        actor=request.user, rule=rule, members=posted, **data
+                    )
+                    message = _("Routing rule “%(name)s” saved.")
+                form.finish(saved)
         except ValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {}
             members_error = errors.pop("members", [])

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from urllib.parse import quote_plus, urlsplit
 
 import requests
@@ -125,41 +126,74 @@ def _bot_error(kind: str, answer) -> str | None:
         return None
     if kind in ("wecom", "dingtalk"):
         code = answer.get("errcode", 0)
-        message = answer.get("errmsg", "")
     else:
         code = answer.get("code", answer.get("StatusCode", 0))
-        message = answer.get("msg", answer.get("StatusMessage", ""))
     if code not in (0, "0", None):
-        return f"{kind} errcode {code}: {message}"
+        # The bot's own text is not repeated (see :func:`post`); its numeric code is, as
+        # the bot's documentation lists them.
+        shown = str(code) if re.fullmatch(r"-?\d{1,12}", str(code)) else "?"
+        reason = _known_reason(kind, shown)
+        if reason:
+            return _("%(kind)s error code %(code)s: %(reason)s") % {
+                "kind": kind,
+                "code": shown,
+                "reason": reason,
+            }
+        return _("%(kind)s refused the message (error code %(code)s).") % {
+            "kind": kind,
+            "code": shown,
+        }
     return None
+
+
+def _known_reason(kind: str, code: str) -> str:
+    """Our own words for the error codes the bots' documentation lists most often."""
+    reasons = {
+        ("wecom", "93000"): _("the webhook key is invalid or the bot was removed"),
+        ("wecom", "45009"): _("too many messages; the bot is rate-limited"),
+        ("dingtalk", "310000"): _(
+            "the robot's security settings refused it (signature, keyword or IP address)"
+        ),
+        ("dingtalk", "300001"): _("the access token is invalid"),
+        ("dingtalk", "130101"): _("too many messages; the bot is rate-limited"),
+        ("feishu", "19021"): _("the signature check failed; check the secret"),
+        ("feishu", "19024"): _("the message lacks the bot's keyword"),
+        ("feishu", "19022"): _("the server's IP address is not allowed by the bot"),
+        ("feishu", "9499"): _("the bot refused the request as malformed"),
+    }
+    return str(reasons.get((kind, code), ""))
 
 
 def post(kind: str, url: str, secret: str, title: str, body: str, link: str) -> None:
     """Send one bot message; raise :class:`DeliveryError` with the reason if it did not
-    arrive. The URL is checked again here because a DNS name may now point elsewhere;
-    redirects are not followed, so a public URL cannot bounce us to a private one."""
+    arrive. The URL is checked again here because a DNS name may now point elsewhere, and
+    the message goes to the address that was checked (:func:`netsafety.post`); redirects
+    are not followed, so a public URL cannot bounce us to a private one. The reason names
+    the status code (and the bot's numeric error code), never the answer's text: whatever
+    a URL answers is not shown to the admin."""
     try:
-        check_url(url)
-    except ValidationError as exc:
-        raise DeliveryError(" ".join(exc.messages)) from None
-    target, payload = build_request(kind, url, secret, title, body, link)
+        target = netsafety.resolve(url)
+    except netsafety.UnsafeURL as exc:
+        raise DeliveryError(str(exc)) from None
+    target_url, payload = build_request(kind, url, secret, title, body, link)
+    if target_url != url:  # DingTalk's signature in the query: same host, checked above
+        target = netsafety.Target(
+            target_url, target.scheme, target.host, target.port, target.addresses
+        )
     timeout = settings.SALESOPS.get("WEBHOOK_TIMEOUT", 5)
     try:
-        response = requests.post(
+        answer = netsafety.post(
             target,
             data=json.dumps(payload, ensure_ascii=False).encode(),
             headers={"Content-Type": "application/json; charset=utf-8"},
             timeout=timeout,
-            allow_redirects=False,
         )
     except requests.RequestException as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from None
-    if response.status_code != 200:
-        raise DeliveryError(f"HTTP {response.status_code}: {response.text[:300]}")
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    problem = _bot_error(kind, answer)
+    if answer.status != 200:
+        raise DeliveryError(
+            _("HTTP %(code)d: the bot did not take the message.") % {"code": answer.status}
+        )
+    problem = _bot_error(kind, answer.json())
     if problem:
         raise DeliveryError(problem)

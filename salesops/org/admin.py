@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ApiToken, LeavePeriod, Team, User
+from .models import ApiToken, LeavePeriod, Team, User, UserChange
 
 
 @admin.register(User)
@@ -27,6 +27,29 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def save_model(self, request, obj, form, change):
+        # Role, team, manager, cap and active changes are recorded with who made them.
+        obj._change_actor = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(UserChange)
+class UserChangeAdmin(admin.ModelAdmin):
+    """Read-only: the change log is written by ``User.save`` and never edited."""
+
+    list_display = ("changed_at", "username", "field", "before", "after", "changed_by")
+    list_filter = ("field",)
+    search_fields = ("username", "before", "after")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Team)

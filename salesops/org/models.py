@@ -7,7 +7,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -126,6 +126,32 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.get_full_name() or self.username
 
+    def save(self, *args, **kwargs):
+        """Save, and record a ``UserChange`` for each audited field that changed.
+
+        Done here rather than in one service because users are written from several
+        places (Django admin, the settings pages, the demo, the shell) and every one of
+        them must be recorded: these fields decide what a person sees and which leads
+        they get. ``queryset.update()`` and ``bulk_create`` bypass it, as they bypass
+        simple-history; nothing in SalesOps changes these fields that way.
+        """
+        update_fields = kwargs.get("update_fields")
+        audited = [
+            name
+            for name in AUDITED_USER_FIELDS
+            if update_fields is None or name in update_fields or f"{name}_id" in update_fields
+        ]
+        if not audited:
+            return super().save(*args, **kwargs)
+        creating = self._state.adding or self.pk is None
+        columns = [self._meta.get_field(name).attname for name in audited]
+        with transaction.atomic(using=kwargs.get("using") or "default"):
+            before = None
+            if not creating:
+                before = type(self)._base_manager.filter(pk=self.pk).values(*columns).first()
+            super().save(*args, **kwargs)
+            _record_user_changes(self, audited, before)
+
     @property
     def label(self) -> str:
         return str(self)
@@ -226,3 +252,129 @@ class ApiToken(TimeStampedModel):
 
     def touch(self):
         ApiToken.objects.filter(pk=self.pk).update(last_used_at=clock.now())
+
+
+# The fields of a user that decide visibility and routing (SPEC X9: who, when, before/after).
+AUDITED_USER_FIELDS = ("role", "team", "manager", "daily_lead_cap", "is_active")
+
+
+class UserChange(models.Model):
+    """One change to a field that decides what a user sees and which leads they get
+    (role, team, direct manager, daily lead cap, active): who made it, when, and the
+    values before and after — as labels at the time (a team may be renamed later) and
+    as raw values (ids, numbers). Written by ``User.save``."""
+
+    class Field(models.TextChoices):
+        ROLE = "role", _("role")
+        TEAM = "team", _("team")
+        MANAGER = "manager", _("direct manager")
+        DAILY_LEAD_CAP = "daily_lead_cap", _("daily lead cap")
+        IS_ACTIVE = "is_active", _("active")
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="access_changes",
+    )
+    # Kept so the record still names the person if the user row is ever deleted.
+    username = models.CharField(_("username"), max_length=150)
+    changed_at = models.DateTimeField(_("changed at"), default=clock.now, db_index=True)
+    changed_by = models.ForeignKey(
+        User,
+        verbose_name=_("changed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    created = models.BooleanField(_("at creation"), default=False)
+    before = models.CharField(_("before"), max_length=200, blank=True)
+    after = models.CharField(_("after"), max_length=200, blank=True)
+    before_value = models.CharField(_("value before"), max_length=50, blank=True)
+    after_value = models.CharField(_("value after"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("user change")
+        verbose_name_plural = _("user changes")
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-changed_at"], name="org_userchange_user_at")]
+
+    def __str__(self):
+        return f"{self.username}.{self.field}: {self.before} → {self.after}"
+
+
+def _current_actor(user: User) -> User | None:
+    """Who is making the change: set explicitly by a service (``_change_actor``), else the
+    logged-in user of the current web request (simple-history's request middleware)."""
+    actor = getattr(user, "_change_actor", None)
+    if actor is not None:
+        return actor
+    request = getattr(HistoricalRecords.context, "request", None)
+    request_user = getattr(request, "user", None)
+    if request_user is not None and request_user.is_authenticated:
+        return request_user
+    return None
+
+
+def _value_label(field: str, value, labels: dict) -> str:
+    if value is None or value == "":
+        return ""
+    if field == "role":
+        return str(Role(value).label) if value in Role.values else str(value)
+    if field in ("team", "manager"):
+        return labels.get((field, value), f"#{value}")
+    if field == "is_active":
+        return str(_("active")) if value else str(_("inactive"))
+    return str(value)
+
+
+def _record_user_changes(user: User, fields: list[str], before: dict | None) -> None:
+    changes = []
+    for name in fields:
+        attname = user._meta.get_field(name).attname
+        new = getattr(user, attname)
+        if before is None:
+            # At creation: what the user starts with (an active user is the default).
+            if new in (None, "") or (name == "is_active" and new):
+                continue
+            old = None
+        else:
+            old = before.get(attname)
+            if old == new:
+                continue
+        changes.append((name, old, new))
+    if not changes:
+        return
+    labels: dict = {}
+    team_ids = {v for n, o, w in changes if n == "team" for v in (o, w) if v}
+    user_ids = {v for n, o, w in changes if n == "manager" for v in (o, w) if v}
+    if team_ids:
+        for pk, name in Team.objects.filter(pk__in=team_ids).values_list("pk", "name"):
+            labels[("team", pk)] = name
+    if user_ids:
+        for person in User.objects.filter(pk__in=user_ids).only(
+            "username", "display_name", "first_name", "last_name"
+        ):
+            labels[("manager", person.pk)] = str(person)
+    actor = _current_actor(user)
+    now = clock.now()
+    UserChange.objects.bulk_create(
+        [
+            UserChange(
+                user=user,
+                username=user.username,
+                changed_at=now,
+                changed_by=actor,
+                field=name,
+                created=before is None,
+                before=_value_label(name, old, labels)[:200],
+                after=_value_label(name, new, labels)[:200],
+                before_value="" if old is None else str(old)[:50],
+                after_value="" if new is None else str(new)[:50],
+            )
+            for name, old, new in changes
+        ]
+    )

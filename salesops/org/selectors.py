@@ -88,3 +88,22 @@ def sales_users():
     return User.objects.filter(
         is_active=True, role__in=[Role.REP, Role.MANAGER, Role.CUSTOMER_SUCCESS]
     )
+
+
+def user_changes(viewer: User):
+    """The role/team/manager/cap/active changes ``viewer`` may read: everyone's for those
+    who administer or direct the organisation, their subordinates' for a manager, their
+    own for everyone else."""
+    from .models import UserChange
+
+    qs = UserChange.objects.select_related("user", "changed_by")
+    if viewer.is_admin_role or viewer.edits_everything:
+        return qs
+    if viewer.is_manager_role:
+        return qs.filter(user_id__in=subordinate_ids(viewer))
+    return qs.filter(user_id=viewer.pk)
+
+
+def may_read_user_changes(viewer: User) -> bool:
+    """Whether the organisation-wide change log belongs in the viewer's menu."""
+    return viewer.is_admin_role or viewer.edits_everything or viewer.is_manager_role

@@ -92,6 +92,40 @@ def user_create(
     return user
 
 
+# What an administrator may change on a user through ``user_update``.
+USER_UPDATE_FIELDS = (
+    "display_name",
+    "email",
+    "phone",
+    "language",
+    "role",
+    "team",
+    "manager",
+    "daily_lead_cap",
+    "is_active",
+)
+
+
+@transaction.atomic
+def user_update(*, actor: User | None, user: User, **changes) -> User:
+    """Change a user's details; changes to role, team, manager, daily cap and active
+    state are recorded with ``actor`` as who made them (``UserChange``)."""
+    unknown = sorted(set(changes) - set(USER_UPDATE_FIELDS))
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if changes.get("manager") is not None and changes["manager"].pk == user.pk:
+        raise ValidationError({"manager": _("A user cannot be their own manager.")})
+    user.full_clean(exclude=["password"])
+    user._change_actor = actor
+    try:
+        user.save()
+    finally:
+        del user._change_actor
+    return user
+
+
 @transaction.atomic
 def leave_create(*, user: User, starts_on, ends_on, reason: str = "") -> LeavePeriod:
     leave = LeavePeriod(user=user, starts_on=starts_on, ends_on=ends_on, reason=reason)

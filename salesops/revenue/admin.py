@@ -10,6 +10,7 @@ from .models import (
     LtvFormula,
     Order,
     Payment,
+    RevenuePolicy,
 )
 
 
@@ -79,3 +80,8 @@ class AccountValueAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(RevenuePolicy)
+class RevenuePolicyAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "billing_roles", "signed_contract_roles", "payment_over_contract")

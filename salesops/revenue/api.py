@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
+from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 from salesops.customers import selectors as customer_selectors
 from salesops.org import selectors as org_selectors
 
-from . import billing, ltv, selectors, services
+from . import billing, ltv, policy, selectors, services
 from .models import Contract, Delivery, Instalment, Invoice, Payment
 from .schemas import (
     ContractIn,
@@ -96,16 +97,23 @@ def _editable_or_403(model, user, pk, message):
 
 
 def _contract_for_billing(user, contract_id: int) -> Contract:
-    """A contract ``user`` may record payments and invoices on: finance for every
-    contract, otherwise those they may edit."""
+    """A contract ``user`` may record payments and invoices on (``selectors.may_bill``:
+    the roles the revenue policy names, on the contracts they see)."""
     contract = Contract.objects.visible_to(user).filter(pk=contract_id).first()
     if contract is None:
         raise ValidationError({"contract_id": _("No contract with this id that you can see.")})
     if not selectors.may_bill(user=user, contract=contract):
-        raise PermissionDenied(
-            _("Only the contract's owner, their managers and finance may do this.")
-        )
+        raise PermissionDenied(policy.billing_refusal())
     return contract
+
+
+def _billing_record_or_403(model, user, pk):
+    """A payment or invoice ``user`` may change: 404 unless they see it, 403 unless the
+    revenue policy lets their role record money."""
+    record = model.objects.visible_to(user).select_related("contract", "account").get(pk=pk)
+    if not selectors.may_bill(user=user, contract=record.contract):
+        raise PermissionDenied(policy.billing_refusal())
+    return record
 
 
 def _instalment(contract: Contract, instalment_id):
@@ -158,14 +166,31 @@ def create_contract(request, payload: ContractIn):
 
 
 @router.get("/contracts/{contract_id}", response=ContractOut, summary="Get a contract")
+@with_etag(Contract, "contract_id")
 def get_contract(request, contract_id: int):
     return _contract_out(request.user, contract_id)
 
 
-@router.patch("/contracts/{contract_id}", response=ContractOut, summary="Change a contract")
+@router.patch(
+    "/contracts/{contract_id}",
+    response=ContractOut,
+    summary="Change a contract",
+    description="Once a contract is signed, its amount, payment plan (instalments) and "
+    "clauses are changed only by the roles the revenue policy names (finance by default); "
+    "anyone else gets 403.",
+)
+@if_match(Contract, "contract_id")
 def update_contract(request, contract_id: int, payload: ContractPatch):
-    contract = _editable_or_403(
-        Contract, request.user, contract_id, _("You can read this contract but not change it.")
+    contract = (
+        Contract.objects.visible_to(request.user).select_related("account").get(pk=contract_id)
+    )
+    fields = {"owner" if f == "owner_id" else f for f in payload.model_fields_set}
+    policy.check_contract_change(
+        user=request.user,
+        contract=contract,
+        fields=fields,
+        data=payload.dict(exclude_unset=True),
+        editable=selectors.contract_editable(user=request.user, contract=contract),
     )
     data = payload.dict(exclude_unset=True, exclude={"owner_id"})
     if payload.owner_id is not None:
@@ -183,7 +208,12 @@ def list_payments(request, query: Query[PaymentQuery]):
     return _page(fs, query)
 
 
-@router.post("/payments", response={201: PaymentOut}, summary="Record a payment")
+@router.post(
+    "/payments",
+    response={201: PaymentOut},
+    summary="Record a payment",
+    description="Recorded by the roles the revenue policy names (finance by default).",
+)
 def create_payment(request, payload: PaymentIn):
     with transaction.atomic():
         contract = _contract_for_billing(request.user, payload.contract_id)
@@ -193,15 +223,15 @@ def create_payment(request, payload: PaymentIn):
 
 
 @router.get("/payments/{payment_id}", response=PaymentOut, summary="Get a payment")
+@with_etag(Payment, "payment_id")
 def get_payment(request, payment_id: int):
     return selectors.payment_get(user=request.user, pk=payment_id)
 
 
 @router.patch("/payments/{payment_id}", response=PaymentOut, summary="Change a payment")
+@if_match(Payment, "payment_id")
 def update_payment(request, payment_id: int, payload: PaymentPatch):
-    payment = _editable_or_403(
-        Payment, request.user, payment_id, _("You can read this payment but not change it.")
-    )
+    payment = _billing_record_or_403(Payment, request.user, payment_id)
     data = payload.dict(exclude_unset=True, exclude={"instalment_id"})
     if "instalment_id" in payload.model_fields_set:
         data.update(_instalment(payment.contract, payload.instalment_id))
@@ -217,7 +247,12 @@ def list_invoices(request, query: Query[ListQuery]):
     return _page(fs, query)
 
 
-@router.post("/invoices", response={201: InvoiceOut}, summary="Record an invoice")
+@router.post(
+    "/invoices",
+    response={201: InvoiceOut},
+    summary="Record an invoice",
+    description="Recorded by the roles the revenue policy names (finance by default).",
+)
 def create_invoice(request, payload: InvoiceIn):
     contract = _contract_for_billing(request.user, payload.contract_id)
     data = payload.dict(exclude={"contract_id"})
@@ -225,15 +260,15 @@ def create_invoice(request, payload: InvoiceIn):
 
 
 @router.get("/invoices/{invoice_id}", response=InvoiceOut, summary="Get an invoice")
+@with_etag(Invoice, "invoice_id")
 def get_invoice(request, invoice_id: int):
     return selectors.invoice_get(user=request.user, pk=invoice_id)
 
 
 @router.patch("/invoices/{invoice_id}", response=InvoiceOut, summary="Change an invoice")
+@if_match(Invoice, "invoice_id")
 def update_invoice(request, invoice_id: int, payload: InvoicePatch):
-    invoice = _editable_or_403(
-        Invoice, request.user, invoice_id, _("You can read this invoice but not change it.")
-    )
+    invoice = _billing_record_or_403(Invoice, request.user, invoice_id)
     data = payload.dict(exclude_unset=True)
     return billing.invoice_update(actor=request.user, invoice=invoice, **data)
 
@@ -259,11 +294,13 @@ def create_delivery(request, payload: DeliveryIn):
 
 
 @router.get("/deliveries/{delivery_id}", response=DeliveryOut, summary="Get a milestone")
+@with_etag(Delivery, "delivery_id")
 def get_delivery(request, delivery_id: int):
     return selectors.delivery_get(user=request.user, pk=delivery_id)
 
 
 @router.patch("/deliveries/{delivery_id}", response=DeliveryOut, summary="Change a milestone")
+@if_match(Delivery, "delivery_id")
 def update_delivery(request, delivery_id: int, payload: DeliveryPatch):
     delivery = _editable_or_403(
         Delivery, request.user, delivery_id, _("You can read this milestone but not change it.")

@@ -1,7 +1,7 @@
 """Every write to payments (回款), invoices and orders.
 
-A payment that takes a contract over its amount is, per
-``SALESOPS["PAYMENT_OVER_CONTRACT"]``, either kept and flagged for a look (``"flag"``,
+A payment that takes a contract over its amount is, per the revenue policy's
+``payment_over_contract`` (a settings page, ``policy.py``), either kept and flagged for a look (``"flag"``,
 the default: the money did arrive, and finance must see it; the contract owner is told)
 or refused (``"reject"``, a 422 naming ``amount``). Nothing is silently accepted.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
@@ -70,7 +69,10 @@ ORDER_FIELDS = (
 
 
 def over_contract_mode() -> str:
-    mode = settings.SALESOPS.get("PAYMENT_OVER_CONTRACT", "flag")
+    from .policy import current
+
+    # Within a feed batch the policy is read once, not per payment.
+    mode = entities.batch_memo(("revenue.policy",), current).payment_over_contract
     return mode if mode in ("flag", "reject") else "flag"
 
 

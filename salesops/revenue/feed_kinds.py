@@ -118,6 +118,13 @@ def delivery_upsert(*, actor, external_id: str, data: dict, source: str):
     return delivery, _status(existing is None, changed)
 
 
+def payment_warnings(payment: Payment) -> list[dict]:
+    """A payment kept but flagged (over its contract) says so in the feed's result."""
+    if not payment.flagged:
+        return []
+    return [{"code": "over_contract", "field": "amount", "message": payment.flag_reason}]
+
+
 CONTRACT_REFERENCES = ("contract_external_id", "contract_number")
 
 
@@ -189,6 +196,7 @@ def register_all() -> None:
         model=Payment,
         label=_("Payment"),
         prefetch=_payments_read_ahead,
+        warnings=payment_warnings,
     )
     feed.register(
         "invoice", invoice_upsert, model=Invoice, label=_("Invoice"), prefetch=_numbers(Invoice)

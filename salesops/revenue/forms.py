@@ -7,13 +7,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salesops.aftersales.forms import DateInput
-from salesops.core.forms import ServiceModelForm, TablerBoundField
+from salesops.core.forms import PageFormMixin, ServiceModelForm, TablerBoundField
 from salesops.customization.formfields import CustomFieldsFormMixin
+from salesops.org.models import Role
 
-from .models import Instalment, Payment
+from .models import Instalment, OverContract, Payment
 
 
-class PaymentForm(CustomFieldsFormMixin, ServiceModelForm):
+class PaymentForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     bound_field_class = TablerBoundField
     custom_entity = "payment"
 
@@ -51,3 +52,41 @@ class PaymentForm(CustomFieldsFormMixin, ServiceModelForm):
         if not data.get("method"):
             data.pop("method", None)  # the model's default
         return data
+
+
+class RevenuePolicyForm(PageFormMixin, forms.Form):
+    """The revenue policy settings page (admins)."""
+
+    bound_field_class = TablerBoundField
+
+    billing_roles = forms.MultipleChoiceField(
+        label=_("Roles that record payments and invoices"),
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    signed_contract_roles = forms.MultipleChoiceField(
+        label=_("Roles that change a signed contract's amount, payment plan and clauses"),
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Reps still draft and edit unsigned contracts."),
+    )
+    payment_over_contract = forms.ChoiceField(
+        label=_("A payment over the contract amount"), choices=OverContract.choices
+    )
+
+    def __init__(self, *args, policy, **kwargs):
+        self.versioned_instance = policy
+        kwargs.setdefault(
+            "initial",
+            {
+                "billing_roles": policy.billing_roles,
+                "signed_contract_roles": policy.signed_contract_roles,
+                "payment_over_contract": policy.payment_over_contract,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != self.version_field}

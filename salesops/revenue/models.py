@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from salesops.core import clock
 from salesops.core.models import BaseModel
 from salesops.core.visibility import OwnedQuerySet
 from salesops.customization.models import CustomFieldsModel
@@ -156,6 +157,19 @@ class Contract(BaseModel, ExternalRecord, CustomFieldsModel):
         """The first instalment's share of the amount (SPEC C2: derived, never typed)."""
         first = min(self.instalments.all(), key=lambda i: i.sequence, default=None)
         return first.percent if first else None
+
+    @property
+    def attachment_links(self) -> list[dict]:
+        """The attachments for a page: a link only where it is http(s) or an uploaded
+        file (a row stored before links were checked shows as plain text)."""
+        from salesops.core.validators import safe_link
+
+        rows = self.attachments if isinstance(self.attachments, list) else []
+        return [
+            {"name": str(a.get("name", "")), "url": safe_link(a.get("url"))}
+            for a in rows
+            if isinstance(a, dict)
+        ]
 
     @property
     def milestones_list(self) -> list:
@@ -484,3 +498,43 @@ class AccountValue(models.Model):
 
     def __str__(self):
         return f"{self.account_id}: {self.total}"
+
+
+class OverContract(models.TextChoices):
+    FLAG = "flag", _("Keep it and flag it for a look")
+    REJECT = "reject", _("Refuse it")
+
+
+def default_finance_roles() -> list[str]:
+    return ["finance"]
+
+
+class RevenuePolicy(models.Model):
+    """Who may touch money (one row, edited on the revenue policy settings page, audited):
+    which roles record payments and invoices, which change a signed contract's amount,
+    payment plan and clauses, and what happens to a payment that takes a contract over
+    its amount. Reps draft and edit unsigned contracts whatever this says; the finance
+    feed writes through the services and is not bound by it."""
+
+    billing_roles = models.JSONField(
+        _("roles that record payments and invoices"), default=default_finance_roles
+    )
+    signed_contract_roles = models.JSONField(
+        _("roles that change signed contracts' amount, plan and clauses"),
+        default=default_finance_roles,
+    )
+    payment_over_contract = models.CharField(
+        _("a payment over the contract amount"),
+        max_length=10,
+        choices=OverContract.choices,
+        default=OverContract.FLAG,
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("revenue policy")
+        verbose_name_plural = _("revenue policy")
+
+    def __str__(self):
+        return str(_("Revenue policy"))

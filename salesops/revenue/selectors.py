@@ -13,7 +13,7 @@ from salesops.core import clock
 from salesops.core.money import percent
 
 from .filters import ContractFilterSet, DeliveryFilterSet, InvoiceFilterSet, PaymentFilterSet
-from .models import Contract, Delivery, Instalment, Invoice, InvoiceStatus, Payment, is_finance
+from .models import Contract, Delivery, Instalment, Invoice, InvoiceStatus, Payment
 
 ZERO = Decimal("0.00")
 
@@ -59,9 +59,15 @@ def contract_editable(*, user, contract: Contract) -> bool:
 
 
 def may_bill(*, user, contract: Contract) -> bool:
-    """Whether ``user`` may record payments and invoices on ``contract``: finance on every
-    contract, anyone else on the contracts they may edit."""
-    return is_finance(user) or contract_editable(user=user, contract=contract)
+    """Whether ``user`` may record (and change) payments and invoices on ``contract``: the
+    roles the revenue policy names (finance by default), on the contracts they see. The
+    one check the payment page and the API share."""
+    from . import policy
+
+    return (
+        policy.may_record_money(user)
+        and Contract.objects.visible_to(user).filter(pk=contract.pk).exists()
+    )
 
 
 def payment_filterset(*, user, data):

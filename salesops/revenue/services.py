@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, events, unitofwork
 from salesops.core.money import CENT, format_cny
+from salesops.core.validators import link_problem
 from salesops.customization import services as custom_services
 
 from .models import SIGNED_STATUSES, Contract, Delivery, DeliveryStatus, Instalment
@@ -344,6 +345,11 @@ def _contract_checks(contract: Contract, errors: dict, before: dict) -> None:
         not isinstance(a, dict) or not str(a.get("name", "")).strip() for a in contract.attachments
     ):
         errors["attachments"] = [_("Send attachments as a list of {“name”, “url”}.")]
+    else:
+        for index, attachment in enumerate(contract.attachments):
+            problem = link_problem(attachment.get("url"))
+            if problem:
+                errors[f"attachments.{index}.url"] = [problem]
     if "number" not in errors and contract.number and contract.number != before.get("number"):
         if number_taken(Contract, contract.number, contract.pk):
             errors["number"] = [

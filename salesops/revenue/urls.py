@@ -12,5 +12,6 @@ urlpatterns = [
     path("payments/", views.payment_list, name="payment_list"),
     path("payments/export.<str:fmt>", views.payment_export, name="payment_export"),
     path("invoices/", views.invoice_list, name="invoice_list"),
+    path("policy/", views.policy_edit, name="policy"),
     path("invoices/export.<str:fmt>", views.invoice_export, name="invoice_export"),
 ]

@@ -3,8 +3,8 @@ instalments with paid/overdue state, payments, invoices, deliveries, history), p
 list and invoice list.
 
 Thin views: reads through ``selectors`` (visibility applied); a record the user may not
-see is a 404. Payments can be recorded on a contract's page (finance, and those who may
-edit the contract); everything else is written through the API and the finance feed.
+see is a 404. Payments can be recorded on a contract's page (the roles the revenue policy
+names, finance by default; admins edit that policy on its settings page); everything else is written through the API and the finance feed.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from salesops.core.history import history_entries
 from salesops.customization import selectors as custom_selectors
 from salesops.web.listing import export_or_back, list_context
 
-from . import billing, forms, selectors
+from . import billing, forms, policy, selectors
 from .models import (
     Contract,
     ContractStatus,
@@ -146,16 +146,18 @@ def payment_new(request, pk):
     """Record money received against the contract (optionally settling an instalment)."""
     contract = _contract_or_404(request.user, pk)
     if not selectors.may_bill(user=request.user, contract=contract):
-        raise PermissionDenied(
-            _("Only the contract's owner, their managers and finance may do this.")
-        )
+        raise PermissionDenied(policy.billing_refusal())
     form = forms.PaymentForm(request.POST or None, contract=contract)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
+                earlier = form.begin(request.user)
+                if earlier:  # this form was sent twice: the first one recorded it
+                    return redirect(earlier)
                 payment = billing.payment_record(
                     actor=request.user, contract=contract, **form.service_data()
                 )
+                form.finish(payment)
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
@@ -211,3 +213,26 @@ def invoice_export(request, fmt):
     fs = selectors.invoice_filterset(user=request.user, data=request.GET)
     columns = INVOICE_COLUMNS + custom_selectors.export_columns("invoice")
     return export_or_back(request, fs, columns, fmt, "invoices", "revenue:invoice_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request):
+    """Settings · Revenue policy: who records payments and invoices, who changes signed
+    contracts, what happens to a payment over the contract amount (admins)."""
+    if not request.user.is_admin_role:
+        raise PermissionDenied(_("Only a sales-ops admin changes the revenue policy."))
+    current = policy.current()
+    form = forms.RevenuePolicyForm(request.POST or None, policy=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                form.begin(request.user)
+                policy.policy_update(actor=request.user, **form.service_data())
+        except ValidationError as exc:
+            attach_service_errors(form, exc)
+        else:
+            messages.success(request, _("Revenue policy saved."))
+            return redirect("revenue:policy")
+    entries = history_entries(current) if current.pk else []
+    return render(request, "revenue/policy_form.html", {"form": form, "entries": entries})

@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
+from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 
 from . import selectors, services
+from .models import Task
 from .schemas import TaskIn, TaskOut, TaskPage, TaskPatch
 
 router = Router(tags=["tasks"])
@@ -69,11 +71,13 @@ def create_task(request, payload: TaskIn):
 
 
 @router.get("/tasks/{task_id}", response=TaskOut, summary="One task")
+@with_etag(Task, "task_id")
 def get_task(request, task_id: int):
     return selectors.task_get(user=request.user, pk=task_id)
 
 
 @router.patch("/tasks/{task_id}", response=TaskOut, summary="Change a task")
+@if_match(Task, "task_id")
 def update_task(request, task_id: int, payload: TaskPatch):
     task = selectors.task_get_for_edit(user=request.user, pk=task_id)
     data = payload.dict(exclude_unset=True, exclude={"assignee_id"})

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import TablerFormMixin
+from salesops.core.forms import PageFormMixin, TablerFormMixin
 from salesops.org import selectors as org_selectors
 
 from .models import Task
 
 
-class TaskForm(TablerFormMixin, forms.ModelForm):
+class TaskForm(PageFormMixin, TablerFormMixin, forms.ModelForm):
     """Title, due time, description, and (for managers) whom it is for."""
 
     class Meta:
@@ -28,6 +28,10 @@ class TaskForm(TablerFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["due_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
         self.fields["title"].widget.attrs["placeholder"] = _("e.g. Call back about the quote")
+        # Assignees: the users whose work ``user`` already sees (a manager's team
+        # subtrees and direct reports, everyone for directors and admins). A task links
+        # to records and its assignee opens them, so assigning outside that circle would
+        # both list strangers and hand them this user's records.
         choices = org_selectors.visible_users(user).order_by("display_name", "username")
         assignee = self.fields["assignee"]
         assignee.queryset = choices
@@ -42,4 +46,4 @@ class TaskForm(TablerFormMixin, forms.ModelForm):
         pass  # the service validates everything and reports all problems at once
 
     def service_data(self) -> dict:
-        return dict(self.cleaned_data)
+        return super().service_data()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from salesops.core import clock
+from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
 
@@ -96,6 +98,9 @@ def _record_from_query(request):
 
 
 def _attach_errors(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):  # a stale form, a message about the whole record
+        attach_service_errors(form, exc)
+        return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
 
@@ -109,7 +114,11 @@ def task_create(request):
         data = form.service_data()
         data.setdefault("assignee", request.user)
         try:
-            task = services.task_create(actor=request.user, record=record, **data)
+            with transaction.atomic():
+                if earlier := form.begin(request.user):  # a double submit: one task
+                    return redirect(_next(request, earlier))
+                task = services.task_create(actor=request.user, record=record, **data)
+                form.finish(task)
         except ValidationError as exc:
             _attach_errors(form, exc)
         else:
@@ -136,7 +145,9 @@ def task_detail(request, pk):
             raise Http404(_("No such task, or you may not open it."))
         if form.is_valid():
             try:
-                services.task_update(actor=request.user, task=task, **form.service_data())
+                with transaction.atomic():
+                    form.begin(request.user)  # refused if someone saved it meanwhile
+                    services.task_update(actor=request.user, task=task, **form.service_data())
             except ValidationError as exc:
                 _attach_errors(form, exc)
             else:

@@ -28,6 +28,12 @@ MENU = [
         lambda user: user.is_admin_role,
     ),
     (
+        "revenue:policy",
+        _("Settings · Revenue policy"),
+        "ti-cash",
+        lambda user: user.is_admin_role,
+    ),
+    (
         "leads:channel_list",
         _("Settings · Lead channels"),
         "ti-plug-connected",
@@ -46,11 +52,18 @@ MENU = [
         lambda user: user.is_admin_role or user.edits_everything,
     ),
     (
+        "org:user_change_list",
+        _("Settings · User changes"),
+        "ti-user-cog",
+        lambda user: user.is_admin_role or user.edits_everything or user.is_manager_role,
+    ),
+    (
         "customization:definition_list",
         _("Settings · Custom fields"),
         "ti-adjustments",
         lambda user: user.is_admin_role,
     ),
+    ("locked_logins", _("Settings · Locked logins"), "ti-lock", lambda user: user.is_admin_role),
 ]
 
 

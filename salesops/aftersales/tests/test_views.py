@@ -14,6 +14,7 @@ from salesops.aftersales.tests.factories import (
     make_renewal,
     make_ticket,
 )
+from salesops.customers.tests.factories import make_contact
 
 KINDS = {
     "complaints": (Complaint, make_complaint),
@@ -193,3 +194,31 @@ def test_bad_filters_are_explained(client, org, account):
     response = client.get("/aftersales/nps/", {"category": "fan"})
     assert 'data-testid="filter-errors"' in response.content.decode()
     assert row_ids(response) == []
+
+
+def test_the_handler_edits_a_complaint_of_an_account_they_do_not_own(client, org, account, contact):
+    """Customer success works complaints handed to them: the record's own account and
+    contact stay selectable for them, and nothing else of the account owner's is listed."""
+    other = make_contact(account, name="另一位联系人")
+    complaint = make_complaint(account, contact=contact, owner=org.cs)
+    client.force_login(org.cs)
+    url = f"/aftersales/complaints/{complaint.pk}/edit/"
+    page = client.get(url).content.decode()
+    assert f'<option value="{account.pk}" selected>' in page
+    assert f'<option value="{contact.pk}" selected>' in page
+    assert other.name not in page
+    response = client.post(
+        url,
+        {
+            "account": account.pk,
+            "contact": contact.pk,
+            "severity": "minor",
+            "status": "resolved",
+            "summary": complaint.summary,
+            "raised_on": "2026-03-02",
+            "resolved_on": "2026-03-03",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.owner, complaint.contact) == ("resolved", org.cs, contact)

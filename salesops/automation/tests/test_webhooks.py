@@ -224,3 +224,31 @@ def test_the_preview_shows_the_payload_without_sending(org, allow_private):
     answer = services.rule_preview(actor=org.admin, rule=rule, object_id=account.pk)
     assert answer["actions"][0]["payload"]["object_id"] == account.pk
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_failed_attempt_logs_the_status_code_not_the_answer(org, allow_private):
+    # Issue 11, item 4: the receiver's answer is never kept or shown to the rule's admins.
+    with FakeReceiver([500]) as receiver:
+        rule = webhook_rule(org, receiver.url, at("2026-11-23", "09:00"))
+        with clock.frozen(at("2026-11-23", "10:00")):
+            make_account(org.rep_a)
+        tick(at("2026-11-23", "11:00"))
+    delivery = WebhookDelivery.objects.get(rule=rule)
+    assert delivery.last_status_code == 500
+    assert delivery.last_error == "HTTP 500: the receiver did not accept the delivery."
+    assert "server trouble" not in str(delivery.log)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://100.100.100.200/latest/meta-data/", "http://[2002:7f00:1::]/", "http://0177.0.0.1/"],
+)
+def test_a_rule_refuses_targets_that_are_not_globally_routable(org, url):
+    with pytest.raises(ValidationError) as info:
+        make_rule(
+            org.admin,
+            trigger_type="event",
+            trigger={"event": "account.created"},
+            actions=[{"kind": "webhook", "url": url}],
+        )
+    assert "private or loopback" in info.value.message_dict["actions.0.url"][0]

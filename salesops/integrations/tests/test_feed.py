@@ -364,3 +364,41 @@ def test_a_clash_only_the_database_sees_runs_the_batch_again_one_by_one(
     assert stored.history.count() == 2
     # and the first attempt's events were dropped with its rows
     assert seen == ["ticket.opened", "ticket.updated"]
+
+
+# --- warnings in the per-record result (issue 11, item 11c) -----------------------------------
+
+
+def test_a_flagged_payment_carries_its_warning_in_the_result(erp, account):
+    # given a ¥120,000 contract of which ¥100,000 is paid
+    put(erp, "contract", "K-1", CONTRACT)
+    base = {"contract_external_id": "K-1", "received_on": "2026-04-01"}
+    first = put(erp, "payment", "P-1", {**base, "amount": "100000"})
+    assert first.json()["warnings"] == []
+    # when the ERP sends ¥30,000 more, alone and in a batch
+    single = put(erp, "payment", "P-2", {**base, "amount": "30000"})
+    records = [{"kind": "payment", "external_id": "P-3", "data": {**base, "amount": "5"}}]
+    batched = batch(erp, records).json()["results"][0]
+    # then both are kept, and each result says what was flagged and on which field
+    assert single.status_code == 201
+    assert batched["status"] == "created"
+    for result, external_id in ((single.json(), "P-2"), (batched, "P-3")):
+        [warning] = result["warnings"]
+        assert warning["code"] == "over_contract"
+        assert warning["field"] == "amount"
+        assert warning["message"] == Payment.objects.get(external_id=external_id).flag_reason
+        assert "HT-2026-001" in warning["message"]
+
+
+def test_the_warning_is_translated_for_the_sender(erp, account):
+    put(erp, "contract", "K-1", CONTRACT)
+    base = {"contract_external_id": "K-1", "received_on": "2026-04-01"}
+    response = erp.put(
+        f"{API}/feed/payment/P-1",
+        data={**base, "amount": "130000"},
+        content_type="application/json",
+        headers={"Accept-Language": "zh-hans"},
+    )
+    [warning] = response.json()["warnings"]
+    assert "HT-2026-001" in warning["message"]
+    assert "remained" not in warning["message"]

@@ -43,6 +43,7 @@ def test_default_rules_are_ordinary_editable_rules(lead_rules):
         "lead-sla-breach",
         "lead-escalation",
         "lead-dwell-top10",
+        "lead-pool-digest",
     }
     breach = Rule.objects.get(code="lead-sla-breach")
     assert breach.current_version.trigger["minutes"] == 60

@@ -184,8 +184,10 @@ def test_payment_over_the_remaining_amount_is_flagged_and_the_owner_told(
     assert contract.number in note.title
 
 
-def test_payment_over_the_contract_can_be_refused_by_setting(org, settings):
-    settings.SALESOPS = {**settings.SALESOPS, "PAYMENT_OVER_CONTRACT": "reject"}
+def test_payment_over_the_contract_can_be_refused_by_setting(org):
+    from salesops.revenue.policy import policy_update
+
+    policy_update(actor=org.admin, payment_over_contract="reject")
     contract = make_contract(owner=org.rep_a, amount=Decimal("1000"), instalments=[])
     with pytest.raises(ValidationError) as excinfo:
         make_payment(contract, "1000.01")

@@ -155,7 +155,7 @@ def test_finance_records_a_payment_against_an_instalment(client, org):
 
 def test_a_bad_payment_names_each_field_and_saves_nothing(client, org):
     contract = make_contract(owner=org.rep_a)
-    client.force_login(org.rep_a)
+    client.force_login(org.finance)
     response = client.post(payment_url(contract), {"amount": "-5", "received_on": "2027-01-01"})
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -179,8 +179,17 @@ def test_who_may_record_a_payment(client, org):
     assert client.get(payment_url(contract)).status_code == 404
     assert client.post(payment_url(contract), {"amount": "1"}).status_code == 404
     assert contract.payments.count() == 0
-    for role in ("rep_a", "manager_east", "director", "finance"):  # owner, above, finance
+    # money is finance's: the owner, their managers, the director and admins see the
+    # contract but neither the button nor the form
+    for role in ("rep_a", "manager_east", "director", "admin"):
         client.force_login(getattr(org, role))
-        assert client.get(payment_url(contract)).status_code == 200, role
+        page = client.get(f"/revenue/contracts/{contract.pk}/")
+        assert 'data-testid="record-payment"' not in page.content.decode(), role
+        assert client.get(payment_url(contract)).status_code == 403, role
+        response = client.post(payment_url(contract), {"amount": "1", "received_on": "2026-03-20"})
+        assert response.status_code == 403, role
+    assert contract.payments.count() == 0
+    client.force_login(org.finance)
+    assert client.get(payment_url(contract)).status_code == 200
     page = client.get(f"/revenue/contracts/{contract.pk}/")
     assert 'data-testid="record-payment"' in page.content.decode()

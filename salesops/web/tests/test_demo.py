@@ -255,3 +255,15 @@ def test_an_account_360_page_renders_for_its_owner(small, client):
     # then it shows the contract
     assert response.status_code == 200
     assert contract.number in response.content.decode()
+
+
+def test_small_demo_change_log_shows_the_admins_recent_cap_changes(small, client):
+    from salesops.org.models import UserChange
+
+    changes = list(UserChange.objects.filter(created=False).order_by("changed_at"))
+    assert len(changes) == 3
+    assert {c.field for c in changes} == {"daily_lead_cap"}
+    assert all(c.changed_by.username == "admin" and c.changed_at < clock.now() for c in changes)
+    client.force_login(User.objects.get(username="director"))
+    page = client.get("/me/user-changes/")
+    assert page.status_code == 200 and page.context["page_obj"].paginator.count == 3

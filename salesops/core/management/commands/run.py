@@ -1,10 +1,15 @@
 """``salesops run``: the web server and the worker together, for one machine.
 
-The web server is waitress by default (a production WSGI server in pure Python, one
-process with ``--threads`` threads; static files via WhiteNoise). ``--server gunicorn``
-runs gunicorn instead, as a child process with ``--workers`` processes of ``--threads``
-threads each: Python runs one thread at a time per process, so several processes use
-several cores. The worker runs as a child process too. Ctrl-C or SIGTERM stops them all.
+The web server is gunicorn by default, as a child process with ``--workers`` sync
+processes of one thread each: Python runs one thread at a time per process, so several
+processes use several cores, and a sync worker answers each request on a new connection
+taken by the first free process (no client queues behind a busy one). The number of
+processes is the one bench/intake.py measured fastest: as many as cores on SQLite (its
+writers take turns on one lock, more processes only wait), two per core on PostgreSQL.
+``--server waitress`` runs waitress instead (pure Python, one process with ``--threads``
+threads; slower, 41–94 leads/s against 221–417 for gunicorn on the reference machine).
+Static files are served by WhiteNoise either way. The worker runs as a child process too.
+Ctrl-C or SIGTERM stops them all. DEBUG is off unless the environment says DEBUG=true.
 """
 
 import os
@@ -15,11 +20,16 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 
-def default_workers() -> int:
-    """``WEB_CONCURRENCY`` if set, else the usual 2 × cores + 1, at most 12."""
+def default_workers(engine: str | None = None) -> int:
+    """``WEB_CONCURRENCY`` if set, else cores on SQLite and 2 × cores on PostgreSQL (at most 12)."""
     if os.environ.get("WEB_CONCURRENCY"):
         return int(os.environ["WEB_CONCURRENCY"])
-    return min(2 * (os.cpu_count() or 1) + 1, 12)
+    if engine is None:
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+    cores = os.cpu_count() or 1
+    return max(1, min(cores if "sqlite" in engine else 2 * cores, 12))
 
 
 def _interrupt(signum, frame):
@@ -43,12 +53,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--server", choices=["waitress", "gunicorn"], default="waitress")
+        parser.add_argument(
+            "--server",
+            choices=["gunicorn", "waitress"],
+            default=os.environ.get("SALESOPS_SERVER", "gunicorn"),
+            help="gunicorn (default, several processes) or waitress (one process, threads).",
+        )
         parser.add_argument(
             "--workers",
             type=int,
             default=None,
-            help="gunicorn processes (default: WEB_CONCURRENCY, else 2 × cores + 1, at most 12).",
+            help="gunicorn processes (default: WEB_CONCURRENCY, else cores on SQLite, "
+            "2 × cores on PostgreSQL).",
         )
         parser.add_argument(
             "--threads",

@@ -1,8 +1,11 @@
-<script>
-/* The rule builder's state (Alpine.js). The catalogue comes from the server (entities,
-   events, actions with the settings each takes); the actions are kept as a list of
-   {kind, values} for the inputs and posted as JSON in the shape the API uses. */
-function ruleBuilder(state) {
+/* The rule builder's state (Alpine component "ruleBuilder", CSP build). The catalogue comes
+   from the server in the json_script block #builder-state (entities, events, actions with
+   the settings each takes); the actions are kept as a list of {kind, values} for the inputs
+   and posted as JSON in the shape the API uses. */
+(function () {
+"use strict";
+function ruleBuilder() {
+  const state = JSON.parse(document.getElementById("builder-state").textContent);
   const catalogue = state.catalogue;
   let counter = 0;
   const specOf = (kind) => catalogue.actions.find((a) => a.kind === kind);
@@ -106,4 +109,8 @@ function ruleBuilder(state) {
     },
   };
 }
-</script>
+
+document.addEventListener("alpine:init", function () {
+  window.Alpine.data("ruleBuilder", ruleBuilder);
+});
+})();

@@ -1,0 +1,90 @@
+/* SalesOps page behaviour that used to live in inline handlers (CSP: script-src 'self').
+ *
+ * Loaded on every page (deferred, before Alpine). Markup opts in with data attributes:
+ *   data-autosubmit        a select/input whose change submits its form (filters, language)
+ *   data-confirm="text"    a form (on submit) or button (on click) that asks first
+ *   data-width="42"        an element whose CSS width is that percentage (progress bars;
+ *                          set through the CSSOM, so no style="" attribute is needed)
+ *   data-move="up|down"    a button moving its table row (form layout editor)
+ * and the Alpine components shared by several pages are registered here.
+ */
+(function () {
+  "use strict";
+
+  document.addEventListener("change", function (event) {
+    const el = event.target;
+    if (!(el instanceof Element) || !el.hasAttribute("data-autosubmit") || !el.form) return;
+    if (el.form.requestSubmit) el.form.requestSubmit();
+    else el.form.submit();
+  });
+
+  document.addEventListener(
+    "submit",
+    function (event) {
+      const form = event.target;
+      if (form instanceof HTMLFormElement && form.dataset.confirm !== undefined) {
+        if (!window.confirm(form.dataset.confirm)) {
+          event.preventDefault();
+          event.stopImmediatePropagation();
+        }
+      }
+    },
+    true,
+  );
+
+  document.addEventListener(
+    "click",
+    function (event) {
+      const button = event.target instanceof Element ? event.target.closest("button[data-confirm]") : null;
+      if (button && !window.confirm(button.dataset.confirm)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    },
+    true,
+  );
+
+  // Up/down buttons move a row; the hidden inputs in the rows then post in the new order.
+  document.addEventListener("click", function (event) {
+    const button = event.target instanceof Element ? event.target.closest("[data-move]") : null;
+    if (!button) return;
+    const row = button.closest("tr");
+    if (!row) return;
+    if (button.dataset.move === "up" && row.previousElementSibling) row.previousElementSibling.before(row);
+    if (button.dataset.move === "down" && row.nextElementSibling) row.nextElementSibling.after(row);
+    button.focus();
+    row.dispatchEvent(new Event("moved", { bubbles: true }));
+  });
+
+  function applyWidths(root) {
+    const scope = root && root.querySelectorAll ? root : document;
+    const nodes = Array.from(scope.querySelectorAll("[data-width]"));
+    if (scope instanceof Element && scope.hasAttribute("data-width")) nodes.push(scope);
+    for (const el of nodes) {
+      const value = parseFloat(el.getAttribute("data-width"));
+      if (!Number.isNaN(value)) el.style.width = Math.max(0, Math.min(100, value)) + "%";
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
+  // Content swapped in by htmx may bring its own bars.
+  document.addEventListener("htmx:load", function (event) { applyWidths(event.target); });
+
+  document.addEventListener("alpine:init", function () {
+    const Alpine = window.Alpine;
+
+    // A "Copy" button for the text of an x-ref'd element: x-data="copyable('snippet')".
+    Alpine.data("copyable", function (ref) {
+      return {
+        copied: false,
+        timer: null,
+        copy() {
+          const el = this.$refs[ref];
+          if (el && navigator.clipboard) navigator.clipboard.writeText(el.innerText).catch(function () {});
+          this.copied = true;
+          clearTimeout(this.timer);
+          this.timer = setTimeout(() => { this.copied = false; }, 2000);
+        },
+      };
+    });
+  });
+})();
