@@ -11,9 +11,16 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja import NinjaAPI
@@ -21,6 +28,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 
+from salesops.core import apischema
+from salesops.core.apischema import UnsafeInput
 from salesops.org import services as org_services
 
 log = logging.getLogger(__name__)
@@ -123,6 +132,12 @@ def _pydantic_message(err: dict) -> str:
         return _("Enter a date as YYYY-MM-DD.")
     if kind in ("literal_error", "enum"):
         return _("Choose one of: %(choices)s.") % {"choices": ctx.get("expected", "")}
+    if kind == "string_type":
+        return _("Enter text (null is not allowed here).")
+    if kind in ("less_than_equal", "less_than"):
+        return _("Enter a number no greater than %(n)s.") % {"n": ctx.get("le", ctx.get("lt"))}
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("Enter a number no less than %(n)s.") % {"n": ctx.get("ge", ctx.get("gt"))}
     if kind == "extra_forbidden":
         return _("Unknown field.")
     return str(err.get("msg", _("Invalid value.")))
@@ -266,6 +281,8 @@ def on_http_error(request, exc: HttpError):
         413: "too_large",
         429: "rate_limited",
     }
+    if isinstance(exc.__cause__, UnsafeInput):  # raised by the parser, wrapped by ninja
+        return _unsafe_input_response(request, exc.__cause__)
     message = exc.message
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         message = _("The request body is not valid JSON.")
@@ -275,6 +292,64 @@ def on_http_error(request, exc: HttpError):
             "header, or authenticate with an API token instead of the session."
         )
     return error(request, exc.status_code, codes.get(exc.status_code, "error"), message)
+
+
+@api.exception_handler(UnsafeInput)
+def on_unsafe_input(request, exc: UnsafeInput):
+    return _unsafe_input_response(request, exc)
+
+
+def _unsafe_input_response(request, exc: UnsafeInput):
+    errors = [{"code": exc.code, "field": exc.field, "message": str(exc.message)}]
+    return validation_response(request, errors)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error(
+        request,
+        413,
+        "too_large",
+        _("The request body is larger than the limit of %(limit)s.")
+        % {"limit": filesizeformat(limit)},
+        limit=limit,
+    )
+
+
+@api.exception_handler(TooManyFieldsSent)
+def on_too_many_fields(request, exc):
+    return error(
+        request,
+        413,
+        "too_large",
+        _("The request has more than %(n)d fields.")
+        % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS},
+    )
+
+
+@api.exception_handler(ProtectedError)
+def on_protected(request, exc):
+    objects = list(exc.protected_objects)
+    return error(
+        request,
+        409,
+        "protected",
+        apischema.protected_message(objects),
+        blocked_by=apischema.protected_summary(objects),
+    )
+
+
+@api.exception_handler(RestrictedError)
+def on_restricted(request, exc):
+    objects = list(exc.restricted_objects)
+    return error(
+        request,
+        409,
+        "protected",
+        apischema.protected_message(objects),
+        blocked_by=apischema.protected_summary(objects),
+    )
 
 
 @api.exception_handler(Exception)
@@ -302,3 +377,22 @@ api.add_router("/", "salesops.activities.api.router")
 api.add_router("/", "salesops.aftersales.api.router")
 api.add_router("/", "salesops.revenue.api.router")
 api.add_router("/", "salesops.integrations.api.router")
+
+
+def _harden(api: NinjaAPI) -> None:
+    """Bad input → 4xx everywhere, and an OpenAPI that says so (salesops/core/apischema.py):
+    the parser refuses unstorable text, every input integer is bounded, null for a NOT NULL
+    text field is "" or refused, and each operation documents its error responses."""
+    api.parser = apischema.SafeParser()
+    apischema.harden_operations(api)
+    generate = api.get_openapi_schema
+
+    def get_openapi_schema(*args, **kwargs):
+        return apischema.add_error_responses(
+            generate(*args, **kwargs), throttled=apischema.throttled_operation_ids(api)
+        )
+
+    api.get_openapi_schema = get_openapi_schema
+
+
+_harden(api)

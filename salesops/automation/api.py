@@ -13,7 +13,9 @@ from salesops.core.pagination import paginate
 from . import selectors, services
 from .schemas import (
     ActionTypeOut,
-    DeliveryPage,
+    AutomationRuleIn,
+    AutomationRuleOut,
+    AutomationRulePatch,
     DraftPreviewIn,
     EntityOut,
     EventOut,
@@ -21,11 +23,9 @@ from .schemas import (
     FiringPage,
     PreviewIn,
     PreviewOut,
-    RuleIn,
-    RuleOut,
     RulePage,
-    RulePatch,
     VersionOut,
+    WebhookDeliveryPage,
 )
 
 router = Router(tags=["automation"])
@@ -48,7 +48,7 @@ class FiringQuery(Schema):
     page_size: int = 25
 
 
-class DeliveryQuery(Schema):
+class WebhookDeliveryQuery(Schema):
     rule: int | None = None
     status: str = ""
     page: int = 1
@@ -70,23 +70,27 @@ def list_rules(request, query: Query[RuleQuery]):
     return paginate(qs, query.page, query.page_size)
 
 
-@router.post("/automation/rules", response={201: RuleOut}, summary="Create an automation rule")
-def create_rule(request, payload: RuleIn):
+@router.post(
+    "/automation/rules", response={201: AutomationRuleOut}, summary="Create an automation rule"
+)
+def create_rule(request, payload: AutomationRuleIn):
     data = payload.dict()
     return Status(201, services.rule_create(actor=request.user, **data))
 
 
-@router.get("/automation/rules/{rule_id}", response=RuleOut, summary="Get an automation rule")
+@router.get(
+    "/automation/rules/{rule_id}", response=AutomationRuleOut, summary="Get an automation rule"
+)
 def get_rule(request, rule_id: int):
     return selectors.rule_get(user=request.user, pk=rule_id)
 
 
 @router.patch(
     "/automation/rules/{rule_id}",
-    response=RuleOut,
+    response=AutomationRuleOut,
     summary="Change a rule (a changed trigger, condition or actions becomes a new version)",
 )
-def update_rule(request, rule_id: int, payload: RulePatch):
+def update_rule(request, rule_id: int, payload: AutomationRulePatch):
     rule = selectors.rule_get(user=request.user, pk=rule_id)
     return services.rule_update(actor=request.user, rule=rule, **payload.dict(exclude_unset=True))
 
@@ -101,7 +105,9 @@ def rule_versions(request, rule_id: int):
     return list(selectors.rule_versions(user=request.user, rule=rule))
 
 
-@router.post("/automation/rules/{rule_id}/activate", response=RuleOut, summary="Switch a rule on")
+@router.post(
+    "/automation/rules/{rule_id}/activate", response=AutomationRuleOut, summary="Switch a rule on"
+)
 def activate_rule(request, rule_id: int):
     rule = selectors.rule_get(user=request.user, pk=rule_id)
     services.rule_set_active(actor=request.user, rule=rule, active=True)
@@ -109,7 +115,9 @@ def activate_rule(request, rule_id: int):
 
 
 @router.post(
-    "/automation/rules/{rule_id}/deactivate", response=RuleOut, summary="Switch a rule off"
+    "/automation/rules/{rule_id}/deactivate",
+    response=AutomationRuleOut,
+    summary="Switch a rule off",
 )
 def deactivate_rule(request, rule_id: int):
     rule = selectors.rule_get(user=request.user, pk=rule_id)
@@ -154,9 +162,11 @@ def get_firing(request, firing_id: int):
 
 
 @router.get(
-    "/automation/deliveries", response=DeliveryPage, summary="Webhook deliveries and attempts"
+    "/automation/deliveries",
+    response=WebhookDeliveryPage,
+    summary="Webhook deliveries and attempts",
 )
-def list_deliveries(request, query: Query[DeliveryQuery]):
+def list_deliveries(request, query: Query[WebhookDeliveryQuery]):
     qs = selectors.delivery_list(user=request.user, rule=query.rule, status=query.status)
     return paginate(qs, query.page, query.page_size)
 

@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 
 
-class RuleIn(Schema):
+class AutomationRuleIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=2000)
     code: str = Field("", max_length=80)
@@ -22,7 +22,7 @@ class RuleIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-class RulePatch(Schema):
+class AutomationRulePatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=2000)
     code: str | None = Field(None, max_length=80)
@@ -47,7 +47,7 @@ class VersionOut(Schema):
     created_at: dt.datetime
 
 
-class RuleOut(Schema):
+class AutomationRuleOut(Schema):
     id: int
     code: str
     name: str
@@ -67,7 +67,7 @@ class RulePage(Schema):
     count: int
     page: int
     page_size: int
-    results: list[RuleOut]
+    results: list[AutomationRuleOut]
 
 
 class PreviewIn(Schema):
@@ -127,7 +127,7 @@ class FiringPage(Schema):
     results: list[FiringOut]
 
 
-class DeliveryOut(Schema):
+class WebhookDeliveryOut(Schema):
     id: int
     rule_id: int
     firing_id: int | None
@@ -142,11 +142,11 @@ class DeliveryOut(Schema):
     delivered_at: dt.datetime | None
 
 
-class DeliveryPage(Schema):
+class WebhookDeliveryPage(Schema):
     count: int
     page: int
     page_size: int
-    results: list[DeliveryOut]
+    results: list[WebhookDeliveryOut]
 
 
 class EventOut(Schema):

@@ -10,7 +10,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.apps import apps
 
-        from . import sweeps  # noqa: F401  (registers the core sweeps)
+        from . import intrange, sweeps  # noqa: F401  (registers the core sweeps)
         from .history import cache_history_managers
 
         cache_history_managers(apps.get_models())
+        intrange.register()  # integers beyond a column's range match nothing, not a 500

@@ -25,11 +25,11 @@ from . import selectors, services
 from .models import Assignment, Channel, Lead, LeadStatus, RoutingRule
 from .schemas import (
     AssignmentOut,
-    ChannelIn,
-    ChannelOut,
-    ChannelPatch,
     ConvertOut,
     DwellOut,
+    LeadChannelIn,
+    LeadChannelOut,
+    LeadChannelPatch,
     LeadIn,
     LeadOut,
     LeadPage,
@@ -37,11 +37,11 @@ from .schemas import (
     QuickEntryOut,
     ReassignIn,
     ReviewIn,
+    RoutingRuleIn,
+    RoutingRuleOut,
+    RoutingRulePatch,
     RoutingSampleIn,
     RoutingTestOut,
-    RuleIn,
-    RuleOut,
-    RulePatch,
     StatusIn,
     TimelineOut,
 )
@@ -378,14 +378,14 @@ def _channel_data(payload: Schema, *, partial: bool) -> dict:
     return data
 
 
-@router.get("/lead-channels", response=list[ChannelOut], summary="List lead channels")
+@router.get("/lead-channels", response=list[LeadChannelOut], summary="List lead channels")
 def list_channels(request):
     _require_configure(request.user)
     return list(Channel.objects.order_by("name", "id"))
 
 
-@router.post("/lead-channels", response={201: ChannelOut}, summary="Create a lead channel")
-def create_channel(request, payload: ChannelIn):
+@router.post("/lead-channels", response={201: LeadChannelOut}, summary="Create a lead channel")
+def create_channel(request, payload: LeadChannelIn):
     """kind: website, social, ads, event, referral, manual, api or import."""
     _require_configure(request.user)
     with _fields_renamed({"team": "team_id"}):
@@ -395,15 +395,17 @@ def create_channel(request, payload: ChannelIn):
     return Status(201, channel)
 
 
-@router.get("/lead-channels/{channel_id}", response=ChannelOut, summary="Get a lead channel")
+@router.get("/lead-channels/{channel_id}", response=LeadChannelOut, summary="Get a lead channel")
 @with_etag(Channel, "channel_id")
 def get_channel(request, channel_id: int):
     return _channel(request, channel_id)
 
 
-@router.patch("/lead-channels/{channel_id}", response=ChannelOut, summary="Change a lead channel")
+@router.patch(
+    "/lead-channels/{channel_id}", response=LeadChannelOut, summary="Change a lead channel"
+)
 @if_match(Channel, "channel_id")
-def update_channel(request, channel_id: int, payload: ChannelPatch):
+def update_channel(request, channel_id: int, payload: LeadChannelPatch):
     channel = _channel(request, channel_id)
     with _fields_renamed({"team": "team_id"}):
         return services.channel_update(
@@ -413,7 +415,7 @@ def update_channel(request, channel_id: int, payload: ChannelPatch):
 
 @router.post(
     "/lead-channels/{channel_id}/token",
-    response=ChannelOut,
+    response=LeadChannelOut,
     summary="Issue a new intake token (the old one stops working at once)",
 )
 def new_channel_token(request, channel_id: int):
@@ -471,7 +473,7 @@ RULE_HELP = (
 )
 
 
-@router.get("/routing-rules", response=list[RuleOut], summary="List routing rules")
+@router.get("/routing-rules", response=list[RoutingRuleOut], summary="List routing rules")
 def list_rules(request):
     """In the order they are tried (ascending priority)."""
     _require_configure(request.user)
@@ -480,11 +482,11 @@ def list_rules(request):
 
 @router.post(
     "/routing-rules",
-    response={201: RuleOut},
+    response={201: RoutingRuleOut},
     summary="Create a routing rule",
     description=RULE_HELP,
 )
-def create_rule(request, payload: RuleIn):
+def create_rule(request, payload: RoutingRuleIn):
     _require_configure(request.user)
     data, members = _rule_data(payload, partial=False)
     with _fields_renamed({"team": "team_id"}):
@@ -520,7 +522,7 @@ def test_routing(request, payload: RoutingSampleIn):
     }
 
 
-@router.get("/routing-rules/{rule_id}", response=RuleOut, summary="Get a routing rule")
+@router.get("/routing-rules/{rule_id}", response=RoutingRuleOut, summary="Get a routing rule")
 @with_etag(RoutingRule, "rule_id")
 def get_rule(request, rule_id: int):
     return _rule_out(_rule(request, rule_id))
@@ -528,12 +530,12 @@ def get_rule(request, rule_id: int):
 
 @router.patch(
     "/routing-rules/{rule_id}",
-    response=RuleOut,
+    response=RoutingRuleOut,
     summary="Change a routing rule",
     description=RULE_HELP + " members, when sent, replaces the list.",
 )
 @if_match(RoutingRule, "rule_id")
-def update_rule(request, rule_id: int, payload: RulePatch):
+def update_rule(request, rule_id: int, payload: RoutingRulePatch):
     rule = _rule(request, rule_id)
     data, members = _rule_data(payload, partial=True)
     with _fields_renamed({"team": "team_id"}):

@@ -231,7 +231,7 @@ class AssignmentOut(Schema):
 
 
 # --- channels -------------------------------------------------------------------------------
-class ChannelOut(Schema):
+class LeadChannelOut(Schema):
     id: int
     name: str
     kind: str
@@ -244,7 +244,7 @@ class ChannelOut(Schema):
     updated_at: dt.datetime
 
 
-class ChannelIn(Schema):
+class LeadChannelIn(Schema):
     name: str = ""
     kind: str = ""
     campaign: str = ""
@@ -255,7 +255,7 @@ class ChannelIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-class ChannelPatch(Schema):
+class LeadChannelPatch(Schema):
     name: str | None = None
     kind: str | None = None
     campaign: str | None = None
@@ -280,7 +280,7 @@ class MemberOut(Schema):
     weight: int
 
 
-class RuleOut(Schema):
+class RoutingRuleOut(Schema):
     id: int
     name: str
     priority: int
@@ -293,7 +293,7 @@ class RuleOut(Schema):
     updated_at: dt.datetime
 
 
-class RuleIn(Schema):
+class RoutingRuleIn(Schema):
     name: str = ""
     priority: int = 100
     is_active: bool = True
@@ -307,7 +307,7 @@ class RuleIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-class RulePatch(Schema):
+class RoutingRulePatch(Schema):
     name: str | None = None
     priority: int | None = None
     is_active: bool | None = None

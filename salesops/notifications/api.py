@@ -13,12 +13,12 @@ from salesops.core.pagination import paginate
 from . import selectors, services
 from .models import ChannelKind, DeliveryStatus
 from .schemas import (
-    ChannelIn,
-    ChannelOut,
-    ChannelPatch,
-    DeliveryOut,
-    DeliveryPage,
     MarkedOut,
+    NotificationChannelIn,
+    NotificationChannelOut,
+    NotificationChannelPatch,
+    NotificationDeliveryOut,
+    NotificationDeliveryPage,
     NotificationOut,
     NotificationPage,
     PreferenceIn,
@@ -37,7 +37,7 @@ class InboxQuery(Schema):
     page_size: int = 25
 
 
-class DeliveryQuery(Schema):
+class NotificationDeliveryQuery(Schema):
     status: str | None = None
     channel: str | None = None
     page: int = 1
@@ -104,29 +104,37 @@ def clear_preference(request, kind: str):
 # --- admins -----------------------------------------------------------------------------
 
 
-@router.get("/notification-channels", response=list[ChannelOut], summary="Channels (admins)")
+@router.get(
+    "/notification-channels", response=list[NotificationChannelOut], summary="Channels (admins)"
+)
 def list_channels(request):
     return list(selectors.channel_list(user=request.user))
 
 
 @router.post(
-    "/notification-channels", response={201: ChannelOut}, summary="Create a channel (admins)"
+    "/notification-channels",
+    response={201: NotificationChannelOut},
+    summary="Create a channel (admins)",
 )
-def create_channel(request, payload: ChannelIn):
+def create_channel(request, payload: NotificationChannelIn):
     return Status(201, services.channel_create(actor=request.user, **payload.dict()))
 
 
 @router.get(
-    "/notification-channels/{channel_id}", response=ChannelOut, summary="One channel (admins)"
+    "/notification-channels/{channel_id}",
+    response=NotificationChannelOut,
+    summary="One channel (admins)",
 )
 def get_channel(request, channel_id: int):
     return selectors.channel_get(user=request.user, pk=channel_id)
 
 
 @router.patch(
-    "/notification-channels/{channel_id}", response=ChannelOut, summary="Change a channel"
+    "/notification-channels/{channel_id}",
+    response=NotificationChannelOut,
+    summary="Change a channel",
 )
-def update_channel(request, channel_id: int, payload: ChannelPatch):
+def update_channel(request, channel_id: int, payload: NotificationChannelPatch):
     channel = selectors.channel_get(user=request.user, pk=channel_id)
     data = payload.dict(exclude_unset=True)
     if data.get("secret") == "":
@@ -157,8 +165,10 @@ def test_channel(request, channel_id: int):
     return {"ok": True, "message": _("Test message sent.")}
 
 
-@router.get("/notification-deliveries", response=DeliveryPage, summary="Delivery log (admins)")
-def list_deliveries(request, query: Query[DeliveryQuery]):
+@router.get(
+    "/notification-deliveries", response=NotificationDeliveryPage, summary="Delivery log (admins)"
+)
+def list_deliveries(request, query: Query[NotificationDeliveryQuery]):
     errors = {}
     if query.status and query.status not in (*DeliveryStatus.values, "gave_up"):
         errors["status"] = _("Choose one of: %(choices)s.") % {
@@ -178,7 +188,7 @@ def list_deliveries(request, query: Query[DeliveryQuery]):
 
 @router.post(
     "/notification-deliveries/{delivery_id}/retry",
-    response=DeliveryOut,
+    response=NotificationDeliveryOut,
     summary="Send a delivery again",
 )
 def retry_delivery(request, delivery_id: int):

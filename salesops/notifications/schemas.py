@@ -49,7 +49,7 @@ class PreferenceIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-class ChannelOut(Schema):
+class NotificationChannelOut(Schema):
     id: int
     kind: str
     name: str
@@ -68,7 +68,7 @@ class ChannelOut(Schema):
 ChannelKindIn = Literal["email", "wecom", "dingtalk", "feishu"]
 
 
-class ChannelIn(Schema):
+class NotificationChannelIn(Schema):
     kind: ChannelKindIn
     name: str = Field(..., min_length=1, max_length=100)
     webhook_url: str = Field("", max_length=500)
@@ -79,7 +79,7 @@ class ChannelIn(Schema):
     model_config = {"extra": "forbid"}
 
 
-class ChannelPatch(Schema):
+class NotificationChannelPatch(Schema):
     kind: ChannelKindIn | None = None
     name: str | None = Field(None, min_length=1, max_length=100)
     webhook_url: str | None = Field(None, max_length=500)
@@ -97,7 +97,7 @@ class TestOut(Schema):
     message: str
 
 
-class DeliveryOut(Schema):
+class NotificationDeliveryOut(Schema):
     id: int
     notification_id: int
     recipient_id: int = Field(..., validation_alias="notification.recipient_id")
@@ -114,8 +114,8 @@ class DeliveryOut(Schema):
     sent_at: dt.datetime | None
 
 
-class DeliveryPage(Schema):
+class NotificationDeliveryPage(Schema):
     count: int
     page: int
     page_size: int
-    results: list[DeliveryOut]
+    results: list[NotificationDeliveryOut]
