@@ -328,9 +328,9 @@ def on_too_many_fields(request, exc):
     )
 
 
-@api.exception_handler(ProtectedError)
-def on_protected(request, exc):
-    objects = list(exc.protected_objects)
+def on_blocked_delete(request, exc):
+    """A delete other records depend on (PROTECT or RESTRICT): 409 naming what blocks it."""
+    objects = list(getattr(exc, "protected_objects", None) or exc.restricted_objects)
     return error(
         request,
         409,
@@ -340,16 +340,8 @@ def on_protected(request, exc):
     )
 
 
-@api.exception_handler(RestrictedError)
-def on_restricted(request, exc):
-    objects = list(exc.restricted_objects)
-    return error(
-        request,
-        409,
-        "protected",
-        apischema.protected_message(objects),
-        blocked_by=apischema.protected_summary(objects),
-    )
+api.add_exception_handler(ProtectedError, on_blocked_delete)
+api.add_exception_handler(RestrictedError, on_blocked_delete)
 
 
 @api.exception_handler(Exception)

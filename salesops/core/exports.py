@@ -15,8 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -228,3 +231,17 @@ def export_response(queryset, columns: Iterable[Column], fmt: str, filename: str
         filename=name,
         content_type=FORMATS["xlsx"],
     )
+
+
+def export_or_back(request, filterset, columns, fmt: str, stem: str, list_route: str):
+    """The download of a list page's filtered rows, or back to the same filtered list with
+    the reason it was refused (invalid filters, too many rows)."""
+    back = reverse(list_route) + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if not filterset.is_valid():
+        messages.error(request, _("The filters are not valid; fix them and export again."))
+        return redirect(back)
+    try:
+        return export_response(filterset.qs, columns, fmt, stem)
+    except ExportTooLarge as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)

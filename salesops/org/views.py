@@ -5,12 +5,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from salesops.core.exports import ExportTooLarge, export_response
+from salesops.core.exports import export_or_back
 from salesops.core.pagination import TwoStepPaginator
 
 from . import selectors, services
@@ -101,12 +100,6 @@ def user_change_list(request):
 def user_change_export(request, fmt: str):
     """The filtered change log as CSV or Excel, or back to the list saying why not."""
     filterset = UserChangeFilterSet(request.GET, queryset=selectors.user_changes(request.user))
-    back = reverse("org:user_change_list") + (f"?{request.GET.urlencode()}" if request.GET else "")
-    if not filterset.is_valid():
-        messages.error(request, _("The filters are not valid; fix them and export again."))
-        return redirect(back)
-    try:
-        return export_response(filterset.qs, USER_CHANGE_COLUMNS, fmt, "user-changes")
-    except ExportTooLarge as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(back)
+    return export_or_back(
+        request, filterset, USER_CHANGE_COLUMNS, fmt, "user-changes", "org:user_change_list"
+    )

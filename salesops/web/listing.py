@@ -4,12 +4,8 @@ the export that falls back to the same filtered list with the reason it was refu
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib import messages
-from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.translation import gettext as _
 
-from salesops.core.exports import ExportTooLarge, export_response
+from salesops.core.exports import export_or_back  # noqa: F401 - the list pages' import
 from salesops.core.pagination import TwoStepPaginator
 from salesops.customization.filters import filter_controls
 
@@ -55,16 +51,3 @@ def list_context(request, filterset, filter_names) -> dict:
         context["custom_columns"] = [d for d in filterset.custom_definitions if d.show_in_list]
         context["custom_filters"] = filter_controls(filterset, request.GET)
     return context
-
-
-def export_or_back(request, filterset, columns, fmt: str, stem: str, list_route: str):
-    """The download, or back to the same filtered list with the reason it was refused."""
-    back = reverse(list_route) + (f"?{request.GET.urlencode()}" if request.GET else "")
-    if not filterset.is_valid():
-        messages.error(request, _("The filters are not valid; fix them and export again."))
-        return redirect(back)
-    try:
-        return export_response(filterset.qs, columns, fmt, stem)
-    except ExportTooLarge as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(back)

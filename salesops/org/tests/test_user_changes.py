@@ -129,6 +129,9 @@ def test_change_log_page_is_scoped_filtered_and_exported(org, client):
     text = b"".join(export.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert {r[2] for r in rows[1:]} == {"rep_a", "rep_d"}
+    # an export with bad filters goes back to the list, saying so
+    refused = client.get("/me/user-changes/export.csv", {"field": "salary"})
+    assert refused.status_code == 302 and refused["Location"].startswith("/me/user-changes/?")
 
 
 def test_a_rep_sees_only_his_own_changes_and_no_menu_entry(org, client):
