@@ -8,9 +8,11 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from salesops.core import events
+from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 
 from . import selectors, services
+from .models import Rule
 from .schemas import (
     ActionTypeOut,
     AutomationRuleIn,
@@ -81,6 +83,7 @@ def create_rule(request, payload: AutomationRuleIn):
 @router.get(
     "/automation/rules/{rule_id}", response=AutomationRuleOut, summary="Get an automation rule"
 )
+@with_etag(Rule, "rule_id")
 def get_rule(request, rule_id: int):
     return selectors.rule_get(user=request.user, pk=rule_id)
 
@@ -90,6 +93,7 @@ def get_rule(request, rule_id: int):
     response=AutomationRuleOut,
     summary="Change a rule (a changed trigger, condition or actions becomes a new version)",
 )
+@if_match(Rule, "rule_id", visible=lambda user, pk: services.can_manage_rules(user))
 def update_rule(request, rule_id: int, payload: AutomationRulePatch):
     rule = selectors.rule_get(user=request.user, pk=rule_id)
     return services.rule_update(actor=request.user, rule=rule, **payload.dict(exclude_unset=True))

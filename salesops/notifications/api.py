@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
+from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 
 from . import selectors, services
-from .models import ChannelKind, DeliveryStatus
+from .models import ChannelConfig, ChannelKind, DeliveryStatus
 from .schemas import (
     MarkedOut,
     NotificationChannelIn,
@@ -125,6 +126,7 @@ def create_channel(request, payload: NotificationChannelIn):
     response=NotificationChannelOut,
     summary="One channel (admins)",
 )
+@with_etag(ChannelConfig, "channel_id")
 def get_channel(request, channel_id: int):
     return selectors.channel_get(user=request.user, pk=channel_id)
 
@@ -134,6 +136,7 @@ def get_channel(request, channel_id: int):
     response=NotificationChannelOut,
     summary="Change a channel",
 )
+@if_match(ChannelConfig, "channel_id", visible=lambda user, pk: user.is_admin_role)
 def update_channel(request, channel_id: int, payload: NotificationChannelPatch):
     channel = selectors.channel_get(user=request.user, pk=channel_id)
     data = payload.dict(exclude_unset=True)

@@ -15,11 +15,13 @@ from salesops.aftersales.tests.factories import (
     make_renewal,
     make_ticket,
 )
+from salesops.automation import services as automation_services
 from salesops.core.concurrency import ConflictError, claim, version_of
 from salesops.customers.models import Account
 from salesops.customers.tests.factories import make_account, make_contact
 from salesops.leads import services as lead_services
 from salesops.leads.tests.factories import lead_data
+from salesops.notifications import services as notify_services
 from salesops.org.services import api_token_create
 from salesops.revenue.tests.factories import make_contract, make_invoice, make_payment
 from salesops.todos import services as todo_services
@@ -38,6 +40,17 @@ def _lead(org):
 
 def _contract(org):
     return make_contract(owner=org.rep_a, milestones=[{"name": "上线", "planned_week": "2026-W40"}])
+
+
+def _rule(org):
+    return automation_services.rule_create(
+        actor=org.admin,
+        name="Tell the owner",
+        trigger_type="event",
+        entity="account",
+        trigger={"event": "account.created"},
+        actions=[{"kind": "notify", "to": ["owner"], "title": "New account {name}"}],
+    )
 
 
 # (path, who edits, how to make the record, a change, another change)
@@ -108,6 +121,16 @@ ENDPOINTS = [
         {"title": "回访 1"},
         {"title": "回访 2"},
     ),
+    ("automation/rules", "admin", _rule, {"description": "a"}, {"description": "b"}),
+    (
+        "notification-channels",
+        "admin",
+        lambda org: notify_services.channel_create(
+            actor=org.admin, kind="email", name="Sales mailbox", email_to="sales@example.com"
+        ),
+        {"name": "Sales mailbox 1"},
+        {"name": "Sales mailbox 2"},
+    ),
 ]
 IDS = [e[0] for e in ENDPOINTS]
 
@@ -163,6 +186,15 @@ def test_if_match_on_a_record_you_cannot_see_is_a_404(org):
         client_for(org.rep_b), f"{API}/accounts/{account.pk}", {"city": "x"}, If_Match='"1"'
     )
     assert response.status_code == 404 and "changed_by" not in response.json()
+
+
+@pytest.mark.parametrize("path", ["automation/rules", "notification-channels"])
+def test_if_match_on_configuration_you_may_not_manage_is_a_403_naming_no_one(org, path):
+    record = _rule(org) if path.startswith("automation") else ENDPOINTS[-1][2](org)
+    response = patch(
+        client_for(org.rep_a), f"{API}/{path}/{record.pk}", {"name": "x"}, If_Match='"1"'
+    )
+    assert response.status_code == 403 and "changed_by" not in response.json()
 
 
 def test_a_malformed_if_match_is_a_conflict(org):
