@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "salesops.core.middleware.UserLanguageMiddleware",
+    "salesops.core.middleware.NulQueryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -218,6 +219,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # failures are what counts; no row per successful log-in
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "salesops.core.logins.client_address"
+AXES_USERNAME_CALLABLE = "salesops.core.logins.username_of"
 # Behind a reverse proxy every request comes from the proxy's address: name the request
 # header the proxy sets to the client's address (e.g. X-Real-IP) so addresses count apart.
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")

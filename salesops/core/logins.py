@@ -22,6 +22,7 @@ from axes.backends import AxesStandaloneBackend
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
@@ -49,6 +50,20 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def username_of(request, credentials=None) -> str | None:
+    """``AXES_USERNAME_CALLABLE``: the user name tried, cut to the longest a user name can
+    be. The log-in form passes whatever was typed to ``authenticate``; a 3,000-character
+    "name" must count as a failure, not overflow the attempt log's column (a 500 on
+    PostgreSQL)."""
+    username = (credentials or {}).get("username")
+    if username is None and request is not None:
+        username = request.POST.get("username")
+    if username is None:
+        return None
+    limit = get_user_model()._meta.get_field("username").max_length
+    return str(username)[:limit]
 
 
 def client_address(request) -> str | None:

@@ -6,6 +6,7 @@ import re
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -75,4 +76,25 @@ class ClientVersionMiddleware:
                 # turn a response carrying it into a 500 (PEP 3333).
                 response["X-Minimum-Client-Version"] = minimum
                 return response
+        return self.get_response(request)
+
+
+class NulQueryMiddleware:
+    """Refuse a page request whose query string holds a NUL character with a 400 naming the
+    parameter. PostgreSQL cannot store or compare NUL in text, so a search box fed one
+    (``?q=a%00b``) would otherwise fail in the database as a 500; no real value contains
+    one. The API answers the same case itself, with its 422 error shape."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            for name, values in request.GET.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    message = _(
+                        "“%(name)s”: the value holds an invisible NUL character; remove it and "
+                        "try again."
+                    ) % {"name": name.replace("\x00", "")}
+                    return render(request, "400.html", {"message": message}, status=400)
         return self.get_response(request)

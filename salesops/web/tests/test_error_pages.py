@@ -56,3 +56,28 @@ def test_the_shipped_server_shows_no_debug_page_on_a_bad_url(real_server):
     # and its static files are served (WhiteNoise) with DEBUG off
     status, _, _ = real_server.request("GET", "/static/web/app.css")
     assert status == 200
+
+
+@pytest.mark.parametrize("path", ["/leads/", "/leads/export.csv", "/customers/accounts/"])
+def test_a_nul_in_the_query_is_a_400_naming_the_parameter(client, org, path):
+    # PostgreSQL cannot compare text with a NUL in it: the leads search answered a 500.
+    client.force_login(org.rep_a)
+    response = client.get(path, {"q": "a\x00b"})
+    assert response.status_code == 400
+    assert "400.html" in [t.name for t in response.templates]
+    assert "“q”" in response.content.decode()
+    # the API keeps its own error shape for the same thing
+    api = client.get("/api/v1/leads", {"q": "a\x00b"})
+    assert api.status_code == 422 and api.json()["field"] == "q"
+
+
+def test_an_overlong_user_name_at_login_is_a_failed_login_not_a_500(client, db):
+    # The log-in form hands whatever was typed to authenticate(); the attempt log keeps
+    # at most a user name's length (a 500 on PostgreSQL before).
+    response = client.post("/login/", {"username": "a" * 3000, "password": "x"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == "a" * 150
