@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from salesops.core.tests.realserver import salesops_command
+
 
 @pytest.fixture(scope="module", params=["waitress", "gunicorn"])
 def each_server(request, real_server_factory):
@@ -49,3 +51,45 @@ def test_default_workers_follow_the_measurements(monkeypatch):
     assert default_workers("django.db.backends.postgresql") == 8  # PostgreSQL: two per core
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     assert default_workers("salesops.core.sqlite") == 3
+
+
+@pytest.fixture(scope="module")
+def rep_token(real_server_var):
+    """A rep's API token in the real servers' database."""
+    result = salesops_command(
+        real_server_var,
+        "shell",
+        "-c",
+        "from salesops.org.services import user_create, api_token_create;"
+        "u = user_create(username='wsgi_rep', role='rep');"
+        "print('TOKEN', api_token_create(user=u, name='wsgi')[1])",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return next(line.split()[1] for line in result.stdout.splitlines() if line.startswith("TOKEN"))
+
+
+def test_a_body_over_the_limit_is_a_413_with_the_error_shape(each_server, rep_token):
+    # What the WSGI server hands over as a stream: Django's limit (2.5 MB) must answer 413.
+    body = json.dumps({"contact_name": "张三", "need": "a" * 3_000_000}).encode()
+    status, headers, data = each_server.request(
+        "POST",
+        "/api/v1/leads",
+        body=body,
+        headers={
+            "Authorization": f"Bearer {rep_token}",
+            "Content-Type": "application/json",
+            "Accept-Language": "en",
+        },
+    )
+    assert status == 413, data[:300]
+    payload = json.loads(data)
+    assert payload["code"] == "too_large" and "2.5" in payload["message"]
+
+
+def test_a_revoked_or_unknown_token_is_a_401_not_a_csrf_403(each_server):
+    status, headers, data = each_server.request(
+        "POST", "/api/v1/leads", body={}, headers={"Authorization": "Bearer so_unknown"}
+    )
+    assert status == 401, data[:300]
+    assert json.loads(data)["code"] == "unauthenticated"
+    assert headers["www-authenticate"].startswith("Bearer")
