@@ -25,7 +25,6 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from salesops.core import clock, entities
 from salesops.core.calendar import default_calendar
@@ -449,7 +448,7 @@ def _run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = No
             _advance(rule, level, new)
     # The sweep's instant, or the real one when ``tick --now`` runs ahead of it: records
     # written from now on carry a later stamp.
-    _advance(rule, CHANGES_LEVEL, min(now, timezone.now()))
+    _advance(rule, CHANGES_LEVEL, min(now, clock.system_now()))
     return stats
 
 
