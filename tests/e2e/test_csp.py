@@ -230,7 +230,23 @@ class Problems:
 
     def collect(self) -> list[str]:
         violations = self.page.evaluate("window.__cspViolations || []")
-        return [f"CSP: {v}" for v in violations] + list(self.console)
+        return [f"CSP: {v}" for v in violations] + _without_aborts(self.console)
+
+
+def _without_aborts(lines: list[str]) -> list[str]:
+    """The console errors less htmx's report of a request it aborted on purpose: with
+    ``hx-sync="this:replace"`` (the rule builder's live checks) a keystroke cancels the
+    check still in flight, and htmx logs that as ``htmx:afterRequest`` followed by
+    ``htmx:sendAbort``. A failed request (``sendError``, ``timeout``) still counts."""
+    kept = []
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if "htmx:sendAbort" in line or (
+            "htmx:afterRequest" in line and "htmx:sendAbort" in following
+        ):
+            continue
+        kept.append(line)
+    return kept
 
 
 @pytest.fixture
