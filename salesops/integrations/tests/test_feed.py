@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from salesops.aftersales.models import ServiceTicket
+from salesops.core import events
 from salesops.customers.models import Account
 from salesops.customers.tests.factories import credit_code, make_account
 from salesops.org.services import api_token_create
@@ -363,9 +365,6 @@ def test_a_refused_new_contract_leaves_nothing_behind(erp, account):
 def test_a_clash_only_the_database_sees_runs_the_batch_again_one_by_one(
     org, erp, account, caplog, django_capture_on_commit_callbacks
 ):
-    from salesops.aftersales.models import ServiceTicket
-    from salesops.core import events
-
     Account.objects.filter(pk=account.pk).update(external_id="CUST-1")
     ticket = {"account_external_id": "CUST-1", "opened_at": "2026-03-02T10:00:00"}
     # the same ticket twice: after-sales kinds look their rows up one by one, so the
