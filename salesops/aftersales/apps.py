@@ -55,20 +55,3 @@ class AftersalesConfig(AppConfig):
             )
         for name, fields in EVENTS.items():
             events.register(name, fields=fields)
-        self._register_feed_kinds()
-
-    @staticmethod
-    def _register_feed_kinds():
-        """Tickets, NPS responses, complaints and renewals from the finance/ERP feed
-        (``account_external_id`` or ``account_credit_code`` name the account)."""
-        from salesops.integrations import feed
-
-        from . import services
-
-        for key, upsert, label in (
-            ("ticket", services.ticket_upsert, _("Service ticket")),
-            ("nps", services.nps_upsert, _("NPS response")),
-            ("complaint", services.complaint_upsert, _("Complaint")),
-            ("renewal", services.renewal_upsert, _("Renewal")),
-        ):
-            feed.register(key, upsert, label=label)

@@ -13,6 +13,8 @@ from ninja import Body, Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 
+from salesops.core.api_errors import validation_response
+
 from . import feed
 
 router = Router(tags=["finance feed"])
@@ -83,8 +85,6 @@ def feed_batch(request, payload: BatchIn):
     "… references). 201 when created, 200 when updated or unchanged, 422 naming the field.",
 )
 def feed_put(request, kind: str, external_id: str, data: Body[dict[str, Any]]):
-    from salesops.api import validation_response
-
     _require_feed_user(request.user)
     if feed.get_kind(kind) is None:
         raise HttpError(

@@ -8,26 +8,8 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self):
-        from django.contrib.auth import get_user_model
+        # Imported here, not at the top: the kinds import the apps' models, which Django
+        # loads only once every app's config is set up.
+        from . import kinds
 
-        from salesops.customers.models import Account
-
-        from . import feed
-
-        feed.register_reference(
-            "account_external_id",
-            target="account",
-            model=Account,
-            field="external_id",
-            select_related=("owner",),
-        )
-        feed.register_reference(
-            "account_credit_code",
-            target="account",
-            model=Account,
-            field="credit_code",
-            select_related=("owner",),
-        )
-        feed.register_reference(
-            "owner_username", target="owner", model=get_user_model(), field="username"
-        )
+        kinds.register_all()

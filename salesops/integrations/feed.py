@@ -1,7 +1,8 @@
 """The finance feed: an ERP/finance system pushes records with its own ``external_id``.
 
-Apps register the kinds they accept (``register("payment", payment_upsert, model=Payment)``)
-and the references records may carry (``register_reference("contract_number", …)``). An
+The kinds it accepts (``register("payment", upsert, model=Payment)``) and the references
+records may carry (``register_reference("contract_number", …)``) are declared in
+``integrations.kinds``, which calls the apps' services: the apps do not know the feed. An
 upsert function has one contract::
 
     upsert(*, actor, external_id: str, data: dict, source: str) -> (instance, status)
@@ -35,6 +36,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import entities, unitofwork
+from salesops.org.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -468,8 +470,6 @@ def process(*, actor, records: list, source: str = "") -> dict:
 
 def can_use_feed(user) -> bool:
     """Admins and finance (in person or through their API token) may push records."""
-    from salesops.org.models import Role
-
     if not user or not user.is_authenticated or not user.is_active:
         return False
     return user.is_superuser or user.role in (Role.ADMIN, Role.FINANCE)

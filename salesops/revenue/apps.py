@@ -11,10 +11,7 @@ class RevenueConfig(AppConfig):
         from salesops.core import entities, events
         from salesops.notifications.kinds import register as register_kind
 
-        from . import (
-            feed_kinds,
-            ltv,  # noqa: F401 - registers the LTV sweep
-        )
+        from . import ltv  # noqa: F401 - registers the LTV sweep
         from .models import Contract, Delivery, Invoice, Order, Payment
 
         owner = "account__owner"
@@ -60,4 +57,3 @@ class RevenueConfig(AppConfig):
         )
         events.register("delivery.completed", fields=("id", "contract_id", "account_id"))
         register_kind("revenue.payment_flagged", _("A payment needs checking"))
-        feed_kinds.register_all()

@@ -6,6 +6,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from salesops.aftersales.models import ServiceTicket
+from salesops.core import events
 from salesops.customers.models import Account
 from salesops.customers.tests.factories import credit_code, make_account
 from salesops.org.services import api_token_create
@@ -107,6 +109,7 @@ def test_unknown_references_are_422_naming_the_field(erp, account):
     body = response.json()
     assert body["field"] == "contract_external_id"
     assert "P-1" in body["message"] and "NOPE" in body["message"]
+    assert not Payment.objects.exists()
 
 
 def test_bad_payment_is_422_naming_each_field(erp, account):
@@ -204,6 +207,11 @@ def test_same_record_twice_in_one_batch(erp, account):
     records = [{"kind": "contract", "external_id": "K-1", "data": CONTRACT}] * 2
     body = batch(erp, records).json()
     assert [r["status"] for r in body["results"]] == ["created", "unchanged"]
+    # one row, written once: the second record saw the first's queued row
+    contract = Contract.objects.get()
+    assert [r["id"] for r in body["results"]] == [contract.pk, contract.pk]
+    assert contract.history.count() == 1
+    assert contract.instalments.count() == 2
 
 
 def test_over_payment_through_the_feed_is_flagged(erp, account):
@@ -220,6 +228,7 @@ def test_batch_over_1000_records_is_413(erp):
     response = batch(erp, records)
     assert response.status_code == 413
     assert response.json()["code"] == "too_large"
+    assert "1000" in response.json()["message"] and "1001" in response.json()["message"]
 
 
 @pytest.mark.parametrize("role", ["rep_a", "manager_east", "director", "cs"])
@@ -234,17 +243,40 @@ def test_only_admin_and_finance_may_use_the_feed(org, account, role):
 
 
 def test_admin_may_use_the_feed(org, account):
-    assert put(token_client(org.admin), "contract", "K-1", CONTRACT).status_code == 201
+    # when an admin's token pushes a contract
+    response = put(token_client(org.admin), "contract", "K-1", CONTRACT)
+    # then it is stored as finance's would be, on the named account, audited as the admin
+    assert response.status_code == 201, response.content
+    contract = Contract.objects.get(external_id="K-1")
+    assert response.json() == {
+        "index": 0,
+        "kind": "contract",
+        "external_id": "K-1",
+        "status": "created",
+        "id": contract.pk,
+        "errors": [],
+        "warnings": [],
+    }
+    assert contract.account == account and contract.owner == org.rep_a
+    assert contract.number == "HT-2026-001" and contract.amount == Decimal("120000.00")
+    assert contract.source == "feed"
+    assert contract.history.get().history_user == org.admin
 
 
 def test_unknown_kind_is_404(erp):
-    assert put(erp, "spaceship", "X", {}).status_code == 404
+    response = put(erp, "spaceship", "X", {})
+    assert response.status_code == 404
+    body = response.json()
+    # the sender learns which kinds there are
+    assert body["code"] == "not_found"
+    assert "contract" in body["message"] and "ticket" in body["message"]
 
 
 def test_account_by_credit_code_and_mismatched_account(org, erp, account):
     data = {**CONTRACT, "account_credit_code": account.credit_code}
     del data["account_external_id"]
     assert put(erp, "contract", "K-1", data).status_code == 201
+    assert Contract.objects.get(external_id="K-1").account == account
     other = make_account(org.rep_b, credit_code=credit_code())
     response = put(
         erp,
@@ -259,6 +291,7 @@ def test_account_by_credit_code_and_mismatched_account(org, erp, account):
     )
     assert response.status_code == 422
     assert response.json()["field"] == "account_credit_code"
+    assert not Payment.objects.exists()
 
 
 def test_over_payment_within_one_batch_is_flagged(erp, account):
@@ -332,9 +365,6 @@ def test_a_refused_new_contract_leaves_nothing_behind(erp, account):
 def test_a_clash_only_the_database_sees_runs_the_batch_again_one_by_one(
     org, erp, account, caplog, django_capture_on_commit_callbacks
 ):
-    from salesops.aftersales.models import ServiceTicket
-    from salesops.core import events
-
     Account.objects.filter(pk=account.pk).update(external_id="CUST-1")
     ticket = {"account_external_id": "CUST-1", "opened_at": "2026-03-02T10:00:00"}
     # the same ticket twice: after-sales kinds look their rows up one by one, so the

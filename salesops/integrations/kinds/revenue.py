@@ -1,29 +1,54 @@
 """The revenue kinds of the finance feed: contract, payment, invoice, delivery, order.
 
-Each upsert follows ``salesops.integrations.feed``'s contract: find the record by its
-external id, create or change it through the services, and say whether anything changed.
-It runs inside the caller's transaction and opens none of its own: the feed queues a new
-record's rows (``core.unitofwork``) without a savepoint, and an ``atomic`` block that an
-error leaves would doom the whole batch.
+Every one is upserted the same way (:class:`Written`): find the row by its external id,
+hand it (or None) to the revenue service that writes that model, and say whether
+anything changed. A kind only declares its model, its writer and what it does to the
+record's data first. The upsert runs inside the caller's transaction and opens none of
+its own: the feed queues a new record's rows (``core.unitofwork``) without a savepoint,
+and an ``atomic`` block that an error leaves would doom the whole batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from salesops.core import entities
+from salesops.revenue import billing, services
+from salesops.revenue.models import Contract, Delivery, Invoice, Order, Payment
 
-from . import billing, services
-from .models import Contract, Delivery, Invoice, Order, Payment
+from .. import feed
 
 
 def _status(created: bool, changed: list) -> str:
     if created:
         return "created"
     return "updated" if changed else "unchanged"
+
+
+@dataclass(frozen=True)
+class Written:
+    """How a revenue kind is written. ``write`` is the model's write service:
+    ``write(actor=…, <model name>=stored row or None, fresh=True, **fields)`` returns
+    ``(row, changed field names)``; ``prepare`` steps turn the record's data into the
+    service's fields, in order."""
+
+    model: type
+    write: Callable
+    prepare: tuple[Callable[[dict], None], ...] = ()
+
+    def upsert(self, *, actor, external_id: str, data: dict, source: str):
+        existing = feed.existing(self.model, external_id)
+        fields = dict(data)
+        for step in self.prepare:
+            step(fields)
+        fields.update(external_id=external_id, source=source)
+        stored = {self.model._meta.model_name: existing}
+        row, changed = self.write(actor=actor, fresh=True, **stored, **fields)
+        return row, _status(existing is None, changed)
 
 
 def _contract_account(data: dict) -> None:
@@ -34,18 +59,6 @@ def _contract_account(data: dict) -> None:
         raise ValidationError(
             {"account": _("Contract %(number)s belongs to another account.") % {"number": contract}}
         )
-
-
-def contract_upsert(*, actor, external_id: str, data: dict, source: str):
-    from salesops.integrations import feed
-
-    existing = feed.existing(Contract, external_id)
-    fields = dict(data)
-    fields.update(external_id=external_id, source=source)
-    contract, changed = services.contract_write(
-        actor=actor, contract=existing, fresh=True, **fields
-    )
-    return contract, _status(existing is None, changed)
 
 
 def _instalment(data: dict) -> None:
@@ -69,53 +82,6 @@ def _instalment(data: dict) -> None:
             }
         )
     data["instalment"] = instalment
-
-
-def payment_upsert(*, actor, external_id: str, data: dict, source: str):
-    from salesops.integrations import feed
-
-    existing = feed.existing(Payment, external_id)
-    fields = dict(data)
-    _contract_account(fields)
-    _instalment(fields)
-    fields.update(external_id=external_id, source=source)
-    payment, changed = billing.payment_write(actor=actor, payment=existing, fresh=True, **fields)
-    return payment, _status(existing is None, changed)
-
-
-def invoice_upsert(*, actor, external_id: str, data: dict, source: str):
-    from salesops.integrations import feed
-
-    existing = feed.existing(Invoice, external_id)
-    fields = dict(data)
-    _contract_account(fields)
-    fields.update(external_id=external_id, source=source)
-    invoice, changed = billing.invoice_write(actor=actor, invoice=existing, fresh=True, **fields)
-    return invoice, _status(existing is None, changed)
-
-
-def order_upsert(*, actor, external_id: str, data: dict, source: str):
-    from salesops.integrations import feed
-
-    existing = feed.existing(Order, external_id)
-    fields = dict(data)
-    _contract_account(fields)
-    fields.update(external_id=external_id, source=source)
-    order, changed = billing.order_write(actor=actor, order=existing, fresh=True, **fields)
-    return order, _status(existing is None, changed)
-
-
-def delivery_upsert(*, actor, external_id: str, data: dict, source: str):
-    from salesops.integrations import feed
-
-    existing = feed.existing(Delivery, external_id)
-    fields = dict(data)
-    _contract_account(fields)
-    fields.update(external_id=external_id, source=source)
-    delivery, changed = services.delivery_write(
-        actor=actor, delivery=existing, fresh=True, **fields
-    )
-    return delivery, _status(existing is None, changed)
 
 
 def payment_warnings(payment: Payment) -> list[dict]:
@@ -145,13 +111,7 @@ def _payments_read_ahead(datas: list[dict], refs) -> None:
         return
     billing.prime_paid_totals(list(contracts.values()))
     prefetch_related_objects(list(settling.values()), "instalments")
-    if connection.features.has_select_for_update:
-        ids = sorted(contracts)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            locked = Contract.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
-            for pk in locked.values_list("pk", flat=True):
-                entities.batch_memo(("revenue.locked", pk), lambda: True)
+    services.lock_contracts(contracts.keys())
 
 
 def _numbers(model):
@@ -163,9 +123,11 @@ def _numbers(model):
     return prefetch
 
 
-def register_all() -> None:
-    from salesops.integrations import feed
+def _kind(key, written: Written, label, **options) -> None:
+    feed.register(key, written.upsert, model=written.model, label=label, **options)
 
+
+def register() -> None:
     for key, field in zip(CONTRACT_REFERENCES, ("external_id", "number"), strict=True):
         feed.register_reference(
             key,
@@ -183,23 +145,34 @@ def register_all() -> None:
                 "status",
             ),
         )
-    feed.register(
+    under_contract = (_contract_account,)
+    _kind(
         "contract",
-        contract_upsert,
-        model=Contract,
-        label=_("Contract"),
+        Written(Contract, services.contract_write),
+        _("Contract"),
         prefetch=_numbers(Contract),
     )
-    feed.register(
+    _kind(
         "payment",
-        payment_upsert,
-        model=Payment,
-        label=_("Payment"),
+        Written(Payment, billing.payment_write, (_contract_account, _instalment)),
+        _("Payment"),
         prefetch=_payments_read_ahead,
         warnings=payment_warnings,
     )
-    feed.register(
-        "invoice", invoice_upsert, model=Invoice, label=_("Invoice"), prefetch=_numbers(Invoice)
+    _kind(
+        "invoice",
+        Written(Invoice, billing.invoice_write, under_contract),
+        _("Invoice"),
+        prefetch=_numbers(Invoice),
     )
-    feed.register("delivery", delivery_upsert, model=Delivery, label=_("Delivery milestone"))
-    feed.register("order", order_upsert, model=Order, label=_("Order"), prefetch=_numbers(Order))
+    _kind(
+        "delivery",
+        Written(Delivery, services.delivery_write, under_contract),
+        _("Delivery milestone"),
+    )
+    _kind(
+        "order",
+        Written(Order, billing.order_write, under_contract),
+        _("Order"),
+        prefetch=_numbers(Order),
+    )
