@@ -8,11 +8,13 @@ class AutomationConfig(AppConfig):
     verbose_name = _("Automation")
 
     def ready(self):
+        # Imported here, not at module top: the models must be loaded first, and loading
+        # builtin_actions, webhooks and sweeps fills the action and sweep registries.
         from salesops.core import events
 
-        from . import actions, engine, sweeps  # noqa: F401 - registers actions and sweeps
+        from . import builtin_actions, engine, sweeps, tasks, webhooks  # noqa: F401
         from .models import Rule
 
         engine.event_rules_cache.invalidate_on(Rule)
-        events.unsubscribe("*", engine.on_event)
-        events.subscribe("*", engine.on_event)
+        events.unsubscribe("*", tasks.on_event)
+        events.subscribe("*", tasks.on_event)

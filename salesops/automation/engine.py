@@ -10,7 +10,7 @@ database writes (notifications, tasks, field changes, webhook deliveries) and th
 commit in one transaction, so a crash leaves either all of it or none of it.
 
 Event rules run in the worker: the request that emitted an event only looks up which
-rules listen and enqueues one task (:func:`on_event`), so its latency does not depend on
+rules listen and enqueues one task (:func:`.tasks.on_event`), so its latency does not depend on
 how many rules act; the task (:func:`process_event`) fires them, keyed by the event id,
 so a retried or twice-delivered task fires once.
 """
@@ -264,30 +264,6 @@ def active_event_rules(name: str) -> list[Rule]:
 def forget_event_rules() -> None:
     """Drop the parsed event rules (the services call it on every rule write)."""
     event_rules_cache.invalidate()
-
-
-def on_event(name: str, payload: dict) -> None:
-    """Subscriber of every domain event, run after the emitter's commit: hand the event to
-    the worker if an active rule listens to it, else do nothing.
-
-    Only the cheap part runs in the request that emitted the event: which rules listen
-    (:func:`active_event_rules`, one light query answered from the parsed rules) and, if
-    any, one enqueued task carrying the event's name and payload. Loading the record,
-    evaluating the conditions, inserting the firings and running the actions
-    (notifications, tasks, field changes, webhooks) happen in the worker
-    (:func:`salesops.automation.tasks.run_event_rules` → :func:`process_event`), so the
-    request's latency does not grow with how many rules act on the event.
-
-    Exactly once survives the queue: the event id is part of the firing key, so a task
-    retried or delivered twice inserts the same unique rows and runs nothing the second
-    time. An event without an id gets one here, before it is enqueued, for that reason."""
-    if not active_event_rules(name):
-        return
-    from .tasks import run_event_rules  # tasks imports this module
-
-    if not payload.get("event_id"):
-        payload = {**payload, "event_id": uuid.uuid4().hex}
-    run_event_rules(name, payload)
 
 
 def process_event(name: str, payload: dict) -> list[RuleFiring]:
