@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities
 from salesops.core.expressions import ExpressionError, compile_expression
+from salesops.org.models import Role
 
 from . import actions, builtin_actions, engine, triggers
 from .models import Rule, RuleVersion, RuleWatermark, TriggerType
@@ -24,8 +25,6 @@ MAX_ACTIONS = 20
 
 
 def can_manage_rules(user) -> bool:
-    from salesops.org.models import Role
-
     return bool(
         user is not None
         and user.is_authenticated
