@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db import models, transaction
 
 from . import events
+from .history import save_with_history
 
 # writer(instance, changes, actor, reason) -> the saved instance. ``changes`` maps field
 # names (a foreign key by its name, with the related object) to their new values; a
@@ -109,12 +110,10 @@ def fields_writer(event: str) -> Writer:
         names = {instance._meta.get_field(name).name for name in changes}
         exclude = [f.name for f in instance._meta.fields if f.name not in names]
         instance.full_clean(exclude=exclude, validate_unique=False)
-        instance._history_user = actor
-        instance._change_reason = reason
         update_fields = [instance._meta.get_field(name).attname for name in changes]
         if any(f.name == "updated_at" for f in instance._meta.concrete_fields):
             update_fields.append("updated_at")
-        instance.save(update_fields=update_fields)
+        save_with_history(instance, actor, reason, update_fields=update_fields)
         events.emit(
             event,
             {"id": instance.pk, "changed": sorted(names), "actor_id": getattr(actor, "pk", None)},

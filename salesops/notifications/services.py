@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import clock
+from salesops.core.history import save_with_history
 
 from . import senders, sending, tasks, webhooks
 from .kinds import KIND_RE
@@ -410,7 +411,5 @@ def delivery_policy_update(*, actor, **data) -> DeliveryPolicy:
     if policy.pk and policy.updated_at and now <= policy.updated_at:
         now = policy.updated_at + dt.timedelta(microseconds=1)
     policy.updated_at = now
-    policy._history_user = actor
-    policy._change_reason = "updated"
-    policy.save()
+    save_with_history(policy, actor, "updated")
     return policy
