@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import events
+
 
 class AutomationConfig(AppConfig):
     name = "salesops.automation"
@@ -10,8 +12,6 @@ class AutomationConfig(AppConfig):
     def ready(self):
         # Imported here, not at module top: the models must be loaded first, and loading
         # builtin_actions, webhooks and sweeps fills the action and sweep registries.
-        from salesops.core import events
-
         from . import builtin_actions, engine, sweeps, tasks, webhooks  # noqa: F401
         from .models import Rule
 
