@@ -273,11 +273,9 @@ SALESOPS = {
     # Outbound webhooks (rules, bots): private and loopback targets are refused unless
     # allowed here (tests allow loopback for their local fake servers).
     "WEBHOOK_ALLOW_PRIVATE": env.bool("WEBHOOK_ALLOW_PRIVATE", default=False),
+    # How long one outbound HTTP call may take. How often a delivery is retried is
+    # business policy: notifications.DeliveryPolicy, on the deliveries' settings page.
     "WEBHOOK_TIMEOUT": env.float("WEBHOOK_TIMEOUT", default=5.0),
-    "WEBHOOK_MAX_ATTEMPTS": env.int("WEBHOOK_MAX_ATTEMPTS", default=5),
-    # Notification deliveries (email, bots): attempts and the first retry delay (doubles).
-    "NOTIFY_MAX_ATTEMPTS": env.int("NOTIFY_MAX_ATTEMPTS", default=5),
-    "NOTIFY_RETRY_SECONDS": env.int("NOTIFY_RETRY_SECONDS", default=60),
     # Where SalesOps is reached, for absolute links in emails and bot messages.
     "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
     # Leads (SPEC L1–L8). A rep's daily lead cap unless their profile sets one.

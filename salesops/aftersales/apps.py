@@ -43,8 +43,15 @@ class AftersalesConfig(AppConfig):
     def ready(self):
         from salesops.core import entities, events
 
-        from . import models
+        from . import models, services
 
+        # Rules' "set a field" writes through the services (validation, history, events).
+        writers = {
+            "complaint": entities.service_writer(services.complaint_update, "complaint"),
+            "nps": entities.service_writer(services.nps_update, "response"),
+            "ticket": entities.service_writer(services.ticket_update, "ticket"),
+            "renewal": entities.service_writer(services.renewal_update, "renewal"),
+        }
         for key, model_name, label, timer_fields in ENTITIES:
             entities.register(
                 key,
@@ -52,6 +59,7 @@ class AftersalesConfig(AppConfig):
                 label=label,
                 owner_path="account__owner",
                 timer_fields=timer_fields,
+                writer=writers[key],
             )
         for name, fields in EVENTS.items():
             events.register(name, fields=fields)

@@ -7,7 +7,8 @@ is saved (errors keyed by the setting's name, e.g. ``"message"``; the service pr
 and change nothing. Results are stored on the firing; ``{"ok": False, "error": …}`` marks a
 failure.
 
-Built in: notify, escalate, create_task, set_field, webhook (in :mod:`.webhooks`).
+Built in: notify, escalate, create_task, set_field (:mod:`.builtin_actions`) and webhook
+(:mod:`.webhooks`), registered when the app is ready.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from salesops.notifications import services as notification_services
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ class ValidationContext:
 @dataclass
 class Batch:
     """Work collected while a batch of firings runs, done once at the end: notifications
-    go out in one ``notify_many`` call; webhooks are sent after the commit."""
+    go out in one ``notify_many`` call; webhook deliveries are queued after the commit."""
 
     notifications: list[tuple[dict, dict]] = field(default_factory=list)
     deliveries: list[int] = field(default_factory=list)
@@ -67,8 +71,6 @@ class Batch:
     def flush(self) -> None:
         if not self.notifications:
             return
-        from django.db import transaction
-
         items = [item for item, _result in self.notifications]
         try:
             with transaction.atomic():
@@ -82,9 +84,7 @@ class Batch:
 
     def after_commit(self) -> None:
         if self.deliveries:
-            from .webhooks import enqueue
-
-            enqueue(self.deliveries)
+            notification_services.deliveries_send(self.deliveries)
 
 
 @dataclass
@@ -167,9 +167,7 @@ def all_actions() -> list[ActionType]:
 
 def send_notifications(items: list[dict]) -> int:
     """The one door to the notifications app for rules (bulk)."""
-    from salesops.notifications.services import notify_many
-
-    return notify_many(items)
+    return notification_services.notify_many(items)
 
 
 # --- templates ----------------------------------------------------------------------------
@@ -251,6 +249,3 @@ def check_text(config, key, vctx, errors, *, required: bool) -> str:
     if problem:
         errors[key] = problem
     return value
-
-
-from . import builtin_actions, webhooks  # noqa: E402,F401  (register the built-in actions)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Rule, RuleFiring, RuleVersion, RuleWatermark, WebhookDelivery
+from .models import Rule, RuleFiring, RuleVersion, RuleWatermark
 
 
 class RuleVersionInline(admin.TabularInline):
@@ -44,16 +44,6 @@ class RuleFiringAdmin(admin.ModelAdmin):
     raw_id_fields = ("rule", "version")
     list_select_related = ("rule", "version")
     date_hierarchy = "fired_at"
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("url", "rule", "status", "attempts", "last_status_code", "created_at")
-    list_filter = ("status",)
-    raw_id_fields = ("rule", "firing")
 
     def has_change_permission(self, request, obj=None):
         return False

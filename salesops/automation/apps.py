@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import events
+
 
 class AutomationConfig(AppConfig):
     name = "salesops.automation"
@@ -8,11 +10,11 @@ class AutomationConfig(AppConfig):
     verbose_name = _("Automation")
 
     def ready(self):
-        from salesops.core import events
-
-        from . import actions, engine, sweeps  # noqa: F401 - registers actions and sweeps
+        # Imported here, not at module top: the models must be loaded first, and loading
+        # builtin_actions, webhooks and sweeps fills the action and sweep registries.
+        from . import builtin_actions, engine, sweeps, tasks, webhooks  # noqa: F401
         from .models import Rule
 
         engine.event_rules_cache.invalidate_on(Rule)
-        events.unsubscribe("*", engine.on_event)
-        events.subscribe("*", engine.on_event)
+        events.unsubscribe("*", tasks.on_event)
+        events.subscribe("*", tasks.on_event)

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from salesops.core import clock
+from salesops.core import clock, entities
 from salesops.core.expressions import ExpressionError, compile_expression, evaluate
+from salesops.org.models import Role, User
+from salesops.org.selectors import manager_chain
+from salesops.todos.services import task_create
 
 from . import triggers
 from .actions import (
@@ -24,8 +27,6 @@ from .actions import (
 
 # --- recipients ---------------------------------------------------------------------------
 def _chain(ctx: ActionContext, user) -> list:
-    from salesops.org.selectors import manager_chain
-
     key = ("chain", user.pk)
     if key not in ctx.batch.cache:
         ctx.batch.cache[key] = manager_chain(user)
@@ -33,8 +34,6 @@ def _chain(ctx: ActionContext, user) -> list:
 
 
 def _role_users(ctx: ActionContext, role: str) -> list:
-    from salesops.org.models import User
-
     key = ("role", role)
     if key not in ctx.batch.cache:
         ctx.batch.cache[key] = list(User.objects.filter(role=role, is_active=True).order_by("pk"))
@@ -42,8 +41,6 @@ def _role_users(ctx: ActionContext, role: str) -> list:
 
 
 def _user(ctx: ActionContext, pk: int):
-    from salesops.org.models import User
-
     key = ("user", pk)
     if key not in ctx.batch.cache:
         ctx.batch.cache[key] = User.objects.filter(pk=pk, is_active=True).first()
@@ -73,8 +70,6 @@ def resolve_target(ctx: ActionContext, target: str) -> list:
 
 
 def _validate_target(target, vctx: ValidationContext) -> str | None:
-    from salesops.org.models import Role, User
-
     if not isinstance(target, str):
         return _("Each recipient is text such as “owner”, “manager:2”, “role:director”.")
     kind, _sep, arg = target.partition(":")
@@ -240,8 +235,6 @@ def run_create_task(config: dict, ctx: ActionContext) -> dict:
             "who": assignee.label,
         }
         return result
-    from salesops.todos.services import task_create
-
     task = task_create(
         title=title,
         assignee=assignee,
@@ -260,8 +253,11 @@ PROTECTED_FIELDS = frozenset({"id", "created_at", "updated_at", "created_by", "c
 
 
 def settable_fields(entity) -> dict[str, models.Field]:
-    """Fields a rule may set: concrete, editable, not the key or the audit stamps.
-    Foreign keys by their ``<name>_id``."""
+    """Fields a rule may set: concrete, editable, not the key or the audit stamps, of an
+    entity registered with a writer (its update service). Foreign keys by their
+    ``<name>_id``."""
+    if entity is None or entity.writer is None:
+        return {}
     out = {}
     for f in entity.model._meta.concrete_fields:
         if f.primary_key or not f.editable or f.name in PROTECTED_FIELDS or f.name == "custom":
@@ -270,16 +266,24 @@ def settable_fields(entity) -> dict[str, models.Field]:
     return out
 
 
-def validate_set_field(config: dict, vctx: ValidationContext, errors: dict) -> dict:
-    from salesops.core import entities
+def _no_writer(entity) -> str:
+    return _(
+        "Rules cannot set fields of %(entity)s records: no service is registered to write "
+        "them. Choose another action, or a rule about another kind of record."
+    ) % {"entity": entity.label}
 
+
+def validate_set_field(config: dict, vctx: ValidationContext, errors: dict) -> dict:
     name = str(config.get("field") or "").strip()
     value = str(config.get("value") or "").strip()
     if not vctx.entity_key:
         errors["field"] = _("Setting a field needs a rule about records.")
         return {"kind": "set_field", "field": name, "value": value}
-    allowed = settable_fields(entities.get(vctx.entity_key))
-    if name not in allowed:
+    entity = entities.get(vctx.entity_key)
+    allowed = settable_fields(entity)
+    if entity.writer is None:
+        errors["field"] = _no_writer(entity)
+    elif name not in allowed:
         errors["field"] = _(
             "Unknown or read-only field “%(name)s”. Choose one of: %(choices)s."
         ) % {
@@ -297,6 +301,11 @@ def validate_set_field(config: dict, vctx: ValidationContext, errors: dict) -> d
 
 
 def run_set_field(config: dict, ctx: ActionContext) -> dict:
+    """Set one field through the entity's writer (its update service): the service
+    validates, writes the history row (with the rule as the reason) and emits the
+    entity's updated event. A refused value is a failed action that wrote nothing."""
+    if ctx.entity is not None and ctx.entity.writer is None:
+        return {"ok": False, "error": _no_writer(ctx.entity)}
     model_field = settable_fields(ctx.entity).get(config["field"])
     if model_field is None or ctx.instance is None:
         return {
@@ -320,11 +329,29 @@ def run_set_field(config: dict, ctx: ActionContext) -> dict:
     if before == value:
         result["unchanged"] = True
         return result
-    setattr(ctx.instance, model_field.attname, value)
-    ctx.instance._history_user = None
-    ctx.instance._change_reason = f"rule {ctx.rule.pk}"
-    ctx.instance.save(update_fields=[model_field.attname])
+    if model_field.is_relation:  # the services take the related record, by its name
+        change = {model_field.name: model_field.related_model._default_manager.get(pk=value)}
+    else:
+        change = {model_field.name: value}
+    reason = f"rule {ctx.rule.pk}"
+    history = _history(ctx.instance)
+    seen = history.order_by("-pk").values_list("pk", flat=True).first() if history else None
+    try:
+        ctx.entity.writer(ctx.instance, change, None, reason)
+    except (ValidationError, PermissionDenied) as exc:
+        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        return {**result, "ok": False, "error": "; ".join(messages), "value": json_safe(raw)}
+    if history is not None:
+        # The service wrote its own reason ("updated"); the history says the rule did it.
+        written = history.filter(pk__gt=seen) if seen is not None else history.all()
+        written.update(history_change_reason=reason)
     return result
+
+
+def _history(instance):
+    """The record's history rows (None for a model without history)."""
+    attribute = getattr(type(instance)._meta, "simple_history_manager_attribute", None)
+    return getattr(instance, attribute) if attribute else None
 
 
 TEMPLATE_HELP = gettext_lazy("Text with {name} placeholders from the record's fields.")

@@ -10,7 +10,7 @@ database writes (notifications, tasks, field changes, webhook deliveries) and th
 commit in one transaction, so a crash leaves either all of it or none of it.
 
 Event rules run in the worker: the request that emitted an event only looks up which
-rules listen and enqueues one task (:func:`on_event`), so its latency does not depend on
+rules listen and enqueues one task (:func:`.tasks.on_event`), so its latency does not depend on
 how many rules act; the task (:func:`process_event`) fires them, keyed by the event id,
 so a retried or twice-delivered task fires once.
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -239,6 +240,38 @@ def load(entity, pks) -> dict:
     return entity.model._default_manager.select_related(*_related(entity)).in_bulk(list(pks))
 
 
+def fire_records(
+    rule: Rule,
+    entity,
+    ids: list[int],
+    chunk_size: int,
+    *,
+    variables: Callable[[Any], dict],
+    key: Callable[[Any], str],
+    level: int | None = None,
+) -> int:
+    """The loop timers and schedules share: load the records in chunks, evaluate the rule
+    on each (``variables(instance)``, firing ``key(instance)``), fire the matches; returns
+    how many fired. A record deleted since its id was read is skipped."""
+    version = rule.current_version
+    fired = 0
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        instances = load(entity, chunk)
+        candidates = []
+        for pk in chunk:
+            instance = instances.get(pk)
+            if instance is None:
+                continue
+            c = candidate_for(
+                rule, version, entity.key, instance, variables(instance), key(instance), level
+            )
+            if c is not None:
+                candidates.append(c)
+        fired += len(fire(candidates))
+    return fired
+
+
 # --- events -------------------------------------------------------------------------------
 event_rules_cache = ConfigCache("event-rules")
 
@@ -264,30 +297,6 @@ def active_event_rules(name: str) -> list[Rule]:
 def forget_event_rules() -> None:
     """Drop the parsed event rules (the services call it on every rule write)."""
     event_rules_cache.invalidate()
-
-
-def on_event(name: str, payload: dict) -> None:
-    """Subscriber of every domain event, run after the emitter's commit: hand the event to
-    the worker if an active rule listens to it, else do nothing.
-
-    Only the cheap part runs in the request that emitted the event: which rules listen
-    (:func:`active_event_rules`, one light query answered from the parsed rules) and, if
-    any, one enqueued task carrying the event's name and payload. Loading the record,
-    evaluating the conditions, inserting the firings and running the actions
-    (notifications, tasks, field changes, webhooks) happen in the worker
-    (:func:`salesops.automation.tasks.run_event_rules` → :func:`process_event`), so the
-    request's latency does not grow with how many rules act on the event.
-
-    Exactly once survives the queue: the event id is part of the firing key, so a task
-    retried or delivered twice inserts the same unique rows and runs nothing the second
-    time. An event without an id gets one here, before it is enqueued, for that reason."""
-    if not active_event_rules(name):
-        return
-    from .tasks import run_event_rules  # tasks imports this module
-
-    if not payload.get("event_id"):
-        payload = {**payload, "event_id": uuid.uuid4().hex}
-    run_event_rules(name, payload)
 
 
 def process_event(name: str, payload: dict) -> list[RuleFiring]:
@@ -429,21 +438,18 @@ def _run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = No
         fresh = _not_fired(rule, entity, level, [(pk, s) for pk, s in late if s <= cut])
         ids += [pk for pk in fresh if pk not in regular]
         stats["due"] += len(ids)
-        for start in range(0, len(ids), chunk_size):
-            chunk = ids[start : start + chunk_size]
-            instances = load(entity, chunk)
-            candidates = []
-            for pk in chunk:
-                instance = instances.get(pk)
-                if instance is None:
-                    continue
-                variables = entity.variables(instance)
-                variables["timer_level"] = level
-                key = timer_key(level, getattr(instance, start_field))
-                c = candidate_for(rule, version, entity.key, instance, variables, key, level)
-                if c is not None:
-                    candidates.append(c)
-            stats["fired"] += len(fire(candidates))
+        stats["fired"] += fire_records(
+            rule,
+            entity,
+            ids,
+            chunk_size,
+            variables=lambda instance, level=level: {
+                **entity.variables(instance),
+                "timer_level": level,
+            },
+            key=lambda instance, level=level: timer_key(level, getattr(instance, start_field)),
+            level=level,
+        )
         if new > previous:
             _advance(rule, level, new)
     # The sweep's instant, or the real one when ``tick --now`` runs ahead of it: records
@@ -472,21 +478,27 @@ def _not_fired(rule: Rule, entity, level: int, late: list[tuple[int, dt.datetime
     return [pk for pk, s in late if (pk, timer_key(level, s)) not in fired]
 
 
-def run_timers(now: dt.datetime) -> dict:
-    """Every active timer rule; one failing rule is logged and counted, the others run."""
-    totals = {"rules": 0, "due": 0, "fired": 0, "failed": 0}
-    rules = Rule.objects.filter(is_active=True, trigger_type=TriggerType.TIMER)
+def _run_active(trigger_type: str, run_one: Callable, totals: dict) -> dict:
+    """Run ``run_one(rule) -> {stat: n}`` for every active rule of ``trigger_type`` and add
+    up the stats; one failing rule is logged and counted, the others run."""
+    rules = Rule.objects.filter(is_active=True, trigger_type=trigger_type)
     for rule in rules.select_related("current_version"):
         totals["rules"] += 1
         try:
-            stats = run_timer_rule(rule, now)
+            stats = run_one(rule)
         except Exception:  # noqa: BLE001 - logged and counted in the sweep's summary
-            log.exception("timer rule %s failed", rule.pk)
+            log.exception("%s rule %s failed", trigger_type, rule.pk)
             totals["failed"] += 1
             continue
-        totals["due"] += stats["due"]
-        totals["fired"] += stats["fired"]
+        for name, n in stats.items():
+            totals[name] += n
     return totals
+
+
+def run_timers(now: dt.datetime) -> dict:
+    """Every active timer rule; one failing rule is logged and counted, the others run."""
+    totals = {"rules": 0, "due": 0, "fired": 0, "failed": 0}
+    return _run_active(TriggerType.TIMER, lambda rule: run_timer_rule(rule, now), totals)
 
 
 # --- schedules ----------------------------------------------------------------------------
@@ -509,26 +521,20 @@ def _run_schedule_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None =
     key = triggers.schedule_key(instant)
     base = triggers.schedule_variables(instant)
     chunk_size = chunk_size or CHUNK_SIZE
-    fired = 0
     if not version.entity:
         c = candidate_for(rule, version, "", None, dict(base), key)
         fired = len(fire([c] if c else []))
     else:
         entity = entities.get(version.entity)
         ids = list(entity.model._default_manager.order_by("pk").values_list("pk", flat=True))
-        for start in range(0, len(ids), chunk_size):
-            chunk = ids[start : start + chunk_size]
-            instances = load(entity, chunk)
-            candidates = []
-            for pk in chunk:
-                instance = instances.get(pk)
-                if instance is None:
-                    continue
-                variables = {**base, **entity.variables(instance)}
-                c = candidate_for(rule, version, entity.key, instance, variables, key)
-                if c is not None:
-                    candidates.append(c)
-            fired += len(fire(candidates))
+        fired = fire_records(
+            rule,
+            entity,
+            ids,
+            chunk_size,
+            variables=lambda instance: {**base, **entity.variables(instance)},
+            key=lambda instance: key,
+        )
     _advance(rule, 0, instant)
     return fired
 
@@ -536,12 +542,6 @@ def _run_schedule_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None =
 def run_schedules(now: dt.datetime) -> dict:
     """Every active schedule rule; one failing rule is logged and counted."""
     totals = {"rules": 0, "fired": 0, "failed": 0}
-    rules = Rule.objects.filter(is_active=True, trigger_type=TriggerType.SCHEDULE)
-    for rule in rules.select_related("current_version"):
-        totals["rules"] += 1
-        try:
-            totals["fired"] += run_schedule_rule(rule, now)
-        except Exception:  # noqa: BLE001 - logged and counted in the sweep's summary
-            log.exception("schedule rule %s failed", rule.pk)
-            totals["failed"] += 1
-    return totals
+    return _run_active(
+        TriggerType.SCHEDULE, lambda rule: {"fired": run_schedule_rule(rule, now)}, totals
+    )

@@ -1,5 +1,6 @@
-"""Automation rules (trigger → condition → actions), their immutable versions, the firings
-they produced and the outbound webhook deliveries (SPEC P2, P4).
+"""Automation rules (trigger → condition → actions), their immutable versions and the
+firings they produced (SPEC P2, P4). Webhook calls are deliveries of the notifications
+app (one delivery mechanism for every outbound call).
 
 A firing is a unique row ``(rule, entity, object_id, key)``: whoever inserts it first owns
 it and runs its actions, so a sweep run twice, or by two workers at once, acts once.
@@ -200,51 +201,3 @@ class RuleWatermark(models.Model):
 
     def __str__(self):
         return f"{self.rule_id} level {self.level} ≤ {self.cutoff}"
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    RETRYING = "retrying", _("Waiting to retry")
-    DELIVERED = "delivered", _("Delivered")
-    FAILED = "failed", _("Failed")
-
-
-class WebhookDelivery(models.Model):
-    """One outbound webhook call of a rule, with every attempt logged (``log``). The body
-    is stored exactly as signed so a retry sends the same bytes and signature."""
-
-    rule = models.ForeignKey(
-        Rule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="deliveries"
-    )
-    firing = models.ForeignKey(
-        RuleFiring,
-        verbose_name=_("firing"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="deliveries",
-    )
-    url = models.URLField(_("URL"), max_length=500)
-    body = models.TextField(_("body"))
-    signature = models.CharField(_("signature"), max_length=100)
-    status = models.CharField(
-        _("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
-    last_status_code = models.PositiveIntegerField(_("last HTTP status"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    log = models.JSONField(_("attempt log"), default=list, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=clock.now)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("webhook delivery")
-        verbose_name_plural = _("webhook deliveries")
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["status", "next_attempt_at"], name="auto_delivery_due"),
-        ]
-
-    def __str__(self):
-        return f"{self.url} ({self.status})"

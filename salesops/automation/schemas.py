@@ -128,9 +128,11 @@ class FiringPage(Schema):
 
 
 class WebhookDeliveryOut(Schema):
+    """A rule's webhook delivery (a delivery of the notifications app with its source)."""
+
     id: int
-    rule_id: int
-    firing_id: int | None
+    rule_id: int | None = Field(None, validation_alias="source_id")
+    firing_id: int | None = Field(None, validation_alias="source_ref")
     url: str
     status: str
     attempts: int
@@ -139,7 +141,7 @@ class WebhookDeliveryOut(Schema):
     last_error: str
     log: list[Any]
     created_at: dt.datetime
-    delivered_at: dt.datetime | None
+    delivered_at: dt.datetime | None = Field(None, validation_alias="sent_at")
 
 
 class WebhookDeliveryPage(Schema):

@@ -9,7 +9,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from .models import Rule, RuleFiring, RuleVersion, WebhookDelivery
+from salesops.notifications import selectors as notification_selectors
+
+from .models import Rule, RuleFiring, RuleVersion
 from .services import can_manage_rules
 
 
@@ -69,10 +71,9 @@ def firing_get(*, user, pk: int) -> RuleFiring:
 
 
 def delivery_list(*, user, rule: int | None = None, status: str = ""):
+    """Rules' webhook deliveries, read from the one delivery log of the notifications app
+    (sales-ops admins)."""
     _require(user)
-    qs = WebhookDelivery.objects.order_by("-created_at", "-pk")
-    if rule is not None:
-        qs = qs.filter(rule_id=rule)
-    if status:
-        qs = qs.filter(status=status)
-    return qs
+    return notification_selectors.delivery_list(
+        user=user, status=status, channel="webhook", source_type="rule", source_id=rule
+    )

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities
 from salesops.core.expressions import ExpressionError, compile_expression
+from salesops.core.history import save_with_history
+from salesops.org.models import Role
 
 from . import actions, builtin_actions, engine, triggers
 from .models import Rule, RuleVersion, RuleWatermark, TriggerType
@@ -24,8 +26,6 @@ MAX_ACTIONS = 20
 
 
 def can_manage_rules(user) -> bool:
-    from salesops.org.models import Role
-
     return bool(
         user is not None
         and user.is_authenticated
@@ -137,9 +137,7 @@ def _add_version(rule: Rule, definition: dict, actor) -> RuleVersion:
 
 
 def _save(rule: Rule, actor, reason: str) -> None:
-    rule._history_user = actor
-    rule._change_reason = reason
-    rule.save()
+    save_with_history(rule, actor, reason)
     engine.forget_event_rules()
 
 

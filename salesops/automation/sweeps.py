@@ -1,8 +1,9 @@
-"""The automation sweeps, run every minute by the worker and by ``salesops tick``."""
+"""The automation sweeps, run every minute by the worker and by ``salesops tick``. Webhook
+deliveries are retried by the notifications app's one delivery sweep."""
 
 from salesops.core.sweeps import sweep
 
-from . import engine, webhooks
+from . import engine
 
 
 @sweep("automation.schedules")
@@ -21,10 +22,3 @@ def run_timers(now):
     return (
         f"{totals['rules']} timer rule(s), {totals['due']} due, {totals['fired']} firing(s){failed}"
     )
-
-
-@sweep("automation.webhooks")
-def send_webhooks(now):
-    """Send due webhook deliveries (first attempts not yet made, and retries)."""
-    counts = webhooks.deliver_due(now)
-    return ", ".join(f"{n} {status}" for status, n in counts.items())

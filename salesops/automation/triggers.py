@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesops.core import entities, events
-from salesops.core.calendar import BusinessCalendar, default_calendar
+from salesops.core.calendar import BusinessCalendar, default_calendar, is_workday
 from salesops.core.expressions import ExpressionError, compile_expression
 
 from .models import TriggerType
@@ -181,8 +181,6 @@ def schedule_key(instant: dt.datetime) -> str:
 
 
 def schedule_variables(instant: dt.datetime) -> dict:
-    from salesops.core.calendar import is_workday
-
     local = timezone.localtime(instant)
     return {
         "is_workday": is_workday(local.date()),

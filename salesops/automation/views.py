@@ -1,6 +1,6 @@
 """Automation pages for sales-ops admins: the rules list, the rule builder (create, and
 edit = a new version), a rule's page with its versions and firings, "try it on record #N",
-the firings page and the webhook deliveries page.
+the firings page (the old webhook deliveries address redirects to the one deliveries page).
 
 Thin views: reads go through ``selectors``, writes and the preview through ``services``;
 ``forms`` turns the builder's fields into the services' arguments and their error keys back
@@ -11,6 +11,7 @@ manage rules gets a 403 on every page, as from the API.
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from croniter import croniter
 from django.conf import settings
@@ -30,7 +31,7 @@ from salesops.core.expressions import ExpressionError, compile_expression
 from salesops.core.pagination import TwoStepPaginator
 
 from . import forms, presenters, selectors, services, triggers
-from .models import DeliveryStatus, FiringStatus, Rule, TriggerType
+from .models import FiringStatus, Rule, TriggerType
 
 RECENT_FIRINGS = 10
 # Builder fields by name, for messages that are not shown under their field (preview).
@@ -407,27 +408,20 @@ def firing_list(request):
 @login_required
 @require_GET
 def delivery_list(request):
+    """Webhook deliveries moved to the one page of deliveries (notifications); this old
+    address sends there, filtered to webhooks."""
     _require(request.user)
-    errors: dict = {}
-    rule_id = _int_param(request, "rule", errors)
-    status = request.GET.get("status", "").strip()
-    if status and status not in DeliveryStatus.values:
-        errors["status"] = _("Unknown status.")
-    qs = selectors.delivery_list(user=request.user, rule=rule_id, status=status).select_related(
-        "rule"
-    )
-    if errors:
-        qs = qs.none()
-    page = _page(request, qs)
-    current = {name: request.GET.get(name, "") for name in ("rule", "status")}
-    context = {
-        "page_obj": page,
-        "deliveries": page.object_list,
-        "current": current,
-        "filtered": any(current.values()),
-        "filter_errors": errors,
-        "rules": _rule_choices(request.user),
-        "statuses": DeliveryStatus.choices,
-        "tab": "deliveries",
-    }
-    return render(request, "automation/delivery_list.html", context)
+    query = {"channel": "webhook"}
+    status = OLD_DELIVERY_STATUSES.get(request.GET.get("status", ""))
+    if status:
+        query["status"] = status
+    return redirect(f"{reverse('notifications:delivery_list')}?{urlencode(query)}")
+
+
+# The webhook deliveries' own statuses before they joined the one delivery log.
+OLD_DELIVERY_STATUSES = {
+    "pending": "pending",
+    "retrying": "failed",
+    "delivered": "sent",
+    "failed": "gave_up",
+}

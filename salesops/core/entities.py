@@ -3,7 +3,10 @@
 Each app registers its models in ``AppConfig.ready`` (``customers`` registers account and
 contact; later apps add lead, deal …). The automation engine reads from here which
 entities exist, which datetime fields a timer may start from, who owns a record (for
-"notify owner / owner's manager") and the variables a condition may use.
+"notify owner / owner's manager"), the variables a condition may use and the ``writer``
+through which a rule's "set a field" changes a record: the app's own update service, so
+validation, history and events happen as for any other write. An entity registered
+without a writer cannot be the target of "set a field".
 """
 
 from __future__ import annotations
@@ -14,7 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import models
+from django.db import models, transaction
+
+from . import events
+from .history import save_with_history
+
+# writer(instance, changes, actor, reason) -> the saved instance. ``changes`` maps field
+# names (a foreign key by its name, with the related object) to their new values; a
+# refused change raises ValidationError (or PermissionDenied) and writes nothing.
+Writer = Callable[[models.Model, dict, object, str], models.Model]
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,7 @@ class Entity:
     label: str
     owner_path: str = "owner"  # lookup from the model to the owning user
     timer_fields: tuple[str, ...] = ("created_at", "updated_at")
+    writer: Writer | None = None
 
     def owner_of(self, instance):
         obj = instance
@@ -70,6 +82,45 @@ def register(key: str, model, *, label: str, **options) -> Entity:
     entity = Entity(key=key, model=model, label=label, **options)
     _registry[key] = entity
     return entity
+
+
+def service_writer(update: Callable, argument: str) -> Writer:
+    """A writer calling an app's update service ``update(*, actor, <argument>=instance,
+    **changes)``, e.g. ``service_writer(services.account_update, "account")``."""
+
+    def write(instance, changes: dict, actor, reason: str):
+        return update(actor=actor, **{argument: instance}, **changes)
+
+    return write
+
+
+def fields_writer(event: str) -> Writer:
+    """A writer for state no update service exposes (a lead's SLA state and escalation
+    level, which only rules and the SLA code set): the model validates the changed
+    fields, the save writes the history row with ``reason``, and ``event`` (e.g.
+    ``lead.updated``) is emitted after the commit with the changed field names."""
+
+    @transaction.atomic
+    def write(instance, changes: dict, actor, reason: str):
+        if not changes:
+            return instance
+        instance = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        for name, value in changes.items():
+            setattr(instance, name, value)
+        names = {instance._meta.get_field(name).name for name in changes}
+        exclude = [f.name for f in instance._meta.fields if f.name not in names]
+        instance.full_clean(exclude=exclude, validate_unique=False)
+        update_fields = [instance._meta.get_field(name).attname for name in changes]
+        if any(f.name == "updated_at" for f in instance._meta.concrete_fields):
+            update_fields.append("updated_at")
+        save_with_history(instance, actor, reason, update_fields=update_fields)
+        events.emit(
+            event,
+            {"id": instance.pk, "changed": sorted(names), "actor_id": getattr(actor, "pk", None)},
+        )
+        return instance
+
+    return write
 
 
 def add_variable_provider(provider) -> None:

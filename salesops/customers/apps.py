@@ -10,10 +10,20 @@ class CustomersConfig(AppConfig):
     def ready(self):
         from salesops.core import entities, events
 
+        from . import services
         from .models import Account, Contact
 
-        entities.register("account", Account, label=_("Account"))
-        entities.register("contact", Contact, label=_("Contact"), owner_path="account__owner")
+        # Rules' "set a field" writes through the services (validation, history, events).
+        account_writer = entities.service_writer(services.account_update, "account")
+        contact_writer = entities.service_writer(services.contact_update, "contact")
+        entities.register("account", Account, label=_("Account"), writer=account_writer)
+        entities.register(
+            "contact",
+            Contact,
+            label=_("Contact"),
+            owner_path="account__owner",
+            writer=contact_writer,
+        )
 
         for entity in ("account", "contact"):
             events.register(f"{entity}.created", fields=("id", "actor_id"))

@@ -21,6 +21,9 @@ class LeadsConfig(AppConfig):
             Lead,
             label=_("Lead"),
             timer_fields=("created_at", "updated_at", "assigned_at", "progressed_at"),
+            # Rules set the SLA state and escalation level, which no lead service exposes:
+            # validated by the model, saved with history, lead.updated emitted.
+            writer=entities.fields_writer("lead.updated"),
         )
         events.register("lead.created", fields=("id", "actor_id", "channel_id", "owner_id"))
         events.register("lead.updated", fields=("id", "changed", "actor_id"))

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import ChannelConfig, Delivery, Notification, NotificationPreference
+from .models import ChannelConfig, Delivery, DeliveryPolicy, Notification, NotificationPreference
 
 
 @admin.register(Notification)
@@ -28,7 +28,21 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ("notification", "channel", "status", "attempts", "next_attempt_at", "sent_at")
+    list_display = (
+        "channel",
+        "target_display",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "sent_at",
+    )
     list_filter = ("status", "channel")
+    search_fields = ("address", "url", "last_error")
     raw_id_fields = ("notification",)
     list_select_related = ("notification", "config")
+
+
+@admin.register(DeliveryPolicy)
+class DeliveryPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "max_attempts", "first_retry_seconds", "updated_at")

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 
 from . import selectors, services
-from .models import ChannelConfig, ChannelKind, DeliveryStatus
+from .errors import DeliveryError
+from .models import ChannelConfig, DeliveryKind, DeliveryStatus
 from .schemas import (
     MarkedOut,
     NotificationChannelIn,
@@ -27,7 +28,6 @@ from .schemas import (
     TestOut,
     UnreadOut,
 )
-from .webhooks import DeliveryError
 
 router = Router(tags=["notifications"])
 
@@ -41,6 +41,9 @@ class InboxQuery(Schema):
 class NotificationDeliveryQuery(Schema):
     status: str | None = None
     channel: str | None = None
+    q: str | None = Field(None, max_length=100)
+    source_type: str | None = Field(None, max_length=30)
+    source_id: int | None = None
     page: int = 1
     page_size: int = 25
 
@@ -177,14 +180,19 @@ def list_deliveries(request, query: Query[NotificationDeliveryQuery]):
         errors["status"] = _("Choose one of: %(choices)s.") % {
             "choices": ", ".join([*DeliveryStatus.values, "gave_up"])
         }
-    if query.channel and query.channel not in ChannelKind.values:
+    if query.channel and query.channel not in DeliveryKind.values:
         errors["channel"] = _("Choose one of: %(choices)s.") % {
-            "choices": ", ".join(ChannelKind.values)
+            "choices": ", ".join(DeliveryKind.values)
         }
     if errors:
         raise ValidationError(errors)
     qs = selectors.delivery_list(
-        user=request.user, status=query.status or "", channel=query.channel or ""
+        user=request.user,
+        status=query.status or "",
+        channel=query.channel or "",
+        q=query.q or "",
+        source_type=query.source_type or "",
+        source_id=query.source_id,
     )
     return paginate(qs, query.page, query.page_size)
 

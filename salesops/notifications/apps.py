@@ -8,7 +8,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from . import kinds, sending  # noqa: F401 - sending registers the retry sweep
+        # The registries fill when these modules load: the senders of each delivery kind
+        # and the retry sweep. Imported here because models must be loaded first.
+        from . import kinds, senders, sweeps  # noqa: F401
 
         kinds.register("system", _("System messages"))
         # The automation engine's notify/escalate actions send this kind.

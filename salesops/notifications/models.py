@@ -1,11 +1,13 @@
 """In-app inbox, organisation channels (group bots, shared mailboxes), per-user channel
-preferences and the delivery log of every message sent outside the inbox (SPEC P4)."""
+preferences, and the one delivery log of every outbound call: copies of notifications
+sent by email or a group bot, rules' webhooks and (later) ERP callbacks (SPEC P4)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -24,6 +26,17 @@ class ChannelKind(models.TextChoices):
 
 
 BOT_KINDS = (ChannelKind.WECOM, ChannelKind.DINGTALK, ChannelKind.FEISHU)
+
+
+class DeliveryKind(models.TextChoices):
+    """What a delivery is sent through: a notification channel, or a plain signed HTTP
+    call (a rule's webhook). Each kind has its sender in ``senders``."""
+
+    EMAIL = "email", _("Email")
+    WECOM = "wecom", _("WeCom group bot")
+    DINGTALK = "dingtalk", _("DingTalk group bot")
+    FEISHU = "feishu", _("Feishu group bot")
+    WEBHOOK = "webhook", _("Webhook")
 
 
 class Notification(models.Model):
@@ -144,25 +157,65 @@ class NotificationPreference(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
+    """One status for every kind of delivery. A failed delivery with a next attempt waits
+    for its retry; without one it was given up ("gave up" on the page)."""
+
     PENDING = "pending", _("Pending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
 
 
+class DeliveryPolicy(models.Model):
+    """How often a delivery is tried (one row, edited by a sales-ops admin on the
+    deliveries settings page, audited): at most ``max_attempts`` attempts, the first
+    retry ``first_retry_seconds`` after the first failure, each later wait twice the one
+    before (at most six hours)."""
+
+    max_attempts = models.PositiveSmallIntegerField(
+        _("maximum attempts"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Attempts before a delivery is given up (1–20)."),
+    )
+    first_retry_seconds = models.PositiveIntegerField(
+        _("first retry after (seconds)"),
+        default=60,
+        validators=[MinValueValidator(10), MaxValueValidator(21600)],
+        help_text=_("Wait after the first failure (10–21600 s); each later wait doubles."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("delivery policy")
+        verbose_name_plural = _("delivery policy")
+
+    def __str__(self):
+        return str(_("Delivery policy"))
+
+
 class Delivery(models.Model):
-    """One attempt-tracked copy of a notification sent to email or a bot.
+    """One outbound call, tracked attempt by attempt: a copy of a notification sent by
+    email or a group bot (``notification``, ``config``, ``address``), or a signed HTTP
+    call (``url``, ``body`` stored exactly as signed, ``signature``, extra ``headers``) of
+    a rule's webhook. ``source_type``/``source_id``/``source_ref`` say what made it
+    (``rule``, the rule's id, the firing's id) without a key into the higher app.
 
     ``next_attempt_at`` is set while the delivery still has to go out (first try, or a
-    retry after a failure) and cleared when it was sent or given up after
-    ``NOTIFY_MAX_ATTEMPTS``, so the retry sweep is one indexed range query."""
+    retry after a failure) and cleared when it was sent or given up after the policy's
+    maximum attempts, so the retry sweep is one indexed range query. ``log`` keeps one
+    entry per attempt (instant, HTTP status, error, milliseconds); a receiver's answer
+    is never kept."""
 
     notification = models.ForeignKey(
         Notification,
         verbose_name=_("notification"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="deliveries",
     )
-    channel = models.CharField(_("channel"), max_length=20, choices=ChannelKind.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=DeliveryKind.choices)
     config = models.ForeignKey(
         ChannelConfig,
         verbose_name=_("channel configuration"),
@@ -172,6 +225,13 @@ class Delivery(models.Model):
         related_name="deliveries",
     )
     address = models.CharField(_("address"), max_length=254, blank=True)
+    url = models.CharField(_("URL"), max_length=500, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    signature = models.CharField(_("signature"), max_length=100, blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    source_type = models.CharField(_("source"), max_length=30, blank=True)
+    source_id = models.BigIntegerField(_("source record"), null=True, blank=True)
+    source_ref = models.BigIntegerField(_("source occurrence"), null=True, blank=True)
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -181,7 +241,9 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True, db_index=True)
+    last_status_code = models.PositiveIntegerField(_("last HTTP status"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    log = models.JSONField(_("attempt log"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), default=clock.now, db_index=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
@@ -189,12 +251,17 @@ class Delivery(models.Model):
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["source_type", "source_id"], name="notif_delivery_source"),
+        ]
 
     def __str__(self):
         return f"{self.get_channel_display()} → {self.target_display}"
 
     @property
     def target_display(self) -> str:
+        if self.channel == DeliveryKind.WEBHOOK:
+            return self.url
         if self.channel == ChannelKind.EMAIL and self.address:
             return self.address
         return str(self.config) if self.config_id else "—"

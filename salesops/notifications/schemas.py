@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -98,20 +98,37 @@ class TestOut(Schema):
 
 
 class NotificationDeliveryOut(Schema):
+    """One delivery of any kind: a notification's copy (``notification_id``, recipient,
+    title) or a webhook (``url``, ``source_*``: rule and firing)."""
+
     id: int
-    notification_id: int
-    recipient_id: int = Field(..., validation_alias="notification.recipient_id")
-    title: str = Field(..., validation_alias="notification.title")
+    notification_id: int | None
+    recipient_id: int | None
+    title: str
     channel: str
     config_id: int | None
     target: str = Field(..., validation_alias="target_display")
+    url: str
+    source_type: str
+    source_id: int | None
+    source_ref: int | None
     status: str
     gave_up: bool
     attempts: int
     next_attempt_at: dt.datetime | None
+    last_status_code: int | None
     last_error: str
+    log: list[Any]
     created_at: dt.datetime
     sent_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_recipient_id(obj) -> int | None:
+        return obj.notification.recipient_id if obj.notification_id else None
+
+    @staticmethod
+    def resolve_title(obj) -> str:
+        return obj.notification.title if obj.notification_id else ""
 
 
 class NotificationDeliveryPage(Schema):

@@ -80,8 +80,18 @@ def channel_get(*, user, pk: int) -> ChannelConfig:
     return ChannelConfig.objects.get(pk=pk)
 
 
-def delivery_list(*, user, status: str = "", channel: str = ""):
-    """The delivery log, newest first, with the notification and its recipient joined."""
+def delivery_list(
+    *,
+    user,
+    status: str = "",
+    channel: str = "",
+    q: str = "",
+    source_type: str = "",
+    source_id: int | None = None,
+):
+    """The one delivery log (notification copies and webhooks), newest first, with the
+    notification and its recipient joined. ``q`` searches the title, the recipient, the
+    address, the URL and the last error."""
     require_admin(user)
     qs = Delivery.objects.select_related("notification__recipient", "config").order_by(
         "-created_at", "-id"
@@ -92,6 +102,20 @@ def delivery_list(*, user, status: str = "", channel: str = ""):
         qs = qs.filter(status=status)
     if channel:
         qs = qs.filter(channel=channel)
+    if source_type:
+        qs = qs.filter(source_type=source_type)
+    if source_id is not None:
+        qs = qs.filter(source_id=source_id)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(notification__title__icontains=q)
+            | Q(notification__recipient__username__icontains=q)
+            | Q(notification__recipient__display_name__icontains=q)
+            | Q(address__icontains=q)
+            | Q(url__icontains=q)
+            | Q(last_error__icontains=q)
+        )
     return qs
 
 

@@ -5,7 +5,9 @@ preferences, and the admin's channel configurations.
 engine, tasks) use. They write the inbox rows and one ``Delivery`` per extra channel the
 recipient wants, in the caller's transaction; the deliveries go out after commit in a
 Huey task (``tasks.deliver``), and the ``notifications.retry_deliveries`` sweep retries
-the failed ones with exponential backoff (``sending.py``).
+the failed ones with exponential backoff (``sending.py``). ``outbound_create`` queues a
+signed HTTP call (rules' webhooks) on the same mechanism; ``delivery_policy_update`` sets
+how often any delivery is tried.
 
 Default channels: a user with no preference row gets the inbox, plus email when their
 profile has an email address (:data:`DEFAULT_CHANNELS`). Inactive users get nothing.
@@ -13,6 +15,7 @@ profile has an email address (:data:`DEFAULT_CHANNELS`). Inactive users get noth
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -21,14 +24,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import clock
+from salesops.core.history import save_with_history
 
-from . import sending, webhooks
+from . import senders, sending, tasks, webhooks
 from .kinds import KIND_RE
 from .kinds import register as register_kind  # noqa: F401 - for other apps' ready()
 from .models import (
     ChannelConfig,
     ChannelKind,
     Delivery,
+    DeliveryKind,
+    DeliveryPolicy,
     DeliveryStatus,
     Notification,
     NotificationPreference,
@@ -127,7 +133,7 @@ def _write(items: list[dict]) -> list[Notification]:
         deliveries.extend(_deliveries_for(n, emails[n.recipient_id], pref))
     if deliveries:
         Delivery.objects.bulk_create(deliveries, batch_size=CHUNK)
-        sending.deliver_after_commit([d.pk for d in deliveries])
+        tasks.deliver_after_commit([d.pk for d in deliveries])
     return notifications
 
 
@@ -304,10 +310,10 @@ def channel_delete(*, actor, channel: ChannelConfig) -> None:
 
 
 def channel_test(*, actor, channel: ChannelConfig) -> None:
-    """Send a test message through ``channel`` now; raises ``webhooks.DeliveryError``
+    """Send a test message through ``channel`` now; raises ``errors.DeliveryError``
     with the channel's answer when it does not arrive."""
     _require_admin(actor)
-    sending.send_direct(
+    senders.send_direct(
         kind=channel.kind,
         config=channel,
         address=channel.email_to,
@@ -333,5 +339,77 @@ def delivery_retry(*, actor, delivery: Delivery) -> Delivery:
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = clock.now() + sending.IN_FLIGHT
     delivery.save(update_fields=["status", "next_attempt_at"])
-    sending.deliver_after_commit([delivery.pk])
+    tasks.deliver_after_commit([delivery.pk])
     return delivery
+
+
+# --- outbound calls -------------------------------------------------------------------------------
+
+
+def outbound_create(
+    *,
+    url: str,
+    body: str,
+    secret: str = "",
+    headers: dict | None = None,
+    source_type: str = "",
+    source_id: int | None = None,
+    source_ref: int | None = None,
+    send: bool = True,
+) -> Delivery:
+    """Queue one signed HTTP POST (a rule's webhook; later the ERP callbacks) on the
+    delivery mechanism, in the caller's transaction: the body is stored exactly as signed,
+    so every attempt sends the same bytes. With ``send`` the first attempt goes out after
+    the commit; a caller queueing many passes ``send=False`` and then
+    :func:`deliveries_send` once. With a ``secret`` the body is signed
+    (``X-SalesOps-Signature: sha256=<hex HMAC-SHA256>``). The URL is checked again before
+    every attempt."""
+    delivery = Delivery.objects.create(
+        channel=DeliveryKind.WEBHOOK,
+        url=url,
+        body=body,
+        signature=senders.sign(secret, body.encode()) if secret else "",
+        headers=headers or {},
+        source_type=source_type,
+        source_id=source_id,
+        source_ref=source_ref,
+        next_attempt_at=clock.now() + sending.IN_FLIGHT,
+    )
+    if send:
+        tasks.deliver_after_commit([delivery.pk])
+    return delivery
+
+
+def deliveries_send(ids: list[int]) -> None:
+    """First attempt at ``ids`` after the current transaction commits (one task per
+    hundred); what the queue loses, the retry sweep sends once their lease has passed."""
+    tasks.deliver_after_commit(list(ids))
+
+
+POLICY_FIELDS = ("max_attempts", "first_retry_seconds")
+
+
+@transaction.atomic
+def delivery_policy_update(*, actor, **data) -> DeliveryPolicy:
+    """Change how often deliveries are tried (sales-ops admins); audited through its
+    history and in force for the next attempt."""
+    _require_admin(actor)
+    policy = DeliveryPolicy.objects.select_for_update().order_by("pk").first() or DeliveryPolicy()
+    errors = {}
+    for key, value in data.items():
+        if key not in POLICY_FIELDS:
+            errors[key] = [_("Unknown field.")]
+            continue
+        setattr(policy, key, value)
+    try:
+        policy.full_clean(exclude=[k for k in errors])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    now = clock.now()  # forward even with a frozen clock: it is the form's version
+    if policy.pk and policy.updated_at and now <= policy.updated_at:
+        now = policy.updated_at + dt.timedelta(microseconds=1)
+    policy.updated_at = now
+    save_with_history(policy, actor, "updated")
+    return policy

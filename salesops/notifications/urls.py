@@ -16,5 +16,6 @@ urlpatterns = [
     path("channels/<int:pk>/delete/", views.channel_delete, name="channel_delete"),
     path("channels/<int:pk>/test/", views.channel_test, name="channel_test"),
     path("deliveries/", views.delivery_list, name="delivery_list"),
+    path("deliveries/policy/", views.delivery_policy, name="delivery_policy"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
 ]

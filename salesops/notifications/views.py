@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,12 +18,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from salesops.core.forms import attach_service_errors
+from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
 
-from . import selectors, services
-from .forms import ChannelForm
-from .models import BOT_KINDS, ChannelKind, DeliveryStatus, NotificationPreference
-from .webhooks import DeliveryError
+from . import selectors, sending, services
+from .errors import DeliveryError
+from .forms import ChannelForm, DeliveryPolicyForm
+from .models import BOT_KINDS, DeliveryKind, DeliveryStatus, NotificationPreference
 
 # htmx stops polling when the answer is HTTP 286 (the session has ended).
 STOP_POLLING = 286
@@ -242,25 +245,53 @@ STATUS_FILTERS = [
 @login_required
 @require_GET
 def delivery_list(request):
+    """The one page of deliveries: notification copies (email, bots) and webhooks."""
     status = request.GET.get("status", "")
     channel = request.GET.get("channel", "")
+    q = request.GET.get("q", "").strip()[:100]
     if status not in dict(STATUS_FILTERS):
         status = ""
-    if channel not in ChannelKind.values:
+    if channel not in DeliveryKind.values:
         channel = ""
     page = _page(
-        request, selectors.delivery_list(user=request.user, status=status, channel=channel)
+        request,
+        selectors.delivery_list(user=request.user, status=status, channel=channel, q=q),
     )
     context = {
         "page_obj": page,
         "rows": page.object_list,
         "status": status,
         "channel": channel,
+        "q": q,
+        "filtered": bool(status or channel or q),
         "statuses": STATUS_FILTERS,
-        "channel_kinds": ChannelKind.choices,
+        "channel_kinds": DeliveryKind.choices,
         "tab": "deliveries",
     }
     return render(request, "notifications/delivery_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delivery_policy(request):
+    """Settings · how often a delivery is tried (sales-ops admins)."""
+    if not request.user.is_admin_role:
+        raise PermissionDenied(_("Only sales-ops admins may change the delivery policy."))
+    current = sending.policy()
+    form = DeliveryPolicyForm(request.POST or None, policy=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                form.begin(request.user)
+                services.delivery_policy_update(actor=request.user, **form.service_data())
+        except ValidationError as exc:
+            attach_service_errors(form, exc)
+        else:
+            messages.success(request, _("Delivery policy saved."))
+            return redirect("notifications:delivery_policy")
+    entries = history_entries(current) if current.pk else []
+    context = {"form": form, "entries": entries, "tab": "policy"}
+    return render(request, "notifications/delivery_policy.html", context)
 
 
 @login_required

@@ -29,10 +29,9 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, netsafety
 
+from .errors import DeliveryError
 
-class DeliveryError(Exception):
-    """A channel refused or could not take a message; ``str()`` is the reason shown on
-    the deliveries page."""
+__all__ = ["DeliveryError", "absolute_link", "build_request", "check_url", "post"]
 
 
 # --- URL safety ---------------------------------------------------------------------------
@@ -164,13 +163,13 @@ def _known_reason(kind: str, code: str) -> str:
     return str(reasons.get((kind, code), ""))
 
 
-def post(kind: str, url: str, secret: str, title: str, body: str, link: str) -> None:
+def post(kind: str, url: str, secret: str, title: str, body: str, link: str) -> int:
     """Send one bot message; raise :class:`DeliveryError` with the reason if it did not
     arrive. The URL is checked again here because a DNS name may now point elsewhere, and
     the message goes to the address that was checked (:func:`netsafety.post`); redirects
     are not followed, so a public URL cannot bounce us to a private one. The reason names
     the status code (and the bot's numeric error code), never the answer's text: whatever
-    a URL answers is not shown to the admin."""
+    a URL answers is not shown to the admin. Returns the HTTP status."""
     try:
         target = netsafety.resolve(url)
     except netsafety.UnsafeURL as exc:
@@ -192,8 +191,10 @@ def post(kind: str, url: str, secret: str, title: str, body: str, link: str) -> 
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from None
     if answer.status != 200:
         raise DeliveryError(
-            _("HTTP %(code)d: the bot did not take the message.") % {"code": answer.status}
+            _("HTTP %(code)d: the bot did not take the message.") % {"code": answer.status},
+            status_code=answer.status,
         )
     problem = _bot_error(kind, answer.json())
     if problem:
-        raise DeliveryError(problem)
+        raise DeliveryError(problem, status_code=answer.status)
+    return answer.status

@@ -11,24 +11,38 @@ class RevenueConfig(AppConfig):
         from salesops.core import entities, events
         from salesops.notifications.kinds import register as register_kind
 
-        from . import ltv  # noqa: F401 - registers the LTV sweep
+        from . import (
+            billing,
+            ltv,  # noqa: F401 - registers the LTV sweep
+            services,
+        )
         from .models import Contract, Delivery, Invoice, Order, Payment
 
         owner = "account__owner"
+        # Rules' "set a field" writes through the services (validation, history, events).
+        writer = entities.service_writer
         entities.register(
             "contract",
             Contract,
             label=_("Contract"),
             owner_path="owner",
             timer_fields=("created_at", "updated_at", "signed_on", "end_on"),
+            writer=writer(services.contract_update, "contract"),
         )
-        entities.register("order", Order, label=_("Order"), owner_path=owner)
+        entities.register(
+            "order",
+            Order,
+            label=_("Order"),
+            owner_path=owner,
+            writer=writer(billing.order_update, "order"),
+        )
         entities.register(
             "payment",
             Payment,
             label=_("Payment"),
             owner_path="contract__owner",
             timer_fields=("created_at", "received_on"),
+            writer=writer(billing.payment_update, "payment"),
         )
         entities.register(
             "invoice",
@@ -36,8 +50,15 @@ class RevenueConfig(AppConfig):
             label=_("Invoice"),
             owner_path="contract__owner",
             timer_fields=("created_at", "issued_on"),
+            writer=writer(billing.invoice_update, "invoice"),
         )
-        entities.register("delivery", Delivery, label=_("Delivery milestone"), owner_path=owner)
+        entities.register(
+            "delivery",
+            Delivery,
+            label=_("Delivery milestone"),
+            owner_path=owner,
+            writer=writer(services.delivery_update, "delivery"),
+        )
 
         for entity in ("contract", "order", "payment", "invoice", "delivery"):
             if entity != "payment":  # a new payment is announced as payment.received

@@ -11,6 +11,7 @@ class TodosConfig(AppConfig):
         from salesops.core import entities, events
         from salesops.notifications import services as notification_services
 
+        from . import services
         from .models import Task
 
         entities.register(
@@ -19,6 +20,8 @@ class TodosConfig(AppConfig):
             label=_("Task"),
             owner_path="assignee",
             timer_fields=("due_at", "created_at"),
+            # Rules' "set a field" writes through the service (validation, history, events).
+            writer=entities.service_writer(services.task_update, "task"),
         )
         events.register("task.created", fields=("id", "assignee_id", "actor_id", "source"))
         events.register("task.updated", fields=("id", "changed", "actor_id"))

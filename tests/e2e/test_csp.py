@@ -199,6 +199,7 @@ def world(org):
         reverse("notifications:channel_edit", args=[bot.pk]),
         reverse("notifications:channel_create"),
         reverse("notifications:delivery_list"),
+        reverse("notifications:delivery_policy"),
         reverse("notifications:preferences"),
         reverse("org:profile"),
         reverse("org:user_change_list"),

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from salesops.automation import actions, engine
 from salesops.automation.models import RuleFiring
+from salesops.core import events
 from salesops.customers.models import Account
 from salesops.customers.tests.factories import make_account
 from salesops.org.models import User
@@ -100,6 +101,60 @@ def test_set_field_saves_through_the_model_with_the_rule_as_reason(org, sent):
         "A",
         True,
     )
+
+
+def test_set_field_writes_through_the_service_history_and_updated_event(
+    org, sent, django_capture_on_commit_callbacks
+):
+    # given a rule setting the level, and a subscriber of the account's events
+    seen = []
+
+    def record(name, payload):
+        seen.append(payload)
+
+    events.subscribe("account.updated", record)
+    try:
+        rule = event_rule(org, [{"kind": "set_field", "field": "level", "value": "'A'"}])
+        account = make_account(org.rep_a, level="C")
+        rows_before = account.history.count()
+        # when it fires (the service's event goes out after the commit)
+        with django_capture_on_commit_callbacks(execute=True):
+            fire_for(account)
+    finally:
+        events.unsubscribe("account.updated", record)
+    # then one history row was written, by the rule, and account.updated was emitted
+    assert account.history.count() == rows_before + 1
+    assert account.history.first().history_change_reason == f"rule {rule.pk}"
+    assert [(p["id"], p["changed"]) for p in seen] == [(account.pk, ["level"])]
+
+
+def test_set_field_refused_by_the_service_is_a_failed_action_that_writes_nothing(org, sent):
+    # given a rule setting a credit code the service refuses (not a valid USCC)
+    event_rule(org, [{"kind": "set_field", "field": "credit_code", "value": "'12345'"}])
+    account = make_account(org.rep_a, credit_code="")
+    rows_before = account.history.count()
+    # when it fires
+    fire_for(account)
+    # then the action failed with the service's message, and nothing was written
+    firing = RuleFiring.objects.get()
+    result = firing.results[0]
+    assert (firing.status, result["ok"]) == ("failed", False)
+    assert result["error"]
+    assert Account.objects.get(pk=account.pk).credit_code == ""
+    assert account.history.count() == rows_before
+
+
+def test_an_entity_without_a_writer_cannot_be_a_set_field_target(org):
+    # activities have no update service: the rule is refused with a clear message
+    with pytest.raises(ValidationError) as info:
+        make_rule(
+            org.admin,
+            trigger_type="event",
+            trigger={"event": "activity.logged"},
+            actions=[{"kind": "set_field", "field": "kind", "value": "'call'"}],
+        )
+    message = info.value.message_dict["actions.0.field"][0]
+    assert "Rules cannot set fields of Activity records" in message
 
 
 def test_set_field_of_a_foreign_key_checks_the_target_exists(org, sent):

@@ -157,8 +157,8 @@ def test_the_emitting_request_only_enqueues_one_task(
 
 def test_an_event_without_an_id_gets_one_before_it_is_enqueued(org, enqueued):
     notify_manager_rule(org)
-    engine.on_event("account.created", {"id": 1})
-    engine.on_event("account.created", {"id": 1, "event_id": ""})
+    tasks.on_event("account.created", {"id": 1})
+    tasks.on_event("account.created", {"id": 1, "event_id": ""})
     ids = [payload["event_id"] for _, payload in enqueued]
     assert all(ids) and ids[0] != ids[1]
 

@@ -477,7 +477,7 @@ def test_a_timer_firing_shows_on_the_firings_page_and_the_rule_page(admin_client
 
 
 def test_the_deliveries_page_lists_webhook_calls(admin_client, org):
-    from salesops.automation.models import WebhookDelivery
+    from salesops.notifications.models import Delivery
 
     rule = make_rule(
         org.admin,
@@ -486,19 +486,28 @@ def test_the_deliveries_page_lists_webhook_calls(admin_client, org):
         trigger={"cron": "0 9 * * *"},
         actions=[{"kind": "webhook", "url": "https://example.com/hook"}],
     )
-    WebhookDelivery.objects.create(
-        rule=rule,
+    Delivery.objects.create(
+        channel="webhook",
         url="https://example.com/hook",
         body="{}",
         signature="sha256=x",
-        status="retrying",
+        source_type="rule",
+        source_id=rule.pk,
+        status="failed",
         attempts=2,
+        next_attempt_at=clock.now(),
         last_status_code=500,
         last_error="Internal Server Error",
     )
-    html = page(admin_client.get(reverse("automation:delivery_list")))
+    # The old address sends to the one page of deliveries, filtered to webhooks
+    response = admin_client.get(reverse("automation:delivery_list"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("notifications:delivery_list") + "?channel=webhook"
+    html = page(admin_client.get(response["Location"]))
     assert 'data-testid="delivery-row"' in html
-    assert "HTTP 500 Internal Server Error" in html
-    assert 'data-testid="delivery-row"' not in page(
-        admin_client.get(reverse("automation:delivery_list"), {"status": "delivered"})
-    )
+    assert "HTTP 500" in html and "Internal Server Error" in html
+    assert "https://example.com/hook" in html
+    assert f"Rule #{rule.pk}" in html
+    delivered = admin_client.get(reverse("automation:delivery_list"), {"status": "delivered"})
+    assert delivered["Location"].endswith("?channel=webhook&status=sent")
+    assert 'data-testid="delivery-row"' not in page(admin_client.get(delivered["Location"]))

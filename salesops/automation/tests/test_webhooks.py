@@ -1,5 +1,7 @@
 """Webhook actions: signed JSON to a local fake server, retries after a 5xx with backoff,
-every attempt logged; private and loopback targets refused unless allowed."""
+every attempt logged; private and loopback targets refused unless allowed. The deliveries
+are the notifications app's (one delivery mechanism): the first attempt goes out after
+the commit, retries through its sweep."""
 
 import hashlib
 import hmac
@@ -9,15 +11,31 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import TestCase
 
-from salesops.automation import services, webhooks
-from salesops.automation.models import RuleFiring, WebhookDelivery
+from salesops.automation import services
+from salesops.automation.models import RuleFiring
 from salesops.core import clock
 from salesops.customers.tests.factories import make_account
+from salesops.notifications import senders, sending
+from salesops.notifications import services as notification_services
+from salesops.notifications.models import Delivery
 
-from .conftest import at, make_rule, tick
+from .conftest import at, make_rule
+from .conftest import tick as tick_only
 
 pytestmark = pytest.mark.django_db
+
+
+def tick(moment):
+    """``salesops tick`` at ``moment``, then what it queued for after the commit (the
+    delivery task, inline under pytest), as a real commit would, at the same instant."""
+    with clock.frozen(moment), TestCase.captureOnCommitCallbacks(execute=True):
+        return tick_only(moment)
+
+
+def webhook_deliveries(**filters):
+    return Delivery.objects.filter(channel="webhook", **filters)
 
 
 class FakeReceiver:
@@ -85,22 +103,24 @@ def test_delivery_retries_after_a_500_and_is_signed(org, allow_private):
             account = make_account(org.rep_a, name="回调客户")
         # when the timer falls due: the firing is made and the first attempt gets a 500
         tick(at("2026-11-23", "11:00"))
-        delivery = WebhookDelivery.objects.get()
+        delivery = webhook_deliveries().get()
         assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
-            "retrying",
+            "failed",
             1,
             500,
         )
-        assert delivery.next_attempt_at == at("2026-11-23", "11:01")
+        assert delivery.next_attempt_at == at("2026-11-23", "11:01")  # waiting to retry
+        assert not delivery.gave_up
         # a tick before the backoff has passed does not retry
         tick(at("2026-11-23", "11:00"))
-        assert WebhookDelivery.objects.get().attempts == 1
+        assert webhook_deliveries().get().attempts == 1
         # when the backoff has passed, the retry succeeds
         tick(at("2026-11-23", "11:01"))
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 2, 200)
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("sent", 2, 200)
     assert [entry["status_code"] for entry in delivery.log] == [500, 200]
-    assert delivery.delivered_at == at("2026-11-23", "11:01")
+    assert delivery.sent_at == at("2026-11-23", "11:01")
+    assert (delivery.source_type, delivery.source_id) == ("rule", rule.pk)
     # the same signed bytes were sent both times, and the receiver verified the signature
     assert [r["signature_ok"] for r in receiver.requests] == [True, True]
     assert receiver.requests[0]["body"] == receiver.requests[1]["body"]
@@ -111,10 +131,11 @@ def test_delivery_retries_after_a_500_and_is_signed(org, allow_private):
     assert (payload["entity"], payload["object_id"]) == ("account", account.pk)
     assert payload["variables"]["name"] == "回调客户"
     assert firing.results[0]["delivery_id"] == delivery.pk
+    assert delivery.source_ref == firing.pk
 
 
-def test_a_delivery_gives_up_after_the_maximum_attempts(org, allow_private, settings):
-    settings.SALESOPS = {**settings.SALESOPS, "WEBHOOK_MAX_ATTEMPTS": 3}
+def test_a_delivery_gives_up_after_the_maximum_attempts(org, allow_private):
+    notification_services.delivery_policy_update(actor=org.admin, max_attempts=3)
     with FakeReceiver([503, 503, 503, 200]) as receiver:
         rule = webhook_rule(org, receiver.url, at("2026-11-23", "09:00"))
         receiver.secret = rule.webhook_secret
@@ -122,8 +143,8 @@ def test_a_delivery_gives_up_after_the_maximum_attempts(org, allow_private, sett
             make_account(org.rep_a)
         for moment in ("11:00", "11:01", "11:03", "11:07", "12:00"):
             tick(at("2026-11-23", moment))
-    delivery = WebhookDelivery.objects.get()
-    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    delivery = webhook_deliveries().get()
+    assert (delivery.status, delivery.attempts, delivery.gave_up) == ("failed", 3, True)
     assert [e["status_code"] for e in delivery.log] == [503, 503, 503]
     assert len(receiver.requests) == 3
 
@@ -136,8 +157,9 @@ def test_a_client_error_is_not_retried(org, allow_private):
             make_account(org.rep_a)
         tick(at("2026-11-23", "11:00"))
         tick(at("2026-11-23", "12:00"))
-    delivery = WebhookDelivery.objects.get()
+    delivery = webhook_deliveries().get()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("failed", 1, 404)
+    assert delivery.gave_up
 
 
 def test_the_event_path_sends_right_after_the_commit(
@@ -153,7 +175,7 @@ def test_the_event_path_sends_right_after_the_commit(
         receiver.secret = rule.webhook_secret
         with django_capture_on_commit_callbacks(execute=True):
             make_account(org.rep_a)
-    assert WebhookDelivery.objects.get().status == "delivered"
+    assert webhook_deliveries().get().status == "sent"
     assert [r["signature_ok"] for r in receiver.requests] == [True]
 
 
@@ -201,16 +223,17 @@ def test_a_target_that_turned_private_is_refused_at_sending(org, allow_private, 
     settings.SALESOPS = {**settings.SALESOPS, "WEBHOOK_ALLOW_PRIVATE": False}
     # when it is sent: refused, not retried
     tick(at("2026-11-23", "11:00"))
-    delivery = WebhookDelivery.objects.get(rule=rule)
-    assert delivery.status == "failed"
+    delivery = webhook_deliveries().get(source_id=rule.pk)
+    assert delivery.status == "failed" and delivery.gave_up
     assert "private or loopback" in delivery.last_error
 
 
 def test_signature_and_backoff_helpers():
-    assert webhooks.sign("s3cret", b"{}") == (
+    assert senders.sign("s3cret", b"{}") == (
         "sha256=" + hmac.new(b"s3cret", b"{}", hashlib.sha256).hexdigest()
     )
-    assert [webhooks.backoff_seconds(n) for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
+    # the one backoff of every delivery: the policy's first delay (60 s), doubling, ≤ 6 h
+    assert [sending.backoff(n).total_seconds() for n in (1, 2, 3, 10)] == [60, 120, 240, 21600]
 
 
 def test_the_preview_shows_the_payload_without_sending(org, allow_private):
@@ -223,7 +246,7 @@ def test_the_preview_shows_the_payload_without_sending(org, allow_private):
     account = make_account(org.rep_a)
     answer = services.rule_preview(actor=org.admin, rule=rule, object_id=account.pk)
     assert answer["actions"][0]["payload"]["object_id"] == account.pk
-    assert not WebhookDelivery.objects.exists()
+    assert not webhook_deliveries().exists()
 
 
 def test_a_failed_attempt_logs_the_status_code_not_the_answer(org, allow_private):
@@ -233,7 +256,7 @@ def test_a_failed_attempt_logs_the_status_code_not_the_answer(org, allow_private
         with clock.frozen(at("2026-11-23", "10:00")):
             make_account(org.rep_a)
         tick(at("2026-11-23", "11:00"))
-    delivery = WebhookDelivery.objects.get(rule=rule)
+    delivery = webhook_deliveries().get(source_id=rule.pk)
     assert delivery.last_status_code == 500
     assert delivery.last_error == "HTTP 500: the receiver did not accept the delivery."
     assert "server trouble" not in str(delivery.log)

@@ -153,3 +153,31 @@ def test_admin_lists_deliveries_by_status(org, django_capture_on_commit_callback
         response = api.post(f"{API}/notification-deliveries/{row['id']}/retry")
     assert response.status_code == 200
     assert Delivery.objects.get().status == "sent"
+
+
+def test_admin_lists_webhook_deliveries_with_their_source(org):
+    # Given a rule's webhook delivery beside a notification's email copy
+    org.rep_a.email = "a@example.com"
+    org.rep_a.save(update_fields=["email"])
+    send(org.rep_a)
+    hook = services.outbound_create(
+        url="https://hooks.example.com/x", body="{}", source_type="rule", source_id=4, source_ref=9
+    )
+    api = token_client(org.admin)
+    # When the admin lists the webhooks only
+    body = api.get(f"{API}/notification-deliveries?channel=webhook").json()
+    # Then the row carries the URL and where it came from, and no notification
+    (row,) = body["results"]
+    assert (row["id"], row["url"], row["source_id"], row["source_ref"]) == (
+        hook.pk,
+        "https://hooks.example.com/x",
+        4,
+        9,
+    )
+    assert (row["notification_id"], row["recipient_id"], row["title"]) == (None, None, "")
+    assert api.get(f"{API}/notification-deliveries?q=hooks.example").json()["count"] == 1
+    assert api.get(f"{API}/notification-deliveries?channel=fax").status_code == 422
+    # and the automation API's webhook list reads the same rows
+    old = api.get(f"{API}/automation/deliveries?rule=4").json()
+    assert [(r["id"], r["rule_id"], r["firing_id"]) for r in old["results"]] == [(hook.pk, 4, 9)]
+    assert api.get(f"{API}/automation/deliveries?rule=5").json()["count"] == 0

@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from salesops.core import clock
-from salesops.notifications import sending, services
+from salesops.notifications import sending, services, sweeps
 from salesops.notifications.models import Delivery
 
 from .conftest import at, tick
@@ -147,17 +147,20 @@ def test_a_500_is_retried_by_the_sweep_after_the_backoff(org, channel, fake_bot,
     assert len(fake_bot.requests) == 2
 
 
-def test_backoff_doubles(settings):
-    settings.SALESOPS = {**settings.SALESOPS, "NOTIFY_RETRY_SECONDS": 60}
+def test_backoff_doubles_from_the_policy_s_first_retry_delay(db, org):
+    # the migrated default: the first retry after 60 s
     assert [sending.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
     assert sending.backoff(30) == dt.timedelta(hours=6)
+    # an admin changes it: in force at once
+    services.delivery_policy_update(actor=org.admin, first_retry_seconds=30)
+    assert [sending.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
 
 
 def test_after_max_attempts_the_delivery_gives_up_and_shows_on_the_deliveries_page(
     org, channel, fake_bot, after_commit, settings, client
 ):
     # Given three attempts at most, and a bot that always fails
-    settings.SALESOPS = {**settings.SALESOPS, "NOTIFY_MAX_ATTEMPTS": 3}
+    services.delivery_policy_update(actor=org.admin, max_attempts=3)
     fake_bot.default = (500, "down for maintenance")
     delivery = send_via(channel("wecom"), org.rep_a, after_commit=after_commit)
     # When the sweep keeps retrying as time goes by
@@ -208,10 +211,10 @@ def test_the_sweep_picks_up_deliveries_whose_task_never_ran(org, channel, fake_b
         services.notify(recipients=[org.rep_a], kind="rule", title="lost task")  # no commit
     # Within the lease the sweep leaves it to the task…
     with after_commit():
-        assert sending.retry_deliveries(T0 + dt.timedelta(minutes=1)) == ""
+        assert sweeps.retry_deliveries(T0 + dt.timedelta(minutes=1)) == ""
     # …after it, the sweep sends it.
     with clock.frozen(T0 + dt.timedelta(minutes=6)), after_commit():
-        sending.retry_deliveries(T0 + dt.timedelta(minutes=6))
+        sweeps.retry_deliveries(T0 + dt.timedelta(minutes=6))
     assert Delivery.objects.get().status == "sent"
     assert len(fake_bot.requests) == 1
 

@@ -7,7 +7,13 @@ import re
 import pytest
 
 from salesops.notifications import services
-from salesops.notifications.models import ChannelConfig, Notification, NotificationPreference
+from salesops.notifications.models import (
+    ChannelConfig,
+    Delivery,
+    DeliveryPolicy,
+    Notification,
+    NotificationPreference,
+)
 
 ROW = re.compile(r'data-testid="notification" data-id="(\d+)" data-read="(\d)"')
 
@@ -164,8 +170,10 @@ def test_channel_and_delivery_pages_are_for_sales_ops_admins_only(client, org, u
         "/notifications/channels/",
         "/notifications/channels/new/",
         "/notifications/deliveries/",
+        "/notifications/deliveries/policy/",
     ):
         assert client.get(url).status_code == 403, url
+    assert client.post("/notifications/deliveries/policy/", {"max_attempts": 9}).status_code == 403
 
 
 def test_admin_creates_edits_and_deletes_a_channel(client, org, allow_private):
@@ -214,3 +222,58 @@ def test_the_channel_form_shows_the_url_problem_on_the_field(client, org):
     assert response.status_code == 200
     assert 'data-testid="error-webhook_url"' in response.content.decode()
     assert not ChannelConfig.objects.exists()
+
+
+def test_the_one_deliveries_page_filters_by_kind_and_searches(client, org):
+    # given a notification's email copy and a rule's webhook delivery
+    client.force_login(org.admin)
+    org.rep_a.email = "rep@example.com"
+    org.rep_a.save()
+    send(org.rep_a, title="客户未跟进")
+    webhook = services.outbound_create(
+        url="https://hooks.example.com/erp",
+        body="{}",
+        secret="s3cret",
+        source_type="rule",
+        source_id=7,
+        send=False,
+    )
+    assert webhook.signature.startswith("sha256=")
+    email = Delivery.objects.get(channel="email")
+
+    def ids(**params):
+        html = client.get("/notifications/deliveries/", params).content.decode()
+        return {int(i) for i in re.findall(r'data-testid="delivery-row" data-id="(\d+)"', html)}
+
+    # when the admin filters and searches, then each filter narrows the one list
+    assert ids() == {email.pk, webhook.pk}
+    assert ids(channel="webhook") == {webhook.pk}
+    assert ids(channel="email") == {email.pk}
+    assert ids(q="hooks.example") == {webhook.pk}
+    assert ids(q="未跟进") == {email.pk}
+    assert ids(q="nothing-like-this") == set()
+    assert "Rule #7" in client.get("/notifications/deliveries/?channel=webhook").content.decode()
+
+
+def test_an_admin_sets_the_retry_policy_on_its_page(client, org):
+    # given the migrated defaults
+    client.force_login(org.admin)
+    policy = DeliveryPolicy.objects.get()
+    assert (policy.max_attempts, policy.first_retry_seconds) == (5, 60)
+    page = client.get("/notifications/deliveries/policy/").content.decode()
+    assert 'name="max_attempts"' in page and 'value="5"' in page
+    # when the admin sends an impossible value, it is refused by name and nothing changes
+    response = client.post(
+        "/notifications/deliveries/policy/", {"max_attempts": 0, "first_retry_seconds": 60}
+    )
+    assert response.status_code == 200
+    assert "greater than or equal to 1" in response.content.decode()
+    assert DeliveryPolicy.objects.get().max_attempts == 5
+    # when they save a valid one, it is in force and audited
+    response = client.post(
+        "/notifications/deliveries/policy/", {"max_attempts": 3, "first_retry_seconds": 120}
+    )
+    assert response.status_code == 302
+    policy = DeliveryPolicy.objects.get()
+    assert (policy.max_attempts, policy.first_retry_seconds) == (3, 120)
+    assert policy.history.first().history_user == org.admin
