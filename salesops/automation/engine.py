@@ -27,7 +27,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from salesops.core import clock, entities
+from salesops.core import clock, entities, events
 from salesops.core.calendar import default_calendar
 from salesops.core.configcache import ConfigCache
 from salesops.core.expressions import Expression, ExpressionError, compile_expression
@@ -61,6 +61,8 @@ class Candidate:
     values: dict = field(default_factory=dict)
     level: int | None = None
     error: str = ""
+    # The rules whose actions caused the triggering event (see core.events.caused_by).
+    cause: tuple[int, ...] = ()
 
     @property
     def identity(self):
@@ -195,36 +197,41 @@ def run_actions(c: Candidate, firing, batch, *, dry_run: bool = False) -> list[d
     entity = entities.get(c.entity_key) if c.entity_key else None
     results = []
     memo: dict = {}
-    for config in c.version.actions or []:
-        kind = config.get("kind")
-        action = actions.get(kind)
-        ctx = actions.ActionContext(
-            rule=c.rule,
-            version=c.version,
-            firing=firing,
-            entity=entity,
-            instance=c.instance,
-            variables=c.variables,
-            level=c.level,
-            dry_run=dry_run,
-            batch=batch,
-            memo=memo,
-        )
-        try:
-            if action is None:
-                raise LookupError(f"unknown action {kind!r}")
-            if action.writes and not dry_run:
-                with transaction.atomic():
-                    result = action.run(config, ctx) or {}
-            else:
-                result = action.run(config, ctx) or {}
-        except Exception as exc:  # noqa: BLE001 - recorded on the firing, shown to people
-            log.exception("rule %s action %s failed", c.rule.pk, kind)
-            result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        result["kind"] = kind
-        result.setdefault("ok", True)
-        results.append(result)
+    with events.caused_by((*c.cause, c.rule.pk)):
+        for config in c.version.actions or []:
+            results.append(_run_action(c, config, entity, firing, batch, memo, dry_run))
     return results
+
+
+def _run_action(c: Candidate, config: dict, entity, firing, batch, memo, dry_run) -> dict:
+    kind = config.get("kind")
+    action = actions.get(kind)
+    ctx = actions.ActionContext(
+        rule=c.rule,
+        version=c.version,
+        firing=firing,
+        entity=entity,
+        instance=c.instance,
+        variables=c.variables,
+        level=c.level,
+        dry_run=dry_run,
+        batch=batch,
+        memo=memo,
+    )
+    try:
+        if action is None:
+            raise LookupError(f"unknown action {kind!r}")
+        if action.writes and not dry_run:
+            with transaction.atomic():
+                result = action.run(config, ctx) or {}
+        else:
+            result = action.run(config, ctx) or {}
+    except Exception as exc:  # noqa: BLE001 - recorded on the firing, shown to people
+        log.exception("rule %s action %s failed", c.rule.pk, kind)
+        result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    result["kind"] = kind
+    result.setdefault("ok", True)
+    return result
 
 
 def _related(entity) -> list[str]:
@@ -299,16 +306,29 @@ def forget_event_rules() -> None:
     event_rules_cache.invalidate()
 
 
+# How many rules may trigger one another in a row through their actions' events.
+MAX_RULE_CHAIN = 5
+
+
 def process_event(name: str, payload: dict) -> list[RuleFiring]:
     """Fire the active rules listening to ``name`` for this event, now, in this process:
     load the record, evaluate each rule, insert the firings keyed ``event:<event_id>`` and
     run the actions of those this call inserted. The worker's task calls it; tests call it
     to process an event synchronously."""
-    rules = active_event_rules(name)
+    # A rule never fires on an event its own actions caused (it would re-trigger itself
+    # through its own write), and a chain of rules triggering one another stops after
+    # MAX_RULE_CHAIN links.
+    cause = tuple(payload.get(events.CAUSE_KEY) or ())
+    if len(cause) >= MAX_RULE_CHAIN:
+        log.warning(
+            "event %s: caused by a chain of %d rules %s; rules not run", name, len(cause), cause
+        )
+        return []
+    rules = [rule for rule in active_event_rules(name) if rule.pk not in cause]
     if not rules:
         return []
     entity_key = triggers.entity_for_event(name)
-    variables = {k: v for k, v in payload.items() if k != "event_id"}
+    variables = {k: v for k, v in payload.items() if k not in ("event_id", events.CAUSE_KEY)}
     instance = None
     object_id = payload.get("id")
     if entity_key and object_id is not None and not name.endswith(".deleted"):
@@ -330,6 +350,7 @@ def process_event(name: str, payload: dict) -> list[RuleFiring]:
         if c is not None:
             if instance is None and isinstance(object_id, int):
                 c.object_id = object_id
+            c.cause = cause
             candidates.append(c)
     return fire(candidates)
 

@@ -6,10 +6,12 @@ registry of event names with their payload fields lets rule builders offer them.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from django.db import transaction
 
@@ -19,6 +21,25 @@ log = logging.getLogger(__name__)
 
 _subscribers: dict[str, list[Callable]] = defaultdict(list)
 _catalogue: dict[str, dict] = {}
+
+# The rules whose actions caused the events emitted now (innermost last). An event an
+# action causes carries them under CAUSE_KEY, so the automation engine can refuse to let
+# a rule re-trigger itself through its own write (a rule on ``contract.updated`` that
+# changes the contract) and can cut a chain of rules triggering each other.
+CAUSE_KEY = "caused_by_rules"
+_cause: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar(
+    "salesops_event_cause", default=()
+)
+
+
+@contextmanager
+def caused_by(chain: tuple[int, ...]) -> Iterator[None]:
+    """Events emitted inside carry ``chain`` (rule ids) as their cause."""
+    token = _cause.set(tuple(chain))
+    try:
+        yield
+    finally:
+        _cause.reset(token)
 
 
 def register(name: str, *, fields: tuple[str, ...] = (), description: str = "") -> None:
@@ -55,6 +76,8 @@ def emit(name: str, payload: dict) -> None:
     twice (a retried task, a replay) can recognise it and act once."""
     payload = dict(payload)
     payload.setdefault("event_id", uuid.uuid4().hex)
+    if chain := _cause.get():
+        payload.setdefault(CAUSE_KEY, list(chain))
     if unitofwork.emit(name, payload, _dispatch_copy):
         return  # held until the batch's queued rows are written (core.unitofwork)
     transaction.on_commit(lambda: _dispatch(name, dict(payload)))

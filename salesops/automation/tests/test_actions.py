@@ -8,6 +8,7 @@ from salesops.automation import actions, engine
 from salesops.automation.models import RuleFiring
 from salesops.core import events
 from salesops.customers.models import Account
+from salesops.customers.services import account_update
 from salesops.customers.tests.factories import make_account
 from salesops.org.models import User
 
@@ -203,3 +204,52 @@ def test_a_condition_that_fails_at_run_time_is_recorded(org, sent):
     assert firing.status == "condition_error"
     assert "int" in firing.error or "invalid literal" in firing.error
     assert not sent
+
+
+def _notes_rule(org, name, condition, value):
+    return make_rule(
+        org.admin,
+        name=name,
+        trigger_type="event",
+        trigger={"event": "account.updated"},
+        condition=condition,
+        actions=[{"kind": "set_field", "field": "notes", "value": value}],
+    )
+
+
+def _edit_notes(org, account, notes, django_capture_on_commit_callbacks):
+    # A person's edit; the events it and the rules' writes cause run in the (immediate)
+    # worker after each commit, as they would in production.
+    with django_capture_on_commit_callbacks(execute=True):
+        account_update(actor=org.admin, account=account, notes=notes)
+
+
+def test_a_rule_never_fires_on_the_event_its_own_write_caused(
+    org, sent, django_capture_on_commit_callbacks
+):
+    # given a rule on account.updated that appends to the notes it is triggered by
+    rule = _notes_rule(org, "append", "", "notes + '+'")
+    account = make_account(org.rep_a, notes="")
+    # when a person edits the account
+    _edit_notes(org, account, "x", django_capture_on_commit_callbacks)
+    # then it fired once: the event of its own write names it as the cause and is skipped
+    assert RuleFiring.objects.filter(rule=rule).count() == 1
+    assert Account.objects.get(pk=account.pk).notes == "x+"
+
+
+def test_rules_triggering_each_other_stop_after_the_chain_limit(
+    org, sent, django_capture_on_commit_callbacks
+):
+    # given a chain of rules, each moving the notes one step on
+    rules = [
+        _notes_rule(org, f"step {i}", f"notes == 'step {i}'", f"'step {i + 1}'") for i in range(7)
+    ]
+    account = make_account(org.rep_a, notes="")
+    # when a person's edit starts the chain
+    _edit_notes(org, account, "step 0", django_capture_on_commit_callbacks)
+    # then MAX_RULE_CHAIN rules ran one after another, and the event the last one caused
+    # was not acted on
+    limit = engine.MAX_RULE_CHAIN
+    fired = [RuleFiring.objects.filter(rule=rule).count() for rule in rules]
+    assert fired == [1] * limit + [0] * (len(rules) - limit)
+    assert Account.objects.get(pk=account.pk).notes == f"step {limit}"
