@@ -22,13 +22,13 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 
 from salesops.core import apischema
+from salesops.core.api_errors import django_errors, error_response, validation_response
 from salesops.core.apischema import UnsafeInput
 from salesops.org import services as org_services
 
@@ -104,10 +104,7 @@ api = NinjaAPI(
 )
 
 
-def error(request, status: int, code: str, message: str, field: str | None = None, **extra):
-    body = {"code": code, "message": str(message), "field": field}
-    body.update(extra)
-    return api.create_response(request, body, status=status)
+error = error_response  # the short name the handlers below use
 
 
 def _loc_to_field(loc) -> str:
@@ -143,22 +140,6 @@ def _pydantic_message(err: dict) -> str:
     return str(err.get("msg", _("Invalid value.")))
 
 
-def validation_response(
-    request, errors: list[dict], code: str = "validation_error", status: int = 422
-):
-    first = errors[0] if errors else {"message": _("Invalid input."), "field": None}
-    fields = list(dict.fromkeys(e["field"] or "?" for e in errors))
-    if len(fields) <= 1:
-        message = _("%(field)s: %(message)s") % first if first.get("field") else first["message"]
-    else:
-        message = ngettext(
-            "%(n)d field needs attention: %(fields)s",
-            "%(n)d fields need attention: %(fields)s",
-            len(fields),
-        ) % {"n": len(fields), "fields": ", ".join(fields)}
-    return error(request, status, code, message, first.get("field"), errors=errors)
-
-
 @api.exception_handler(NinjaValidationError)
 def on_ninja_validation(request, exc: NinjaValidationError):
     errors = [
@@ -170,25 +151,6 @@ def on_ninja_validation(request, exc: NinjaValidationError):
         for e in exc.errors
     ]
     return validation_response(request, errors)
-
-
-def django_errors(exc: DjangoValidationError) -> list[dict]:
-    out = []
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.error_dict.items():
-            for e in errs:
-                message = e.message % e.params if e.params else e.message
-                out.append(
-                    {
-                        "code": e.code or "invalid",
-                        "field": None if field == "__all__" else field,
-                        "message": str(message),
-                    }
-                )
-    else:
-        for message in exc.messages:
-            out.append({"code": "invalid", "field": None, "message": str(message)})
-    return out
 
 
 @api.exception_handler(DjangoValidationError)
