@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth import get_user_model
 from django.db import models
 
 # Core sits below org, so it cannot ask org who reports to a manager: org registers the
@@ -56,6 +57,15 @@ def editable_owner_ids(user):
     if user.is_manager_role:
         return _subordinates(user)
     return [user.pk]
+
+
+def visible_users(user):
+    """The active users ``user`` may see: pick as owners, or filter a list by."""
+    queryset = get_user_model().objects.filter(is_active=True)
+    ids = visible_owner_ids(user)
+    if ids is None:
+        return queryset
+    return queryset.filter(pk__in=ids)
 
 
 class OwnedQuerySet(models.QuerySet):

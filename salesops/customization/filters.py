@@ -114,6 +114,11 @@ class CustomFieldFilterMixin:
     def custom_filter_names(self) -> tuple[str, ...]:
         return tuple(f"{PREFIX}{d.key}" for d in self.custom_definitions)
 
+    def custom_filter_controls(self, params) -> list[dict]:
+        """The filter bar's controls for these custom fields (see :func:`filter_controls`);
+        a method so a list page (core/listing.py) reaches them without importing this app."""
+        return filter_controls(self, params)
+
 
 def filter_controls(filterset, params) -> list[dict]:
     """What a list page's filter bar shows for the custom fields chosen for lists:
