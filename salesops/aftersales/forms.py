@@ -6,7 +6,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import PageFormMixin, ServiceModelForm, TablerBoundField
+from salesops.core.forms import (
+    DateInput,
+    DateTimeInput,
+    PageFormMixin,
+    ServiceModelForm,
+    TablerBoundField,
+)
 from salesops.customers import selectors as customer_selectors
 from salesops.customers.models import Account, Contact
 from salesops.customization.formfields import CustomFieldsFormMixin
@@ -16,20 +22,6 @@ from .models import Complaint, NpsResponse, Renewal, ServiceTicket
 
 #: How many accounts the picker lists before the user has to narrow it by name.
 ACCOUNT_OPTIONS = 100
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class AfterSalesForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):

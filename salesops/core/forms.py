@@ -14,6 +14,24 @@ from django.utils.translation import gettext_lazy as _
 from .concurrency import ConflictError, claim_instance, version_of
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker (``<input type="date">``), which needs ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A browser date-and-time picker (``<input type="datetime-local">``)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
 class TablerBoundField(forms.BoundField):
     """Renders inputs with the toolkit's classes, marked invalid when the field has errors,
     so templates can print ``{{ field }}`` without per-widget markup. A field the service

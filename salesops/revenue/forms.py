@@ -6,8 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.aftersales.forms import DateInput
-from salesops.core.forms import PageFormMixin, ServiceModelForm, TablerBoundField
+from salesops.core.forms import DateInput, PageFormMixin, ServiceModelForm, TablerBoundField
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org.models import Role
 

@@ -6,10 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-
-class UserRef(Schema):
-    id: int
-    name: str = Field(..., validation_alias="label")
+from salesops.core.schemas import UserRef
 
 
 class RecordRef(Schema):
