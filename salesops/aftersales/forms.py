@@ -11,7 +11,6 @@ from salesops.core.forms import (
     DateTimeInput,
     PageFormMixin,
     ServiceModelForm,
-    TablerBoundField,
 )
 from salesops.customers import selectors as customer_selectors
 from salesops.customers.models import Account, Contact
@@ -28,15 +27,12 @@ class AfterSalesForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     """A ModelForm for labels, widgets and parsing; required fields are let through empty
     so the service reports every problem of the record in one answer."""
 
-    bound_field_class = TablerBoundField
     has_contact = True
 
     def __init__(self, *args, user, account_query: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.let_required_through()
         for field in self.fields.values():
-            if field.required and not isinstance(field, forms.ModelChoiceField):
-                field.required = False
-                field.service_required = True
             if isinstance(field, forms.DateTimeField):
                 field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         self._account_picker(user, account_query)

@@ -41,6 +41,14 @@ class CachedHistoryDescriptor(HistoryDescriptor):
         return manager(self.model, instance)
 
 
+def save_with_history(instance, actor, reason: str, **save_kwargs) -> None:
+    """Save ``instance`` with the user and reason its history row records (the service
+    has validated it: this only writes)."""
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance.save(**save_kwargs)
+
+
 def cache_history_managers(models_) -> int:
     """Swap simple-history's descriptor for :class:`CachedHistoryDescriptor` on each
     tracked model of ``models_``; returns how many were swapped."""

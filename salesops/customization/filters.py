@@ -142,9 +142,7 @@ def filter_controls(filterset, params) -> list[dict]:
         elif d.type == FieldType.BOOLEAN:
             control["choices"] = [("true", _("Yes")), ("false", _("No"))]
         elif d.type == FieldType.USER:
-            from .formfields import _user_choices
-
-            control["choices"] = _user_choices()
+            control["choices"] = types.user_choices()
         else:
             control["kind"] = "date" if d.type in (FieldType.DATE, FieldType.DATETIME) else "text"
         controls.append(control)

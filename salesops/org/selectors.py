@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from salesops.core import clock, visibility
 
-from .models import LeavePeriod, Role, Team, User
+from .models import LeavePeriod, Role, Team, User, UserChange
 
 
 def team_subtree(team: Team):
@@ -89,8 +89,6 @@ def user_changes(viewer: User):
     """The role/team/manager/cap/active changes ``viewer`` may read: everyone's for those
     who administer or direct the organisation, their subordinates' for a manager, their
     own for everyone else."""
-    from .models import UserChange
-
     qs = UserChange.objects.select_related("user", "changed_by")
     if viewer.is_admin_role or viewer.edits_everything:
         return qs

@@ -8,6 +8,8 @@ from ninja import Field, Schema
 
 from salesops.core.schemas import UserRef
 
+from .selectors import record_ref
+
 
 class RecordRef(Schema):
     type: str
@@ -33,8 +35,6 @@ class TaskOut(Schema):
 
     @staticmethod
     def resolve_record(obj):
-        from .selectors import record_ref
-
         return record_ref(obj)
 
 
