@@ -30,6 +30,7 @@ from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 from salesops.core import apischema
 from salesops.core.api_errors import django_errors, error_response, validation_response
 from salesops.core.apischema import UnsafeInput
+from salesops.customers.services import DuplicateError
 from salesops.org import services as org_services
 
 log = logging.getLogger(__name__)
@@ -155,8 +156,6 @@ def on_ninja_validation(request, exc: NinjaValidationError):
 
 @api.exception_handler(DjangoValidationError)
 def on_django_validation(request, exc: DjangoValidationError):
-    from salesops.customers.services import DuplicateError
-
     if isinstance(exc, DuplicateError):
         match = exc.matches[0]
         existing = _describe_existing(request, match.record)

@@ -16,6 +16,8 @@ from ninja.responses import Status
 
 from salesops.core.concurrency import if_match
 from salesops.core.pagination import paginate
+from salesops.customers.models import Account, Contact
+from salesops.leads.models import Lead
 
 from . import selectors, services
 from .models import ResultTag
@@ -53,9 +55,6 @@ class TagQuery(Schema):
 
 def _links(user, payload: ActivityIn) -> dict:
     """The linked records, each visible to ``user`` (else DoesNotExist → 404)."""
-    from salesops.customers.models import Account, Contact
-    from salesops.leads.models import Lead
-
     links = {}
     if payload.lead_id is not None:
         links["lead"] = Lead.objects.visible_to(user).get(pk=payload.lead_id)

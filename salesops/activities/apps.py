@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from salesops.core import entities, events
 
 
 class ActivitiesConfig(AppConfig):
@@ -8,9 +11,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Activities")
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
-        from salesops.core import entities, events
+        # Imported here: models (and modules that load them) need a ready app registry.
 
         from . import defaults
         from .models import Activity

@@ -7,14 +7,11 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from salesops.core.schemas import UserRef
+
 from .models import NOTE_MAX
 
 Kind = Literal["call", "visit", "wechat", "email", "meeting"]
-
-
-class UserRef(Schema):
-    id: int
-    name: str = Field(..., validation_alias="label")
 
 
 class ActivityOut(Schema):

@@ -23,6 +23,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, events
+from salesops.customers.models import Account, Contact
+from salesops.leads import services as lead_services
+from salesops.leads.models import Lead
 
 from .models import EFFECTIVE_SECONDS, NOTE_MAX, Activity, ActivityKind, ResultTag
 
@@ -118,9 +121,6 @@ def _require_writer(actor) -> None:
 def _check_links(actor, lead, account, contact, errors: dict):
     """Who the activity is about; raises PermissionDenied for a record the actor may
     not see (pages and the API turn that into a 404)."""
-    from salesops.customers.models import Account, Contact
-    from salesops.leads.models import Lead
-
     if lead is None and account is None and contact is None:
         _add(errors, "lead", _("Link the activity to a lead, an account or a contact."))
         return account
@@ -142,8 +142,6 @@ def _after_finish(activity: Activity) -> None:
     """Tell the lead it was worked on, and announce the activity (both inside the
     caller's transaction; the event goes out after commit)."""
     if activity.lead_id is not None:
-        from salesops.leads import services as lead_services
-
         lead_services.record_contact(
             lead_id=activity.lead_id,
             at=activity.ended_at or activity.started_at,

@@ -24,6 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.forms import attach_service_errors
 from salesops.core.pagination import TwoStepPaginator
+from salesops.customers.models import Account, Contact
+from salesops.leads.models import Lead
 from salesops.org import selectors as org_selectors
 
 from . import selectors, services
@@ -76,9 +78,6 @@ def _pk(value) -> int | None:
 
 def _target(request):
     """``?lead=`` / ``?account=`` / ``?contact=`` → the visible records (404 otherwise)."""
-    from salesops.customers.models import Account, Contact
-    from salesops.leads.models import Lead
-
     user = request.user
     ids = {name: _pk(request.GET.get(name)) for name in ("lead", "account", "contact")}
     for name in ids:

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import entities, events
+
 # (entity key, model name, label, timer fields: datetimes only). The keys prefix the events
 # below, which is how the automation engine finds the record an event is about.
 ENTITIES = (
@@ -41,8 +43,7 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("After-sales")
 
     def ready(self):
-        from salesops.core import entities, events
-
+        # Imported here: models (and modules that load them) need a ready app registry.
         from . import models, services
 
         # Rules' "set a field" writes through the services (validation, history, events).

@@ -6,7 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import PageFormMixin, ServiceModelForm, TablerBoundField
+from salesops.core.forms import (
+    DateInput,
+    DateTimeInput,
+    PageFormMixin,
+    ServiceModelForm,
+)
 from salesops.customers import selectors as customer_selectors
 from salesops.customers.models import Account, Contact
 from salesops.customization.formfields import CustomFieldsFormMixin
@@ -18,33 +23,16 @@ from .models import Complaint, NpsResponse, Renewal, ServiceTicket
 ACCOUNT_OPTIONS = 100
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
 class AfterSalesForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     """A ModelForm for labels, widgets and parsing; required fields are let through empty
     so the service reports every problem of the record in one answer."""
 
-    bound_field_class = TablerBoundField
     has_contact = True
 
     def __init__(self, *args, user, account_query: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.let_required_through()
         for field in self.fields.values():
-            if field.required and not isinstance(field, forms.ModelChoiceField):
-                field.required = False
-                field.service_required = True
             if isinstance(field, forms.DateTimeField):
                 field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         self._account_picker(user, account_query)

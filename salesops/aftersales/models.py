@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from salesops.core.calendar import working_minutes_between
 from salesops.core.models import BaseModel
 from salesops.core.visibility import OwnedQuerySet, editable_owner_ids, visible_owner_ids
 from salesops.customization.models import CustomFieldsModel
@@ -361,7 +362,6 @@ class ServiceTicket(FeedRecord):
 
     def derive_times(self) -> None:
         """Fill the response and resolution times from the three instants."""
-        from salesops.core.calendar import working_minutes_between
 
         def spans(end):
             if end is None or self.opened_at is None or end < self.opened_at:

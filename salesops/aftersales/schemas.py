@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from salesops.core.schemas import AccountRef, ContactRef, UserRef
+
 CUSTOM_OUT = Field(
     default_factory=dict,
     description="Custom field values by key (GET /custom-fields?entity=… lists them).",
@@ -28,21 +30,6 @@ SeverityT = Literal["major", "minor"]
 ComplaintStatusT = Literal["open", "in_progress", "resolved", "closed"]
 PriorityT = Literal["low", "normal", "high", "urgent"]
 RenewalStatusT = Literal["pending", "renewed", "lost"]
-
-
-class UserRef(Schema):
-    id: int
-    name: str = Field(..., validation_alias="label")
-
-
-class AccountRef(Schema):
-    id: int
-    name: str
-
-
-class ContactRef(Schema):
-    id: int
-    name: str
 
 
 class RecordOut(Schema):

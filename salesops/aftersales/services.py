@@ -252,14 +252,6 @@ def _validate(
         raise ValidationError(errors)
 
 
-def _save(instance, actor, reason: str) -> None:
-    if unitofwork.save_new(instance, actor, reason):
-        return  # queued with the feed batch's new rows
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save()
-
-
 def _create(
     kind: Kind, *, actor, data: dict, custom: dict | None = None, required: Iterable[str] = ()
 ):
@@ -270,7 +262,7 @@ def _create(
     if kind.model is Complaint and data.get("owner") is None and data.get("account") is not None:
         data["owner"] = data["account"].owner
     _validate(instance, kind, data, custom, partial=False, required=required)
-    _save(instance, actor, "created")
+    unitofwork.save_or_queue(instance, actor, "created")
     kind.emit(instance, None, [], actor)
     return instance
 
@@ -300,7 +292,7 @@ def _update(
     changed = [k for k in kind.fields if before[k] != after[k]]
     changed += custom_services.changed_keys(before["custom"], after["custom"])
     if changed:
-        _save(instance, actor, "updated")
+        unitofwork.save_or_queue(instance, actor, "updated")
         kind.emit(instance, before, changed, actor)
     return instance, changed
 

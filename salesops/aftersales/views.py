@@ -23,14 +23,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from salesops.core.exports import column_getter
+from salesops.core.exports import column_getter, export_or_back
 from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
+from salesops.core.listing import sees_owners
 from salesops.core.pagination import TwoStepPaginator
 from salesops.customization import selectors as custom_selectors
 from salesops.customization.filters import filter_controls
 from salesops.org import selectors as org_selectors
-from salesops.web.listing import export_or_back, sees_owners
 
 from . import forms, selectors, services
 from .filters import TICKET_STATES

@@ -1,5 +1,8 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
+
+from . import intrange
+from .history import cache_history_managers
 
 
 class CoreConfig(AppConfig):
@@ -8,10 +11,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from django.apps import apps
-
-        from . import intrange, sweeps  # noqa: F401  (registers the core sweeps)
-        from .history import cache_history_managers
+        # Imported here: sweeps loads core's models, which needs a ready app registry.
+        from . import sweeps  # noqa: F401  (registers the core sweeps)
 
         cache_history_managers(apps.get_models())
         intrange.register()  # integers beyond a column's range match nothing, not a 500

@@ -12,6 +12,25 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .concurrency import ConflictError, claim_instance, version_of
+from .models import FormSubmission
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker (``<input type="date">``), which needs ISO dates."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A browser date-and-time picker (``<input type="datetime-local">``)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 class TablerBoundField(forms.BoundField):
@@ -97,8 +116,6 @@ class PageFormMixin:
         """Within the writing transaction: check the version (editing) or take the
         one-time token (creating). Returns the URL of the record an earlier submission of
         this form created, if there was one."""
-        from .models import FormSubmission
-
         self._submission = None
         if self.version_field in self.fields:
             claim_instance(self.page_instance, self._sent(self.version_field))
@@ -136,9 +153,32 @@ CONFLICT_HINT = _("Saving again will replace their changes with yours.")
 
 class ServiceModelForm(forms.ModelForm):
     """A ModelForm that only parses: the service validates and writes (pages, API and feed
-    share one set of rules), so the form skips building the instance and ``full_clean``."""
+    share one set of rules), so the form skips building the instance and ``full_clean``.
+
+    With ``service_checks_required`` the required fields (but pickers) are let through empty
+    at once (:meth:`let_required_through`)."""
+
+    bound_field_class = TablerBoundField
+    service_checks_required = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.service_checks_required:
+            self.let_required_through()
+
+    def let_required_through(self, *, pickers_too: bool = False) -> None:
+        """Let an empty required value through to the service, which reports it together
+        with every other problem (bad credit code, duplicate …) in one answer; the form
+        alone would stop at the first. The label keeps its "required" mark. A picker
+        (ModelChoiceField) stays required unless ``pickers_too``."""
+        for field in self.fields.values():
+            if field.required and (pickers_too or not isinstance(field, forms.ModelChoiceField)):
+                field.required = False
+                field.service_required = True
 
     def _post_clean(self):
+        # ModelForm would build the instance and run full_clean/validate_unique here; the
+        # service does both on save and reports errors we attach to the fields.
         pass
 
     def service_data(self) -> dict:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import clock
+from .models import FormSubmission, SweepRun
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,6 @@ def run_all(now=None) -> list[tuple[str, str]]:
 
 
 def _record(name, moment, summary):
-    from .models import SweepRun
-
     SweepRun.objects.update_or_create(
         name=name, defaults={"last_run_at": moment, "last_summary": summary[:500]}
     )
@@ -89,8 +88,6 @@ FORM_TOKEN_DAYS = 1
 @sweep("core.forget_form_tokens", every_minutes=60)
 def forget_form_tokens(now):
     """Forget the one-time tokens of page forms older than a day (core.forms.PageFormMixin)."""
-    from .models import FormSubmission
-
     cutoff = now - dt.timedelta(days=FORM_TOKEN_DAYS)
     deleted, _ = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
     return f"forgot {deleted} form token(s)"

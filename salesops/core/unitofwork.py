@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator
 from django.db import connections, models, transaction
 
 from . import clock, prepared
+from .history import save_with_history
 
 _current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
     "salesops_unit_of_work", default=None
@@ -78,6 +79,8 @@ def deferred(using: str = "default"):
 def queueable(model) -> bool:
     """A model can be queued when its ``save`` adds nothing to Django's (and the timestamps'),
     or when what it adds is in a ``before_save()`` method, which the queue runs too."""
+    # Imported here: the apps' AppConfig modules import core.events (and so this module)
+    # before the app registry is ready, and models cannot load until it is.
     from .models import TimeStampedModel
 
     return model.save in (models.Model.save, TimeStampedModel.save) or callable(
@@ -95,6 +98,13 @@ def save_new(instance, actor, reason: str) -> bool:
     instance._change_reason = reason
     unit.add(instance)
     return True
+
+
+def save_or_queue(instance, actor, reason: str) -> None:
+    """Save with the history's user and reason; a new row joins the current unit of
+    work's queue when there is one (a feed batch), to be inserted with the others."""
+    if not save_new(instance, actor, reason):
+        save_with_history(instance, actor, reason)
 
 
 def emit(name: str, payload: dict, dispatch: Callable[[str, dict], None]) -> bool:

@@ -111,3 +111,15 @@ def link_problem(value) -> str | None:
 def safe_link(value) -> str:
     """``value`` when :func:`link_problem` finds nothing wrong with it, else ""."""
     return "" if link_problem(value) else str(value).strip()
+
+
+def merge_errors(*error_dicts: dict) -> dict[str, list]:
+    """Merge ``{field: messages}`` dicts into one for a single ValidationError, keeping
+    every message for a field; a lone message (text or ValidationError) counts as a list."""
+    merged: dict[str, list] = {}
+    for errors in error_dicts:
+        for field, messages in errors.items():
+            if isinstance(messages, str | ValidationError):
+                messages = [messages]
+            merged.setdefault(field, []).extend(messages)
+    return merged

@@ -13,26 +13,41 @@ from ``Model.objects.all()``. The rules (SPEC X8):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
 from django.db import models
+
+# Core sits below org, so it cannot ask org who reports to a manager: org registers the
+# answer here when its app is ready (org/apps.py → org.selectors.subordinate_ids).
+_subordinate_ids: Callable | None = None
+
+
+def set_subordinate_resolver(resolver: Callable) -> None:
+    """Register ``resolver(user) -> list of user ids`` a manager's scope covers."""
+    global _subordinate_ids
+    _subordinate_ids = resolver
+
+
+def _subordinates(user):
+    if _subordinate_ids is None:
+        raise RuntimeError("No subordinate resolver registered: is salesops.org installed?")
+    return _subordinate_ids(user)
 
 
 def visible_owner_ids(user):
     """A queryset of user ids whose records ``user`` may see, or ``None`` for "everyone"."""
-    from salesops.org import selectors as org_selectors
-
     if not user or not user.is_authenticated or not user.is_active:
         return []
     if user.sees_everything:
         return None
     if user.is_manager_role:
-        return org_selectors.subordinate_ids(user)
+        return _subordinates(user)
     return [user.pk]
 
 
 def editable_owner_ids(user):
     """Like :func:`visible_owner_ids`, for changing and deleting."""
-    from salesops.org import selectors as org_selectors
-
     if not user or not user.is_authenticated or not user.is_active:
         return []
     if user.edits_everything:
@@ -40,8 +55,17 @@ def editable_owner_ids(user):
     if user.is_read_only_role:
         return []
     if user.is_manager_role:
-        return org_selectors.subordinate_ids(user)
+        return _subordinates(user)
     return [user.pk]
+
+
+def visible_users(user):
+    """The active users ``user`` may see: pick as owners, or filter a list by."""
+    queryset = get_user_model().objects.filter(is_active=True)
+    ids = visible_owner_ids(user)
+    if ids is None:
+        return queryset
+    return queryset.filter(pk__in=ids)
 
 
 class OwnedQuerySet(models.QuerySet):

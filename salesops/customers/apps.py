@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import entities, events
+
 
 class CustomersConfig(AppConfig):
     name = "salesops.customers"
@@ -8,8 +10,7 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self):
-        from salesops.core import entities, events
-
+        # Imported here: models (and modules that load them) need a ready app registry.
         from . import services
         from .models import Account, Contact
 

@@ -11,7 +11,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import PageFormMixin, TablerBoundField
+from salesops.core.forms import PageFormMixin, ServiceModelForm
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
 from salesops.org.models import User
@@ -29,33 +29,9 @@ def _relax_length(field: forms.CharField, length: int) -> None:
     field.widget.attrs["maxlength"] = str(length)
 
 
-class ServiceModelForm(forms.ModelForm):
-    """A ModelForm for labels, widgets and parsing, whose model validation is left to the
-    service (which also checks duplicates and normalises identifiers)."""
-
-    bound_field_class = TablerBoundField
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if field.required and not isinstance(field, forms.ModelChoiceField):
-                # Let an empty required value through to the service, which reports it
-                # together with every other problem (bad credit code, duplicate …) in one
-                # answer; the form alone would stop here and hide the rest.
-                field.required = False
-                field.service_required = True
-
-    def _post_clean(self):
-        # ModelForm would build the instance and run full_clean/validate_unique here; the
-        # service does both on save and reports errors we attach to the fields.
-        pass
-
-    def service_data(self) -> dict:
-        return dict(self.cleaned_data)
-
-
 class AccountForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     custom_entity = "account"
+    service_checks_required = True
 
     class Meta:
         model = Account
@@ -96,6 +72,7 @@ class AccountForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
 
 class ContactForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     custom_entity = "contact"
+    service_checks_required = True
 
     class Meta:
         model = Contact

@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from salesops.core.models import BaseModel
+from salesops.core.names import company_key
 from salesops.core.validators import display_phone
 from salesops.core.visibility import OwnedQuerySet
 from salesops.customization.models import CustomFieldsModel
@@ -127,8 +128,6 @@ class Account(BaseModel, CustomFieldsModel):
         return self.name
 
     def save(self, *args, **kwargs):
-        from salesops.core.names import company_key
-
         self.name_key = company_key(self.name)
         self.name_prefix = self.name_key[:2]
         update_fields = kwargs.get("update_fields")

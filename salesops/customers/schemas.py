@@ -7,10 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-
-class UserRef(Schema):
-    id: int
-    name: str = Field(..., validation_alias="label")
+from salesops.core.schemas import AccountRef, UserRef
 
 
 class AccountOut(Schema):
@@ -70,11 +67,6 @@ class AccountPatch(Schema):
     )
 
     model_config = {"extra": "forbid"}
-
-
-class AccountRef(Schema):
-    id: int
-    name: str
 
 
 class ContactOut(Schema):

@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import events
-from salesops.core.validators import normalize_credit_code, normalize_phone
+from salesops.core.history import save_with_history
+from salesops.core.validators import merge_errors, normalize_credit_code, normalize_phone
 from salesops.customization import services as custom_services
 
 from .models import Account, Contact
@@ -97,14 +98,6 @@ def _custom_errors(
     return errors
 
 
-def _merge(*error_dicts: dict) -> dict:
-    merged: dict[str, list] = {}
-    for errors in error_dicts:
-        for field, messages in errors.items():
-            merged.setdefault(field, []).extend(messages)
-    return merged
-
-
 def _normalise_account(account: Account) -> dict:
     errors = {}
     try:
@@ -121,12 +114,6 @@ def _account_duplicates(account: Account) -> list[DuplicateMatch]:
     return [DuplicateMatch("credit_code", other)] if other else []
 
 
-def _save(instance, actor, reason: str):
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save()
-
-
 @transaction.atomic
 def account_create(
     *, actor, custom: dict | None = None, required_fields: Iterable[str] = (), **data
@@ -139,7 +126,7 @@ def account_create(
     _clean_fields(account, data, ACCOUNT_FIELDS)
     _full_clean(
         account,
-        _merge(
+        merge_errors(
             _normalise_account(account),
             _custom_errors(account, "account", custom, partial=False, required=required_fields),
         ),
@@ -147,7 +134,7 @@ def account_create(
     dupes = _account_duplicates(account)
     if dupes:
         raise DuplicateError(dupes)
-    _save(account, actor, "created")
+    save_with_history(account, actor, "created")
     events.emit(
         "account.created",
         {"id": account.pk, "owner_id": account.owner_id, "actor_id": getattr(actor, "pk", None)},
@@ -171,7 +158,7 @@ def account_update(
     _clean_fields(account, data, ACCOUNT_FIELDS)
     _full_clean(
         account,
-        _merge(
+        merge_errors(
             _normalise_account(account),
             _custom_errors(account, "account", custom, partial=True, required=required_fields),
         ),
@@ -182,7 +169,7 @@ def account_update(
     changed = [f for f in data if before[f] != getattr(account, f if f != "owner" else "owner_id")]
     changed += custom_services.changed_keys(before_custom, account.custom)
     if changed:
-        _save(account, actor, "updated")
+        save_with_history(account, actor, "updated")
         events.emit(
             "account.updated",
             {"id": account.pk, "changed": changed, "actor_id": getattr(actor, "pk", None)},
@@ -231,7 +218,7 @@ def contact_create(
     _clean_fields(contact, data, CONTACT_FIELDS)
     _full_clean(
         contact,
-        _merge(
+        merge_errors(
             _normalise_contact(contact),
             _custom_errors(contact, "contact", custom, partial=False, required=required_fields),
         ),
@@ -239,7 +226,7 @@ def contact_create(
     dupes = _contact_duplicates(contact)
     if dupes:
         raise DuplicateError(dupes)
-    _save(contact, actor, "created")
+    save_with_history(contact, actor, "created")
     events.emit(
         "contact.created",
         {
@@ -266,7 +253,7 @@ def contact_update(
     _clean_fields(contact, data, CONTACT_FIELDS)
     _full_clean(
         contact,
-        _merge(
+        merge_errors(
             _normalise_contact(contact),
             _custom_errors(contact, "contact", custom, partial=True, required=required_fields),
         ),
@@ -279,7 +266,7 @@ def contact_update(
     ]
     changed += custom_services.changed_keys(before_custom, contact.custom)
     if changed:
-        _save(contact, actor, "updated")
+        save_with_history(contact, actor, "updated")
         events.emit(
             "contact.updated",
             {"id": contact.pk, "changed": changed, "actor_id": getattr(actor, "pk", None)},

@@ -24,11 +24,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from salesops.core.exports import export_or_back
 from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
+from salesops.core.listing import list_context
 from salesops.customization import selectors as custom_selectors
 from salesops.revenue import ltv
-from salesops.web.listing import export_or_back, list_context
 
 from . import account360, selectors, services
 from .forms import AccountForm, ContactForm

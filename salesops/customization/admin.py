@@ -3,7 +3,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import CustomFieldDefinition, FormLayout
-from .validation import custom_entities
+from .selectors import custom_entities
 
 
 class _EntityChoiceForm(forms.ModelForm):

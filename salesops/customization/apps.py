@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import entities
+
 
 class CustomizationConfig(AppConfig):
     name = "salesops.customization"
@@ -8,11 +10,12 @@ class CustomizationConfig(AppConfig):
     verbose_name = _("Customization")
 
     def ready(self):
-        from salesops.core import entities
-
-        from .models import CustomFieldDefinition
+        # Imported here: these modules load the models, which needs a ready app registry.
+        from . import models, validation
         from .selectors import definitions_cache
         from .variables import provider
 
         entities.add_variable_provider(provider)
-        definitions_cache.invalidate_on(CustomFieldDefinition)
+        definitions_cache.invalidate_on(models.CustomFieldDefinition)
+        models.register_check(models.CustomFieldDefinition, validation.check_definition)
+        models.register_check(models.FormLayout, validation.check_layout)

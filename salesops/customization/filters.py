@@ -114,6 +114,11 @@ class CustomFieldFilterMixin:
     def custom_filter_names(self) -> tuple[str, ...]:
         return tuple(f"{PREFIX}{d.key}" for d in self.custom_definitions)
 
+    def custom_filter_controls(self, params) -> list[dict]:
+        """The filter bar's controls for these custom fields (see :func:`filter_controls`);
+        a method so a list page (core/listing.py) reaches them without importing this app."""
+        return filter_controls(self, params)
+
 
 def filter_controls(filterset, params) -> list[dict]:
     """What a list page's filter bar shows for the custom fields chosen for lists:
@@ -137,9 +142,7 @@ def filter_controls(filterset, params) -> list[dict]:
         elif d.type == FieldType.BOOLEAN:
             control["choices"] = [("true", _("Yes")), ("false", _("No"))]
         elif d.type == FieldType.USER:
-            from .formfields import _user_choices
-
-            control["choices"] = _user_choices()
+            control["choices"] = types.user_choices()
         else:
             control["kind"] = "date" if d.type in (FieldType.DATE, FieldType.DATETIME) else "text"
         controls.append(control)

@@ -17,8 +17,8 @@ from salesops.core.forms import TablerBoundField
 
 from . import selectors, types
 from .models import FieldType, FormLayout
+from .selectors import custom_entity
 from .services import CUSTOM_PREFIX
-from .validation import custom_entity
 
 
 class RawListField(forms.Field):
@@ -31,13 +31,6 @@ class RawListField(forms.Field):
         if not value:
             return []
         return [str(v) for v in value]
-
-
-def _user_choices() -> list[tuple[str, str]]:
-    from salesops.org.models import User
-
-    users = User.objects.filter(is_active=True).order_by("display_name", "username")
-    return [(str(u.pk), u.label) for u in users]
 
 
 def formfield_for(definition) -> forms.Field:
@@ -73,7 +66,9 @@ def formfield_for(definition) -> forms.Field:
         choices = [(c["value"], c.get("label") or c["value"]) for c in definition.choices]
         field = RawListField(widget=forms.SelectMultiple(choices=choices), **options)
     elif kind == FieldType.USER:
-        field = forms.CharField(widget=forms.Select(choices=empty + _user_choices()), **options)
+        field = forms.CharField(
+            widget=forms.Select(choices=empty + types.user_choices()), **options
+        )
     elif kind == FieldType.BOOLEAN:
         widget = forms.NullBooleanSelect()
         widget.choices = [("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from salesops.core.forms import TablerBoundField
 
 from .models import CHOICE_TYPES, CustomFieldDefinition, FieldType
-from .selectors import custom_entities, definitions
-from .validation import COMPATIBLE_TYPES, custom_entity
+from .selectors import custom_entities, custom_entity, definitions, layout_choices
+from .validation import COMPATIBLE_TYPES
 
 
 def choices_to_text(choices: list[dict]) -> str:
@@ -148,8 +148,6 @@ class DefinitionForm(forms.Form):
 def layout_rows(entity_key: str, layout) -> list[dict]:
     """The layout editor's rows: the layout's fields in its order, then the fields it
     leaves out; each with whether it is shown, required, and locked (always required)."""
-    from .selectors import layout_choices
-
     entity = custom_entity(entity_key)
     labels = dict(layout_choices(entity_key))
     locked = set(entity.model.layout_required)

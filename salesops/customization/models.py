@@ -9,6 +9,7 @@ PostgreSQL; ``customization.types`` converts between that form and Python values
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from django.db import models
@@ -33,6 +34,23 @@ class FieldType(models.TextChoices):
 
 
 CHOICE_TYPES = (FieldType.CHOICE, FieldType.MULTI_CHOICE)
+
+
+# The rules a definition and a layout must follow live in validation.py, which reads these
+# models (and the cached definitions), so this module cannot import it: it registers its
+# checks here when the app is ready (customization/apps.py), and clean() runs them.
+_CHECKS: dict[type, Callable] = {}
+
+
+def register_check(model: type, check: Callable) -> None:
+    _CHECKS[model] = check
+
+
+def _run_check(instance) -> None:
+    check = _CHECKS.get(type(instance))
+    if check is None:
+        raise RuntimeError(f"No check registered for {type(instance).__name__}.")
+    check(instance)
 
 
 def _in_language(zh: str, en: str) -> str:
@@ -137,9 +155,7 @@ class CustomFieldDefinition(BaseModel):
         return {c["value"]: c.get("label") or c["value"] for c in self.choices or []}
 
     def clean(self):
-        from .validation import check_definition
-
-        check_definition(self)
+        _run_check(self)
 
 
 class FormLayout(BaseModel):
@@ -182,6 +198,4 @@ class FormLayout(BaseModel):
         return {item["field"] for item in self.fields or [] if item.get("required")}
 
     def clean(self):
-        from .validation import check_layout
-
-        check_layout(self)
+        _run_check(self)

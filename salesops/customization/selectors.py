@@ -3,11 +3,13 @@ exports, the API and rule conditions."""
 
 from __future__ import annotations
 
+from django.utils.text import capfirst
+
+from salesops.core import entities
 from salesops.core.configcache import ConfigCache
 
 from . import types
-from .models import CustomFieldDefinition, FieldType, FormLayout
-from .validation import custom_entities, custom_entity, layout_choices  # noqa: F401
+from .models import CustomFieldDefinition, CustomFieldsModel, FieldType, FormLayout
 
 # Every lead intake validates custom fields and hands them to routing conditions: the
 # definitions are read once per process and age limit, not once per record.
@@ -25,6 +27,30 @@ def definitions(entity_key: str, *, include_inactive: bool = False) -> list[Cust
         return tuple(qs.order_by("order", "id"))
 
     return list(definitions_cache.get((entity_key, include_inactive), build))
+
+
+def custom_entities() -> list[entities.Entity]:
+    """The registered entities whose model carries custom fields."""
+    return [e for e in entities.all_entities() if issubclass(e.model, CustomFieldsModel)]
+
+
+def custom_entity(key: str) -> entities.Entity | None:
+    return next((e for e in custom_entities() if e.key == key), None)
+
+
+def layout_choices(entity_key: str) -> list[tuple[str, str]]:
+    """``(name, label)`` of every field a layout of this entity may show: the model's
+    form fields, then the active custom fields."""
+    entity = custom_entity(entity_key)
+    if entity is None:
+        return []
+    model = entity.model
+    out = []
+    for name in model.form_field_names():
+        out.append((name, capfirst(str(model._meta.get_field(name).verbose_name))))
+    for definition in definitions(entity_key):
+        out.append((definition.path, definition.label))
+    return out
 
 
 def definition_get(pk: int) -> CustomFieldDefinition:

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from salesops.core.history import save_with_history
+
 from . import types
 from .models import CHOICE_TYPES, CustomFieldDefinition, FormLayout
 from .selectors import definitions
@@ -188,12 +190,6 @@ def _full_clean(instance) -> None:
     instance.full_clean(validate_constraints=False, validate_unique=False)
 
 
-def _save(instance, actor, reason: str) -> None:
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save()
-
-
 def _set(definition, data: dict) -> None:
     unknown = set(data) - set(DEFINITION_FIELDS)
     if unknown:
@@ -221,7 +217,7 @@ def definition_create(*, actor, entity: str, **data) -> CustomFieldDefinition:
         )["m"]
         definition.order = (top or 0) + 10
     _full_clean(definition)
-    _save(definition, actor, "created")
+    save_with_history(definition, actor, "created")
     return definition
 
 
@@ -230,7 +226,7 @@ def definition_update(*, actor, definition: CustomFieldDefinition, **data):
     definition = CustomFieldDefinition.objects.select_for_update().get(pk=definition.pk)
     _set(definition, data)
     _full_clean(definition)
-    _save(definition, actor, "updated")
+    save_with_history(definition, actor, "updated")
     return definition
 
 
@@ -255,7 +251,7 @@ def layout_save(*, actor, entity: str, name: str = FormLayout.DEFAULT, fields: l
     created = layout.pk is None
     layout.fields = fields
     _full_clean(layout)
-    _save(layout, actor, "created" if created else "updated")
+    save_with_history(layout, actor, "created" if created else "updated")
     return layout
 
 

@@ -22,6 +22,9 @@ from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from salesops.core.money import format_cny
+from salesops.org.models import User
+
 from .models import FieldType
 
 TEXT_MAX = 255
@@ -172,8 +175,6 @@ def _multi_choice(definition, value) -> list[str]:
 
 
 def _user(value) -> int:
-    from salesops.org.models import User
-
     pk = getattr(value, "pk", value)
     if isinstance(pk, str) and pk.strip().isdigit():
         pk = int(pk.strip())
@@ -254,10 +255,14 @@ def to_python(definition, stored):
 
 
 def user_label(pk) -> str:
-    from salesops.org.models import User
-
     user = User._base_manager.filter(pk=pk).first()
     return user.label if user is not None else f"#{pk}"
+
+
+def user_choices() -> list[tuple[str, str]]:
+    """``(pk, label)`` of the active users, for a user field's picker and filter."""
+    users = User.objects.filter(is_active=True).order_by("display_name", "username")
+    return [(str(u.pk), u.label) for u in users]
 
 
 def display(definition, stored) -> str:
@@ -267,8 +272,6 @@ def display(definition, stored) -> str:
         return ""
     kind = definition.type
     if kind == FieldType.MONEY and isinstance(value, Decimal):
-        from salesops.core.money import format_cny
-
         return format_cny(value)
     if kind == FieldType.NUMBER and isinstance(value, Decimal):
         return formats.number_format(value, use_l10n=True, force_grouping=True)

@@ -1,6 +1,7 @@
 """The rules a custom field definition and a form layout must follow.
 
-Called from the models' ``clean()``, so the services (which run ``full_clean``) and the
+Run by the models' ``clean()`` (registered in customization/apps.py: this module reads the
+models, so they cannot import it), so the services (which run ``full_clean``) and the
 Django admin check the same things. Every problem is collected and raised at once, keyed
 by the field it is about.
 """
@@ -11,14 +12,13 @@ import keyword
 import re
 
 from django.core.exceptions import ValidationError
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from salesops.core import entities
 from salesops.core.expressions import CONSTANTS, FUNCTIONS
 
 from . import types
-from .models import CHOICE_TYPES, CustomFieldDefinition, CustomFieldsModel, FieldType
+from .models import CHOICE_TYPES, CustomFieldDefinition, FieldType
+from .selectors import custom_entities, custom_entity, definitions, layout_choices
 
 KEY_MAX = 40
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -37,15 +37,6 @@ COMPATIBLE_TYPES = [
 ]
 # Names with a meaning of their own in conditions and filters.
 RESERVED = {"custom", "id", "pk", "page", "page_size", "sort", "q", "changed"}
-
-
-def custom_entities() -> list[entities.Entity]:
-    """The registered entities whose model carries custom fields."""
-    return [e for e in entities.all_entities() if issubclass(e.model, CustomFieldsModel)]
-
-
-def custom_entity(key: str) -> entities.Entity | None:
-    return next((e for e in custom_entities() if e.key == key), None)
 
 
 def _model_names(model) -> set[str]:
@@ -177,26 +168,7 @@ def check_definition(definition: CustomFieldDefinition) -> None:
         raise ValidationError(errors)
 
 
-def layout_choices(entity_key: str) -> list[tuple[str, str]]:
-    """``(name, label)`` of every field a layout of this entity may show: the model's
-    form fields, then the active custom fields."""
-    from .selectors import definitions
-
-    entity = custom_entity(entity_key)
-    if entity is None:
-        return []
-    model = entity.model
-    out = []
-    for name in model.form_field_names():
-        out.append((name, capfirst(str(model._meta.get_field(name).verbose_name))))
-    for definition in definitions(entity_key):
-        out.append((definition.path, definition.label))
-    return out
-
-
 def check_layout(layout) -> None:
-    from .selectors import definitions
-
     errors: dict[str, list] = {}
     entity = custom_entity(layout.entity)
     if entity is None:

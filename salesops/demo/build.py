@@ -38,10 +38,15 @@ from salesops.customers.models import (
     Industry,
     SizeBand,
 )
+from salesops.leads.models import Lead
 from salesops.org import services as org_services
 from salesops.org.models import Role, Team, TeamKind, User
+from salesops.revenue.models import Instalment
 
 from . import COMPANY_TEAM, GEOGRAPHY, PASSWORD, REGIONS, SEED, SIZES, STAFF
+from .leads import build_leads
+from .revenue import build_revenue
+from .revenue import history_models as revenue_history_models
 
 BATCH = 5_000
 HISTORY_REASON = "demo"
@@ -533,14 +538,6 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
             n_contacts += len(contacts)
             if stdout is not None and spec.accounts > BATCH:
                 stdout.write(f"  {n_accounts:,} accounts, {n_contacts:,} contacts …")
-        from salesops.leads.models import Lead
-        from salesops.org.models import TeamKind
-        from salesops.revenue.models import Instalment
-
-        from .leads import build_leads
-        from .revenue import build_revenue
-        from .revenue import history_models as revenue_history_models
-
         teams = {t.name: t for t in Team.objects.filter(kind=TeamKind.REGION)}
         lead_counts = build_leads(gen, reps, teams, now, spec.leads)
         revenue_counts = build_revenue(gen, now, demo_accounts)

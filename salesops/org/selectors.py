@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from salesops.core import clock
+from salesops.core import clock, visibility
 
-from .models import LeavePeriod, Role, Team, User
+from .models import LeavePeriod, Role, Team, User, UserChange
 
 
 def team_subtree(team: Team):
@@ -75,13 +75,8 @@ def users_on_leave(day=None) -> set[int]:
 
 
 def visible_users(user: User):
-    """Users that ``user`` may pick as owners or see in filters."""
-    qs = User.objects.filter(is_active=True)
-    if user.sees_everything:
-        return qs
-    if user.is_manager_role:
-        return qs.filter(pk__in=subordinate_ids(user))
-    return qs.filter(pk=user.pk)
+    """Users that ``user`` may pick as owners or see in filters (the rule is core's)."""
+    return visibility.visible_users(user)
 
 
 def sales_users():
@@ -94,8 +89,6 @@ def user_changes(viewer: User):
     """The role/team/manager/cap/active changes ``viewer`` may read: everyone's for those
     who administer or direct the organisation, their subordinates' for a manager, their
     own for everyone else."""
-    from .models import UserChange
-
     qs = UserChange.objects.select_related("user", "changed_by")
     if viewer.is_admin_role or viewer.edits_everything:
         return qs

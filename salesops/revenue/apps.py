@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import entities, events
+from salesops.notifications.kinds import register as register_kind
+
 
 class RevenueConfig(AppConfig):
     name = "salesops.revenue"
@@ -8,9 +11,7 @@ class RevenueConfig(AppConfig):
     verbose_name = _("Revenue")
 
     def ready(self):
-        from salesops.core import entities, events
-        from salesops.notifications.kinds import register as register_kind
-
+        # Imported here: models (and modules that load them) need a ready app registry.
         from . import (
             billing,
             ltv,  # noqa: F401 - registers the LTV sweep

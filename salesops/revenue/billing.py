@@ -15,10 +15,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from salesops.core import entities, events
+from salesops.core import entities, events, unitofwork
 from salesops.core.money import format_cny
+from salesops.core.validators import merge_errors
+from salesops.customization.services import changed_keys
+from salesops.notifications import services as notifications
 
 from .models import Contract, Invoice, InvoiceStatus, Order, Payment
+from .policy import current
 from .services import (
     actor_id,
     apply_data,
@@ -26,12 +30,10 @@ from .services import (
     clean_fields,
     custom_errors,
     lock_contract,
-    merge_errors,
     not_in_future,
     number_taken,
     number_used,
     positive_amount,
-    save,
     snapshot,
 )
 
@@ -69,8 +71,6 @@ ORDER_FIELDS = (
 
 
 def over_contract_mode() -> str:
-    from .policy import current
-
     # Within a feed batch the policy is read once, not per payment.
     mode = entities.batch_memo(("revenue.policy",), current).payment_over_contract
     return mode if mode in ("flag", "reject") else "flag"
@@ -171,8 +171,6 @@ def _over_contract(payment: Payment, contract: Contract, errors: dict, before: d
 
 
 def _notify_flagged(payment: Payment) -> None:
-    from salesops.notifications import services as notifications
-
     contract = payment.contract
     notifications.notify(
         recipients=[contract.owner_id],
@@ -214,15 +212,13 @@ def payment_write(
         changed = ["created"]
     else:
         changed = changed_fields(before, payment, (*PAYMENT_FIELDS, "flagged", "flag_reason"))
-        from salesops.customization.services import changed_keys
-
         changed += changed_keys(before_custom, payment.custom)
     if not changed:
         return payment, []
     # Keep a batch's remembered totals true: read them before the write, adjust after.
     old_total = None if creating else _paid_holder(before["contract"])
     new_total = _paid_holder(payment.contract_id)
-    save(payment, actor, "created" if creating else "updated")
+    unitofwork.save_or_queue(payment, actor, "created" if creating else "updated")
     if old_total is not None:
         old_total[0] -= before["amount"]
     new_total[0] += payment.amount
@@ -288,13 +284,11 @@ def invoice_write(
     if creating:
         changed = ["created"]
     else:
-        from salesops.customization.services import changed_keys
-
         changed = changed_fields(before, invoice, INVOICE_FIELDS)
         changed += changed_keys(before_custom, invoice.custom)
     if not changed:
         return invoice, []
-    save(invoice, actor, "created" if creating else "updated")
+    unitofwork.save_or_queue(invoice, actor, "created" if creating else "updated")
     number_used(Invoice, invoice, before)
     payload = {
         "id": invoice.pk,
@@ -348,7 +342,7 @@ def order_write(
     changed = ["created"] if creating else changed_fields(before, order, ORDER_FIELDS)
     if not changed:
         return order, []
-    save(order, actor, "created" if creating else "updated")
+    unitofwork.save_or_queue(order, actor, "created" if creating else "updated")
     number_used(Order, order, before)
     events.emit(
         "order.created" if creating else "order.updated",

@@ -6,8 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.aftersales.forms import DateInput
-from salesops.core.forms import PageFormMixin, ServiceModelForm, TablerBoundField
+from salesops.core.forms import DateInput, PageFormMixin, ServiceModelForm, TablerBoundField
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org.models import Role
 
@@ -15,7 +14,6 @@ from .models import Instalment, OverContract, Payment
 
 
 class PaymentForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
-    bound_field_class = TablerBoundField
     custom_entity = "payment"
 
     class Meta:
@@ -25,10 +23,7 @@ class PaymentForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
 
     def __init__(self, *args, contract, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if field.required:  # let it through: the service names every missing field
-                field.required = False
-                field.service_required = True
+        self.let_required_through(pickers_too=True)
         # Text with a decimal keypad: a number input drops "1,200" silently.
         self.fields["amount"].widget = forms.TextInput(
             attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"}

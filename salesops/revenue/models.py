@@ -24,18 +24,18 @@ from simple_history.models import HistoricalRecords
 
 from salesops.core import clock
 from salesops.core.models import BaseModel
+from salesops.core.validators import safe_link
 from salesops.core.visibility import OwnedQuerySet
 from salesops.customization.models import CustomFieldsModel
+from salesops.org.models import Role
 
-from .weeks import validate_week
+from .weeks import validate_week, week_of
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 def is_finance(user) -> bool:
     """Finance staff record payments and invoices for every account."""
-    from salesops.org.models import Role
-
     return bool(user and user.is_authenticated and user.is_active and user.role == Role.FINANCE)
 
 
@@ -162,8 +162,6 @@ class Contract(BaseModel, ExternalRecord, CustomFieldsModel):
     def attachment_links(self) -> list[dict]:
         """The attachments for a page: a link only where it is http(s) or an uploaded
         file (a row stored before links were checked shows as plain text)."""
-        from salesops.core.validators import safe_link
-
         rows = self.attachments if isinstance(self.attachments, list) else []
         return [
             {"name": str(a.get("name", "")), "url": safe_link(a.get("url"))}
@@ -256,10 +254,6 @@ class Delivery(BaseModel, ExternalRecord):
     @property
     def is_late(self) -> bool:
         """Done after the planned week, or not done and the planned week is over."""
-        from salesops.core import clock
-
-        from .weeks import week_of
-
         if self.status == DeliveryStatus.CANCELLED:
             return False
         if self.status == DeliveryStatus.DONE:

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import clock
+from salesops.core.history import save_with_history
+from salesops.org.models import Role
 
 from .models import ContractStatus, OverContract, RevenuePolicy
 
@@ -87,8 +89,6 @@ def check_contract_change(*, user, contract, fields, data=None, editable: bool) 
 @transaction.atomic
 def policy_update(*, actor, **data) -> RevenuePolicy:
     """Change the revenue policy (admins); audited through its history."""
-    from salesops.org.models import Role
-
     if not actor.is_admin_role:
         raise PermissionDenied(_("Only a sales-ops admin changes the revenue policy."))
     policy = RevenuePolicy.objects.select_for_update().order_by("pk").first() or RevenuePolicy()
@@ -116,7 +116,5 @@ def policy_update(*, actor, **data) -> RevenuePolicy:
     if policy.pk and policy.updated_at and now <= policy.updated_at:
         now = policy.updated_at + dt.timedelta(microseconds=1)
     policy.updated_at = now
-    policy._history_user = actor
-    policy._change_reason = "updated"
-    policy.save()
+    save_with_history(policy, actor, "updated")
     return policy

@@ -8,7 +8,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from salesops.customers.schemas import AccountRef, UserRef
+from salesops.core.schemas import AccountRef, UserRef
 
 CUSTOM_HELP = "Custom field values by key; see GET /custom-fields?entity=…"
 

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from salesops.core import clock
 from salesops.core.money import percent
 
+from . import policy
 from .filters import ContractFilterSet, DeliveryFilterSet, InvoiceFilterSet, PaymentFilterSet
 from .models import Contract, Delivery, Instalment, Invoice, InvoiceStatus, Payment
 
@@ -62,8 +63,6 @@ def may_bill(*, user, contract: Contract) -> bool:
     """Whether ``user`` may record (and change) payments and invoices on ``contract``: the
     roles the revenue policy names (finance by default), on the contracts they see. The
     one check the payment page and the API share."""
-    from . import policy
-
     return (
         policy.may_record_money(user)
         and Contract.objects.visible_to(user).filter(pk=contract.pk).exists()

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, events, unitofwork
 from salesops.core.money import CENT, format_cny
-from salesops.core.validators import link_problem
+from salesops.core.validators import link_problem, merge_errors
 from salesops.customization import services as custom_services
 
 from .models import SIGNED_STATUSES, Contract, Delivery, DeliveryStatus, Instalment
@@ -60,16 +60,6 @@ DELIVERY_FIELDS = (
 
 
 # --- shared helpers (billing.py uses them too) ----------------------------------------------
-
-
-def merge_errors(*dicts: dict) -> dict[str, list]:
-    merged: dict[str, list] = {}
-    for errors in dicts:
-        for field, messages in errors.items():
-            if isinstance(messages, str | ValidationError):
-                messages = [messages]
-            merged.setdefault(field, []).extend(messages)
-    return merged
 
 
 def as_decimal(value):
@@ -151,16 +141,6 @@ def _attname(instance, name: str) -> str:
 
 def snapshot(instance, names) -> dict:
     return {n: getattr(instance, _attname(instance, n)) for n in names}
-
-
-def save(instance, actor, reason: str) -> None:
-    """Save with the history's user and reason; a new row joins the feed batch's queue
-    when there is one (``core.unitofwork``)."""
-    if unitofwork.save_new(instance, actor, reason):
-        return
-    instance._history_user = actor
-    instance._change_reason = reason
-    instance.save()
 
 
 def _numbers_memo(model):
@@ -324,7 +304,7 @@ def _write_plan(contract: Contract, rows: list[dict] | None, actor, *, new: bool
         instalment = existing or Instalment(contract=contract)
         for key, value in values.items():
             setattr(instalment, key, value)
-        save(instalment, actor, "updated" if existing else "created")
+        unitofwork.save_or_queue(instalment, actor, "updated" if existing else "created")
         wrote = True
     for extra in current.values():
         extra._history_user = actor
@@ -451,7 +431,7 @@ def contract_write(
     changed = ["*"] if creating else changed_fields(before, contract, CONTRACT_FIELDS)
     changed += custom_services.changed_keys(before_custom, contract.custom) if not creating else []
     if changed:
-        save(contract, actor, "created" if creating else "updated")
+        unitofwork.save_or_queue(contract, actor, "created" if creating else "updated")
         number_used(Contract, contract, before)
     if plan is not None or (not creating and "amount" in changed):
         if _write_plan(contract, plan, actor, new=creating):
@@ -536,7 +516,7 @@ def delivery_write(
     changed = ["created"] if creating else changed_fields(before, delivery, DELIVERY_FIELDS)
     if not changed:
         return delivery, []
-    save(delivery, actor, "created" if creating else "updated")
+    unitofwork.save_or_queue(delivery, actor, "created" if creating else "updated")
     payload = {
         "id": delivery.pk,
         "contract_id": delivery.contract_id,

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import entities, events
+
 
 class TodosConfig(AppConfig):
     name = "salesops.todos"
@@ -8,7 +10,7 @@ class TodosConfig(AppConfig):
     verbose_name = _("Tasks")
 
     def ready(self):
-        from salesops.core import entities, events
+        # Imported here: models (and modules that load them) need a ready app registry.
         from salesops.notifications import services as notification_services
 
         from . import services

@@ -6,10 +6,9 @@ import datetime as dt
 
 from ninja import Field, Schema
 
+from salesops.core.schemas import UserRef
 
-class UserRef(Schema):
-    id: int
-    name: str = Field(..., validation_alias="label")
+from .selectors import record_ref
 
 
 class RecordRef(Schema):
@@ -36,8 +35,6 @@ class TaskOut(Schema):
 
     @staticmethod
     def resolve_record(obj):
-        from .selectors import record_ref
-
         return record_ref(obj)
 
 

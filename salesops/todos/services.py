@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, events
+from salesops.core.history import save_with_history
 from salesops.notifications import services as notification_services
 from salesops.org import selectors as org_selectors
 
@@ -80,12 +81,6 @@ def _full_clean(task: Task, errors: dict) -> None:
         raise ValidationError(errors)
 
 
-def _save(task: Task, actor, reason: str, **kwargs) -> None:
-    task._history_user = actor
-    task._change_reason = reason
-    task.save(**kwargs)
-
-
 def _announce_assignment(task: Task, actor) -> None:
     if actor is None or task.assignee_id == actor.pk:
         return
@@ -131,7 +126,7 @@ def task_create(
         task.content_type = ContentType.objects.get_for_model(record)
         task.object_id = record.pk
     _full_clean(task, errors)
-    _save(task, actor, "created")
+    save_with_history(task, actor, "created")
     events.emit(
         "task.created",
         {
@@ -168,7 +163,7 @@ def task_update(*, actor, task: Task, **data) -> Task:
         f for f in data if before[f] != getattr(task, "assignee_id" if f == "assignee" else f)
     ]
     if changed:
-        _save(task, actor, "updated")
+        save_with_history(task, actor, "updated")
         events.emit(
             "task.updated", {"id": task.pk, "changed": changed, "actor_id": _actor_id(actor)}
         )
@@ -185,7 +180,7 @@ def task_complete(*, actor, task: Task) -> Task:
         return task
     task.done_at = clock.now()
     task.done_by = actor
-    _save(task, actor, "completed", update_fields=["done_at", "done_by"])
+    save_with_history(task, actor, "completed", update_fields=["done_at", "done_by"])
     events.emit(
         "task.completed",
         {"id": task.pk, "assignee_id": task.assignee_id, "actor_id": _actor_id(actor)},
@@ -201,7 +196,7 @@ def task_reopen(*, actor, task: Task) -> Task:
         return task
     task.done_at = None
     task.done_by = None
-    _save(task, actor, "reopened", update_fields=["done_at", "done_by"])
+    save_with_history(task, actor, "reopened", update_fields=["done_at", "done_by"])
     events.emit(
         "task.reopened",
         {"id": task.pk, "assignee_id": task.assignee_id, "actor_id": _actor_id(actor)},

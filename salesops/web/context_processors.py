@@ -3,10 +3,12 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from salesops.automation.services import can_manage_rules
+from salesops.leads.models import Lead, LeadStatus
+from salesops.todos.selectors import nav_count
+
 
 def _can_manage_rules(user) -> bool:
-    from salesops.automation.services import can_manage_rules
-
     return can_manage_rules(user)
 
 
@@ -71,15 +73,11 @@ SETTINGS_SEPARATOR = " · "
 
 
 def _task_badge(user):
-    from salesops.todos.selectors import nav_count
-
     return nav_count(user)
 
 
 def _lead_badge(user):
     """New leads waiting for the user's first contact (index: owner, status)."""
-    from salesops.leads.models import Lead, LeadStatus
-
     return Lead.objects.filter(owner=user, status=LeadStatus.NEW).count()
 
 

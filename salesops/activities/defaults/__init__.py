@@ -3,6 +3,8 @@ Admins edit the set on the settings page; codes stay stable for rules and report
 
 from __future__ import annotations
 
+from ..models import ResultTag
+
 # (code, 中文, English, counts as a contact)
 RESULT_TAGS = [
     ("demo_booked", "已预约演示", "Demo booked", True),
@@ -17,8 +19,6 @@ RESULT_TAGS = [
 
 
 def install(sender=None, using="default", **kwargs) -> None:
-    from ..models import ResultTag
-
     try:
         if ResultTag.objects.using(using).exists():
             return

@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.core.wsgi import get_wsgi_application
 
 
 def default_workers(engine: str | None = None) -> int:
@@ -95,10 +96,14 @@ class Command(BaseCommand):
             else:
                 from waitress import serve
 
-                from salesops.wsgi import application
-
                 self.stdout.write(f"SalesOps at http://{host}:{port}/  (Ctrl-C to stop)")
-                serve(application, host=host, port=port, threads=threads or 8, ident="SalesOps")
+                serve(
+                    get_wsgi_application(),
+                    host=host,
+                    port=port,
+                    threads=threads or 8,
+                    ident="SalesOps",
+                )
         except KeyboardInterrupt:
             pass
         finally:

@@ -3,8 +3,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from salesops import demo
+from salesops.customers.models import Account
 from salesops.demo.build import DemoExists, build
 from salesops.org.models import User
+from salesops.revenue import ltv
 
 
 class Command(BaseCommand):
@@ -52,9 +54,6 @@ def _lifetime_values() -> int:
     """The LTV of every demo account with a contract, so the Account 360 pages show one on a
     fresh install (the nightly run would otherwise be the first; about 2 s for the small
     demo, far too long for the large one, which waits for the nightly run)."""
-    from salesops.customers.models import Account
-    from salesops.revenue import ltv
-
     formula = ltv.current_formula()
     accounts = Account.objects.filter(contracts__isnull=False).distinct().only("id", "created_at")
     n = 0

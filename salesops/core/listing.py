@@ -1,13 +1,16 @@
-"""What every list page needs, once: the page of rows with the filter bar's state, and
-the export that falls back to the same filtered list with the reason it was refused."""
+"""What every list page needs, once: the page of rows with the filter bar's state. (The
+export that falls back to the same filtered list is core/exports.py ``export_or_back``.)
+
+Core stands below the apps, so it reads what it needs through the objects it is given: the
+owners through the visibility scope (core/visibility.py, filled in by org) and the custom
+fields' filter controls from the filterset (customization's CustomFieldFilterMixin)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from salesops.core.exports import export_or_back  # noqa: F401 - the list pages' import
-from salesops.core.pagination import TwoStepPaginator
-from salesops.customization.filters import filter_controls
+from .pagination import TwoStepPaginator
+from .visibility import visible_users
 
 
 def sees_owners(user) -> bool:
@@ -19,8 +22,6 @@ def list_context(request, filterset, filter_names) -> dict:
     """The page of rows and what the filter bar needs (custom-field columns and filters
     too, when the filterset has them). The paginator counts and slices the queryset;
     nothing else touches the rows, so the cost does not grow with the list."""
-    from salesops.org import selectors as org_selectors
-
     valid = filterset.is_valid()
     queryset = filterset.qs if valid else filterset.queryset.none()
     paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"])
@@ -41,13 +42,12 @@ def list_context(request, filterset, filter_names) -> dict:
         "sort": request.GET.get("sort", ""),
         "current": {name: request.GET.get(name, "") for name in filter_names},
         "owners": [
-            (u.pk, u.label)
-            for u in org_selectors.visible_users(user).order_by("display_name", "username")
+            (u.pk, u.label) for u in visible_users(user).order_by("display_name", "username")
         ]
         if sees_owners(user)
         else [],
     }
     if hasattr(filterset, "custom_definitions"):
         context["custom_columns"] = [d for d in filterset.custom_definitions if d.show_in_list]
-        context["custom_filters"] = filter_controls(filterset, request.GET)
+        context["custom_filters"] = filterset.custom_filter_controls(request.GET)
     return context
