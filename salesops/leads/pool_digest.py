@@ -73,7 +73,7 @@ def digest_items(since: dt.datetime, until: dt.datetime, *, source: str = "") ->
     """One notification item per recipient and team for the leads pooled in the window."""
     from salesops.org.models import Team
 
-    from .services import _pool_watchers
+    from .placement import pool_watchers as _pool_watchers
 
     counts = pooled_counts(since, until)
     if not counts:

@@ -1,0 +1,126 @@
+"""Who gets a lead: the pool's watchers, a manager's reassignment and a rep's claim from
+the pool, within the daily caps (``routing.take_slot``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from salesops.core import clock
+from salesops.org import selectors as org_selectors
+from salesops.org.models import Role, Team, User
+
+from . import routing
+from .models import Assignment, Lead, SlaState
+from .sla import start_clock
+from .writes import audited_save, emit, notify, require_editable
+
+
+def pool_watchers(team_id):
+    """Who hears about a lead no rule could place: the team's manager (or the nearest
+    manager above it), else the directors."""
+    team = Team.objects.filter(pk=team_id).select_related("parent").first() if team_id else None
+    while team is not None:
+        if team.manager_id:
+            return [team.manager_id]
+        team = team.parent
+    return list(
+        User.objects.filter(is_active=True, role=Role.DIRECTOR).values_list("pk", flat=True)
+    )
+
+
+def can_reassign(actor) -> bool:
+    return bool(
+        actor and actor.is_authenticated and (actor.is_manager_role or actor.edits_everything)
+    )
+
+
+@transaction.atomic
+def lead_reassign(*, actor, lead: Lead, owner, reason: str) -> Lead:
+    """A manager gives the lead to someone else (or back to the pool with ``owner=None``),
+    with a reason. The SLA clock restarts when the lead has not been contacted yet."""
+    if not can_reassign(actor):
+        raise PermissionDenied(_("Only managers can reassign leads."))
+    require_editable(actor, lead)
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = [_("Say why the lead is reassigned.")]
+    if owner is not None and not org_selectors.visible_users(actor).filter(pk=owner.pk).exists():
+        errors["owner"] = [_("Choose an active user in your team.")]
+    if errors:
+        raise ValidationError(errors)
+    previous = lead.owner
+    if previous == owner:
+        return lead
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    lead.owner = owner
+    now = clock.now()
+    if owner is not None:
+        lead.team_id = owner.team_id or lead.team_id
+        start_clock(lead, now)
+    else:
+        lead.assigned_at = None
+        lead.sla_due_at = None
+        lead.sla_state = SlaState.NONE
+    audited_save(lead, actor, "reassigned")
+    Assignment.objects.create(
+        lead=lead,
+        owner=owner,
+        previous_owner=previous,
+        reason=reason[:500],
+        actor=actor,
+        strategy="manual",
+    )
+    emit(
+        "lead.assigned",
+        id=lead.pk,
+        owner_id=getattr(owner, "pk", None),
+        previous_owner_id=getattr(previous, "pk", None),
+        rule_id=None,
+        strategy="manual",
+        actor_id=actor.pk,
+    )
+    if owner is not None and owner != actor:
+        title = _("Lead reassigned to you: %(lead)s") % {"lead": lead}
+        transaction.on_commit(lambda: notify([owner], title, reason, lead))
+    return lead
+
+
+@transaction.atomic
+def lead_claim(*, actor, lead: Lead) -> Lead:
+    """A rep takes a lead from their team's pool, within their daily cap."""
+    if not Lead.objects.visible_to(actor).filter(pk=lead.pk).exists():
+        raise PermissionDenied(_("You cannot see this lead."))
+    if actor.is_read_only_role:
+        raise PermissionDenied(_("Your role cannot take leads."))
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.owner_id is not None:
+        raise ValidationError({"owner": _("Someone already took this lead.")})
+    day = clock.today()
+    cap = actor.daily_lead_cap
+    if cap is None:
+        cap = int(settings.SALESOPS["DEFAULT_DAILY_LEAD_CAP"])
+    if not routing.take_slot(actor.pk, day, cap):
+        raise ValidationError(
+            {"owner": _("You reached your daily cap of %(cap)d leads.") % {"cap": cap}}
+        )
+    lead.owner = actor
+    lead.team_id = lead.team_id or actor.team_id
+    start_clock(lead, clock.now())
+    audited_save(lead, actor, "claimed")
+    Assignment.objects.create(
+        lead=lead, owner=actor, reason=_("Taken from the pool."), actor=actor, strategy="claim"
+    )
+    emit(
+        "lead.assigned",
+        id=lead.pk,
+        owner_id=actor.pk,
+        previous_owner_id=None,
+        rule_id=None,
+        strategy="claim",
+        actor_id=actor.pk,
+    )
+    return lead
