@@ -158,7 +158,6 @@ def routing_rule_create(*, actor, members=None, **data):
     rule.save()
     _save_members(rule, clean)
     routing.invalidate()  # this process at once, every process after commit
-    transaction.on_commit(routing.invalidate)
     return rule
 
 
@@ -171,7 +170,6 @@ def routing_rule_update(*, actor, rule, members=None, **data):
     if members is not None:
         _save_members(rule, clean)
     routing.invalidate()  # this process at once, every process after commit
-    transaction.on_commit(routing.invalidate)
     return rule
 
 
@@ -181,7 +179,6 @@ def routing_rule_delete(*, actor, rule) -> None:
     rule._history_user = actor
     rule.delete()
     routing.invalidate()  # this process at once, every process after commit
-    transaction.on_commit(routing.invalidate)
 
 
 def routing_test(sample: dict):

@@ -13,8 +13,9 @@ Two halves:
   other moves on to the next candidate, so no rep ever goes over the cap.
 
 The snapshot (rules, team members, leave) is cached per process for
-``ROUTING_CACHE_SECONDS`` and dropped at once when a rule changes (a version number in
-the cache, shared between processes when the cache is Redis). So are today's counts and
+``ROUTING_CACHE_SECONDS`` in a ``core.configcache.ConfigCache`` and dropped at once when a
+rule changes (its version number in the cache, shared between processes when the cache
+is Redis). So are today's counts and
 the reps' open loads (:class:`Tally`): this process adds its own assignments to them as
 it makes them, and reads them again from the database when they are older than the age
 limit or when a slot it picked turned out to be taken. They only order the candidates;
@@ -30,17 +31,15 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, prepared
+from salesops.core.configcache import ConfigCache
 from salesops.core.expressions import Expression, ExpressionError, compile_expression, prepare
 
 from .models import OPEN_STATUSES, DailyLeadCount, Lead, RoutingRule, Strategy
-
-VERSION_KEY = "salesops:routing:version"
 
 
 @dataclass
@@ -75,8 +74,6 @@ class Snapshot:
     caps: dict[int, int]
     names: dict[int, str]
     day: dt.date
-    version: int = 0
-    built: float = field(default_factory=time.monotonic)
     # The loaded fields of each active user, to hand out the owner without a query.
     rows: dict[int, tuple] = field(default_factory=dict)
 
@@ -200,34 +197,20 @@ def build_snapshot(day: dt.date | None = None, rules=None) -> Snapshot:
     )
 
 
-_local = threading.local()
-
-
-def _version() -> int:
-    return cache.get_or_set(VERSION_KEY, 1, timeout=None) or 1
+# The snapshot, per day, in the one configuration cache: dropped at once in this process
+# and, through the shared version, in every process when a rule or its reps change
+# (``invalidate`` from the services, ``invalidate_on`` in LeadsConfig.ready).
+snapshot_cache = ConfigCache("routing-snapshot", ttl_setting="ROUTING_CACHE_SECONDS")
 
 
 def invalidate() -> None:
     """Called by every change to routing rules: all processes rebuild their snapshot."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
-    _local.snapshot = None
+    snapshot_cache.invalidate()
 
 
 def current_snapshot() -> Snapshot:
-    ttl = float(settings.SALESOPS.get("ROUTING_CACHE_SECONDS", 0))
-    snapshot: Snapshot | None = getattr(_local, "snapshot", None)
     today = clock.today()
-    if ttl > 0 and snapshot is not None:
-        fresh = time.monotonic() - snapshot.built < ttl and snapshot.day == today
-        if fresh and snapshot.version == _version():
-            return snapshot
-    snapshot = build_snapshot(today)
-    snapshot.version = _version() if ttl > 0 else 0
-    _local.snapshot = snapshot
-    return snapshot
+    return snapshot_cache.get(today, lambda: build_snapshot(today), only_key=True)
 
 
 # --- deciding -------------------------------------------------------------------------------

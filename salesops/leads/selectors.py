@@ -1,5 +1,5 @@
 """Reads about leads shared by pages, API and reports: the filtered list, the timeline of
-one lead, SLA badges and the monthly dwell TOP10 (SPEC L8)."""
+one lead and the monthly dwell TOP10 (SPEC L8)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock
 
-from .models import OPEN_STATUSES, Assignment, Inquiry, Lead, LeadStatus, SlaState
+from .models import OPEN_STATUSES, Assignment, Inquiry, Lead, LeadStatus
 
 SLA_FILTERS = ("running", "due_soon", "breached", "met", "late", "none")
 
@@ -62,33 +62,6 @@ def filter_leads(qs, params: dict, user=None):
     if str(params.get("review") or "") == "1":
         qs = qs.filter(review_state="review")
     return qs
-
-
-# --- SLA badge ------------------------------------------------------------------------------
-@dataclass
-class SlaBadge:
-    state: str
-    label: str
-    color: str  # Tabler colour name
-    minutes_left: int | None = None
-
-
-def sla_badge(lead: Lead, now: dt.datetime | None = None) -> SlaBadge | None:
-    """What the list shows: the stored state (set by the SLA rules and the first
-    check-in) plus a countdown to the due time while the clock runs."""
-    state = lead.sla_state
-    if not state:
-        return None
-    label = SlaState(state).label
-    if state in (SlaState.RUNNING, SlaState.DUE_SOON) and lead.sla_due_at:
-        now = now or clock.now()
-        left = int((lead.sla_due_at - now).total_seconds() // 60)
-        color = "orange" if state == SlaState.DUE_SOON else "blue"
-        if left < 0:
-            return SlaBadge(state, _("Overdue"), "red", left)
-        return SlaBadge(state, label, color, left)
-    colors = {SlaState.BREACHED: "red", SlaState.MET: "green", SlaState.LATE: "yellow"}
-    return SlaBadge(state, label, colors.get(state, "secondary"))
 
 
 # --- timeline -------------------------------------------------------------------------------

@@ -7,55 +7,78 @@ escalation) fire on ``sla_due_at``/``assigned_at``; this module sets those field
 
 from __future__ import annotations
 
-import time
+import datetime as dt
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from salesops.automation.models import Rule
 from salesops.automation.triggers import due_at
+from salesops.core import clock
+from salesops.core.configcache import ConfigCache
 
 from .models import Lead, LeadStatus, SlaState
 from .writes import audited_save, emit
 
 SLA_RULE_CODE = "lead-sla-breach"
 
+# The policy is read from the SLA rule on every assignment; an admin's edit of the rule
+# (a new RuleVersion, or switching the rule off) invalidates it through
+# ``invalidate_on(Rule, RuleVersion)`` in LeadsConfig.ready.
+policy_cache = ConfigCache("lead-sla-policy")
 
-# --- the SLA clock --------------------------------------------------------------------------
-_sla_cache: dict = {}
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """The first-contact SLA: ``minutes`` of working (or calendar, per ``unit``) time."""
+
+    minutes: int
+    unit: str
+
+    def due(self, start: dt.datetime) -> dt.datetime:
+        return due_at(start, self.minutes, self.unit)
 
 
-def sla_policy() -> tuple[int, str] | None:
-    """``(minutes, unit)`` of the active first-contact SLA rule, or ``None`` when an admin
-    switched it off. Read from the rule itself so the badge follows the admin's edits."""
-    ttl = float(settings.SALESOPS.get("ROUTING_CACHE_SECONDS", 0))
-    cached = _sla_cache.get("policy")
-    if ttl > 0 and cached and time.monotonic() - cached[0] < ttl:
-        return cached[1]
+def _read_policy() -> SlaPolicy | None:
     rule = (
         Rule.objects.filter(code=SLA_RULE_CODE, is_active=True)
         .select_related("current_version")
         .first()
     )
-    policy = None
-    if rule and rule.current_version:
-        trigger = rule.current_version.trigger
-        policy = (int(trigger.get("minutes") or 0), trigger.get("unit") or "working")
-    _sla_cache["policy"] = (time.monotonic(), policy)
-    return policy
+    if rule is None or rule.current_version is None:
+        return None
+    trigger = rule.current_version.trigger
+    return SlaPolicy(int(trigger.get("minutes") or 0), trigger.get("unit") or "working")
+
+
+def current_policy() -> SlaPolicy | None:
+    """The active first-contact SLA rule's policy, or ``None`` when an admin switched it
+    off. Read from the rule itself, so the due time and the badge follow the admin's edits."""
+    return policy_cache.get("policy", _read_policy)
+
+
+def sla_policy() -> tuple[int, str] | None:
+    """``(minutes, unit)`` of :func:`current_policy` (the form bench/intake.py reads)."""
+    policy = current_policy()
+    return None if policy is None else (policy.minutes, policy.unit)
+
+
+def due_time(start: dt.datetime) -> dt.datetime | None:
+    """When a lead assigned at ``start`` must have had its first contact, or ``None``."""
+    policy = current_policy()
+    if policy is None or policy.minutes <= 0:
+        return None
+    return policy.due(start)
 
 
 def start_clock(lead: Lead, at) -> None:
+    """Assigned at ``at``: the first-contact clock starts unless the lead was contacted."""
     lead.assigned_at = at
     if lead.first_contact_at is not None:
         return
-    policy = sla_policy()
-    if policy and policy[0] > 0:
-        lead.sla_due_at = due_at(at, policy[0], policy[1])
-        lead.sla_state = SlaState.RUNNING
-    else:
-        lead.sla_due_at = None
-        lead.sla_state = SlaState.NONE
+    lead.sla_due_at = due_time(at)
+    lead.sla_state = SlaState.RUNNING if lead.sla_due_at is not None else SlaState.NONE
     lead.escalation_level = 0
 
 
@@ -95,3 +118,30 @@ def record_contact(*, lead_id: int, at, counts_as_contact: bool = True) -> Lead 
                 late=lead.sla_state == SlaState.LATE,
             )
         return lead
+
+
+# --- SLA badge ------------------------------------------------------------------------------
+@dataclass
+class SlaBadge:
+    state: str
+    label: str
+    color: str  # Tabler colour name
+    minutes_left: int | None = None
+
+
+def sla_badge(lead: Lead, now: dt.datetime | None = None) -> SlaBadge | None:
+    """What the list shows: the stored state (set by the SLA rules and the first
+    check-in) plus a countdown to the due time while the clock runs."""
+    state = lead.sla_state
+    if not state:
+        return None
+    label = SlaState(state).label
+    if state in (SlaState.RUNNING, SlaState.DUE_SOON) and lead.sla_due_at:
+        now = now or clock.now()
+        left = int((lead.sla_due_at - now).total_seconds() // 60)
+        color = "orange" if state == SlaState.DUE_SOON else "blue"
+        if left < 0:
+            return SlaBadge(state, _("Overdue"), "red", left)
+        return SlaBadge(state, label, color, left)
+    colors = {SlaState.BREACHED: "red", SlaState.MET: "green", SlaState.LATE: "yellow"}
+    return SlaBadge(state, label, colors.get(state, "secondary"))

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from salesops.core import clock
 
-from .. import selectors, services
+from .. import services, sla
 from ..models import (
     Lead,
     LeadStatus,
@@ -69,7 +69,7 @@ def _decorate(leads, now=None) -> None:
     """Attach the SLA badge (and its countdown text) and status colour to each lead."""
     now = now or clock.now()
     for lead in leads:
-        badge = selectors.sla_badge(lead, now)
+        badge = sla.sla_badge(lead, now)
         if badge and not lead.is_open and badge.state in (SlaState.RUNNING, SlaState.DUE_SOON):
             # Converted or invalid: the timers stopped; no countdown to show.
             badge = None
