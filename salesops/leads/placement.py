@@ -3,6 +3,8 @@ the pool, within the daily caps (``routing.take_slot``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,6 +31,40 @@ def pool_watchers(team_id):
     return list(
         User.objects.filter(is_active=True, role=Role.DIRECTOR).values_list("pk", flat=True)
     )
+
+
+@dataclass
+class Placement:
+    """Where routing put a new lead: its owner (``None``: the pool), the decision and
+    its reason in words, and the rule and strategy the assignment row records."""
+
+    owner: User | None
+    decision: routing.Decision
+    reason: str
+    rule_id: int | None = None
+    strategy: str = ""
+
+
+def route(lead: Lead, channel, actor, variables: dict, prepared=None) -> Placement:
+    """Decide once for ``lead`` (``prepared``: the snapshot and counts read before the
+    transaction) and take a slot; sets the lead's team (the rule's, else the pool's).
+    Must run inside the intake's transaction."""
+    decision = routing.plan(variables, prepared)
+    owner_id = routing.assign(decision)
+    placed = Placement(None, decision, decision.reason)
+    if decision.rule is not None:
+        placed.rule_id, placed.strategy = decision.rule.id, decision.strategy
+        lead.team_id = decision.rule.team_id
+    if owner_id is not None:
+        placed.owner = decision.owner(owner_id)
+    elif decision.rule is None and decision.pool_team_id() is not None:
+        # Every rep of the matching rule is at the cap (or away): the lead waits in
+        # that team's pool, where its manager sees it and hands it out.
+        lead.team_id = decision.pool_team_id()
+    if placed.owner is None and lead.team_id is None:
+        # The pool of the channel's team, else of the person who typed it in.
+        lead.team_id = channel.team_id or getattr(actor, "team_id", None)
+    return placed
 
 
 def can_reassign(actor) -> bool:

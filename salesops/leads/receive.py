@@ -18,7 +18,7 @@ from salesops.org.models import Role
 
 from . import dedup, region, routing
 from .models import Assignment, Channel, ChannelKind, Inquiry, IntakeKey, Lead, ReviewState
-from .placement import pool_watchers
+from .placement import pool_watchers, route
 from .sla import start_clock
 from .validation import validate_new
 from .writes import emit, notify
@@ -147,13 +147,11 @@ def lead_intake(
     payload = payload if payload is not None else {k: v for k, v in data.items()}
     planned = None
     if owner is None:
-        # Decide the route before the write transaction: it reads only cached rules and
-        # counts, and on SQLite the transaction holds the one write lock. The slot is taken
-        # inside it; a lead that turns out to be a duplicate or a customer's is decided
-        # again there (its fields changed).
+        # Read the routing snapshot and today's counts before the write transaction (on
+        # SQLite it holds the one write lock): inside it, routing decides once, on the
+        # lead's final fields (a duplicate or a customer's lead changes them), from memory.
         lead.progressed_at = clock.now()
-        variables = entities.get("lead").variables(lead)
-        planned = (variables, routing.plan(variables))
+        planned = (entities.get("lead").variables(lead), routing.prepare_counts())
     # The key row is written with the lead's rows (one statement on PostgreSQL, see
     # _place_new), answer included. A key already taken fails that insert on the unique
     # index — a concurrent duplicate waits there until the first request commits — and the
@@ -229,26 +227,12 @@ def _place_new(
     if owner is not None and not reason:
         reason = _("Registered by %(user)s, who keeps it.") % {"user": owner.label}
     if owner is None:
-        if planned is not None and action == "new":
-            variables, decision = planned
-        else:
+        variables, prepared = planned or (None, None)
+        if variables is None or action != "new":
             variables = entities.get("lead").variables(lead)
-            decision = routing.plan(variables)
-        decision, owner_id = routing.assign(decision, variables)
-        reason = decision.reason
-        if decision.rule is not None:
-            rule_id = decision.rule.id
-            strategy = decision.strategy
-            lead.team_id = decision.rule.team_id
-        if owner_id is not None:
-            owner = decision.owner(owner_id)
-        elif decision.rule is None and decision.pool_team_id() is not None:
-            # Every rep of the matching rule is at the cap (or away): the lead waits in
-            # that team's pool, where its manager sees it and hands it out.
-            lead.team_id = decision.pool_team_id()
-        if owner is None and lead.team_id is None:
-            # The pool of the channel's team, else of the person who typed it in.
-            lead.team_id = channel.team_id or getattr(actor, "team_id", None)
+        placed = route(lead, channel, actor, variables, prepared)
+        owner, decision, reason = placed.owner, placed.decision, placed.reason
+        rule_id, strategy = placed.rule_id, placed.strategy
     if owner is not None:
         lead.owner = owner
         if lead.team_id is None:
