@@ -12,56 +12,24 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock
 
+from .filters import LeadFilterSet
 from .models import OPEN_STATUSES, Assignment, Inquiry, Lead, LeadStatus
-
-SLA_FILTERS = ("running", "due_soon", "breached", "met", "late", "none")
 
 
 def visible_leads(user):
     return Lead.objects.visible_to(user)
 
 
-def filter_leads(qs, params: dict, user=None):
-    """Apply the list filters: ``q`` (name, company, phone digits), ``status``
-    (``open`` = the three open levels), ``owner`` (id, ``me`` or ``none`` for the pool),
-    ``channel``, ``sla``, ``province``, ``city``, ``team``, ``review`` (``1``)."""
-    q = (params.get("q") or "").strip()
-    if q:
-        digits = "".join(ch for ch in q if ch.isdigit())
-        condition = Q(company__icontains=q) | Q(contact_name__icontains=q)
-        if len(digits) >= 4:
-            condition |= Q(phone__contains=digits)
-        qs = qs.filter(condition)
-    status = params.get("status") or ""
-    if status == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    elif status in LeadStatus.values:
-        qs = qs.filter(status=status)
-    owner = str(params.get("owner") or "")
-    if owner == "me" and user is not None:
-        qs = qs.filter(owner=user)
-    elif owner == "none":
-        qs = qs.filter(owner__isnull=True)
-    elif owner.isdigit():
-        qs = qs.filter(owner_id=int(owner))
-    channel = str(params.get("channel") or "")
-    if channel.isdigit():
-        qs = qs.filter(channel_id=int(channel))
-    sla = params.get("sla") or ""
-    if sla == "none":
-        qs = qs.filter(sla_state="")
-    elif sla in SLA_FILTERS:
-        qs = qs.filter(sla_state=sla)
-    for name in ("province", "city"):
-        value = (params.get(name) or "").strip()
-        if value:
-            qs = qs.filter(**{name: value})
-    team = str(params.get("team") or "")
-    if team.isdigit():
-        qs = qs.filter(team_id=int(team))
-    if str(params.get("review") or "") == "1":
-        qs = qs.filter(review_state="review")
-    return qs
+def lead_filterset(params, qs=None, user=None) -> LeadFilterSet:
+    """The list filters (``filters.LeadFilterSet``) over ``qs`` (default: what ``user``
+    may see)."""
+    qs = visible_leads(user) if qs is None else qs
+    return LeadFilterSet(params, queryset=qs, user=user)
+
+
+def filter_leads(qs, params, user=None):
+    """``qs`` narrowed by the list filters; a value the filterset refuses is ignored."""
+    return lead_filterset(params, qs, user).qs
 
 
 # --- timeline -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from salesops.customization import selectors as custom_selectors
 from salesops.org import selectors as org_selectors
 
 from .. import selectors, services
+from ..filters import FILTER_NAMES
 from ..forms import (
     LeadForm,
     QuickEntryForm,
@@ -48,7 +49,7 @@ from .common import (
     _sees_others,
 )
 
-LIST_FILTERS = ("q", "status", "owner", "channel", "sla", "province", "city", "team", "review")
+LIST_FILTERS = FILTER_NAMES
 SORTS = {
     "created": ("created_at", "id"),
     "company": ("company", "id"),
