@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from salesops.automation.triggers import expression_error
 from salesops.core import entities
 from salesops.core.expressions import ExpressionError, compile_expression
 from salesops.core.validators import normalize_phone
@@ -92,8 +93,6 @@ def _clean_rule(rule, data: dict, members) -> list:
         try:
             compile_expression(rule.condition, entities.get("lead").variable_names())
         except ExpressionError as exc:
-            from salesops.automation.triggers import expression_error
-
             errors["condition"] = [expression_error(exc)]
     clean_members = []
     if members is not None:

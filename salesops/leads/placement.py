@@ -1,4 +1,5 @@
-"""Who gets a lead: the pool's watchers, a manager's reassignment and a rep's claim from
+"""Who gets a lead: a new lead's placement (a customer's owner, the rep who typed it
+in, or routing), the pool's watchers, a manager's reassignment and a rep's claim from
 the pool, within the daily caps (``routing.take_slot``)."""
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesops.core import clock
+from salesops.core import clock, entities
 from salesops.org import selectors as org_selectors
 from salesops.org.models import Role, Team, User
 
 from . import routing
-from .models import Assignment, Lead, SlaState
+from .models import Assignment, Lead, ReviewState, SlaState
 from .sla import start_clock
 from .writes import audited_save, emit, notify, require_editable
 
@@ -39,10 +40,55 @@ class Placement:
     its reason in words, and the rule and strategy the assignment row records."""
 
     owner: User | None
-    decision: routing.Decision
+    decision: routing.Decision | None
     reason: str
     rule_id: int | None = None
     strategy: str = ""
+
+    @property
+    def rule_name(self) -> str:
+        rule = self.decision.rule if self.decision is not None else None
+        return rule.name if rule is not None else ""
+
+
+def _customer_owner(match):
+    record = match.record
+    account = getattr(record, "account", None) if record._meta.model_name == "contact" else record
+    owner = getattr(account, "owner", None)
+    return account, owner if owner is not None and owner.is_active else None
+
+
+def place_new(lead: Lead, action: str, match, channel, actor, owner, planned=None) -> Placement:
+    """Who gets a new lead, after de-duplication said what it is (``action``): a known
+    customer's lead stays with the account's owner, ``owner`` (a rep's own quick entry)
+    keeps it, anything else is routed — once, on the lead's final fields. ``planned``:
+    ``(variables, (snapshot, counts))`` read before the write transaction. Sets the
+    lead's account, review state, owner and team; the caller writes it."""
+    reason = ""
+    if action == "customer":
+        account, account_owner = _customer_owner(match)
+        lead.account = account
+        if owner is None and account_owner is not None:
+            owner = account_owner
+            reason = _("Existing customer %(account)s: kept with its owner.") % {"account": account}
+    elif action == "review":
+        lead.review_state = ReviewState.REVIEW
+        if isinstance(match.record, Lead):
+            lead.possible_duplicate_of = match.record
+    if owner is not None:
+        placed = Placement(owner, None, reason)
+        if not reason:
+            placed.reason = _("Registered by %(user)s, who keeps it.") % {"user": owner.label}
+    else:
+        variables, prepared = planned or (None, None)
+        if variables is None or action != "new":
+            variables = entities.get("lead").variables(lead)
+        placed = route(lead, channel, actor, variables, prepared)
+    if placed.owner is not None:
+        lead.owner = placed.owner
+        if lead.team_id is None:
+            lead.team_id = placed.owner.team_id
+    return placed
 
 
 def route(lead: Lead, channel, actor, variables: dict, prepared=None) -> Placement:

@@ -17,8 +17,8 @@ from salesops.core.names import company_key
 from salesops.org.models import Role
 
 from . import dedup, region, routing
-from .models import Assignment, Channel, ChannelKind, Inquiry, IntakeKey, Lead, ReviewState
-from .placement import pool_watchers, route
+from .models import Assignment, Channel, ChannelKind, Inquiry, IntakeKey, Lead
+from .placement import Placement, place_new, pool_watchers
 from .sla import start_clock
 from .validation import validate_new
 from .writes import emit, notify
@@ -185,13 +185,6 @@ def lead_intake(
         return _replay(earlier, request_hash)
 
 
-def _customer_owner(match):
-    record = match.record
-    account = getattr(record, "account", None) if record._meta.model_name == "contact" else record
-    owner = getattr(account, "owner", None)
-    return account, owner if owner is not None and owner.is_active else None
-
-
 def _place_new(
     lead: Lead,
     action,
@@ -206,37 +199,8 @@ def _place_new(
 ) -> IntakeResult:
     now = clock.now()
     lead.progressed_at = now
-    decision = None
-    rule_id = None
-    strategy = ""
-    if action == "customer":
-        account, account_owner = _customer_owner(match)
-        lead.account = account
-        if owner is None and account_owner is not None:
-            owner = account_owner
-            reason = _("Existing customer %(account)s: kept with its owner.") % {"account": account}
-        else:
-            reason = ""
-    elif action == "review":
-        lead.review_state = ReviewState.REVIEW
-        if isinstance(match.record, Lead):
-            lead.possible_duplicate_of = match.record
-        reason = ""
-    else:
-        reason = ""
-    if owner is not None and not reason:
-        reason = _("Registered by %(user)s, who keeps it.") % {"user": owner.label}
-    if owner is None:
-        variables, prepared = planned or (None, None)
-        if variables is None or action != "new":
-            variables = entities.get("lead").variables(lead)
-        placed = route(lead, channel, actor, variables, prepared)
-        owner, decision, reason = placed.owner, placed.decision, placed.reason
-        rule_id, strategy = placed.rule_id, placed.strategy
-    if owner is not None:
-        lead.owner = owner
-        if lead.team_id is None:
-            lead.team_id = owner.team_id
+    placed = place_new(lead, action, match, channel, actor, owner, planned)
+    if placed.owner is not None:
         start_clock(lead, now)
     inquiry = Inquiry(
         lead=lead,
@@ -252,11 +216,11 @@ def _place_new(
     )
     assignment = Assignment(
         lead=lead,
-        owner=owner,
-        rule_id=rule_id,
-        rule_name=decision.rule.name if decision and decision.rule else "",
-        strategy=strategy,
-        reason=reason[:500],
+        owner=placed.owner,
+        rule_id=placed.rule_id,
+        rule_name=placed.rule_name,
+        strategy=placed.strategy,
+        reason=placed.reason[:500],
         actor=actor,
     )
     # The three rows (and the lead's history row) every intake writes, and the
@@ -264,31 +228,32 @@ def _place_new(
     # statement, elsewhere one each, whose text never changes (core.unitofwork).
     children = [(inquiry, "lead"), (assignment, "lead")]
     if key_row is not None:
-        _key_answer(key_row, IntakeResult(lead, "created", match, decision), answer)
+        _key_answer(key_row, IntakeResult(lead, "created", match, placed.decision), answer)
         children.append((key_row, "lead"))
     unitofwork.insert_together(lead, children, actor, "intake")
+    _emit_created(lead, channel, actor, placed)
+    return IntakeResult(lead, "created", match, placed.decision)
+
+
+def _emit_created(lead: Lead, channel: Channel, actor, placed: Placement) -> None:
+    actor_id = getattr(actor, "pk", None)
     emit(
-        "lead.created",
-        id=lead.pk,
-        actor_id=getattr(actor, "pk", None),
-        channel_id=channel.pk,
-        owner_id=lead.owner_id,
+        "lead.created", id=lead.pk, actor_id=actor_id, channel_id=channel.pk, owner_id=lead.owner_id
     )
-    if owner is not None:
+    if placed.owner is not None:
         emit(
             "lead.assigned",
             id=lead.pk,
-            owner_id=owner.pk,
+            owner_id=placed.owner.pk,
             previous_owner_id=None,
-            rule_id=rule_id,
-            strategy=strategy,
-            actor_id=getattr(actor, "pk", None),
+            rule_id=placed.rule_id,
+            strategy=placed.strategy,
+            actor_id=actor_id,
         )
     else:
         # No message per pooled lead: the pool digest (a schedule rule, see
         # :func:`pool_digest`) tells each team's manager how many arrived, once per interval.
         emit("lead.unroutable", id=lead.pk, team_id=lead.team_id)
-    return IntakeResult(lead, "created", match, decision)
 
 
 def manual_channel() -> Channel:

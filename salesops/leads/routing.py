@@ -42,6 +42,8 @@ from django.utils.translation import gettext as _
 from salesops.core import clock, entities, prepared
 from salesops.core.configcache import ConfigCache
 from salesops.core.expressions import Expression, ExpressionError, compile_expression, prepare
+from salesops.org import selectors as org_selectors
+from salesops.org.models import Role, Team, User
 
 from .models import OPEN_STATUSES, DailyLeadCount, Lead, RoutingRule, Strategy
 
@@ -65,8 +67,6 @@ USER_NAME_FIELDS = ("first_name", "last_name")
 
 def _loaded_fields() -> list[str]:
     """The snapshot's user fields in the model's column order (as ``from_db`` takes them)."""
-    from salesops.org.models import User
-
     wanted = set(USER_FIELDS + USER_NAME_FIELDS)
     return [f.attname for f in User._meta.concrete_fields if f.attname in wanted]
 
@@ -84,8 +84,6 @@ class Snapshot:
     def user(self, user_id: int):
         """The user as a model instance with the snapshot's fields loaded (the others
         are deferred and load on first use)."""
-        from salesops.org.models import User
-
         row = self.rows.get(user_id)
         if row is None:
             return User.objects.get(pk=user_id)
@@ -129,8 +127,6 @@ class Decision:
 
     def owner(self, user_id: int):
         """The chosen rep as a user instance (from the snapshot: no query)."""
-        from salesops.org.models import User
-
         if self.snapshot is None:
             return User.objects.get(pk=user_id)
         return self.snapshot.user(user_id)
@@ -143,9 +139,6 @@ def _default_cap() -> int:
 
 def build_snapshot(day: dt.date | None = None, rules=None) -> Snapshot:
     """Read the active rules, their reps and today's leave (four queries)."""
-    from salesops.org import selectors as org_selectors
-    from salesops.org.models import Role, Team, User
-
     day = day or clock.today()
     if rules is None:
         rules = list(

@@ -10,10 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesops.automation.models import RuleFiring
 from salesops.core import clock
+from salesops.customers.models import Account, Contact
 
 from .filters import LeadFilterSet
-from .models import OPEN_STATUSES, Assignment, Inquiry, Lead, LeadStatus
+from .models import OPEN_STATUSES, Assignment, Inquiry, Lead, LeadStatus, ReviewState
 
 
 def visible_leads(user):
@@ -47,9 +49,19 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
     """Everything that happened to a lead, oldest first: inquiries (the first and every
     repeat, with how it matched), assignments with rule/strategy/reason, check-ins,
     status changes, and the reminders and escalations the rules fired."""
-    from salesops.automation.models import RuleFiring
-
     entries: list[TimelineEntry] = []
+    _inquiry_entries(lead, limit, entries)
+    _assignment_entries(lead, limit, entries)
+    _activity_entries(lead, limit, entries)
+    _status_entries(lead, limit, entries)
+    _firing_entries(lead, limit, entries)
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+def _inquiry_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) -> None:
+    """The first inquiry (how it arrived, and whether it looked like a duplicate) and every
+    repeat."""
     inquiries = Inquiry.objects.filter(lead=lead).select_related("channel")[:limit]
     for i, inquiry in enumerate(inquiries):
         if i == 0 and not inquiry.matched_by:
@@ -70,6 +82,10 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
             kind = "inquiry"
         detail = str(inquiry.payload.get("need", ""))[:200] if i else ""
         entries.append(TimelineEntry(inquiry.received_at, kind, title, detail))
+
+
+def _assignment_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) -> None:
+    """Assignments with their rule, strategy and reason."""
     assignments = Assignment.objects.filter(lead=lead).select_related(
         "owner", "previous_owner", "actor"
     )[:limit]
@@ -93,6 +109,10 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
                 {"rule": a.rule_name, "strategy": a.strategy},
             )
         )
+
+
+def _activity_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) -> None:
+    """Check-ins and other activities on the lead."""
     for activity in lead.activities.select_related("tag", "owner")[:limit]:
         title = activity.get_kind_display()
         if activity.tag_id:
@@ -108,6 +128,10 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
                 {"effective": activity.effective, "seconds": activity.duration_seconds},
             )
         )
+
+
+def _status_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) -> None:
+    """Status changes, from the lead's history."""
     previous = None
     for row in lead.history.order_by("history_date", "history_id").only(
         "history_date", "status", "history_user", "invalid_reason"
@@ -120,6 +144,10 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
             user = row.history_user.label if row.history_user else ""
             entries.append(TimelineEntry(row.history_date, "status", title, "", user))
         previous = row.status
+
+
+def _firing_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) -> None:
+    """The reminders and escalations the rules fired."""
     firings = RuleFiring.objects.filter(entity="lead", object_id=lead.pk).select_related("rule")
     for firing in firings[:limit]:
         level = None
@@ -136,8 +164,6 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(firing.fired_at, kind, title, "", "", {"rule": firing.rule_id})
         )
-    entries.sort(key=lambda e: e.at)
-    return entries
 
 
 # --- dwell TOP10 ----------------------------------------------------------------------------
@@ -224,8 +250,6 @@ def conversion_match(lead: Lead) -> ConversionMatch:
     """The existing account and contact a conversion of ``lead`` would reuse. Not scoped
     by visibility on purpose: the service must find a customer held by someone else to
     refuse writing into it; callers show the result only to users who may see it."""
-    from salesops.customers.models import Account, Contact
-
     known = None
     if lead.phone:
         known = Contact.objects.filter(phone=lead.phone).select_related("account").first()
@@ -240,8 +264,6 @@ def conversion_match(lead: Lead) -> ConversionMatch:
 def conversion_blockers(lead: Lead, user) -> list:
     """The matched accounts ``user`` may not change: converting must not write to them
     (the lead waits for a manager who may see both instead)."""
-    from salesops.customers.models import Account
-
     accounts = conversion_match(lead).accounts
     if not accounts:
         return []
@@ -256,8 +278,6 @@ def conversion_blockers(lead: Lead, user) -> list:
 def is_conversion_review(lead: Lead) -> bool:
     """Whether the lead waits for a manager because its conversion matched a customer its
     converter may not change (a duplicate review with no earlier lead to merge into)."""
-    from .models import ReviewState
-
     return (
         lead.review_state == ReviewState.REVIEW
         and lead.possible_duplicate_of_id is None

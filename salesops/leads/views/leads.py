@@ -23,6 +23,7 @@ from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
+from salesops.customers.models import Account
 from salesops.customization import selectors as custom_selectors
 from salesops.org import selectors as org_selectors
 
@@ -230,8 +231,6 @@ def _account_visible(user, lead: Lead) -> bool:
     """A lead may link to a customer its reader may not see (an intake matched another
     rep's account, or a manager converted it into one): its name is shown only to those
     who may see it."""
-    from salesops.customers.models import Account
-
     if lead.account_id is None:
         return False
     return Account.objects.visible_to(user).filter(pk=lead.account_id).exists()
@@ -243,8 +242,6 @@ def _conversion_review(user, lead: Lead, editable: bool) -> dict:
     hand the lead over); anyone else only hears that it waits for their manager."""
     if not (editable and selectors.is_conversion_review(lead)):
         return {"conversion_review": False}
-    from salesops.customers.models import Account
-
     match = selectors.conversion_match(lead)
     blocked = bool(selectors.conversion_blockers(lead, user))
     seen = Account.objects.visible_to(user).filter(pk__in=[a.pk for a in match.accounts])
@@ -398,8 +395,6 @@ def lead_convert(request, pk):
         _("Converted: account “%(account)s” and contact “%(contact)s”.")
         % {"account": lead.account, "contact": lead.contact},
     )
-    from salesops.customers.models import Account
-
     if Account.objects.visible_to(request.user).filter(pk=lead.account_id).exists():
         return redirect(lead.account)
     return redirect(lead)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 
+import xlsxwriter
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import render
@@ -39,8 +40,6 @@ def _dwell(request):
 
 
 def _dwell_xlsx(first: dt.date, overall, teams, owners):
-    import xlsxwriter
-
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by FileResponse
     workbook = xlsxwriter.Workbook(handle, {"in_memory": False})
     sheet = workbook.add_worksheet(_("Dwell TOP10")[:31])

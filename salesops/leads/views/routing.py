@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from salesops.core import entities
 from salesops.core.forms import attach_service_errors
 from salesops.org import selectors as org_selectors
 
@@ -127,8 +128,6 @@ def _rule_form_page(request, rule: RoutingRule | None):
         else:
             messages.success(request, message % {"name": saved})
             return redirect("leads:routing_list")
-    from salesops.core import entities
-
     context = {
         "form": form,
         "rule": rule,
