@@ -1,10 +1,12 @@
-"""Per-process caches of configuration read on hot paths (custom field definitions,
-event rules, intake channels).
+"""The one per-process cache of configuration read on hot paths: custom field
+definitions, event rules, intake channels, the routing snapshot, the lead SLA policy.
 
 Public intake reads the same few configuration rows for every lead; asking the database
-each time was a third of an intake's queries. A :class:`ConfigCache` keeps what a
-``build`` function returned for up to ``CONFIG_CACHE_SECONDS`` (0 switches caching off,
-as the test settings do) and drops it at once when the configuration changes:
+each time was a third of an intake's queries (and without the routing snapshot intake
+managed ~31 leads/s instead of ~150–200). A :class:`ConfigCache` keeps what a ``build``
+function returned, per key, for up to its age limit (the ``CONFIG_CACHE_SECONDS``
+setting, or the one named by ``ttl_setting``; 0 switches caching off, as the test
+settings do) and drops it at once when the configuration changes:
 
 * in the process that made the change, :meth:`ConfigCache.invalidate` clears it;
 * other processes compare a version number kept in Django's cache, so with Redis as the
@@ -25,27 +27,34 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 
-def ttl() -> float:
-    return float(settings.SALESOPS.get("CONFIG_CACHE_SECONDS", 0) or 0)
+def ttl(setting: str = "CONFIG_CACHE_SECONDS") -> float:
+    return float(settings.SALESOPS.get(setting, 0) or 0)
 
 
 class ConfigCache:
     """Values built from configuration rows, per key, for this process."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, *, ttl_setting: str = "CONFIG_CACHE_SECONDS"):
         self.name = name
+        self.ttl_setting = ttl_setting
         self.version_key = f"salesops:config:{name}:version"
         self._values: dict[Hashable, tuple[float, int, Any]] = {}
         self._lock = threading.Lock()
 
+    def enabled(self) -> bool:
+        return ttl(self.ttl_setting) > 0
+
     def _version(self) -> int:
         return cache.get_or_set(self.version_key, 1, timeout=None) or 1
 
-    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        """The cached value for ``key``, or ``build()`` (stored when caching is on)."""
-        limit = ttl()
+    def get(self, key: Hashable, build: Callable[[], Any], *, only_key: bool = False) -> Any:
+        """The cached value for ``key``, or ``build()`` (stored when caching is on).
+        ``only_key``: drop the other keys when building (a value per day, say, where
+        yesterday's is never asked for again)."""
+        limit = ttl(self.ttl_setting)
         if limit <= 0:
             return build()
         version = self._version()
@@ -54,6 +63,8 @@ class ConfigCache:
             return entry[2]
         value = build()
         with self._lock:
+            if only_key:
+                self._values.clear()
             self._values[key] = (time.monotonic(), version, value)
         return value
 
@@ -62,7 +73,9 @@ class ConfigCache:
             self._values.clear()
 
     def invalidate(self) -> None:
-        """Drop the cached values here and, through the shared version, everywhere."""
+        """Drop the cached values here at once and, through the shared version, in every
+        process once the change commits (a process that read the old rows meanwhile
+        cannot keep them past the commit)."""
 
         def bump():
             self.clear_local()
@@ -76,7 +89,6 @@ class ConfigCache:
 
     def invalidate_on(self, *models) -> None:
         """Invalidate on every save or delete of a row of ``models``."""
-        from django.db.models.signals import post_delete, post_save
 
         def handler(sender, **kwargs):
             self.invalidate()

@@ -134,46 +134,36 @@ LIST_HELP = (
 )
 
 
-def _list_params(query: LeadQuery) -> tuple[dict, str]:
-    errors: dict[str, str] = {}
-    status = query.status or ""
-    if status and status != "open" and status not in LeadStatus.values:
-        errors["status"] = _("Choose one of: %(choices)s.") % {
-            "choices": ", ".join(["open", *LeadStatus.values])
-        }
-    owner = (query.owner or "").strip()
-    if owner and owner not in ("me", "none") and not owner.isdigit():
-        errors["owner"] = _("Give a user id, “me” or “none”.")
-    sla = query.sla or ""
-    if sla and sla not in selectors.SLA_FILTERS:
-        errors["sla"] = _("Choose one of: %(choices)s.") % {
-            "choices": ", ".join(selectors.SLA_FILTERS)
-        }
-    ordering = (query.ordering or DEFAULT_ORDERING).strip()
-    if ordering.removeprefix("-") not in ORDERINGS:
-        errors["ordering"] = _("Choose one of: %(choices)s (with “-” for descending).") % {
-            "choices": ", ".join(ORDERINGS)
-        }
-    if errors:
-        raise ValidationError(errors)
+def _list_filters(request, query: LeadQuery):
+    """The lead filterset over what the user may see, and the ordering; every bad value
+    named in one 422."""
     params = {
         "q": query.q,
-        "status": status,
-        "owner": owner,
+        "status": query.status,
+        "owner": query.owner,
         "channel": query.channel,
-        "sla": sla,
+        "sla": query.sla,
         "province": query.province,
         "city": query.city,
         "team": query.team,
         "review": "1" if query.review else "",
     }
-    return params, ordering
+    filterset = selectors.lead_filterset(params, _visible(request.user), request.user)
+    errors = {name: list(messages) for name, messages in filterset.errors.items()}
+    ordering = (query.ordering or DEFAULT_ORDERING).strip()
+    if ordering.removeprefix("-") not in ORDERINGS:
+        errors["ordering"] = [
+            _("Choose one of: %(choices)s (with “-” for descending).")
+            % {"choices": ", ".join(ORDERINGS)}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    return filterset.qs, ordering
 
 
 @router.get("/leads", response=LeadPage, summary="List leads", description=LIST_HELP)
 def list_leads(request, query: Query[LeadQuery]):
-    params, ordering = _list_params(query)
-    qs = selectors.filter_leads(_visible(request.user), params, user=request.user)
+    qs, ordering = _list_filters(request, query)
     tiebreak = "-id" if ordering.startswith("-") else "id"
     return paginate(qs.order_by(ordering, tiebreak), query.page, query.page_size)
 

@@ -8,13 +8,16 @@ class LeadsConfig(AppConfig):
     verbose_name = _("Leads")
 
     def ready(self):
+        # Imported here, not at the top: models (ours and automation's) can be imported
+        # only once the app registry is ready.
         from django.db.models.signals import post_migrate
 
+        from salesops.automation.models import Rule, RuleVersion
         from salesops.core import entities, events
 
-        from . import defaults, pool_digest
+        from . import defaults, pool_digest, routing, sla
         from .intake import channels_cache
-        from .models import Channel, Lead
+        from .models import Channel, Lead, RoutingMember, RoutingRule
 
         entities.register(
             "lead",
@@ -39,3 +42,5 @@ class LeadsConfig(AppConfig):
         pool_digest.register()
         post_migrate.connect(defaults.install, sender=self)
         channels_cache.invalidate_on(Channel)
+        sla.policy_cache.invalidate_on(Rule, RuleVersion)
+        routing.snapshot_cache.invalidate_on(RoutingRule, RoutingMember)

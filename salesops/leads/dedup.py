@@ -25,6 +25,7 @@ from rapidfuzz import fuzz
 
 from salesops.core import prepared
 from salesops.core.names import company_key
+from salesops.customers.models import Account, Contact
 
 from .models import OPEN_STATUSES, Lead, MatchKind
 
@@ -72,7 +73,6 @@ def _candidate_statement(
 ) -> str:
     """The statement of :func:`_candidate_sql` for the lookups an inquiry needs, built once
     per database and combination (the names only change with a migration)."""
-    from salesops.customers.models import Account, Contact
 
     def table(model) -> str:
         return connection.ops.quote_name(model._meta.db_table)
@@ -157,8 +157,6 @@ def find_matches(*, phone: str = "", credit_code: str = "", company: str = "", e
 
     The candidates come from one statement (:func:`_candidate_sql`); only the records
     that matched are loaded as model instances."""
-    from salesops.customers.models import Account, Contact
-
     certain, review = thresholds()
     key = company_key(company)
     prefix = key[:2] if len(key) >= 2 else ""

@@ -12,14 +12,20 @@ from django.core.validators import MaxLengthValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import PageFormMixin, TablerBoundField, TablerFormMixin
+from salesops.core.forms import (
+    PageFormMixin,
+    ServiceModelForm,
+    TablerBoundField,
+    TablerFormMixin,
+)
 from salesops.customers.models import Industry, SizeBand
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
 from salesops.org.models import Team
 
-from . import services
+from .configuration import CHANNEL_FIELDS, RULE_FIELDS
 from .models import Channel, InvalidReason, Lead, LeadStatus, RoutingRule
+from .validation import EDITABLE_FIELDS
 
 QUICK_FIELDS = ("contact_name", "phone", "company", "need")
 MORE_FIELDS = (
@@ -43,9 +49,9 @@ def _relax_length(field: forms.CharField, length: int) -> None:
     field.widget.attrs["maxlength"] = str(length)
 
 
-class _ServiceModelForm(forms.ModelForm):
+class _ServiceModelForm(ServiceModelForm):
     """Labels, widgets and parsing from the model; validation left to the service, which
-    reports every missing or bad field at once."""
+    reports every missing or bad field at once (so a required field is only marked)."""
 
     bound_field_class = TablerBoundField
 
@@ -55,12 +61,6 @@ class _ServiceModelForm(forms.ModelForm):
             if field.required and not isinstance(field, forms.ModelChoiceField):
                 field.required = False
                 field.service_required = True
-
-    def _post_clean(self):
-        pass
-
-    def service_data(self) -> dict:
-        return dict(self.cleaned_data)
 
 
 class _LeadFormBase(PageFormMixin, CustomFieldsFormMixin, _ServiceModelForm):
@@ -119,7 +119,7 @@ class LeadForm(_LeadFormBase):
 
     class Meta:
         model = Lead
-        fields = services.EDITABLE_FIELDS
+        fields = EDITABLE_FIELDS
 
     def __init__(self, *args, layout: str = "default", **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,7 +164,7 @@ class ReassignForm(TablerFormMixin, forms.Form):
 class ChannelForm(PageFormMixin, _ServiceModelForm):
     class Meta:
         model = Channel
-        fields = services.CHANNEL_FIELDS
+        fields = CHANNEL_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,7 +174,7 @@ class ChannelForm(PageFormMixin, _ServiceModelForm):
 class RoutingRuleForm(PageFormMixin, _ServiceModelForm):
     class Meta:
         model = RoutingRule
-        fields = services.RULE_FIELDS
+        fields = RULE_FIELDS
         widgets = {
             "condition": forms.Textarea(
                 attrs={"rows": 3, "spellcheck": "false", "class": "font-monospace"}

@@ -176,6 +176,9 @@ def answer(result) -> tuple[int, dict]:
 @csrf_exempt
 @require_POST
 def intake_view(request, token: str):
+    # One function on purpose (~80 lines): the checks run in the order the module
+    # docstring lists (token, size, rate, body, honeypot, idempotency, intake, answer),
+    # each answering at once, so the public endpoint's contract reads top to bottom.
     channel = active_channel(token)
     if channel is None:
         return _not_found()

@@ -25,6 +25,7 @@ from salesops.core.validators import display_phone
 from salesops.core.visibility import OwnedQuerySet, visible_owner_ids
 from salesops.customers.models import Industry, SizeBand
 from salesops.customization.models import CustomFieldsModel
+from salesops.org.models import Team
 
 
 def new_token() -> str:
@@ -133,8 +134,6 @@ class LeadQuerySet(OwnedQuerySet):
             return self.none()
         condition = Q(owner__in=ids)
         if user.is_manager_role:
-            from salesops.org.models import Team
-
             paths = list(Team.objects.filter(manager=user).values_list("path", flat=True))
             for path in paths:
                 condition |= Q(owner__isnull=True, team__path__startswith=path)

@@ -22,7 +22,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from salesops.automation import actions
+from salesops.automation.models import RuleFiring
 from salesops.core import clock
+from salesops.notifications import services as notification_services
+from salesops.org.models import Team
+
+from .models import OPEN_STATUSES, Lead
+from .placement import pool_watchers
 
 ACTION_KIND = "lead_pool_digest"
 NOTIFICATION_KIND = "lead.pool_digest"
@@ -39,8 +46,6 @@ def pool_link(team_id: int | None) -> str:
 def pooled_counts(since: dt.datetime, until: dt.datetime) -> dict[int | None, int]:
     """Leads that entered the pool in ``(since, until]`` and still wait there, per team:
     one grouped query on the (owner, status, created_at) index."""
-    from .models import Lead
-
     rows = (
         Lead.objects.filter(owner__isnull=True, created_at__gt=since, created_at__lte=until)
         .order_by()
@@ -53,8 +58,6 @@ def pooled_counts(since: dt.datetime, until: dt.datetime) -> dict[int | None, in
 
 def waiting_counts(team_ids) -> dict[int | None, int]:
     """All open leads waiting in these teams' pools (whenever they arrived)."""
-    from .models import OPEN_STATUSES, Lead
-
     teams = [t for t in team_ids if t is not None]
     condition = Q(team_id__in=teams)
     if None in team_ids:
@@ -71,10 +74,6 @@ def waiting_counts(team_ids) -> dict[int | None, int]:
 
 def digest_items(since: dt.datetime, until: dt.datetime, *, source: str = "") -> list[dict]:
     """One notification item per recipient and team for the leads pooled in the window."""
-    from salesops.org.models import Team
-
-    from .services import _pool_watchers
-
     counts = pooled_counts(since, until)
     if not counts:
         return []
@@ -99,7 +98,7 @@ def digest_items(since: dt.datetime, until: dt.datetime, *, source: str = "") ->
             "No rep could take them (daily caps full, or no rule matched). "
             "%(total)d open lead(s) wait in this pool in all."
         ) % {"total": max(waiting.get(team_id, 0), n)}
-        for recipient in _pool_watchers(team_id):
+        for recipient in pool_watchers(team_id):
             items.append(
                 {
                     "recipient_id": recipient,
@@ -122,8 +121,6 @@ def validate(config: dict, vctx, errors: dict) -> dict:
 
 def _window(ctx) -> tuple[dt.datetime, dt.datetime]:
     """From the rule's previous firing (else from when it started watching) to now."""
-    from salesops.automation.models import RuleFiring
-
     until = ctx.firing.fired_at if ctx.firing is not None else clock.now()
     previous = (
         RuleFiring.objects.filter(rule=ctx.rule, fired_at__lt=until)
@@ -154,9 +151,6 @@ def run(config: dict, ctx) -> dict:
 
 
 def register() -> None:
-    from salesops.automation import actions
-    from salesops.notifications import services as notification_services
-
     actions.register(
         ACTION_KIND,
         gettext_lazy("Digest of the leads waiting in each team's pool"),

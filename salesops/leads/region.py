@@ -13,6 +13,8 @@ MUNICIPALITY_CITY = "市辖区"
 
 @functools.lru_cache(maxsize=1)
 def _cpca():
+    # Imported on first use: cpca loads its national address tables (pandas) on import,
+    # which every process would pay at start-up even when no lead has an address.
     import cpca
 
     return cpca

@@ -12,9 +12,14 @@ Two halves:
   concurrent intakes can both pick the same rep; only one wins the last slot and the
   other moves on to the next candidate, so no rep ever goes over the cap.
 
+A lead is decided once (:func:`plan`, on its final fields, inside the intake's
+transaction); a retry after a lost cap race takes a slot from the same decision's
+candidates, then continues the same walk over the later rules.
+
 The snapshot (rules, team members, leave) is cached per process for
-``ROUTING_CACHE_SECONDS`` and dropped at once when a rule changes (a version number in
-the cache, shared between processes when the cache is Redis). So are today's counts and
+``ROUTING_CACHE_SECONDS`` in a ``core.configcache.ConfigCache`` and dropped at once when a
+rule changes (its version number in the cache, shared between processes when the cache
+is Redis). So are today's counts and
 the reps' open loads (:class:`Tally`): this process adds its own assignments to them as
 it makes them, and reads them again from the database when they are older than the age
 limit or when a slot it picked turned out to be taken. They only order the candidates;
@@ -30,17 +35,17 @@ import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, prepared
+from salesops.core.configcache import ConfigCache
 from salesops.core.expressions import Expression, ExpressionError, compile_expression, prepare
+from salesops.org import selectors as org_selectors
+from salesops.org.models import Role, Team, User
 
 from .models import OPEN_STATUSES, DailyLeadCount, Lead, RoutingRule, Strategy
-
-VERSION_KEY = "salesops:routing:version"
 
 
 @dataclass
@@ -62,8 +67,6 @@ USER_NAME_FIELDS = ("first_name", "last_name")
 
 def _loaded_fields() -> list[str]:
     """The snapshot's user fields in the model's column order (as ``from_db`` takes them)."""
-    from salesops.org.models import User
-
     wanted = set(USER_FIELDS + USER_NAME_FIELDS)
     return [f.attname for f in User._meta.concrete_fields if f.attname in wanted]
 
@@ -75,16 +78,12 @@ class Snapshot:
     caps: dict[int, int]
     names: dict[int, str]
     day: dt.date
-    version: int = 0
-    built: float = field(default_factory=time.monotonic)
     # The loaded fields of each active user, to hand out the owner without a query.
     rows: dict[int, tuple] = field(default_factory=dict)
 
     def user(self, user_id: int):
         """The user as a model instance with the snapshot's fields loaded (the others
         are deferred and load on first use)."""
-        from salesops.org.models import User
-
         row = self.rows.get(user_id)
         if row is None:
             return User.objects.get(pk=user_id)
@@ -102,6 +101,10 @@ class Decision:
     # The first rule that matched but had nobody under the cap (or at work): a lead no
     # rule placed waits in that rule's team's pool, for its manager to see and hand out.
     overflow: RuleSpec | None = None
+    # Where the walk over the rules stopped (the index of ``rule``) and the prepared
+    # variables it evaluated: a retry after a lost cap race continues the same walk.
+    position: int = -1
+    variables: dict = field(default_factory=dict, repr=False)
 
     @property
     def placed(self) -> bool:
@@ -124,8 +127,6 @@ class Decision:
 
     def owner(self, user_id: int):
         """The chosen rep as a user instance (from the snapshot: no query)."""
-        from salesops.org.models import User
-
         if self.snapshot is None:
             return User.objects.get(pk=user_id)
         return self.snapshot.user(user_id)
@@ -138,9 +139,6 @@ def _default_cap() -> int:
 
 def build_snapshot(day: dt.date | None = None, rules=None) -> Snapshot:
     """Read the active rules, their reps and today's leave (four queries)."""
-    from salesops.org import selectors as org_selectors
-    from salesops.org.models import Role, Team, User
-
     day = day or clock.today()
     if rules is None:
         rules = list(
@@ -200,34 +198,20 @@ def build_snapshot(day: dt.date | None = None, rules=None) -> Snapshot:
     )
 
 
-_local = threading.local()
-
-
-def _version() -> int:
-    return cache.get_or_set(VERSION_KEY, 1, timeout=None) or 1
+# The snapshot, per day, in the one configuration cache: dropped at once in this process
+# and, through the shared version, in every process when a rule or its reps change
+# (``invalidate`` from the services, ``invalidate_on`` in LeadsConfig.ready).
+snapshot_cache = ConfigCache("routing-snapshot", ttl_setting="ROUTING_CACHE_SECONDS")
 
 
 def invalidate() -> None:
     """Called by every change to routing rules: all processes rebuild their snapshot."""
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, timeout=None)
-    _local.snapshot = None
+    snapshot_cache.invalidate()
 
 
 def current_snapshot() -> Snapshot:
-    ttl = float(settings.SALESOPS.get("ROUTING_CACHE_SECONDS", 0))
-    snapshot: Snapshot | None = getattr(_local, "snapshot", None)
     today = clock.today()
-    if ttl > 0 and snapshot is not None:
-        fresh = time.monotonic() - snapshot.built < ttl and snapshot.day == today
-        if fresh and snapshot.version == _version():
-            return snapshot
-    snapshot = build_snapshot(today)
-    snapshot.version = _version() if ttl > 0 else 0
-    _local.snapshot = snapshot
-    return snapshot
+    return snapshot_cache.get(today, lambda: build_snapshot(today), only_key=True)
 
 
 # --- deciding -------------------------------------------------------------------------------
@@ -256,13 +240,21 @@ def order_candidates(spec: RuleSpec, ids: list[int], counts: dict, loads) -> lis
 
 def decide(snapshot: Snapshot, variables: dict, counts: dict, loads=None) -> Decision:
     """The first rule whose condition holds and that has a rep under their cap."""
-    skipped: list[str] = []
-    overflow = None
-    variables = prepare(variables)
-    for spec in snapshot.rules:
+    decision = Decision(None, [], snapshot=snapshot, variables=prepare(variables))
+    _walk(decision, 0, counts, loads)
+    return decision
+
+
+def _walk(decision: Decision, start: int, counts: dict, loads) -> None:
+    """Try the snapshot's rules from ``start`` on and fill ``decision`` with the first
+    that can place the lead (or with the pool's reason when none can)."""
+    snapshot = decision.snapshot
+    skipped = decision.skipped
+    for index in range(start, len(snapshot.rules)):
+        spec = snapshot.rules[index]
         if spec.expression is not None:
             try:
-                matched = bool(spec.expression.evaluate(variables))
+                matched = bool(spec.expression.evaluate(decision.variables))
             except ExpressionError as exc:
                 skipped.append(
                     _("“%(rule)s”: condition failed (%(error)s)")
@@ -277,18 +269,16 @@ def decide(snapshot: Snapshot, variables: dict, counts: dict, loads=None) -> Dec
                 _("“%(rule)s” matched, but none of its reps is active and at work today.")
                 % {"rule": spec.name}
             )
-            overflow = overflow or spec
+            decision.overflow = decision.overflow or spec
             continue
         under = [u for u in available if counts.get(u, 0) < snapshot.caps.get(u, 0)]
         if not under:
-            skipped.append(
-                _("“%(rule)s” matched, but all its reps reached their daily cap.")
-                % {"rule": spec.name}
-            )
-            overflow = overflow or spec
+            _skip_full(decision, spec)
             continue
-        ordered = order_candidates(spec, under, counts, loads)
-        reason = _(
+        decision.rule, decision.position = spec, index
+        decision.candidates = order_candidates(spec, under, counts, loads)
+        decision.strategy = spec.strategy
+        decision.reason = _(
             "Rule “%(rule)s” (priority %(priority)d) matched; %(strategy)s among %(n)d rep(s) under their daily cap."
         ) % {
             "rule": spec.name,
@@ -296,11 +286,19 @@ def decide(snapshot: Snapshot, variables: dict, counts: dict, loads=None) -> Dec
             "strategy": Strategy(spec.strategy).label,
             "n": len(under),
         }
-        return Decision(spec, ordered, spec.strategy, reason, skipped)
-    reason = _("No routing rule could place this lead.")
+        return
+    decision.rule, decision.candidates, decision.strategy = None, [], ""
+    decision.position = len(snapshot.rules)
+    decision.reason = _("No routing rule could place this lead.")
     if skipped:
-        reason += " " + " ".join(skipped)
-    return Decision(None, [], "", reason, skipped, overflow=overflow)
+        decision.reason += " " + " ".join(skipped)
+
+
+def _skip_full(decision: Decision, spec: RuleSpec) -> None:
+    decision.skipped.append(
+        _("“%(rule)s” matched, but all its reps reached their daily cap.") % {"rule": spec.name}
+    )
+    decision.overflow = decision.overflow or spec
 
 
 # --- assigning ------------------------------------------------------------------------------
@@ -461,28 +459,29 @@ class Tally:
 _tally = Tally()
 
 
-def plan(variables: dict) -> Decision:
-    """The routing decision for a lead, from the cached snapshot and tally: no query while
-    they are fresh. Run it before the intake's write transaction; :func:`assign` then
-    takes the slot inside it."""
+def prepare_counts() -> tuple[Snapshot, dict[int, int]]:
+    """The cached snapshot and today's counts: no query while they are fresh. Read them
+    before the intake's write transaction (on SQLite it holds the one write lock), so
+    that :func:`plan` inside it runs on memory only."""
     snapshot = current_snapshot()
-    counts = _tally.current_counts(snapshot.day)
-    decision = decide(snapshot, variables, counts, loads=_tally.current_loads)
-    decision.snapshot = snapshot
-    return decision
+    return snapshot, _tally.current_counts(snapshot.day)
 
 
-def assign(
-    decision: Decision, variables: dict, *, attempts: int = 3
-) -> tuple[Decision, int | None]:
-    """Take a slot on the first candidate of ``decision`` that still has one:
-    ``(decision, user id)``, or ``(decision, None)`` for the pool. When every candidate
-    filled up meanwhile, decide again on counts read afresh. Must run inside the intake's
-    transaction."""
-    for _attempt in range(attempts):
-        if not decision.placed:
-            return decision, None
-        snapshot = decision.snapshot or current_snapshot()
+def plan(variables: dict, prepared: tuple[Snapshot, dict[int, int]] | None = None) -> Decision:
+    """The routing decision for a lead — made once per lead, on its final fields;
+    :func:`assign` then takes the slot."""
+    snapshot, counts = prepared or prepare_counts()
+    return decide(snapshot, variables, counts, loads=_tally.current_loads)
+
+
+def assign(decision: Decision) -> int | None:
+    """Take a slot on the first candidate of ``decision`` that still has one: the user
+    id, or ``None`` for the pool. When every candidate of the chosen rule filled up
+    meanwhile (another process took the last slots, this process's counts were stale),
+    the same decision goes on to the next rules, on counts read afresh: the lead is not
+    decided again. Must run inside the intake's transaction."""
+    snapshot = decision.snapshot or current_snapshot()
+    while decision.placed:
         spec = decision.rule
         if spec.strategy == Strategy.ROUND_ROBIN and not _tally.fresh(snapshot.day):
             # Without caching, read where the rotation stands (another process may have
@@ -494,8 +493,8 @@ def assign(
             if _take_slot_and_move(spec.id, user_id, snapshot.day, snapshot.caps.get(user_id, 0)):
                 spec.cursor = user_id
                 _tally.assigned(user_id)
-                return decision, user_id
+                return user_id
         _tally.refresh(snapshot.day)
-        decision = decide(snapshot, variables, _tally.counts, loads=_tally.current_loads)
-        decision.snapshot = snapshot
-    return decision, None
+        _skip_full(decision, spec)
+        _walk(decision, decision.position + 1, _tally.counts, _tally.current_loads)
+    return None

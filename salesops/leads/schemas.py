@@ -7,6 +7,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from salesops.core.visibility import visible_owner_ids
+
 CUSTOM_OUT_HELP = (
     "Custom field values by key (GET /custom-fields?entity=lead lists them): numbers and "
     "money as decimal strings, dates and instants as ISO text, users as ids."
@@ -84,8 +86,6 @@ class LeadOut(Schema):
 
 
 def _customer_visible(lead, context) -> bool:
-    from salesops.core.visibility import visible_owner_ids
-
     if getattr(lead, "account_id", None) is None:
         return True
     request = (context or {}).get("request")

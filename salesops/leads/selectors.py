@@ -1,5 +1,5 @@
 """Reads about leads shared by pages, API and reports: the filtered list, the timeline of
-one lead, SLA badges and the monthly dwell TOP10 (SPEC L8)."""
+one lead and the monthly dwell TOP10 (SPEC L8)."""
 
 from __future__ import annotations
 
@@ -10,85 +10,28 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesops.automation.models import RuleFiring
 from salesops.core import clock
+from salesops.customers.models import Account, Contact
 
-from .models import OPEN_STATUSES, Assignment, Inquiry, Lead, LeadStatus, SlaState
-
-SLA_FILTERS = ("running", "due_soon", "breached", "met", "late", "none")
+from .filters import LeadFilterSet
+from .models import OPEN_STATUSES, Assignment, Inquiry, Lead, LeadStatus, ReviewState
 
 
 def visible_leads(user):
     return Lead.objects.visible_to(user)
 
 
-def filter_leads(qs, params: dict, user=None):
-    """Apply the list filters: ``q`` (name, company, phone digits), ``status``
-    (``open`` = the three open levels), ``owner`` (id, ``me`` or ``none`` for the pool),
-    ``channel``, ``sla``, ``province``, ``city``, ``team``, ``review`` (``1``)."""
-    q = (params.get("q") or "").strip()
-    if q:
-        digits = "".join(ch for ch in q if ch.isdigit())
-        condition = Q(company__icontains=q) | Q(contact_name__icontains=q)
-        if len(digits) >= 4:
-            condition |= Q(phone__contains=digits)
-        qs = qs.filter(condition)
-    status = params.get("status") or ""
-    if status == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    elif status in LeadStatus.values:
-        qs = qs.filter(status=status)
-    owner = str(params.get("owner") or "")
-    if owner == "me" and user is not None:
-        qs = qs.filter(owner=user)
-    elif owner == "none":
-        qs = qs.filter(owner__isnull=True)
-    elif owner.isdigit():
-        qs = qs.filter(owner_id=int(owner))
-    channel = str(params.get("channel") or "")
-    if channel.isdigit():
-        qs = qs.filter(channel_id=int(channel))
-    sla = params.get("sla") or ""
-    if sla == "none":
-        qs = qs.filter(sla_state="")
-    elif sla in SLA_FILTERS:
-        qs = qs.filter(sla_state=sla)
-    for name in ("province", "city"):
-        value = (params.get(name) or "").strip()
-        if value:
-            qs = qs.filter(**{name: value})
-    team = str(params.get("team") or "")
-    if team.isdigit():
-        qs = qs.filter(team_id=int(team))
-    if str(params.get("review") or "") == "1":
-        qs = qs.filter(review_state="review")
-    return qs
+def lead_filterset(params, qs=None, user=None) -> LeadFilterSet:
+    """The list filters (``filters.LeadFilterSet``) over ``qs`` (default: what ``user``
+    may see)."""
+    qs = visible_leads(user) if qs is None else qs
+    return LeadFilterSet(params, queryset=qs, user=user)
 
 
-# --- SLA badge ------------------------------------------------------------------------------
-@dataclass
-class SlaBadge:
-    state: str
-    label: str
-    color: str  # Tabler colour name
-    minutes_left: int | None = None
-
-
-def sla_badge(lead: Lead, now: dt.datetime | None = None) -> SlaBadge | None:
-    """What the list shows: the stored state (set by the SLA rules and the first
-    check-in) plus a countdown to the due time while the clock runs."""
-    state = lead.sla_state
-    if not state:
-        return None
-    label = SlaState(state).label
-    if state in (SlaState.RUNNING, SlaState.DUE_SOON) and lead.sla_due_at:
-        now = now or clock.now()
-        left = int((lead.sla_due_at - now).total_seconds() // 60)
-        color = "orange" if state == SlaState.DUE_SOON else "blue"
-        if left < 0:
-            return SlaBadge(state, _("Overdue"), "red", left)
-        return SlaBadge(state, label, color, left)
-    colors = {SlaState.BREACHED: "red", SlaState.MET: "green", SlaState.LATE: "yellow"}
-    return SlaBadge(state, label, colors.get(state, "secondary"))
+def filter_leads(qs, params, user=None):
+    """``qs`` narrowed by the list filters; a value the filterset refuses is ignored."""
+    return lead_filterset(params, qs, user).qs
 
 
 # --- timeline -------------------------------------------------------------------------------
@@ -106,9 +49,19 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
     """Everything that happened to a lead, oldest first: inquiries (the first and every
     repeat, with how it matched), assignments with rule/strategy/reason, check-ins,
     status changes, and the reminders and escalations the rules fired."""
-    from salesops.automation.models import RuleFiring
-
     entries: list[TimelineEntry] = []
+    _inquiry_entries(lead, limit, entries)
+    _assignment_entries(lead, limit, entries)
+    _activity_entries(lead, limit, entries)
+    _status_entries(lead, limit, entries)
+    _firing_entries(lead, limit, entries)
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+def _inquiry_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) -> None:
+    """The first inquiry (how it arrived, and whether it looked like a duplicate) and every
+    repeat."""
     inquiries = Inquiry.objects.filter(lead=lead).select_related("channel")[:limit]
     for i, inquiry in enumerate(inquiries):
         if i == 0 and not inquiry.matched_by:
@@ -129,6 +82,10 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
             kind = "inquiry"
         detail = str(inquiry.payload.get("need", ""))[:200] if i else ""
         entries.append(TimelineEntry(inquiry.received_at, kind, title, detail))
+
+
+def _assignment_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) -> None:
+    """Assignments with their rule, strategy and reason."""
     assignments = Assignment.objects.filter(lead=lead).select_related(
         "owner", "previous_owner", "actor"
     )[:limit]
@@ -152,6 +109,10 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
                 {"rule": a.rule_name, "strategy": a.strategy},
             )
         )
+
+
+def _activity_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) -> None:
+    """Check-ins and other activities on the lead."""
     for activity in lead.activities.select_related("tag", "owner")[:limit]:
         title = activity.get_kind_display()
         if activity.tag_id:
@@ -167,6 +128,10 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
                 {"effective": activity.effective, "seconds": activity.duration_seconds},
             )
         )
+
+
+def _status_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) -> None:
+    """Status changes, from the lead's history."""
     previous = None
     for row in lead.history.order_by("history_date", "history_id").only(
         "history_date", "status", "history_user", "invalid_reason"
@@ -179,6 +144,10 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
             user = row.history_user.label if row.history_user else ""
             entries.append(TimelineEntry(row.history_date, "status", title, "", user))
         previous = row.status
+
+
+def _firing_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) -> None:
+    """The reminders and escalations the rules fired."""
     firings = RuleFiring.objects.filter(entity="lead", object_id=lead.pk).select_related("rule")
     for firing in firings[:limit]:
         level = None
@@ -195,8 +164,6 @@ def timeline(lead: Lead, *, limit: int = 500) -> list[TimelineEntry]:
         entries.append(
             TimelineEntry(firing.fired_at, kind, title, "", "", {"rule": firing.rule_id})
         )
-    entries.sort(key=lambda e: e.at)
-    return entries
 
 
 # --- dwell TOP10 ----------------------------------------------------------------------------
@@ -283,8 +250,6 @@ def conversion_match(lead: Lead) -> ConversionMatch:
     """The existing account and contact a conversion of ``lead`` would reuse. Not scoped
     by visibility on purpose: the service must find a customer held by someone else to
     refuse writing into it; callers show the result only to users who may see it."""
-    from salesops.customers.models import Account, Contact
-
     known = None
     if lead.phone:
         known = Contact.objects.filter(phone=lead.phone).select_related("account").first()
@@ -299,8 +264,6 @@ def conversion_match(lead: Lead) -> ConversionMatch:
 def conversion_blockers(lead: Lead, user) -> list:
     """The matched accounts ``user`` may not change: converting must not write to them
     (the lead waits for a manager who may see both instead)."""
-    from salesops.customers.models import Account
-
     accounts = conversion_match(lead).accounts
     if not accounts:
         return []
@@ -315,8 +278,6 @@ def conversion_blockers(lead: Lead, user) -> list:
 def is_conversion_review(lead: Lead) -> bool:
     """Whether the lead waits for a manager because its conversion matched a customer its
     converter may not change (a duplicate review with no earlier lead to merge into)."""
-    from .models import ReviewState
-
     return (
         lead.review_state == ReviewState.REVIEW
         and lead.possible_duplicate_of_id is None

@@ -12,6 +12,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from salesops.automation import services as automation_services
+from salesops.automation.models import Rule
+
+from ..models import Channel
+
 RULES_FILE = Path(__file__).with_name("rules.json")
 SLA_RULE = "lead-sla-breach"
 REMINDER_RULE = "lead-sla-reminder"
@@ -43,8 +48,6 @@ def rule_definitions(language: str | None = None) -> list[dict]:
 
 
 def install_channels(language: str | None = None) -> None:
-    from ..models import Channel
-
     language = (language or settings.LANGUAGE_CODE).lower()
     if Channel.objects.exists():
         return
@@ -53,9 +56,6 @@ def install_channels(language: str | None = None) -> None:
 
 
 def install_rules(language: str | None = None) -> list:
-    from salesops.automation import services as automation_services
-    from salesops.automation.models import Rule
-
     created = []
     existing = set(Rule.objects.values_list("code", flat=True))
     for definition in rule_definitions(language):
@@ -69,8 +69,6 @@ def install(sender=None, using="default", **kwargs) -> None:
     """post_migrate receiver (also run on test-database flushes). Under the test suite
     only the channels are installed: the rules would fire in tests about other things;
     lead tests install them with the ``lead_rules`` fixture."""
-    from ..models import Channel
-
     try:
         Channel.objects.using(using).exists()
     except Exception:  # noqa: BLE001 - tables not there yet (migrating backwards)

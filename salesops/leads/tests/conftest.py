@@ -6,8 +6,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 
 from salesops.core import clock
+from salesops.leads.tests.api_helpers import client_for
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -30,3 +32,16 @@ def lead_rules(db):
 @pytest.fixture
 def lunch_break(settings):
     settings.SALESOPS = {**settings.SALESOPS, "WORKING_HOURS": "09:00-12:00,13:30-18:00"}
+
+
+@pytest.fixture
+def as_(org):
+    """``as_("rep_a")`` → an API client authenticated as that user of the org fixture."""
+    cache: dict[str, Client] = {}
+
+    def get(name: str) -> Client:
+        if name not in cache:
+            cache[name] = client_for(getattr(org, name))
+        return cache[name]
+
+    return get

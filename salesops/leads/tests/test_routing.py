@@ -171,3 +171,48 @@ def test_with_cached_counts_the_database_still_holds_the_cap(org, settings):
     assert lead.owner is None
     assert DailyLeadCount.objects.get(user=org.rep_a).count == 2
     assert "daily cap" in Assignment.objects.get(lead=lead).reason
+
+
+@pytest.fixture
+def decisions(monkeypatch):
+    """Every routing decision made, as the rule name it chose (None: the pool)."""
+    made = []
+    real = routing.decide
+
+    def counting(*args, **kwargs):
+        decision = real(*args, **kwargs)
+        made.append(decision.rule.name if decision.rule else None)
+        return decision
+
+    monkeypatch.setattr(routing, "decide", counting)
+    return made
+
+
+def test_routing_decides_once_per_lead(org, settings, decisions):
+    # given caching on, as in production: rule A (rep A, cap 1) before rule B (rep B)
+    settings.SALESOPS = {**settings.SALESOPS, "ROUTING_CACHE_SECONDS": 60.0}
+    org.rep_a.daily_lead_cap = 1
+    org.rep_a.save()
+    make_rule(name="A", priority=1, members=[{"user_id": org.rep_a.pk}])
+    make_rule(name="B", priority=2, members=[{"user_id": org.rep_b.pk}])
+    routing._tally.refresh(clock.today())  # not the counts an earlier test left behind
+    # a new lead, and one flagged as a possible duplicate (its fields change in the
+    # write transaction), are each decided once
+    first = intake(company="苏州华信精密机械有限公司").lead
+    flagged = intake(company="苏州华信精密机电有限公司").lead
+    assert flagged.review_state == "review"
+    assert (first.owner, flagged.owner) == (org.rep_a, org.rep_b)
+    assert decisions == ["A", "B"]
+    # when another process gives rep A a lead behind this process's back (so it still
+    # believes rep A has room)
+    DailyLeadCount.objects.filter(user=org.rep_a).update(count=0)
+    routing._tally.refresh(clock.today())  # this process saw rep A at 0
+    DailyLeadCount.objects.filter(user=org.rep_a).update(count=1)
+    lost_race = intake().lead
+    # then the lead that lost rep A's last slot goes on to rule B in the same decision
+    assert lost_race.owner == org.rep_b
+    assert decisions == ["A", "B", "A"]
+    assignment = Assignment.objects.get(lead=lost_race)
+    assert assignment.rule_name == "B"
+    assert "Rule “B” (priority 2) matched" in assignment.reason
+    assert DailyLeadCount.objects.get(user=org.rep_a).count == 1

@@ -175,3 +175,29 @@ def test_switching_the_sla_rule_off_stops_the_badge(org, lead_rules):
     lead = routed_lead(org, at("2026-11-24", "10:00"))
     assert (lead.sla_due_at, lead.sla_state) == (None, "")
     assert Lead.objects.get(pk=lead.pk).sla_state == ""
+
+
+def test_an_edit_of_the_sla_minutes_reaches_the_next_lead_with_caching_on(
+    org, lead_rules, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from salesops.automation import services as automation_services
+    from salesops.leads import sla
+
+    # given the production cache, and a lead whose due time read the 60-minute policy
+    settings.SALESOPS = {**settings.SALESOPS, "CONFIG_CACHE_SECONDS": 60.0}
+    first = routed_lead(org, at("2026-11-24", "10:00"))
+    assert first.sla_due_at == at("2026-11-24", "11:00")
+    with CaptureQueriesContext(connection) as read:
+        assert sla.sla_policy() == (60, "working")
+    assert not read.captured_queries  # served from the cache
+    # when an admin shortens the SLA rule to 30 working minutes (no restart)
+    breach = Rule.objects.get(code="lead-sla-breach")
+    trigger = {**breach.current_version.trigger, "minutes": 30}
+    automation_services.rule_update(actor=org.admin, rule=breach, trigger=trigger)
+    # then the next lead's first contact is due 30 minutes after its assignment
+    second = routed_lead(org, at("2026-11-24", "10:00"), rep=org.rep_b)
+    assert second.sla_due_at == at("2026-11-24", "10:30")
+    assert sla.sla_policy() == (30, "working")

@@ -1,0 +1,99 @@
+"""Filling and checking a lead's fields: one ValidationError naming every bad field
+(``custom.<key>`` for custom fields), shared by intake, edits and the routing test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from salesops.core.validators import normalize_credit_code, normalize_phone
+from salesops.customization import services as custom_services
+
+from .models import Lead
+from .writes import merge_errors
+
+REQUIRED = ("contact_name", "phone", "company", "need")
+LEAD_FIELDS = (
+    "contact_name",
+    "phone",
+    "company",
+    "need",
+    "email",
+    "wechat",
+    "credit_code",
+    "address",
+    "province",
+    "city",
+    "industry",
+    "size_band",
+    "product_line",
+    "campaign",
+)
+EDITABLE_FIELDS = LEAD_FIELDS
+
+
+def assign_fields(lead: Lead, data: dict, allowed: Iterable[str]) -> dict:
+    unknown = set(data) - set(allowed)
+    errors = {f: [_("Unknown field.")] for f in sorted(unknown)}
+    for key, value in data.items():
+        if key in unknown:
+            continue
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors.setdefault(key, []).append(_("Enter text."))
+            continue
+        setattr(lead, key, value.strip())
+    return errors
+
+
+def normalise(lead: Lead) -> dict:
+    errors: dict[str, list] = {}
+    for field in REQUIRED:
+        if not getattr(lead, field):
+            errors[field] = [_("This field is required.")]
+    if lead.phone:
+        try:
+            lead.phone = normalize_phone(lead.phone)
+        except ValidationError as exc:
+            errors["phone"] = exc.messages
+    if lead.credit_code:
+        try:
+            lead.credit_code = normalize_credit_code(lead.credit_code)
+        except ValidationError as exc:
+            errors["credit_code"] = exc.messages
+    return errors
+
+
+def full_clean_lead(lead: Lead, extra: dict) -> None:
+    errors = {k: list(v) for k, v in extra.items()}
+    try:
+        lead.full_clean(
+            exclude=["channel", "owner", "team", *errors],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_new(
+    lead: Lead, data: dict, custom: dict | None, *, required_fields: Iterable[str] = ()
+) -> None:
+    """Fill and check a new lead from ``data``; raise one ValidationError naming every bad
+    field (``custom.<key>`` for custom fields)."""
+    errors = assign_fields(lead, data, LEAD_FIELDS)
+    errors = merge_errors(errors, normalise(lead))
+    errors = merge_errors(
+        errors,
+        custom_services.merge_custom(
+            lead, "lead", custom, partial=False, required=tuple(required_fields)
+        ),
+        custom_services.required_model_fields(lead, required_fields),
+    )
+    full_clean_lead(lead, errors)
