@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import clock
+from salesops.core.history import save_with_history
 from salesops.core.visibility import visible_owner_ids
 from salesops.customers import services as customer_services
 from salesops.org import selectors as org_selectors
@@ -16,7 +17,7 @@ from salesops.org.models import Role, User
 from . import selectors
 from .models import Lead, LeadStatus, ReviewState
 from .sla import stop_clock
-from .writes import audited_save, emit, notify, require_editable
+from .writes import emit, notify, require_editable
 
 
 def conversion_reviewers(lead_owner, account_owner_ids) -> list:
@@ -49,7 +50,7 @@ def _hold_for_review(actor, lead: Lead, blockers) -> Lead:
         return lead  # already waiting, nothing changed since: no second notification
     lead.review_state = ReviewState.REVIEW
     lead.possible_duplicate_of = None
-    audited_save(lead, actor, HELD_FOR_REVIEW)
+    save_with_history(lead, actor, HELD_FOR_REVIEW)
     reviewers = conversion_reviewers(lead.owner or actor, {a.owner_id for a in blockers})
     title = _("A lead needs your review before conversion: %(lead)s") % {"lead": lead}
     body = _(
@@ -124,7 +125,7 @@ def lead_convert(*, actor, lead: Lead) -> Lead:
     stop_clock(lead)
     lead.converted_at = clock.now()
     lead.progressed_at = lead.converted_at
-    audited_save(lead, actor, "converted")
+    save_with_history(lead, actor, "converted")
     emit(
         "lead.converted",
         id=lead.pk,

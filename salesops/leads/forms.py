@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from salesops.core.forms import (
     PageFormMixin,
     ServiceModelForm,
-    TablerBoundField,
     TablerFormMixin,
 )
 from salesops.customers.models import Industry, SizeBand
@@ -49,21 +48,11 @@ def _relax_length(field: forms.CharField, length: int) -> None:
     field.widget.attrs["maxlength"] = str(length)
 
 
-class _ServiceModelForm(ServiceModelForm):
-    """Labels, widgets and parsing from the model; validation left to the service, which
-    reports every missing or bad field at once (so a required field is only marked)."""
+class _LeadFormBase(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
+    # Labels, widgets and parsing from the model; the service reports every missing or
+    # bad field at once, so a required field is only marked.
+    service_checks_required = True
 
-    bound_field_class = TablerBoundField
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if field.required and not isinstance(field, forms.ModelChoiceField):
-                field.required = False
-                field.service_required = True
-
-
-class _LeadFormBase(PageFormMixin, CustomFieldsFormMixin, _ServiceModelForm):
     custom_entity = "lead"
 
     def _tune(self) -> None:
@@ -161,7 +150,11 @@ class ReassignForm(TablerFormMixin, forms.Form):
         self.fields["reason"].service_required = True
 
 
-class ChannelForm(PageFormMixin, _ServiceModelForm):
+class ChannelForm(PageFormMixin, ServiceModelForm):
+    # Labels, widgets and parsing from the model; the service reports every missing or
+    # bad field at once, so a required field is only marked.
+    service_checks_required = True
+
     class Meta:
         model = Channel
         fields = CHANNEL_FIELDS
@@ -171,7 +164,7 @@ class ChannelForm(PageFormMixin, _ServiceModelForm):
         self.fields["team"].queryset = Team.objects.order_by("path")
 
 
-class RoutingRuleForm(PageFormMixin, _ServiceModelForm):
+class RoutingRuleForm(PageFormMixin, ServiceModelForm):
     class Meta:
         model = RoutingRule
         fields = RULE_FIELDS

@@ -12,13 +12,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities
+from salesops.core.history import save_with_history
 from salesops.org import selectors as org_selectors
 from salesops.org.models import Role, Team, User
 
 from . import routing
 from .models import Assignment, Lead, ReviewState, SlaState
 from .sla import start_clock
-from .writes import audited_save, emit, notify, require_editable
+from .writes import emit, notify, require_editable
 
 
 def pool_watchers(team_id):
@@ -147,7 +148,7 @@ def lead_reassign(*, actor, lead: Lead, owner, reason: str) -> Lead:
         lead.assigned_at = None
         lead.sla_due_at = None
         lead.sla_state = SlaState.NONE
-    audited_save(lead, actor, "reassigned")
+    save_with_history(lead, actor, "reassigned")
     Assignment.objects.create(
         lead=lead,
         owner=owner,
@@ -192,7 +193,7 @@ def lead_claim(*, actor, lead: Lead) -> Lead:
     lead.owner = actor
     lead.team_id = lead.team_id or actor.team_id
     start_clock(lead, clock.now())
-    audited_save(lead, actor, "claimed")
+    save_with_history(lead, actor, "claimed")
     Assignment.objects.create(
         lead=lead, owner=actor, reason=_("Taken from the pool."), actor=actor, strategy="claim"
     )

@@ -8,11 +8,12 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from salesops.core import clock
+from salesops.core.history import save_with_history
 
 from . import selectors
 from .conversion import needs_review_message
 from .models import Inquiry, InvalidReason, Lead, LeadStatus, ReviewState
-from .writes import audited_save, emit, require_editable
+from .writes import emit, require_editable
 
 
 @transaction.atomic
@@ -35,6 +36,6 @@ def lead_review(*, actor, lead: Lead, merge: bool) -> Lead:
         lead.invalid_reason = InvalidReason.DUPLICATE
         lead.progressed_at = clock.now()
     lead.review_state = ReviewState.DISMISSED if not merge else ReviewState.CLEAR
-    audited_save(lead, actor, "merged" if merge else "not a duplicate")
+    save_with_history(lead, actor, "merged" if merge else "not a duplicate")
     emit("lead.updated", id=lead.pk, changed=["review_state"], actor_id=actor.pk)
     return lead

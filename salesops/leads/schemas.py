@@ -7,17 +7,13 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from salesops.core.schemas import UserRef
 from salesops.core.visibility import visible_owner_ids
 
 CUSTOM_OUT_HELP = (
     "Custom field values by key (GET /custom-fields?entity=lead lists them): numbers and "
     "money as decimal strings, dates and instants as ISO text, users as ids."
 )
-
-
-class UserRef(Schema):
-    id: int
-    name: str = Field(..., validation_alias="label")
 
 
 class NamedRef(Schema):

@@ -19,7 +19,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import clock
+from salesops.core.history import save_with_history
 from salesops.core.names import company_key
+from salesops.core.validators import merge_errors
 from salesops.customization import services as custom_services
 
 from .configuration import (
@@ -61,7 +63,7 @@ from .validation import (
     normalise,
     validate_new,
 )
-from .writes import audited_save, emit, merge_errors, require_editable
+from .writes import emit, require_editable
 
 __all__ = [
     "CHANNEL_FIELDS",
@@ -115,7 +117,7 @@ def lead_update(*, actor, lead: Lead, custom: dict | None = None, **data) -> Lea
     lead.company_key = company_key(lead.company)
     lead.company_prefix = lead.company_key[:2]
     changed = [f for f in EDITABLE_FIELDS if getattr(lead, f) != before[f]]
-    audited_save(lead, actor, "updated")
+    save_with_history(lead, actor, "updated")
     emit("lead.updated", id=lead.pk, changed=changed, actor_id=actor.pk)
     return lead
 
@@ -147,11 +149,11 @@ def lead_set_status(*, actor, lead: Lead, status: str, invalid_reason: str = "")
     if status not in OPEN_STATUSES:
         stop_clock(lead)
     if status == lead.status:
-        audited_save(lead, actor, "invalid reason")
+        save_with_history(lead, actor, "invalid reason")
         emit("lead.updated", id=lead.pk, changed=["invalid_reason"], actor_id=actor.pk)
         return lead
     lead.status = status
     lead.progressed_at = clock.now()
-    audited_save(lead, actor, f"status {status}")
+    save_with_history(lead, actor, f"status {status}")
     emit("lead.updated", id=lead.pk, changed=["status"], actor_id=actor.pk)
     return lead

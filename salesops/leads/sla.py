@@ -17,9 +17,10 @@ from salesops.automation.models import Rule
 from salesops.automation.triggers import due_at
 from salesops.core import clock
 from salesops.core.configcache import ConfigCache
+from salesops.core.history import save_with_history
 
 from .models import Lead, LeadStatus, SlaState
-from .writes import audited_save, emit
+from .writes import emit
 
 SLA_RULE_CODE = "lead-sla-breach"
 
@@ -109,7 +110,9 @@ def record_contact(*, lead_id: int, at, counts_as_contact: bool = True) -> Lead 
             if lead.status == LeadStatus.NEW:
                 lead.status = LeadStatus.CONTACTED
                 fields.append("status")
-        audited_save(lead, None, "first contact" if first else "activity", update_fields=fields)
+        save_with_history(
+            lead, None, "first contact" if first else "activity", update_fields=fields
+        )
         if first:
             emit(
                 "lead.first_contact",

@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from salesops.core.validators import normalize_credit_code, normalize_phone
+from salesops.core.validators import merge_errors, normalize_credit_code, normalize_phone
 from salesops.customization import services as custom_services
 
 from .models import Lead
-from .writes import merge_errors
 
 REQUIRED = ("contact_name", "phone", "company", "need")
 LEAD_FIELDS = (

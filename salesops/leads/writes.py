@@ -1,6 +1,5 @@
-"""What every write to a lead does besides changing it: the audited save (the history row
-names who and why, whatever process saves), the domain event after commit, the
-notification, the edit permission, and merging per-field error lists."""
+"""What every write to a lead does besides changing it: the domain event after commit, the
+notification, the edit permission."""
 
 from __future__ import annotations
 
@@ -15,20 +14,6 @@ from .models import Lead
 
 def emit(name: str, **payload) -> None:
     events.emit(name, payload)
-
-
-def merge_errors(*error_dicts: dict) -> dict:
-    merged: dict[str, list] = {}
-    for errors in error_dicts:
-        for key, messages in errors.items():
-            merged.setdefault(key, []).extend(messages)
-    return merged
-
-
-def audited_save(lead: Lead, actor, reason: str, **kwargs) -> None:
-    lead._history_user = actor
-    lead._change_reason = reason
-    lead.save(**kwargs)
 
 
 def notify(recipients, title: str, body: str, lead: Lead) -> None:
