@@ -2,6 +2,7 @@
 Visibility for every role on every endpoint, the error shape, filters."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -141,13 +142,15 @@ def test_finance_reads_everything_but_changes_nothing(org, records, accounts, pa
 
 def test_a_manager_changes_the_records_of_the_team_subtree_only(org, records):
     client = token_client(org.manager_sh)
-    response = patch(client, f"/renewals/{records['/renewals']['rep_c'].pk}", {"amount": "1"})
+    theirs, outside = records["/renewals"]["rep_c"], records["/renewals"]["rep_a"]
+    before = outside.amount
+    response = patch(client, f"/renewals/{theirs.pk}", {"amount": "1"})
     assert response.status_code == 200, response.content
-    assert_error(
-        patch(client, f"/renewals/{records['/renewals']['rep_a'].pk}", {"amount": "1"}),
-        404,
-        "not_found",
-    )
+    assert_error(patch(client, f"/renewals/{outside.pk}", {"amount": "1"}), 404, "not_found")
+    # then the team's renewal holds the new amount and the other one is untouched
+    theirs.refresh_from_db()
+    outside.refresh_from_db()
+    assert (theirs.amount, outside.amount) == (Decimal("1"), before)
 
 
 def test_a_rep_cannot_record_on_another_reps_account(org, accounts):

@@ -75,7 +75,10 @@ def test_admin_creates_edits_and_switches_a_rule(org):
 
 
 def test_directors_may_manage_rules(org):
-    assert post(client_for(org.director), "/rules", RULE).status_code == 201
+    response = post(client_for(org.director), "/rules", RULE)
+    assert response.status_code == 201, response.content
+    rule = Rule.objects.get(pk=response.json()["id"])
+    assert rule.name == RULE["name"]
 
 
 @pytest.mark.parametrize("username", ["rep_a", "manager_east", "finance", "cs"])

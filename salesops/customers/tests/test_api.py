@@ -169,7 +169,10 @@ def test_session_write_with_csrf_token_works(org):
 
 def test_token_writes_need_no_csrf_token(org):
     client = token_client(org.rep_a, enforce_csrf_checks=True)
-    assert post(client, "/accounts", {"name": "Integration Co"}).status_code == 201
+    response = post(client, "/accounts", {"name": "Integration Co"})
+    assert response.status_code == 201, response.content
+    account = Account.objects.get(pk=response.json()["id"])
+    assert (account.name, account.owner) == ("Integration Co", org.rep_a)
 
 
 # --- accounts CRUD -----------------------------------------------------------------------
@@ -321,8 +324,13 @@ def test_page_size_out_of_bounds_names_page_size(org, rep_a, page_size):
 
 @pytest.mark.parametrize("page_size", [1, 200])
 def test_page_size_bounds_are_inclusive(org, rep_a, page_size):
-    make_account(org.rep_a)
-    assert rep_a.get(API + "/accounts", {"page_size": page_size}).status_code == 200
+    first, second = make_account(org.rep_a), make_account(org.rep_a)
+    response = rep_a.get(API + "/accounts", {"page_size": page_size, "sort": "name"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["count"], body["page_size"]) == (2, page_size)
+    names = sorted([first.name, second.name])[:page_size]
+    assert [a["name"] for a in body["results"]] == names
 
 
 def test_page_zero_names_page(org, rep_a):
@@ -686,7 +694,10 @@ def test_writes_from_old_clients_are_refused_before_saving(org, rep_a):
     "headers", [{"X-Client-Version": "1.2.0"}, {"X-Client-Version": "1.0.0"}, {}]
 )
 def test_current_clients_and_clients_without_a_version_are_served(org, rep_a, headers):
-    assert rep_a.get(API + "/accounts", headers=headers).status_code == 200
+    account = make_account(org.rep_a)
+    response = rep_a.get(API + "/accounts", headers=headers)
+    assert response.status_code == 200, response.content
+    assert [a["id"] for a in response.json()["results"]] == [account.pk]
 
 
 def test_minimum_client_version_comes_from_settings(org, settings):

@@ -131,6 +131,7 @@ def test_channels_and_deliveries_are_forbidden_to_others(org, user):
         content_type="application/json",
     )
     assert response.status_code == 403
+    assert not ChannelConfig.objects.exists()
 
 
 def test_admin_lists_deliveries_by_status(org, django_capture_on_commit_callbacks):

@@ -120,7 +120,15 @@ def test_manager_sees_and_changes_the_teams_contracts(org, per_owner):
     assert manager.get(f"{API}/contracts/{contract.pk}").status_code == 200
     response = patch(manager, f"/contracts/{contract.pk}", {"product_line": "ERP"})
     assert response.status_code == 200 and response.json()["product_line"] == "ERP"
+    contract.refresh_from_db()
+    assert contract.product_line == "ERP"
     assert client_for(org.manager_south).get(f"{API}/contracts/{contract.pk}").status_code == 404
+    outside = patch(
+        client_for(org.manager_south), f"/contracts/{contract.pk}", {"product_line": "x"}
+    )
+    assert outside.status_code == 404
+    contract.refresh_from_db()
+    assert contract.product_line == "ERP"
 
 
 def test_finance_records_payments_and_invoices_but_not_contracts(org, per_owner):
@@ -255,6 +263,7 @@ def test_payment_for_an_instalment_of_another_contract(org, per_owner):
         },
     )
     assert response.status_code == 422 and response.json()["field"] == "instalment_id"
+    assert (contract.payments.count(), other.payments.count()) == (1, 0)
 
 
 def test_list_filters(org, per_owner):
@@ -272,7 +281,11 @@ def test_milestone_update_marks_it_done(org, per_owner):
     rep_a = client_for(org.rep_a)
     response = patch(rep_a, f"/deliveries/{delivery.pk}", {"status": "done"})
     assert response.status_code == 422 and response.json()["field"] == "actual_week"
+    delivery.refresh_from_db()
+    assert delivery.status != "done"  # the refused change wrote nothing
     response = patch(
         rep_a, f"/deliveries/{delivery.pk}", {"status": "done", "actual_week": "2026-W28"}
     )
     assert response.status_code == 200 and response.json()["is_late"] is False
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.actual_week) == ("done", "2026-W28")

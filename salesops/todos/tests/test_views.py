@@ -96,6 +96,8 @@ def test_a_task_is_visible_to_its_assignee_and_their_managers_only(client, org, 
     assert client.get(f"/tasks/{t.pk}/").status_code == status
     complete = client.post(f"/tasks/{t.pk}/complete/")
     assert complete.status_code == (302 if status == 200 else 404)
+    t.refresh_from_db()
+    assert (t.done_at is not None) == (status == 200)
 
 
 def test_finance_sees_but_cannot_complete_someone_elses_task(client, org):
