@@ -249,13 +249,11 @@ def test_get_is_not_allowed(channel):
     assert not Inquiry.objects.exists()
 
 
-def test_with_caching_on_a_revoked_token_and_a_new_custom_field_take_effect_at_once(
-    channel, org, settings
-):
+@pytest.mark.usefixtures("config_cache_on")
+def test_with_caching_on_a_revoked_token_and_a_new_custom_field_take_effect_at_once(channel, org):
     from salesops.customization.tests.factories import make_definition
 
     # given the production caches (channels by token, custom field definitions)
-    settings.SALESOPS = {**settings.SALESOPS, "CONFIG_CACHE_SECONDS": 60.0}
     assert post(channel, lead_data()).status_code == 201
     refused = post(channel, {**lead_data(), "custom": {"budget": "5000"}})
     assert refused.status_code == 422
