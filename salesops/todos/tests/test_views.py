@@ -16,6 +16,8 @@ from salesops.customers.tests.factories import make_account
 from salesops.todos import services
 from salesops.todos.models import Task
 
+from .factories import TaskFactory
+
 SH = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 ROW = re.compile(r'data-testid="task-row" data-id="(\d+)"( data-overdue="1")?')
@@ -33,7 +35,7 @@ def now():
 
 
 def task(user, title, due=None, **kwargs):
-    return services.task_create(title=title, assignee=user, due_at=due, **kwargs)
+    return TaskFactory(title=title, assignee=user, due_at=due, **kwargs)
 
 
 def test_my_open_tasks_by_due_time_with_overdue_marked(client, org, now):
