@@ -124,8 +124,10 @@ def _same(stored, sent) -> bool:
 def _check_error(response, status: int, where: str) -> None:
     assert response.status_code == status, (where, response.status_code, response.content)
     if status in ERROR_CODES and response.get("Content-Type", "").startswith("application/json"):
-        body = response.json()
+        body = response.json()  # the one error shape: code, message, field
         assert body["code"] == ERROR_CODES[status], (where, body)
+        assert isinstance(body["message"], str) and body["message"].strip(), (where, body)
+        assert body["field"] is None, (where, body)
         assert "changed_by" not in body  # an error names no one
 
 
