@@ -44,9 +44,13 @@ def empty_process_caches() -> None:
     for obj in gc.get_referrers(ConfigCache):
         if isinstance(obj, ConfigCache):
             obj.clear_local()
-    routing.invalidate()
     routing._tally.day = None  # today's counts are read again at the next assignment
-    lead_services._sla_cache.clear()
+    # The two caches that are not (yet) ConfigCaches on this branch; main's fix/leads made
+    # them ConfigCaches (routing.snapshot_cache, sla.policy_cache), cleared above.
+    local = getattr(routing, "_local", None)
+    if local is not None:
+        local.snapshot = None
+    getattr(lead_services, "_sla_cache", {}).clear()
 
 
 @pytest.fixture(autouse=True)
