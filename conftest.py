@@ -3,7 +3,8 @@
 import pytest
 
 # The real server (`salesops run` as a subprocess) for tests where WSGI matters.
-pytest_plugins = ["salesops.core.tests.realserver"]
+# Caches off by default, on where a test guards them (``config_cache_on``).
+pytest_plugins = ["salesops.core.tests.realserver", "salesops.core.tests.caching"]
 
 
 @pytest.fixture(autouse=True)

@@ -87,18 +87,24 @@ def build(accounts: int, contracts: int):
     from decimal import Decimal
 
     from salesops.customers.models import Account
+    from salesops.customers.tests.factories import AccountFactory
     from salesops.org.models import Role, User
-    from salesops.revenue import services
+    from salesops.org.tests.factories import UserFactory
+    from salesops.revenue.tests.factories import ContractFactory
 
+    # password=None: an unusable password, no hashing (the bench logs in by token)
     reps = User.objects.bulk_create(
-        [User(username=f"rep{i}", display_name=f"Rep {i}", role=Role.REP) for i in range(50)]
+        UserFactory.build(username=f"rep{i}", display_name=f"Rep {i}", password=None)
+        for i in range(50)
     )
-    finance = User.objects.create(username="finance", role=Role.FINANCE, display_name="Finance")
+    finance = UserFactory(
+        username="finance", role=Role.FINANCE, display_name="Finance", password=None
+    )
     Account.objects.bulk_create(
-        [
-            Account(name=f"客户{i:05d}有限公司", owner=reps[i % len(reps)], external_id=f"C{i}")
+        (
+            AccountFactory.build(owner=reps[i % len(reps)], external_id=f"C{i}")
             for i in range(accounts)
-        ],
+        ),
         batch_size=1000,
     )
     by_ext = {a.external_id: a for a in Account.objects.all()}
@@ -108,7 +114,7 @@ def build(accounts: int, contracts: int):
         {"due_on": dt.date(2026, 12, 31), "percent": "10"},
     ]
     for i in range(contracts):
-        services.contract_create(
+        ContractFactory(
             actor=finance,
             account=by_ext[f"C{i % accounts}"],
             number=f"HT-{i:06d}",
@@ -216,16 +222,34 @@ def build_a360_account(records: int):
     from decimal import Decimal
 
     from salesops.aftersales.models import Complaint, NpsResponse, Renewal, ServiceTicket
+    from salesops.aftersales.tests.factories import (
+        ComplaintFactory,
+        NpsResponseFactory,
+        RenewalFactory,
+        ServiceTicketFactory,
+    )
     from salesops.core import clock
-    from salesops.customers.models import Account, Contact
-    from salesops.org.models import Role, User
+    from salesops.customers.models import Contact
+    from salesops.customers.tests.factories import AccountFactory, ContactFactory
+    from salesops.org.models import Role
+    from salesops.org.tests.factories import UserFactory
     from salesops.revenue.models import Contract, Delivery, Instalment, Invoice, Payment
+    from salesops.revenue.tests.factories import (
+        ContractFactory,
+        DeliveryFactory,
+        InstalmentFactory,
+        InvoiceFactory,
+        PaymentFactory,
+    )
 
-    rep = User.objects.create(username="a360rep", display_name="Rep 360", role=Role.REP)
-    director = User.objects.create(username="a360dir", display_name="Director", role=Role.DIRECTOR)
-    account = Account.objects.create(name="三六零测试有限公司", owner=rep, external_id="A360")
+    rep = UserFactory(username="a360rep", display_name="Rep 360", role=Role.REP, password=None)
+    director = UserFactory(
+        username="a360dir", display_name="Director", role=Role.DIRECTOR, password=None
+    )
+    account = AccountFactory.build(name="三六零测试有限公司", owner=rep, external_id="A360")
+    account.save()
     Contact.objects.bulk_create(
-        Contact(account=account, name=f"联系人{i}", decision_role=role)
+        ContactFactory.build(account=account, name=f"联系人{i}", phone="", decision_role=role)
         for i, role in enumerate(("signatory", "it_lead", "finance_approver", "user"))
     )
     today = clock.today()
@@ -243,7 +267,7 @@ def build_a360_account(records: int):
         ).items()
     }
     contracts = Contract.objects.bulk_create(
-        Contract(
+        ContractFactory.build(
             number=f"A360-{i:05d}",
             account=account,
             owner=rep,
@@ -254,7 +278,7 @@ def build_a360_account(records: int):
         for i in range(share["contracts"])
     )
     Instalment.objects.bulk_create(
-        Instalment(
+        InstalmentFactory.build(
             contract=c,
             sequence=n + 1,
             due_on=today + dt.timedelta(days=days),
@@ -265,7 +289,7 @@ def build_a360_account(records: int):
         for n, (days, p) in enumerate(((-200, "30"), (-20, "60"), (100, "10")))
     )
     Payment.objects.bulk_create(
-        Payment(
+        PaymentFactory.build(
             contract=contracts[i % len(contracts)],
             account=account,
             amount=Decimal("9000.00"),
@@ -274,7 +298,7 @@ def build_a360_account(records: int):
         for i in range(share["payments"])
     )
     Invoice.objects.bulk_create(
-        Invoice(
+        InvoiceFactory.build(
             number=f"A360I{i:06d}",
             contract=contracts[i % len(contracts)],
             account=account,
@@ -284,7 +308,7 @@ def build_a360_account(records: int):
         for i in range(share["invoices"])
     )
     Delivery.objects.bulk_create(
-        Delivery(
+        DeliveryFactory.build(
             contract=contracts[i % len(contracts)],
             account=account,
             name=f"里程碑{i}",
@@ -297,7 +321,7 @@ def build_a360_account(records: int):
     )
     now = clock.now()
     ServiceTicket.objects.bulk_create(
-        ServiceTicket(
+        ServiceTicketFactory.build(
             account=account,
             subject=f"工单{i}",
             opened_at=now - dt.timedelta(hours=i * 7),
@@ -307,16 +331,15 @@ def build_a360_account(records: int):
         for i in range(share["tickets"])
     )
     NpsResponse.objects.bulk_create(
-        NpsResponse(
+        NpsResponseFactory.build(
             account=account,
             score=i % 11,
-            category="promoter" if i % 11 >= 9 else "passive" if i % 11 >= 7 else "detractor",
             responded_on=today - dt.timedelta(days=(i * 4) % 360),
         )
         for i in range(share["nps"])
     )
     Complaint.objects.bulk_create(
-        Complaint(
+        ComplaintFactory.build(
             account=account,
             owner=rep,
             summary=f"投诉{i}",
@@ -326,7 +349,9 @@ def build_a360_account(records: int):
         for i in range(share["complaints"])
     )
     Renewal.objects.bulk_create(
-        Renewal(account=account, due_on=today + dt.timedelta(days=i), amount=Decimal("5000.00"))
+        RenewalFactory.build(
+            account=account, due_on=today + dt.timedelta(days=i), amount=Decimal("5000.00")
+        )
         for i in range(share["renewals"])
     )
     return account, rep, director, sum(share.values())

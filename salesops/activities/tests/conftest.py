@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from salesops.leads import services as lead_services
-from salesops.leads.tests.factories import lead_data, make_channel
+from salesops.customers.tests.factories import AccountFactory
+from salesops.leads.models import Channel
+from salesops.leads.tests.factories import LeadFactory, lead_data, make_channel
 
 # A Tuesday morning in Shanghai: inside working hours, so the SLA clock is running.
 NOON = timezone.make_aware(dt.datetime(2026, 11, 24, 10, 0), timezone.get_default_timezone())
@@ -14,16 +15,12 @@ NOON = timezone.make_aware(dt.datetime(2026, 11, 24, 10, 0), timezone.get_defaul
 
 def lead_for(user, **data):
     """A new lead kept with ``user`` (their own quick entry), its SLA clock started."""
-    from salesops.leads.models import Channel
-
     channel = Channel.objects.filter(kind="website").first() or make_channel()
-    return lead_services.lead_intake(channel=channel, data=lead_data(**data), owner=user).lead
+    return LeadFactory(channel=channel, owner=user, **lead_data(**data))
 
 
 def account_for(user, name="杭州云帆智能科技有限公司"):
-    from salesops.customers import services as customer_services
-
-    return customer_services.account_create(actor=user, name=name, owner=user)
+    return AccountFactory(owner=user, name=name)
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ from django.test import Client
 
 from salesops.activities import services
 from salesops.activities.models import Activity, ResultTag
+from salesops.core.tests.visibility_matrix import ROLES, Case, assert_matrix
 from salesops.org.services import api_token_create
 
 from .conftest import account_for
+from .factories import ActivityFactory
 
 API = "/api/v1"
 
@@ -99,6 +101,19 @@ def test_bad_kind_unknown_tag_and_bad_dates_are_422s(org, lead_a):
     unknown_field = post(api, "/activities", {"kind": "call", "lead_id": lead_a.pk, "x": 1})
     assert unknown_field.status_code == 422 and unknown_field.json()["field"] == "x"
     assert not Activity.objects.exists()
+
+
+ACTIVITIES = Case(list=f"{API}/activities", detail=f"{API}/activities/{{pk}}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_activities_follow_the_visibility_matrix(org, role):
+    # one call logged by each user who owns records, on an account of their own
+    records = {
+        owner: ActivityFactory(owner=getattr(org, owner), tag="demo_booked")
+        for owner in ("rep_a", "rep_b", "rep_c", "rep_d", "cs", "manager_sh")
+    }
+    assert_matrix(ACTIVITIES, org=org, role=role, records=records)
 
 
 def test_another_reps_lead_or_activity_is_a_404(org, lead_a, lead_b):

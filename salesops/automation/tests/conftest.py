@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from salesops.automation import actions, services
+from salesops.automation import actions
 from salesops.core import clock
+
+from .factories import RuleFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -31,11 +33,13 @@ def tick(moment: dt.datetime) -> str:
 
 
 def make_rule(actor, *, when: dt.datetime | None = None, **data):
-    data.setdefault("name", "Test rule")
+    """A rule as ``services.rule_create`` makes it from ``data`` alone (no trigger or
+    actions unless given), written at ``when`` if given."""
+    data = {"name": "Test rule", "trigger": None, "actions": None, **data}
     if when is None:
-        return services.rule_create(actor=actor, **data)
+        return RuleFactory(actor=actor, **data)
     with clock.frozen(when):
-        return services.rule_create(actor=actor, **data)
+        return RuleFactory(actor=actor, **data)
 
 
 class Sent(list):

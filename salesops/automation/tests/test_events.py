@@ -194,3 +194,23 @@ def test_a_failing_action_is_recorded_and_the_others_still_run(org, sent, monkey
     assert [i["title"] for i in sent] == ["still sent"]
     account.refresh_from_db()
     assert account.level == "C"
+
+
+@pytest.mark.usefixtures("config_cache_on")
+def test_with_caching_on_a_new_or_switched_off_rule_takes_effect_at_once(
+    org, sent, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    # given the rules listening to account.created read once, then served from the cache
+    assert engine.active_event_rules("account.created") == []
+    with django_assert_num_queries(0):
+        assert engine.active_event_rules("account.created") == []
+    # when an admin adds a rule, then the next account fires it
+    rule = notify_manager_rule(org)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_account(org.rep_a, name="缓存测试一号")
+    assert [i["title"] for i in sent] == ["New account 缓存测试一号 by Rep A"]
+    # when the admin switches it off, then the next account fires nothing
+    services.rule_set_active(actor=org.admin, rule=rule, active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_account(org.rep_a, name="缓存测试二号")
+    assert len(sent) == 1 and RuleFiring.objects.count() == 1

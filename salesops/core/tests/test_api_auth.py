@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 
 from salesops.api import api
+from salesops.customers.models import Account
 from salesops.org.services import api_token_create, api_token_revoke
 
 WRITES = ("post", "put", "patch", "delete")
@@ -107,5 +108,9 @@ def test_the_revoked_erp_token_is_told_so_on_the_feed(org, revoked_key):
 def test_a_valid_token_still_writes_without_csrf(org):
     _, key = api_token_create(user=org.rep_a, name="tool")
     client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {key}")
-    response = client.get("/api/v1/me")
-    assert response.status_code == 200
+    response = client.post(
+        "/api/v1/accounts", {"name": "无锡恒拓精密机械有限公司"}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    account = Account.objects.get(pk=response.json()["id"])
+    assert (account.name, account.owner) == ("无锡恒拓精密机械有限公司", org.rep_a)

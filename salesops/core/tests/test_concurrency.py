@@ -186,6 +186,8 @@ def test_if_match_on_a_record_you_cannot_see_is_a_404(org):
         client_for(org.rep_b), f"{API}/accounts/{account.pk}", {"city": "x"}, If_Match='"1"'
     )
     assert response.status_code == 404 and "changed_by" not in response.json()
+    account.refresh_from_db()
+    assert account.city != "x"
 
 
 @pytest.mark.parametrize("path", ["automation/rules", "notification-channels"])
@@ -195,6 +197,8 @@ def test_if_match_on_configuration_you_may_not_manage_is_a_403_naming_no_one(org
         client_for(org.rep_a), f"{API}/{path}/{record.pk}", {"name": "x"}, If_Match='"1"'
     )
     assert response.status_code == 403 and "changed_by" not in response.json()
+    record.refresh_from_db()
+    assert record.name != "x"
 
 
 def test_a_malformed_if_match_is_a_conflict(org):

@@ -79,13 +79,38 @@ def test_a_second_writer_waits_for_the_first_to_commit_instead_of_failing(tmp_pa
 
 
 def test_a_rolled_back_transaction_lets_the_next_writer_in(tmp_path):
+    # given a first writer that wrote a row and then rolled its transaction back
     path = tmp_path / "db.sqlite3"
     first, second = _wrapper(path, "first"), _wrapper(path, "second")
+    first.ensure_connection()
+    with first.cursor() as cursor:
+        cursor.execute("CREATE TABLE t (n INTEGER)")
     _begin(first)
+    with first.cursor() as cursor:
+        cursor.execute("INSERT INTO t VALUES (1)")
     first.rollback()
     first.set_autocommit(True)
-    _begin(second)  # would block for ever if the rollback kept the lock
-    _commit(second)
+    outcome = {}
+
+    def write():
+        second.inc_thread_sharing()
+        try:
+            _begin(second)  # blocks on the file lock if the rollback kept it
+            with second.cursor() as cursor:
+                cursor.execute("INSERT INTO t VALUES (2)")
+                cursor.execute("SELECT n FROM t ORDER BY n")
+                outcome["rows"] = [n for (n,) in cursor.fetchall()]
+            _commit(second)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            outcome["error"] = exc
+
+    # when a second writer starts (in a thread, so a kept lock fails the test, not hangs it)
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    thread.join(timeout=5)
+    # then it got the lock at once and sees only its own row (the first's was undone)
+    assert not thread.is_alive(), "the rolled-back writer still holds the write lock"
+    assert outcome == {"rows": [2]}
     first.close()
     second.close()
 

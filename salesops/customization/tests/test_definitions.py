@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from salesops.customization import services
+from salesops.customization import selectors, services
 from salesops.customization.models import CustomFieldDefinition
 
 from .factories import make_definition
@@ -140,3 +140,20 @@ def test_label_follows_the_active_language(org, define):
     only_zh = define("region", "text", label_zh="区域", label_en="")
     with translation.override("en"):
         assert only_zh.label == "区域"
+
+
+@pytest.mark.usefixtures("config_cache_on")
+def test_with_caching_on_a_new_or_switched_off_field_takes_effect_at_once(
+    org, define, django_assert_num_queries
+):
+    # given the account fields read once, and served from the cache after that
+    assert selectors.definitions("account") == []
+    with django_assert_num_queries(0):
+        assert selectors.definitions("account") == []
+    # when an admin adds a field, then the next read has it
+    budget = define("budget", "money")
+    assert [d.key for d in selectors.definitions("account")] == ["budget"]
+    # when the admin switches it off, then the next read no longer has it
+    services.definition_deactivate(actor=org.admin, definition=budget)
+    assert selectors.definitions("account") == []
+    assert [d.key for d in selectors.definitions("account", include_inactive=True)] == ["budget"]

@@ -9,9 +9,11 @@ from salesops.customers.models import Account
 from salesops.customers.tests.factories import make_account
 from salesops.customization import services
 
+from .factories import FormLayoutFactory
+
 
 def save(org, fields, entity="account", name="default"):
-    return services.layout_save(actor=org.admin, entity=entity, name=name, fields=fields)
+    return FormLayoutFactory(actor=org.admin, entity=entity, name=name, fields=fields)
 
 
 def layout_errors(org, fields, **kwargs) -> list[str]:

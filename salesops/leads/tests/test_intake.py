@@ -153,6 +153,8 @@ def test_a_replay_is_recognised_whatever_the_order_and_spacing_of_the_fields(cha
         headers={"Idempotency-Key": "order-8"},
     )
     assert (again.status_code, again.json()) == (201, first.json())
+    assert again["Idempotent-Replayed"] == "true"
+    assert (Lead.objects.count(), Inquiry.objects.count()) == (1, 1)
 
 
 def test_a_key_reused_with_another_body_is_refused_and_nothing_is_stored(channel):
@@ -244,15 +246,14 @@ def test_credit_code_is_normalised(channel):
 
 def test_get_is_not_allowed(channel):
     assert Client().get(f"/leads/intake/{channel.token}/").status_code == 405
+    assert not Inquiry.objects.exists()
 
 
-def test_with_caching_on_a_revoked_token_and_a_new_custom_field_take_effect_at_once(
-    channel, org, settings
-):
+@pytest.mark.usefixtures("config_cache_on")
+def test_with_caching_on_a_revoked_token_and_a_new_custom_field_take_effect_at_once(channel, org):
     from salesops.customization.tests.factories import make_definition
 
     # given the production caches (channels by token, custom field definitions)
-    settings.SALESOPS = {**settings.SALESOPS, "CONFIG_CACHE_SECONDS": 60.0}
     assert post(channel, lead_data()).status_code == 201
     refused = post(channel, {**lead_data(), "custom": {"budget": "5000"}})
     assert refused.status_code == 422

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from salesops.notifications import services
+from .factories import ChannelConfigFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -115,7 +115,7 @@ def channel(org, fake_bot):
     """Make an active bot channel pointing at the fake server."""
 
     def make(kind="wecom", name=None, secret="", path="/hook"):
-        return services.channel_create(
+        return ChannelConfigFactory(
             actor=org.admin,
             kind=kind,
             name=name or f"{kind} bot",

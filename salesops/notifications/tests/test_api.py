@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from salesops.core.tests.visibility_matrix import ROLES, Case, assert_matrix, only
 from salesops.notifications import services
 from salesops.notifications.models import ChannelConfig, Delivery
 from salesops.org.services import api_token_create
+
+from .factories import ChannelConfigFactory, NotificationFactory
 
 API = "/api/v1"
 
@@ -18,7 +21,7 @@ def token_client(user) -> Client:
 
 
 def send(user, title="Hello"):
-    return services.notify(recipients=[user], kind="rule", title=title)[0]
+    return NotificationFactory(recipient=user, kind="rule", title=title)
 
 
 def test_my_notifications_unread_count_and_mark_read(org):
@@ -120,10 +123,27 @@ def test_admin_channel_validation_is_a_422_naming_the_field(org):
     assert response.json()["field"] == "webhook_url"
 
 
+CHANNELS = Case(
+    list=f"{API}/notification-channels",
+    list_ids=lambda body: [row["id"] for row in body],
+    counted=False,
+    detail=f"{API}/notification-channels/{{pk}}",
+    update={"name": "renamed by the matrix"},
+    delete=True,
+    hidden=403,  # configuration: others are told no, not "not found"
+)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_bot_channels_follow_the_matrix_sales_ops_admins_only(org, role):
+    channel = ChannelConfigFactory(actor=org.admin, webhook_url="https://example.com/hook")
+    admins = only("admin")
+    assert_matrix(CHANNELS, org=org, role=role, records={"admin": channel}, sees=admins)
+
+
 @pytest.mark.parametrize("user", ["rep_a", "manager_east", "director", "finance"])
 def test_channels_and_deliveries_are_forbidden_to_others(org, user):
     api = token_client(getattr(org, user))
-    assert api.get(f"{API}/notification-channels").status_code == 403
     assert api.get(f"{API}/notification-deliveries").status_code == 403
     response = api.post(
         f"{API}/notification-channels",
@@ -131,6 +151,7 @@ def test_channels_and_deliveries_are_forbidden_to_others(org, user):
         content_type="application/json",
     )
     assert response.status_code == 403
+    assert not ChannelConfig.objects.exists()
 
 
 def test_admin_lists_deliveries_by_status(org, django_capture_on_commit_callbacks):

@@ -1,11 +1,14 @@
-"""Factories for users and teams; ``build_org`` makes the standard test organisation."""
+"""Factories for users, teams, leave and API tokens; ``build_org`` makes the standard
+test organisation."""
 
+import datetime as dt
 from types import SimpleNamespace
 
 import factory
 
+from salesops.core.tests.factories import ServiceFactory
 from salesops.org import services
-from salesops.org.models import Role, Team, TeamKind, User
+from salesops.org.models import ApiToken, LeavePeriod, Role, Team, TeamKind, User
 
 PASSWORD = "salesops-test-pw"
 
@@ -27,8 +30,60 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+class TeamFactory(ServiceFactory):
+    """A group team (``services.team_create`` sets its path in the tree)."""
+
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    parent = None
+    manager = None
+    kind = TeamKind.GROUP
+
+    @classmethod
+    def through_service(cls, **values):
+        return services.team_create(**values)
+
+
+class LeavePeriodFactory(ServiceFactory):
+    """A week of leave from 2026-03-02 (a Monday)."""
+
+    class Meta:
+        model = LeavePeriod
+
+    user = factory.SubFactory(UserFactory)
+    starts_on = dt.date(2026, 3, 2)
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + dt.timedelta(days=6))
+    reason = "年假"
+
+    @classmethod
+    def through_service(cls, **values):
+        return services.leave_create(**values)
+
+
+class ApiTokenFactory(ServiceFactory):
+    """A personal API token; the plain key (shown once) is on ``token.key``."""
+
+    class Meta:
+        model = ApiToken
+        exclude = ("key",)
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"integration {n}")
+    key = factory.LazyFunction(ApiToken.generate_key)
+    prefix = factory.LazyAttribute(lambda o: o.key[:8])
+    key_hash = factory.LazyAttribute(lambda o: ApiToken.hash_key(o.key))
+
+    @classmethod
+    def through_service(cls, *, user, name, **generated):
+        token, key = services.api_token_create(user=user, name=name)
+        token.key = key
+        return token
+
+
 def team(name, parent=None, manager=None, kind=TeamKind.GROUP):
-    return services.team_create(name=name, parent=parent, manager=manager, kind=kind)
+    return TeamFactory(name=name, parent=parent, manager=manager, kind=kind)
 
 
 def build_org():
@@ -72,4 +127,13 @@ def build_org():
     )
 
 
-__all__ = ["UserFactory", "build_org", "team", "Team", "PASSWORD"]
+__all__ = [
+    "ApiTokenFactory",
+    "LeavePeriodFactory",
+    "PASSWORD",
+    "Team",
+    "TeamFactory",
+    "UserFactory",
+    "build_org",
+    "team",
+]

@@ -64,6 +64,8 @@ def test_an_uploaded_file_link_is_kept(org, settings):
         client_for(org.rep_a), f"/contracts/{contract.pk}", {"attachments": attachments}
     )
     assert response.status_code == 200, response.content
+    contract.refresh_from_db()
+    assert contract.attachments == attachments
 
 
 def test_a_stored_bad_link_is_shown_as_text(client, org):

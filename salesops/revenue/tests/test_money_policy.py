@@ -100,6 +100,7 @@ def test_finance_records_payments_and_invoices(org, signed):
     assert response.status_code == 201, response.content
     payment_id = response.json()["id"]
     assert patch(finance, f"/payments/{payment_id}", {"amount": "2000"}).status_code == 200
+    assert Payment.objects.get(pk=payment_id).amount == Decimal("2000")
     invoice = {
         "contract_id": signed.pk,
         "number": "FP-1",
@@ -107,6 +108,8 @@ def test_finance_records_payments_and_invoices(org, signed):
         "issued_on": "2026-07-01",
     }
     assert post(finance, "/invoices", invoice).status_code == 201
+    stored = Invoice.objects.get(number="FP-1")
+    assert (stored.contract, stored.amount) == (signed, Decimal("10"))
 
 
 # --- the policy is data, edited by the admin on a settings page -------------------------------
@@ -147,6 +150,8 @@ def test_admin_lets_admins_amend_signed_contracts(client, org, signed):
     assert patch(client_for(org.rep_c), f"/contracts/{signed.pk}", {"amount": "2"}).status_code == (
         403
     )
+    signed.refresh_from_db()
+    assert signed.amount == Decimal("1")  # the admin's change, not the rep's
 
 
 def test_over_contract_payments_refused_by_the_policy_page(client, org, signed):
@@ -154,6 +159,7 @@ def test_over_contract_payments_refused_by_the_policy_page(client, org, signed):
     policy_post(client, payment_over_contract="reject")
     response = post(client_for(org.finance), "/payments", payment_body(signed, "100001"))
     assert response.status_code == 422 and response.json()["field"] == "amount"
+    assert not Payment.objects.filter(contract=signed).exists()
 
 
 def test_a_bad_policy_names_the_field(client, org):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from salesops.core.tests.visibility_matrix import ROLES, Case, assert_matrix
 from salesops.customers.tests.factories import make_account
 from salesops.org.services import api_token_create
-from salesops.todos import services
 from salesops.todos.models import Task
+
+from .factories import TaskFactory
 
 API = "/api/v1"
 
@@ -58,29 +60,23 @@ def test_create_list_and_complete_my_task(org):
     assert post(api, f"/tasks/{made['id']}/reopen").json()["done"] is False
 
 
-@pytest.mark.parametrize(
-    ("user", "visible"),
-    [
-        ("rep_a", True),
-        ("manager_east", True),
-        ("admin", True),
-        ("rep_b", False),
-        ("manager_south", False),
-    ],
+TASKS = Case(
+    list=f"{API}/tasks",
+    list_params={"scope": "team", "status": "all", "page_size": 200},
+    detail=f"{API}/tasks/{{pk}}",
+    update={},
+    update_url=f"{API}/tasks/{{pk}}/complete",
+    update_method="post",
+    changed=lambda task: task.done_at is not None,
+    read_only=404,
 )
-def test_visibility_matrix(org, user, visible):
-    t = services.task_create(title="rep_a's", assignee=org.rep_a)
-    api = token_client(getattr(org, user))
-    response = api.get(f"{API}/tasks/{t.pk}")
-    assert response.status_code == (200 if visible else 404)
-    complete = post(api, f"/tasks/{t.pk}/complete")
-    assert complete.status_code == (200 if visible else 404)
-    if not visible:
-        assert complete.json()["code"] == "not_found"
-        t.refresh_from_db()
-        assert t.done_at is None
-    team = api.get(f"{API}/tasks?scope=team&status=all").json()
-    assert (t.pk in [r["id"] for r in team["results"]]) is visible
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_task_follows_the_visibility_matrix(org, role):
+    # a task is its assignee's: they and their managers see and complete it
+    task = TaskFactory(title="rep_a's", assignee=org.rep_a)
+    assert_matrix(TASKS, org=org, role=role, records={"rep_a": task})
 
 
 def test_a_rep_cannot_assign_tasks_to_others_or_link_hidden_records(org):

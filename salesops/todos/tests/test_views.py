@@ -16,6 +16,8 @@ from salesops.customers.tests.factories import make_account
 from salesops.todos import services
 from salesops.todos.models import Task
 
+from .factories import TaskFactory
+
 SH = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 ROW = re.compile(r'data-testid="task-row" data-id="(\d+)"( data-overdue="1")?')
@@ -33,7 +35,7 @@ def now():
 
 
 def task(user, title, due=None, **kwargs):
-    return services.task_create(title=title, assignee=user, due_at=due, **kwargs)
+    return TaskFactory(title=title, assignee=user, due_at=due, **kwargs)
 
 
 def test_my_open_tasks_by_due_time_with_overdue_marked(client, org, now):
@@ -96,6 +98,8 @@ def test_a_task_is_visible_to_its_assignee_and_their_managers_only(client, org, 
     assert client.get(f"/tasks/{t.pk}/").status_code == status
     complete = client.post(f"/tasks/{t.pk}/complete/")
     assert complete.status_code == (302 if status == 200 else 404)
+    t.refresh_from_db()
+    assert (t.done_at is not None) == (status == 200)
 
 
 def test_finance_sees_but_cannot_complete_someone_elses_task(client, org):
