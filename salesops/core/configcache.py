@@ -5,8 +5,8 @@ Public intake reads the same few configuration rows for every lead; asking the d
 each time was a third of an intake's queries (and without the routing snapshot intake
 managed ~31 leads/s instead of ~150–200). A :class:`ConfigCache` keeps what a ``build``
 function returned, per key, for up to its age limit (the ``CONFIG_CACHE_SECONDS``
-setting, or the one named by ``ttl_setting``; 0 switches caching off, as the test
-settings do) and drops it at once when the configuration changes:
+setting, or the one named by ``ttl_setting``; 0 switches caching off, as
+the tests do unless they guard a cache: ``core/tests/caching.py``) and drops it at once when the configuration changes:
 
 * in the process that made the change, :meth:`ConfigCache.invalidate` clears it;
 * other processes compare a version number kept in Django's cache, so with Redis as the
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -37,7 +38,11 @@ def ttl(setting: str = "CONFIG_CACHE_SECONDS") -> float:
 class ConfigCache:
     """Values built from configuration rows, per key, for this process."""
 
+    # Every cache of this process (tests empty them all between tests).
+    instances: weakref.WeakSet[ConfigCache] = weakref.WeakSet()
+
     def __init__(self, name: str, *, ttl_setting: str = "CONFIG_CACHE_SECONDS"):
+        ConfigCache.instances.add(self)
         self.name = name
         self.ttl_setting = ttl_setting
         self.version_key = f"salesops:config:{name}:version"

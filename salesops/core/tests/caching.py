@@ -19,8 +19,6 @@ The root conftest registers this file as a plugin.
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 
 # Production values would do; a minute is long enough that only an invalidation (never
@@ -36,21 +34,11 @@ def empty_process_caches() -> None:
 
     from salesops.core.configcache import ConfigCache
     from salesops.leads import routing
-    from salesops.leads import services as lead_services
 
     cache.clear()
-    # The ConfigCache instances are module globals of several apps; finding them through
-    # their class keeps this list from going stale when a new one is added.
-    for obj in gc.get_referrers(ConfigCache):
-        if isinstance(obj, ConfigCache):
-            obj.clear_local()
+    for config_cache in list(ConfigCache.instances):
+        config_cache.clear_local()
     routing._tally.day = None  # today's counts are read again at the next assignment
-    # The two caches that are not (yet) ConfigCaches on this branch; main's fix/leads made
-    # them ConfigCaches (routing.snapshot_cache, sla.policy_cache), cleared above.
-    local = getattr(routing, "_local", None)
-    if local is not None:
-        local.snapshot = None
-    getattr(lead_services, "_sla_cache", {}).clear()
 
 
 @pytest.fixture(autouse=True)

@@ -149,17 +149,17 @@ def test_a_bad_condition_is_refused_with_its_position(org):
     assert "Position" in info.value.message_dict["condition"][0]
 
 
+@pytest.mark.usefixtures("config_cache_on")
 def test_rule_changes_reach_a_cached_snapshot(org, settings):
-    settings.SALESOPS = {**settings.SALESOPS, "ROUTING_CACHE_SECONDS": 60.0}
     rule = make_rule(members=[{"user_id": org.rep_a.pk}])
     assert intake().lead.owner == org.rep_a
     services.routing_rule_update(actor=org.admin, rule=rule, members=[{"user_id": org.rep_b.pk}])
     assert intake().lead.owner == org.rep_b
 
 
+@pytest.mark.usefixtures("config_cache_on")
 def test_with_cached_counts_the_database_still_holds_the_cap(org, settings):
     # given caching on, as in production, and a rep with a cap of 2
-    settings.SALESOPS = {**settings.SALESOPS, "ROUTING_CACHE_SECONDS": 60.0}
     org.rep_a.daily_lead_cap = 2
     org.rep_a.save()
     make_rule(members=[{"user_id": org.rep_a.pk}])
@@ -188,9 +188,9 @@ def decisions(monkeypatch):
     return made
 
 
+@pytest.mark.usefixtures("config_cache_on")
 def test_routing_decides_once_per_lead(org, settings, decisions):
     # given caching on, as in production: rule A (rep A, cap 1) before rule B (rep B)
-    settings.SALESOPS = {**settings.SALESOPS, "ROUTING_CACHE_SECONDS": 60.0}
     org.rep_a.daily_lead_cap = 1
     org.rep_a.save()
     make_rule(name="A", priority=1, members=[{"user_id": org.rep_a.pk}])

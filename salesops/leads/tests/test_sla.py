@@ -177,6 +177,7 @@ def test_switching_the_sla_rule_off_stops_the_badge(org, lead_rules):
     assert Lead.objects.get(pk=lead.pk).sla_state == ""
 
 
+@pytest.mark.usefixtures("config_cache_on")
 def test_an_edit_of_the_sla_minutes_reaches_the_next_lead_with_caching_on(
     org, lead_rules, settings
 ):
@@ -187,7 +188,6 @@ def test_an_edit_of_the_sla_minutes_reaches_the_next_lead_with_caching_on(
     from salesops.leads import sla
 
     # given the production cache, and a lead whose due time read the 60-minute policy
-    settings.SALESOPS = {**settings.SALESOPS, "CONFIG_CACHE_SECONDS": 60.0}
     first = routed_lead(org, at("2026-11-24", "10:00"))
     assert first.sla_due_at == at("2026-11-24", "11:00")
     with CaptureQueriesContext(connection) as read:

@@ -253,6 +253,17 @@ def test_quick_entry_repeat_of_an_invisible_lead_names_the_owner(client, org):
 def test_finance_cannot_use_quick_entry(client, org):
     client.force_login(org.finance)
     assert client.get(reverse("leads:quick_entry")).status_code == 403
+    response = client.post(
+        reverse("leads:quick_entry"),
+        {
+            "contact_name": "王芳",
+            "phone": "13800138000",
+            "company": "杭州云帆智能科技有限公司",
+            "need": "x",
+        },
+    )
+    assert response.status_code == 403
+    assert not Lead.objects.exists()
 
 
 # --- detail actions -----------------------------------------------------------------------
@@ -404,11 +415,15 @@ def test_edit_lead_through_the_service(client, org):
 # --- channels -----------------------------------------------------------------------------
 def test_channel_admin_is_for_admins_and_directors(client, org):
     channel = make_channel()
+    token = channel.token
     for user in (org.rep_a, org.manager_east, org.finance):
         client.force_login(user)
         assert client.get(reverse("leads:channel_list")).status_code == 403
         assert client.get(reverse("leads:channel_detail", args=[channel.pk])).status_code == 403
         assert client.post(reverse("leads:channel_token", args=[channel.pk])).status_code == 403
+    # the refused "new token" left the channel's token as it was
+    channel.refresh_from_db()
+    assert channel.token == token
     for user in (org.admin, org.director):
         client.force_login(user)
         assert client.get(reverse("leads:channel_list")).status_code == 200
@@ -472,6 +487,10 @@ def test_routing_admin_permissions(client, org):
     assert client.get(reverse("leads:routing_list")).status_code == 403
     assert client.get(reverse("leads:routing_create")).status_code == 403
     assert client.get(reverse("leads:routing_test")).status_code == 403
+    rules_before = RoutingRule.objects.count()
+    response = client.post(reverse("leads:routing_create"), {"name": "mine", "condition": ""})
+    assert response.status_code == 403
+    assert RoutingRule.objects.count() == rules_before
 
 
 def test_routing_rule_create_with_a_bad_condition_shows_the_error(client, org):
