@@ -11,10 +11,7 @@ class RevenueConfig(AppConfig):
         from salesops.core import entities, events
         from salesops.notifications.kinds import register as register_kind
 
-        from . import (
-            feed_kinds,
-            ltv,  # noqa: F401 - registers the LTV sweep
-        )
+        from . import feed_kinds
         from .models import Contract, Delivery, Invoice, Order, Payment
 
         owner = "account__owner"

@@ -53,7 +53,7 @@ def _lifetime_values() -> int:
     fresh install (the nightly run would otherwise be the first; about 2 s for the small
     demo, far too long for the large one, which waits for the nightly run)."""
     from salesops.customers.models import Account
-    from salesops.revenue import ltv
+    from salesops.reports import ltv
 
     formula = ltv.current_formula()
     accounts = Account.objects.filter(contracts__isnull=False).distinct().only("id", "created_at")

@@ -1,0 +1,51 @@
+"""The domain events the read model listens to.
+
+An account's lifetime value is computed from its payments, contracts (with their
+instalment plans), renewals, NPS answers and complaints. Every write of those records
+through their services emits an event carrying the account; the handler only queues the
+account (one upsert, after the writer's commit), and the LTV sweep recomputes the queued
+accounts within the minute. Nothing is recomputed in the writer's request, so a feed
+batch of a thousand payments pays a queue row per event, not an LTV computation.
+
+Instalments have no events of their own: they are written with their contract, whose
+``contract.updated`` names them in ``changed``. Payments, contracts, NPS answers,
+complaints and renewals have no delete service; an account's deletion removes its value
+with it (cascade), and the nightly full run catches writes made around the services.
+"""
+
+from __future__ import annotations
+
+from salesops.core import events
+
+from . import ltv
+
+LTV_EVENTS = (
+    "payment.received",  # a new payment (there is no payment.created)
+    "payment.updated",
+    "contract.created",
+    "contract.updated",  # includes changes of the instalment plan
+    "contract.signed",
+    "renewal.created",
+    "renewal.updated",
+    "renewal.closed",
+    "nps.received",
+    "nps.updated",
+    "complaint.created",
+    "complaint.updated",
+    "complaint.resolved",
+)
+
+
+def queue_for_ltv(name: str, payload: dict) -> None:
+    """Queue the account the event is about (every LTV event carries ``account_id``)."""
+    account_id = payload.get("account_id")
+    if account_id is None:
+        raise ValueError(f"{name} carries no account_id; LTV cannot tell whose value changed")
+    ltv.queue_accounts([account_id])
+
+
+def connect() -> None:
+    """Subscribe once (``AppConfig.ready`` may run more than once in tests)."""
+    for name in LTV_EVENTS:
+        events.unsubscribe(name, queue_for_ltv)
+        events.subscribe(name, queue_for_ltv)
