@@ -253,6 +253,9 @@ def account_value_get(*, user, account_id: int) -> AccountValue | None:
 # --- keeping values fresh, off the request path ----------------------------------------------
 
 SWEEP_NAME = "reports.ltv_queue"
+# Accounts one sweep run recomputes at most (oldest queued first; the rest wait a minute),
+# so a flood of feed events cannot make one run overlap the next.
+DRAIN_BATCH = 5000
 
 
 def queue_accounts(account_ids) -> None:
@@ -274,7 +277,9 @@ def drain_queue() -> int:
     """Recompute every queued account (the formula read once); returns how many. A row is
     removed only with the token it was read with: an account queued again meanwhile stays
     queued for the next run, so no change is missed, and recomputing twice is harmless."""
-    queued = list(LtvQueue.objects.values_list("account_id", "token"))
+    queued = list(
+        LtvQueue.objects.order_by("queued_at").values_list("account_id", "token")[:DRAIN_BATCH]
+    )
     if not queued:
         return 0
     formula = current_formula()

@@ -19,20 +19,20 @@ from salesops.core import events
 
 from . import ltv
 
+# Created and updated of each record. The transition events (contract.signed,
+# renewal.closed, complaint.resolved) always come with one of these for the same write,
+# so listening to them too would only queue the account twice.
 LTV_EVENTS = (
     "payment.received",  # a new payment (there is no payment.created)
     "payment.updated",
     "contract.created",
     "contract.updated",  # includes changes of the instalment plan
-    "contract.signed",
     "renewal.created",
     "renewal.updated",
-    "renewal.closed",
     "nps.received",
     "nps.updated",
     "complaint.created",
     "complaint.updated",
-    "complaint.resolved",
 )
 
 
