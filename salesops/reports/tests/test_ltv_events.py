@@ -209,3 +209,45 @@ def test_every_ltv_event_names_its_account(org, account, committed):
         "renewal.updated",
     }
     assert {account_id for _, account_id in seen} == {account.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_feed_batch_queues_its_accounts_once_when_the_request_ends(org):
+    """Real commits: the batch's events are dispatched inside the request, and its accounts
+    are queued with one statement when the request ends, not one per event."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from salesops.integrations.tests.test_feed import batch, token_client
+
+    contracts = [make_contract(make_account(org.rep_a)) for _ in range(2)]
+    for n, contract in enumerate(contracts):
+        Contract.objects.filter(pk=contract.pk).update(external_id=f"K{n}")
+    LtvQueue.objects.all().delete()
+    records = [
+        {
+            "kind": "payment",
+            "external_id": f"P{n}",
+            "data": {
+                "contract_external_id": f"K{n % 2}",
+                "amount": "100.00",
+                "received_on": "2026-07-01",
+                "method": "bank_transfer",
+            },
+        }
+        for n in range(4)
+    ]
+    # When
+    with CaptureQueriesContext(connection) as queries:
+        response = batch(token_client(org.finance), records)
+    # Then: four payments, two accounts, one queue statement
+    assert response.status_code == 200, response.content
+    assert [r["status"] for r in response.json()["results"]] == ["created"] * 4
+    assert set(LtvQueue.objects.values_list("account_id", flat=True)) == {
+        c.account_id for c in contracts
+    }
+    inserts = [q for q in queries if 'INTO "reports_ltvqueue"' in q["sql"]]
+    assert len(inserts) == 1
+    # And the sweep values both accounts
+    assert sweep() == "recomputed 2 account(s)"
+    assert {v.realised for v in AccountValue.objects.all()} == {Decimal("200.00")}
