@@ -363,7 +363,7 @@ def measure_a360(records: int, samples: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from salesops.org.services import api_token_create
-    from salesops.revenue import ltv
+    from salesops.reports import ltv
 
     account, rep, director, made = build_a360_account(records)
     ltv_ms = [common.timed(ltv.ltv_recompute, account=account)[1] for _ in range(10)]

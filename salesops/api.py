@@ -330,6 +330,7 @@ api.add_router("/", "salesops.activities.api.router")
 api.add_router("/", "salesops.aftersales.api.router")
 api.add_router("/", "salesops.revenue.api.router")
 api.add_router("/", "salesops.integrations.api.router")
+api.add_router("/", "salesops.reports.api.router")
 
 
 def _harden(api: NinjaAPI) -> None:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "salesops.aftersales",
     "salesops.revenue",
     "salesops.integrations",
+    "salesops.reports",
     "salesops.web",
 ]
 

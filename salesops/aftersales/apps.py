@@ -18,10 +18,10 @@ ENTITIES = (
 )
 EVENTS = {
     "complaint.created": ("id", "account_id", "severity", "owner_id", "actor_id", "source"),
-    "complaint.updated": ("id", "changed", "actor_id"),
+    "complaint.updated": ("id", "account_id", "changed", "actor_id"),
     "complaint.resolved": ("id", "account_id", "severity", "status", "actor_id"),
     "nps.received": ("id", "account_id", "score", "category", "actor_id", "source"),
-    "nps.updated": ("id", "changed", "actor_id"),
+    "nps.updated": ("id", "account_id", "changed", "actor_id"),
     "ticket.opened": ("id", "account_id", "priority", "actor_id", "source"),
     "ticket.updated": ("id", "changed", "actor_id"),
     "ticket.resolved": (
@@ -32,7 +32,7 @@ EVENTS = {
         "actor_id",
     ),
     "renewal.created": ("id", "account_id", "due_on", "actor_id", "source"),
-    "renewal.updated": ("id", "changed", "actor_id"),
+    "renewal.updated": ("id", "account_id", "changed", "actor_id"),
     "renewal.closed": ("id", "account_id", "status", "amount", "actor_id"),
 }
 

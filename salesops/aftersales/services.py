@@ -93,7 +93,14 @@ def _events_complaint(c: Complaint, before: dict | None, changed, actor) -> None
         )
     else:
         events.emit(
-            "complaint.updated", {"id": c.pk, "changed": changed, "actor_id": _actor_id(actor)}
+            "complaint.updated",
+            # account_id: read models (LTV) recompute the account without a lookup.
+            {
+                "id": c.pk,
+                "account_id": c.account_id,
+                "changed": changed,
+                "actor_id": _actor_id(actor),
+            },
         )
     if c.status in COMPLAINT_DONE and not was_done:
         events.emit(
@@ -122,7 +129,15 @@ def _events_nps(n: NpsResponse, before: dict | None, changed, actor) -> None:
             },
         )
     else:
-        events.emit("nps.updated", {"id": n.pk, "changed": changed, "actor_id": _actor_id(actor)})
+        events.emit(
+            "nps.updated",
+            {
+                "id": n.pk,
+                "account_id": n.account_id,
+                "changed": changed,
+                "actor_id": _actor_id(actor),
+            },
+        )
 
 
 def _events_ticket(t: ServiceTicket, before: dict | None, changed, actor) -> None:
@@ -168,7 +183,13 @@ def _events_renewal(r: Renewal, before: dict | None, changed, actor) -> None:
         )
     else:
         events.emit(
-            "renewal.updated", {"id": r.pk, "changed": changed, "actor_id": _actor_id(actor)}
+            "renewal.updated",
+            {
+                "id": r.pk,
+                "account_id": r.account_id,
+                "changed": changed,
+                "actor_id": _actor_id(actor),
+            },
         )
     previous = before["status"] if before is not None else RenewalStatus.PENDING
     if r.status != RenewalStatus.PENDING and r.status != previous:

@@ -11,7 +11,7 @@ from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 from salesops.org import selectors as org_selectors
 
-from . import account360, selectors, services
+from . import selectors, services
 from .models import Account, Contact
 from .schemas import (
     AccountIn,
@@ -169,20 +169,6 @@ def delete_contact(request, contact_id: int):
     contact = selectors.contact_get_for_edit(user=request.user, pk=contact_id)
     services.contact_delete(actor=request.user, contact=contact)
     return Status(204, None)
-
-
-@router.get(
-    "/accounts/{account_id}/360",
-    response=dict,
-    summary="Account 360: everything about one account",
-    description="The decision chain, contracts with payment progress and overdue "
-    "instalments, invoices, deliveries (late ones marked), service tickets with response "
-    "times, open complaints, the NPS trend, renewals, lifetime value with its breakdown, "
-    "recent activities and changes. Each list holds the latest 10; ``links`` point to the "
-    "full lists filtered by the account. Visible when the account is (404 otherwise).",
-)
-def get_account_360(request, account_id: int):
-    return account360.as_json(account360.account_360(user=request.user, pk=account_id))
 
 
 __all__ = ["router", "Account"]

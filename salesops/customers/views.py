@@ -29,9 +29,8 @@ from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.core.listing import list_context
 from salesops.customization import selectors as custom_selectors
-from salesops.revenue import ltv
 
-from . import account360, selectors, services
+from . import selectors, services
 from .forms import AccountForm, ContactForm
 from .models import Account, AccountLevel, Contact, DecisionRole, Industry, SizeBand
 
@@ -185,33 +184,6 @@ def account_detail(request, pk):
         "custom_rows": custom_selectors.display_rows("account", account),
     }
     return render(request, "customers/account_detail.html", context)
-
-
-@login_required
-@require_GET
-def account_360(request, pk):
-    """Everything about one account on one page (stacked cards on a phone)."""
-    data = _get_or_404(account360.account_360, request.user, pk)
-    context = {
-        "account": data.account,
-        "tab": "360",
-        "data": data,
-        "can_edit": selectors.account_editable(user=request.user, account=data.account),
-        "nps_chart": {
-            "months": [row["month"].strftime("%Y-%m") for row in data.nps_trend],
-            "nps": [row["nps"] for row in data.nps_trend],
-            "average": [float(row["average"]) for row in data.nps_trend],
-            "count": [row["count"] for row in data.nps_trend],
-        },
-    }
-    return render(request, "customers/account_360.html", context)
-
-
-@login_required
-@require_GET
-def rep_ltv(request):
-    """Total and average lifetime value of each rep's accounts (those the user sees)."""
-    return render(request, "customers/rep_ltv.html", {"rows": ltv.rep_ltv(user=request.user)})
 
 
 def _is_partial(request) -> bool:

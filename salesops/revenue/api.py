@@ -18,7 +18,7 @@ from salesops.core.pagination import paginate
 from salesops.customers import selectors as customer_selectors
 from salesops.org import selectors as org_selectors
 
-from . import billing, ltv, policy, selectors, services
+from . import billing, policy, selectors, services
 from .models import Contract, Delivery, Instalment, Invoice, Payment
 from .schemas import (
     ContractIn,
@@ -33,13 +33,10 @@ from .schemas import (
     InvoiceOut,
     InvoicePage,
     InvoicePatch,
-    LtvFormulaOut,
-    LtvOut,
     PaymentIn,
     PaymentOut,
     PaymentPage,
     PaymentPatch,
-    RepLtvOut,
 )
 
 router = Router(tags=["revenue"])
@@ -308,43 +305,3 @@ def update_delivery(request, delivery_id: int, payload: DeliveryPatch):
     return services.delivery_update(
         actor=request.user, delivery=delivery, **payload.dict(exclude_unset=True)
     )
-
-
-# --- lifetime value ----------------------------------------------------------------------------
-
-
-@router.get(
-    "/accounts/{account_id}/ltv",
-    response=LtvOut,
-    summary="An account's lifetime value with its breakdown",
-    description="Realised revenue plus the configured projection, with the inputs and the "
-    "formula it was computed from. Visible when the account is.",
-    tags=["revenue", "customers"],
-)
-def get_account_ltv(request, account_id: int):
-    account = customer_selectors.account_get(user=request.user, pk=account_id)
-    value = ltv.account_value_get(user=request.user, account_id=account.pk)
-    if value is None:  # not computed yet (a new account before its first event)
-        value = ltv.ltv_recompute(account=account)
-    return ltv.payload(value)
-
-
-@router.get(
-    "/ltv/reps",
-    response=list[RepLtvOut],
-    summary="Total and average LTV per rep",
-    description="For each owner of accounts you can see: their accounts, the total LTV and "
-    "the average per account.",
-)
-def list_rep_ltv(request):
-    return ltv.rep_ltv(user=request.user)
-
-
-@router.get("/ltv/formula", response=LtvFormulaOut, summary="The LTV formula in force")
-def get_ltv_formula(request):
-    version, source = ltv.current_formula()
-    return {
-        "version": version,
-        "source": source,
-        "inputs": {name: str(label) for name, label in ltv.INPUTS.items()},
-    }

@@ -12,11 +12,7 @@ class RevenueConfig(AppConfig):
 
     def ready(self):
         # Imported here: models (and modules that load them) need a ready app registry.
-        from . import (
-            billing,
-            ltv,  # noqa: F401 - registers the LTV sweep
-            services,
-        )
+        from . import billing, services
         from .models import Contract, Delivery, Invoice, Order, Payment
 
         owner = "account__owner"

@@ -267,38 +267,3 @@ class InvoicePage(_Page):
 
 class DeliveryPage(_Page):
     results: list[DeliveryOut]
-
-
-class LtvInputOut(Schema):
-    name: str
-    label: str
-    value: Any = Field(None, description="A number (money and scores as decimal strings).")
-
-
-class LtvOut(Schema):
-    account_id: int
-    realised: Decimal = Field(..., description="Payments received to date.")
-    projected: Decimal = Field(..., description="What the formula projects on the inputs.")
-    total: Decimal = Field(..., description="realised + projected.")
-    formula: str
-    formula_version: int = Field(..., description="0 is the built-in default formula.")
-    inputs: list[LtvInputOut]
-    error: str = Field("", description="Why the formula failed (the projection is then 0).")
-    consistent: bool = Field(
-        ..., description="The stored formula on the stored inputs gives the stored projection."
-    )
-    computed_at: dt.datetime
-
-
-class RepLtvOut(Schema):
-    owner_id: int
-    owner: str
-    accounts: int
-    total: Decimal
-    average: Decimal = Field(..., description="Total LTV per account owned.")
-
-
-class LtvFormulaOut(Schema):
-    version: int
-    source: str
-    inputs: dict[str, str] = Field(..., description="The names a formula may read.")

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from salesops.aftersales.tests.factories import make_complaint, make_nps, make_renewal, make_ticket
 from salesops.core import clock
 from salesops.customers.tests.factories import make_account, make_contact
-from salesops.revenue import ltv
+from salesops.reports import ltv
 from salesops.revenue.tests.factories import make_contract, make_invoice, make_payment
 from tests.e2e.conftest import login
 

@@ -24,7 +24,7 @@ from salesops.customization.tests.factories import make_definition
 from salesops.leads import services as lead_services
 from salesops.leads.tests.factories import lead_data, make_channel, make_rule
 from salesops.notifications import services as notification_services
-from salesops.revenue import ltv
+from salesops.reports import ltv
 from salesops.revenue.tests.factories import make_contract, make_invoice, make_payment
 from salesops.todos import services as todo_services
 from tests.e2e.conftest import login

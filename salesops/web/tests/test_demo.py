@@ -193,7 +193,7 @@ def test_command_builds_into_an_empty_database_and_prints_the_logins(db, capsys)
     assert "500 accounts" in out and "1,500 contacts" in out
     assert "director" in out and "rep01…rep20" in out and demo.PASSWORD in out
     # and the accounts with contracts have their lifetime value for the 360 page
-    from salesops.revenue.models import AccountValue
+    from salesops.reports.models import AccountValue
 
     with_contracts = Account.objects.filter(contracts__isnull=False).distinct().count()
     assert with_contracts and AccountValue.objects.count() == with_contracts

@@ -6,7 +6,7 @@ from salesops import demo
 from salesops.customers.models import Account
 from salesops.demo.build import DemoExists, build
 from salesops.org.models import User
-from salesops.revenue import ltv
+from salesops.reports import ltv
 
 
 class Command(BaseCommand):

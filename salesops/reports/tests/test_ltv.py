@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from salesops.aftersales.tests.factories import make_complaint, make_nps, make_renewal
 from salesops.core import expressions, sweeps
 from salesops.customers.tests.factories import make_account
-from salesops.revenue import ltv
-from salesops.revenue.models import AccountValue, Payment
-from salesops.revenue.tests.conftest import TODAY
+from salesops.reports import ltv
+from salesops.reports.models import AccountValue
+from salesops.reports.tests.conftest import TODAY
+from salesops.revenue.models import Payment
 from salesops.revenue.tests.factories import make_contract, make_payment
 from salesops.revenue.tests.test_api import client_for
 
@@ -131,16 +132,20 @@ def test_a_formula_failing_on_an_accounts_inputs_stores_why_and_projects_nothing
     assert "Division by zero" in value.error
 
 
-def test_the_sweep_recomputes_the_accounts_whose_records_changed(org, account):
+def test_the_sweep_recomputes_the_accounts_whose_records_changed(
+    org, account, django_capture_on_commit_callbacks
+):
     # Given: both accounts computed, the sweep run once
     untouched = make_account(org.rep_b)
     ltv.ltv_recompute_all()
     sweeps.run_all()
     before = AccountValue.objects.get(account=untouched).computed_at
     contract = account.contracts.get()
-    # When: ten minutes later a payment arrives, and the sweep runs a minute after that
+    # When: ten minutes later a payment arrives (its event, after commit, queues the
+    # account), and the sweep runs a minute after that
     with time_machine.travel(TODAY + dt.timedelta(minutes=10), tick=False):
-        make_payment(contract, "20000.00", received_on=dt.date(2026, 7, 15))
+        with django_capture_on_commit_callbacks(execute=True):
+            make_payment(contract, "20000.00", received_on=dt.date(2026, 7, 15))
     with time_machine.travel(TODAY + dt.timedelta(minutes=11), tick=False):
         results = dict(sweeps.run_all())
     # Then: that account's value is fresh, the other one was left alone
@@ -246,7 +251,7 @@ def test_an_admin_adds_a_formula_version_in_the_admin_and_a_bad_one_is_refused(c
     org.admin.is_superuser = True
     org.admin.save()
     client.force_login(org.admin)
-    url = "/admin/revenue/ltvformula/add/"
+    url = "/admin/reports/ltvformula/add/"
     refused = client.post(url, {"source": "realised + nope", "note": ""})
     assert refused.status_code == 200
     assert "Unknown name “nope”" in refused.content.decode()

@@ -7,16 +7,17 @@ in :data:`INPUTS`. Each result is stored as an :class:`AccountValue` *with* thos
 the formula's source and version, so the 360 page can show how the figure was reached and
 re-evaluating the stored formula on the stored inputs gives the stored projection.
 
-Recomputed off the request path (a payment written by the feed costs nothing more): a
-sweep every minute recomputes the accounts whose payments, contracts, renewals, NPS
-answers or complaints changed since its previous run, and a nightly task recomputes
-every account (years as a customer grow; deletions leave nothing to find).
+Recomputed off the request path (a payment written by the feed costs nothing more): the
+events of the records a value is computed from (payments, contracts with their
+instalments, renewals, NPS answers, complaints) queue the account (``subscriptions``), a
+sweep every minute recomputes the queued accounts, and a nightly task recomputes every
+account (years as a customer grow; a write that bypasses the services leaves no event).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
+import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -24,62 +25,21 @@ from django.db import transaction
 from django.db.models import Avg, Count, DecimalField, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from salesops.aftersales.models import Complaint, NpsResponse, Renewal, RenewalStatus
 from salesops.core import clock, expressions, sweeps
 from salesops.core.money import CENT, to_money
+from salesops.customers.models import Account
+from salesops.revenue.models import SIGNED_STATUSES, Contract, ContractStatus, Payment
 
-from .models import SIGNED_STATUSES, AccountValue, Contract, ContractStatus, LtvFormula, Payment
+from .formulas import DEFAULT_FORMULA, DEFAULT_VERSION, INPUTS, formula_problems
+from .formulas import as_money as _as_money
+from .models import AccountValue, LtvFormula, LtvQueue
 
 log = logging.getLogger(__name__)
 ZERO = Decimal("0.00")
-
-# What a formula may read, in the order the breakdown lists them.
-INPUTS: dict[str, object] = {
-    "realised": gettext_lazy("Payments received to date (CNY)"),
-    "contracted": gettext_lazy("Amount of all signed contracts (CNY)"),
-    "active_contracts": gettext_lazy("Signed contracts not yet completed or terminated"),
-    "outstanding": gettext_lazy("Still to be paid on those contracts (CNY)"),
-    "pending_renewals": gettext_lazy("Amount of pending renewals (CNY)"),
-    "renewed": gettext_lazy("Amount renewed so far (CNY)"),
-    "renewals_lost": gettext_lazy("Renewals lost"),
-    "nps_average": gettext_lazy("Average NPS score, 0–10 (None without answers)"),
-    "nps_responses": gettext_lazy("NPS answers"),
-    "open_complaints": gettext_lazy("Open complaints"),
-    "open_major_complaints": gettext_lazy("Open major complaints"),
-    "years_as_customer": gettext_lazy("Years since the first signed contract"),
-}
-# What the customer is still expected to pay, plus the pending renewals weighted by how
-# satisfied they are (no answers: 7 of 10), halved while a major complaint is open.
-DEFAULT_FORMULA = (
-    "outstanding + pending_renewals * clamp(coalesce(nps_average, 7) / 10, 0, 1)"
-    " * if_(open_major_complaints > 0, 0.5, 1)"
-)
-DEFAULT_VERSION = 0
-
-
-def formula_problems(source: str) -> list[str]:
-    """What is wrong with a formula (empty when usable): syntax, unknown names, and
-    whether it gives a number on sample inputs."""
-    problems = expressions.validate(source, set(INPUTS))
-    if problems:
-        return problems
-    sample = {name: (Decimal("1.00") if name != "nps_average" else None) for name in INPUTS}
-    try:
-        _as_money(expressions.evaluate(source, sample))
-    except expressions.ExpressionError as exc:
-        return [str(exc)]
-    except (TypeError, ValueError):
-        return [_("The formula must give an amount of money (a number).")]
-    return []
-
-
-def _as_money(value) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise TypeError(value)
-    return to_money(value)
 
 
 def current_formula() -> tuple[int, str]:
@@ -117,8 +77,6 @@ def _money_total(field: str, condition: Q | None = None):
 
 def gather_inputs(account) -> dict:
     """The figures the formula reads for ``account``, from five aggregate queries."""
-    from salesops.aftersales.models import Complaint, NpsResponse, Renewal, RenewalStatus
-
     open_statuses = (ContractStatus.SIGNED, ContractStatus.ACTIVE)
     signed = Q(status__in=SIGNED_STATUSES)
     contracts = Contract.objects.filter(account=account).aggregate(
@@ -213,8 +171,6 @@ def ltv_recompute(*, account, formula: tuple[int, str] | None = None) -> Account
 
 def ltv_recompute_all() -> int:
     """Recompute every account (the formula read once); returns how many."""
-    from salesops.customers.models import Account
-
     formula = current_formula()
     n = 0
     for account in Account.objects.only("id", "created_at").iterator(chunk_size=500):
@@ -270,8 +226,6 @@ def payload(value: AccountValue, explained: dict | None = None) -> dict:
 def rep_ltv(*, user, owner_ids=None) -> list[dict]:
     """Per account owner that ``user`` sees: accounts, total LTV and average LTV per
     account (accounts not yet computed count as 0). One grouped query."""
-    from salesops.customers.models import Account
-
     qs = Account.objects.visible_to(user)
     if owner_ids is not None:
         qs = qs.filter(owner_id__in=owner_ids)
@@ -298,49 +252,60 @@ def account_value_get(*, user, account_id: int) -> AccountValue | None:
 
 # --- keeping values fresh, off the request path ----------------------------------------------
 
-# Runs overlap by this much, so a record committed by a transaction that began before the
-# previous run (its timestamps are older than the run) is still picked up.
-SWEEP_OVERLAP = dt.timedelta(minutes=5)
-SWEEP_NAME = "revenue.ltv_changed"
+SWEEP_NAME = "reports.ltv_queue"
+# Accounts one sweep run recomputes at most (oldest queued first; the rest wait a minute),
+# so a flood of feed events cannot make one run overlap the next.
+DRAIN_BATCH = 5000
 
 
-def changed_account_ids(since) -> set[int]:
-    """Accounts with a payment, NPS answer, contract, renewal or complaint written since
-    ``since``. New payments and answers by their indexed ``created_at``; contracts,
-    renewals and complaints (smaller tables, changed by status transitions) also by
-    ``updated_at``. Edits the feed writes with a plain UPDATE and deletions are left to
-    the nightly full run."""
-    from salesops.aftersales.models import Complaint, NpsResponse, Renewal
+def queue_accounts(account_ids) -> None:
+    """Queue accounts for a recompute by the next sweep: one statement, one row per
+    account however often it is queued, a new token each time (see :class:`LtvQueue`)."""
+    now = clock.now()
+    LtvQueue.objects.bulk_create(
+        [
+            LtvQueue(account_id=pk, token=uuid.uuid4().hex, queued_at=now)
+            for pk in sorted(set(account_ids))
+        ],
+        update_conflicts=True,
+        unique_fields=["account_id"],
+        update_fields=["token", "queued_at"],
+    )
 
-    ids: set[int] = set()
-    for model in (Payment, NpsResponse):
-        ids.update(model.objects.filter(created_at__gte=since).values_list("account_id", flat=True))
-    for model in (Contract, Renewal, Complaint):
-        ids.update(model.objects.filter(updated_at__gte=since).values_list("account_id", flat=True))
-    return ids
+
+def drain_queue() -> int:
+    """Recompute every queued account (the formula read once); returns how many. A row is
+    removed only with the token it was read with: an account queued again meanwhile stays
+    queued for the next run, so no change is missed, and recomputing twice is harmless."""
+    queued = list(
+        LtvQueue.objects.order_by("queued_at").values_list("account_id", "token")[:DRAIN_BATCH]
+    )
+    if not queued:
+        return 0
+    formula = current_formula()
+    accounts = Account.objects.only("id", "created_at").in_bulk([pk for pk, _token in queued])
+    for account_id, token in queued:
+        with transaction.atomic():
+            if account_id in accounts:  # a deleted account has nothing left to value
+                ltv_recompute(account=accounts[account_id], formula=formula)
+            LtvQueue.objects.filter(account_id=account_id, token=token).delete()
+    return len(accounts)
 
 
 @sweeps.sweep(SWEEP_NAME, description="Recompute the LTV of accounts whose records changed.")
 def ltv_changed_sweep(now) -> str:
-    """Every minute: recompute the accounts whose revenue or after-sales records changed
-    since the previous run (a day back the first time). The request that wrote the record
-    pays nothing for it, so the finance feed's throughput is unaffected."""
-    from salesops.core.models import SweepRun
-    from salesops.customers.models import Account
-
-    last = SweepRun.objects.filter(name=SWEEP_NAME).values_list("last_run_at", flat=True).first()
-    since = (last or now - dt.timedelta(days=1)) - SWEEP_OVERLAP
-    ids = changed_account_ids(since)
-    if not ids:
+    """Every minute: recompute the accounts queued by the events of their payments,
+    contracts, instalments, renewals, NPS answers and complaints. The request that wrote
+    the record pays one queue row for it, so the finance feed's throughput is kept."""
+    n = drain_queue()
+    if not n:
         return "no account changed"
-    formula = current_formula()
-    for account in Account.objects.filter(pk__in=ids).only("id", "created_at"):
-        ltv_recompute(account=account, formula=formula)
-    return f"recomputed {len(ids)} account(s)"
+    return f"recomputed {n} account(s)"
 
 
 @db_periodic_task(crontab(hour="2", minute="40"))
 @lock_task("salesops-ltv-all")
 def ltv_recompute_all_task() -> int:
-    """Nightly: every account (years as a customer grow; deletions leave no trace)."""
+    """Nightly: every account (years as a customer grow; writes that bypass the services,
+    such as an admin deleting a payment, leave no event)."""
     return ltv_recompute_all()

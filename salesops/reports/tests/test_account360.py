@@ -23,7 +23,7 @@ from salesops.aftersales.tests.factories import (
     make_ticket,
 )
 from salesops.customers.tests.factories import make_account, make_contact
-from salesops.revenue import ltv
+from salesops.reports import ltv
 from salesops.revenue.models import Contract, Delivery, Invoice, Payment
 from salesops.revenue.services import delivery_create
 from salesops.revenue.tests.factories import make_contract, make_invoice, make_payment

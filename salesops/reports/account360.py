@@ -26,7 +26,8 @@ from salesops.aftersales.models import Complaint, Renewal, ServiceTicket, Severi
 from salesops.core import clock
 from salesops.core.history import history_entries
 from salesops.core.money import percent
-from salesops.revenue import ltv
+from salesops.customers import selectors
+from salesops.customers.models import Account
 from salesops.revenue import selectors as revenue_selectors
 from salesops.revenue.models import (
     SIGNED_STATUSES,
@@ -39,8 +40,7 @@ from salesops.revenue.models import (
 )
 from salesops.revenue.weeks import week_of
 
-from . import selectors
-from .models import Account
+from . import ltv
 
 LATEST = 10
 HISTORY = 10

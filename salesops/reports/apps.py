@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "salesops.reports"
+    label = "reports"
+    verbose_name = _("Reports")
+
+    def ready(self):
+        # Imported for what they register: the LTV sweep and nightly task, and the
+        # subscriptions that queue an account when one of its records changes.
+        from . import ltv, subscriptions  # noqa: F401
+
+        subscriptions.connect()

@@ -1,0 +1,23 @@
+"""The read model's pages.
+
+Account 360 and LTV by rep live under ``/customers/`` and keep their names
+``customers:account_360`` and ``customers:rep_ltv``: users, bookmarks and the account
+tabs know them there. The customers urlconf may not import this (higher) app, and Django
+resolves only one instance of a namespace, so a second ``include`` with namespace
+``customers`` would leave these names unreversible (check urls.W005). The project urlconf
+therefore mounts :data:`customer_pages` together with the customers app's own patterns
+as the one ``customers`` namespace (see ``salesops/urls.py``).
+"""
+
+from django.urls import path
+
+from . import views
+
+customer_pages = [
+    path("accounts/<int:pk>/360/", views.account_360, name="account_360"),
+    path("accounts/ltv/", views.rep_ltv, name="rep_ltv"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
