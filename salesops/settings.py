@@ -293,11 +293,6 @@ SALESOPS = {
     # Custom field definitions, event rules and intake channels are read at most this
     # often per process (seconds); a change made here is seen at once (core/configcache).
     "CONFIG_CACHE_SECONDS": env.float("CONFIG_CACHE_SECONDS", default=5.0),
-    # PostgreSQL: the intake's hot statements are bound on the server and prepared per
-    # connection (core/prepared). Switch off behind a pooler that cannot keep prepared
-    # statements (PgBouncer in transaction mode before 1.21, or without
-    # max_prepared_statements).
-    "PREPARED_STATEMENTS": env.bool("PREPARED_STATEMENTS", default=True),
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

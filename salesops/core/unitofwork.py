@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 
 from django.db import connections, models, transaction
 
-from . import clock, prepared
+from . import clock
 from .history import save_with_history
 
 _current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
@@ -343,7 +343,7 @@ def _history_manager(model):
 
 def insert_now(instance, actor=None, reason: str = "", *, using: str = "default") -> None:
     """Insert one new row and its history row at once, as ``save()`` would write them, with
-    two statements whose text never changes (prepared on PostgreSQL, ``core.prepared``):
+    two statements whose text never changes:
     for a hot path that creates the same models on every request (the lead intake).
     Signals other than simple-history's are not sent; the model must be :func:`queueable`."""
     _prepare_now(instance, actor, reason)
@@ -351,7 +351,7 @@ def insert_now(instance, actor=None, reason: str = "", *, using: str = "default"
     meta = instance._meta
     fields = _insert_fields(instance)
     sql = _statement(connection, meta.db_table, tuple(f.column for f in fields), meta.pk.column)
-    with prepared.cursor(connection) as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, _values(connection, fields, [instance])[0])
         instance.pk = cursor.fetchone()[0]
     _written(instance, using)
@@ -363,7 +363,7 @@ def insert_now(instance, actor=None, reason: str = "", *, using: str = "default"
         manager.bulk_history_create([instance])
         return
     sql = _statement(connection, manager.model._meta.db_table, tuple(f.column for f in fields))
-    with prepared.cursor(connection) as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, _history_values(connection, fields, [instance])[0])
 
 
@@ -424,7 +424,7 @@ def insert_together(
             (child._meta.db_table, tuple(f.column for f in fields), linked, child._meta.pk.column)
         )
     sql = _together_statement(connection, meta.pk.column, tuple(parts))
-    with prepared.cursor(connection) as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = cursor.fetchone()
     parent.pk = ids[0]

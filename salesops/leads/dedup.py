@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import connection
 from rapidfuzz import fuzz
 
-from salesops.core import prepared
 from salesops.core.names import company_key
 from salesops.customers.models import Account, Contact
 
@@ -163,7 +162,7 @@ def find_matches(*, phone: str = "", credit_code: str = "", company: str = "", e
     sql, params = _candidate_sql(phone, credit_code, prefix, exclude)
     if not sql:
         return []
-    with prepared.cursor() as cursor:  # the same few statements on every intake
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     by_source: dict[str, list] = {}

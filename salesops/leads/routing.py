@@ -39,7 +39,7 @@ from django.db import connection
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, entities, prepared
+from salesops.core import clock, entities
 from salesops.core.configcache import ConfigCache
 from salesops.core.expressions import Expression, ExpressionError, compile_expression, prepare
 from salesops.org import selectors as org_selectors
@@ -347,12 +347,12 @@ def _cursor_sql(vendor: str) -> str:
 def _move_cursor(rule_id: int, user_id: int) -> None:
     """Remember the last rep served by a rule (the round-robin position; the tie-break of
     the other strategies), in plain SQL for the same reason as :func:`_increment_sql`."""
-    with prepared.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_cursor_sql(connection.vendor), [user_id, rule_id])
 
 
 def _increment(user_id: int, day: dt.date, cap: int) -> bool:
-    with prepared.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             _increment_sql(connection.vendor),
             [user_id, connection.ops.adapt_datefield_value(day), cap],
@@ -378,7 +378,7 @@ def _slot_and_cursor_sql(vendor: str) -> str:
 def _take_slot_and_move(rule_id: int, user_id: int, day: dt.date, cap: int) -> bool:
     """:func:`take_slot` and then :func:`_move_cursor`, in one statement where it can be."""
     if connection.vendor == "postgresql":
-        with prepared.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(
                 _slot_and_cursor_sql(connection.vendor), [user_id, day, cap, user_id, rule_id]
             )
