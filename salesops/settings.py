@@ -260,17 +260,12 @@ LOGGING = {
 
 # --- SalesOps ------------------------------------------------------------------------
 SALESOPS = {
-    # Working periods of the business calendar, in TIME_ZONE, on Chinese workdays.
-    "WORKING_HOURS": env.str("WORKING_HOURS", default="09:00-18:00"),
     # Clients (mobile app, integrations) older than this get HTTP 426 (SPEC X4).
     "MIN_CLIENT_VERSION": env.str("MIN_CLIENT_VERSION", default="1.0.0"),
     "DEFAULT_PHONE_REGION": env.str("DEFAULT_PHONE_REGION", default="CN"),
     "PAGE_SIZE": env.int("PAGE_SIZE", default=25),
     "API_MAX_PAGE_SIZE": 200,
     "EXPORT_MAX_ROWS": env.int("EXPORT_MAX_ROWS", default=100_000),
-    # Holidays / make-up workdays not yet in chinese-calendar (ISO dates).
-    "EXTRA_HOLIDAYS": env.list("EXTRA_HOLIDAYS", default=[]),
-    "EXTRA_WORKDAYS": env.list("EXTRA_WORKDAYS", default=[]),
     # Outbound webhooks (rules, bots): private and loopback targets are refused unless
     # allowed here (tests allow loopback for their local fake servers).
     "WEBHOOK_ALLOW_PRIVATE": env.bool("WEBHOOK_ALLOW_PRIVATE", default=False),
@@ -279,12 +274,6 @@ SALESOPS = {
     "WEBHOOK_TIMEOUT": env.float("WEBHOOK_TIMEOUT", default=5.0),
     # Where SalesOps is reached, for absolute links in emails and bot messages.
     "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
-    # Leads (SPEC L1–L8). A rep's daily lead cap unless their profile sets one.
-    "DEFAULT_DAILY_LEAD_CAP": env.int("DEFAULT_DAILY_LEAD_CAP", default=15),
-    # Company-name similarity (rapidfuzz, 0–100) at or above which a new inquiry is the
-    # same company for certain, and at or above which it is flagged for review.
-    "DEDUP_NAME_CERTAIN": env.int("DEDUP_NAME_CERTAIN", default=95),
-    "DEDUP_NAME_REVIEW": env.int("DEDUP_NAME_REVIEW", default=80),
     # The public intake endpoint refuses bodies larger than this (HTTP 413).
     "INTAKE_MAX_BYTES": env.int("INTAKE_MAX_BYTES", default=64 * 1024),
     # Routing reads its rules and reps at most this often per process (seconds); daily
@@ -293,6 +282,10 @@ SALESOPS = {
     # Custom field definitions, event rules and intake channels are read at most this
     # often per process (seconds); a change made here is seen at once (core/configcache).
     "CONFIG_CACHE_SECONDS": env.float("CONFIG_CACHE_SECONDS", default=5.0),
+    # The organisation settings (lead cap, working hours, holidays, thresholds, lists: data
+    # edited on Settings · Organisation, core.orgsettings) are read at most this often per
+    # process; a save is seen at once through the shared cache version.
+    "ORG_SETTINGS_CACHE_SECONDS": env.float("ORG_SETTINGS_CACHE_SECONDS", default=5.0),
 }
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import orgsettings
 from salesops.core.forms import PageFormMixin, TablerFormMixin
 
 from . import selectors
-from .models import NOTE_MAX, ActivityKind, ResultTag
+from .models import ActivityKind, ResultTag
 
 
 class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
@@ -22,7 +23,8 @@ class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
     seconds = forms.IntegerField(label=_("Seconds"), min_value=0, max_value=59 * 60, required=False)
     tag = forms.ChoiceField(label=_("Result"), required=False)
     # No max_length here: the service reports an over-long note with its own message,
-    # the same on every channel. The input itself stops at NOTE_MAX characters.
+    # the same on every channel. The input itself stops at the
+    # organisation's note length.
     note = forms.CharField(label=_("Note"), required=False)
 
     def __init__(self, *args, language: str | None = None, **kwargs):
@@ -31,7 +33,10 @@ class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
         self.fields["tag"].choices = [(t.code, selectors.tag_label(t, language)) for t in self.tags]
         self.fields["tag"].service_required = True
         self.fields["note"].widget.attrs.update(
-            {"maxlength": NOTE_MAX, "placeholder": _("e.g. wants a quote by Friday")}
+            {
+                "maxlength": orgsettings.current().checkin_note_max,
+                "placeholder": _("e.g. wants a quote by Friday"),
+            }
         )
         for name in ("minutes", "seconds"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "placeholder": "0"})

@@ -2,8 +2,9 @@
 
 An activity is one call, visit, WeChat conversation, email or meeting, linked to a lead,
 an account or a contact. Finishing it needs exactly one result tag from a configurable
-set and allows a note of at most 20 characters. An *effective touch* is an activity with
-a tag and at least 30 seconds of interaction; it is stored so reports can count it.
+set and allows a short note (20 characters unless Settings · Organisation says otherwise).
+An *effective touch* is an activity with a tag and at least the organisation's
+effective-touch seconds (30 by default) of interaction; it is stored so reports can count it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from salesops.core import clock
 from salesops.core.models import BaseModel
 from salesops.core.visibility import OwnedQuerySet
 
-NOTE_MAX = 20
-EFFECTIVE_SECONDS = 30
+# The column's bound; the note length in force is core.orgsettings' checkin_note_max (≤ this).
+NOTE_COLUMN = 200
 
 
 class ActivityKind(models.TextChoices):
@@ -106,7 +107,7 @@ class Activity(BaseModel):
         blank=True,
         related_name="activities",
     )
-    note = models.CharField(_("note"), max_length=NOTE_MAX, blank=True)
+    note = models.CharField(_("note"), max_length=NOTE_COLUMN, blank=True)
     effective = models.BooleanField(_("effective touch"), default=False, editable=False)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
 

@@ -9,8 +9,6 @@ from ninja import Field, Schema
 
 from salesops.core.schemas import UserRef
 
-from .models import NOTE_MAX
-
 Kind = Literal["call", "visit", "wechat", "email", "meeting"]
 
 
@@ -57,7 +55,9 @@ class ActivityIn(Schema):
     ended_at: dt.datetime | None = None
     duration_seconds: int | None = Field(None, description="Ignored when both instants are sent.")
     tag: str | None = Field(None, description="A result tag code (GET /result-tags).")
-    note: str = Field("", description=f"At most {NOTE_MAX} characters.")
+    note: str = Field(
+        "", description="At most the organisation's check-in note length (20 by default)."
+    )
     start: bool = Field(
         False,
         description="True to start an open activity now (no tag yet) and finish it later "
@@ -69,7 +69,9 @@ class ActivityIn(Schema):
 
 class CheckInIn(Schema):
     tag: str | None = Field(None, description="A result tag code (required).")
-    note: str = Field("", description=f"At most {NOTE_MAX} characters.")
+    note: str = Field(
+        "", description="At most the organisation's check-in note length (20 by default)."
+    )
     duration_seconds: int | None = Field(None, description="Default: the time since it started.")
 
     model_config = {"extra": "forbid"}

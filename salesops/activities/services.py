@@ -2,10 +2,11 @@
 
 ``activity_log`` records a call, visit, WeChat conversation, email or meeting — finished
 (with its result tag) or, without a tag, dates or duration, an open one that is finished
-later with ``check_in``. Finishing needs exactly one active result tag and allows a note
-of at most 20 characters (SPEC A1–A2); an *effective touch* is a tagged activity of at
-least 30 seconds (A3). A finished check-in on a lead tells the leads app, which sets the
-lead's first contact and stops its SLA clock.
+later with ``check_in``. Finishing needs exactly one active result tag and allows a short
+note (SPEC A1–A2); an *effective touch* is a tagged activity that lasted long enough (A3);
+both numbers are the organisation's (``core.orgsettings``: 20 characters, 30 seconds by
+default). A finished check-in on a lead tells the leads app, which sets the lead's first
+contact and stops its SLA clock.
 
 Services take the acting user explicitly, check what they may see, collect every bad
 field into one ValidationError and write in one transaction.
@@ -22,12 +23,12 @@ from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, events
+from salesops.core import clock, events, orgsettings
 from salesops.customers.models import Account, Contact
 from salesops.leads import services as lead_services
 from salesops.leads.models import Lead
 
-from .models import EFFECTIVE_SECONDS, NOTE_MAX, Activity, ActivityKind, ResultTag
+from .models import Activity, ActivityKind, ResultTag
 
 TAG_FIELDS = ("code", "label_zh", "label_en", "order", "is_active", "counts_as_contact")
 
@@ -61,12 +62,13 @@ def _clean_note(note, errors: dict) -> str:
         _add(errors, "note", _("Enter text."))
         return ""
     note = (note or "").strip()
-    if len(note) > NOTE_MAX:
+    note_max = orgsettings.current().checkin_note_max
+    if len(note) > note_max:
         _add(
             errors,
             "note",
             _("Keep the note to at most %(max)d characters (it has %(n)d).")
-            % {"max": NOTE_MAX, "n": len(note)},
+            % {"max": note_max, "n": len(note)},
         )
     return note
 
@@ -86,8 +88,10 @@ def _check_seconds(seconds, errors: dict) -> int | None:
 
 
 def is_effective(tag, duration_seconds: int) -> bool:
-    """An effective touch: a result was recorded and the interaction lasted ≥ 30 s."""
-    return tag is not None and (duration_seconds or 0) >= EFFECTIVE_SECONDS
+    """An effective touch: a result was recorded and the interaction lasted at least the
+    organisation's effective-touch seconds (30 by default)."""
+    seconds = orgsettings.current().effective_touch_seconds
+    return tag is not None and (duration_seconds or 0) >= seconds
 
 
 def _timing(started_at, ended_at, seconds, finishing: bool, errors: dict):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from salesops.core import orgsettings
 from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.forms import attach_service_errors
 from salesops.core.pagination import TwoStepPaginator
@@ -30,7 +31,7 @@ from salesops.org import selectors as org_selectors
 
 from . import selectors, services
 from .forms import CheckInForm, ResultTagForm
-from .models import NOTE_MAX, ActivityKind, ResultTag
+from .models import ActivityKind, ResultTag
 
 LIST_FILTERS = ("kind", "tag", "effective", "date_from", "date_to", "owner")
 KIND_ICONS = {
@@ -151,7 +152,7 @@ def check_in(request):
         "kinds": [(v, label, KIND_ICONS.get(v, "ti-point")) for v, label in ActivityKind.choices],
         "selected_kind": form["kind"].value() or ActivityKind.CALL,
         "selected_tag": form["tag"].value() or "",
-        "note_max": NOTE_MAX,
+        "note_max": orgsettings.current().checkin_note_max,
         "next": _next(request),
     }
     return render(request, "activities/check_in.html", context)

@@ -12,7 +12,18 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         # Imported here: sweeps loads core's models, which needs a ready app registry.
+        from django.db.models.signals import post_migrate
+
         from . import sweeps  # noqa: F401  (registers the core sweeps)
+        from .choices import ensure_seeded
+        from .models import CalendarDay, Choice, ChoiceList, OrgSettings
+        from .orgsettings import cache as org_settings_cache
+
+        # A save anywhere (the settings page, the API, the admin) is seen at once.
+        org_settings_cache.invalidate_on(OrgSettings, CalendarDay, ChoiceList, Choice)
+        # The seeded lists, again after a test database is flushed (the data migration
+        # filled them once).
+        post_migrate.connect(ensure_seeded, sender=self)
 
         cache_history_managers(apps.get_models())
         intrange.register()  # integers beyond a column's range match nothing, not a 500

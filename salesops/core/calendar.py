@@ -1,10 +1,11 @@
 """Business calendar: Chinese workdays (incl. make-up workdays) and working hours.
 
 Workdays come from chinese-calendar (State Council schedule). For years it does not know
-yet, Monday–Friday are workdays, and an admin can add known holidays and make-up workdays
-through the ``EXTRA_HOLIDAYS`` / ``EXTRA_WORKDAYS`` settings until the library catches up.
-Working periods (default 09:00–18:00, optionally with a lunch break such as
-``09:00-12:00,13:00-18:00``) are counted in the organisation's time zone.
+yet, Monday–Friday are workdays, and an admin enters the known holidays and make-up
+workdays on Settings · Organisation until the library catches up
+(:func:`years_without_data` says which years need them). Working periods (default
+09:00–18:00, optionally with a lunch break) come from the same page
+(``core.orgsettings``) and are counted in the organisation's time zone.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import chinese_calendar
-from django.conf import settings
 from django.utils import timezone
+
+from . import orgsettings
 
 
 @dataclass(frozen=True)
@@ -178,13 +180,39 @@ def _library_workday(day: dt.date) -> bool:
         return day.weekday() < 5
 
 
-def default_calendar() -> BusinessCalendar:
-    conf = settings.SALESOPS
+def _build_calendar() -> BusinessCalendar:
+    policy = orgsettings.current()
     return BusinessCalendar(
-        conf.get("WORKING_HOURS", "09:00-18:00"),
-        extra_holidays=conf.get("EXTRA_HOLIDAYS", ()),
-        extra_workdays=conf.get("EXTRA_WORKDAYS", ()),
+        policy.working_hours,
+        extra_holidays=policy.extra_holidays,
+        extra_workdays=policy.extra_workdays,
     )
+
+
+def default_calendar() -> BusinessCalendar:
+    """The organisation's calendar (cached with its settings; a save is seen at once)."""
+    return orgsettings.cache.get("calendar", _build_calendar)
+
+
+def library_knows(year: int) -> bool:
+    """Whether chinese-calendar has the State Council schedule of ``year``."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def years_without_data(today: dt.date) -> list[int]:
+    """The current or next year when neither chinese-calendar nor the admin has its
+    holidays: its 元旦, Spring Festival and National Day would count as workdays."""
+    holidays = orgsettings.current().extra_holidays
+    entered = {day.year for day in holidays}
+    return [
+        year
+        for year in (today.year, today.year + 1)
+        if not library_knows(year) and year not in entered
+    ]
 
 
 def add_working_minutes(start: dt.datetime, minutes: int | float) -> dt.datetime:

@@ -123,3 +123,132 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class OrgSettings(models.Model):
+    """The organisation's business policy (one row; ``core.orgsettings.current()`` reads it
+    through a ConfigCache): lead cap, working time, de-duplication, check-ins, reports.
+    Edited by a sales-ops admin on Settings · Organisation; audited through its history."""
+
+    default_daily_lead_cap = models.PositiveIntegerField(
+        _("default daily lead cap"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("Leads routing gives a rep per day unless the rep has a cap of their own."),
+    )
+    work_start = models.TimeField(_("working day starts"), default=dt.time(9, 0))
+    work_end = models.TimeField(_("working day ends"), default=dt.time(18, 0))
+    lunch_start = models.TimeField(_("lunch break starts"), null=True, blank=True)
+    lunch_end = models.TimeField(_("lunch break ends"), null=True, blank=True)
+    dedup_name_certain = models.PositiveSmallIntegerField(
+        _("same company for certain at"),
+        default=95,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Company-name similarity (0–100) at which an inquiry is the same company."),
+    )
+    dedup_name_review = models.PositiveSmallIntegerField(
+        _("flag for review at"),
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("Company-name similarity (0–100) at which a lead is flagged for review."),
+    )
+    effective_touch_seconds = models.PositiveIntegerField(
+        _("effective touch (seconds)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3600)],
+        help_text=_("A tagged call at least this long counts as an effective touch."),
+    )
+    checkin_note_max = models.PositiveSmallIntegerField(
+        _("check-in note length"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
+        help_text=_("The most characters a check-in note may have."),
+    )
+    dwell_top_n = models.PositiveSmallIntegerField(
+        _("dwell report rows"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("How many leads the monthly dwell list shows per group."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisation settings")
+        verbose_name_plural = _("organisation settings")
+
+    def __str__(self):
+        return str(_("organisation settings"))
+
+
+class CalendarDay(models.Model):
+    """A holiday or make-up workday the admin entered, overriding chinese-calendar (which
+    only knows the years the State Council has published)."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("holiday")
+        WORKDAY = "workday", _("make-up workday")
+
+    day = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=100, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.get_kind_display()}"
+
+
+class ChoiceList(models.Model):
+    """An enumeration an admin edits (industry, company size, …): its options are
+    :class:`Choice` rows; records store the option's code (``core.choices``)."""
+
+    key = models.SlugField(_("key"), max_length=50, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+
+    class Meta:
+        verbose_name = _("choice list")
+        verbose_name_plural = _("choice lists")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.name_en
+
+
+class Choice(models.Model):
+    """One option of a :class:`ChoiceList`: a stored code with zh-Hans and English labels.
+    A deactivated option is no longer offered, but records keep it and show its label."""
+
+    choice_list = models.ForeignKey(
+        ChoiceList, verbose_name=_("list"), on_delete=models.CASCADE, related_name="choices"
+    )
+    code = models.CharField(_("code"), max_length=30)
+    label_en = models.CharField(_("label (English)"), max_length=100)
+    label_zh = models.CharField(_("label (Chinese)"), max_length=100)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["choice_list", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["choice_list", "code"], name="core_choice_unique_code")
+        ]
+
+    def __str__(self):
+        return self.code

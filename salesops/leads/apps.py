@@ -14,6 +14,7 @@ class LeadsConfig(AppConfig):
 
         from salesops.automation.models import Rule, RuleVersion
         from salesops.core import entities, events
+        from salesops.core.models import OrgSettings
 
         from . import defaults, pool_digest, routing, sla
         from .intake import channels_cache
@@ -43,4 +44,4 @@ class LeadsConfig(AppConfig):
         post_migrate.connect(defaults.install, sender=self)
         channels_cache.invalidate_on(Channel)
         sla.policy_cache.invalidate_on(Rule, RuleVersion)
-        routing.snapshot_cache.invalidate_on(RoutingRule, RoutingMember)
+        routing.snapshot_cache.invalidate_on(RoutingRule, RoutingMember, OrgSettings)

@@ -8,9 +8,9 @@ A new inquiry is compared with open leads, accounts and contacts by
   spaces) compared with rapidfuzz; candidates are read by the key's first two characters
   from an index, so the cost does not grow with the number of accounts.
 
-Phone and credit code are certain. A name scoring at least ``DEDUP_NAME_CERTAIN`` is
-certain too; between ``DEDUP_NAME_REVIEW`` and that it is uncertain and the new lead is
-flagged for review instead of attached.
+Phone and credit code are certain. A name scoring at least the certain threshold is
+certain too; between the review threshold and that it is uncertain and the new lead is
+flagged for review instead of attached (both thresholds: Settings · Organisation).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from rapidfuzz import fuzz
 
+from salesops.core import orgsettings
 from salesops.core.names import company_key
 from salesops.customers.models import Account, Contact
 
@@ -49,8 +49,8 @@ class Match:
 
 
 def thresholds() -> tuple[int, int]:
-    conf = settings.SALESOPS
-    return int(conf["DEDUP_NAME_CERTAIN"]), int(conf["DEDUP_NAME_REVIEW"])
+    policy = orgsettings.current()
+    return policy.dedup_name_certain, policy.dedup_name_review
 
 
 def _best_by_name(key: str, rows, review: int):

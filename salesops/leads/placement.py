@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, entities
+from salesops.core import clock, entities, orgsettings
 from salesops.core.history import save_with_history
 from salesops.org import selectors as org_selectors
 from salesops.org.models import Role, Team, User
@@ -185,7 +184,7 @@ def lead_claim(*, actor, lead: Lead) -> Lead:
     day = clock.today()
     cap = actor.daily_lead_cap
     if cap is None:
-        cap = int(settings.SALESOPS["DEFAULT_DAILY_LEAD_CAP"])
+        cap = orgsettings.current().default_daily_lead_cap
     if not routing.take_slot(actor.pk, day, cap):
         raise ValidationError(
             {"owner": _("You reached your daily cap of %(cap)d leads.") % {"cap": cap}}

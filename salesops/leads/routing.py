@@ -39,7 +39,7 @@ from django.db import connection
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, entities
+from salesops.core import clock, entities, orgsettings
 from salesops.core.configcache import ConfigCache
 from salesops.core.expressions import Expression, ExpressionError, compile_expression, prepare
 from salesops.org import selectors as org_selectors
@@ -134,7 +134,7 @@ class Decision:
 
 # --- the snapshot ---------------------------------------------------------------------------
 def _default_cap() -> int:
-    return int(settings.SALESOPS["DEFAULT_DAILY_LEAD_CAP"])
+    return orgsettings.current().default_daily_lead_cap
 
 
 def build_snapshot(day: dt.date | None = None, rules=None) -> Snapshot:

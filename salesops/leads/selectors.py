@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesops.automation.models import RuleFiring
-from salesops.core import clock
+from salesops.core import clock, orgsettings
 from salesops.customers.models import Account, Contact
 
 from .filters import LeadFilterSet
@@ -191,11 +191,15 @@ class DwellRow:
     days: float
 
 
-def dwell_rows(user, month: str | None = None, *, team=None, owner=None, per_group: int = 10):
+def dwell_rows(
+    user, month: str | None = None, *, team=None, owner=None, per_group: int | None = None
+):
     """The leads that stayed longest without progress as of the end of ``month`` (or
     now, for the running month): open at that instant, ranked by time since their last
     progress (intake, status change or check-in). Returns ``(overall, by_team, by_owner)``
-    with at most ``per_group`` rows in each group."""
+    with at most ``per_group`` rows in each group (default: the organisation's dwell
+    TOP-N, Settings · Organisation)."""
+    per_group = per_group or orgsettings.current().dwell_top_n
     _first, _start, end = month_bounds(month)
     as_of = min(end, clock.now())
     qs = (

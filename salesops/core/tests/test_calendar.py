@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from salesops.core import calendar
 from salesops.core.calendar import BusinessCalendar, parse_periods
+from salesops.core.models import CalendarDay, OrgSettings
 
 SH = ZoneInfo("Asia/Shanghai")
 LUNCH = "09:00-12:00,13:00-18:00"
@@ -106,13 +107,12 @@ def test_extra_holidays_and_workdays_override_the_fallback():
     assert cal.is_workday(dt.date(2099, 1, 10))  # a Saturday
 
 
-def test_default_calendar_reads_extra_days_and_hours_from_settings(settings):
-    settings.SALESOPS = {
-        **settings.SALESOPS,
-        "WORKING_HOURS": LUNCH,
-        "EXTRA_HOLIDAYS": ["2099-01-06"],
-        "EXTRA_WORKDAYS": [],
-    }
+@pytest.mark.django_db
+def test_default_calendar_reads_extra_days_and_hours_from_the_organisation_settings():
+    OrgSettings.objects.create(
+        work_start=dt.time(9), work_end=dt.time(18), lunch_start=dt.time(12), lunch_end=dt.time(13)
+    )
+    CalendarDay.objects.create(day=dt.date(2099, 1, 6), kind=CalendarDay.Kind.HOLIDAY)
     assert not calendar.is_workday(dt.date(2099, 1, 6))
     assert calendar.is_workday(dt.date(2099, 1, 7))
     assert (

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from salesops.core import clock
+from salesops.core.models import OrgSettings
 from salesops.leads.tests.api_helpers import client_for
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -30,8 +31,8 @@ def lead_rules(db):
 
 
 @pytest.fixture
-def lunch_break(settings):
-    settings.SALESOPS = {**settings.SALESOPS, "WORKING_HOURS": "09:00-12:00,13:30-18:00"}
+def lunch_break(db):
+    OrgSettings.objects.create(lunch_start=dt.time(12), lunch_end=dt.time(13, 30))
 
 
 @pytest.fixture

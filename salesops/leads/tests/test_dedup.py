@@ -3,6 +3,7 @@ names; certain matches attach, uncertain ones are flagged, nothing is silently d
 
 import pytest
 
+from salesops.core.models import OrgSettings
 from salesops.core.names import company_key
 from salesops.customers.tests.factories import credit_code, make_account, make_contact
 from salesops.leads import dedup, services
@@ -94,8 +95,8 @@ def test_closed_leads_do_not_swallow_new_inquiries(routed, org):
     assert again.outcome == "created" and Lead.objects.count() == 2
 
 
-def test_thresholds_are_settings(routed, settings):
-    settings.SALESOPS = {**settings.SALESOPS, "DEDUP_NAME_REVIEW": 99, "DEDUP_NAME_CERTAIN": 100}
+def test_thresholds_are_organisation_settings(routed):
+    OrgSettings.objects.create(dedup_name_review=99, dedup_name_certain=100)
     intake(routed, company="苏州华信精密机械有限公司")
     other = intake(routed, company="苏州华信精密机电有限公司")
     assert other.lead.review_state == ""

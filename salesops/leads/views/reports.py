@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from salesops.core import orgsettings
 from salesops.core.exports import FORMATS, export_filename
 
 from .. import selectors
@@ -106,5 +107,6 @@ def dwell_report(request):
         "teams": teams,
         "owners": owners,
         "own_only": not _sees_others(request.user),
+        "top_n": orgsettings.current().dwell_top_n,
     }
     return render(request, "leads/dwell_report.html", context)

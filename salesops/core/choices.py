@@ -1,0 +1,189 @@
+"""Enumerations as data (SPEC P2): industry, company size, account level, decision role,
+lead invalid reason. Records store a :class:`~salesops.core.models.Choice`'s code; pages
+show its label in the reader's language (a deactivated code still shows its label), forms
+offer the active options, services and the API accept only active codes and say which.
+
+Read through the organisation settings' ConfigCache, so a change is seen at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .choice_seeds import LISTS as SEEDS
+from .history import save_with_history
+from .models import Choice, ChoiceList
+from .orgsettings import cache
+
+INDUSTRY = "industry"
+COMPANY_SIZE = "company_size"
+ACCOUNT_LEVEL = "account_level"
+DECISION_ROLE = "decision_role"
+LEAD_INVALID_REASON = "lead_invalid_reason"
+CODE_MAX = 30
+
+
+@dataclass(frozen=True)
+class Option:
+    code: str
+    label_en: str
+    label_zh: str
+    order: int
+    is_active: bool
+
+    def label(self, language: str | None = None) -> str:
+        language = (language or translation.get_language() or "zh-hans").lower()
+        return self.label_zh if language.startswith("zh") else self.label_en
+
+
+def _load(key: str) -> tuple[Option, ...]:
+    rows = Choice.objects.filter(choice_list__key=key).order_by("order", "id")
+    return tuple(
+        Option(r.code, r.label_en, r.label_zh, r.order, r.is_active)
+        for r in rows.only("code", "label_en", "label_zh", "order", "is_active")
+    )
+
+
+def options(key: str) -> tuple[Option, ...]:
+    """Every option of the list, active or not, in its order (cached)."""
+    return cache.get(("choices", key), partial(_load, key))
+
+
+def active_codes(key: str) -> list[str]:
+    return [o.code for o in options(key) if o.is_active]
+
+
+def label(key: str, code: str | None, language: str | None = None) -> str:
+    """The label of a stored code in the reader's language ("" for no code; the code
+    itself if the list does not know it)."""
+    if not code:
+        return ""
+    for option in options(key):
+        if option.code == code:
+            return option.label(language)
+    return code
+
+
+def choices(key: str, *, current: str | None = None, blank: bool = False) -> list:
+    """``[(code, label)]`` of the active options, plus ``current`` (a record's stored code,
+    kept even when deactivated so editing the record does not lose it)."""
+    pairs = [("", "---------")] if blank else []
+    pairs += [(o.code, o.label()) for o in options(key) if o.is_active or o.code == current]
+    return pairs
+
+
+def check(key: str, field: str, value, errors: dict, *, current: str | None = None) -> None:
+    """Add to ``errors[field]`` why ``value`` is not an active code of the list."""
+    if value in (None, ""):
+        return
+    allowed = active_codes(key)
+    if value in allowed or (current and value == current):
+        return
+    errors.setdefault(field, []).append(
+        _("%(field)s: %(value)s is not one of the allowed codes: %(codes)s.")
+        % {"field": field, "value": value, "codes": ", ".join(allowed)}
+    )
+
+
+def validate(key: str, field: str, value, *, current: str | None = None) -> None:
+    errors: dict = {}
+    check(key, field, value, errors, current=current)
+    if errors:
+        raise ValidationError(errors)
+
+
+class ChoiceListField(forms.ChoiceField):
+    """A form field offering a list's active options by label in the current language
+    (the record's stored code too, when it was deactivated since)."""
+
+    def __init__(self, key: str, *, current: str | None = None, **kwargs):
+        self.list_key = key
+        blank = not kwargs.get("required", True)
+        kwargs["choices"] = partial(choices, key, current=current, blank=blank)
+        super().__init__(**kwargs)
+
+
+# --- editing --------------------------------------------------------------------------
+def lists():
+    return ChoiceList.objects.order_by("key")
+
+
+@transaction.atomic
+def choice_list_update(*, actor, choice_list: ChoiceList, rows: list[dict]) -> None:
+    """Rename, reorder, (de)activate and add options of ``choice_list`` (admins). ``rows``:
+    ``{"code", "label_en", "label_zh", "order", "is_active"}`` each; an existing code is
+    updated, a new one added; options are never deleted (records keep their codes)."""
+    if not (actor and actor.is_authenticated and actor.is_admin_role):
+        raise PermissionDenied(_("Only a sales-ops admin changes the organisation settings."))
+    existing = {c.code: c for c in choice_list.choices.select_for_update()}
+    errors: dict[str, list] = {}
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=1):
+        code = str(row.get("code") or "").strip()
+        where = _("Row %(n)d") % {"n": number}
+        if not code:
+            errors.setdefault("code", []).append(_("%(row)s: enter a code.") % {"row": where})
+            continue
+        if len(code) > CODE_MAX or any(ch.isspace() for ch in code):
+            errors.setdefault("code", []).append(
+                _("%(row)s: a code has at most %(max)d characters and no spaces.")
+                % {"row": where, "max": CODE_MAX}
+            )
+            continue
+        if code in seen:
+            errors.setdefault("code", []).append(
+                _("%(row)s: the code %(code)s is used twice; each option needs its own code.")
+                % {"row": where, "code": code}
+            )
+            continue
+        seen.add(code)
+        for name in ("label_en", "label_zh"):
+            if not str(row.get(name) or "").strip():
+                errors.setdefault(name, []).append(
+                    _("%(row)s: enter the label in both languages.") % {"row": where}
+                )
+    if not errors and not any(r.get("is_active", True) for r in rows) and rows:
+        errors["is_active"] = [_("Keep at least one option active.")]
+    if errors:
+        raise ValidationError(errors)
+    for row in rows:
+        code = str(row["code"]).strip()
+        choice = existing.get(code) or Choice(choice_list=choice_list, code=code)
+        values = {
+            "label_en": str(row["label_en"]).strip()[:100],
+            "label_zh": str(row["label_zh"]).strip()[:100],
+            "order": int(row.get("order") or 0),
+            "is_active": bool(row.get("is_active", True)),
+        }
+        if choice.pk and all(getattr(choice, k) == v for k, v in values.items()):
+            continue
+        for name, value in values.items():
+            setattr(choice, name, value)
+        save_with_history(choice, actor, "updated" if choice.pk else "added")
+    cache.invalidate()
+
+
+def ensure_seeded(**kwargs) -> None:
+    """Create the seeded lists that are missing (post-migrate: a flushed test database)."""
+    for key, (name_en, name_zh, seeded) in SEEDS.items():
+        choice_list, created = ChoiceList.objects.get_or_create(
+            key=key, defaults={"name_en": name_en, "name_zh": name_zh}
+        )
+        if created:
+            Choice.objects.bulk_create(
+                Choice(
+                    choice_list=choice_list,
+                    code=code,
+                    label_en=label_en,
+                    label_zh=label_zh,
+                    order=order * 10,
+                )
+                for order, (code, label_en, label_zh) in enumerate(seeded, start=1)
+            )
