@@ -28,7 +28,7 @@ urlpatterns = [
     ),
     path("settings/logins/", web_logins.locked_logins, name="locked_logins"),
     path("settings/", include("salesops.customization.urls")),
-    path("me/", include("salesops.org.urls")),
+    path("", include("salesops.org.urls")),
     path("notifications/", include("salesops.notifications.urls")),
     path("tasks/", include("salesops.todos.urls")),
     path("automation/", include("salesops.automation.urls")),

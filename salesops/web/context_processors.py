@@ -66,6 +66,7 @@ MENU = [
         lambda user: user.is_admin_role,
     ),
     ("locked_logins", _("Settings · Locked logins"), "ti-lock", lambda user: user.is_admin_role),
+    ("org:settings", _("Settings · Organisation"), "ti-building-cog", lambda u: u.is_admin_role),
 ]
 
 
