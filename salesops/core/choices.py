@@ -74,7 +74,7 @@ def label(key: str, code: str | None, language: str | None = None) -> str:
 def choices(key: str, *, current: str | None = None, blank: bool = False) -> list:
     """``[(code, label)]`` of the active options, plus ``current`` (a record's stored code,
     kept even when deactivated so editing the record does not lose it)."""
-    pairs = [("", "---------")] if blank else []
+    pairs = [("", "—")] if blank else []
     pairs += [(o.code, o.label()) for o in options(key) if o.is_active or o.code == current]
     return pairs
 
@@ -187,3 +187,58 @@ def ensure_seeded(**kwargs) -> None:
                 )
                 for order, (code, label_en, label_zh) in enumerate(seeded, start=1)
             )
+
+
+def display_method(field: str, key: str):
+    """``get_<field>_display`` for a model whose ``field`` stores a code of list ``key``
+    (the model field has no ``choices=``: the list is data)."""
+
+    def get_display(self) -> str:
+        return label(key, getattr(self, field))
+
+    get_display.__name__ = f"get_{field}_display"
+    # How core.history shows a change of the field (it cannot import this module).
+    get_display.label_of = partial(label, key)
+    return get_display
+
+
+def all_choices(key: str) -> list:
+    """``[(code, label)]`` of every option, deactivated ones too (list filters: records
+    keep deactivated codes)."""
+    return [(o.code, o.label()) for o in options(key)]
+
+
+def use_lists(form, fields: dict[str, str], instance=None) -> None:
+    """Turn each of ``form``'s fields named in ``fields`` (``{field: list key}``) into a
+    :class:`ChoiceListField`, keeping its label, help text and whether it is required;
+    ``instance``'s stored code stays selectable when it was deactivated since."""
+    for name, key in fields.items():
+        old = form.fields.get(name)
+        if old is None:
+            continue
+        current = getattr(instance, name, None) if instance is not None else None
+        form.fields[name] = ChoiceListField(
+            key,
+            current=current,
+            required=old.required,
+            label=old.label,
+            help_text=old.help_text,
+            initial=old.initial,
+        )
+
+
+def check_fields(instance, fields: dict[str, str], errors: dict, *, before: dict | None = None):
+    """Check ``instance``'s list fields (``{field: list key}``). Creating (``before`` is
+    None): every field. Changing: only the fields in ``before`` (the values they had),
+    whose stored code stays allowed even if it was deactivated since."""
+    for name, key in fields.items():
+        if before is not None and name not in before:
+            continue
+        current = before.get(name) if before is not None else None
+        check(key, name, getattr(instance, name), errors, current=current)
+    return errors
+
+
+def active_or_blank(key: str, code: str | None) -> str:
+    """``code`` if it is an active option of the list, else ``""``."""
+    return code if code and code in active_codes(key) else ""

@@ -87,6 +87,10 @@ def _display(field: models.Field | None, value, related: dict) -> str:
         return force_str(obj) if obj is not None else f"#{value}"
     if field.flatchoices:
         return force_str(dict(field.flatchoices).get(value, value))
+    # A code of an editable list (core.choices.display_method): its label.
+    label_of = getattr(getattr(field.model, f"get_{field.name}_display", None), "label_of", None)
+    if label_of is not None:
+        return force_str(label_of(value))
     if isinstance(field, models.BooleanField):
         return force_str(_("yes") if value else _("no"))
     return force_str(value)

@@ -4,13 +4,16 @@ Custom fields add ``cf_<key>`` filters at run time (``CustomFieldFilterMixin``).
 
 from __future__ import annotations
 
+from functools import partial
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import choices
 from salesops.customization.filters import CustomFieldFilterMixin
 
-from .models import Account, AccountLevel, Contact, DecisionRole, Industry, SizeBand
+from .models import Account, Contact
 
 
 class SearchFilter(django_filters.CharFilter):
@@ -36,9 +39,16 @@ class AccountFilterSet(CustomFieldFilterMixin, django_filters.FilterSet):
     q = SearchFilter(fields=("name", "credit_code", "city", "address"))
     province = django_filters.CharFilter(label=_("province"))
     city = django_filters.CharFilter(label=_("city"))
-    industry = django_filters.ChoiceFilter(choices=Industry.choices, label=_("industry"))
-    size_band = django_filters.ChoiceFilter(choices=SizeBand.choices, label=_("company size"))
-    level = django_filters.ChoiceFilter(choices=AccountLevel.choices, label=_("level"))
+    # Every option of the lists, deactivated ones too: records keep those codes.
+    industry = django_filters.ChoiceFilter(
+        choices=partial(choices.all_choices, choices.INDUSTRY), label=_("industry")
+    )
+    size_band = django_filters.ChoiceFilter(
+        choices=partial(choices.all_choices, choices.COMPANY_SIZE), label=_("company size")
+    )
+    level = django_filters.ChoiceFilter(
+        choices=partial(choices.all_choices, choices.ACCOUNT_LEVEL), label=_("level")
+    )
     owner = django_filters.NumberFilter(field_name="owner_id", label=_("owner"))
     created_after = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label=_("created from")
@@ -72,7 +82,7 @@ class ContactFilterSet(CustomFieldFilterMixin, django_filters.FilterSet):
     q = SearchFilter(fields=("name", "phone", "email", "wechat", "account__name"))
     account = django_filters.NumberFilter(field_name="account_id", label=_("account"))
     decision_role = django_filters.ChoiceFilter(
-        choices=DecisionRole.choices, label=_("decision role")
+        choices=partial(choices.all_choices, choices.DECISION_ROLE), label=_("decision role")
     )
     owner = django_filters.NumberFilter(field_name="account__owner_id", label=_("owner"))
     sort = django_filters.OrderingFilter(

@@ -11,6 +11,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import choices
 from salesops.core.forms import PageFormMixin, ServiceModelForm
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
@@ -61,6 +62,7 @@ class AccountForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
         else:
             # A rep creates records for themselves and cannot hand them over.
             del self.fields["owner"]
+        choices.use_lists(self, services.ACCOUNT_LISTS, self.instance)
         self.init_custom_fields(layout)
 
     def service_data(self) -> dict:
@@ -102,6 +104,7 @@ class ContactForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
             limit=self.ACCOUNT_OPTIONS,
         )
         field.widget.choices = [("", field.empty_label), *[(a.pk, a.name) for a in options]]
+        choices.use_lists(self, services.CONTACT_LISTS, self.instance)
         self.init_custom_fields(layout)
 
     def _selected_account(self):

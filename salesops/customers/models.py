@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from salesops.core import choices
 from salesops.core.models import BaseModel
 from salesops.core.names import company_key
 from salesops.core.validators import display_phone
@@ -17,6 +18,8 @@ from salesops.core.visibility import OwnedQuerySet
 from salesops.customization.models import CustomFieldsModel
 
 
+# The seeded codes of the editable lists (core.choices; labels are data). Code that
+# relies on a particular code (the default level, the decision chain) names it here.
 class Industry(models.TextChoices):
     MANUFACTURING = "manufacturing", _("Manufacturing")
     SOFTWARE = "software", _("Software & internet")
@@ -71,16 +74,13 @@ class Account(BaseModel, CustomFieldsModel):
         blank=True,
         help_text=_("18 characters, printed on the business licence."),
     )
-    industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
-    size_band = models.CharField(
-        _("company size"), max_length=20, choices=SizeBand.choices, blank=True
-    )
+    # Industry, size and level store codes of editable lists (core.choices).
+    industry = models.CharField(_("industry"), max_length=30, blank=True)
+    size_band = models.CharField(_("company size"), max_length=30, blank=True)
     province = models.CharField(_("province"), max_length=30, blank=True, db_index=True)
     city = models.CharField(_("city"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
-    level = models.CharField(
-        _("level"), max_length=1, choices=AccountLevel.choices, default=AccountLevel.C
-    )
+    level = models.CharField(_("level"), max_length=30, default=AccountLevel.C)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -138,6 +138,10 @@ class Account(BaseModel, CustomFieldsModel):
     def get_absolute_url(self):
         return reverse("customers:account_detail", args=[self.pk])
 
+    get_industry_display = choices.display_method("industry", choices.INDUSTRY)
+    get_size_band_display = choices.display_method("size_band", choices.COMPANY_SIZE)
+    get_level_display = choices.display_method("level", choices.ACCOUNT_LEVEL)
+
 
 class ContactQuerySet(OwnedQuerySet):
     owner_path = "account__owner"
@@ -161,9 +165,8 @@ class Contact(BaseModel, CustomFieldsModel):
     wechat = models.CharField(_("WeChat ID"), max_length=64, blank=True)
     email = models.EmailField(_("email"), blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)
-    decision_role = models.CharField(
-        _("decision role"), max_length=20, choices=DecisionRole.choices, default=DecisionRole.OTHER
-    )
+    # A code of the editable decision-role list (core.choices).
+    decision_role = models.CharField(_("decision role"), max_length=30, default=DecisionRole.OTHER)
     history = HistoricalRecords()
 
     objects = ContactQuerySet.as_manager()
@@ -185,6 +188,8 @@ class Contact(BaseModel, CustomFieldsModel):
 
     def __str__(self):
         return self.name
+
+    get_decision_role_display = choices.display_method("decision_role", choices.DECISION_ROLE)
 
     def get_absolute_url(self):
         return reverse("customers:contact_detail", args=[self.pk])

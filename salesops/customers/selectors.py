@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from salesops.core import choices
 from salesops.core.visibility import editable_owner_ids
 
 from .filters import AccountFilterSet, ContactFilterSet
@@ -85,9 +86,9 @@ def decision_chain(account: Account) -> DecisionChain:
     by_role: dict[str, list[Contact]] = {}
     for contact in account.contacts.order_by("name", "id"):
         by_role.setdefault(contact.decision_role or DecisionRole.OTHER, []).append(contact)
-    labels = dict(DecisionRole.choices)
     links = tuple(
-        ChainLink(role, labels[role], tuple(by_role.pop(role, ()))) for role in CHAIN_ROLES
+        ChainLink(role, choices.label(choices.DECISION_ROLE, role), tuple(by_role.pop(role, ())))
+        for role in CHAIN_ROLES
     )
     # Whatever is left is "other" (or a role no longer offered): shown, never counted.
     others = tuple(contact for contacts in by_role.values() for contact in contacts)

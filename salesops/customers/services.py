@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesops.core import events
+from salesops.core import choices, events
 from salesops.core.history import save_with_history
 from salesops.core.validators import merge_errors, normalize_credit_code, normalize_phone
 from salesops.customization import services as custom_services
@@ -98,13 +98,22 @@ def _custom_errors(
     return errors
 
 
-def _normalise_account(account: Account) -> dict:
+# Fields that store a code of an editable list (core.choices).
+ACCOUNT_LISTS = {
+    "industry": choices.INDUSTRY,
+    "size_band": choices.COMPANY_SIZE,
+    "level": choices.ACCOUNT_LEVEL,
+}
+CONTACT_LISTS = {"decision_role": choices.DECISION_ROLE}
+
+
+def _normalise_account(account: Account, before: dict | None = None) -> dict:
     errors = {}
     try:
         account.credit_code = normalize_credit_code(account.credit_code or "")
     except ValidationError as exc:
         errors["credit_code"] = exc.messages
-    return errors
+    return choices.check_fields(account, ACCOUNT_LISTS, errors, before=before)
 
 
 def _account_duplicates(account: Account) -> list[DuplicateMatch]:
@@ -159,7 +168,7 @@ def account_update(
     _full_clean(
         account,
         merge_errors(
-            _normalise_account(account),
+            _normalise_account(account, before),
             _custom_errors(account, "account", custom, partial=True, required=required_fields),
         ),
     )
@@ -188,13 +197,13 @@ def account_delete(*, actor, account: Account) -> None:
     events.emit("account.deleted", {"id": pk, "actor_id": getattr(actor, "pk", None)})
 
 
-def _normalise_contact(contact: Contact) -> dict:
+def _normalise_contact(contact: Contact, before: dict | None = None) -> dict:
     errors = {}
     try:
         contact.phone = normalize_phone(contact.phone or "")
     except ValidationError as exc:
         errors["phone"] = exc.messages
-    return errors
+    return choices.check_fields(contact, CONTACT_LISTS, errors, before=before)
 
 
 def _contact_duplicates(contact: Contact) -> list[DuplicateMatch]:
@@ -254,7 +263,7 @@ def contact_update(
     _full_clean(
         contact,
         merge_errors(
-            _normalise_contact(contact),
+            _normalise_contact(contact, before),
             _custom_errors(contact, "contact", custom, partial=True, required=required_fields),
         ),
     )

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from salesops.core import choices
 from salesops.core.exports import export_or_back
 from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
@@ -32,7 +33,7 @@ from salesops.customization import selectors as custom_selectors
 
 from . import selectors, services
 from .forms import AccountForm, ContactForm
-from .models import Account, AccountLevel, Contact, DecisionRole, Industry, SizeBand
+from .models import Account, Contact
 
 
 def _label(model, name: str):
@@ -42,12 +43,12 @@ def _label(model, name: str):
 ACCOUNT_COLUMNS = [
     (_label(Account, "name"), "name"),
     (_label(Account, "credit_code"), "credit_code"),
-    (_label(Account, "industry"), "industry"),
-    (_label(Account, "size_band"), "size_band"),
+    (_label(Account, "industry"), "get_industry_display"),
+    (_label(Account, "size_band"), "get_size_band_display"),
     (_label(Account, "province"), "province"),
     (_label(Account, "city"), "city"),
     (_label(Account, "address"), "address"),
-    (_label(Account, "level"), "level"),
+    (_label(Account, "level"), "get_level_display"),
     (_label(Account, "owner"), "owner.label"),
     (_label(Account, "created_at"), "created_at"),
 ]
@@ -58,7 +59,7 @@ CONTACT_COLUMNS = [
     (_label(Contact, "wechat"), "wechat"),
     (_label(Contact, "email"), "email"),
     (_label(Contact, "title"), "title"),
-    (_label(Contact, "decision_role"), "decision_role"),
+    (_label(Contact, "decision_role"), "get_decision_role_display"),
     (gettext_lazy("Account owner"), "account.owner.label"),
     (_label(Contact, "created_at"), "created_at"),
 ]
@@ -154,9 +155,9 @@ def account_list(request):
     context["can_create"] = not request.user.is_read_only_role
     context.update(
         {
-            "industries": Industry.choices,
-            "sizes": SizeBand.choices,
-            "levels": AccountLevel.choices,
+            "industries": choices.all_choices(choices.INDUSTRY),
+            "sizes": choices.all_choices(choices.COMPANY_SIZE),
+            "levels": choices.all_choices(choices.ACCOUNT_LEVEL),
             "provinces": [(p, p) for p in selectors.account_provinces(user=request.user)],
         }
     )
@@ -312,7 +313,7 @@ def contact_list(request):
     account = None
     if account_id.isdigit():
         account = selectors.account_list(user=request.user).filter(pk=account_id).first()
-    context.update({"roles": DecisionRole.choices, "filter_account": account})
+    context.update({"roles": choices.all_choices(choices.DECISION_ROLE), "filter_account": account})
     return render(request, "customers/contact_list.html", context)
 
 

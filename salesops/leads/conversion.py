@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesops.core import clock
+from salesops.core import choices, clock
 from salesops.core.history import save_with_history
 from salesops.core.visibility import visible_owner_ids
 from salesops.customers import services as customer_services
@@ -97,8 +97,9 @@ def lead_convert(*, actor, lead: Lead) -> Lead:
             actor=actor,
             name=lead.company,
             credit_code=lead.credit_code,
-            industry=lead.industry,
-            size_band=lead.size_band,
+            # a code deactivated since the lead came in is not carried over
+            industry=choices.active_or_blank(choices.INDUSTRY, lead.industry),
+            size_band=choices.active_or_blank(choices.COMPANY_SIZE, lead.size_band),
             province=lead.province,
             city=lead.city,
             address=lead.address,

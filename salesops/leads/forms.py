@@ -12,19 +12,19 @@ from django.core.validators import MaxLengthValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import choices
 from salesops.core.forms import (
     PageFormMixin,
     ServiceModelForm,
     TablerFormMixin,
 )
-from salesops.customers.models import Industry, SizeBand
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
 from salesops.org.models import Team
 
 from .configuration import CHANNEL_FIELDS, RULE_FIELDS
-from .models import Channel, InvalidReason, Lead, LeadStatus, RoutingRule
-from .validation import EDITABLE_FIELDS
+from .models import Channel, Lead, LeadStatus, RoutingRule
+from .validation import EDITABLE_FIELDS, LEAD_LISTS
 
 QUICK_FIELDS = ("contact_name", "phone", "company", "need")
 MORE_FIELDS = (
@@ -68,6 +68,7 @@ class _LeadFormBase(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
             )
         if "email" in self.fields:
             self.fields["email"].widget.attrs["inputmode"] = "email"
+        choices.use_lists(self, LEAD_LISTS, self.instance)
 
     def service_data(self) -> dict:
         data = super().service_data()
@@ -118,14 +119,16 @@ class LeadForm(_LeadFormBase):
 
 class StatusForm(TablerFormMixin, forms.Form):
     status = forms.ChoiceField(label=capfirst(_("status")), choices=LeadStatus.choices)
-    invalid_reason = forms.ChoiceField(
-        label=capfirst(_("reason invalid")),
-        choices=[("", "—"), *InvalidReason.choices],
-        required=False,
-    )
+    invalid_reason = forms.ChoiceField(label=capfirst(_("reason invalid")), required=False)
 
     def __init__(self, *args, lead: Lead | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["invalid_reason"] = choices.ChoiceListField(
+            choices.LEAD_INVALID_REASON,
+            current=lead.invalid_reason if lead is not None else None,
+            label=self.fields["invalid_reason"].label,
+            required=False,
+        )
         if lead is not None and not self.is_bound:
             self.initial.update({"status": lead.status, "invalid_reason": lead.invalid_reason})
 
@@ -187,11 +190,11 @@ class RoutingTestForm(TablerFormMixin, forms.Form):
     province = forms.CharField(label=capfirst(_("province")), required=False, max_length=30)
     city = forms.CharField(label=capfirst(_("city")), required=False, max_length=30)
     address = forms.CharField(label=capfirst(_("address")), required=False, max_length=255)
-    industry = forms.ChoiceField(
-        label=capfirst(_("industry")), choices=[("", "—"), *Industry.choices], required=False
+    industry = choices.ChoiceListField(
+        choices.INDUSTRY, label=capfirst(_("industry")), required=False
     )
-    size_band = forms.ChoiceField(
-        label=capfirst(_("company size")), choices=[("", "—"), *SizeBand.choices], required=False
+    size_band = choices.ChoiceListField(
+        choices.COMPANY_SIZE, label=capfirst(_("company size")), required=False
     )
     product_line = forms.CharField(
         label=capfirst(_("product line")), required=False, max_length=100

@@ -19,11 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from salesops.core import clock
+from salesops.core import choices, clock
 from salesops.core.models import BaseModel, TimeStampedModel
 from salesops.core.validators import display_phone
 from salesops.core.visibility import OwnedQuerySet, visible_owner_ids
-from salesops.customers.models import Industry, SizeBand
 from salesops.customization.models import CustomFieldsModel
 from salesops.org.models import Team
 
@@ -174,10 +173,9 @@ class Lead(BaseModel, CustomFieldsModel):
     address = models.CharField(_("address"), max_length=255, blank=True)
     province = models.CharField(_("province"), max_length=30, blank=True)
     city = models.CharField(_("city"), max_length=30, blank=True)
-    industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
-    size_band = models.CharField(
-        _("company size"), max_length=20, choices=SizeBand.choices, blank=True
-    )
+    # Codes of the editable lists (core.choices), as on accounts.
+    industry = models.CharField(_("industry"), max_length=30, blank=True)
+    size_band = models.CharField(_("company size"), max_length=30, blank=True)
     product_line = models.CharField(_("product line"), max_length=100, blank=True)
     channel = models.ForeignKey(
         Channel,
@@ -190,9 +188,7 @@ class Lead(BaseModel, CustomFieldsModel):
     status = models.CharField(
         _("status"), max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW
     )
-    invalid_reason = models.CharField(
-        _("reason invalid"), max_length=20, choices=InvalidReason.choices, blank=True
-    )
+    invalid_reason = models.CharField(_("reason invalid"), max_length=30, blank=True)
     # No single-column indexes on owner and team: the composite indexes below start with
     # them and serve the same lookups, and every intake pays for each index it updates.
     owner = models.ForeignKey(
@@ -296,6 +292,12 @@ class Lead(BaseModel, CustomFieldsModel):
 
     def get_absolute_url(self):
         return reverse("leads:lead_detail", args=[self.pk])
+
+    get_industry_display = choices.display_method("industry", choices.INDUSTRY)
+    get_size_band_display = choices.display_method("size_band", choices.COMPANY_SIZE)
+    get_invalid_reason_display = choices.display_method(
+        "invalid_reason", choices.LEAD_INVALID_REASON
+    )
 
     @property
     def phone_display(self) -> str:

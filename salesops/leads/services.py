@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesops.core import clock
+from salesops.core import choices, clock
 from salesops.core.history import save_with_history
 from salesops.core.names import company_key
 from salesops.core.validators import merge_errors
@@ -42,7 +42,7 @@ from .conversion import (
     lead_convert,
     needs_review_message,
 )
-from .models import OPEN_STATUSES, InvalidReason, Lead, LeadStatus
+from .models import OPEN_STATUSES, Lead, LeadStatus
 from .placement import can_reassign, lead_claim, lead_reassign, pool_watchers
 from .receive import (
     IDEMPOTENCY_KEY_MAX,
@@ -108,7 +108,7 @@ def lead_update(*, actor, lead: Lead, custom: dict | None = None, **data) -> Lea
     require_editable(actor, lead)
     before = {f: getattr(lead, f) for f in EDITABLE_FIELDS}
     errors = assign_fields(lead, data, EDITABLE_FIELDS)
-    errors = merge_errors(errors, normalise(lead))
+    errors = merge_errors(errors, normalise(lead, before))
     if custom is not None:
         errors = merge_errors(
             errors, custom_services.merge_custom(lead, "lead", custom, partial=True, required=())
@@ -140,8 +140,14 @@ def lead_set_status(*, actor, lead: Lead, status: str, invalid_reason: str = "")
         raise ValidationError({"status": _("A converted lead keeps its status.")})
     reason = ""
     if status == LeadStatus.INVALID:
-        if invalid_reason not in InvalidReason.values:
+        if not invalid_reason:
             raise ValidationError({"invalid_reason": _("Say why the lead is invalid.")})
+        choices.validate(
+            choices.LEAD_INVALID_REASON,
+            "invalid_reason",
+            invalid_reason,
+            current=lead.invalid_reason,
+        )
         reason = invalid_reason
     if status == lead.status and reason == lead.invalid_reason:
         return lead

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from salesops.core import choices
 from salesops.core.validators import merge_errors, normalize_credit_code, normalize_phone
 from salesops.customization import services as custom_services
 
@@ -48,8 +49,15 @@ def assign_fields(lead: Lead, data: dict, allowed: Iterable[str]) -> dict:
     return errors
 
 
-def normalise(lead: Lead) -> dict:
+# Fields that store a code of an editable list (core.choices).
+LEAD_LISTS = {"industry": choices.INDUSTRY, "size_band": choices.COMPANY_SIZE}
+
+
+def normalise(lead: Lead, before: dict | None = None) -> dict:
+    """Required fields, phone and credit code in their stored form, list codes checked
+    (``before``: the stored values of an edit, whose codes stay allowed)."""
     errors: dict[str, list] = {}
+    choices.check_fields(lead, LEAD_LISTS, errors, before=before)
     for field in REQUIRED:
         if not getattr(lead, field):
             errors[field] = [_("This field is required.")]

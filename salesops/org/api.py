@@ -1,8 +1,19 @@
-"""Organisation over the API: who am I, users I may see, teams."""
+"""Organisation over the API: who am I, users I may see, teams; the organisation
+settings (admins)."""
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from salesops.core import choices, clock, orgsettings
+from salesops.core.calendar import years_without_data
+from salesops.core.models import CalendarDay, ChoiceList
 
 from . import selectors
 from .models import Team
@@ -59,3 +70,149 @@ def users(request):
 @router.get("/teams", response=list[TeamOut], summary="The team tree")
 def teams(request):
     return list(Team.objects.order_by("path"))
+
+
+# --- Settings · Organisation (admins) ------------------------------------------------------
+class CalendarDayIO(Schema):
+    day: dt.date
+    note: str = Field("", max_length=100)
+
+
+class ChoiceIO(Schema):
+    code: str = Field(..., max_length=30)
+    label_en: str = Field(..., max_length=100)
+    label_zh: str = Field(..., max_length=100)
+    order: int = Field(0, ge=0, le=32000)
+    is_active: bool = True
+
+
+class ChoiceListOut(Schema):
+    key: str
+    name_en: str
+    name_zh: str
+    options: list[ChoiceIO]
+
+
+class OrgSettingsOut(Schema):
+    default_daily_lead_cap: int
+    work_start: dt.time
+    work_end: dt.time
+    lunch_start: dt.time | None
+    lunch_end: dt.time | None
+    dedup_name_certain: int
+    dedup_name_review: int
+    effective_touch_seconds: int
+    checkin_note_max: int
+    dwell_top_n: int
+    extra_holidays: list[CalendarDayIO]
+    extra_workdays: list[CalendarDayIO]
+    years_without_data: list[int] = Field(
+        ..., description="The current or next year with no holiday data: enter its holidays."
+    )
+    lists: list[ChoiceListOut]
+
+
+class OrgSettingsIn(Schema):
+    """Only the fields sent change; ``extra_holidays`` / ``extra_workdays``, when sent,
+    replace the admin's list of that kind."""
+
+    default_daily_lead_cap: int | None = None
+    work_start: dt.time | None = None
+    work_end: dt.time | None = None
+    lunch_start: dt.time | None = None
+    lunch_end: dt.time | None = None
+    dedup_name_certain: int | None = None
+    dedup_name_review: int | None = None
+    effective_touch_seconds: int | None = None
+    checkin_note_max: int | None = None
+    dwell_top_n: int | None = None
+    extra_holidays: list[CalendarDayIO] | None = None
+    extra_workdays: list[CalendarDayIO] | None = None
+
+    model_config = {"extra": "forbid"}
+
+
+def _require_admin(request) -> None:
+    if not request.user.is_admin_role:
+        raise PermissionDenied(_("Only a sales-ops admin changes the organisation settings."))
+
+
+def _settings_out() -> dict:
+    stored = orgsettings.row()
+    out = {name: getattr(stored, name) for name in orgsettings.POLICY_FIELDS}
+    days = {CalendarDay.Kind.HOLIDAY: [], CalendarDay.Kind.WORKDAY: []}
+    for row in CalendarDay.objects.order_by("day"):
+        days[row.kind].append({"day": row.day, "note": row.note})
+    out["extra_holidays"] = days[CalendarDay.Kind.HOLIDAY]
+    out["extra_workdays"] = days[CalendarDay.Kind.WORKDAY]
+    out["years_without_data"] = years_without_data(clock.today())
+    out["lists"] = [
+        {
+            "key": c.key,
+            "name_en": c.name_en,
+            "name_zh": c.name_zh,
+            "options": [o.__dict__ for o in choices.options(c.key)],
+        }
+        for c in choices.lists()
+    ]
+    return out
+
+
+@router.get(
+    "/settings/organisation",
+    response=OrgSettingsOut,
+    summary="The organisation settings (admins)",
+)
+def org_settings_get(request):
+    _require_admin(request)
+    return _settings_out()
+
+
+@router.put(
+    "/settings/organisation",
+    response=OrgSettingsOut,
+    summary="Change the organisation settings (admins); effective at once, audited",
+)
+@transaction.atomic
+def org_settings_put(request, payload: OrgSettingsIn):
+    _require_admin(request)
+    sent = payload.model_dump(exclude_unset=True)
+    holidays = sent.pop("extra_holidays", None)
+    workdays = sent.pop("extra_workdays", None)
+    if sent:
+        orgsettings.org_settings_update(actor=request.user, **sent)
+    if holidays is not None or workdays is not None:
+        current = {CalendarDay.Kind.HOLIDAY: {}, CalendarDay.Kind.WORKDAY: {}}
+        for row in CalendarDay.objects.all():
+            current[row.kind][row.day] = row.note
+
+        def as_map(rows, kind):
+            if rows is None:
+                return current[kind]
+            return {r["day"]: r["note"] for r in rows}
+
+        orgsettings.calendar_days_update(
+            actor=request.user,
+            holidays=as_map(holidays, CalendarDay.Kind.HOLIDAY),
+            workdays=as_map(workdays, CalendarDay.Kind.WORKDAY),
+        )
+    return _settings_out()
+
+
+@router.put(
+    "/settings/lists/{key}",
+    response=ChoiceListOut,
+    summary="Change one editable list (admins): rename, reorder, deactivate, add",
+)
+def choice_list_put(request, key: str, payload: list[ChoiceIO]):
+    _require_admin(request)
+    choice_list = get_object_or_404(ChoiceList, key=key)
+    choices.choice_list_update(
+        actor=request.user, choice_list=choice_list, rows=[r.model_dump() for r in payload]
+    )
+    return {
+        "key": choice_list.key,
+        "name_en": choice_list.name_en,
+        "name_zh": choice_list.name_zh,
+        "options": [o.__dict__ for o in choices.options(key)],
+    }
