@@ -36,11 +36,11 @@ class AccountIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     credit_code: str = Field("", max_length=32)
     industry: str = Field("", max_length=30)
-    size_band: str = Field("", max_length=20)
+    size_band: str = Field("", max_length=30)
     province: str = Field("", max_length=30)
     city: str = Field("", max_length=30)
     address: str = Field("", max_length=255)
-    level: str = Field("C", max_length=1)
+    level: str = Field("C", max_length=30)
     notes: str = Field("", max_length=2000)
     owner_id: int | None = None
     custom: dict[str, Any] = Field(
@@ -55,11 +55,11 @@ class AccountPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=200)
     credit_code: str | None = Field(None, max_length=32)
     industry: str | None = Field(None, max_length=30)
-    size_band: str | None = Field(None, max_length=20)
+    size_band: str | None = Field(None, max_length=30)
     province: str | None = Field(None, max_length=30)
     city: str | None = Field(None, max_length=30)
     address: str | None = Field(None, max_length=255)
-    level: str | None = Field(None, max_length=1)
+    level: str | None = Field(None, max_length=30)
     notes: str | None = Field(None, max_length=2000)
     owner_id: int | None = None
     custom: dict[str, Any] | None = Field(
@@ -95,7 +95,7 @@ class ContactIn(Schema):
     wechat: str = Field("", max_length=64)
     email: str = Field("", max_length=254)
     title: str = Field("", max_length=100)
-    decision_role: str = Field("other", max_length=20)
+    decision_role: str = Field("other", max_length=30)
     custom: dict[str, Any] = Field(
         default_factory=dict,
         description="Custom field values by key; see GET /custom-fields?entity=…",
@@ -111,7 +111,7 @@ class ContactPatch(Schema):
     wechat: str | None = Field(None, max_length=64)
     email: str | None = Field(None, max_length=254)
     title: str | None = Field(None, max_length=100)
-    decision_role: str | None = Field(None, max_length=20)
+    decision_role: str | None = Field(None, max_length=30)
     custom: dict[str, Any] | None = Field(
         None, description='Only the custom fields named are changed; null or "" clears one.'
     )

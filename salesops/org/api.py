@@ -216,3 +216,21 @@ def choice_list_put(request, key: str, payload: list[ChoiceIO]):
         "name_zh": choice_list.name_zh,
         "options": [o.__dict__ for o in choices.options(key)],
     }
+
+
+@router.get(
+    "/choice-lists",
+    response=list[ChoiceListOut],
+    summary="The editable lists and their codes (industry, company size, account level, "
+    "decision role, lead invalid reason); only active codes are accepted on writes",
+)
+def choice_lists(request):
+    return [
+        {
+            "key": c.key,
+            "name_en": c.name_en,
+            "name_zh": c.name_zh,
+            "options": [o.__dict__ for o in choices.options(c.key)],
+        }
+        for c in choices.lists()
+    ]

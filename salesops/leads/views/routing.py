@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from salesops.core import entities
+from salesops.core import entities, orgsettings
 from salesops.core.forms import attach_service_errors
 from salesops.org import selectors as org_selectors
 
@@ -37,7 +37,12 @@ def _routing_list_context(request) -> dict:
         .prefetch_related("members__user")
         .order_by("priority", "id")
     )
-    return {"rules": rules, "test_form": RoutingTestForm(), "result": None}
+    return {
+        "rules": rules,
+        "test_form": RoutingTestForm(),
+        "result": None,
+        "default_cap": orgsettings.current().default_daily_lead_cap,
+    }
 
 
 @login_required
