@@ -43,17 +43,20 @@ class Option:
         return self.label_zh if language.startswith("zh") else self.label_en
 
 
-def _load(key: str) -> tuple[Option, ...]:
-    rows = Choice.objects.filter(choice_list__key=key).order_by("order", "id")
-    return tuple(
-        Option(r.code, r.label_en, r.label_zh, r.order, r.is_active)
-        for r in rows.only("code", "label_en", "label_zh", "order", "is_active")
+def _load() -> dict[str, tuple[Option, ...]]:
+    """Every list's options in one query (there are a handful of short lists)."""
+    by_list: dict[str, list[Option]] = {}
+    rows = Choice.objects.order_by("order", "id").values_list(
+        "choice_list__key", "code", "label_en", "label_zh", "order", "is_active"
     )
+    for key, *values in rows:
+        by_list.setdefault(key, []).append(Option(*values))
+    return {key: tuple(values) for key, values in by_list.items()}
 
 
 def options(key: str) -> tuple[Option, ...]:
     """Every option of the list, active or not, in its order (cached)."""
-    return cache.get(("choices", key), partial(_load, key))
+    return cache.get("choices", _load).get(key, ())
 
 
 def active_codes(key: str) -> list[str]:

@@ -3,8 +3,8 @@ class that creates through the services.
 
 * :func:`company_name` gives names that are all distinct *as the duplicate check sees
   them* (``core.names.company_key`` + rapidfuzz, leads/dedup): two generated names never
-  score near ``DEDUP_NAME_REVIEW``, so fuzzy de-duplication never pairs test records by
-  accident (``test_factories.py`` checks it).
+  score near the review threshold (``OrgSettings.dedup_name_review``), so fuzzy
+  de-duplication never pairs test records by accident (``test_factories.py`` checks it).
 * :func:`credit_code` gives unified social credit codes whose check digit python-stdnum
   accepts; :func:`mobile` gives +86 mobile numbers phonenumbers accepts.
 * :class:`ServiceFactory`: ``create()`` goes through the app's service, so validation,
@@ -31,7 +31,7 @@ _numbers = itertools.count(RESERVED)
 # coefficients are the digits of n. Two such polynomials agree on at most two points, so
 # two names differ in at least three of the five places, and since a character can only
 # stand in its own place, rapidfuzz finds at most two in common: a ratio of at most about
-# 57 between keys (DEDUP_NAME_REVIEW is 80), 71 for the same five with another trade.
+# 57 between keys (the review threshold is 80), 71 for the same five with another trade.
 GROUPS = (
     "安邦博诚达丰港冠恒宏华汇佳",
     "嘉建金锦君凯康兰朗力联林龙",

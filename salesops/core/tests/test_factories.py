@@ -111,7 +111,7 @@ def test_two_generated_companies_are_never_taken_for_one_another(org):
 
 def test_generated_company_names_stay_below_the_fuzzy_review_threshold():
     # The duplicate check compares company keys with rapidfuzz (leads/dedup.py); review
-    # starts at DEDUP_NAME_REVIEW = 80. A sample across the whole cycle of names:
+    # starts at the review threshold, 80 by default. A sample across the whole cycle of names:
     numbers = list(range(0, 1500)) + list(range(1500, DISTINCT_NAMES, 13))
     keys = [company_key(company_name(n)) for n in numbers]
     assert len(set(keys)) == len(keys)
