@@ -173,29 +173,30 @@ def org_settings_get(request):
     response=OrgSettingsOut,
     summary="Change the organisation settings (admins); effective at once, audited",
 )
-@transaction.atomic
 def org_settings_put(request, payload: OrgSettingsIn):
     _require_admin(request)
-    sent = payload.model_dump(exclude_unset=True)
-    holidays = sent.pop("extra_holidays", None)
-    workdays = sent.pop("extra_workdays", None)
-    if sent:
-        orgsettings.org_settings_update(actor=request.user, **sent)
-    if holidays is not None or workdays is not None:
-        current = {CalendarDay.Kind.HOLIDAY: {}, CalendarDay.Kind.WORKDAY: {}}
-        for row in CalendarDay.objects.all():
-            current[row.kind][row.day] = row.note
+    # One transaction: a refused value leaves the days unwritten, and the reverse.
+    with transaction.atomic():
+        sent = payload.model_dump(exclude_unset=True)
+        holidays = sent.pop("extra_holidays", None)
+        workdays = sent.pop("extra_workdays", None)
+        if sent:
+            orgsettings.org_settings_update(actor=request.user, **sent)
+        if holidays is not None or workdays is not None:
+            current = {CalendarDay.Kind.HOLIDAY: {}, CalendarDay.Kind.WORKDAY: {}}
+            for row in CalendarDay.objects.all():
+                current[row.kind][row.day] = row.note
 
-        def as_map(rows, kind):
-            if rows is None:
-                return current[kind]
-            return {r["day"]: r["note"] for r in rows}
+            def as_map(rows, kind):
+                if rows is None:
+                    return current[kind]
+                return {r["day"]: r["note"] for r in rows}
 
-        orgsettings.calendar_days_update(
-            actor=request.user,
-            holidays=as_map(holidays, CalendarDay.Kind.HOLIDAY),
-            workdays=as_map(workdays, CalendarDay.Kind.WORKDAY),
-        )
+            orgsettings.calendar_days_update(
+                actor=request.user,
+                holidays=as_map(holidays, CalendarDay.Kind.HOLIDAY),
+                workdays=as_map(workdays, CalendarDay.Kind.WORKDAY),
+            )
     return _settings_out()
 
 

@@ -74,3 +74,17 @@ def test_a_renamed_label_shows_on_the_contact_and_in_the_chosen_language(client,
     client.force_login(org.rep_a)
     assert "Signs the contract" in client.get(contact.get_absolute_url()).content.decode()
     assert choices.label(choices.DECISION_ROLE, "signatory", "zh-hans") == "签约人"
+
+
+def test_the_change_log_shows_list_labels(org):
+    from salesops.core.history import history_entries
+    from salesops.customers import services
+
+    account = make_account(org.rep_a, industry="software")
+    services.account_update(actor=org.rep_a, account=account, industry="finance")
+    change = history_entries(account)[0]["changes"][0]
+    assert (change["field"], change["old"], change["new"]) == (
+        "industry",
+        "Software & internet",
+        "Finance",
+    )
