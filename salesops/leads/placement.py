@@ -168,7 +168,7 @@ def cap_message(owner, day) -> str:
     )
     return _(
         "%(rep)s already has %(count)d leads today and the daily cap is %(cap)d. "
-        "Choose another rep, or tick “over the cap” and say why."
+        "Choose another rep, or tick “Over the daily cap” and say why."
     ) % {"rep": owner.label, "count": count, "cap": daily_cap(owner)}
 
 
