@@ -189,7 +189,7 @@ def lead_reassign(*, actor, lead: Lead, owner, reason: str, override_cap: bool =
         errors["owner"] = [_("Choose an active user in your team.")]
     if errors:
         raise ValidationError(errors)
-    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead.pk)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
     previous = lead.owner
     if previous == owner:
         return lead
