@@ -294,3 +294,21 @@ def test_dashboard_keeps_the_figures_and_charts(client, org):
     client.force_login(org.rep_a)
     response = client.get(reverse("dashboard"))
     assert response.status_code == 200 and "account_count" in response.context
+
+
+def test_lead_list_filters_escalated_for_the_home_links(client, org):
+    escalated = overdue_lead(org.rep_a)
+    Lead.objects.filter(pk=escalated.pk).update(escalation_level=1)
+    other = overdue_lead(org.rep_a)
+    client.force_login(org.rep_a)
+    page = client.get(reverse("leads:lead_list") + "?owner=me&status=open&escalated=1")
+    body = page.content.decode()
+    assert escalated.company in body and other.company not in body
+
+
+def test_rep_home_query_count_is_bounded(org, django_assert_max_num_queries):
+    for _ in range(5):
+        overdue_lead(org.rep_a)
+    fresh = type(org.rep_a).objects.get(pk=org.rep_a.pk)
+    with django_assert_max_num_queries(12):
+        rep.today(fresh)
