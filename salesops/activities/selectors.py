@@ -113,3 +113,14 @@ def effective_touch_counts(day: dt.date, *, user=None) -> dict[int, int]:
         .order_by()
     )
     return {row["owner_id"]: row["n"] for row in rows}
+
+
+def unfinished_checkins(user):
+    """``user``'s own activities not finished yet: saved without a result tag (A2). The
+    home page brings them back until the rep finishes them. (Minimal version: the
+    check-in work of issue 13 item 8 may refine what "unfinished" means.)"""
+    return (
+        Activity.objects.filter(owner=user, tag__isnull=True)
+        .select_related("lead", "account")
+        .order_by("started_at", "id")
+    )

@@ -47,10 +47,14 @@ from . import COMPANY_TEAM, GEOGRAPHY, PASSWORD, REGIONS, SEED, SIZES, STAFF
 from .leads import build_leads
 from .revenue import build_revenue
 from .revenue import history_models as revenue_history_models
+from .rules import run_rules_over_history
 
 BATCH = 5_000
 HISTORY_REASON = "demo"
 SPAN = dt.timedelta(days=548)  # about 18 months of history
+# The automation rules run once over the demo's last weeks (its leads span 40 days), so
+# the lead reminders, breaches and escalations are in the inboxes (demo/rules.py).
+HISTORY_DAYS = 41
 
 # --- weighted tables and vocabulary ------------------------------------------------------
 # fmt: off
@@ -546,6 +550,8 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         history += _copy_history(Instalment, via="contract")
         user_changes = _user_changes(reps, now)
 
+    # Inboxes as the live engine would have filled them (reminders, breaches, escalations).
+    firings = run_rules_over_history(since=now - dt.timedelta(days=HISTORY_DAYS), now=now)
     _analyze(
         [User, Team, Account, Contact, Account.history.model, Contact.history.model]
         + revenue_history_models()
@@ -559,6 +565,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         **revenue_counts,
         "history rows": history,
         "user changes": user_changes,
+        "rule firings": firings,
     }
     result.seconds = time.perf_counter() - started
     return result

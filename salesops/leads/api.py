@@ -285,7 +285,8 @@ def set_status(request, lead_id: int, payload: StatusIn):
 @router.post("/leads/{lead_id}/reassign", response=LeadOut, summary="Reassign a lead")
 def reassign(request, lead_id: int, payload: ReassignIn):
     """Managers, directors and admins: give the lead to ``owner_id`` (someone you may
-    pick) or back to the pool (``null``), saying why in ``reason``."""
+    pick) or back to the pool (``null``), saying why in ``reason``. Over the new owner's
+    daily lead cap the answer is 422 on ``owner_id`` unless ``override_cap`` is true."""
     lead = _lead(request, lead_id)
     owner = None
     if payload.owner_id is not None:
@@ -293,7 +294,13 @@ def reassign(request, lead_id: int, payload: ReassignIn):
         if owner is None:
             raise ValidationError({"owner_id": _("Choose an active user in your team.")})
     with _fields_renamed({"owner": "owner_id"}):
-        services.lead_reassign(actor=request.user, lead=lead, owner=owner, reason=payload.reason)
+        services.lead_reassign(
+            actor=request.user,
+            lead=lead,
+            owner=owner,
+            reason=payload.reason,
+            override_cap=payload.override_cap,
+        )
     return _reload(lead)
 
 

@@ -52,7 +52,8 @@ def _digits_id(value) -> int | None:
 class LeadFilterSet(django_filters.FilterSet):
     """``q`` (name, company, phone digits), ``status`` (``open`` = the three open levels),
     ``owner`` (id, ``me`` or ``none`` for the pool), ``channel``, ``sla``, ``province``,
-    ``city``, ``team``, ``review`` (``1``). ``owner=me`` reads ``user`` (or the request's)."""
+    ``city``, ``team``, ``review`` (``1``), ``escalated`` (``1``: escalated, not yet
+    contacted). ``owner=me`` reads ``user`` (or the request's)."""
 
     q = django_filters.CharFilter(method="filter_q", label=gettext_lazy("Search"))
     status = django_filters.CharFilter(method="filter_status", label=gettext_lazy("status"))
@@ -63,6 +64,9 @@ class LeadFilterSet(django_filters.FilterSet):
     city = django_filters.CharFilter(method="filter_region", label=gettext_lazy("city"))
     team = django_filters.CharFilter(method="filter_team", label=gettext_lazy("team"))
     review = django_filters.CharFilter(method="filter_review", label=gettext_lazy("review"))
+    escalated = django_filters.CharFilter(
+        method="filter_escalated", label=gettext_lazy("escalated")
+    )
 
     class Meta:
         model = Lead
@@ -119,3 +123,8 @@ class LeadFilterSet(django_filters.FilterSet):
 
     def filter_review(self, qs, name, value):
         return qs.filter(review_state=ReviewState.REVIEW) if str(value) == "1" else qs
+
+    def filter_escalated(self, qs, name, value):
+        if str(value) != "1":
+            return qs
+        return qs.filter(escalation_level__gt=0, first_contact_at__isnull=True)

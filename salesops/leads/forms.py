@@ -141,6 +141,13 @@ class ReassignForm(TablerFormMixin, forms.Form):
         empty_label=capfirst(_("Nobody – back to the pool")),
     )
     reason = forms.CharField(label=capfirst(_("reason")), max_length=500, required=False)
+    override_cap = forms.BooleanField(
+        label=_("Over the daily cap"),
+        required=False,
+        help_text=_(
+            "Give the lead even if the rep reached their daily lead cap; the reason is recorded."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -481,6 +481,11 @@ class Assignment(TimeStampedModel):
     rule_name = models.CharField(_("routing rule"), max_length=100, blank=True)
     strategy = models.CharField(_("strategy"), max_length=20, blank=True)
     reason = models.CharField(_("reason"), max_length=500)
+    over_cap = models.BooleanField(
+        _("over the daily cap"),
+        default=False,
+        help_text=_("A manager gave the lead beyond the rep's daily cap, saying why."),
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),

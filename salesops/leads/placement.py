@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, orgsettings
@@ -16,7 +18,7 @@ from salesops.org import selectors as org_selectors
 from salesops.org.models import Role, Team, User
 
 from . import routing
-from .models import Assignment, Lead, ReviewState, SlaState
+from .models import Assignment, DailyLeadCount, Lead, ReviewState, SlaState
 from .sla import start_clock
 from .writes import emit, notify, require_editable
 
@@ -119,10 +121,62 @@ def can_reassign(actor) -> bool:
     )
 
 
+def daily_cap(user) -> int:
+    """The rep's daily lead cap: their own, else the organisation's default."""
+    if user.daily_lead_cap is not None:
+        return int(user.daily_lead_cap)
+    return int(orgsettings.current().default_daily_lead_cap)
+
+
+# Assignments that took one of the rep's daily slots (routing, a claim, a manager's
+# reassignment); a rep's own entry and a customer's owner keep theirs without one (L5).
+SLOT_STRATEGIES = ("round_robin", "least_loaded", "weighted", "claim", "manual")
+
+
+def _free_slot(lead: Lead, previous, day) -> None:
+    """Reassigning away frees the slot the previous owner took for the lead today."""
+    last = (
+        Assignment.objects.filter(lead=lead, owner=previous)
+        .order_by("-created_at", "-id")
+        .only("created_at", "strategy")
+        .first()
+    )
+    if (
+        last is not None
+        and last.strategy in SLOT_STRATEGIES
+        and timezone.localtime(last.created_at).date() == day
+    ):
+        routing.release_slot(previous.pk, day)
+
+
+def _count_over_cap(owner, day) -> None:
+    """A manager's override: count the lead on ``owner``'s day beyond the cap, so the
+    day's count stays true."""
+    DailyLeadCount.objects.bulk_create(
+        [DailyLeadCount(user_id=owner.pk, day=day, count=0)], ignore_conflicts=True
+    )
+    DailyLeadCount.objects.filter(user_id=owner.pk, day=day).update(count=F("count") + 1)
+
+
+def cap_message(owner, day) -> str:
+    count = (
+        DailyLeadCount.objects.filter(user_id=owner.pk, day=day)
+        .values_list("count", flat=True)
+        .first()
+        or 0
+    )
+    return _(
+        "%(rep)s already has %(count)d leads today and the daily cap is %(cap)d. "
+        "Choose another rep, or tick “Over the daily cap” and say why."
+    ) % {"rep": owner.label, "count": count, "cap": daily_cap(owner)}
+
+
 @transaction.atomic
-def lead_reassign(*, actor, lead: Lead, owner, reason: str) -> Lead:
+def lead_reassign(*, actor, lead: Lead, owner, reason: str, override_cap: bool = False) -> Lead:
     """A manager gives the lead to someone else (or back to the pool with ``owner=None``),
-    with a reason. The SLA clock restarts when the lead has not been contacted yet."""
+    with a reason. The new owner's daily cap holds unless ``override_cap`` (the reason
+    and the override are recorded on the assignment); the previous owner's slot of today
+    is freed. The SLA clock restarts when the lead has not been contacted yet."""
     if not can_reassign(actor):
         raise PermissionDenied(_("Only managers can reassign leads."))
     require_editable(actor, lead)
@@ -134,10 +188,19 @@ def lead_reassign(*, actor, lead: Lead, owner, reason: str) -> Lead:
         errors["owner"] = [_("Choose an active user in your team.")]
     if errors:
         raise ValidationError(errors)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
     previous = lead.owner
     if previous == owner:
         return lead
-    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    day = clock.today()
+    over_cap = False
+    if owner is not None and not routing.take_slot(owner.pk, day, daily_cap(owner)):
+        if not override_cap:
+            raise ValidationError({"owner": [cap_message(owner, day)]})
+        _count_over_cap(owner, day)
+        over_cap = True
+    if previous is not None:
+        _free_slot(lead, previous, day)
     lead.owner = owner
     now = clock.now()
     if owner is not None:
@@ -147,7 +210,7 @@ def lead_reassign(*, actor, lead: Lead, owner, reason: str) -> Lead:
         lead.assigned_at = None
         lead.sla_due_at = None
         lead.sla_state = SlaState.NONE
-    save_with_history(lead, actor, "reassigned")
+    save_with_history(lead, actor, "reassigned over the daily cap" if over_cap else "reassigned")
     Assignment.objects.create(
         lead=lead,
         owner=owner,
@@ -155,6 +218,7 @@ def lead_reassign(*, actor, lead: Lead, owner, reason: str) -> Lead:
         reason=reason[:500],
         actor=actor,
         strategy="manual",
+        over_cap=over_cap,
     )
     emit(
         "lead.assigned",
@@ -182,9 +246,7 @@ def lead_claim(*, actor, lead: Lead) -> Lead:
     if lead.owner_id is not None:
         raise ValidationError({"owner": _("Someone already took this lead.")})
     day = clock.today()
-    cap = actor.daily_lead_cap
-    if cap is None:
-        cap = orgsettings.current().default_daily_lead_cap
+    cap = daily_cap(actor)
     if not routing.take_slot(actor.pk, day, cap):
         raise ValidationError(
             {"owner": _("You reached your daily cap of %(cap)d leads.") % {"cap": cap}}

@@ -176,6 +176,11 @@ class StatusIn(Schema):
 class ReassignIn(Schema):
     owner_id: int | None = Field(..., description="The new owner; null puts it in the pool.")
     reason: str = ""
+    override_cap: bool = Field(
+        False,
+        description="Give the lead even when the new owner reached their daily lead cap "
+        "(the reason is recorded with the override).",
+    )
 
     model_config = {"extra": "forbid"}
 
@@ -223,6 +228,9 @@ class AssignmentOut(Schema):
         ..., description="round_robin, least_loaded, weighted, manual, claim, or empty."
     )
     reason: str
+    over_cap: bool = Field(
+        False, description="A manager reassigned it beyond the rep's daily cap (L5)."
+    )
     actor: UserRef | None
 
 

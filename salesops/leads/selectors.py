@@ -99,6 +99,8 @@ def _assignment_entries(lead: Lead, limit: int, entries: list[TimelineEntry]) ->
             }
         else:
             title = _("Assigned to %(user)s") % {"user": a.owner.label}
+        if a.over_cap:
+            title = _("%(title)s (over the daily cap)") % {"title": title}
         entries.append(
             TimelineEntry(
                 a.created_at,

@@ -20,4 +20,6 @@ customer_pages = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("home/leads/<int:pk>/reassign/", views.team_reassign, name="team_reassign"),
 ]

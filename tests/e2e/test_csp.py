@@ -310,7 +310,7 @@ def test_interactive_parts_work_under_the_policy(watched_page, org, world):
     # Dashboard charts (ECharts draws into a canvas).
     # htmx partial: the unread badge is fetched on load.
     with page.expect_response(re.compile(r"/notifications/badge/")):
-        page.goto("/")
+        page.goto("/dashboard/")
     expect(page.locator("[data-testid=province-chart] canvas")).to_have_count(1)
     expect(page.locator("[data-testid=channel-chart] canvas")).to_have_count(1)
 

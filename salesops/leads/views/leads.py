@@ -351,6 +351,7 @@ def lead_reassign(request, pk):
                 lead=lead,
                 owner=form.cleaned_data["owner"],
                 reason=form.cleaned_data["reason"],
+                override_cap=form.cleaned_data["override_cap"],
             )
         except ValidationError as exc:
             attach_service_errors(form, exc)

@@ -80,11 +80,11 @@ def test_dashboard_counts_only_what_the_user_may_see(client, org):
     make_contact(make_account(org.rep_a, province="上海市"))
     make_account(org.rep_d, province="广东省")
     client.force_login(org.rep_a)
-    response = client.get("/")
+    response = client.get("/dashboard/")
     assert response.context["account_count"] == 1
     assert response.context["contact_count"] == 1
     assert response.context["province_chart"] == {"labels": ["上海市"], "values": [1]}
     client.force_login(org.director)
-    response = client.get("/")
+    response = client.get("/dashboard/")
     assert response.context["account_count"] == 2
     assert sorted(response.context["province_chart"]["labels"]) == ["上海市", "广东省"]

@@ -267,3 +267,29 @@ def test_small_demo_change_log_shows_the_admins_recent_cap_changes(small, client
     client.force_login(User.objects.get(username="director"))
     page = client.get("/me/user-changes/")
     assert page.status_code == 200 and page.context["page_obj"].paginator.count == 3
+
+
+def test_the_demo_runs_its_rules_once_so_reps_with_overdue_leads_have_messages(db, client):
+    """Issue 13: a rep with overdue first contacts never sees an empty inbox."""
+    from salesops.automation.models import RuleFiring
+    from salesops.leads.defaults import install_rules
+    from salesops.leads.models import Lead
+    from salesops.notifications.models import Notification
+
+    install_rules()  # as after migrate (the test database has none)
+    result = build("small")
+    assert result.counts["rule firings"] > 0
+    waiting = Lead.objects.filter(
+        owner__isnull=False, first_contact_at__isnull=True, status="new"
+    ).select_related("owner")
+    assert waiting.exists()
+    for lead in waiting[:20]:
+        titles = Notification.objects.filter(recipient=lead.owner).values_list("title", flat=True)
+        assert any(lead.company in t for t in titles), lead
+        assert RuleFiring.objects.filter(object_id=lead.pk, rule__code="lead-sla-breach").exists()
+        lead.refresh_from_db()
+        assert lead.sla_state == "breached"
+    rep = waiting[0].owner
+    client.force_login(rep)
+    page = client.get("/").content.decode()
+    assert 'data-testid="empty-waiting"' not in page
