@@ -10,6 +10,9 @@ engine's answer for the same record. Layers, later ones winning:
 3. the record's variables (``core.entities``: model fields, ``<fk>`` by code such as an
    activity's ``tag``, custom fields) — the record as it is now;
 4. a timer's ``timer_level``.
+
+Under all of them ``now`` and ``today`` (organisation time zone), for date arithmetic such
+as ``days_between(signed_on, today) > 30``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from salesops.core import entities, events
+from django.utils import timezone
+
+from salesops.core import clock, entities, events
 
 from . import triggers
 from .models import TriggerType
@@ -36,7 +41,8 @@ def variables_for(
 ) -> dict:
     """The variables ``version``'s condition sees for ``instance`` (and the event's
     ``payload``, the schedule's ``instant`` or the timer's ``level``)."""
-    variables: dict = {}
+    now = clock.now()
+    variables: dict = {"now": now, "today": timezone.localdate(now)}
     trigger = version.trigger or {}
     if version.trigger_type == TriggerType.EVENT:
         fields = triggers.event_catalogue().get(trigger.get("event"), {}).get("fields", ())

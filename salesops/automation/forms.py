@@ -209,7 +209,10 @@ def names_for(values: dict, target: str = "condition") -> tuple[set[str], str]:
     if target == "unless":
         if not entity_key:
             return set(), _("Choose the entity first.")
-        return entities.get(entity_key).variable_names() | {"timer_level"}, ""
+        return (
+            entities.get(entity_key).variable_names() | {"timer_level"} | triggers.CLOCK_VARIABLES,
+            "",
+        )
     # An incomplete trigger (no event yet, no minutes …) still tells the record's fields.
     return triggers.condition_names(values["trigger_type"], entity_key, clean), ""
 

@@ -38,6 +38,9 @@ from .models import TriggerType
 UNITS = ("working", "calendar")
 MAX_LEVEL = 20
 MAX_MINUTES = 60 * 24 * 366  # a year of calendar minutes
+# What every condition may read besides its record: the instant it is evaluated at and
+# that day in the organisation's time zone (``days_between(signed_on, today) > 30``).
+CLOCK_VARIABLES = frozenset({"now", "today"})
 SCHEDULE_VARIABLES = frozenset({"is_workday", "weekday", "hour", "minute", "day", "month", "year"})
 CRON_FIELDS = (
     gettext_lazy("minute"),
@@ -214,7 +217,7 @@ def is_deletion(trigger_type: str, trigger: dict) -> bool:
 
 def condition_names(trigger_type: str, entity_key: str, trigger: dict) -> set[str]:
     """The variables a condition of this trigger may read."""
-    names: set[str] = set()
+    names: set[str] = set(CLOCK_VARIABLES)
     if entity_key and not is_deletion(trigger_type, trigger):
         names |= entities.get(entity_key).variable_names()
     if trigger_type == TriggerType.EVENT:
@@ -339,7 +342,7 @@ def _clean_timer(entity_key: str, trigger: dict, errors: dict) -> dict:
     unless = str(trigger.get("unless") or "").strip()
     if unless:
         try:
-            compile_expression(unless, entity.variable_names() | {"timer_level"})
+            compile_expression(unless, entity.variable_names() | {"timer_level"} | CLOCK_VARIABLES)
         except ExpressionError as exc:
             errors["trigger.unless"] = expression_error(exc)
     clean["unless"] = unless
