@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from salesops.core import entities
 
-from . import services, triggers
+from . import conditions, fields, services, triggers
 from .models import TriggerType
 
 TEXT_FIELDS = (
@@ -89,6 +89,10 @@ def empty_values() -> dict:
         "max_level": "",
         "cron": "",
         "condition": "",
+        # The condition as builder rows ("builder") or as typed text ("expert").
+        "condition_mode": "builder",
+        "condition_join": "and",
+        "condition_rows": [],
         "actions": [],
     }
 
@@ -108,6 +112,14 @@ def values_from_rule(rule) -> dict:
             "actions": list(version.actions or []),
         }
     )
+    parsed = conditions.parse_rows(
+        version.condition,
+        fields.condition_fields(version.trigger_type, version.entity, trigger),
+    )
+    if parsed is None:  # not one the builder writes: it opens as text
+        values["condition_mode"] = "expert"
+    else:
+        values["condition_rows"], values["condition_join"] = parsed
     if version.trigger_type == TriggerType.EVENT:
         values["event"] = trigger.get("event", "")
     elif version.trigger_type == TriggerType.TIMER:
@@ -138,7 +150,45 @@ def values_from_post(post) -> tuple[dict, dict]:
         errors["actions"] = _("The actions could not be read; reload the page and add them again.")
         parsed = []
     values["actions"] = parsed
+    _condition_from_post(post, values, errors)
     return values, errors
+
+
+def _condition_from_post(post, values: dict, errors: dict) -> None:
+    """In builder mode the condition is compiled from the posted rows (a JSON list);
+    in expert mode it is the typed text."""
+    # A post without a mode (the API's shape, older pages) carries the text.
+    values["condition_mode"] = "builder" if post.get("condition_mode") == "builder" else "expert"
+    values["condition_join"] = "or" if post.get("condition_join") == "or" else "and"
+    try:
+        rows = json.loads(post.get("condition_rows") or "[]")
+    except ValueError:
+        rows = None
+    if not isinstance(rows, list):
+        rows = []
+        if values["condition_mode"] == "builder":
+            errors["condition"] = _("The conditions could not be read; reload the page.")
+    values["condition_rows"] = rows
+    if values["condition_mode"] != "builder":
+        return
+    text, problems = conditions.compile_rows(
+        rows, values["condition_join"], condition_fields_of(values)
+    )
+    values["condition"] = text
+    if problems:
+        errors["condition"] = " ".join(problems)
+
+
+def condition_fields_of(values: dict) -> list[dict]:
+    """The fields a condition of this draft may read, described (none while the trigger
+    is too incomplete to know them)."""
+    errors: dict = {}
+    entity_key, clean = triggers.clean_trigger(
+        values["trigger_type"], values["entity"], trigger_of(values), errors
+    )
+    if "trigger_type" in errors or "entity" in errors:
+        return []
+    return fields.condition_fields(values["trigger_type"], entity_key, clean)
 
 
 def trigger_of(values: dict) -> dict:
@@ -221,8 +271,17 @@ def builder_catalogue() -> dict:
     """What the builder's Alpine.js component offers: entities with their timer fields,
     variables and settable fields; events with the entity they are about; actions with
     the settings each one takes."""
+    entity_list = services.entity_catalogue()
+    extra_fields = {
+        "timer": fields.extra_fields(TriggerType.TIMER, "", {}),
+        "schedule": fields.extra_fields(TriggerType.SCHEDULE, "", {}),
+    }
+    for name in triggers.event_catalogue():
+        extra_fields[f"event:{name}"] = fields.extra_fields(
+            TriggerType.EVENT, triggers.entity_for_event(name), {"event": name}
+        )
     return {
-        "entities": services.entity_catalogue(),
+        "entities": entity_list,
         "events": [
             {
                 "name": name,
@@ -232,6 +291,11 @@ def builder_catalogue() -> dict:
             }
             for name, item in sorted(triggers.event_catalogue().items())
         ],
+        "record_fields": {e["key"]: fields.record_fields(e["key"]) for e in entity_list},
+        "extra_fields": extra_fields,
+        "users": fields.user_choices(),
+        "roles": fields.role_choices(),
+        "operators": conditions.operator_catalogue(),
         "actions": [
             {
                 **action,

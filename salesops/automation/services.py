@@ -17,7 +17,7 @@ from salesops.core.expressions import ExpressionError, compile_expression
 from salesops.core.history import save_with_history
 from salesops.org.models import Role
 
-from . import actions, builtin_actions, context, engine, triggers
+from . import actions, builtin_actions, context, engine, fields, triggers
 from .models import Rule, RuleVersion, RuleWatermark, TriggerType
 
 RULE_FIELDS = ("name", "description", "code")
@@ -58,9 +58,15 @@ def clean_definition(
     names = triggers.condition_names(trigger_type, entity_key, clean_trigger)
     if definition["condition"]:
         try:
-            compile_expression(definition["condition"], names)
+            expression = compile_expression(definition["condition"], names)
         except ExpressionError as exc:
             errors["condition"] = triggers.expression_error(exc)
+        else:
+            problems = fields.enum_problems(
+                expression.tree, fields.condition_fields(trigger_type, entity_key, clean_trigger)
+            )
+            if problems:
+                errors["condition"] = " ".join(problems)
     vctx = actions.ValidationContext(
         trigger_type=trigger_type,
         entity_key="" if triggers.is_deletion(trigger_type, clean_trigger) else entity_key,

@@ -11,6 +11,7 @@ manage rules gets a 403 on every page, as from the API.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from urllib.parse import urlencode
 
 from croniter import croniter
@@ -30,7 +31,7 @@ from salesops.core import clock
 from salesops.core.expressions import ExpressionError, compile_expression
 from salesops.core.pagination import TwoStepPaginator
 
-from . import forms, presenters, selectors, services, triggers
+from . import conditions, fields, forms, presenters, selectors, services, triggers
 from .models import FiringStatus, Rule, TriggerType
 
 RECENT_FIRINGS = 10
@@ -192,6 +193,15 @@ def _builder(request, rule: Rule | None):
             "values": values,
             "action_errors": {str(k): v for k, v in action_errors.items()},
             "catalogue": forms.builder_catalogue(),
+            "labels": {
+                "owner": _("The record's owner"),
+                "manager": _("Owner's manager, N level(s) up"),
+                "role": _("Role:"),
+                "cannot_parse": _(
+                    "This condition cannot be shown as rows; keep editing it as text, or "
+                    "empty it to start again with the builder."
+                ),
+            },
         },
         "entities": services.entity_catalogue(),
         "trigger_types": TriggerType.choices,
@@ -236,9 +246,16 @@ def validate(request):
     target = request.GET.get("target", "condition")
     if target not in ("condition", "unless", "cron"):
         raise Http404(_("Nothing to check here."))
-    values, _errors = forms.values_from_post(request.POST)
+    values, errors = forms.values_from_post(request.POST)
     text = values[target]
     context = {"target": target, "text": text}
+    if target == "condition" and values["condition_mode"] == "builder":
+        # The rows compiled to text: shown, and taken by "switch to text".
+        context["compiled"] = text
+        context["builder"] = True
+        if errors.get("condition"):
+            context["error"] = errors["condition"]
+            return render(request, "automation/_check.html", context)
     if target == "cron":
         if text:
             try:
@@ -262,8 +279,19 @@ def validate(request):
             context["error"] = triggers.expression_error(exc)
             context["caret"] = _caret(text, exc.position)
         else:
-            context["ok"] = True
-            context["reads"] = sorted(expression.names)
+            problems = []
+            if target == "condition":
+                problems = fields.enum_problems(expression.tree, forms.condition_fields_of(values))
+            if problems:
+                context["error"] = " ".join(problems)
+            else:
+                context["ok"] = True
+                context["reads"] = sorted(expression.names)
+                if target == "condition":
+                    # "Use the builder" takes these rows when the text is one it writes.
+                    parsed = conditions.parse_rows(text, forms.condition_fields_of(values))
+                    if parsed is not None:
+                        context["rows_json"] = json.dumps({"rows": parsed[0], "join": parsed[1]})
     return render(request, "automation/_check.html", context)
 
 
@@ -305,8 +333,11 @@ def _preview(request, *, rule=None, draft=None):
     answer["entity_label"] = presenters.entity_labels().get(
         answer.get("entity"), answer.get("entity")
     )
-    answer["value_rows"] = list((answer.get("condition_values") or {}).items())
-    answer["variable_rows"] = sorted((answer.get("variables") or {}).items())
+    # Instants in the organisation's time zone, as on every rule page.
+    answer["value_rows"] = presenters.local_rows(answer.get("condition_values") or {})
+    answer["variable_rows"] = sorted(presenters.local_rows(answer.get("variables") or {}))
+    if answer.get("due_at"):
+        answer["due_at"] = presenters.local_value(answer["due_at"])
     context["answer"] = answer
     return render(request, "automation/_preview.html", context)
 
