@@ -533,8 +533,8 @@ def _run_schedule_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None =
     """Fire a schedule rule for its latest instant at or before ``now`` (once). Instants
     missed while no worker ran are not replayed: only the latest one fires, late."""
     version = rule.current_version
-    instant = triggers.latest_instant(version.trigger["cron"], now)
-    if instant < rule.watch_from.replace(second=0, microsecond=0):
+    instant = triggers.latest_instant(version.trigger, now)
+    if instant is None or instant < rule.watch_from.replace(second=0, microsecond=0):
         return 0
     mark = RuleWatermark.objects.filter(rule=rule, level=0).values_list("cutoff", flat=True)
     if mark and mark[0] >= instant:

@@ -32,6 +32,9 @@ TEXT_FIELDS = (
     "repeat_every",
     "max_level",
     "cron",
+    "every",
+    "at",
+    "workday",
     "condition",
 )
 # Service error key → the builder field it is shown under.
@@ -48,6 +51,10 @@ FIELD_FOR_KEY = {
     "trigger.repeat_every": "repeat_every",
     "trigger.max_level": "max_level",
     "trigger.cron": "cron",
+    "trigger.every": "every",
+    "trigger.at": "at",
+    "trigger.weekdays": "weekdays",
+    "trigger.workday": "workday",
     "condition": "condition",
     "actions": "actions",
 }
@@ -64,6 +71,21 @@ SETTING_LABELS = {
     "value": gettext_lazy("New value"),
     "url": gettext_lazy("URL"),
 }
+SCHEDULE_KINDS = [
+    ("daily", gettext_lazy("Every day")),
+    ("weekly", gettext_lazy("Every week, on …")),
+    ("monthly_workday", gettext_lazy("Every month, on the Nth working day")),
+    ("cron", gettext_lazy("Cron expression (expert)")),
+]
+WEEKDAYS = [
+    ("1", gettext_lazy("Monday")),
+    ("2", gettext_lazy("Tuesday")),
+    ("3", gettext_lazy("Wednesday")),
+    ("4", gettext_lazy("Thursday")),
+    ("5", gettext_lazy("Friday")),
+    ("6", gettext_lazy("Saturday")),
+    ("7", gettext_lazy("Sunday")),
+]
 UNIT_LABELS = {
     "working": gettext_lazy("working minutes"),
     "calendar": gettext_lazy("calendar minutes"),
@@ -88,6 +110,11 @@ def empty_values() -> dict:
         "repeat_every": "",
         "max_level": "",
         "cron": "",
+        # A schedule's simple form (or "cron" for the expert's expression).
+        "every": "daily",
+        "at": "09:00",
+        "weekdays": [],
+        "workday": "1",
         "condition": "",
         # The condition as builder rows ("builder") or as typed text ("expert").
         "condition_mode": "builder",
@@ -130,6 +157,10 @@ def values_from_rule(rule) -> dict:
             values["max_level"] = ""
     else:
         values["cron"] = trigger.get("cron", "")
+        values["every"] = trigger.get("every") or "cron"
+        values["at"] = trigger.get("at") or values["at"]
+        values["weekdays"] = [str(d) for d in trigger.get("weekdays") or []]
+        values["workday"] = str(trigger.get("workday") or 1)
     return values
 
 
@@ -141,6 +172,11 @@ def values_from_post(post) -> tuple[dict, dict]:
     # user's own text.
     for key in TEXT_FIELDS:
         values[key] = str(post.get(key, values[key]) or "")
+    values["weekdays"] = (
+        [str(d) for d in post.getlist("weekdays")] if hasattr(post, "getlist") else []
+    )
+    if not post.get("every"):  # a post from before the simple schedules: the cron
+        values["every"] = "cron"
     raw = post.get("actions") or "[]"
     try:
         parsed = json.loads(raw)
@@ -207,7 +243,14 @@ def trigger_of(values: dict) -> dict:
             trigger["max_level"] = values["max_level"]
         return trigger
     if kind == TriggerType.SCHEDULE:
-        return {"cron": values["cron"]}
+        if values["every"] == "cron":
+            return {"every": "cron", "cron": values["cron"]}
+        return {
+            "every": values["every"],
+            "at": values["at"],
+            "weekdays": values["weekdays"],
+            "workday": values["workday"],
+        }
     return {}
 
 

@@ -61,6 +61,23 @@ def local_rows(values) -> list[tuple]:
     return [(name, local_value(value)) for name, value in values.items()]
 
 
+def schedule_text(trigger: dict) -> str:
+    """A schedule's simple form in words ("Every month on working day 2 at 09:00")."""
+    every, at = trigger.get("every"), trigger.get("at", "")
+    if every == "daily":
+        return _("Every day at %(at)s") % {"at": at}
+    if every == "weekly":
+        names = dict(forms.WEEKDAYS)
+        days = ", ".join(str(names.get(str(d), d)) for d in trigger.get("weekdays") or [])
+        return _("Every week on %(days)s at %(at)s") % {"days": days, "at": at}
+    if every == "monthly_workday":
+        return _("Every month on working day %(n)s at %(at)s") % {
+            "n": trigger.get("workday"),
+            "at": at,
+        }
+    return ""
+
+
 def definition(version) -> dict:
     """A version's trigger, condition and actions, worded for people."""
     trigger = version.trigger or {}
@@ -81,6 +98,7 @@ def definition(version) -> dict:
         )
     unit = trigger.get("unit", "")
     return {
+        "schedule_text": schedule_text(trigger) if version.trigger_type == "schedule" else "",
         "version": version,
         "trigger": trigger,
         "entity_label": entity_labels().get(version.entity, version.entity),

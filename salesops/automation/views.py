@@ -10,11 +10,9 @@ manage rules gets a 403 on every page, as from the API.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from urllib.parse import urlencode
 
-from croniter import croniter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -49,6 +47,10 @@ FIELD_LABELS = {
     "repeat_every": gettext_lazy("Repeat every"),
     "max_level": gettext_lazy("Up to level"),
     "cron": gettext_lazy("Cron expression"),
+    "every": gettext_lazy("Repeats"),
+    "at": gettext_lazy("At (HH:MM)"),
+    "weekdays": gettext_lazy("On"),
+    "workday": gettext_lazy("On working day number"),
     "condition": gettext_lazy("Condition"),
     "actions": gettext_lazy("Actions"),
     "object_id": gettext_lazy("Record"),
@@ -206,6 +208,8 @@ def _builder(request, rule: Rule | None):
         "entities": services.entity_catalogue(),
         "trigger_types": TriggerType.choices,
         "units": [(u, forms.UNIT_LABELS[u]) for u in triggers.UNITS],
+        "schedule_kinds": forms.SCHEDULE_KINDS,
+        "weekdays": forms.WEEKDAYS,
         "next_version": (rule.current_version.number + 1) if rule is not None else 1,
         "tab": "rules",
     }
@@ -244,10 +248,10 @@ def validate(request):
     the problem with its position, and the variables the expression may read."""
     _require(request.user)
     target = request.GET.get("target", "condition")
-    if target not in ("condition", "unless", "cron"):
+    if target not in ("condition", "unless", "cron", "schedule"):
         raise Http404(_("Nothing to check here."))
     values, errors = forms.values_from_post(request.POST)
-    text = values[target]
+    text = values.get(target, "")
     context = {"target": target, "text": text}
     if target == "condition" and values["condition_mode"] == "builder":
         # The rows compiled to text: shown, and taken by "switch to text".
@@ -256,17 +260,23 @@ def validate(request):
         if errors.get("condition"):
             context["error"] = errors["condition"]
             return render(request, "automation/_check.html", context)
-    if target == "cron":
-        if text:
-            try:
-                cron = triggers.validate_cron(text)
-            except ValueError as exc:
-                context["error"] = str(exc)
-            else:
-                start = clock.localnow().replace(second=0, microsecond=0)
-                it = croniter(cron, start)
-                context["ok"] = True
-                context["next_runs"] = [it.get_next(dt.datetime) for _n in range(3)]
+    if target in ("cron", "schedule"):
+        # The schedule as the service will clean it, and its next 5 instants in the
+        # organisation's time zone.
+        problems: dict = {}
+        _entity, clean = triggers.clean_trigger(
+            TriggerType.SCHEDULE,
+            "",
+            forms.trigger_of({**values, "trigger_type": "schedule"}),
+            problems,
+        )
+        if problems:
+            if values["every"] != "cron" or text:
+                context["error"] = " ".join(str(m) for m in problems.values())
+        else:
+            context["ok"] = True
+            context["next_runs"] = triggers.next_instants(clean, clock.now(), 5)
+            context["time_zone"] = settings.TIME_ZONE
         return render(request, "automation/_check.html", context)
     names, problem = forms.names_for(values, target)
     context["names"] = sorted(names)

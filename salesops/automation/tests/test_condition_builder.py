@@ -25,6 +25,7 @@ def admin_client(client, org):
     client.force_login(org.admin)
     return client
 
+
 NOTIFY = [{"kind": "notify", "to": ["owner"], "title": "Follow up"}]
 
 

@@ -52,6 +52,7 @@ function ruleBuilder() {
     kinds: catalogue.actions,
     newKind: specOf("notify") ? "notify" : (catalogue.actions[0] || {}).kind,
     actions: (state.values.actions || []).map((c, i) => toUi(c || {}, state.action_errors[String(i)])),
+    every: state.values.every || "daily",
     conditionMode: state.values.condition_mode || "builder",
     join: state.values.condition_join || "and",
     rows: (state.values.condition_rows || []).map(toRow),
