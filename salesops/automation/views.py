@@ -49,7 +49,7 @@ FIELD_LABELS = {
     "cron": gettext_lazy("Cron expression"),
     "every": gettext_lazy("Repeats"),
     "at": gettext_lazy("At (HH:MM)"),
-    "weekdays": gettext_lazy("On"),
+    "weekdays": gettext_lazy("On these days"),
     "workday": gettext_lazy("On working day number"),
     "condition": gettext_lazy("Condition"),
     "actions": gettext_lazy("Actions"),
