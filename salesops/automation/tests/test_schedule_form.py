@@ -150,3 +150,24 @@ def test_cron_stays_for_experts(admin_client):
 
 def test_sh_is_the_organisation_time_zone(settings):
     assert settings.TIME_ZONE == "Asia/Shanghai" and str(SH) == "Asia/Shanghai"
+
+
+def test_the_api_takes_the_simple_form_and_names_a_bad_time(admin_client):
+    body = {
+        "name": "Monthly figures",
+        "trigger_type": "schedule",
+        "trigger": {"every": "monthly_workday", "at": "09:00", "workday": 2},
+        "actions": DIGEST,
+    }
+    response = admin_client.post("/api/v1/automation/rules", body, content_type="application/json")
+    assert response.status_code in (200, 201), response.content
+    assert Rule.objects.get().current_version.trigger == {
+        "every": "monthly_workday",
+        "at": "09:00",
+        "workday": 2,
+        "cron": "0 9 * * *",
+    }
+    body["trigger"] = {"every": "daily", "at": "9 am"}
+    response = admin_client.post("/api/v1/automation/rules", body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["field"] == "trigger.at"
