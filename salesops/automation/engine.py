@@ -32,7 +32,7 @@ from salesops.core.calendar import default_calendar
 from salesops.core.configcache import ConfigCache
 from salesops.core.expressions import Expression, ExpressionError, compile_expression
 
-from . import actions, triggers
+from . import actions, context, triggers
 from .models import FiringStatus, Rule, RuleFiring, RuleVersion, RuleWatermark, TriggerType
 
 log = logging.getLogger(__name__)
@@ -328,7 +328,6 @@ def process_event(name: str, payload: dict) -> list[RuleFiring]:
     if not rules:
         return []
     entity_key = triggers.entity_for_event(name)
-    variables = {k: v for k, v in payload.items() if k not in ("event_id", events.CAUSE_KEY)}
     instance = None
     object_id = payload.get("id")
     if entity_key and object_id is not None and not name.endswith(".deleted"):
@@ -339,7 +338,9 @@ def process_event(name: str, payload: dict) -> list[RuleFiring]:
         if instance is None:
             log.info("event %s: %s #%s is gone; rules not run", name, entity_key, object_id)
             return []
-        variables.update(entity.variables(instance))
+    # Every rule here listens to the same event: one set of variables, built as the
+    # preview builds it (context.variables_for).
+    variables = context.variables_for(rules[0].current_version, instance=instance, payload=payload)
     # The emitter's event id makes a re-delivered (or retried) event fire once; without
     # one each call is a new occurrence.
     key = f"event:{payload.get('event_id') or uuid.uuid4().hex}"
@@ -464,10 +465,9 @@ def _run_timer_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None = No
             entity,
             ids,
             chunk_size,
-            variables=lambda instance, level=level: {
-                **entity.variables(instance),
-                "timer_level": level,
-            },
+            variables=lambda instance, level=level: context.variables_for(
+                version, instance=instance, level=level
+            ),
             key=lambda instance, level=level: timer_key(level, getattr(instance, start_field)),
             level=level,
         )
@@ -533,17 +533,18 @@ def _run_schedule_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None =
     """Fire a schedule rule for its latest instant at or before ``now`` (once). Instants
     missed while no worker ran are not replayed: only the latest one fires, late."""
     version = rule.current_version
-    instant = triggers.latest_instant(version.trigger["cron"], now)
-    if instant < rule.watch_from.replace(second=0, microsecond=0):
+    instant = triggers.latest_instant(version.trigger, now)
+    if instant is None or instant < rule.watch_from.replace(second=0, microsecond=0):
         return 0
     mark = RuleWatermark.objects.filter(rule=rule, level=0).values_list("cutoff", flat=True)
     if mark and mark[0] >= instant:
         return 0
     key = triggers.schedule_key(instant)
-    base = triggers.schedule_variables(instant)
     chunk_size = chunk_size or CHUNK_SIZE
     if not version.entity:
-        c = candidate_for(rule, version, "", None, dict(base), key)
+        c = candidate_for(
+            rule, version, "", None, context.variables_for(version, instant=instant), key
+        )
         fired = len(fire([c] if c else []))
     else:
         entity = entities.get(version.entity)
@@ -553,7 +554,9 @@ def _run_schedule_rule(rule: Rule, now: dt.datetime, *, chunk_size: int | None =
             entity,
             ids,
             chunk_size,
-            variables=lambda instance: {**base, **entity.variables(instance)},
+            variables=lambda instance: context.variables_for(
+                version, instance=instance, instant=instant
+            ),
             key=lambda instance: key,
         )
     _advance(rule, 0, instant)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from salesops.core import entities
 
-from . import services, triggers
+from . import conditions, fields, services, triggers
 from .models import TriggerType
 
 TEXT_FIELDS = (
@@ -32,6 +32,9 @@ TEXT_FIELDS = (
     "repeat_every",
     "max_level",
     "cron",
+    "every",
+    "at",
+    "workday",
     "condition",
 )
 # Service error key → the builder field it is shown under.
@@ -48,6 +51,10 @@ FIELD_FOR_KEY = {
     "trigger.repeat_every": "repeat_every",
     "trigger.max_level": "max_level",
     "trigger.cron": "cron",
+    "trigger.every": "every",
+    "trigger.at": "at",
+    "trigger.weekdays": "weekdays",
+    "trigger.workday": "workday",
     "condition": "condition",
     "actions": "actions",
 }
@@ -64,6 +71,21 @@ SETTING_LABELS = {
     "value": gettext_lazy("New value"),
     "url": gettext_lazy("URL"),
 }
+SCHEDULE_KINDS = [
+    ("daily", gettext_lazy("Every day")),
+    ("weekly", gettext_lazy("Every week, on …")),
+    ("monthly_workday", gettext_lazy("Every month, on the Nth working day")),
+    ("cron", gettext_lazy("Cron expression (expert)")),
+]
+WEEKDAYS = [
+    ("1", gettext_lazy("Monday")),
+    ("2", gettext_lazy("Tuesday")),
+    ("3", gettext_lazy("Wednesday")),
+    ("4", gettext_lazy("Thursday")),
+    ("5", gettext_lazy("Friday")),
+    ("6", gettext_lazy("Saturday")),
+    ("7", gettext_lazy("Sunday")),
+]
 UNIT_LABELS = {
     "working": gettext_lazy("working minutes"),
     "calendar": gettext_lazy("calendar minutes"),
@@ -88,7 +110,16 @@ def empty_values() -> dict:
         "repeat_every": "",
         "max_level": "",
         "cron": "",
+        # A schedule's simple form (or "cron" for the expert's expression).
+        "every": "daily",
+        "at": "09:00",
+        "weekdays": [],
+        "workday": "1",
         "condition": "",
+        # The condition as builder rows ("builder") or as typed text ("expert").
+        "condition_mode": "builder",
+        "condition_join": "and",
+        "condition_rows": [],
         "actions": [],
     }
 
@@ -108,6 +139,14 @@ def values_from_rule(rule) -> dict:
             "actions": list(version.actions or []),
         }
     )
+    parsed = conditions.parse_rows(
+        version.condition,
+        fields.condition_fields(version.trigger_type, version.entity, trigger),
+    )
+    if parsed is None:  # not one the builder writes: it opens as text
+        values["condition_mode"] = "expert"
+    else:
+        values["condition_rows"], values["condition_join"] = parsed
     if version.trigger_type == TriggerType.EVENT:
         values["event"] = trigger.get("event", "")
     elif version.trigger_type == TriggerType.TIMER:
@@ -118,6 +157,10 @@ def values_from_rule(rule) -> dict:
             values["max_level"] = ""
     else:
         values["cron"] = trigger.get("cron", "")
+        values["every"] = trigger.get("every") or "cron"
+        values["at"] = trigger.get("at") or values["at"]
+        values["weekdays"] = [str(d) for d in trigger.get("weekdays") or []]
+        values["workday"] = str(trigger.get("workday") or 1)
     return values
 
 
@@ -129,6 +172,11 @@ def values_from_post(post) -> tuple[dict, dict]:
     # user's own text.
     for key in TEXT_FIELDS:
         values[key] = str(post.get(key, values[key]) or "")
+    values["weekdays"] = (
+        [str(d) for d in post.getlist("weekdays")] if hasattr(post, "getlist") else []
+    )
+    if not post.get("every"):  # a post from before the simple schedules: the cron
+        values["every"] = "cron"
     raw = post.get("actions") or "[]"
     try:
         parsed = json.loads(raw)
@@ -138,7 +186,45 @@ def values_from_post(post) -> tuple[dict, dict]:
         errors["actions"] = _("The actions could not be read; reload the page and add them again.")
         parsed = []
     values["actions"] = parsed
+    _condition_from_post(post, values, errors)
     return values, errors
+
+
+def _condition_from_post(post, values: dict, errors: dict) -> None:
+    """In builder mode the condition is compiled from the posted rows (a JSON list);
+    in expert mode it is the typed text."""
+    # A post without a mode (the API's shape, older pages) carries the text.
+    values["condition_mode"] = "builder" if post.get("condition_mode") == "builder" else "expert"
+    values["condition_join"] = "or" if post.get("condition_join") == "or" else "and"
+    try:
+        rows = json.loads(post.get("condition_rows") or "[]")
+    except ValueError:
+        rows = None
+    if not isinstance(rows, list):
+        rows = []
+        if values["condition_mode"] == "builder":
+            errors["condition"] = _("The conditions could not be read; reload the page.")
+    values["condition_rows"] = rows
+    if values["condition_mode"] != "builder":
+        return
+    text, problems = conditions.compile_rows(
+        rows, values["condition_join"], condition_fields_of(values)
+    )
+    values["condition"] = text
+    if problems:
+        errors["condition"] = " ".join(problems)
+
+
+def condition_fields_of(values: dict) -> list[dict]:
+    """The fields a condition of this draft may read, described (none while the trigger
+    is too incomplete to know them)."""
+    errors: dict = {}
+    entity_key, clean = triggers.clean_trigger(
+        values["trigger_type"], values["entity"], trigger_of(values), errors
+    )
+    if "trigger_type" in errors or "entity" in errors:
+        return []
+    return fields.condition_fields(values["trigger_type"], entity_key, clean)
 
 
 def trigger_of(values: dict) -> dict:
@@ -157,7 +243,14 @@ def trigger_of(values: dict) -> dict:
             trigger["max_level"] = values["max_level"]
         return trigger
     if kind == TriggerType.SCHEDULE:
-        return {"cron": values["cron"]}
+        if values["every"] == "cron":
+            return {"every": "cron", "cron": values["cron"]}
+        return {
+            "every": values["every"],
+            "at": values["at"],
+            "weekdays": values["weekdays"],
+            "workday": values["workday"],
+        }
     return {}
 
 
@@ -209,7 +302,10 @@ def names_for(values: dict, target: str = "condition") -> tuple[set[str], str]:
     if target == "unless":
         if not entity_key:
             return set(), _("Choose the entity first.")
-        return entities.get(entity_key).variable_names() | {"timer_level"}, ""
+        return (
+            entities.get(entity_key).variable_names() | {"timer_level"} | triggers.CLOCK_VARIABLES,
+            "",
+        )
     # An incomplete trigger (no event yet, no minutes …) still tells the record's fields.
     return triggers.condition_names(values["trigger_type"], entity_key, clean), ""
 
@@ -218,8 +314,17 @@ def builder_catalogue() -> dict:
     """What the builder's Alpine.js component offers: entities with their timer fields,
     variables and settable fields; events with the entity they are about; actions with
     the settings each one takes."""
+    entity_list = services.entity_catalogue()
+    extra_fields = {
+        "timer": fields.extra_fields(TriggerType.TIMER, "", {}),
+        "schedule": fields.extra_fields(TriggerType.SCHEDULE, "", {}),
+    }
+    for name in triggers.event_catalogue():
+        extra_fields[f"event:{name}"] = fields.extra_fields(
+            TriggerType.EVENT, triggers.entity_for_event(name), {"event": name}
+        )
     return {
-        "entities": services.entity_catalogue(),
+        "entities": entity_list,
         "events": [
             {
                 "name": name,
@@ -229,6 +334,11 @@ def builder_catalogue() -> dict:
             }
             for name, item in sorted(triggers.event_catalogue().items())
         ],
+        "record_fields": {e["key"]: fields.record_fields(e["key"]) for e in entity_list},
+        "extra_fields": extra_fields,
+        "users": fields.user_choices(),
+        "roles": fields.role_choices(),
+        "operators": conditions.operator_catalogue(),
         "actions": [
             {
                 **action,

@@ -4,9 +4,12 @@ Reads only; used by :mod:`.views`."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import defaultdict
 
 from django.db.models import Count, Max
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,6 +36,48 @@ def text(value) -> str:
     return str(value)
 
 
+ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
+
+
+def local_value(value):
+    """A stored value for people: an instant (a datetime, or its ISO text as firings keep
+    it, in UTC) in the organisation's time zone; anything else as it is."""
+    if isinstance(value, str) and ISO_INSTANT.match(value):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+    return value
+
+
+def local_rows(values) -> list[tuple]:
+    """``(name, value)`` rows of condition values or variables, instants made local."""
+    if not isinstance(values, dict):
+        return []
+    return [(name, local_value(value)) for name, value in values.items()]
+
+
+def schedule_text(trigger: dict) -> str:
+    """A schedule's simple form in words ("Every month on working day 2 at 09:00")."""
+    every, at = trigger.get("every"), trigger.get("at", "")
+    if every == "daily":
+        return _("Every day at %(at)s") % {"at": at}
+    if every == "weekly":
+        names = dict(forms.WEEKDAYS)
+        days = ", ".join(str(names.get(str(d), d)) for d in trigger.get("weekdays") or [])
+        return _("Every week on %(days)s at %(at)s") % {"days": days, "at": at}
+    if every == "monthly_workday":
+        return _("Every month on working day %(n)s at %(at)s") % {
+            "n": trigger.get("workday"),
+            "at": at,
+        }
+    return ""
+
+
 def definition(version) -> dict:
     """A version's trigger, condition and actions, worded for people."""
     trigger = version.trigger or {}
@@ -53,6 +98,7 @@ def definition(version) -> dict:
         )
     unit = trigger.get("unit", "")
     return {
+        "schedule_text": schedule_text(trigger) if version.trigger_type == "schedule" else "",
         "version": version,
         "trigger": trigger,
         "entity_label": entity_labels().get(version.entity, version.entity),
@@ -105,7 +151,7 @@ def result_value(key, value, people) -> str:
         return text(value) if value else "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    return text(value)
+    return text(local_value(value))
 
 
 def result_rows(results, labels, people=None) -> list[dict]:
@@ -157,8 +203,7 @@ def decorate_firings(firings: list[RuleFiring], user) -> list[RuleFiring]:
         firing.record_url = getter() if getter else ""
         firing.entity_label = entity_names.get(firing.entity, firing.entity)
         firing.result_rows = result_rows(firing.results, labels, people)
-        values = firing.condition_values
-        firing.value_rows = list(values.items()) if isinstance(values, dict) else []
+        firing.value_rows = local_rows(firing.condition_values)
     return firings
 
 

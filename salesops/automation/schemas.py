@@ -14,7 +14,14 @@ class AutomationRuleIn(Schema):
     code: str = Field("", max_length=80)
     trigger_type: str = Field(..., description="event | timer | schedule")
     entity: str = Field("", max_length=50)
-    trigger: dict[str, Any] = Field(default_factory=dict)
+    trigger: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            'event {"event": …}; timer {"field", "minutes", "unit", …}; schedule {"cron": …} '
+            'or {"every": "daily" | "weekly" | "monthly_workday", "at": "HH:MM", '
+            '"weekdays": [1-7], "workday": N}'
+        ),
+    )
     condition: str = Field("", max_length=2000)
     actions: list[Any] = Field(default_factory=list)
     is_active: bool = True

@@ -17,7 +17,7 @@ from salesops.core.expressions import ExpressionError, compile_expression
 from salesops.core.history import save_with_history
 from salesops.org.models import Role
 
-from . import actions, builtin_actions, engine, triggers
+from . import actions, builtin_actions, context, engine, fields, triggers
 from .models import Rule, RuleVersion, RuleWatermark, TriggerType
 
 RULE_FIELDS = ("name", "description", "code")
@@ -58,9 +58,15 @@ def clean_definition(
     names = triggers.condition_names(trigger_type, entity_key, clean_trigger)
     if definition["condition"]:
         try:
-            compile_expression(definition["condition"], names)
+            expression = compile_expression(definition["condition"], names)
         except ExpressionError as exc:
             errors["condition"] = triggers.expression_error(exc)
+        else:
+            problems = fields.enum_problems(
+                expression.tree, fields.condition_fields(trigger_type, entity_key, clean_trigger)
+            )
+            if problems:
+                errors["condition"] = " ".join(problems)
     vctx = actions.ValidationContext(
         trigger_type=trigger_type,
         entity_key="" if triggers.is_deletion(trigger_type, clean_trigger) else entity_key,
@@ -278,18 +284,13 @@ def rule_preview(
         version = RuleVersion(rule=rule, number=0, **definition)
     else:
         version = rule.current_version
-    variables: dict = {}
     instance = None
-    if version.trigger_type == TriggerType.EVENT:
-        fields = triggers.event_catalogue().get(version.trigger.get("event"), {}).get("fields", ())
-        variables.update({name: None for name in fields})
-    if version.trigger_type == TriggerType.SCHEDULE:
-        variables.update(triggers.schedule_variables(clock.now()))
     if version.entity and not triggers.is_deletion(version.trigger_type, version.trigger):
         entity = entities.get(version.entity)
         if object_id is None:
             raise ValidationError({"object_id": _("Enter the number of a record to try.")})
-        instance = engine.load(entity, [object_id]).get(object_id)
+        # Loaded as the engine loads it for an event (a plain get by primary key).
+        instance = entity.model._default_manager.filter(pk=object_id).order_by().first()
         if instance is None:
             raise ValidationError(
                 {
@@ -300,11 +301,14 @@ def rule_preview(
                     }
                 }
             )
-        variables.update(entity.variables(instance))
-        if version.trigger_type == TriggerType.EVENT:
-            variables["id"] = instance.pk
-    if version.trigger_type == TriggerType.TIMER:
-        variables["timer_level"] = level
+    # The same variables the engine builds (context.variables_for): a preview that says
+    # "condition false" is what the engine would decide on this record now.
+    variables = context.variables_for(
+        version,
+        instance=instance,
+        instant=clock.now() if version.trigger_type == TriggerType.SCHEDULE else None,
+        level=level,
+    )
     evaluation = engine.evaluate(version, variables)
     answer = {
         "entity": version.entity,

@@ -12,7 +12,11 @@ Trigger settings (``RuleVersion.trigger``):
   (it fires at the first sweep after the write; see ``engine._run_timer_rule``). When
   "unless" is true at check time the clock is stopped: no firing.
   Conditions (and "unless") may read ``timer_level``; templates may show ``{timer_level}``.
-* schedule — ``{"cron": "0 9 * * 1-5"}`` in the organisation's time zone. Without an entity
+* schedule — ``{"cron": "0 9 * * 1-5"}`` in the organisation's time zone, or a simple form
+  kept with the cron it compiles to: ``{"every": "daily", "at": "09:00", "cron": …}``,
+  ``{"every": "weekly", "weekdays": [1, 3], …}`` (1 = Monday), ``{"every":
+  "monthly_workday", "workday": 2, …}`` (the 2nd Chinese working day of each month; the
+  cron is daily and only that day fires). Without an entity
   the rule fires once per instant; with one it fires once per instant for every record
   matching the condition (a full pass over the entity's table at each instant, so keep
   such schedules daily or weekly).
@@ -38,6 +42,9 @@ from .models import TriggerType
 UNITS = ("working", "calendar")
 MAX_LEVEL = 20
 MAX_MINUTES = 60 * 24 * 366  # a year of calendar minutes
+# What every condition may read besides its record: the instant it is evaluated at and
+# that day in the organisation's time zone (``days_between(signed_on, today) > 30``).
+CLOCK_VARIABLES = frozenset({"now", "today"})
 SCHEDULE_VARIABLES = frozenset({"is_workday", "weekday", "hour", "minute", "day", "month", "year"})
 CRON_FIELDS = (
     gettext_lazy("minute"),
@@ -170,10 +177,64 @@ def _cron_reason(exc: Exception) -> str:
     return text
 
 
-def latest_instant(cron: str, now: dt.datetime) -> dt.datetime:
-    """The latest instant of ``cron`` (organisation time zone) at or before ``now``."""
+# A schedule's simple forms; "cron" is the expert's own expression.
+EVERY = ("daily", "weekly", "monthly_workday", "cron")
+MAX_WORKDAY = 23  # no month has more working days
+# How far back (or ahead) a search for the Nth working day walks: more than a year of days.
+MAX_STEPS = 800
+HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def nth_workday(year: int, month: int, n: int, cal=None) -> dt.date | None:
+    """The ``n``-th working day of a month on the Chinese workday calendar (with the
+    organisation's extra holidays and workdays), or ``None`` if the month has fewer."""
+    cal = cal or default_calendar()
+    day = dt.date(year, month, 1)
+    count = 0
+    while day.month == month:
+        if cal.is_workday(day):
+            count += 1
+            if count == n:
+                return day
+        day += dt.timedelta(days=1)
+    return None
+
+
+def _matches(trigger: dict, local: dt.datetime, cal) -> bool:
+    n = trigger.get("workday")
+    if not n:
+        return True
+    return nth_workday(local.year, local.month, int(n), cal) == local.date()
+
+
+def latest_instant(trigger: dict | str, now: dt.datetime) -> dt.datetime | None:
+    """The latest instant of a schedule (organisation time zone) at or before ``now``:
+    its cron's, and for "the Nth working day" only on that day (``None`` if none)."""
+    trigger = {"cron": trigger} if isinstance(trigger, str) else trigger
     local = timezone.localtime(now).replace(second=0, microsecond=0) + dt.timedelta(seconds=1)
-    return croniter(cron, local).get_prev(dt.datetime).astimezone(dt.UTC)
+    it = croniter(trigger["cron"], local)
+    cal = default_calendar()
+    for _step in range(MAX_STEPS):
+        moment = it.get_prev(dt.datetime)
+        if _matches(trigger, moment, cal):
+            return moment.astimezone(dt.UTC)
+    return None
+
+
+def next_instants(trigger: dict, start: dt.datetime, count: int = 5) -> list[dt.datetime]:
+    """The next ``count`` instants of a schedule after ``start``, in the organisation's
+    time zone (the builder's preview)."""
+    local = timezone.localtime(start).replace(second=0, microsecond=0)
+    it = croniter(trigger["cron"], local)
+    cal = default_calendar()
+    out: list[dt.datetime] = []
+    for _step in range(MAX_STEPS):
+        moment = it.get_next(dt.datetime)
+        if _matches(trigger, moment, cal):
+            out.append(timezone.localtime(moment))
+            if len(out) == count:
+                break
+    return out
 
 
 def schedule_key(instant: dt.datetime) -> str:
@@ -214,7 +275,7 @@ def is_deletion(trigger_type: str, trigger: dict) -> bool:
 
 def condition_names(trigger_type: str, entity_key: str, trigger: dict) -> set[str]:
     """The variables a condition of this trigger may read."""
-    names: set[str] = set()
+    names: set[str] = set(CLOCK_VARIABLES)
     if entity_key and not is_deletion(trigger_type, trigger):
         names |= entities.get(entity_key).variable_names()
     if trigger_type == TriggerType.EVENT:
@@ -339,7 +400,7 @@ def _clean_timer(entity_key: str, trigger: dict, errors: dict) -> dict:
     unless = str(trigger.get("unless") or "").strip()
     if unless:
         try:
-            compile_expression(unless, entity.variable_names() | {"timer_level"})
+            compile_expression(unless, entity.variable_names() | {"timer_level"} | CLOCK_VARIABLES)
         except ExpressionError as exc:
             errors["trigger.unless"] = expression_error(exc)
     clean["unless"] = unless
@@ -347,8 +408,42 @@ def _clean_timer(entity_key: str, trigger: dict, errors: dict) -> dict:
 
 
 def _clean_schedule(trigger: dict, errors: dict) -> dict:
-    try:
-        return {"cron": validate_cron(str(trigger.get("cron") or ""))}
-    except ValueError as exc:
-        errors["trigger.cron"] = str(exc)
+    """A schedule from its simple form (daily at, weekly on … at, monthly on the Nth
+    working day at), kept with the cron it compiles to; or an expert's cron."""
+    every = trigger.get("every") or "cron"
+    if every not in EVERY:
+        errors["trigger.every"] = _("Choose daily, weekly, monthly or a cron expression.")
         return {}
+    if every == "cron":
+        try:
+            return {"cron": validate_cron(str(trigger.get("cron") or ""))}
+        except ValueError as exc:
+            errors["trigger.cron"] = str(exc)
+            return {}
+    at = str(trigger.get("at") or "").strip()
+    match = HHMM.match(at)
+    if not match:
+        errors["trigger.at"] = _("Enter the time as HH:MM, e.g. 09:00.")
+        return {}
+    hour, minute = int(match.group(1)), int(match.group(2))
+    clean = {"every": every, "at": f"{hour:02d}:{minute:02d}"}
+    if every == "daily":
+        clean["cron"] = f"{minute} {hour} * * *"
+    elif every == "weekly":
+        raw = trigger.get("weekdays") or []
+        raw = raw if isinstance(raw, list) else [raw]
+        days = sorted({int(d) for d in raw if str(d).strip() in {str(i) for i in range(1, 8)}})
+        if not days or len(days) != len(raw):
+            errors["trigger.weekdays"] = _("Choose at least one weekday (1 = Monday … 7 = Sunday).")
+            return {}
+        clean["weekdays"] = days
+        clean["cron"] = f"{minute} {hour} * * {','.join(str(d % 7) for d in days)}"
+    else:
+        n = _int(
+            trigger.get("workday"), low=1, high=MAX_WORKDAY, errors=errors, key="trigger.workday"
+        )
+        if n is None:
+            return {}
+        clean["workday"] = n
+        clean["cron"] = f"{minute} {hour} * * *"
+    return clean

@@ -10,10 +10,9 @@ manage rules gets a 403 on every page, as from the API.
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 from urllib.parse import urlencode
 
-from croniter import croniter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,7 +29,7 @@ from salesops.core import clock
 from salesops.core.expressions import ExpressionError, compile_expression
 from salesops.core.pagination import TwoStepPaginator
 
-from . import forms, presenters, selectors, services, triggers
+from . import conditions, fields, forms, presenters, selectors, services, triggers
 from .models import FiringStatus, Rule, TriggerType
 
 RECENT_FIRINGS = 10
@@ -48,6 +47,10 @@ FIELD_LABELS = {
     "repeat_every": gettext_lazy("Repeat every"),
     "max_level": gettext_lazy("Up to level"),
     "cron": gettext_lazy("Cron expression"),
+    "every": gettext_lazy("Repeats"),
+    "at": gettext_lazy("At (HH:MM)"),
+    "weekdays": gettext_lazy("On these days"),
+    "workday": gettext_lazy("On working day number"),
     "condition": gettext_lazy("Condition"),
     "actions": gettext_lazy("Actions"),
     "object_id": gettext_lazy("Record"),
@@ -192,10 +195,21 @@ def _builder(request, rule: Rule | None):
             "values": values,
             "action_errors": {str(k): v for k, v in action_errors.items()},
             "catalogue": forms.builder_catalogue(),
+            "labels": {
+                "owner": _("The record's owner"),
+                "manager": _("Owner's manager, N level(s) up"),
+                "role": _("Role:"),
+                "cannot_parse": _(
+                    "This condition cannot be shown as rows; keep editing it as text, or "
+                    "empty it to start again with the builder."
+                ),
+            },
         },
         "entities": services.entity_catalogue(),
         "trigger_types": TriggerType.choices,
         "units": [(u, forms.UNIT_LABELS[u]) for u in triggers.UNITS],
+        "schedule_kinds": forms.SCHEDULE_KINDS,
+        "weekdays": forms.WEEKDAYS,
         "next_version": (rule.current_version.number + 1) if rule is not None else 1,
         "tab": "rules",
     }
@@ -234,22 +248,35 @@ def validate(request):
     the problem with its position, and the variables the expression may read."""
     _require(request.user)
     target = request.GET.get("target", "condition")
-    if target not in ("condition", "unless", "cron"):
+    if target not in ("condition", "unless", "cron", "schedule"):
         raise Http404(_("Nothing to check here."))
-    values, _errors = forms.values_from_post(request.POST)
-    text = values[target]
+    values, errors = forms.values_from_post(request.POST)
+    text = values.get(target, "")
     context = {"target": target, "text": text}
-    if target == "cron":
-        if text:
-            try:
-                cron = triggers.validate_cron(text)
-            except ValueError as exc:
-                context["error"] = str(exc)
-            else:
-                start = clock.localnow().replace(second=0, microsecond=0)
-                it = croniter(cron, start)
-                context["ok"] = True
-                context["next_runs"] = [it.get_next(dt.datetime) for _n in range(3)]
+    if target == "condition" and values["condition_mode"] == "builder":
+        # The rows compiled to text: shown, and taken by "switch to text".
+        context["compiled"] = text
+        context["builder"] = True
+        if errors.get("condition"):
+            context["error"] = errors["condition"]
+            return render(request, "automation/_check.html", context)
+    if target in ("cron", "schedule"):
+        # The schedule as the service will clean it, and its next 5 instants in the
+        # organisation's time zone.
+        problems: dict = {}
+        _entity, clean = triggers.clean_trigger(
+            TriggerType.SCHEDULE,
+            "",
+            forms.trigger_of({**values, "trigger_type": "schedule"}),
+            problems,
+        )
+        if problems:
+            if values["every"] != "cron" or text:
+                context["error"] = " ".join(str(m) for m in problems.values())
+        else:
+            context["ok"] = True
+            context["next_runs"] = triggers.next_instants(clean, clock.now(), 5)
+            context["time_zone"] = settings.TIME_ZONE
         return render(request, "automation/_check.html", context)
     names, problem = forms.names_for(values, target)
     context["names"] = sorted(names)
@@ -262,8 +289,19 @@ def validate(request):
             context["error"] = triggers.expression_error(exc)
             context["caret"] = _caret(text, exc.position)
         else:
-            context["ok"] = True
-            context["reads"] = sorted(expression.names)
+            problems = []
+            if target == "condition":
+                problems = fields.enum_problems(expression.tree, forms.condition_fields_of(values))
+            if problems:
+                context["error"] = " ".join(problems)
+            else:
+                context["ok"] = True
+                context["reads"] = sorted(expression.names)
+                if target == "condition":
+                    # "Use the builder" takes these rows when the text is one it writes.
+                    parsed = conditions.parse_rows(text, forms.condition_fields_of(values))
+                    if parsed is not None:
+                        context["rows_json"] = json.dumps({"rows": parsed[0], "join": parsed[1]})
     return render(request, "automation/_check.html", context)
 
 
@@ -305,8 +343,11 @@ def _preview(request, *, rule=None, draft=None):
     answer["entity_label"] = presenters.entity_labels().get(
         answer.get("entity"), answer.get("entity")
     )
-    answer["value_rows"] = list((answer.get("condition_values") or {}).items())
-    answer["variable_rows"] = sorted((answer.get("variables") or {}).items())
+    # Instants in the organisation's time zone, as on every rule page.
+    answer["value_rows"] = presenters.local_rows(answer.get("condition_values") or {})
+    answer["variable_rows"] = sorted(presenters.local_rows(answer.get("variables") or {}))
+    if answer.get("due_at"):
+        answer["due_at"] = presenters.local_value(answer["due_at"])
     context["answer"] = answer
     return render(request, "automation/_preview.html", context)
 

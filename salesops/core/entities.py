@@ -53,9 +53,22 @@ class Entity:
             names.append(f.attname if f.is_relation else f.name)
         return names
 
+    def code_relations(self) -> list[tuple[str, str, type[models.Model]]]:
+        """Foreign keys to a model with a ``code`` (a check-in's result tag): a condition
+        reads them by that code as ``<name>`` (``tag == 'price_sensitive'``), the way the
+        events carry them, besides the raw ``<name>_id``."""
+        relations = []
+        for f in self.model._meta.concrete_fields:
+            if not f.is_relation or f.name == f.attname:
+                continue
+            related = f.related_model
+            if any(r.name == "code" for r in related._meta.concrete_fields):
+                relations.append((f.name, f.attname, related))
+        return relations
+
     def variable_names(self) -> set[str]:
         """Names a condition on this entity may use (custom fields added by customization)."""
-        names = set(self.field_names())
+        names = set(self.field_names()) | {name for name, _a, _m in self.code_relations()}
         for provider in _variable_providers:
             names |= set(provider.names(self))
         return names
@@ -69,6 +82,15 @@ class Entity:
             if isinstance(value, float):
                 value = Decimal(str(value))
             values[name] = value
+        for name, attname, related in self.code_relations():
+            pk = getattr(instance, attname, None)
+            codes = batch_memo(
+                ("codes", related._meta.label),
+                lambda related=related: dict(
+                    related._default_manager.values_list("pk", "code").order_by()
+                ),
+            )
+            values[name] = codes.get(pk) if pk is not None else None
         for provider in _variable_providers:
             values.update(provider.values(self, instance))
         return values

@@ -12,6 +12,7 @@ Decimal literals: ``0.15`` in a formula becomes ``Decimal("0.15")`` so money sta
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import decimal
 import threading
 import time
@@ -20,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import simpleeval
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 MAX_SOURCE_LENGTH = 2000
@@ -120,6 +122,27 @@ def _decimal(value):
         ) from None
 
 
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(_safe_str(value).strip()[:10])
+    except ValueError:
+        raise ExpressionError(
+            _("days_between(): “%(value)s” is not a date.") % {"value": value}
+        ) from None
+
+
+def _days_between(start, end):
+    """Whole days from ``start`` to ``end`` (dates; instants count by their date in the
+    organisation's time zone); ``None`` when either is missing."""
+    if start is None or end is None:
+        return None
+    return (_as_date(end) - _as_date(start)).days
+
+
 FUNCTIONS: dict[str, Any] = {
     "min": min,
     "max": max,
@@ -136,6 +159,7 @@ FUNCTIONS: dict[str, Any] = {
     "lower": lambda s: _safe_str(s).lower(),
     "contains": lambda haystack, needle: needle in (haystack or ""),
     "startswith": lambda s, prefix: _safe_str(s or "").startswith(prefix),
+    "days_between": _days_between,
 }
 CONSTANTS = {"True": True, "False": False, "None": None, "true": True, "false": False}
 

@@ -384,6 +384,7 @@ def test_interactive_parts_work_under_the_policy(watched_page, org, world):
     page.select_option("[data-testid=add-action-kind]", "notify")
     page.click("[data-testid=add-action]")
     expect(page.locator("[data-testid=action-card]")).to_have_count(1)
+    page.click("[data-testid=to-expert]")
     page.locator("[data-testid=condition]").press_sequentially('level == "A"')
     expect(page.locator("[data-testid=condition-check] [data-testid=check-ok]")).to_be_visible()
 

@@ -33,6 +33,8 @@ def test_admin_builds_a_timer_rule_and_sees_it_fire_after_tick(desktop_page, org
     page.select_option("[data-testid=timer-unit]", "calendar")
 
     # Live validation while typing: first a mistake with its position, then OK.
+    # The expert's text (the builder's rows are the default).
+    page.click("[data-testid=to-expert]")
     check = page.locator("[data-testid=condition-check]")
     page.locator("[data-testid=condition]").press_sequentially('levle == "A"')
     expect(check).to_contain_text("Position 1")
