@@ -188,8 +188,10 @@ def create_lead(request, payload: LeadIn):
     ``lead`` is the full lead only when you may see it (``visible``); otherwise you learn
     just its id and who owns it, to ask them.
     """
-    data = payload.dict(exclude={"custom"})
-    result = services.quick_entry(actor=request.user, data=data, custom=payload.custom)
+    data = payload.dict(exclude={"custom", "channel"})
+    result = services.quick_entry(
+        actor=request.user, data=data, custom=payload.custom, channel=payload.channel
+    )
     lead = _visible(request.user).filter(pk=result.lead.pk).first()
     owner = lead.owner if lead is not None else result.lead.owner
     body = {

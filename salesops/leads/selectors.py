@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from salesops.automation.models import RuleFiring
 from salesops.core import clock
+from salesops.customers import selectors as customer_selectors
 from salesops.customers.models import Account, Contact
 
 from .filters import LeadFilterSet
@@ -231,7 +232,8 @@ def dwell_rows(user, month: str | None = None, *, team=None, owner=None, per_gro
 class ConversionMatch:
     """What converting a lead would reuse: the account (the lead's own link, else the
     account of the contact known by the lead's phone, else the account with its credit
-    code) and the contact already holding the lead's phone, if any."""
+    code, else the account with the same company name when the two credit codes do not
+    disagree) and the contact already holding the lead's phone, if any."""
 
     account: object | None
     known_contact: object | None
@@ -258,6 +260,13 @@ def conversion_match(lead: Lead) -> ConversionMatch:
         account = known.account  # the person is known: convert into their account
     if account is None and lead.credit_code:
         account = Account.objects.filter(credit_code=lead.credit_code).first()
+    if account is None and lead.company:
+        # The same company by name (legal-form suffixes and regions ignored, SPEC L4);
+        # an account with another credit code is another company.
+        named = customer_selectors.accounts_by_company_name(lead.company)
+        if lead.credit_code:
+            named = named.filter(credit_code="")
+        account = named.first()
     return ConversionMatch(account=account, known_contact=known)
 
 
