@@ -420,8 +420,10 @@ def _rules():
     return RoutingRule.objects.prefetch_related("members__user").order_by("priority", "id")
 
 
-def _rule_out(rule: RoutingRule) -> dict:
+def _rule_out(rule: RoutingRule, *, warn: bool = False) -> dict:
+    """The rule as the API shows it; ``warn``: with what may keep it from placing leads."""
     return {
+        "warnings": services.routing_rule_warnings(rule) if warn else [],
         "id": rule.pk,
         "name": rule.name,
         "priority": rule.priority,
@@ -469,7 +471,9 @@ RULE_HELP = (
 def list_rules(request):
     """In the order they are tried (ascending priority)."""
     _require_configure(request.user)
-    return [_rule_out(rule) for rule in _rules()]
+    rules = list(_rules())
+    warnings = services.rule_list_warnings(rules)
+    return [{**_rule_out(rule), "warnings": warnings.get(rule.pk, [])} for rule in rules]
 
 
 @router.post(
@@ -483,7 +487,7 @@ def create_rule(request, payload: RoutingRuleIn):
     data, members = _rule_data(payload, partial=False)
     with _fields_renamed({"team": "team_id"}):
         rule = services.routing_rule_create(actor=request.user, members=members or [], **data)
-    return Status(201, _rule_out(_rules().get(pk=rule.pk)))
+    return Status(201, _rule_out(_rules().get(pk=rule.pk), warn=True))
 
 
 @router.post(
@@ -517,7 +521,7 @@ def test_routing(request, payload: RoutingSampleIn):
 @router.get("/routing-rules/{rule_id}", response=RoutingRuleOut, summary="Get a routing rule")
 @with_etag(RoutingRule, "rule_id")
 def get_rule(request, rule_id: int):
-    return _rule_out(_rule(request, rule_id))
+    return _rule_out(_rule(request, rule_id), warn=True)
 
 
 @router.patch(
@@ -532,7 +536,7 @@ def update_rule(request, rule_id: int, payload: RoutingRulePatch):
     data, members = _rule_data(payload, partial=True)
     with _fields_renamed({"team": "team_id"}):
         services.routing_rule_update(actor=request.user, rule=rule, members=members, **data)
-    return _rule_out(_rules().get(pk=rule.pk))
+    return _rule_out(_rules().get(pk=rule.pk), warn=True)
 
 
 @router.delete("/routing-rules/{rule_id}", response={204: None}, summary="Delete a rule")

@@ -296,11 +296,16 @@ class RoutingRuleOut(Schema):
     members: list[MemberOut]
     created_at: dt.datetime
     updated_at: dt.datetime
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Why the rule may never place a lead: its condition cannot hold, or an "
+        "earlier active rule matches every lead it matches (named).",
+    )
 
 
 class RoutingRuleIn(Schema):
     name: str = ""
-    priority: int = 100
+    priority: int | None = Field(None, description="Omitted: after the existing rules.")
     is_active: bool = True
     condition: str = Field("", description="An expression over lead fields; empty: every lead.")
     team_id: int | None = None

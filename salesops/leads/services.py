@@ -31,9 +31,11 @@ from .configuration import (
     channel_create,
     channel_new_token,
     channel_update,
+    next_priority,
     routing_rule_create,
     routing_rule_delete,
     routing_rule_update,
+    routing_rule_warnings,
     routing_test,
 )
 from .conversion import (
@@ -55,6 +57,7 @@ from .receive import (
     quick_entry,
 )
 from .review import lead_review
+from .shadowing import all_warnings as rule_list_warnings
 from .sla import SLA_RULE_CODE, record_contact, sla_policy, stop_clock
 from .validation import (
     EDITABLE_FIELDS,
@@ -101,6 +104,9 @@ __all__ = [
     "routing_rule_create",
     "routing_rule_delete",
     "routing_rule_update",
+    "routing_rule_warnings",
+    "rule_list_warnings",
+    "next_priority",
     "routing_test",
     "sla_policy",
     "validate_new",
