@@ -299,3 +299,28 @@ def test_a_rep_sees_no_caps(org):
     )
     org.rep_a.refresh_from_db()
     assert org.rep_a.daily_lead_cap is None
+
+
+def test_the_caps_and_the_warning_read_in_chinese(org):
+    make_rule(name="全部", priority=10, members=[{"user_id": org.rep_a.pk}])
+    org.admin.language = "zh-hans"
+    org.admin.save()
+    client = page(org.admin)
+    response = client.post(
+        "/leads/routing/new/",
+        {
+            "name": "上海",
+            "priority": "50",
+            "is_active": "on",
+            "condition": "province == '上海市'",
+            "strategy": "round_robin",
+            "member_user": [str(org.rep_b.pk)],
+            "member_weight": ["1"],
+        },
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "每日线索上限" in text and "今日已分配" in text
+    assert "会先被尝试" in text and "“全部”" in text
+    bad = client.post(f"/leads/routing/caps/{org.rep_a.pk}/", {"daily_lead_cap": "-3"}, follow=True)
+    assert "请输入 0 到 10000 之间的整数" in bad.content.decode()
