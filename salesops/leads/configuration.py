@@ -158,10 +158,11 @@ def next_priority() -> int:
 
 
 def routing_rule_warnings(rule) -> list[str]:
-    """Why ``rule`` may never place a lead: its condition cannot hold, or an earlier
-    active rule matches every lead it matches (``shadowing``)."""
-    others = RoutingRule.objects.only("id", "name", "priority", "is_active", "condition")
-    return shadowing.rule_warnings(rule, list(others))
+    """Why ``rule`` may never place a lead (its condition cannot hold, or an earlier
+    active rule matches every lead it matches), and the later rules it now catches every
+    lead of (``shadowing``)."""
+    others = list(RoutingRule.objects.only("id", "name", "priority", "is_active", "condition"))
+    return shadowing.rule_warnings(rule, others) + shadowing.rules_it_shadows(rule, others)
 
 
 @transaction.atomic

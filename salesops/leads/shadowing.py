@@ -372,10 +372,40 @@ def rule_warnings(rule, others) -> list[str]:
     return []
 
 
+def rules_it_shadows(rule, others) -> list[str]:
+    """The later active rules ``rule`` now catches every lead of (a new catch-all at the
+    top, say): saving it changes where their leads go, so the person is told."""
+    if not rule.is_active:
+        return []
+    mine = alternatives(rule.condition)
+    if not mine:
+        return []
+    found = []
+    for other in sorted(others, key=lambda r: (r.priority, r.pk or 0)):
+        if other.pk == rule.pk or not other.is_active or not _before(rule, other):
+            continue
+        theirs = alternatives(other.condition)
+        if not theirs:
+            continue  # impossible or unreadable: its own warning says so
+        if _covers(mine, theirs) and _confirmed(rule.condition, other.condition, theirs):
+            found.append(
+                _(
+                    "“%(rule)s” now comes before “%(later)s” (priority %(priority)d) and "
+                    "matches every lead it matches: “%(later)s” gets leads only when the "
+                    "reps of “%(rule)s” are full or away."
+                )
+                % {"rule": rule.name, "later": other.name, "priority": other.priority}
+            )
+    return found
+
+
 def _before(other, rule) -> bool:
+    """Whether routing tries ``other`` before ``rule`` (priority, then age)."""
     if other.priority != rule.priority:
         return other.priority < rule.priority
-    return rule.pk is None or (other.pk or 0) < rule.pk
+    if rule.pk is None:
+        return True
+    return other.pk is not None and other.pk < rule.pk
 
 
 def all_warnings(rules) -> dict[int, list[str]]:

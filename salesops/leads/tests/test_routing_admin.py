@@ -324,3 +324,22 @@ def test_the_caps_and_the_warning_read_in_chinese(org):
     assert "会先被尝试" in text and "“全部”" in text
     bad = client.post(f"/leads/routing/caps/{org.rep_a.pk}/", {"daily_lead_cap": "-3"}, follow=True)
     assert "请输入 0 到 10000 之间的整数" in bad.content.decode()
+
+
+def test_a_new_catch_all_before_existing_rules_names_the_rules_it_now_catches(org):
+    make_rule(
+        name="上海",
+        priority=50,
+        condition="province == '上海市'",
+        members=[{"user_id": org.rep_a.pk}],
+    )
+    make_rule(name="停用", priority=60, is_active=False, members=[{"user_id": org.rep_a.pk}])
+    response = post(
+        client_for(org.admin),
+        "/routing-rules",
+        {"name": "兜底", "priority": 1, "members": [{"user_id": org.rep_b.pk}]},
+    )
+    assert response.status_code == 201, response.content
+    warnings = response.json()["warnings"]
+    assert len(warnings) == 1
+    assert "“兜底”" in warnings[0] and "“上海”" in warnings[0] and "50" in warnings[0]
