@@ -5,26 +5,37 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Legal-form suffixes, stripped repeatedly from the end (longest first within a step):
+# "某某集团股份有限公司" → "某某集团" → "某某". Changing this list changes every stored key:
+# add a migration that refills ``Account.name_key`` and ``Lead.company_key`` (see
+# customers 0008 / leads 0005).
 SUFFIXES = (
     "股份有限公司",
     "有限责任公司",
     "集团有限公司",
     "有限公司",
+    "股份公司",
     "集团公司",
     "分公司",
     "总公司",
+    "有限责任",
     "公司",
     "集团",
+    "股份",
+    "有限",
     "工作室",
     "coltd",
     "companylimited",
+    "company",
     "limited",
     "ltd",
+    "incorporated",
     "inc",
-    "corp",
     "corporation",
+    "corp",
     "co",
     "llc",
+    "plc",
     "gmbh",
 )
 # Region prefixes of Chinese company names: "上海某某科技" and "某某科技" are the same company.
@@ -38,7 +49,8 @@ _REGION_RE = re.compile(
     "^(?:" + "|".join(sorted(REGIONS, key=len, reverse=True)) + ")(?:省|市|自治区|特别行政区)?"
 )
 _NOISE = re.compile(r"[\W_]+", re.UNICODE)
-_BRACKETS = re.compile(r"[（(][^）)]*[）)]")
+# Bracketed regions and notes anywhere: "(中国)", "（上海）", "【旗舰店】", "[China]".
+_BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 
 
 def company_key(name: str) -> str:

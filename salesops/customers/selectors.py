@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from salesops.core import choices
+from salesops.core.names import company_key
 from salesops.core.visibility import editable_owner_ids
 
 from .filters import AccountFilterSet, ContactFilterSet
@@ -177,3 +178,15 @@ def account_provinces(*, user) -> list[str]:
         .values_list("province", flat=True)
         .distinct()
     )
+
+
+def accounts_by_company_name(name: str, *, exclude=None):
+    """Accounts whose normalised name equals that of ``name`` (``core.names.company_key``:
+    no legal-form suffix, bracketed region or punctuation), oldest first. Not scoped by
+    visibility: duplicate checks must find customers held by others. Reads the indexed
+    two-character prefix first."""
+    key = company_key(name)
+    if len(key) < 2:
+        return Account.objects.none()
+    qs = Account.objects.filter(name_prefix=key[:2], name_key=key).order_by("created_at", "pk")
+    return qs.exclude(pk=exclude) if exclude is not None else qs

@@ -19,6 +19,7 @@ from salesops.core.history import save_with_history
 from salesops.core.validators import merge_errors, normalize_credit_code, normalize_phone
 from salesops.customization import services as custom_services
 
+from . import selectors
 from .models import Account, Contact
 
 ACCOUNT_FIELDS = (
@@ -117,10 +118,21 @@ def _normalise_account(account: Account, before: dict | None = None) -> dict:
 
 
 def _account_duplicates(account: Account) -> list[DuplicateMatch]:
-    if not account.credit_code:
-        return []
-    other = Account.objects.filter(credit_code=account.credit_code).exclude(pk=account.pk).first()
-    return [DuplicateMatch("credit_code", other)] if other else []
+    """The account already registered under the same credit code, or — when either of
+    the two has no credit code — under the same company name once legal-form suffixes,
+    bracketed regions and punctuation are ignored (``core.names.company_key``, SPEC L4).
+    Two names with different credit codes are different companies."""
+    if account.credit_code:
+        other = (
+            Account.objects.filter(credit_code=account.credit_code).exclude(pk=account.pk).first()
+        )
+        if other:
+            return [DuplicateMatch("credit_code", other)]
+    named = selectors.accounts_by_company_name(account.name, exclude=account.pk)
+    if account.credit_code:
+        named = named.filter(credit_code="")
+    other = named.first()
+    return [DuplicateMatch("name", other)] if other else []
 
 
 @transaction.atomic

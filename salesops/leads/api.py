@@ -188,8 +188,10 @@ def create_lead(request, payload: LeadIn):
     ``lead`` is the full lead only when you may see it (``visible``); otherwise you learn
     just its id and who owns it, to ask them.
     """
-    data = payload.dict(exclude={"custom"})
-    result = services.quick_entry(actor=request.user, data=data, custom=payload.custom)
+    data = payload.dict(exclude={"custom", "channel"})
+    result = services.quick_entry(
+        actor=request.user, data=data, custom=payload.custom, channel=payload.channel
+    )
     lead = _visible(request.user).filter(pk=result.lead.pk).first()
     owner = lead.owner if lead is not None else result.lead.owner
     body = {
@@ -425,8 +427,10 @@ def _rules():
     return RoutingRule.objects.prefetch_related("members__user").order_by("priority", "id")
 
 
-def _rule_out(rule: RoutingRule) -> dict:
+def _rule_out(rule: RoutingRule, *, warn: bool = False) -> dict:
+    """The rule as the API shows it; ``warn``: with what may keep it from placing leads."""
     return {
+        "warnings": services.routing_rule_warnings(rule) if warn else [],
         "id": rule.pk,
         "name": rule.name,
         "priority": rule.priority,
@@ -474,7 +478,9 @@ RULE_HELP = (
 def list_rules(request):
     """In the order they are tried (ascending priority)."""
     _require_configure(request.user)
-    return [_rule_out(rule) for rule in _rules()]
+    rules = list(_rules())
+    warnings = services.rule_list_warnings(rules)
+    return [{**_rule_out(rule), "warnings": warnings.get(rule.pk, [])} for rule in rules]
 
 
 @router.post(
@@ -488,7 +494,7 @@ def create_rule(request, payload: RoutingRuleIn):
     data, members = _rule_data(payload, partial=False)
     with _fields_renamed({"team": "team_id"}):
         rule = services.routing_rule_create(actor=request.user, members=members or [], **data)
-    return Status(201, _rule_out(_rules().get(pk=rule.pk)))
+    return Status(201, _rule_out(_rules().get(pk=rule.pk), warn=True))
 
 
 @router.post(
@@ -522,7 +528,7 @@ def test_routing(request, payload: RoutingSampleIn):
 @router.get("/routing-rules/{rule_id}", response=RoutingRuleOut, summary="Get a routing rule")
 @with_etag(RoutingRule, "rule_id")
 def get_rule(request, rule_id: int):
-    return _rule_out(_rule(request, rule_id))
+    return _rule_out(_rule(request, rule_id), warn=True)
 
 
 @router.patch(
@@ -537,7 +543,7 @@ def update_rule(request, rule_id: int, payload: RoutingRulePatch):
     data, members = _rule_data(payload, partial=True)
     with _fields_renamed({"team": "team_id"}):
         services.routing_rule_update(actor=request.user, rule=rule, members=members, **data)
-    return _rule_out(_rules().get(pk=rule.pk))
+    return _rule_out(_rules().get(pk=rule.pk), warn=True)
 
 
 @router.delete("/routing-rules/{rule_id}", response={204: None}, summary="Delete a rule")

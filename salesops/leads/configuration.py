@@ -13,7 +13,7 @@ from salesops.core.expressions import ExpressionError, compile_expression
 from salesops.core.validators import normalize_phone
 from salesops.org.models import User
 
-from . import region, routing
+from . import region, routing, shadowing
 from .models import Channel, Lead, RoutingMember, RoutingRule, Strategy, new_token
 from .receive import manual_channel
 from .validation import LEAD_FIELDS, assign_fields
@@ -148,9 +148,30 @@ def _save_members(rule, members) -> None:
     )
 
 
+PRIORITY_STEP = 10
+
+
+def next_priority() -> int:
+    """The priority that puts a new rule after every existing one (with room between)."""
+    last = RoutingRule.objects.order_by("-priority").values_list("priority", flat=True).first()
+    return 100 if last is None else last + PRIORITY_STEP
+
+
+def routing_rule_warnings(rule) -> list[str]:
+    """Why ``rule`` may never place a lead (its condition cannot hold, or an earlier
+    active rule matches every lead it matches), and the later rules it now catches every
+    lead of (``shadowing``)."""
+    others = list(RoutingRule.objects.only("id", "name", "priority", "is_active", "condition"))
+    return shadowing.rule_warnings(rule, others) + shadowing.rules_it_shadows(rule, others)
+
+
 @transaction.atomic
 def routing_rule_create(*, actor, members=None, **data):
+    """Create a rule; without a priority it goes after the existing rules. Check
+    :func:`routing_rule_warnings` afterwards to tell the person what shadows it."""
     _require_admin(actor)
+    if data.get("priority") in (None, ""):
+        data["priority"] = next_priority()
     rule = RoutingRule(created_by=actor)
     clean = _clean_rule(rule, data, members or [])
     rule._history_user = actor

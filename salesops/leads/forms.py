@@ -24,6 +24,7 @@ from salesops.org.models import Team
 
 from .configuration import CHANNEL_FIELDS, RULE_FIELDS
 from .models import Channel, Lead, LeadStatus, RoutingRule
+from .receive import entry_channels, manual_channel
 from .validation import EDITABLE_FIELDS, LEAD_LISTS
 
 QUICK_FIELDS = ("contact_name", "phone", "company", "need")
@@ -75,6 +76,22 @@ class _LeadFormBase(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
         data.pop("required_fields", None)
         return data
 
+    def _add_channel(self, current: Channel | None) -> None:
+        """The source channel (L3) as a dropdown of the channels a person may pick,
+        manual entry first and preselected; an edited lead keeps its own channel among
+        the choices even when a machine fed it."""
+        channels = list(entry_channels())
+        if current is not None and current.pk not in {c.pk for c in channels}:
+            channels.insert(0, current)
+        self.fields["channel"] = forms.ChoiceField(
+            label=capfirst(_("source channel")),
+            choices=[(str(c.pk), c.name) for c in channels],
+            required=False,
+            help_text=_("Where this lead came from."),
+        )
+        self.fields["channel"].widget.attrs["data-testid"] = "lead-channel"
+        self.initial["channel"] = str((current or manual_channel()).pk)
+
 
 class QuickEntryForm(_LeadFormBase):
     """The four fields of quick entry plus the optional "more fields"."""
@@ -88,12 +105,13 @@ class QuickEntryForm(_LeadFormBase):
         self._tune()
         for name in QUICK_FIELDS:
             self.fields[name].widget.attrs["data-testid"] = f"quick-{name}"
+        self._add_channel(None)
         # No layout: the four fields come first, the rest sits in the expander.
         self.init_custom_fields(None)
 
     @property
     def quick_fields(self):
-        return [self[name] for name in QUICK_FIELDS]
+        return [self[name] for name in (*QUICK_FIELDS, "channel")]
 
     @property
     def more_fields(self):
@@ -114,6 +132,7 @@ class LeadForm(_LeadFormBase):
     def __init__(self, *args, layout: str = "default", **kwargs):
         super().__init__(*args, **kwargs)
         self._tune()
+        self._add_channel(self.instance.channel if self.instance.channel_id else None)
         self.init_custom_fields(layout)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, When
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, unitofwork
@@ -264,10 +264,67 @@ def manual_channel() -> Channel:
     return channel
 
 
-def quick_entry(*, actor, data: dict, custom: dict | None = None) -> IntakeResult:
+# Channels a machine feeds (the API with its token, a spreadsheet import): a person
+# typing a lead in does not pick them.
+MACHINE_KINDS = (ChannelKind.API, ChannelKind.IMPORT)
+
+
+def entry_channels():
+    """The active channels a person may name as a lead's source when typing it in (L3):
+    manual entry first, then the others by name."""
+    manual_channel()  # exists before anyone picks it
+    return (
+        Channel.objects.filter(is_active=True)
+        .exclude(kind__in=MACHINE_KINDS)
+        .order_by(Case(When(kind=ChannelKind.MANUAL, then=0), default=1), "name", "id")
+    )
+
+
+def entry_channel(code) -> Channel:
+    """The source channel a person picked, by id or by kind code (``referral``: the first
+    active channel of that kind); blank is manual entry. An unknown, inactive or
+    machine-fed channel is a ``ValidationError`` on ``channel`` listing the choices."""
+    code = str(code if code is not None else "").strip()
+    if not code:
+        return manual_channel()
+    choices = list(entry_channels())
+    for channel in choices:
+        if code == str(channel.pk):
+            return channel
+    for channel in choices:
+        if code == channel.kind:
+            return channel
+    raise ValidationError(
+        {
+            "channel": _(
+                "Unknown or inactive source channel “%(code)s”. Choose one of: %(choices)s."
+            )
+            % {
+                "code": code[:50],
+                "choices": ", ".join(f"{c.name} ({c.kind}, {c.pk})" for c in choices),
+            }
+        }
+    )
+
+
+def quick_entry(
+    *, actor, data: dict, custom: dict | None = None, channel: object = ""
+) -> IntakeResult:
     """Quick entry (L2) by a signed-in user: a rep keeps their own lead, anyone else's
-    entry is routed."""
+    entry is routed. ``channel`` is where the lead came from (:func:`entry_channel`:
+    an id or kind code; blank is manual entry)."""
     if actor.is_read_only_role:
         raise PermissionDenied(_("Your role cannot register leads."))
     keep = actor if actor.role == Role.REP else None
-    return lead_intake(channel=manual_channel(), data=data, actor=actor, custom=custom, owner=keep)
+    try:
+        source = entry_channel(channel)
+    except ValidationError as exc:
+        # Name every bad field at once: check the rest as the intake would.
+        errors = dict(exc.message_dict)
+        try:
+            validate_new(Lead(channel=manual_channel()), dict(data), custom)
+        except ValidationError as other:
+            for key, messages in other.message_dict.items():
+                errors.setdefault(key, []).extend(messages)
+        raise ValidationError(errors) from None
+    return lead_intake(channel=source, data=data, actor=actor, custom=custom, owner=keep)

@@ -120,6 +120,12 @@ class LeadIn(Schema):
     size_band: str = ""
     product_line: str = ""
     campaign: str = ""
+    channel: str | int = Field(
+        "",
+        description="Source channel: its id or kind code (referral, event, website, social, "
+        "ads, manual); blank is manual entry. API and import channels cannot be named; an "
+        "unknown or inactive one is a 422 on `channel` listing the choices.",
+    )
     custom: dict[str, Any] = Field(
         default_factory=dict, description="Custom field values by key; see GET /custom-fields."
     )
@@ -142,6 +148,9 @@ class LeadPatch(Schema):
     size_band: str | None = None
     product_line: str | None = None
     campaign: str | None = None
+    channel: str | int | None = Field(
+        None, description="Correct the source channel: its id or kind code (as on entry)."
+    )
     custom: dict[str, Any] | None = Field(
         None, description='Only the custom fields named are changed; null or "" clears one.'
     )
@@ -295,11 +304,16 @@ class RoutingRuleOut(Schema):
     members: list[MemberOut]
     created_at: dt.datetime
     updated_at: dt.datetime
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Why the rule may never place a lead: its condition cannot hold, or an "
+        "earlier active rule matches every lead it matches (named).",
+    )
 
 
 class RoutingRuleIn(Schema):
     name: str = ""
-    priority: int = 100
+    priority: int | None = Field(None, description="Omitted: after the existing rules.")
     is_active: bool = True
     condition: str = Field("", description="An expression over lead fields; empty: every lead.")
     team_id: int | None = None

@@ -4,14 +4,16 @@ one lead and the monthly dwell TOP10 (SPEC L8)."""
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesops.automation.models import RuleFiring
 from salesops.core import clock, orgsettings
+from salesops.customers import selectors as customer_selectors
 from salesops.customers.models import Account, Contact
 
 from .filters import LeadFilterSet
@@ -199,30 +201,29 @@ def dwell_rows(
     """The leads that stayed longest without progress as of the end of ``month`` (or
     now, for the running month): open at that instant, ranked by time since their last
     progress (intake, status change or check-in). Returns ``(overall, by_team, by_owner)``
-    with at most ``per_group`` rows in each group (default: the organisation's dwell
-    TOP-N, Settings · Organisation)."""
+    with at most ``per_group`` rows in each group.
+
+    A past month is judged on each lead as it was at the month's end (status, owner,
+    team and last progress from the lead's history, L8), not as it is today: a lead
+    closed or reassigned since still appears there, under the owner it had then. Which
+    leads a person may see follows today's visibility.
+
+    ``per_group`` defaults to the organisation's dwell TOP-N (Settings · Organisation)."""
     per_group = per_group or orgsettings.current().dwell_top_n
     _first, _start, end = month_bounds(month)
-    as_of = min(end, clock.now())
-    qs = (
-        Lead.objects.visible_to(user)
-        .filter(created_at__lt=as_of, progressed_at__lt=as_of)
-        .filter(Q(status__in=OPEN_STATUSES))
-        .select_related("owner", "team", "channel")
-        .order_by("progressed_at", "id")
-    )
-    if team is not None:
-        qs = qs.filter(team=team)
-    if owner is not None:
-        qs = qs.filter(owner=owner)
+    now = clock.now()
+    as_of = min(end, now)
+    leads = _leads_as_of(user, as_of, now, team=team, owner=owner)
 
     def row(lead):
         return DwellRow(lead, round((as_of - lead.progressed_at).total_seconds() / 86400, 1))
 
-    overall = [row(lead) for lead in qs[:per_group]]
+    overall: list = []
     by_team: dict = {}
     by_owner: dict = {}
-    for lead in qs.iterator(chunk_size=2000):
+    for lead in leads:
+        if len(overall) < per_group:
+            overall.append(row(lead))
         team_rows = by_team.setdefault(lead.team, [])
         if len(team_rows) < per_group:
             team_rows.append(row(lead))
@@ -232,12 +233,62 @@ def dwell_rows(
     return overall, by_team, by_owner
 
 
+def _leads_as_of(user, as_of, now, *, team=None, owner=None):
+    """The leads open at ``as_of``, as they were then, by last progress (oldest first)."""
+    visible = Lead.objects.visible_to(user).filter(created_at__lt=as_of)
+    live = (
+        visible.filter(progressed_at__lt=as_of, status__in=OPEN_STATUSES)
+        .select_related("owner", "team", "channel")
+        .order_by("progressed_at", "id")
+    )
+    if team is not None:
+        live = live.filter(team=team)
+    if owner is not None:
+        live = live.filter(owner=owner)
+    if as_of >= now:
+        return live.iterator(chunk_size=2000)
+    # Unchanged since the month's end (every change moves ``updated_at``): today's row
+    # is how it was. The others are read from their last history row before the end.
+    unchanged = live.filter(updated_at__lt=as_of).iterator(chunk_size=2000)
+    historical = Lead.history.model
+    latest = (
+        historical.objects.filter(id=OuterRef("pk"), history_date__lt=as_of)
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    changed_ids = visible.filter(updated_at__gte=as_of).annotate(h=Subquery(latest)).values("h")
+    then = (
+        historical.objects.filter(
+            history_id__in=changed_ids, status__in=OPEN_STATUSES, progressed_at__lt=as_of
+        )
+        .select_related("owner", "team", "channel")
+        .order_by("progressed_at", "id")
+    )
+    if team is not None:
+        then = then.filter(team=team)
+    if owner is not None:
+        then = then.filter(owner=owner)
+    return heapq.merge(
+        unchanged,
+        (_as_lead(h) for h in then.iterator(chunk_size=2000)),
+        key=lambda lead: (lead.progressed_at, lead.pk),
+    )
+
+
+def _as_lead(record) -> Lead:
+    """A history row as the lead it describes, with its owner, team and channel then."""
+    lead = record.instance
+    lead.owner, lead.team, lead.channel = record.owner, record.team, record.channel
+    return lead
+
+
 # --- conversion -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ConversionMatch:
     """What converting a lead would reuse: the account (the lead's own link, else the
     account of the contact known by the lead's phone, else the account with its credit
-    code) and the contact already holding the lead's phone, if any."""
+    code, else the account with the same company name when the two credit codes do not
+    disagree) and the contact already holding the lead's phone, if any."""
 
     account: object | None
     known_contact: object | None
@@ -264,6 +315,13 @@ def conversion_match(lead: Lead) -> ConversionMatch:
         account = known.account  # the person is known: convert into their account
     if account is None and lead.credit_code:
         account = Account.objects.filter(credit_code=lead.credit_code).first()
+    if account is None and lead.company:
+        # The same company by name (legal-form suffixes and regions ignored, SPEC L4);
+        # an account with another credit code is another company.
+        named = customer_selectors.accounts_by_company_name(lead.company)
+        if lead.credit_code:
+            named = named.filter(credit_code="")
+        account = named.first()
     return ConversionMatch(account=account, known_contact=known)
 
 

@@ -31,9 +31,11 @@ from .configuration import (
     channel_create,
     channel_new_token,
     channel_update,
+    next_priority,
     routing_rule_create,
     routing_rule_delete,
     routing_rule_update,
+    routing_rule_warnings,
     routing_test,
 )
 from .conversion import (
@@ -48,11 +50,14 @@ from .receive import (
     IDEMPOTENCY_KEY_MAX,
     IdempotencyKeyReused,
     IntakeResult,
+    entry_channel,
+    entry_channels,
     lead_intake,
     manual_channel,
     quick_entry,
 )
 from .review import lead_review
+from .shadowing import all_warnings as rule_list_warnings
 from .sla import SLA_RULE_CODE, record_contact, sla_policy, stop_clock
 from .validation import (
     EDITABLE_FIELDS,
@@ -90,6 +95,8 @@ __all__ = [
     "lead_set_status",
     "lead_update",
     "manual_channel",
+    "entry_channel",
+    "entry_channels",
     "needs_review_message",
     "pool_watchers",
     "quick_entry",
@@ -97,6 +104,9 @@ __all__ = [
     "routing_rule_create",
     "routing_rule_delete",
     "routing_rule_update",
+    "routing_rule_warnings",
+    "rule_list_warnings",
+    "next_priority",
     "routing_test",
     "sla_policy",
     "validate_new",
@@ -104,11 +114,21 @@ __all__ = [
 
 
 @transaction.atomic
-def lead_update(*, actor, lead: Lead, custom: dict | None = None, **data) -> Lead:
+def lead_update(
+    *, actor, lead: Lead, custom: dict | None = None, channel: object = None, **data
+) -> Lead:
+    """Change a lead's fields; ``channel`` (an id or kind code, see ``entry_channel``)
+    corrects its source — blank or its current channel keeps it."""
     require_editable(actor, lead)
     before = {f: getattr(lead, f) for f in EDITABLE_FIELDS}
+    before_channel = lead.channel_id
     errors = assign_fields(lead, data, EDITABLE_FIELDS)
     errors = merge_errors(errors, normalise(lead, before))
+    if channel is not None and str(channel).strip() not in ("", str(lead.channel_id)):
+        try:
+            lead.channel = entry_channel(channel)
+        except ValidationError as exc:
+            errors = merge_errors(errors, exc.message_dict)
     if custom is not None:
         errors = merge_errors(
             errors, custom_services.merge_custom(lead, "lead", custom, partial=True, required=())
@@ -117,6 +137,8 @@ def lead_update(*, actor, lead: Lead, custom: dict | None = None, **data) -> Lea
     lead.company_key = company_key(lead.company)
     lead.company_prefix = lead.company_key[:2]
     changed = [f for f in EDITABLE_FIELDS if getattr(lead, f) != before[f]]
+    if lead.channel_id != before_channel:
+        changed.append("channel")
     save_with_history(lead, actor, "updated")
     emit("lead.updated", id=lead.pk, changed=changed, actor_id=actor.pk)
     return lead

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from salesops.core import clock
 from salesops.core.calendar import default_calendar
 from salesops.leads.models import Lead
-from salesops.leads.tests.factories import intake, make_rule
+from salesops.leads.tests.factories import intake, make_channel, make_rule
 from tests.e2e.conftest import login
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -58,6 +58,29 @@ def test_rep_on_a_phone_registers_a_lead_in_one_tap(phone_page, org):
         True,
         "需要技术演示",
     )
+
+
+def test_quick_entry_offers_the_source_channel_as_a_dropdown(phone_page, org):
+    referral = make_channel(name="老客户转介绍", kind="referral")
+    make_channel(name="CRM 接口", kind="api")
+    page = phone_page
+    login(page, "rep_a", org.password)
+    page.goto("/leads/new/")
+    channel = page.locator("[data-testid=lead-channel]")
+    expect(channel).to_be_visible()
+    options = channel.locator("option").all_text_contents()
+    assert "老客户转介绍" in options and "CRM 接口" not in options
+    assert channel.evaluate("el => el.options[el.selectedIndex].text") == options[0]
+    page.fill("[data-testid=quick-contact_name]", "李雷")
+    page.fill("[data-testid=quick-phone]", "139 0013 9000")
+    page.fill("[data-testid=quick-company]", "烟台鑫昌连锁超市")
+    page.fill("[data-testid=quick-need]", "门店收银系统")
+    channel.select_option(label="老客户转介绍")
+    page.locator("[data-testid=quick-save]").tap()
+    page.wait_for_url(re.compile(r"/leads/\d+/$"))
+    lead = Lead.objects.get()
+    assert lead.channel == referral
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
 
 
 def test_managers_lead_list_shows_the_sla_badge_turn_red_after_the_breach(desktop_page, org):

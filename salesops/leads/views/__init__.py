@@ -21,7 +21,15 @@ from .leads import (
     quick_entry,
 )
 from .reports import dwell_report
-from .routing import routing_create, routing_delete, routing_edit, routing_list, routing_test
+from .routing import (
+    routing_cap_set,
+    routing_caps,
+    routing_create,
+    routing_delete,
+    routing_edit,
+    routing_list,
+    routing_test,
+)
 
 __all__ = [
     "channel_create",
@@ -41,6 +49,8 @@ __all__ = [
     "lead_review",
     "lead_status",
     "quick_entry",
+    "routing_cap_set",
+    "routing_caps",
     "routing_create",
     "routing_delete",
     "routing_edit",

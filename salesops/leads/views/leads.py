@@ -455,12 +455,13 @@ def quick_entry(request):
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         custom = data.pop("custom", None)
+        channel = data.pop("channel", "")
         try:
             with transaction.atomic():
                 if form.begin(user):  # sent twice: the first one registered it
                     messages.info(request, _("This form was already sent; the lead is saved."))
                     return redirect("leads:quick_entry")
-                result = services.quick_entry(actor=user, data=data, custom=custom)
+                result = services.quick_entry(actor=user, data=data, custom=custom, channel=channel)
                 form.finish(result.lead)
         except ValidationError as exc:
             attach_service_errors(form, exc)

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from salesops.core import entities, orgsettings
+from salesops.core import entities
 from salesops.core.forms import attach_service_errors
+from salesops.core.pagination import TwoStepPaginator
 from salesops.org import selectors as org_selectors
 
-from .. import services
+from .. import caps, services, shadowing
 from ..forms import (
     RoutingRuleForm,
     RoutingTestForm,
@@ -37,12 +40,63 @@ def _routing_list_context(request) -> dict:
         .prefetch_related("members__user")
         .order_by("priority", "id")
     )
+    warnings = shadowing.all_warnings(rules)
+    for rule in rules:
+        rule.warnings = warnings.get(rule.pk, [])
+    context = {"rules": rules, "test_form": RoutingTestForm(), "result": None}
+    context.update(_caps_context(request))
+    return context
+
+
+# --- daily caps per rep ---------------------------------------------------------------------
+def _caps_context(request) -> dict:
+    """The caps table: a page of the reps the viewer may see, searchable by name."""
+    q = request.GET.get("q", "").strip()
+    paginator = TwoStepPaginator(caps.cap_users(request.user, q), settings.SALESOPS["PAGE_SIZE"])
+    page = paginator.get_page(request.GET.get("page"))
+    page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     return {
-        "rules": rules,
-        "test_form": RoutingTestForm(),
-        "result": None,
-        "default_cap": orgsettings.current().default_daily_lead_cap,
+        "cap_rows": caps.cap_rows(page.object_list),
+        "page_obj": page,
+        "cap_q": q,
+        "default_cap": caps.org_default_cap(),
+        "cap_max": caps.MAX_CAP,
     }
+
+
+@login_required
+@require_GET
+def routing_caps(request):
+    """The caps table on its own: for managers (their team's reps), who do not see the
+    routing rules; admins and directors find it on the routing page too."""
+    if not caps.can_see_caps(request.user):
+        _require_configure(request.user)
+    return render(request, "leads/routing_caps.html", _caps_context(request))
+
+
+@login_required
+@require_POST
+def routing_cap_set(request, pk):
+    """Change one rep's cap from the table (blank: the organisation's default)."""
+    if not caps.can_see_caps(request.user):
+        _require_configure(request.user)
+    user = get_object_or_404(caps.cap_users(request.user), pk=pk)
+    try:
+        caps.rep_cap_set(actor=request.user, user=user, cap=request.POST.get("daily_lead_cap"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if user.daily_lead_cap is None:
+            text = _("%(user)s now has the organisation's default cap (%(cap)d leads a day).")
+            cap = caps.org_default_cap()
+        else:
+            text = _("%(user)s's daily lead cap is now %(cap)d.")
+            cap = user.daily_lead_cap
+        messages.success(request, text % {"user": user.label, "cap": cap})
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("leads:routing_caps")
 
 
 @login_required
@@ -106,7 +160,8 @@ def _member_rows(rule: RoutingRule | None, posted: list[dict] | None) -> list[di
 
 def _rule_form_page(request, rule: RoutingRule | None):
     _require_configure(request.user)
-    form = RoutingRuleForm(request.POST or None, instance=rule)
+    initial = {"priority": services.next_priority()} if rule is None else None
+    form = RoutingRuleForm(request.POST or None, instance=rule, initial=initial)
     posted = _posted_members(request) if request.method == "POST" else None
     members_error = []
     if request.method == "POST" and form.is_valid():
@@ -132,6 +187,9 @@ def _rule_form_page(request, rule: RoutingRule | None):
                 attach_service_errors(form, ValidationError(errors) if errors else exc)
         else:
             messages.success(request, message % {"name": saved})
+            # Saved, but say so when it can never get a lead: not a silent save.
+            for warning in services.routing_rule_warnings(saved):
+                messages.warning(request, warning)
             return redirect("leads:routing_list")
     context = {
         "form": form,
