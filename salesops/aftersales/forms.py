@@ -64,7 +64,11 @@ class AfterSalesForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
         field.queryset = accounts
         field.empty_label = _("Choose an account")
         options, self.more_accounts = customer_selectors.account_options(
-            user=user, selected=self._selected("account"), q=query, limit=ACCOUNT_OPTIONS
+            user=user,
+            selected=self._selected("account"),
+            q=query,
+            limit=ACCOUNT_OPTIONS,
+            accounts=selectors.editable_accounts(user),
         )
         if current is not None and not query and all(a.pk != current.pk for a in options):
             options.insert(0, current)

@@ -43,6 +43,14 @@ class RevenueQuerySet(OwnedQuerySet):
     """Visible (and editable) exactly when the account is."""
 
     owner_path = "account__owner"
+    # Customer success reads the revenue records of the accounts in their book.
+    account_path = "account"
+
+
+class DeliveryQuerySet(RevenueQuerySet):
+    """Delivery milestones: customer success also works them on their book's accounts."""
+
+    success_edits = True
 
 
 class FinanceRecordQuerySet(RevenueQuerySet):
@@ -237,7 +245,7 @@ class Delivery(BaseModel, ExternalRecord):
     note = models.CharField(_("note"), max_length=500, blank=True)
     history = HistoricalRecords()
 
-    objects = RevenueQuerySet.as_manager()
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta(ExternalRecord.Meta):
         verbose_name = _("delivery milestone")
