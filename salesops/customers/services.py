@@ -18,7 +18,6 @@ from salesops.core import events
 from salesops.core.history import save_with_history
 from salesops.core.validators import merge_errors, normalize_credit_code, normalize_phone
 from salesops.customization import services as custom_services
-
 from salesops.org.models import Role
 
 from .models import Account, Contact

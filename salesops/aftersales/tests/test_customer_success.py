@@ -73,7 +73,9 @@ def test_cs_reads_contacts_and_contracts_of_the_book_but_does_not_change_them(or
     )
     assert response.status_code == 404
     response = cs.patch(
-        f"{API}/accounts/{book['customer'].pk}", data={"notes": "改"}, content_type="application/json"
+        f"{API}/accounts/{book['customer'].pk}",
+        data={"notes": "改"},
+        content_type="application/json",
     )
     assert response.status_code == 404
     contracts = ids(cs.get(API + "/contracts"))
@@ -144,9 +146,7 @@ PAGES = {
 def test_cs_works_every_after_sales_flow_on_the_pages(client, org, book, prefix):
     model, data = PAGES[prefix]
     client.force_login(org.cs)
-    response = client.post(
-        f"/aftersales/{prefix}/new/", {**data, "account": book["assigned"].pk}
-    )
+    response = client.post(f"/aftersales/{prefix}/new/", {**data, "account": book["assigned"].pk})
     assert response.status_code == 302, response.context["form"].errors
     record = model.objects.get()
     assert record.account == book["assigned"] and record.created_by == org.cs
