@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from salesops.core import entities, events, visibility
 from salesops.notifications.kinds import register as register_kind
@@ -35,7 +36,7 @@ class RevenueConfig(AppConfig):
         entities.register(
             "order",
             Order,
-            label=_("Order"),
+            label=pgettext_lazy("sales order", "Order"),
             owner_path=owner,
             writer=writer(billing.order_update, "order"),
         )

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from salesops.core import clock
@@ -296,7 +297,7 @@ class Order(BaseModel, ExternalRecord, CustomFieldsModel):
     objects = RevenueQuerySet.as_manager()
 
     class Meta(ExternalRecord.Meta):
-        verbose_name = _("order")
+        verbose_name = pgettext_lazy("sales order", "order")
         verbose_name_plural = _("orders")
         ordering = ["-ordered_on", "-id"]
         constraints = [
