@@ -31,7 +31,9 @@ class AfterSalesForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
 
     def __init__(self, *args, user, account_query: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.let_required_through()
+        # The account picker too: the service then names every missing field at once
+        # (an empty ticket form lists account, subject and opened at, not the first).
+        self.let_required_through(pickers_too=True)
         for field in self.fields.values():
             if isinstance(field, forms.DateTimeField):
                 field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
