@@ -158,3 +158,29 @@ def test_cs_works_every_after_sales_flow_on_the_pages(client, org, book, prefix)
     response = client.post(f"/aftersales/{prefix}/new/", {**data, "account": book["prospect"].pk})
     assert response.status_code == 200 and response.context["form"].errors["account"]
     assert model.objects.count() == 1
+
+
+def test_cs_schedules_and_completes_delivery_milestones_of_the_book(org, book):
+    contract = book["customer"].contracts.get()
+    cs = token_client(org.cs)
+    response = cs.post(
+        API + "/deliveries",
+        data={"contract_id": contract.pk, "name": "系统上线", "planned_week": "2026-W20"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    milestone = response.json()["id"]
+    response = cs.patch(
+        f"{API}/deliveries/{milestone}",
+        data={"status": "done", "actual_week": "2026-W21"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "done"
+    # the contract itself stays the owner's: customer success reads it
+    response = cs.patch(
+        f"{API}/contracts/{contract.pk}",
+        data={"product_line": "改"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
