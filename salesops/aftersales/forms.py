@@ -31,7 +31,9 @@ class AfterSalesForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
 
     def __init__(self, *args, user, account_query: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.let_required_through()
+        # The account picker too: the service then names every missing field at once
+        # (an empty ticket form lists account, subject and opened at, not the first).
+        self.let_required_through(pickers_too=True)
         for field in self.fields.values():
             if isinstance(field, forms.DateTimeField):
                 field.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -64,7 +66,11 @@ class AfterSalesForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
         field.queryset = accounts
         field.empty_label = _("Choose an account")
         options, self.more_accounts = customer_selectors.account_options(
-            user=user, selected=self._selected("account"), q=query, limit=ACCOUNT_OPTIONS
+            user=user,
+            selected=self._selected("account"),
+            q=query,
+            limit=ACCOUNT_OPTIONS,
+            accounts=selectors.editable_accounts(user),
         )
         if current is not None and not query and all(a.pk != current.pk for a in options):
             options.insert(0, current)

@@ -32,6 +32,9 @@ class AccountScopedQuerySet(OwnedQuerySet):
     """Visible and editable exactly when the record's account is (as for contacts)."""
 
     owner_path = "account__owner"
+    # Customer success works the after-sales records of the accounts in their book.
+    account_path = "account"
+    success_edits = True
 
 
 class FeedRecord(BaseModel, CustomFieldsModel):
@@ -97,7 +100,7 @@ class ComplaintQuerySet(AccountScopedQuerySet):
         ids = editable_owner_ids(user) if editing else visible_owner_ids(user)
         if ids is None:
             return scoped
-        return self.filter(Q(account__owner__in=ids) | Q(owner=user))
+        return scoped | self.filter(owner=user)
 
     def visible_to(self, user):
         return self._with_owner(super().visible_to(user), user, editing=False)

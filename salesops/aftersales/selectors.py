@@ -11,7 +11,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from salesops.core import clock
-from salesops.core.visibility import editable_owner_ids
+from salesops.core.visibility import editable_owner_ids, is_customer_success
 from salesops.customers.models import Account
 from salesops.org import selectors as org_selectors
 from salesops.org.models import Role, User
@@ -71,11 +71,19 @@ def record_editable(*, user, record) -> bool:
     ids = editable_owner_ids(user)
     if ids is None or record.account.owner_id in ids:
         return True
-    return isinstance(record, Complaint) and record.owner_id == user.pk
+    if isinstance(record, Complaint) and record.owner_id == user.pk:
+        return True
+    # Customer success works the records of the accounts in their book (one query).
+    return (
+        is_customer_success(user) and editable_accounts(user).filter(pk=record.account_id).exists()
+    )
 
 
 def editable_accounts(user):
-    """Accounts ``user`` may record after-sales facts for."""
+    """Accounts ``user`` may record after-sales facts for: those they may edit, and for
+    customer success the accounts of their book (core.visibility)."""
+    if is_customer_success(user):
+        return Account.objects.editable_by(user) | Account.objects.in_success_book(user)
     return Account.objects.editable_by(user)
 
 

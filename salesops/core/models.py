@@ -2,7 +2,9 @@
 
 import datetime as dt
 
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +13,29 @@ from simple_history.models import HistoricalRecords
 from . import clock
 
 
+def required_not_null(exc: ValidationError) -> ValidationError:
+    """``exc`` with Django's "This field cannot be null." (a programmer's message, shown
+    when a service gets ``None`` for a required field) replaced by the form message
+    people know, "This field is required." (zh-Hans "这个字段是必填项。")."""
+    if not hasattr(exc, "error_dict"):
+        return exc
+    required = forms.Field.default_error_messages["required"]
+    return ValidationError(
+        {
+            field: [
+                ValidationError(required, code="required") if e.code == "null" else e
+                for e in errors
+            ]
+            for field, errors in exc.error_dict.items()
+        }
+    )
+
+
 class TimeStampedModel(models.Model):
-    """Creation and last-change instants, both taken from ``core.clock``."""
+    """Creation and last-change instants, both taken from ``core.clock``.
+
+    Field validation (``full_clean``) never tells a person a field "cannot be null": an
+    empty required field is "required" (:func:`required_not_null`)."""
 
     created_at = models.DateTimeField(
         _("created at"), default=clock.now, editable=False, db_index=True
@@ -33,6 +56,12 @@ class TimeStampedModel(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "updated_at"}
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            raise required_not_null(exc) from None
 
 
 class BaseModel(TimeStampedModel):

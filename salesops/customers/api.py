@@ -10,6 +10,7 @@ from ninja.responses import Status
 from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 from salesops.org import selectors as org_selectors
+from salesops.org.models import User
 
 from . import selectors, services
 from .models import Account, Contact
@@ -80,6 +81,19 @@ def _owner(actor, owner_id):
     return {"owner": owner}
 
 
+def _success_owner(payload) -> dict:
+    """``success_owner_id`` as the service's ``success_owner`` (null clears it on a patch);
+    the service checks the user is an active customer-success manager."""
+    if "success_owner_id" not in payload.model_fields_set:
+        return {}
+    if payload.success_owner_id is None:
+        return {"success_owner": None}
+    user = User.objects.filter(pk=payload.success_owner_id).first()
+    if user is None:
+        raise ValidationError({"success_owner_id": _("Pick an active customer-success manager.")})
+    return {"success_owner": user}
+
+
 def _account_for_contact(actor, account_id):
     account = selectors.Account.objects.editable_by(actor).filter(pk=account_id).first()
     if account is None:
@@ -101,8 +115,9 @@ def list_accounts(request, query: Query[AccountQuery]):
 def create_account(request, payload: AccountIn):
     if request.user.is_read_only_role:
         raise PermissionDenied(_("Your role can read accounts but not create them."))
-    data = payload.dict(exclude={"owner_id"})
+    data = payload.dict(exclude={"owner_id", "success_owner_id"})
     data.update(_owner(request.user, payload.owner_id))
+    data.update(_success_owner(payload))
     return Status(201, services.account_create(actor=request.user, **data))
 
 
@@ -116,9 +131,10 @@ def get_account(request, account_id: int):
 @if_match(Account, "account_id")
 def update_account(request, account_id: int, payload: AccountPatch):
     account = selectors.account_get_for_edit(user=request.user, pk=account_id)
-    data = payload.dict(exclude_unset=True, exclude={"owner_id"})
+    data = payload.dict(exclude_unset=True, exclude={"owner_id", "success_owner_id"})
     if payload.owner_id is not None:
         data.update(_owner(request.user, payload.owner_id))
+    data.update(_success_owner(payload))
     return services.account_update(actor=request.user, account=account, **data)
 
 

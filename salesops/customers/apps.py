@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core import entities, events
+from salesops.core import entities, events, visibility
 
 
 class CustomersConfig(AppConfig):
@@ -13,6 +13,11 @@ class CustomersConfig(AppConfig):
         # Imported here: models (and modules that load them) need a ready app registry.
         from . import services
         from .models import Account, Contact
+
+        # Customer success sees the accounts they are the assigned manager of.
+        visibility.register_success_book(
+            lambda user: Account.objects.filter(success_owner=user).values("pk")
+        )
 
         # Rules' "set a field" writes through the services (validation, history, events).
         account_writer = entities.service_writer(services.account_update, "account")

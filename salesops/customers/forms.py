@@ -15,7 +15,7 @@ from salesops.core import choices
 from salesops.core.forms import PageFormMixin, ServiceModelForm
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
-from salesops.org.models import User
+from salesops.org.models import Role, User
 
 from . import selectors, services
 from .models import Account, Contact
@@ -63,6 +63,13 @@ class AccountForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
             # A rep creates records for themselves and cannot hand them over.
             del self.fields["owner"]
         choices.use_lists(self, services.ACCOUNT_LISTS, self.instance)
+        success = self.fields["success_owner"]
+        managers = User.objects.filter(is_active=True, role=Role.CUSTOMER_SUCCESS)
+        if self.instance.pk and self.instance.success_owner_id:
+            managers = managers | User.objects.filter(pk=self.instance.success_owner_id)
+        success.queryset = managers.distinct().order_by("display_name", "username")
+        success.label_from_instance = lambda u: u.label
+        success.empty_label = _("Not assigned")
         self.init_custom_fields(layout)
 
     def service_data(self) -> dict:

@@ -59,7 +59,12 @@ class DecisionRole(models.TextChoices):
 
 
 class AccountQuerySet(OwnedQuerySet):
+    """Visible to the owner's line, and to customer success when the account is in their
+    book: a customer (revenue registers "has a signed contract") or one they are the
+    assigned customer-success manager of (``success_owner``). See core.visibility."""
+
     owner_path = "owner"
+    account_path = "pk"
 
 
 class Account(BaseModel, CustomFieldsModel):
@@ -86,6 +91,15 @@ class Account(BaseModel, CustomFieldsModel):
         verbose_name=_("owner"),
         on_delete=models.PROTECT,
         related_name="accounts",
+    )
+    success_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer success manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="success_accounts",
+        help_text=_("The customer-success manager who looks after this account."),
     )
     notes = models.TextField(_("notes"), blank=True, max_length=2000)
     # The finance/ERP system's own id for this customer, so its feed can refer to it.
@@ -145,6 +159,7 @@ class Account(BaseModel, CustomFieldsModel):
 
 class ContactQuerySet(OwnedQuerySet):
     owner_path = "account__owner"
+    account_path = "account"
 
 
 class Contact(BaseModel, CustomFieldsModel):

@@ -22,6 +22,9 @@ class AccountOut(Schema):
     level: str
     notes: str
     owner: UserRef
+    success_owner: UserRef | None = Field(
+        None, description="The assigned customer-success manager, if any."
+    )
     custom: dict[str, Any] = Field(
         default_factory=dict,
         description="Custom field values by key (GET /custom-fields lists them): numbers and "
@@ -43,6 +46,9 @@ class AccountIn(Schema):
     level: str = Field("C", max_length=30)
     notes: str = Field("", max_length=2000)
     owner_id: int | None = None
+    success_owner_id: int | None = Field(
+        None, description="An active customer-success user to look after the account."
+    )
     custom: dict[str, Any] = Field(
         default_factory=dict,
         description="Custom field values by key; see GET /custom-fields?entity=…",
@@ -62,6 +68,9 @@ class AccountPatch(Schema):
     level: str | None = Field(None, max_length=30)
     notes: str | None = Field(None, max_length=2000)
     owner_id: int | None = None
+    success_owner_id: int | None = Field(
+        None, description="An active customer-success user; null clears the assignment."
+    )
     custom: dict[str, Any] | None = Field(
         None, description='Only the custom fields named are changed; null or "" clears one.'
     )

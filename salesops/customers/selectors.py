@@ -152,21 +152,25 @@ def contact_editable(*, user, contact: Contact) -> bool:
     return ids is None or contact.account.owner_id in ids
 
 
-def account_options(*, user, selected: int | None = None, q: str = "", limit: int = 100):
-    """Accounts ``user`` may add contacts to, for a picker: the first ``limit`` by name
-    (matching ``q``), plus ``selected`` wherever it sorts. Returns ``(accounts, more)``,
-    ``more`` telling whether the list was cut short."""
-    qs = Account.objects.editable_by(user).only("id", "name").order_by("name", "id")
+def account_options(
+    *, user, selected: int | None = None, q: str = "", limit: int = 100, accounts=None
+):
+    """Accounts ``user`` may add contacts to (or the ``accounts`` queryset given, e.g. the
+    accounts after-sales work may be recorded for), for a picker: the first ``limit`` by
+    name (matching ``q``), plus ``selected`` wherever it sorts. Returns
+    ``(accounts, more)``, ``more`` telling whether the list was cut short."""
+    base = Account.objects.editable_by(user) if accounts is None else accounts
+    qs = base.only("id", "name").order_by("name", "id")
     if q.strip():
         qs = qs.filter(name__icontains=q.strip())
-    accounts = list(qs[: limit + 1])
-    more = len(accounts) > limit
-    accounts = accounts[:limit]
-    if selected and all(a.pk != selected for a in accounts):
-        chosen = Account.objects.editable_by(user).only("id", "name").filter(pk=selected).first()
+    options = list(qs[: limit + 1])
+    more = len(options) > limit
+    options = options[:limit]
+    if selected and all(a.pk != selected for a in options):
+        chosen = base.only("id", "name").filter(pk=selected).first()
         if chosen is not None:
-            accounts.insert(0, chosen)
-    return accounts, more
+            options.insert(0, chosen)
+    return options, more
 
 
 def account_provinces(*, user) -> list[str]:

@@ -18,6 +18,7 @@ from salesops.core import choices, events
 from salesops.core.history import save_with_history
 from salesops.core.validators import merge_errors, normalize_credit_code, normalize_phone
 from salesops.customization import services as custom_services
+from salesops.org.models import Role
 
 from . import selectors
 from .models import Account, Contact
@@ -32,6 +33,7 @@ ACCOUNT_FIELDS = (
     "address",
     "level",
     "owner",
+    "success_owner",
     "notes",
 )
 CONTACT_FIELDS = ("account", "name", "phone", "wechat", "email", "title", "decision_role")
@@ -108,6 +110,17 @@ ACCOUNT_LISTS = {
 CONTACT_LISTS = {"decision_role": choices.DECISION_ROLE}
 
 
+def _success_owner_errors(account: Account, before_id: int | None) -> dict:
+    """A newly assigned customer-success manager must be an active CS user (one already
+    assigned stays valid when other fields change)."""
+    user = account.success_owner
+    if user is None or user.pk == before_id:
+        return {}
+    if user.is_active and user.role == Role.CUSTOMER_SUCCESS:
+        return {}
+    return {"success_owner": [_("Pick an active customer-success manager.")]}
+
+
 def _normalise_account(account: Account, before: dict | None = None) -> dict:
     errors = {}
     try:
@@ -149,6 +162,7 @@ def account_create(
         account,
         merge_errors(
             _normalise_account(account),
+            _success_owner_errors(account, None),
             _custom_errors(account, "account", custom, partial=False, required=required_fields),
         ),
     )
@@ -176,11 +190,13 @@ def account_update(
     account = Account.objects.select_for_update().get(pk=account.pk)
     before = {f: getattr(account, f if f != "owner" else "owner_id") for f in data}
     before_custom = dict(account.custom or {})
+    before_success = account.success_owner_id
     _clean_fields(account, data, ACCOUNT_FIELDS)
     _full_clean(
         account,
         merge_errors(
             _normalise_account(account, before),
+            _success_owner_errors(account, before_success),
             _custom_errors(account, "account", custom, partial=True, required=required_fields),
         ),
     )

@@ -484,6 +484,9 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         instants = _instants(rng, spec.accounts, now)
         n_accounts = n_contacts = 0
         demo_accounts: list[Account] = []
+        # The customer-success login looks after the key (A) accounts; it also sees every
+        # account with a signed contract (core.visibility).
+        success_owner = User.objects.get(username="cs")
         for start in range(0, spec.accounts, BATCH):
             accounts = []
             for created_at in instants[start : start + BATCH]:
@@ -511,6 +514,8 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
                         updated_at=created_at,
                     )
                 )
+                if accounts[-1].level == AccountLevel.A:
+                    accounts[-1].success_owner = success_owner
             Account.objects.bulk_create(accounts)
             demo_accounts.extend(accounts)
 

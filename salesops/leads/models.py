@@ -87,8 +87,8 @@ class Channel(BaseModel):
 class LeadStatus(models.TextChoices):
     NEW = "new", _("New lead")
     CONTACTED = "contacted", _("Contacted")
-    QUALIFIED = "qualified", _("Need confirmed")
-    CONVERTED = "converted", _("Converted")
+    QUALIFIED = "qualified", _("Needs confirmed")
+    CONVERTED = "converted", _("Converted to customer")
     INVALID = "invalid", _("Invalid")
 
 

@@ -173,6 +173,11 @@ class User(AbstractUser):
         return self.role == Role.FINANCE
 
     @property
+    def is_customer_success_role(self) -> bool:
+        """Customer success: sees the accounts of their book (core.visibility)."""
+        return self.role == Role.CUSTOMER_SUCCESS
+
+    @property
     def is_admin_role(self) -> bool:
         return self.is_superuser or self.role == Role.ADMIN
 

@@ -283,7 +283,11 @@ def list_deliveries(request, query: Query[ListQuery]):
 def create_delivery(request, payload: DeliveryIn):
     if request.user.is_read_only_role:
         raise PermissionDenied(_("Your role can read milestones but not change them."))
-    contract = Contract.objects.editable_by(request.user).filter(pk=payload.contract_id).first()
+    # Customer success schedules milestones on the contracts of their book's accounts.
+    contracts = Contract.objects.editable_by(request.user) | Contract.objects.in_success_book(
+        request.user
+    )
+    contract = contracts.filter(pk=payload.contract_id).first()
     if contract is None:
         raise ValidationError({"contract_id": _("No contract with this id that you may edit.")})
     data = payload.dict(exclude={"contract_id"})

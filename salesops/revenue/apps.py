@@ -1,7 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from salesops.core import entities, events
+from salesops.core import entities, events, visibility
 from salesops.notifications.kinds import register as register_kind
 
 
@@ -13,7 +14,13 @@ class RevenueConfig(AppConfig):
     def ready(self):
         # Imported here: models (and modules that load them) need a ready app registry.
         from . import billing, services
-        from .models import Contract, Delivery, Invoice, Order, Payment
+        from .models import SIGNED_STATUSES, Contract, Delivery, Invoice, Order, Payment
+
+        # Customer success sees every customer: an account with a signed, active or
+        # completed contract (core.visibility; customers cannot import revenue).
+        visibility.register_success_book(
+            lambda user: Contract.objects.filter(status__in=SIGNED_STATUSES).values("account_id")
+        )
 
         owner = "account__owner"
         # Rules' "set a field" writes through the services (validation, history, events).
@@ -29,7 +36,7 @@ class RevenueConfig(AppConfig):
         entities.register(
             "order",
             Order,
-            label=_("Order"),
+            label=pgettext_lazy("sales order", "Order"),
             owner_path=owner,
             writer=writer(billing.order_update, "order"),
         )

@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from salesops.core import clock
 from salesops.core.forms import DateInput, PageFormMixin, ServiceModelForm, TablerBoundField
+from salesops.core.money import format_cny
 from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org.models import Role
 
@@ -29,14 +32,17 @@ class PaymentForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
             attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"}
         )
         self.fields["amount"].localize = False
+        if not self.is_bound and not self.instance.pk:
+            # Most payments are recorded the day the money arrives.
+            self.initial.setdefault("received_on", clock.today())
         instalment = self.fields["instalment"]
         instalment.queryset = Instalment.objects.filter(contract=contract).order_by("sequence")
         instalment.label_from_instance = lambda i: (
             _("#%(n)s · due %(day)s · ¥%(amount)s")
             % {
                 "n": i.sequence,
-                "day": i.due_on.isoformat(),
-                "amount": i.amount,
+                "day": formats.date_format(i.due_on, "SHORT_DATE_FORMAT"),
+                "amount": format_cny(i.amount, symbol=False),
             }
         )
         instalment.empty_label = _("None (not against one instalment)")

@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from salesops.core import clock
@@ -43,6 +44,14 @@ class RevenueQuerySet(OwnedQuerySet):
     """Visible (and editable) exactly when the account is."""
 
     owner_path = "account__owner"
+    # Customer success reads the revenue records of the accounts in their book.
+    account_path = "account"
+
+
+class DeliveryQuerySet(RevenueQuerySet):
+    """Delivery milestones: customer success also works them on their book's accounts."""
+
+    success_edits = True
 
 
 class FinanceRecordQuerySet(RevenueQuerySet):
@@ -237,7 +246,7 @@ class Delivery(BaseModel, ExternalRecord):
     note = models.CharField(_("note"), max_length=500, blank=True)
     history = HistoricalRecords()
 
-    objects = RevenueQuerySet.as_manager()
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta(ExternalRecord.Meta):
         verbose_name = _("delivery milestone")
@@ -288,7 +297,7 @@ class Order(BaseModel, ExternalRecord, CustomFieldsModel):
     objects = RevenueQuerySet.as_manager()
 
     class Meta(ExternalRecord.Meta):
-        verbose_name = _("order")
+        verbose_name = pgettext_lazy("sales order", "order")
         verbose_name_plural = _("orders")
         ordering = ["-ordered_on", "-id"]
         constraints = [

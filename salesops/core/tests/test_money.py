@@ -50,3 +50,18 @@ def test_format_cny_groups_thousands_and_shows_two_places():
 def test_percent_is_zero_for_an_empty_whole():
     assert percent(1, 3) == Decimal("33.3")
     assert percent(5, 0) == Decimal("0")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_templates_show_money_grouped_by_thousands_in_every_language(language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template(
+        "{% load money %}{{ a|cny }}|{{ a|money }}|{{ b|cny }}|{{ c|cny }}|{{ d|money }}"
+    )
+    with translation.override(language):
+        text = template.render(
+            Context({"a": Decimal("5374800"), "b": Decimal("-1234.5"), "c": None, "d": "12"})
+        )
+    assert text == "¥5,374,800.00|5,374,800.00|-¥1,234.50|—|12.00"

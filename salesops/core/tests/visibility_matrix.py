@@ -65,6 +65,9 @@ SEES: Mapping[str, frozenset[str]] = {
     "admin": EVERYONE,
     "finance": EVERYONE,
 }
+# Records of customers (accounts with a signed contract) are in every customer-success
+# manager's book (core.visibility): cs sees them whoever owns the account.
+SEES_CUSTOMERS: Mapping[str, frozenset[str]] = {**SEES, "cs": EVERYONE}
 # ... and finance reads everything but changes nothing.
 EDITS: Mapping[str, frozenset[str]] = {**SEES, "finance": frozenset()}
 # Where only some roles may use an endpoint at all (configuration: rules, bot channels),

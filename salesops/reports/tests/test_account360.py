@@ -30,8 +30,9 @@ from salesops.revenue.tests.factories import make_contract, make_invoice, make_p
 from salesops.revenue.tests.test_api import client_for
 
 TODAY = timezone.make_aware(dt.datetime(2026, 7, 15, 10, 0), timezone.get_default_timezone())
-SEE = ("rep_a", "manager_east", "director", "admin", "finance")
-NOT_SEE = ("rep_b", "rep_c", "rep_d", "manager_sh", "manager_south", "cs")
+# The account has a signed contract: a customer, so customer success sees it too.
+SEE = ("rep_a", "manager_east", "director", "admin", "finance", "cs")
+NOT_SEE = ("rep_b", "rep_c", "rep_d", "manager_sh", "manager_south")
 # The page's query budget, whatever the number of records: session and user, the team
 # lookup, the account, 20 section queries, the history and the navigation's counters.
 MAX_PAGE_QUERIES = 30

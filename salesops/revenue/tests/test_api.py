@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from salesops.core.tests.visibility_matrix import ROLES, Case, assert_matrix
+from salesops.core.tests.visibility_matrix import ROLES, SEES_CUSTOMERS, Case, assert_matrix
 from salesops.customers.tests.factories import make_account
 from salesops.org.services import api_token_create
 from salesops.revenue.models import Contract, Payment
@@ -58,7 +58,8 @@ def test_lists_and_records_follow_the_visibility_matrix(org, per_owner, role, re
     # (who may change which money records is the money policy: test_money_policy.py)
     records = {owner: RECORDS[resource](contract) for owner, contract in per_owner.items()}
     case = Case(list=f"{API}/{resource}", detail=f"{API}/{resource}/{{pk}}")
-    assert_matrix(case, org=org, role=role, records=records)
+    # Every contract here is signed: its account is a customer, in customer success's book.
+    assert_matrix(case, org=org, role=role, records=records, sees=SEES_CUSTOMERS)
 
 
 def test_rep_cannot_open_or_change_another_reps_records(org, per_owner):

@@ -193,3 +193,13 @@ def test_who_may_record_a_payment(client, org):
     assert client.get(payment_url(contract)).status_code == 200
     page = client.get(f"/revenue/contracts/{contract.pk}/")
     assert 'data-testid="record-payment"' in page.content.decode()
+
+
+def test_the_payment_form_starts_with_todays_date_and_readable_instalments(client, org):
+    from salesops.core import clock
+
+    contract = make_contract(owner=org.rep_a, amount=Decimal("5374800.00"))
+    client.force_login(org.finance)
+    html = client.get(payment_url(contract)).content.decode()
+    assert f'name="received_on" value="{clock.today().isoformat()}"' in html
+    assert "¥1,612,440.00" in html  # the first instalment, 30 %, grouped by thousands

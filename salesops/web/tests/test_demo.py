@@ -293,3 +293,25 @@ def test_the_demo_runs_its_rules_once_so_reps_with_overdue_leads_have_messages(d
     client.force_login(rep)
     page = client.get("/").content.decode()
     assert 'data-testid="empty-waiting"' not in page
+
+
+def test_demo_customer_success_has_a_book_and_a_filled_account_picker(small, client):
+    from salesops.customers.models import Account, AccountLevel
+    from salesops.revenue.models import SIGNED_STATUSES, Contract
+
+    # given the small demo's customer-success login
+    cs = User.objects.get(username="cs")
+    customers = set(
+        Contract.objects.filter(status__in=SIGNED_STATUSES).values_list("account_id", flat=True)
+    )
+    assigned = set(Account.objects.filter(success_owner=cs).values_list("pk", flat=True))
+    assert assigned == set(
+        Account.objects.filter(level=AccountLevel.A).values_list("pk", flat=True)
+    )
+    # then they see exactly the customers and their assigned key accounts
+    seen = set(Account.objects.visible_to(cs).values_list("pk", flat=True))
+    assert customers and assigned and seen == customers | assigned
+    # and the complaint form offers those accounts
+    client.force_login(cs)
+    page = client.get("/aftersales/complaints/new/").content.decode()
+    assert page.count("<option value=") > 50
