@@ -177,10 +177,11 @@ def current_entry(entries: Iterable[Entry], view_name: str) -> Entry | None:
     return best
 
 
-def visible_entries(user) -> list[tuple[Entry, str]]:
-    """The entries ``user`` may see whose URL exists, with that URL."""
+def visible_entries(user, menu: Iterable[Entry] | None = None) -> list[tuple[Entry, str]]:
+    """The entries of ``menu`` (default :data:`MENU`) that ``user`` may see and whose URL
+    exists, with that URL."""
     found = []
-    for item in MENU:
+    for item in MENU if menu is None else menu:
         if item.visible is not None and not item.visible(user):
             continue
         try:
@@ -191,10 +192,13 @@ def visible_entries(user) -> list[tuple[Entry, str]]:
     return found
 
 
-def build_sections(user, view_name: str) -> list[dict]:
-    entries = visible_entries(user)
+def build_sections(user, view_name: str, menu: Iterable[Entry] | None = None) -> list[dict]:
+    """The sections ``user`` sees, in order, each with its entries; the one holding the
+    page named ``view_name`` is ``active`` (and, inside it, that page's entry)."""
+    menu = MENU if menu is None else list(menu)
+    entries = visible_entries(user, menu)
     current = current_entry((e for e, _url in entries), view_name)
-    singles = {s.key for s in SECTIONS if sum(e.section is s for e in MENU) == 1}
+    singles = {s.key for s in SECTIONS if sum(e.section is s for e in menu) == 1}
     sections = []
     for section in SECTIONS:
         items = []

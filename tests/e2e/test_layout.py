@@ -31,8 +31,10 @@ VIEWPORTS = {
 LANGUAGES = ("zh-hans", "en")
 
 # What the browser measures on each page.
-MEASURE = """() => {
-  const vw = window.innerWidth;
+# ``width`` is the viewport's: a mobile browser zooms out on a page wider than its screen,
+# and then reports that wider width as window.innerWidth.
+MEASURE = """(width) => {
+  const vw = Math.min(window.innerWidth, width);
   const wide = [];
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();
@@ -52,7 +54,8 @@ MEASURE = """() => {
   const active = [...document.querySelectorAll('#navbar-menu > .navbar-nav > .nav-item.active')];
   return {
     scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: vw,
+    innerWidth: window.innerWidth,
+    width: vw,
     wide: wide.slice(0, 5),
     active: active.map(li => li.dataset.testid),
     activeHrefs: active.flatMap(li => [...li.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))),
@@ -97,16 +100,16 @@ def _menu_links(page) -> list[str]:
     return [h for h in dict.fromkeys(hrefs) if h.startswith("/")]
 
 
-def _check(page, url, *, expect_section=None, menu_page=False) -> list[str]:
+def _check(page, url, width, *, expect_section=None, menu_page=False) -> list[str]:
     response = page.goto(url)
     status = response.status if response else None
     if status != 200:
         # A detail page a role may not open (403/404) is fine; a menu entry is not.
         return [f"{url}: HTTP {status}"] if menu_page else []
-    m = page.evaluate(MEASURE)
+    m = page.evaluate(MEASURE, width)
     problems = []
-    if m["scrollWidth"] > m["innerWidth"] + 1:
-        problems.append(f"{url}: {m['scrollWidth']} px wide in {m['innerWidth']}: {m['wide']}")
+    if m["scrollWidth"] > m["width"] + 1 or m["innerWidth"] > width:
+        problems.append(f"{url}: {m['scrollWidth']} px wide in {width}: {m['wide']}")
     if len(m["active"]) != 1:
         problems.append(f"{url}: highlighted sections {m['active']}")
     elif expect_section and m["active"] != [expect_section]:
@@ -140,14 +143,15 @@ def test_no_page_scrolls_sideways_and_one_section_is_highlighted(
                 page.goto("/")
                 links = _menu_links(page)
                 assert len(links) >= 5, links
-                fab = page.evaluate(MEASURE)["fab"]
+                width = options["viewport"]["width"]
+                fab = page.evaluate(MEASURE, width)["fab"]
                 if fab != (device == "phone" and may_enter_leads):
                     problems.append(f"{language} {device}: floating quick entry shown={fab}")
                 found = []
                 for url in links:
-                    found += _check(page, url, menu_page=True)
+                    found += _check(page, url, width, menu_page=True)
                 for url, section in details.items():
-                    found += _check(page, url, expect_section=section)
+                    found += _check(page, url, width, expect_section=section)
                 problems += [f"{language} {device} {p}" for p in found]
             finally:
                 context.close()
