@@ -59,6 +59,8 @@ MEASURE = """(width) => {
     wide: wide.slice(0, 5),
     active: active.map(li => li.dataset.testid),
     activeHrefs: active.flatMap(li => [...li.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))),
+    search: [...document.querySelectorAll('input[type=search]')]
+      .map(e => e.getBoundingClientRect().width).filter(w => w > 0),
     fab: !!document.querySelector('[data-testid=quick-entry-fab]') &&
       getComputedStyle(document.querySelector('[data-testid=quick-entry-fab]')).display !== 'none',
   };
@@ -116,6 +118,32 @@ def _check(page, url, width, *, expect_section=None, menu_page=False) -> list[st
         problems.append(f"{url}: highlighted {m['active']}, expected {expect_section}")
     elif menu_page and url not in m["activeHrefs"]:
         problems.append(f"{url}: highlighted {m['active']} does not hold the link")
+    # The search box of a list: at least 200 px on a desktop, the card's width on a phone.
+    narrow = [w for w in m["search"] if w < min(200, width * 0.75)]
+    if narrow:
+        problems.append(f"{url}: search box {narrow} px wide")
+    return problems
+
+
+def _check_open_menus(page, width, device) -> list[str]:
+    """Each section's dropdown, opened, stays inside the screen (on a phone, inside the
+    opened menu)."""
+    problems = []
+    if device == "phone":
+        page.click("[data-testid=menu-toggle]")
+    for toggle in page.locator("#navbar-menu .dropdown > .dropdown-toggle").all():
+        toggle.click()
+        m = page.evaluate(MEASURE, width)
+        menu = toggle.locator("xpath=following-sibling::div[contains(@class, 'dropdown-menu')]")
+        box = menu.bounding_box()
+        if box is None or box["width"] == 0:
+            problems.append(f"menu {toggle.inner_text()!r} did not open")
+        elif box["x"] < 0 or box["x"] + box["width"] > width + 1:
+            problems.append(f"menu {toggle.inner_text()!r} leaves the screen: {box}")
+        if m["scrollWidth"] > m["width"] + 1 or m["innerWidth"] > width:
+            problems.append(f"menu {toggle.inner_text()!r} open: {m['scrollWidth']} px wide")
+        if device == "desktop":
+            toggle.click()  # close it again
     return problems
 
 
@@ -131,9 +159,7 @@ def test_no_page_scrolls_sideways_and_one_section_is_highlighted(
         user.language = language
         user.save(update_fields=["language"])
         for device, options in VIEWPORTS.items():
-            context = browser.new_context(
-                base_url=live_server.url, storage_state=state, **options
-            )
+            context = browser.new_context(base_url=live_server.url, storage_state=state, **options)
             page = context.new_page()
             page.set_default_timeout(15_000)
             try:
@@ -147,7 +173,7 @@ def test_no_page_scrolls_sideways_and_one_section_is_highlighted(
                 fab = page.evaluate(MEASURE, width)["fab"]
                 if fab != (device == "phone" and may_enter_leads):
                     problems.append(f"{language} {device}: floating quick entry shown={fab}")
-                found = []
+                found = _check_open_menus(page, width, device)
                 for url in links:
                     found += _check(page, url, width, menu_page=True)
                 for url, section in details.items():

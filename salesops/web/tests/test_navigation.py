@@ -115,7 +115,9 @@ def test_each_role_sees_the_sections_it_may_open(org):
 
 
 def _active_sections(html: str) -> list[str]:
-    return re.findall(r'<li class="nav-item(?: dropdown)? active"[^>]*data-testid="nav-(\w+)"', html)
+    return re.findall(
+        r'<li class="nav-item(?: dropdown)? active"[^>]*data-testid="nav-(\w+)"', html
+    )
 
 
 @pytest.fixture
@@ -158,7 +160,10 @@ def test_the_floating_quick_entry_is_offered_to_those_who_may_register_leads(cli
     assert 'data-testid="quick-entry-fab"' in html
     assert f'href="{reverse("leads:quick_entry")}"' in html
     # Not on the quick-entry page itself, where it would cover the form.
-    assert 'data-testid="quick-entry-fab"' not in client.get(reverse("leads:quick_entry")).content.decode()
+    assert (
+        'data-testid="quick-entry-fab"'
+        not in client.get(reverse("leads:quick_entry")).content.decode()
+    )
     client.force_login(org.finance)
     html = client.get(reverse("customers:account_list")).content.decode()
     assert 'data-testid="quick-entry-fab"' not in html
