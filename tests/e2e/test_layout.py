@@ -59,6 +59,13 @@ MEASURE = """(width) => {
     wide: wide.slice(0, 5),
     active: active.map(li => li.dataset.testid),
     activeHrefs: active.flatMap(li => [...li.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))),
+    // A label squeezed to one letter a line: taller than four of its lines.
+    squeezed: [...document.querySelectorAll('.page-title, .nav-link-title, .btn, th, .form-label')]
+      .filter(e => {
+        const r = e.getBoundingClientRect();
+        const line = parseFloat(getComputedStyle(e).lineHeight) || 20;
+        return r.width > 0 && e.innerText.trim().length > 4 && r.height > 4 * line;
+      }).map(e => e.innerText.trim().slice(0, 30)).slice(0, 5),
     search: [...document.querySelectorAll('input[type=search]')]
       .map(e => e.getBoundingClientRect().width).filter(w => w > 0),
     fab: !!document.querySelector('[data-testid=quick-entry-fab]') &&
@@ -118,6 +125,8 @@ def _check(page, url, width, *, expect_section=None, menu_page=False) -> list[st
         problems.append(f"{url}: highlighted {m['active']}, expected {expect_section}")
     elif menu_page and url not in m["activeHrefs"]:
         problems.append(f"{url}: highlighted {m['active']} does not hold the link")
+    if m["squeezed"]:
+        problems.append(f"{url}: labels squeezed to one letter a line: {m['squeezed']}")
     # The search box of a list: at least 200 px on a desktop, the card's width on a phone.
     narrow = [w for w in m["search"] if w < min(200, width * 0.75)]
     if narrow:
