@@ -1,6 +1,31 @@
-"""Navigation for the page shell: the menu entries a user may open."""
+"""Navigation for the page shell: the menu sections a user may open, and the one that is
+current.
 
-from django.urls import reverse
+The menu is declarative. :data:`SECTIONS` fixes the sections and their order; :data:`MENU`
+holds one line per page::
+
+    entry(url name, label, icon, section, who may see it, url names it also owns)
+
+A section appears when at least one of its entries is visible to the user and the entry's
+URL exists, so a later app adds its page with one line, e.g.
+``entry("deals:deal_list", _("Deals"), "ti-briefcase", DEALS)``. A section with a single
+entry in MENU is a plain link (labelled by that entry); the others are dropdowns.
+
+Exactly one section is highlighted: the one whose entry owns the current view name most
+specifically. An entry owns its own url name and the patterns in ``owns``: an exact view
+name (``customers:account_360``), a prefix ending in ``*`` (``customers:account_*``), or a
+namespace (``automation``, short for ``automation:*``). An exact name beats a prefix, a
+longer prefix beats a shorter one, so ``leads:routing_*`` (Settings) wins over the
+``leads`` namespace (Leads) on the routing pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from salesops.automation.services import can_manage_rules
@@ -8,69 +33,107 @@ from salesops.leads.models import Lead, LeadStatus
 from salesops.todos.selectors import nav_count
 
 
-def _can_manage_rules(user) -> bool:
-    return can_manage_rules(user)
+@dataclass(frozen=True)
+class Section:
+    key: str
+    label: Any
+    icon: str
 
 
-MENU = [
-    ("home", _("Dashboard"), "ti-layout-dashboard", None),
-    ("leads:lead_list", _("Leads"), "ti-target-arrow", None),
-    ("activities:activity_list", _("Activities"), "ti-phone-call", None),
-    ("customers:account_list", _("Accounts"), "ti-building", None),
-    ("customers:contact_list", _("Contacts"), "ti-address-book", None),
-    ("aftersales:complaint_list", _("After-sales"), "ti-lifebuoy", None),
-    ("revenue:contract_list", _("Contracts"), "ti-file-certificate", None),
-    ("customers:rep_ltv", _("LTV by rep"), "ti-chart-bar", None),
-    ("todos:task_list", _("My tasks"), "ti-checklist", None),
-    ("automation:rule_list", _("Automation"), "ti-robot", _can_manage_rules),
-    (
-        "notifications:channel_list",
-        _("Settings · Notification channels"),
-        "ti-broadcast",
-        lambda user: user.is_admin_role,
-    ),
-    (
-        "revenue:policy",
-        _("Settings · Revenue policy"),
-        "ti-cash",
-        lambda user: user.is_admin_role,
-    ),
-    (
-        "leads:channel_list",
-        _("Settings · Lead channels"),
-        "ti-plug-connected",
-        lambda user: user.is_admin_role or user.edits_everything,
-    ),
-    (
-        "leads:routing_list",
-        _("Settings · Lead routing"),
-        "ti-route",
-        lambda user: user.is_admin_role or user.edits_everything,
-    ),
-    (
-        "activities:tag_list",
-        _("Settings · Check-in results"),
-        "ti-tags",
-        lambda user: user.is_admin_role or user.edits_everything,
-    ),
-    (
-        "org:user_change_list",
-        _("Settings · User changes"),
-        "ti-user-cog",
-        lambda user: user.is_admin_role or user.edits_everything or user.is_manager_role,
-    ),
-    (
-        "customization:definition_list",
-        _("Settings · Custom fields"),
-        "ti-adjustments",
-        lambda user: user.is_admin_role,
-    ),
-    ("locked_logins", _("Settings · Locked logins"), "ti-lock", lambda user: user.is_admin_role),
-    ("org:settings", _("Settings · Organisation"), "ti-building-cog", lambda u: u.is_admin_role),
+HOME = Section("home", _("Home"), "ti-home")
+LEADS = Section("leads", _("Leads"), "ti-target-arrow")
+CUSTOMERS = Section("customers", _("Customers"), "ti-building")
+DEALS = Section("deals", _("Deals"), "ti-briefcase")
+REVENUE = Section("revenue", _("Revenue"), "ti-coin-yuan")
+AFTERSALES = Section("aftersales", _("After-sales"), "ti-lifebuoy")
+TARGETS = Section("targets", _("Targets"), "ti-target")
+PERFORMANCE = Section("performance", _("Performance"), "ti-chart-line")
+KNOWLEDGE = Section("knowledge", _("Knowledge"), "ti-book")
+TASKS = Section("tasks", _("Tasks"), "ti-checklist")
+SETTINGS = Section("settings", _("Settings"), "ti-settings")
+
+SECTIONS = [
+    HOME,
+    LEADS,
+    CUSTOMERS,
+    DEALS,
+    REVENUE,
+    AFTERSALES,
+    TARGETS,
+    PERFORMANCE,
+    KNOWLEDGE,
+    TASKS,
+    SETTINGS,
 ]
 
 
-SETTINGS_SEPARATOR = " · "
+@dataclass(frozen=True)
+class Entry:
+    url_name: str
+    label: Any
+    icon: str
+    section: Section
+    visible: Callable[[Any], bool] | None = None
+    owns: tuple[str, ...] = field(default=())
+
+
+def entry(url_name, label, icon, section, visible=None, owns: Iterable[str] | str = ()) -> Entry:
+    owns = (owns,) if isinstance(owns, str) else tuple(owns)
+    return Entry(url_name, label, icon, section, visible, owns)
+
+
+# --- who may see an entry (the pages check again; these only keep the menu honest) ---
+
+
+def admins(user) -> bool:
+    return user.is_admin_role
+
+
+def configurers(user) -> bool:
+    return user.is_admin_role or user.edits_everything
+
+
+def user_change_readers(user) -> bool:
+    return user.is_admin_role or user.edits_everything or user.is_manager_role
+
+
+def rule_managers(user) -> bool:
+    return can_manage_rules(user)
+
+
+def lead_enterers(user) -> bool:
+    """Who may register a lead (quick entry refuses read-only roles)."""
+    return not user.is_read_only_role
+
+
+MENU = [
+    entry("home", _("Home"), "ti-home", HOME),
+    entry("leads:lead_list", _("Leads"), "ti-target-arrow", LEADS, owns=("leads", "leads:lead_*")),
+    entry("leads:quick_entry", _("Quick entry"), "ti-plus", LEADS, lead_enterers),
+    entry("activities:activity_list", _("Activities"), "ti-phone-call", LEADS, owns="activities"),
+    entry("leads:dwell_report", _("Dwell TOP10"), "ti-hourglass", LEADS),
+    entry("customers:account_list", _("Accounts"), "ti-building", CUSTOMERS, owns=("customers", "customers:account_*")),
+    entry("customers:contact_list", _("Contacts"), "ti-address-book", CUSTOMERS, owns="customers:contact_*"),
+    entry("customers:rep_ltv", _("LTV by rep"), "ti-chart-bar", CUSTOMERS),
+    entry("revenue:contract_list", _("Contracts"), "ti-file-certificate", REVENUE, owns=("revenue", "revenue:contract_*")),
+    entry("revenue:payment_list", _("Payments"), "ti-cash", REVENUE, owns="revenue:payment_*"),
+    entry("revenue:invoice_list", _("Invoices"), "ti-receipt", REVENUE, owns="revenue:invoice_*"),
+    entry("aftersales:complaint_list", _("Complaints"), "ti-message-report", AFTERSALES, owns=("aftersales", "aftersales:complaint_*")),
+    entry("aftersales:ticket_list", _("Service tickets"), "ti-ticket", AFTERSALES, owns="aftersales:ticket_*"),
+    entry("aftersales:nps_list", _("NPS responses"), "ti-mood-smile", AFTERSALES, owns="aftersales:nps_*"),
+    entry("aftersales:renewal_list", _("Renewals"), "ti-refresh", AFTERSALES, owns="aftersales:renewal_*"),
+    entry("todos:task_list", _("My tasks"), "ti-checklist", TASKS, owns="todos"),
+    entry("automation:rule_list", _("Automation rules"), "ti-robot", SETTINGS, rule_managers, owns="automation"),
+    entry("notifications:channel_list", _("Notification channels"), "ti-broadcast", SETTINGS, admins, owns=("notifications:channel_*", "notifications:delivery_*")),
+    entry("revenue:policy", _("Revenue policy"), "ti-cash", SETTINGS, admins),
+    entry("leads:channel_list", _("Lead channels"), "ti-plug-connected", SETTINGS, configurers, owns="leads:channel_*"),
+    entry("leads:routing_list", _("Routing rules"), "ti-route", SETTINGS, configurers, owns="leads:routing_*"),
+    entry("activities:tag_list", _("Check-in results"), "ti-tags", SETTINGS, configurers, owns="activities:tag_*"),
+    entry("org:user_change_list", _("User changes"), "ti-user-cog", SETTINGS, user_change_readers, owns="org:user_change_*"),
+    entry("customization:definition_list", _("Custom fields"), "ti-adjustments", SETTINGS, admins, owns="customization"),
+    entry("locked_logins", _("Locked logins"), "ti-lock", SETTINGS, admins),
+    entry("org:settings", _("Organisation"), "ti-building-cog", SETTINGS, admins),
+]  # fmt: skip
 
 
 def _task_badge(user):
@@ -82,37 +145,102 @@ def _lead_badge(user):
     return Lead.objects.filter(owner=user, status=LeadStatus.NEW).count()
 
 
-# A count shown beside a menu entry: ``fn(user) -> int``, one cheap indexed query each.
+# A count shown beside a menu entry (and summed on its section): ``fn(user) -> int``,
+# one cheap indexed query each.
 BADGES = {"todos:task_list": _task_badge, "leads:lead_list": _lead_badge}
+
+
+# --- which entry owns the current page ----------------------------------------------------
+
+
+def _score(pattern: str, view_name: str) -> tuple[int, int] | None:
+    """How specifically ``pattern`` owns ``view_name``: (2, len) for the exact name,
+    (1, len of the prefix) for a prefix or namespace, None when it does not."""
+    if pattern.endswith("*"):
+        prefix = pattern[:-1]
+        return (1, len(prefix)) if view_name.startswith(prefix) else None
+    if ":" not in pattern and pattern != view_name:  # a namespace
+        prefix = pattern + ":"
+        return (1, len(prefix)) if view_name.startswith(prefix) else None
+    return (2, len(pattern)) if view_name == pattern else None
+
+
+def current_entry(entries: Iterable[Entry], view_name: str) -> Entry | None:
+    """The entry that owns ``view_name`` most specifically (the first on a tie)."""
+    best, best_score = None, None
+    if not view_name:
+        return None
+    for item in entries:
+        for pattern in (item.url_name, *item.owns):
+            score = _score(pattern, view_name)
+            if score is not None and (best_score is None or score > best_score):
+                best, best_score = item, score
+    return best
+
+
+def visible_entries(user, menu: Iterable[Entry] | None = None) -> list[tuple[Entry, str]]:
+    """The entries of ``menu`` (default :data:`MENU`) that ``user`` may see and whose URL
+    exists, with that URL."""
+    found = []
+    for item in MENU if menu is None else menu:
+        if item.visible is not None and not item.visible(user):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # the app is not installed (yet)
+            continue
+        found.append((item, url))
+    return found
+
+
+def build_sections(user, view_name: str, menu: Iterable[Entry] | None = None) -> list[dict]:
+    """The sections ``user`` sees, in order, each with its entries; the one holding the
+    page named ``view_name`` is ``active`` (and, inside it, that page's entry)."""
+    menu = MENU if menu is None else list(menu)
+    entries = visible_entries(user, menu)
+    current = current_entry((e for e, _url in entries), view_name)
+    singles = {s.key for s in SECTIONS if sum(e.section is s for e in menu) == 1}
+    sections = []
+    for section in SECTIONS:
+        items = []
+        for item, url in entries:
+            if item.section is not section:
+                continue
+            badge = BADGES[item.url_name](user) if item.url_name in BADGES else None
+            items.append(
+                {
+                    "url": url,
+                    "label": item.label,
+                    "icon": item.icon,
+                    "active": item is current,
+                    "badge": badge,
+                    "name": item.url_name,
+                }
+            )
+        if not items:
+            continue
+        single = section.key in singles
+        sections.append(
+            {
+                "key": section.key,
+                "label": items[0]["label"] if single else section.label,
+                "icon": items[0]["icon"] if single else section.icon,
+                "url": items[0]["url"] if single else None,
+                "items": items,
+                "active": any(i["active"] for i in items),
+                "badge": sum(i["badge"] or 0 for i in items) or None,
+            }
+        )
+    return sections
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    current = getattr(request.resolver_match, "view_name", "") if request.resolver_match else ""
-    items, settings_items = [], []
-    for name, label, icon, check in MENU:
-        if check and not check(user):
-            continue
-        section = name.split(":")[0]
-        item = {
-            "url": reverse(name),
-            "label": label,
-            "icon": icon,
-            "active": current == name or (":" in name and current.startswith(section + ":")),
-            "badge": BADGES[name](user) if name in BADGES else None,
-        }
-        # "Settings · …" entries go into one Settings menu: a flat bar of fourteen
-        # entries wrapped every label on a laptop screen.
-        head, _sep, rest = str(label).partition(SETTINGS_SEPARATOR)
-        if rest:
-            item.update(label=rest, title=str(label))
-            settings_items.append(item)
-        else:
-            items.append(item)
+    match = getattr(request, "resolver_match", None)
+    view_name = match.view_name if match else ""
     return {
-        "nav_items": items,
-        "nav_settings": settings_items,
-        "nav_settings_active": any(i["active"] for i in settings_items),
+        "nav_sections": build_sections(user, view_name),
+        "can_enter_leads": lead_enterers(user),
     }

@@ -16,8 +16,10 @@ def test_rep_on_a_phone_creates_an_account_with_a_contact_finds_it_and_switches_
     code = credit_code(424242)
     login(page, "rep_a", org.password)
 
-    # The navigation is collapsed on a 375-px screen: open it and go to the accounts.
+    # The navigation is collapsed on a 375-px screen: open it, then the Customers section,
+    # and go to the accounts.
     page.click("[data-testid=menu-toggle]")
+    page.click("[data-testid=nav-customers] > a")
     page.get_by_role("link", name="Accounts").click()
     expect(page).to_have_url(re.compile(r"/customers/accounts/$"))
 
