@@ -105,7 +105,12 @@ def list_activities(request, query: Query[ActivityQuery]):
 def create_activity(request, payload: ActivityIn):
     links = _links(request.user, payload)
     if payload.start:
-        if payload.tag or payload.ended_at or payload.duration_seconds is not None:
+        if (
+            payload.tag
+            or payload.ended_at
+            or payload.duration_seconds is not None
+            or payload.duration_source
+        ):
             raise ValidationError(
                 {"start": _("A started activity has no result yet; send it with its check-in.")}
             )
@@ -117,6 +122,7 @@ def create_activity(request, payload: ActivityIn):
         started_at=payload.started_at,
         ended_at=payload.ended_at,
         duration_seconds=payload.duration_seconds,
+        duration_source=payload.duration_source,
         tag=payload.tag or None,
         note=payload.note,
         **links,
@@ -142,6 +148,7 @@ def check_in(request, activity_id: int, payload: CheckInIn):
         tag=payload.tag or None,
         note=payload.note,
         duration_seconds=payload.duration_seconds,
+        duration_source=payload.duration_source,
     )
     return selectors.activity_get(user=request.user, pk=activity_id)
 

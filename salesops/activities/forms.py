@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from salesops.core.forms import PageFormMixin, TablerFormMixin
 
 from . import selectors
-from .models import NOTE_MAX, ActivityKind, ResultTag
+from .models import NOTE_MAX, ActivityKind, DurationSource, ResultTag
 
 
 class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
@@ -20,6 +20,13 @@ class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
     )
     minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=24 * 60, required=False)
     seconds = forms.IntegerField(label=_("Seconds"), min_value=0, max_value=59 * 60, required=False)
+    # Set by the page's call timer (checkin.js): "timer" when stopping it filled the
+    # duration, "typed" once a person edits the numbers.
+    duration_source = forms.ChoiceField(
+        choices=[("", ""), (DurationSource.TIMER, "timer"), (DurationSource.TYPED, "typed")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
     tag = forms.ChoiceField(label=_("Result"), required=False)
     # No max_length here: the service reports an over-long note with its own message,
     # the same on every channel. The input itself stops at NOTE_MAX characters.
@@ -38,8 +45,11 @@ class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
 
     missing_tag_message = _("Pick a result to finish the check-in.")
 
-    def duration_seconds(self) -> int:
+    def duration_seconds(self) -> int | None:
+        """The duration entered, or None when both boxes were left empty."""
         data = self.cleaned_data
+        if data.get("minutes") is None and data.get("seconds") is None:
+            return None
         return (data.get("minutes") or 0) * 60 + (data.get("seconds") or 0)
 
 

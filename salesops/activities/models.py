@@ -2,8 +2,11 @@
 
 An activity is one call, visit, WeChat conversation, email or meeting, linked to a lead,
 an account or a contact. Finishing it needs exactly one result tag from a configurable
-set and allows a note of at most 20 characters. An *effective touch* is an activity with
-a tag and at least 30 seconds of interaction; it is stored so reports can count it.
+set and allows a note of at most 20 characters. An *effective touch* is an activity whose
+tag means the person was reached (``counts_as_contact``; 无人接听 never counts) and that
+lasted at least :func:`effective_seconds` of interaction; it is stored so reports can
+count it. ``duration_source`` keeps a duration the call timer measured apart from one a
+person typed in (A3).
 """
 
 from __future__ import annotations
@@ -19,6 +22,19 @@ from salesops.core.visibility import OwnedQuerySet
 
 NOTE_MAX = 20
 EFFECTIVE_SECONDS = 30
+
+
+def effective_seconds() -> int:
+    """How many seconds of interaction make an effective touch. Every reader goes through
+    this one function (services, pages, API): when the number moves into the
+    organisation's settings, only this line changes."""
+    return EFFECTIVE_SECONDS
+
+
+class DurationSource(models.TextChoices):
+    TIMER = "timer", _("Measured by the call timer")
+    TYPED = "typed", _("Typed in")
+    NONE = "none", _("Not recorded")
 
 
 class ActivityKind(models.TextChoices):
@@ -98,6 +114,13 @@ class Activity(BaseModel):
     started_at = models.DateTimeField(_("started at"), default=clock.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    duration_source = models.CharField(
+        _("duration source"),
+        max_length=10,
+        choices=DurationSource.choices,
+        default=DurationSource.NONE,
+        help_text=_("Whether the call timer measured the duration or a person typed it in."),
+    )
     tag = models.ForeignKey(
         ResultTag,
         verbose_name=_("result"),
@@ -129,6 +152,10 @@ class Activity(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.tag_id is not None
+
+    @property
+    def duration_typed(self) -> bool:
+        return self.duration_source == DurationSource.TYPED
 
     @property
     def duration_display(self) -> str:

@@ -12,6 +12,11 @@ from salesops.core.schemas import UserRef
 from .models import NOTE_MAX
 
 Kind = Literal["call", "visit", "wechat", "email", "meeting"]
+Source = Literal["timer", "typed"]
+SOURCE_HELP = (
+    "Where the duration came from: timer (a call timer measured it) or typed (a person "
+    "entered it; the default)."
+)
 
 
 class ActivityOut(Schema):
@@ -24,6 +29,11 @@ class ActivityOut(Schema):
     started_at: dt.datetime
     ended_at: dt.datetime | None
     duration_seconds: int
+    duration_source: str = Field(
+        ...,
+        description="timer (measured by a call timer or between start and check-in), typed "
+        "(entered by a person; pages mark it) or none (no duration recorded).",
+    )
     tag: str | None = Field(None, description="The result tag's code; null while open.")
     tag_label: str | None = None
     note: str
@@ -56,6 +66,7 @@ class ActivityIn(Schema):
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
     duration_seconds: int | None = Field(None, description="Ignored when both instants are sent.")
+    duration_source: Source | None = Field(None, description=SOURCE_HELP)
     tag: str | None = Field(None, description="A result tag code (GET /result-tags).")
     note: str = Field("", description=f"At most {NOTE_MAX} characters.")
     start: bool = Field(
@@ -70,7 +81,10 @@ class ActivityIn(Schema):
 class CheckInIn(Schema):
     tag: str | None = Field(None, description="A result tag code (required).")
     note: str = Field("", description=f"At most {NOTE_MAX} characters.")
-    duration_seconds: int | None = Field(None, description="Default: the time since it started.")
+    duration_seconds: int | None = Field(
+        None, description="Default: the time since it started (then duration_source is timer)."
+    )
+    duration_source: Source | None = Field(None, description=SOURCE_HELP)
 
     model_config = {"extra": "forbid"}
 

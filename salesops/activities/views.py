@@ -30,7 +30,7 @@ from salesops.org import selectors as org_selectors
 
 from . import selectors, services
 from .forms import CheckInForm, ResultTagForm
-from .models import NOTE_MAX, ActivityKind, ResultTag
+from .models import NOTE_MAX, ActivityKind, ResultTag, effective_seconds
 
 LIST_FILTERS = ("kind", "tag", "effective", "date_from", "date_to", "owner")
 KIND_ICONS = {
@@ -49,6 +49,7 @@ EXPORT_COLUMNS = [
     (gettext_lazy("Contact"), lambda a: str(a.contact) if a.contact_id else ""),
     (gettext_lazy("Result"), lambda a: a.tag.label if a.tag_id else ""),
     (gettext_lazy("Duration (seconds)"), "duration_seconds"),
+    (gettext_lazy("Duration source"), lambda a: a.get_duration_source_display()),
     (gettext_lazy("Effective touch"), "effective"),
     (gettext_lazy("Note"), "note"),
 ]
@@ -123,6 +124,8 @@ def check_in(request):
                     actor=request.user,
                     kind=data["kind"],
                     duration_seconds=form.duration_seconds(),
+                    duration_source=data["duration_source"] or None,
+                    finish=True,
                     tag=data["tag"],
                     note=data["note"],
                     **target,
@@ -152,6 +155,7 @@ def check_in(request):
         "selected_kind": form["kind"].value() or ActivityKind.CALL,
         "selected_tag": form["tag"].value() or "",
         "note_max": NOTE_MAX,
+        "effective_seconds": effective_seconds(),
         "next": _next(request),
     }
     return render(request, "activities/check_in.html", context)
