@@ -125,6 +125,7 @@ def create_activity(request, payload: ActivityIn):
         duration_source=payload.duration_source,
         tag=payload.tag or None,
         note=payload.note,
+        custom=payload.custom,
         **links,
     )
     return Status(201, selectors.activity_get(user=request.user, pk=activity.pk))
@@ -149,6 +150,7 @@ def check_in(request, activity_id: int, payload: CheckInIn):
         note=payload.note,
         duration_seconds=payload.duration_seconds,
         duration_source=payload.duration_source,
+        custom=payload.custom,
     )
     return selectors.activity_get(user=request.user, pk=activity_id)
 

@@ -7,13 +7,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salesops.core.forms import PageFormMixin, TablerFormMixin
+from salesops.customization.formfields import CustomFieldsFormMixin
 
 from . import selectors
-from .models import NOTE_MAX, ActivityKind, DurationSource, ResultTag
+from .models import NOTE_MAX, Activity, ActivityKind, DurationSource, ResultTag
 
 
-class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
-    """One screen: what kind of contact, how long, which result, a short note."""
+class CheckInForm(CustomFieldsFormMixin, PageFormMixin, TablerFormMixin, forms.Form):
+    """One screen: what kind of contact, how long, which result, a short note, and the
+    activity's custom fields. With ``activity`` (an open one) it finishes that activity:
+    its kind is already known."""
+
+    custom_entity = "activity"
 
     kind = forms.ChoiceField(
         label=_("Type"), choices=ActivityKind.choices, initial=ActivityKind.CALL
@@ -32,8 +37,11 @@ class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
     # the same on every channel. The input itself stops at NOTE_MAX characters.
     note = forms.CharField(label=_("Note"), required=False)
 
-    def __init__(self, *args, language: str | None = None, **kwargs):
+    def __init__(self, *args, language: str | None = None, activity=None, **kwargs):
+        self.instance = activity if activity is not None else Activity()
         super().__init__(*args, **kwargs)
+        if activity is not None:
+            del self.fields["kind"]
         self.tags = list(selectors.active_tags())
         self.fields["tag"].choices = [(t.code, selectors.tag_label(t, language)) for t in self.tags]
         self.fields["tag"].service_required = True
@@ -42,6 +50,7 @@ class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
         )
         for name in ("minutes", "seconds"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "placeholder": "0"})
+        self.init_custom_fields(None)  # the screen is fixed; no form layouts here
 
     missing_tag_message = _("Pick a result to finish the check-in.")
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from salesops.core import clock
 from salesops.core.models import BaseModel
 from salesops.core.visibility import OwnedQuerySet
+from salesops.customization.models import CustomFieldsModel
 
 NOTE_MAX = 20
 EFFECTIVE_SECONDS = 30
@@ -79,7 +81,7 @@ class ActivityQuerySet(OwnedQuerySet):
     owner_path = "owner"
 
 
-class Activity(BaseModel):
+class Activity(BaseModel, CustomFieldsModel):
     kind = models.CharField(_("type"), max_length=20, choices=ActivityKind.choices)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -148,6 +150,9 @@ class Activity(BaseModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("activities:activity_detail", args=[self.pk])
 
     @property
     def is_finished(self) -> bool:

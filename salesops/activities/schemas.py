@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -41,6 +41,10 @@ class ActivityOut(Schema):
     finished: bool = Field(..., validation_alias="is_finished")
     checked_in_at: dt.datetime | None
     created_at: dt.datetime
+    custom: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Custom field values by key (GET /custom-fields?entity=activity lists them).",
+    )
 
     @staticmethod
     def resolve_tag(obj):
@@ -74,6 +78,10 @@ class ActivityIn(Schema):
         description="True to start an open activity now (no tag yet) and finish it later "
         "with POST /activities/{id}/check-in.",
     )
+    custom: dict[str, Any] | None = Field(
+        None,
+        description="Custom field values by key; see GET /custom-fields?entity=activity.",
+    )
 
     model_config = {"extra": "forbid"}
 
@@ -85,6 +93,10 @@ class CheckInIn(Schema):
         None, description="Default: the time since it started (then duration_source is timer)."
     )
     duration_source: Source | None = Field(None, description=SOURCE_HELP)
+    custom: dict[str, Any] | None = Field(
+        None,
+        description="Custom field values by key; see GET /custom-fields?entity=activity.",
+    )
 
     model_config = {"extra": "forbid"}
 

@@ -57,6 +57,18 @@ def activity_list(
     return qs
 
 
+def unfinished_checkins(user):
+    """The user's own activities still without a result (unfinished check-ins), newest
+    first: the home page and the activity list bring them back until they are finished."""
+    if user is None or not user.is_authenticated:
+        return Activity.objects.none()
+    return (
+        Activity.objects.filter(owner=user, tag__isnull=True)
+        .select_related("lead", "account", "contact")
+        .order_by("-started_at", "-id")
+    )
+
+
 def activity_get(*, user, pk: int) -> Activity:
     return _base(user).get(pk=pk)
 

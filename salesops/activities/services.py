@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, events
 from salesops.customers.models import Account, Contact
+from salesops.customization import services as custom_services
 from salesops.leads import services as lead_services
 from salesops.leads.models import Lead
 
@@ -212,11 +213,14 @@ def activity_log(
     note: str = "",
     duration_source: str | None = None,
     finish: bool = False,
+    custom: dict | None = None,
 ) -> Activity:
     """Record an activity by ``actor`` (who owns it).
 
     ``finish`` says the caller records a finished activity (the check-in screen): then a
-    missing tag is refused even when no duration was given.
+    missing tag is refused even when no duration was given. ``custom`` holds the
+    activity's custom field values (SPEC X1); a started (open) activity checks only the
+    ones given, a finished one also fills defaults and needs the required ones.
 
     ``duration_source`` says where a given duration (or pair of instants) came from:
     ``"timer"`` when a call timer measured it, ``"typed"`` (the default) when a person
@@ -248,10 +252,16 @@ def activity_log(
     if not finishing and note:
         _add(errors, "note", _("Add the note when you finish the activity with its result."))
     start, end, seconds = _timing(started_at, ended_at, seconds, finishing, errors)
+    holder = Activity()
+    for field, messages in custom_services.merge_custom(
+        holder, "activity", custom, partial=not finishing
+    ).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     now = clock.now()
     activity = Activity(
+        custom=holder.custom,
         kind=kind,
         owner=actor,
         lead=lead,
@@ -283,6 +293,7 @@ def check_in(
     note: str = "",
     duration_seconds: int | None = None,
     duration_source: str | None = None,
+    custom: dict | None = None,
 ) -> Activity:
     """Finish an open activity: the result tag, the note and how long it took. Without
     a duration it is the time since it started, measured by the server (``timer``); a
@@ -312,6 +323,13 @@ def check_in(
     else:
         ended_at = activity.started_at + dt.timedelta(seconds=seconds)
         source = _source(claimed, True)
+    # Finishing fills the defaults and needs the required custom fields; values given
+    # when the activity started stay unless changed now.
+    given = {**(activity.custom or {}), **(custom or {})}
+    for field, messages in custom_services.merge_custom(
+        activity, "activity", given, partial=False
+    ).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     activity.tag = result
@@ -327,6 +345,7 @@ def check_in(
             "note",
             "duration_seconds",
             "duration_source",
+            "custom",
             "ended_at",
             "checked_in_at",
             "effective",
