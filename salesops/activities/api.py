@@ -36,6 +36,7 @@ router = Router(tags=["activities"])
 
 
 class ActivityQuery(Schema):
+    q: str | None = None
     kind: str | None = None
     tag: str | None = None
     effective: bool | None = None
@@ -84,13 +85,22 @@ def _tag_out(tag: ResultTag, language: str) -> dict:
     }
 
 
-@router.get("/activities", response=ActivityPage, summary="Activities (mine, or my team's)")
+@router.get(
+    "/activities",
+    response=ActivityPage,
+    summary="Activities (mine, or my team's)",
+    description="Search with q (note, lead, account or contact); filter by a custom field "
+    "with cf_<key>=value (GET /custom-fields?entity=activity).",
+)
 def list_activities(request, query: Query[ActivityQuery]):
     data = {
         k: v
         for k, v in query.dict().items()
         if v not in (None, "") and k not in ("page", "page_size")
     }
+    # Custom fields vary per installation: their cf_<key> filters come from the query
+    # string rather than the schema.
+    data.update({k: v for k, v in request.GET.items() if k.startswith("cf_") and v})
     fs = selectors.activity_filterset(user=request.user, data=data)
     if not fs.is_valid():
         raise ValidationError(fs.errors)

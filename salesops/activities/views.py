@@ -33,7 +33,7 @@ from . import selectors, services
 from .forms import CheckInForm, ResultTagForm
 from .models import NOTE_MAX, Activity, ActivityKind, ResultTag, effective_seconds
 
-LIST_FILTERS = ("kind", "tag", "effective", "finished", "date_from", "date_to", "owner")
+LIST_FILTERS = ("q", "kind", "tag", "effective", "finished", "date_from", "date_to", "owner")
 KIND_ICONS = {
     "call": "ti-phone",
     "visit": "ti-walk",
@@ -229,7 +229,9 @@ def _sees_team(user) -> bool:
 
 
 def _filter_data(request) -> dict:
-    return {k: v for k, v in request.GET.items() if k in LIST_FILTERS and v}
+    return {
+        k: v for k, v in request.GET.items() if (k in LIST_FILTERS or k.startswith("cf_")) and v
+    }
 
 
 @login_required

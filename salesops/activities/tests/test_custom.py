@@ -147,3 +147,32 @@ def test_a_rules_task_ignores_required_custom_fields(org, effort):
         actor=None, title="规则任务", assignee=org.rep_a, source="rule:1:v1"
     )
     assert task.custom == {}
+
+
+def test_activity_lists_search_and_filter_by_custom_field(client, org, lead_a, mood):
+    api = token_client(org.rep_a)
+    for note, value in (("周五演示", "good"), ("再联系", "bad")):
+        post(
+            api,
+            "/activities",
+            {
+                "kind": "call",
+                "lead_id": lead_a.pk,
+                "tag": "demo_booked",
+                "note": note,
+                "custom": {"mood": value},
+            },
+        )
+    found = api.get(f"{API}/activities", {"cf_mood": "good"}).json()
+    assert [a["note"] for a in found["results"]] == ["周五演示"]
+    assert api.get(f"{API}/activities", {"q": "再联系"}).json()["count"] == 1
+    assert api.get(f"{API}/activities", {"q": lead_a.company}).json()["count"] == 2
+    bad = api.get(f"{API}/activities", {"cf_mood": "meh"})
+    assert bad.status_code == 422
+    # another rep's search finds nothing of rep_a's
+    assert token_client(org.rep_b).get(f"{API}/activities", {"q": "周五"}).json()["count"] == 0
+    client.force_login(org.rep_a)
+    html = client.get(reverse("activities:activity_list"), {"q": "周五"}).content.decode()
+    assert html.count('data-testid="activity-row"') == 1
+    html = client.get(reverse("activities:activity_list"), {"cf_mood": "bad"}).content.decode()
+    assert html.count('data-testid="activity-row"') == 1 and "再联系" in html
