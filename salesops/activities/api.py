@@ -36,6 +36,7 @@ router = Router(tags=["activities"])
 
 
 class ActivityQuery(Schema):
+    q: str | None = None
     kind: str | None = None
     tag: str | None = None
     effective: bool | None = None
@@ -84,13 +85,22 @@ def _tag_out(tag: ResultTag, language: str) -> dict:
     }
 
 
-@router.get("/activities", response=ActivityPage, summary="Activities (mine, or my team's)")
+@router.get(
+    "/activities",
+    response=ActivityPage,
+    summary="Activities (mine, or my team's)",
+    description="Search with q (note, lead, account or contact); filter by a custom field "
+    "with cf_<key>=value (GET /custom-fields?entity=activity).",
+)
 def list_activities(request, query: Query[ActivityQuery]):
     data = {
         k: v
         for k, v in query.dict().items()
         if v not in (None, "") and k not in ("page", "page_size")
     }
+    # Custom fields vary per installation: their cf_<key> filters come from the query
+    # string rather than the schema.
+    data.update({k: v for k, v in request.GET.items() if k.startswith("cf_") and v})
     fs = selectors.activity_filterset(user=request.user, data=data)
     if not fs.is_valid():
         raise ValidationError(fs.errors)
@@ -105,7 +115,12 @@ def list_activities(request, query: Query[ActivityQuery]):
 def create_activity(request, payload: ActivityIn):
     links = _links(request.user, payload)
     if payload.start:
-        if payload.tag or payload.ended_at or payload.duration_seconds is not None:
+        if (
+            payload.tag
+            or payload.ended_at
+            or payload.duration_seconds is not None
+            or payload.duration_source
+        ):
             raise ValidationError(
                 {"start": _("A started activity has no result yet; send it with its check-in.")}
             )
@@ -117,8 +132,10 @@ def create_activity(request, payload: ActivityIn):
         started_at=payload.started_at,
         ended_at=payload.ended_at,
         duration_seconds=payload.duration_seconds,
+        duration_source=payload.duration_source,
         tag=payload.tag or None,
         note=payload.note,
+        custom=payload.custom,
         **links,
     )
     return Status(201, selectors.activity_get(user=request.user, pk=activity.pk))
@@ -142,6 +159,8 @@ def check_in(request, activity_id: int, payload: CheckInIn):
         tag=payload.tag or None,
         note=payload.note,
         duration_seconds=payload.duration_seconds,
+        duration_source=payload.duration_source,
+        custom=payload.custom,
     )
     return selectors.activity_get(user=request.user, pk=activity_id)
 

@@ -22,3 +22,4 @@ class ActivitiesConfig(AppConfig):
             fields=("id", "owner_id", "kind", "lead_id", "account_id", "tag", "effective"),
         )
         post_migrate.connect(defaults.install, sender=self)
+        post_migrate.connect(defaults.install_reminder, sender=self)

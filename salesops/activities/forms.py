@@ -8,27 +8,42 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.core import orgsettings
 from salesops.core.forms import PageFormMixin, TablerFormMixin
+from salesops.customization.formfields import CustomFieldsFormMixin
 
 from . import selectors
-from .models import ActivityKind, ResultTag
+from .models import Activity, ActivityKind, DurationSource, ResultTag
 
 
-class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
-    """One screen: what kind of contact, how long, which result, a short note."""
+class CheckInForm(CustomFieldsFormMixin, PageFormMixin, TablerFormMixin, forms.Form):
+    """One screen: what kind of contact, how long, which result, a short note, and the
+    activity's custom fields. With ``activity`` (an open one) it finishes that activity:
+    its kind is already known."""
+
+    custom_entity = "activity"
 
     kind = forms.ChoiceField(
         label=_("Type"), choices=ActivityKind.choices, initial=ActivityKind.CALL
     )
     minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=24 * 60, required=False)
     seconds = forms.IntegerField(label=_("Seconds"), min_value=0, max_value=59 * 60, required=False)
+    # Set by the page's call timer (checkin.js): "timer" when stopping it filled the
+    # duration, "typed" once a person edits the numbers.
+    duration_source = forms.ChoiceField(
+        choices=[("", ""), (DurationSource.TIMER, "timer"), (DurationSource.TYPED, "typed")],
+        required=False,
+        widget=forms.HiddenInput,
+    )
     tag = forms.ChoiceField(label=_("Result"), required=False)
     # No max_length here: the service reports an over-long note with its own message,
     # the same on every channel. The input itself stops at the
     # organisation's note length.
     note = forms.CharField(label=_("Note"), required=False)
 
-    def __init__(self, *args, language: str | None = None, **kwargs):
+    def __init__(self, *args, language: str | None = None, activity=None, **kwargs):
+        self.instance = activity if activity is not None else Activity()
         super().__init__(*args, **kwargs)
+        if activity is not None:
+            del self.fields["kind"]
         self.tags = list(selectors.active_tags())
         self.fields["tag"].choices = [(t.code, selectors.tag_label(t, language)) for t in self.tags]
         self.fields["tag"].service_required = True
@@ -40,11 +55,15 @@ class CheckInForm(PageFormMixin, TablerFormMixin, forms.Form):
         )
         for name in ("minutes", "seconds"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "placeholder": "0"})
+        self.init_custom_fields(None)  # the screen is fixed; no form layouts here
 
     missing_tag_message = _("Pick a result to finish the check-in.")
 
-    def duration_seconds(self) -> int:
+    def duration_seconds(self) -> int | None:
+        """The duration entered, or None when both boxes were left empty."""
         data = self.cleaned_data
+        if data.get("minutes") is None and data.get("seconds") is None:
+            return None
         return (data.get("minutes") or 0) * 60 + (data.get("seconds") or 0)
 
 

@@ -2,24 +2,40 @@
 
 An activity is one call, visit, WeChat conversation, email or meeting, linked to a lead,
 an account or a contact. Finishing it needs exactly one result tag from a configurable
-set and allows a short note (20 characters unless Settings · Organisation says otherwise).
-An *effective touch* is an activity with a tag and at least the organisation's
-effective-touch seconds (30 by default) of interaction; it is stored so reports can count it.
+set and allows a short note (20 characters unless Settings · Organisation says otherwise). An *effective touch* is an activity whose
+tag means the person was reached (``counts_as_contact``; 无人接听 never counts) and that
+lasted at least :func:`effective_seconds` of interaction (30 by default, Settings · Organisation); it is stored so reports can
+count it. ``duration_source`` keeps a duration the call timer measured apart from one a
+person typed in (A3).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from salesops.core import clock
+from salesops.core import clock, orgsettings
 from salesops.core.models import BaseModel
 from salesops.core.visibility import OwnedQuerySet
+from salesops.customization.models import CustomFieldsModel
 
 # The column's bound; the note length in force is core.orgsettings' checkin_note_max (≤ this).
 NOTE_COLUMN = 200
+
+
+def effective_seconds() -> int:
+    """How many seconds of interaction make an effective touch (Settings · Organisation,
+    30 by default). Every reader goes through this one function."""
+    return orgsettings.current().effective_touch_seconds
+
+
+class DurationSource(models.TextChoices):
+    TIMER = "timer", _("Measured by the call timer")
+    TYPED = "typed", _("Typed in")
+    NONE = "none", _("Not recorded")
 
 
 class ActivityKind(models.TextChoices):
@@ -64,7 +80,7 @@ class ActivityQuerySet(OwnedQuerySet):
     owner_path = "owner"
 
 
-class Activity(BaseModel):
+class Activity(BaseModel, CustomFieldsModel):
     kind = models.CharField(_("type"), max_length=20, choices=ActivityKind.choices)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -99,6 +115,13 @@ class Activity(BaseModel):
     started_at = models.DateTimeField(_("started at"), default=clock.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    duration_source = models.CharField(
+        _("duration source"),
+        max_length=10,
+        choices=DurationSource.choices,
+        default=DurationSource.NONE,
+        help_text=_("Whether the call timer measured the duration or a person typed it in."),
+    )
     tag = models.ForeignKey(
         ResultTag,
         verbose_name=_("result"),
@@ -127,9 +150,16 @@ class Activity(BaseModel):
     def __str__(self):
         return f"{self.get_kind_display()} · {self.started_at:%Y-%m-%d %H:%M}"
 
+    def get_absolute_url(self):
+        return reverse("activities:activity_detail", args=[self.pk])
+
     @property
     def is_finished(self) -> bool:
         return self.tag_id is not None
+
+    @property
+    def duration_typed(self) -> bool:
+        return self.duration_source == DurationSource.TYPED
 
     @property
     def duration_display(self) -> str:

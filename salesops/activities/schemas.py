@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
 from salesops.core.schemas import UserRef
 
 Kind = Literal["call", "visit", "wechat", "email", "meeting"]
+Source = Literal["timer", "typed"]
+SOURCE_HELP = (
+    "Where the duration came from: timer (a call timer measured it) or typed (a person "
+    "entered it; the default)."
+)
 
 
 class ActivityOut(Schema):
@@ -22,6 +27,11 @@ class ActivityOut(Schema):
     started_at: dt.datetime
     ended_at: dt.datetime | None
     duration_seconds: int
+    duration_source: str = Field(
+        ...,
+        description="timer (measured by a call timer or between start and check-in), typed "
+        "(entered by a person; pages mark it) or none (no duration recorded).",
+    )
     tag: str | None = Field(None, description="The result tag's code; null while open.")
     tag_label: str | None = None
     note: str
@@ -29,6 +39,10 @@ class ActivityOut(Schema):
     finished: bool = Field(..., validation_alias="is_finished")
     checked_in_at: dt.datetime | None
     created_at: dt.datetime
+    custom: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Custom field values by key (GET /custom-fields?entity=activity lists them).",
+    )
 
     @staticmethod
     def resolve_tag(obj):
@@ -54,6 +68,7 @@ class ActivityIn(Schema):
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
     duration_seconds: int | None = Field(None, description="Ignored when both instants are sent.")
+    duration_source: Source | None = Field(None, description=SOURCE_HELP)
     tag: str | None = Field(None, description="A result tag code (GET /result-tags).")
     note: str = Field(
         "", description="At most the organisation's check-in note length (20 by default)."
@@ -62,6 +77,10 @@ class ActivityIn(Schema):
         False,
         description="True to start an open activity now (no tag yet) and finish it later "
         "with POST /activities/{id}/check-in.",
+    )
+    custom: dict[str, Any] | None = Field(
+        None,
+        description="Custom field values by key; see GET /custom-fields?entity=activity.",
     )
 
     model_config = {"extra": "forbid"}
@@ -72,7 +91,14 @@ class CheckInIn(Schema):
     note: str = Field(
         "", description="At most the organisation's check-in note length (20 by default)."
     )
-    duration_seconds: int | None = Field(None, description="Default: the time since it started.")
+    duration_seconds: int | None = Field(
+        None, description="Default: the time since it started (then duration_source is timer)."
+    )
+    duration_source: Source | None = Field(None, description=SOURCE_HELP)
+    custom: dict[str, Any] | None = Field(
+        None,
+        description="Custom field values by key; see GET /custom-fields?entity=activity.",
+    )
 
     model_config = {"extra": "forbid"}
 

@@ -57,6 +57,18 @@ def activity_list(
     return qs
 
 
+def unfinished_checkins(user):
+    """The user's own activities still without a result (unfinished check-ins), newest
+    first: the home page and the activity list bring them back until they are finished."""
+    if user is None or not user.is_authenticated:
+        return Activity.objects.none()
+    return (
+        Activity.objects.filter(owner=user, tag__isnull=True)
+        .select_related("lead", "account", "contact")
+        .order_by("-started_at", "-id")
+    )
+
+
 def activity_get(*, user, pk: int) -> Activity:
     return _base(user).get(pk=pk)
 
@@ -113,14 +125,3 @@ def effective_touch_counts(day: dt.date, *, user=None) -> dict[int, int]:
         .order_by()
     )
     return {row["owner_id"]: row["n"] for row in rows}
-
-
-def unfinished_checkins(user):
-    """``user``'s own activities not finished yet: saved without a result tag (A2). The
-    home page brings them back until the rep finishes them. (Minimal version: the
-    check-in work of issue 13 item 8 may refine what "unfinished" means.)"""
-    return (
-        Activity.objects.filter(owner=user, tag__isnull=True)
-        .select_related("lead", "account")
-        .order_by("started_at", "id")
-    )

@@ -3,10 +3,11 @@
 ``activity_log`` records a call, visit, WeChat conversation, email or meeting — finished
 (with its result tag) or, without a tag, dates or duration, an open one that is finished
 later with ``check_in``. Finishing needs exactly one active result tag and allows a short
-note (SPEC A1–A2); an *effective touch* is a tagged activity that lasted long enough (A3);
-both numbers are the organisation's (``core.orgsettings``: 20 characters, 30 seconds by
-default). A finished check-in on a lead tells the leads app, which sets the lead's first
-contact and stops its SLA clock.
+note (SPEC A1–A2; its length is the organisation's, ``core.orgsettings``); an *effective touch* is an activity whose tag
+means the person was reached and that lasted at least ``effective_seconds()`` (A3). Where
+a duration came from — the call timer or a person's typing — is kept in
+``duration_source``. A finished check-in on a lead tells the leads app, which sets the
+lead's first contact and stops its SLA clock.
 
 Services take the acting user explicitly, check what they may see, collect every bad
 field into one ValidationError and write in one transaction.
@@ -25,10 +26,17 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, events, orgsettings
 from salesops.customers.models import Account, Contact
+from salesops.customization import services as custom_services
 from salesops.leads import services as lead_services
 from salesops.leads.models import Lead
 
-from .models import Activity, ActivityKind, ResultTag
+from .models import (
+    Activity,
+    ActivityKind,
+    DurationSource,
+    ResultTag,
+    effective_seconds,
+)
 
 TAG_FIELDS = ("code", "label_zh", "label_en", "order", "is_active", "counts_as_contact")
 
@@ -88,10 +96,34 @@ def _check_seconds(seconds, errors: dict) -> int | None:
 
 
 def is_effective(tag, duration_seconds: int) -> bool:
-    """An effective touch: a result was recorded and the interaction lasted at least the
-    organisation's effective-touch seconds (30 by default)."""
-    seconds = orgsettings.current().effective_touch_seconds
-    return tag is not None and (duration_seconds or 0) >= seconds
+    """An effective touch: a result that means the person was reached (a tag whose
+    ``counts_as_contact`` is false, e.g. 无人接听, never counts, however long the line
+    rang) and at least ``effective_seconds()`` of interaction."""
+    return (
+        tag is not None and tag.counts_as_contact and (duration_seconds or 0) >= effective_seconds()
+    )
+
+
+def _check_source(source, errors: dict) -> str | None:
+    """The caller's claim where a duration came from: ``timer`` or ``typed`` (or None)."""
+    if source in (None, ""):
+        return None
+    if source not in (DurationSource.TIMER, DurationSource.TYPED):
+        _add(
+            errors,
+            "duration_source",
+            _("Choose “timer” (measured by the call timer) or “typed” (entered by hand)."),
+        )
+        return None
+    return source
+
+
+def _source(claimed: str | None, given: bool) -> str:
+    """Where the stored duration came from: nothing given → none; given → what the caller
+    says, typed unless it says the timer measured it."""
+    if not given:
+        return DurationSource.NONE
+    return claimed or DurationSource.TYPED
 
 
 def _timing(started_at, ended_at, seconds, finishing: bool, errors: dict):
@@ -179,8 +211,20 @@ def activity_log(
     duration_seconds: int | None = None,
     tag: ResultTag | str | None = None,
     note: str = "",
+    duration_source: str | None = None,
+    finish: bool = False,
+    custom: dict | None = None,
 ) -> Activity:
     """Record an activity by ``actor`` (who owns it).
+
+    ``finish`` says the caller records a finished activity (the check-in screen): then a
+    missing tag is refused even when no duration was given. ``custom`` holds the
+    activity's custom field values (SPEC X1); a started (open) activity checks only the
+    ones given, a finished one also fills defaults and needs the required ones.
+
+    ``duration_source`` says where a given duration (or pair of instants) came from:
+    ``"timer"`` when a call timer measured it, ``"typed"`` (the default) when a person
+    entered it.
 
     With a tag it is finished at once. Without a tag, dates or duration it is an open
     activity (a call under way) to finish with :func:`check_in`; a tagless record that
@@ -198,16 +242,26 @@ def activity_log(
     result = _resolve_tag(tag, errors)
     note = _clean_note(note, errors)
     seconds = _check_seconds(duration_seconds, errors)
-    finishing = tag not in (None, "") or ended_at is not None or seconds is not None
+    claimed = _check_source(duration_source, errors)
+    measured = seconds is not None or (started_at is not None and ended_at is not None)
+    if claimed == DurationSource.TIMER and not measured:
+        _add(errors, "duration_source", _("Send the duration the call timer measured."))
+    finishing = finish or tag not in (None, "") or ended_at is not None or seconds is not None
     if finishing and tag in (None, ""):
         _add(errors, "tag", tag_required_message())
     if not finishing and note:
         _add(errors, "note", _("Add the note when you finish the activity with its result."))
     start, end, seconds = _timing(started_at, ended_at, seconds, finishing, errors)
+    holder = Activity()
+    for field, messages in custom_services.merge_custom(
+        holder, "activity", custom, partial=not finishing
+    ).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     now = clock.now()
     activity = Activity(
+        custom=holder.custom,
         kind=kind,
         owner=actor,
         lead=lead,
@@ -216,6 +270,7 @@ def activity_log(
         started_at=start,
         ended_at=end,
         duration_seconds=seconds,
+        duration_source=_source(claimed, finishing and measured),
         tag=result,
         note=note,
         effective=is_effective(result, seconds),
@@ -237,9 +292,12 @@ def check_in(
     tag: ResultTag | str | None,
     note: str = "",
     duration_seconds: int | None = None,
+    duration_source: str | None = None,
+    custom: dict | None = None,
 ) -> Activity:
-    """Finish an open activity: the result tag, the note and how long it took (by
-    default the time since it started)."""
+    """Finish an open activity: the result tag, the note and how long it took. Without
+    a duration it is the time since it started, measured by the server (``timer``); a
+    given one is ``typed`` unless ``duration_source`` says a call timer measured it."""
     _require_writer(actor)
     activity = (
         Activity.objects.select_for_update().editable_by(actor).filter(pk=activity.pk).first()
@@ -254,24 +312,44 @@ def check_in(
         _add(errors, "tag", tag_required_message())
     note = _clean_note(note, errors)
     seconds = _check_seconds(duration_seconds, errors)
+    claimed = _check_source(duration_source, errors)
     now = clock.now()
     if seconds is None:
         if now < activity.started_at:
             _add(errors, "ended_at", _("The activity has not started yet."))
         seconds = max(0, int((now - activity.started_at).total_seconds()))
         ended_at = now
+        source = DurationSource.TIMER
     else:
         ended_at = activity.started_at + dt.timedelta(seconds=seconds)
+        source = _source(claimed, True)
+    # Finishing fills the defaults and needs the required custom fields; values given
+    # when the activity started stay unless changed now.
+    given = {**(activity.custom or {}), **(custom or {})}
+    for field, messages in custom_services.merge_custom(
+        activity, "activity", given, partial=False
+    ).items():
+        errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
     activity.tag = result
     activity.note = note
     activity.duration_seconds = seconds
+    activity.duration_source = source
     activity.ended_at = ended_at
     activity.checked_in_at = now
     activity.effective = is_effective(result, seconds)
     activity.save(
-        update_fields=["tag", "note", "duration_seconds", "ended_at", "checked_in_at", "effective"]
+        update_fields=[
+            "tag",
+            "note",
+            "duration_seconds",
+            "duration_source",
+            "custom",
+            "ended_at",
+            "checked_in_at",
+            "effective",
+        ]
     )
     _after_finish(activity)
     return activity
@@ -360,13 +438,28 @@ def result_tag_update(*, actor, tag: ResultTag, **data) -> ResultTag:
         raise ValidationError(errors)
     if data.get("is_active") is False:
         _check_not_last(tag)
+    recount = "counts_as_contact" in data and data["counts_as_contact"] != tag.counts_as_contact
     for key, value in data.items():
         if value is None and key in ("label_zh", "label_en"):
             value = ""
         setattr(tag, key, value)
     _validate_tag(tag, {})
     tag.save()
+    if recount:
+        _recount_effective(tag)
     return tag
+
+
+def _recount_effective(tag: ResultTag) -> None:
+    """The activities with ``tag`` after its "counts as a contact" changed: without it
+    none is an effective touch; with it those long enough are."""
+    activities = Activity.objects.filter(tag=tag)
+    if not tag.counts_as_contact:
+        activities.filter(effective=True).update(effective=False)
+    else:
+        activities.filter(effective=False, duration_seconds__gte=effective_seconds()).update(
+            effective=True
+        )
 
 
 def _check_not_last(tag: ResultTag) -> None:

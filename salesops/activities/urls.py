@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.activity_list, name="activity_list"),
     path("export/<str:fmt>/", views.activity_export, name="activity_export"),
     path("check-in/", views.check_in, name="check_in"),
+    path("<int:pk>/", views.activity_detail, name="activity_detail"),
     path("tags/", views.tag_list, name="tag_list"),
     path("tags/new/", views.tag_create, name="tag_create"),
     path("tags/<int:pk>/", views.tag_edit, name="tag_edit"),

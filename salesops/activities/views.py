@@ -26,14 +26,15 @@ from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.forms import attach_service_errors
 from salesops.core.pagination import TwoStepPaginator
 from salesops.customers.models import Account, Contact
+from salesops.customization import selectors as custom_selectors
 from salesops.leads.models import Lead
 from salesops.org import selectors as org_selectors
 
 from . import selectors, services
 from .forms import CheckInForm, ResultTagForm
-from .models import ActivityKind, ResultTag
+from .models import Activity, ActivityKind, ResultTag, effective_seconds
 
-LIST_FILTERS = ("kind", "tag", "effective", "date_from", "date_to", "owner")
+LIST_FILTERS = ("q", "kind", "tag", "effective", "finished", "date_from", "date_to", "owner")
 KIND_ICONS = {
     "call": "ti-phone",
     "visit": "ti-walk",
@@ -50,9 +51,14 @@ EXPORT_COLUMNS = [
     (gettext_lazy("Contact"), lambda a: str(a.contact) if a.contact_id else ""),
     (gettext_lazy("Result"), lambda a: a.tag.label if a.tag_id else ""),
     (gettext_lazy("Duration (seconds)"), "duration_seconds"),
+    (gettext_lazy("Duration source"), lambda a: a.get_duration_source_display()),
     (gettext_lazy("Effective touch"), "effective"),
     (gettext_lazy("Note"), "note"),
 ]
+
+
+def _export_columns():
+    return EXPORT_COLUMNS + custom_selectors.export_columns("activity")
 
 
 def _language(request) -> str:
@@ -124,6 +130,9 @@ def check_in(request):
                     actor=request.user,
                     kind=data["kind"],
                     duration_seconds=form.duration_seconds(),
+                    duration_source=data["duration_source"] or None,
+                    finish=True,
+                    custom=form.service_data()["custom"],
                     tag=data["tag"],
                     note=data["note"],
                     **target,
@@ -153,9 +162,67 @@ def check_in(request):
         "selected_kind": form["kind"].value() or ActivityKind.CALL,
         "selected_tag": form["tag"].value() or "",
         "note_max": orgsettings.current().checkin_note_max,
+        "effective_seconds": effective_seconds(),
+        "custom_fields": form.custom_bound_fields,
         "next": _next(request),
     }
     return render(request, "activities/check_in.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_detail(request, pk):
+    """One activity: what happened, its custom fields, and — while it has no result and
+    the user may finish it — the check-in form that finishes it (SPEC A2)."""
+    try:
+        activity = selectors.activity_get(user=request.user, pk=pk)
+    except Activity.DoesNotExist:
+        raise Http404(_("No such record, or you may not open it.")) from None
+    can_finish = (
+        not activity.is_finished
+        and not request.user.is_read_only_role
+        and Activity.objects.editable_by(request.user).filter(pk=pk).exists()
+    )
+    form = None
+    if can_finish:
+        form = CheckInForm(request.POST or None, language=_language(request), activity=activity)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    form.begin(request.user)
+                    services.check_in(
+                        actor=request.user,
+                        activity=activity,
+                        tag=data["tag"] or None,
+                        note=data["note"],
+                        duration_seconds=form.duration_seconds(),
+                        duration_source=data["duration_source"] or None,
+                        custom=form.service_data()["custom"],
+                    )
+            except ValidationError as exc:
+                if not data["tag"] and "tag" in getattr(exc, "message_dict", {}):
+                    exc = ValidationError({**exc.message_dict, "tag": [form.missing_tag_message]})
+                _attach_errors(form, exc)
+            else:
+                messages.success(request, _("Check-in finished."))
+                return redirect(_next(request) or activity.get_absolute_url())
+    elif request.method == "POST":
+        raise PermissionDenied(_("This activity is finished, or you may not finish it."))
+    record = activity.lead or activity.account or activity.contact
+    context = {
+        "activity": activity,
+        "form": form,
+        "record": record,
+        "record_url": _record_url(record) if record else None,
+        "custom_rows": custom_selectors.display_rows("activity", activity),
+        "custom_fields": form.custom_bound_fields if form else [],
+        "selected_tag": form["tag"].value() or "" if form else "",
+        "note_max": orgsettings.current().checkin_note_max,
+        "effective_seconds": effective_seconds(),
+        "next": _next(request),
+    }
+    return render(request, "activities/activity_detail.html", context)
 
 
 def _sees_team(user) -> bool:
@@ -163,7 +230,9 @@ def _sees_team(user) -> bool:
 
 
 def _filter_data(request) -> dict:
-    return {k: v for k, v in request.GET.items() if k in LIST_FILTERS and v}
+    return {
+        k: v for k, v in request.GET.items() if (k in LIST_FILTERS or k.startswith("cf_")) and v
+    }
 
 
 @login_required
@@ -197,6 +266,8 @@ def activity_list(request):
         else [],
         "show_owner": _sees_team(user),
         "kind_icons": KIND_ICONS,
+        "unfinished_count": selectors.unfinished_checkins(user).count(),
+        "finished_choices": [("false", _("Unfinished")), ("true", _("Finished"))],
     }
     return render(request, "activities/activity_list.html", context)
 
@@ -212,7 +283,7 @@ def activity_export(request, fmt):
         messages.error(request, _("The filters are not valid; fix them and export again."))
         return redirect(back)
     try:
-        return export_response(fs.qs, EXPORT_COLUMNS, fmt, "activities")
+        return export_response(fs.qs, _export_columns(), fmt, "activities")
     except ExportTooLarge as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(back)

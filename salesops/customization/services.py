@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -186,6 +186,18 @@ def normalise_choices(choices) -> list:
     return out
 
 
+def can_manage(user) -> bool:
+    """Sales-ops admins define custom fields and form layouts (pages and API alike)."""
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and user.is_admin_role
+    )
+
+
+def require_admin(actor) -> None:
+    if not can_manage(actor):
+        raise PermissionDenied(_("Only sales-ops admins may change custom fields and forms."))
+
+
 def _full_clean(instance) -> None:
     instance.full_clean(validate_constraints=False, validate_unique=False)
 
@@ -209,6 +221,7 @@ def _set(definition, data: dict) -> None:
 
 @transaction.atomic
 def definition_create(*, actor, entity: str, **data) -> CustomFieldDefinition:
+    require_admin(actor)
     definition = CustomFieldDefinition(created_by=actor, entity=(entity or "").strip())
     _set(definition, data)
     if data.get("order") is None:
@@ -223,6 +236,7 @@ def definition_create(*, actor, entity: str, **data) -> CustomFieldDefinition:
 
 @transaction.atomic
 def definition_update(*, actor, definition: CustomFieldDefinition, **data):
+    require_admin(actor)
     definition = CustomFieldDefinition.objects.select_for_update().get(pk=definition.pk)
     _set(definition, data)
     _full_clean(definition)
@@ -245,6 +259,7 @@ def definition_activate(*, actor, definition: CustomFieldDefinition):
 @transaction.atomic
 def layout_save(*, actor, entity: str, name: str = FormLayout.DEFAULT, fields: list) -> FormLayout:
     """Create or replace the layout ``name`` of ``entity``."""
+    require_admin(actor)
     layout = FormLayout.objects.select_for_update().filter(
         entity=entity, name=name
     ).first() or FormLayout(entity=entity, name=(name or "").strip(), created_by=actor)
@@ -257,5 +272,6 @@ def layout_save(*, actor, entity: str, name: str = FormLayout.DEFAULT, fields: l
 
 @transaction.atomic
 def layout_delete(*, actor, layout: FormLayout) -> None:
+    require_admin(actor)
     layout._history_user = actor
     layout.delete()

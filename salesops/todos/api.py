@@ -66,6 +66,7 @@ def create_task(request, payload: TaskIn):
         due_at=payload.due_at,
         assignee=assignee,
         record=record,
+        custom=payload.custom,
     )
     return Status(201, selectors.task_get(user=request.user, pk=task.pk))
 

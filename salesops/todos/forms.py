@@ -6,13 +6,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from salesops.core.forms import PageFormMixin, TablerFormMixin
+from salesops.customization.formfields import CustomFieldsFormMixin
 from salesops.org import selectors as org_selectors
 
 from .models import Task
 
 
-class TaskForm(PageFormMixin, TablerFormMixin, forms.ModelForm):
-    """Title, due time, description, and (for managers) whom it is for."""
+class TaskForm(CustomFieldsFormMixin, PageFormMixin, TablerFormMixin, forms.ModelForm):
+    """Title, due time, description, (for managers) whom it is for, and the task's
+    custom fields."""
+
+    custom_entity = "task"
 
     class Meta:
         model = Task
@@ -41,6 +45,7 @@ class TaskForm(PageFormMixin, TablerFormMixin, forms.ModelForm):
         if not (user.is_manager_role or user.sees_everything):
             # A rep's tasks are their own: no picker to get wrong.
             del self.fields["assignee"]
+        self.init_custom_fields(None)  # the form's fields are fixed; no form layouts here
 
     def _post_clean(self):
         pass  # the service validates everything and reports all problems at once

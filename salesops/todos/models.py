@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from salesops.core.models import BaseModel
 from salesops.core.visibility import OwnedQuerySet
+from salesops.customization.models import CustomFieldsModel
 
 
 class TaskQuerySet(OwnedQuerySet):
@@ -40,7 +41,7 @@ class TaskQuerySet(OwnedQuerySet):
         return self.order_by(F("due_at").asc(nulls_last=True), "id")
 
 
-class Task(BaseModel):
+class Task(BaseModel, CustomFieldsModel):
     """A to-do for one assignee, with an optional due time and an optional link to any
     record (account, contact, later lead or deal) through contenttypes. ``source`` names
     what created it (``rule:5:v2`` for an automation rule; empty for a person)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -32,6 +33,10 @@ class TaskOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
     url: str = Field(..., validation_alias="get_absolute_url")
+    custom: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Custom field values by key (GET /custom-fields?entity=task lists them).",
+    )
 
     @staticmethod
     def resolve_record(obj):
@@ -52,6 +57,9 @@ class TaskIn(Schema):
     assignee_id: int | None = Field(None, description="Default: yourself.")
     record_type: str | None = Field(None, description='An entity key: "account", "contact" …')
     record_id: int | None = None
+    custom: dict[str, Any] | None = Field(
+        None, description="Custom field values by key; see GET /custom-fields?entity=task."
+    )
 
     model_config = {"extra": "forbid"}
 
@@ -61,5 +69,8 @@ class TaskPatch(Schema):
     description: str | None = Field(None, max_length=4000)
     due_at: dt.datetime | None = None
     assignee_id: int | None = None
+    custom: dict[str, Any] | None = Field(
+        None, description='Only the custom fields named are changed; null or "" clears one.'
+    )
 
     model_config = {"extra": "forbid"}

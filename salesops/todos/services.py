@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, events
 from salesops.core.history import save_with_history
+from salesops.customization import services as custom_services
 from salesops.notifications import services as notification_services
 from salesops.org import selectors as org_selectors
 
@@ -108,9 +109,12 @@ def task_create(
     description: str = "",
     actor=None,
     source: str = "",
+    custom: dict | None = None,
 ) -> Task:
     """Create a task for ``assignee``, optionally due at ``due_at`` and linked to any
-    saved model instance ``record``."""
+    saved model instance ``record``. ``custom``: the task's custom field values (SPEC
+    X1); a person's task gets the defaults and needs the required ones, a rule's task
+    (no actor) only checks what it was given."""
     task = Task(
         title=(title or "").strip(),
         description=(description or "").strip(),
@@ -122,6 +126,10 @@ def task_create(
     errors: dict[str, list] = {}
     _check_assignee(actor, assignee, errors)
     _check_record(actor, record, errors)
+    for field, messages in custom_services.merge_custom(
+        task, "task", custom, partial=actor is None
+    ).items():
+        errors.setdefault(field, []).extend(messages)
     if record is not None and record.pk is not None:
         task.content_type = ContentType.objects.get_for_model(record)
         task.object_id = record.pk
@@ -141,15 +149,19 @@ def task_create(
 
 
 @transaction.atomic
-def task_update(*, actor, task: Task, **data) -> Task:
-    """Change title, description, due time or assignee (the caller has checked that
-    ``actor`` may edit the task: ``selectors.task_get_for_edit``)."""
+def task_update(*, actor, task: Task, custom: dict | None = None, **data) -> Task:
+    """Change title, description, due time, assignee or custom field values (only the
+    ones given; the caller has checked that ``actor`` may edit the task:
+    ``selectors.task_get_for_edit``)."""
     unknown = set(data) - set(TASK_FIELDS)
     if unknown:
         raise ValidationError({f: _("Unknown field.") for f in sorted(unknown)})
     task = Task.objects.select_for_update().get(pk=task.pk)
     before = {f: getattr(task, "assignee_id" if f == "assignee" else f) for f in data}
+    before_custom = dict(task.custom or {})
     errors: dict[str, list] = {}
+    if custom is not None:
+        errors.update(custom_services.merge_custom(task, "task", custom, partial=True))
     for key, value in data.items():
         if isinstance(value, str):
             value = value.strip()
@@ -162,6 +174,7 @@ def task_update(*, actor, task: Task, **data) -> Task:
     changed = [
         f for f in data if before[f] != getattr(task, "assignee_id" if f == "assignee" else f)
     ]
+    changed += custom_services.changed_keys(before_custom, task.custom)
     if changed:
         save_with_history(task, actor, "updated")
         events.emit(

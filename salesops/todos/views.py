@@ -22,6 +22,7 @@ from salesops.core import clock
 from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
+from salesops.customization import selectors as custom_selectors
 
 from . import selectors, services
 from .forms import TaskForm
@@ -158,6 +159,7 @@ def task_detail(request, pk):
         "form": form,
         "can_edit": can_edit,
         "record": selectors.record_ref(task),
+        "custom_rows": custom_selectors.display_rows("task", task),
         "entries": history_entries(task),
         "now": clock.now(),
     }

@@ -1,9 +1,74 @@
-"""Default check-in result tags (SPEC A2), installed after ``migrate`` when there are none.
-Admins edit the set on the settings page; codes stay stable for rules and reports."""
+"""Default check-in result tags (SPEC A2), installed after ``migrate`` when there are none,
+and the default reminder rule for unfinished check-ins. Admins edit the tags on the
+settings page and the rule (its minutes, its words, on or off) on the rules page; codes
+stay stable for rules and reports."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db import transaction
+
+from salesops.automation import services as automation_services
+from salesops.automation.models import Rule
+
 from ..models import ResultTag
+
+UNFINISHED_RULE = "activity-unfinished-checkin"
+UNFINISHED_MINUTES = 30
+
+
+def _text(zh: str, en: str, language: str) -> str:
+    return zh if language.startswith("zh") else en
+
+
+def unfinished_rule_definition(language: str | None = None) -> dict:
+    """SPEC A2: an activity still without a result ``UNFINISHED_MINUTES`` after it
+    started is brought back to its owner, once (a timer fires once per record)."""
+    language = (language or settings.LANGUAGE_CODE).lower()
+    return {
+        "code": UNFINISHED_RULE,
+        "name": _text("未完成签到提醒", "Unfinished check-in reminder", language),
+        "description": _text(
+            "活动开始 30 分钟后仍未选择结果：在站内提醒负责人完成签到（每条活动只提醒一次）。"
+            "修改分钟数即可调整提醒时间。",
+            "An activity still without a result 30 minutes after it started: remind its owner "
+            "in the inbox to finish the check-in (once per activity). Edit the minutes to "
+            "change when.",
+            language,
+        ),
+        "trigger_type": "timer",
+        "entity": "activity",
+        "trigger": {
+            "field": "started_at",
+            "minutes": UNFINISHED_MINUTES,
+            "unit": "calendar",
+            "unless": "tag_id != None",
+        },
+        "actions": [
+            {
+                "kind": "notify",
+                "to": ["owner"],
+                "title": _text(
+                    "请完成签到：有一条活动还没有选择结果",
+                    "Finish your check-in: an activity has no result yet",
+                    language,
+                ),
+                "message": _text(
+                    "打开它，选择结果并保存。",
+                    "Open it, pick the result and save.",
+                    language,
+                ),
+            }
+        ],
+    }
+
+
+def install_rules(language: str | None = None) -> list:
+    """The default rules that are not there yet (matched by code; never overwritten)."""
+    if Rule.objects.filter(code=UNFINISHED_RULE).exists():
+        return []
+    return [automation_services.rule_create(actor=None, **unfinished_rule_definition(language))]
+
 
 # (code, 中文, English, counts as a contact)
 RESULT_TAGS = [
@@ -30,3 +95,16 @@ def install(sender=None, using="default", **kwargs) -> None:
             for i, (code, zh, en, contact) in enumerate(RESULT_TAGS, start=1)
         ]
     )
+
+
+def install_reminder(sender=None, using="default", **kwargs) -> None:
+    """post_migrate receiver for the reminder rule. Not under the test suite (it would
+    fire in tests about other things); tests install it with ``install_rules``."""
+    if getattr(settings, "TESTING", False):
+        return
+    try:
+        Rule.objects.using(using).exists()
+    except Exception:  # noqa: BLE001 - tables not there yet (migrating backwards)
+        return
+    with transaction.atomic(using=using):
+        install_rules()

@@ -59,9 +59,11 @@ def test_effective_touch_counts_per_rep_and_day(org):
     log(org.rep_a, lead_a, seconds=30)
     log(org.rep_a, lead_a, seconds=120)
     log(org.rep_a, lead_a, seconds=29)  # too short
-    log(org.rep_a, lead_a, tag="no_answer", seconds=60)  # a result and long enough: counts
+    # Long enough, but nobody answered: a tag that does not count as a contact never
+    # makes an effective touch (SPEC A3), whatever the duration
+    log(org.rep_a, lead_a, tag="no_answer", seconds=60)
     log(org.rep_b, lead_b, seconds=31)
     log(org.rep_b, lead_b, seconds=31, at=NOON + dt.timedelta(days=1))
-    assert selectors.effective_touch_counts(NOON.date()) == {org.rep_a.pk: 3, org.rep_b.pk: 1}
+    assert selectors.effective_touch_counts(NOON.date()) == {org.rep_a.pk: 2, org.rep_b.pk: 1}
     assert selectors.effective_touch_counts(NOON.date() + dt.timedelta(days=1)) == {org.rep_b.pk: 1}
     assert selectors.effective_touch_counts(NOON.date(), user=org.rep_b) == {org.rep_b.pk: 1}

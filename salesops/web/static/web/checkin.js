@@ -1,5 +1,6 @@
 /* The check-in form's call timer (Alpine component "checkin"; CSP build, so the logic
- * lives here rather than in the markup). Stopping fills the minutes/seconds inputs. */
+ * lives here rather than in the markup). Stopping fills the minutes/seconds inputs and
+ * marks the duration as measured by the timer; typing in them marks it as typed (A3). */
 document.addEventListener("alpine:init", function () {
   "use strict";
   window.Alpine.data("checkin", function () {
@@ -31,6 +32,10 @@ document.addEventListener("alpine:init", function () {
         const s = Math.round((Date.now() - this.began) / 1000);
         this.$refs.minutes.value = Math.floor(s / 60);
         this.$refs.seconds.value = s % 60;
+        this.$refs.source.value = "timer";
+      },
+      typed() {
+        this.$refs.source.value = "typed";
       },
     };
   });
