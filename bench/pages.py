@@ -214,7 +214,11 @@ def query_figures(user, url: str, with_explain: bool) -> dict:
     client.get(url)  # warm the caches (tags, settings …) like the server's warm-up
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
-    figures = {"status_in_process": response.status_code, "queries": len(ctx.captured_queries)}
+    figures = {
+        "status_in_process": response.status_code,
+        "queries": len(ctx.captured_queries),
+        "queries_ms": round(sum(float(q["time"]) for q in ctx.captured_queries) * 1000, 1),
+    }
     slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]), default=None)
     if slowest is not None:
         figures["slowest_query"] = {
@@ -333,7 +337,7 @@ def main():
                 cases[label][page] = figures
                 shown = (
                     f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
-                    f"{figures['queries']} queries"
+                    f"{figures['queries']} queries ({figures['queries_ms']} ms in process)"
                     if "p95_ms" in figures
                     else f"HTTP {figures['status']} — {figures.get('note', '')}"
                 )

@@ -121,6 +121,8 @@ class Activity(BaseModel):
             models.Index(fields=["lead", "started_at"], name="act_lead_started"),
             models.Index(fields=["account", "started_at"], name="act_account_started"),
             models.Index(fields=["effective", "started_at"], name="act_effective_started"),
+            # The list's totals (all, effective) from the index alone: views.activity_list.
+            models.Index(fields=["owner", "effective"], name="act_owner_effective"),
         ]
 
     def __str__(self):
