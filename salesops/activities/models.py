@@ -123,6 +123,9 @@ class Activity(BaseModel):
             models.Index(fields=["effective", "started_at"], name="act_effective_started"),
             # The list's totals (all, effective) from the index alone: views.activity_list.
             models.Index(fields=["owner", "effective"], name="act_owner_effective"),
+            # Everyone's list, latest first (directors, admins): the first page from
+            # the index instead of sorting all activities.
+            models.Index(fields=["-started_at", "-id"], name="act_started"),
         ]
 
     def __str__(self):
