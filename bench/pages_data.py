@@ -200,7 +200,14 @@ def add_activities(target: int) -> int:
     sql = f"INSERT INTO {connection.ops.quote_name(Activity._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
     names = [f.attname for f in fields]
     defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields}
-    adapt = connection.ops.adapt_datetimefield_value
+    if connection.vendor == "sqlite":
+        # What adapt_datetimefield_value stores (naive UTC text), without its checks:
+        # a third of the time of making a row. The instants here are UTC already.
+        def adapt(value):
+            return str(value.replace(tzinfo=None))
+
+    else:
+        adapt = connection.ops.adapt_datetimefield_value
 
     def row() -> tuple:
         rep = reps[bisect.bisect(weights, rng.random() * weights[-1])]
