@@ -37,6 +37,9 @@ import pages_data  # noqa: E402
 
 NAME = "pages"
 TARGET_P95_MS = 150.0
+# "A bounded query count": no page's queries grow with its rows (tests assert that for
+# the activity and lead lists); this ceiling catches a page that starts querying per row.
+TARGET_MAX_QUERIES = 25
 VAR = common.ROOT / "var" / "bench"
 
 # The pages measured: (label, URL). ``{account}`` is an account the user may see. Adding
@@ -379,6 +382,11 @@ def check_targets(figures: dict) -> dict:
             else:
                 ok = case["p95_ms"] < TARGET_P95_MS
                 verdicts[key] = f"{'ok' if ok else 'MISS'} ({case['p95_ms']} ms)"
+            if "queries" in case:
+                ok = case["queries"] <= TARGET_MAX_QUERIES
+                verdicts[f"queries<={TARGET_MAX_QUERIES} {username} {label}"] = (
+                    f"{'ok' if ok else 'MISS'} ({case['queries']})"
+                )
     return verdicts
 
 
