@@ -145,6 +145,11 @@ class Activity(BaseModel, CustomFieldsModel):
             models.Index(fields=["lead", "started_at"], name="act_lead_started"),
             models.Index(fields=["account", "started_at"], name="act_account_started"),
             models.Index(fields=["effective", "started_at"], name="act_effective_started"),
+            # The list's totals (all, effective) from the index alone: views.activity_list.
+            models.Index(fields=["owner", "effective"], name="act_owner_effective"),
+            # Everyone's list, latest first (directors, admins): the first page from
+            # the index instead of sorting all activities.
+            models.Index(fields=["-started_at", "-id"], name="act_started"),
         ]
 
     def __str__(self):

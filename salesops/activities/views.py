@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -243,10 +243,10 @@ def activity_list(request):
     fs = selectors.activity_filterset(user=user, data=_filter_data(request))
     valid = fs.is_valid()
     queryset = fs.qs if valid else fs.queryset.none()
-    paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"])
+    totals = selectors.activity_totals(queryset)
+    paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"], count=totals["total"])
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    totals = queryset.aggregate(effective=Count("id", filter=Q(effective=True)))
     language = _language(request)
     context = {
         "page_obj": page,

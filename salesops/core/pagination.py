@@ -41,7 +41,15 @@ def fetch_rows(queryset, start: int, stop: int) -> list:
 
 
 class TwoStepPaginator(Paginator):
-    """Django's Paginator with :func:`fetch_rows` for the page's rows."""
+    """Django's Paginator with :func:`fetch_rows` for the page's rows.
+
+    ``count=`` gives the number of rows when the caller has already counted them (e.g.
+    in one aggregate with other totals of the list), saving the paginator's own COUNT."""
+
+    def __init__(self, *args, count: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if count is not None:
+            self.__dict__["count"] = count  # Paginator.count is a cached_property
 
     def page(self, number):
         number = self.validate_number(number)
