@@ -277,3 +277,11 @@ def test_a_code_not_in_the_list_is_refused_naming_the_field_and_the_codes(db):
     errors: dict = {}
     choices.check(choices.ACCOUNT_LEVEL, "level", "Z", errors)
     assert errors["level"] == ["level: Z is not one of the allowed codes: A, B, C, D."]
+
+
+def test_the_page_and_the_lists_speak_chinese(client, org):
+    org.admin.language = "zh-hans"
+    org.admin.save()
+    client.force_login(org.admin)
+    html = client.get(URL).content.decode()
+    assert "组织设置" in html and "软件与互联网" in html and "默认每日线索上限" in html
