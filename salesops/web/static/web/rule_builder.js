@@ -95,7 +95,10 @@ function ruleBuilder() {
     /* --- condition rows --- */
     get conditionFields() {
       const deleted = this.triggerType === "event" && /\.deleted$/.test(this.event);
-      const record = this.entity && !deleted ? (catalogue.record_fields[this.entity] || []) : [];
+      // An event rule is about the event's entity even when none was chosen.
+      const ev = this.triggerType === "event" ? catalogue.events.find((e) => e.name === this.event) : null;
+      const entity = ev ? ev.entity : this.entity;
+      const record = entity && !deleted ? (catalogue.record_fields[entity] || []) : [];
       const key = this.triggerType === "event" ? "event:" + this.event : this.triggerType;
       return record.concat(catalogue.extra_fields[key] || []);
     },
