@@ -150,7 +150,12 @@ function ruleBuilder() {
     },
     toBuilder() {
       const area = document.getElementById("id_condition");
-      const el = document.querySelector("#check-condition [data-rows]");
+      const checked = document.querySelector("#check-condition [data-source]");
+      if (area && area.value.trim() && (!checked || checked.getAttribute("data-source") !== area.value)) {
+        this.modeProblem = state.labels.checking;  // the live check has not seen this text yet
+        return;
+      }
+      const el = checked && checked.hasAttribute("data-rows") ? checked : null;
       if (area && area.value.trim() && !el) {
         this.modeProblem = state.labels.cannot_parse;
         return;
