@@ -58,6 +58,7 @@ function ruleBuilder() {
     rows: (state.values.condition_rows || []).map(toRow),
     modeProblem: "",
     suggestions: [],
+    suggestTarget: "id_condition",
     pickKind: "owner",
     pickLevel: "1",
     pickRole: (catalogue.roles[0] || {}).value || "",
@@ -170,6 +171,7 @@ function ruleBuilder() {
     /* --- completion of variable names in the expert text --- */
     complete(event) {
       const el = event.target;
+      this.suggestTarget = el.id;
       const before = el.value.slice(0, el.selectionStart);
       const m = /[A-Za-z_][A-Za-z0-9_]*$/.exec(before);
       if (!m) { this.suggestions = []; return; }
@@ -180,7 +182,7 @@ function ruleBuilder() {
         .map((f) => ({ name: f.name, label: f.label }));
     },
     insertName(name) {
-      const el = document.getElementById("id_condition");
+      const el = document.getElementById(this.suggestTarget || "id_condition");
       const pos = el.selectionStart;
       const before = el.value.slice(0, pos).replace(/[A-Za-z_][A-Za-z0-9_]*$/, "");
       el.value = before + name + el.value.slice(pos);
