@@ -91,13 +91,14 @@ def _model_field(f) -> dict | None:
                 "kind": REFERENCE,
                 "choices": [_choice(t.pk, str(t)) for t in teams[:MAX_REFERENCE_CHOICES]],
             }
-        manager = related._default_manager
-        if manager.count() <= MAX_REFERENCE_CHOICES:
+        # LIMIT rather than COUNT: a table of leads or activities is never counted.
+        rows = list(related._default_manager.order_by("pk")[: MAX_REFERENCE_CHOICES + 1])
+        if len(rows) <= MAX_REFERENCE_CHOICES:
             return {
                 "name": f.attname,
                 "label": label,
                 "kind": REFERENCE,
-                "choices": [_choice(r.pk, str(r)) for r in manager.all()],
+                "choices": [_choice(r.pk, str(r)) for r in rows],
             }
         return {"name": f.attname, "label": label, "kind": NUMBER}
     if f.choices:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from salesops.core import entities
 
@@ -86,6 +86,36 @@ WEEKDAYS = [
     ("6", gettext_lazy("Saturday")),
     ("7", gettext_lazy("Sunday")),
 ]
+# How an event's verb reads after its entity ("Activity · check-in finished").
+EVENT_VERBS = {
+    "created": pgettext_lazy("event", "created"),
+    "updated": pgettext_lazy("event", "changed"),
+    "deleted": pgettext_lazy("event", "deleted"),
+    "logged": pgettext_lazy("event", "check-in finished (result logged)"),
+    "assigned": pgettext_lazy("event", "assigned"),
+    "converted": pgettext_lazy("event", "converted"),
+    "first_contact": pgettext_lazy("event", "first contacted"),
+    "inquiry": pgettext_lazy("event", "asked again (repeat inquiry)"),
+    "unroutable": pgettext_lazy("event", "could not be routed"),
+    "completed": pgettext_lazy("event", "completed"),
+    "reopened": pgettext_lazy("event", "reopened"),
+    "received": pgettext_lazy("event", "received"),
+    "issued": pgettext_lazy("event", "issued"),
+    "signed": pgettext_lazy("event", "signed"),
+    "resolved": pgettext_lazy("event", "resolved"),
+    "closed": pgettext_lazy("event", "closed"),
+    "opened": pgettext_lazy("event", "opened"),
+}
+
+
+def event_label(name: str) -> str:
+    """An event for people: its entity's label and what happened."""
+    prefix, _dot, verb = name.partition(".")
+    entity_key = triggers.entity_for_event(name)
+    entity_label = str(entities.get(entity_key).label) if entity_key else prefix.capitalize()
+    return f"{entity_label} · {EVENT_VERBS.get(verb, verb.replace('_', ' '))}"
+
+
 UNIT_LABELS = {
     "working": gettext_lazy("working minutes"),
     "calendar": gettext_lazy("calendar minutes"),
@@ -328,6 +358,7 @@ def builder_catalogue() -> dict:
         "events": [
             {
                 "name": name,
+                "label": event_label(name),
                 "entity": triggers.entity_for_event(name),
                 "fields": list(item["fields"]),
                 "description": str(item.get("description") or ""),

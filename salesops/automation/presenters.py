@@ -99,6 +99,7 @@ def definition(version) -> dict:
     unit = trigger.get("unit", "")
     return {
         "schedule_text": schedule_text(trigger) if version.trigger_type == "schedule" else "",
+        "event_label": forms.event_label(trigger["event"]) if trigger.get("event") else "",
         "version": version,
         "trigger": trigger,
         "entity_label": entity_labels().get(version.entity, version.entity),

@@ -199,6 +199,7 @@ def _builder(request, rule: Rule | None):
                 "owner": _("The record's owner"),
                 "manager": _("Owner's manager, N level(s) up"),
                 "role": _("Role:"),
+                "checking": _("Checking the condition… try again in a moment."),
                 "cannot_parse": _(
                     "This condition cannot be shown as rows; keep editing it as text, or "
                     "empty it to start again with the builder."

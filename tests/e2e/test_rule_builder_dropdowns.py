@@ -85,5 +85,29 @@ def test_admin_builds_a_rule_from_dropdowns_and_it_fires_on_the_tried_record(des
     expect(row).to_have_count(1)
     expect(row.locator("[data-testid=row-field]")).to_have_value("level")
     expect(row.locator("[data-testid=row-value]")).to_have_value("A")
+
+    # As text for experts: the same condition, with completion of variable names.
+    page.click("[data-testid=to-expert]")
+    condition = page.locator("[data-testid=condition]")
+    expect(condition).to_have_value("level == 'A'")
+    condition.press("End")
+    condition.press_sequentially(" and provi")
+    suggestion = page.locator("[data-testid=suggestion]").first
+    expect(suggestion).to_contain_text("province")
+    suggestion.click()
+    expect(condition).to_have_value("level == 'A' and province")
+    # A text the builder does not write stays text; one it writes goes back to rows.
+    condition.fill("not level")
+    expect(page.locator("[data-testid=condition-check] [data-source='not level']")).to_have_count(1)
+    page.click("[data-testid=to-builder]")
+    expect(page.locator("[data-testid=mode-problem]")).to_be_visible()
+    condition.fill("level == 'B'")
+    expect(page.locator("[data-testid=condition-check] [data-rows]")).to_have_attribute(
+        "data-source", "level == 'B'"
+    )
+    page.click("[data-testid=to-builder]")
+    row = page.locator("[data-testid=condition-row]")
+    expect(row).to_have_count(1)
+    expect(row.locator("[data-testid=row-value]")).to_have_value("B")
     assert [e for e in errors if "Content Security Policy" in e or "Alpine" in e] == []
     expect(page).to_have_url(re.compile(rf"/automation/rules/{rule.pk}/edit/$"))

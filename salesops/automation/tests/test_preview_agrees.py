@@ -125,3 +125,23 @@ def test_a_timer_condition_reads_the_same_level(org, sent):
     account = make_account(org.rep_a, level="A")
     answer = services.rule_preview(actor=org.admin, rule=rule, object_id=account.pk, level=0)
     assert answer["would_fire"] is True
+
+
+def test_days_between_counts_local_days():
+    from salesops.core.expressions import evaluate
+
+    late_evening_utc = dt.datetime(2026, 11, 22, 17, 0, tzinfo=dt.UTC)  # 23 Nov 01:00 in Shanghai
+    values = {"a": late_evening_utc, "b": dt.date(2026, 11, 25), "none": None}
+    assert evaluate("days_between(a, b)", values) == 2
+    assert evaluate("days_between(b, '2026-11-20')", values) == -5
+    assert evaluate("days_between(none, b)", values) is None
+
+
+def test_an_activity_reads_its_tag_by_code(org):
+    from salesops.core import entities
+
+    account = make_account(org.rep_a)
+    activity = log_call(org.rep_a, account, "price_sensitive")
+    variables = entities.get("activity").variables(activity)
+    assert variables["tag"] == "price_sensitive" and variables["tag_id"] == activity.tag_id
+    assert "tag" in entities.get("activity").variable_names()

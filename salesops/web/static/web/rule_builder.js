@@ -58,6 +58,7 @@ function ruleBuilder() {
     rows: (state.values.condition_rows || []).map(toRow),
     modeProblem: "",
     suggestions: [],
+    suggestTarget: "id_condition",
     pickKind: "owner",
     pickLevel: "1",
     pickRole: (catalogue.roles[0] || {}).value || "",
@@ -95,7 +96,10 @@ function ruleBuilder() {
     /* --- condition rows --- */
     get conditionFields() {
       const deleted = this.triggerType === "event" && /\.deleted$/.test(this.event);
-      const record = this.entity && !deleted ? (catalogue.record_fields[this.entity] || []) : [];
+      // An event rule is about the event's entity even when none was chosen.
+      const ev = this.triggerType === "event" ? catalogue.events.find((e) => e.name === this.event) : null;
+      const entity = ev ? ev.entity : this.entity;
+      const record = entity && !deleted ? (catalogue.record_fields[entity] || []) : [];
       const key = this.triggerType === "event" ? "event:" + this.event : this.triggerType;
       return record.concat(catalogue.extra_fields[key] || []);
     },
@@ -147,7 +151,12 @@ function ruleBuilder() {
     },
     toBuilder() {
       const area = document.getElementById("id_condition");
-      const el = document.querySelector("#check-condition [data-rows]");
+      const checked = document.querySelector("#check-condition [data-source]");
+      if (area && area.value.trim() && (!checked || checked.getAttribute("data-source") !== area.value)) {
+        this.modeProblem = state.labels.checking;  // the live check has not seen this text yet
+        return;
+      }
+      const el = checked && checked.hasAttribute("data-rows") ? checked : null;
       if (area && area.value.trim() && !el) {
         this.modeProblem = state.labels.cannot_parse;
         return;
@@ -162,6 +171,7 @@ function ruleBuilder() {
     /* --- completion of variable names in the expert text --- */
     complete(event) {
       const el = event.target;
+      this.suggestTarget = el.id;
       const before = el.value.slice(0, el.selectionStart);
       const m = /[A-Za-z_][A-Za-z0-9_]*$/.exec(before);
       if (!m) { this.suggestions = []; return; }
@@ -172,7 +182,7 @@ function ruleBuilder() {
         .map((f) => ({ name: f.name, label: f.label }));
     },
     insertName(name) {
-      const el = document.getElementById("id_condition");
+      const el = document.getElementById(this.suggestTarget || "id_condition");
       const pos = el.selectionStart;
       const before = el.value.slice(0, pos).replace(/[A-Za-z_][A-Za-z0-9_]*$/, "");
       el.value = before + name + el.value.slice(pos);
