@@ -184,3 +184,22 @@ def test_cs_schedules_and_completes_delivery_milestones_of_the_book(org, book):
         content_type="application/json",
     )
     assert response.status_code == 403
+
+
+def test_assigning_the_customer_success_manager_over_the_api(org, book):
+    rep = token_client(org.rep_b)
+    url = f"{API}/accounts/{book['prospect'].pk}"
+    # only an active customer-success user may be assigned, and the error names the field
+    response = rep.patch(
+        url, data={"success_owner_id": org.rep_a.pk}, content_type="application/json"
+    )
+    assert response.status_code == 422, response.content
+    assert "success_owner" in str(response.json())
+    response = rep.patch(url, data={"success_owner_id": org.cs.pk}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["success_owner"]["id"] == org.cs.pk
+    assert book["prospect"].pk in ids(token_client(org.cs).get(API + "/accounts"))
+    # null clears it: the prospect leaves the book
+    response = rep.patch(url, data={"success_owner_id": None}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["success_owner"] is None
+    assert book["prospect"].pk not in ids(token_client(org.cs).get(API + "/accounts"))
