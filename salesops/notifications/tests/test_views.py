@@ -178,7 +178,8 @@ def test_channel_and_delivery_pages_are_for_sales_ops_admins_only(client, org, u
 
 def test_admin_creates_edits_and_deletes_a_channel(client, org, allow_private):
     client.force_login(org.admin)
-    assert "Settings · Notification channels" in client.get("/").content.decode()
+    menu = client.get("/").content.decode().split('data-testid="nav-settings"')[1]
+    assert 'href="/notifications/channels/"' in menu.split("</li>")[0]  # in Settings
     # Create
     response = client.post(
         "/notifications/channels/new/",
