@@ -97,6 +97,11 @@ def user_change_readers(user) -> bool:
     return user.is_admin_role or user.edits_everything or user.is_manager_role
 
 
+def cap_editors(user) -> bool:
+    """Admins and directors set caps on the routing page too; managers for their team."""
+    return configurers(user) or user.is_manager_role
+
+
 def rule_managers(user) -> bool:
     return can_manage_rules(user)
 
@@ -108,6 +113,7 @@ def lead_enterers(user) -> bool:
 
 MENU = [
     entry("home", _("Home"), "ti-home", HOME),
+    entry("dashboard", _("Dashboard"), "ti-layout-dashboard", HOME),
     entry("leads:lead_list", _("Leads"), "ti-target-arrow", LEADS, owns=("leads", "leads:lead_*")),
     entry("leads:quick_entry", _("Quick entry"), "ti-plus", LEADS, lead_enterers),
     entry("activities:activity_list", _("Activities"), "ti-phone-call", LEADS, owns="activities"),
@@ -132,7 +138,8 @@ MENU = [
     entry("org:user_change_list", _("User changes"), "ti-user-cog", SETTINGS, user_change_readers, owns="org:user_change_*"),
     entry("customization:definition_list", _("Custom fields"), "ti-adjustments", SETTINGS, admins, owns="customization"),
     entry("locked_logins", _("Locked logins"), "ti-lock", SETTINGS, admins),
-    entry("org:settings", _("Organisation"), "ti-building-cog", SETTINGS, admins),
+    entry("leads:routing_caps", _("Daily lead caps"), "ti-gauge", SETTINGS, cap_editors),
+    entry("org:settings", _("Organisation"), "ti-building-cog", SETTINGS, admins, owns="org:choice_*"),
 ]  # fmt: skip
 
 

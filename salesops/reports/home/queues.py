@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce, Least
 from salesops.aftersales import selectors as aftersales_selectors
 from salesops.aftersales.models import Complaint, Renewal, RenewalStatus, ServiceTicket
 from salesops.automation.models import Rule
-from salesops.core import clock
+from salesops.core import calendar, clock
 from salesops.leads.models import OPEN_STATUSES, Lead, RoutingRule
 from salesops.notifications import selectors as notification_selectors
 from salesops.revenue.models import Contract, Instalment, Payment
@@ -113,8 +113,7 @@ def admin(user) -> dict:
         "gave_up_count": failed.filter(Q(next_attempt_at__isnull=True)).count(),
         "routing_active": RoutingRule.objects.filter(is_active=True).count(),
         "rules_off": Rule.objects.filter(is_active=False).count(),
-        # LEAD ENGINEER: the "workday calendar has no holidays for year N" warning goes
-        # here (issue 13 item 3): add e.g. ``"calendar_missing_years": [...]`` and the
-        # template shows it in the block marked CALENDAR WARNING.
-        "calendar_missing_years": [],
+        # Years whose holidays neither chinese-calendar nor the admin knows (SPEC P2):
+        # their 元旦 or National Day would silently count as workdays.
+        "calendar_missing_years": calendar.years_without_data(clock.today()),
     }
