@@ -46,6 +46,7 @@ KINDS = [
     (r"^aftersales:renewal_", "aftersales.Renewal"),
     (r"^todos:task_", "todos.Task"),
     (r"^activities:tag_", "activities.ResultTag"),
+    (r"^activities:activity_detail", "activities.Activity"),
     (r"^automation:(rule_|version_)", "automation.Rule"),
     (r"^notifications:channel_", "notifications.ChannelConfig"),
     (r"^notifications:delivery_", "notifications.Delivery"),
@@ -66,6 +67,7 @@ OWNED = {
     "aftersales.ServiceTicket",
     "aftersales.Renewal",
     "todos.Task",
+    "activities.Activity",
 }
 # Grouped so the probe stays quick; a failure names the whole query, then try its parts.
 BAD_QUERIES = [
