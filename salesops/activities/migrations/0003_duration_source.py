@@ -17,7 +17,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activities', '0002_initial'),
+        ("activities", "0002_initial"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activities', '0003_duration_source'),
+        ("activities", "0003_duration_source"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0007_contact_phone_index'),
+        ("customers", "0007_contact_phone_index"),
     ]
 
     operations = [

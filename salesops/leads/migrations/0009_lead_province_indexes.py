@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0007_contact_phone_index'),
-        ('leads', '0004_intake_key_answer'),
+        ("leads", "0008_refill_company_keys"),
         ('org', '0002_user_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0004_intake_key_answer'),
+        ("leads", "0006_lead_status_labels"),
     ]
 
     operations = [

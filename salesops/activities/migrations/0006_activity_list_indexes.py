@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activities', '0002_initial'),
+        ("activities", "0005_note_length_setting"),
         ('customers', '0007_contact_phone_index'),
         ('leads', '0004_intake_key_answer'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -24,6 +24,6 @@ def refill_company_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0004_intake_key_answer")]
+    dependencies = [("leads", "0007_assignment_over_cap")]
 
     operations = [migrations.RunPython(refill_company_keys, migrations.RunPython.noop)]

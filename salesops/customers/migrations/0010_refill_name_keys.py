@@ -24,6 +24,6 @@ def refill_name_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("customers", "0007_contact_phone_index")]
+    dependencies = [("customers", "0009_account_success_owner")]
 
     operations = [migrations.RunPython(refill_name_keys, migrations.RunPython.noop)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0007_contact_phone_index'),
+        ("customers", "0008_choice_lists"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activities', '0002_initial'),
+        ("activities", "0004_custom_fields"),
     ]
 
     operations = [
