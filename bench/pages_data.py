@@ -6,7 +6,7 @@ Built once per data version and scale, then reused (the benchmark database recor
 in a one-row table ``bench_pages_meta``):
 
 1. ``salesops.demo.build`` with a size of our own (200 reps, ``50,000 × scale`` accounts
-   with 3 contacts each, ``200,000 × scale`` leads): the demo's realistic Chinese company
+   with 3 contacts each, ``200,000 × scale`` leads over 18 months): the demo's realistic Chinese company
    names (a city, a two-character 字号 drawn without look-alikes, a trade word and a legal
    form; every name unique), credit codes, contacts, leads with their inquiries,
    assignments and first-contact activities, contracts with plans, payments, invoices,
@@ -31,11 +31,14 @@ import random
 import sys
 import time
 
-DATA_VERSION = "1"
+DATA_VERSION = "2"
 FULL = {"reps": 200, "accounts": 50_000, "leads": 200_000, "activities": 2_000_000}
 META_TABLE = "bench_pages_meta"
 ACTIVITY_BATCH = 20_000
 SPAN_DAYS = 548
+# 200,000 leads over 18 months (about 365 a day), not the demo's 40 days (5,000 a day):
+# the home page's "last 30 days" figures then read a month of leads, as in real use.
+LEAD_DAYS = SPAN_DAYS
 SEED = 20261202
 NOTES = ["", "", "", "下周回访", "已加微信", "要报价单", "约了演示", "客户在出差", "需要方案"]
 KINDS = [("call", 55), ("wechat", 20), ("visit", 10), ("email", 8), ("meeting", 7)]
@@ -117,7 +120,9 @@ def build(scale: float) -> dict:
     print(f"building the bench data at scale {scale:g}: {want} (one time) …", flush=True)
     started = time.perf_counter()
     name = f"bench-{scale:g}"
-    SIZES[name] = Size(reps=want["reps"], accounts=want["accounts"], leads=want["leads"])
+    SIZES[name] = Size(
+        reps=want["reps"], accounts=want["accounts"], leads=want["leads"], lead_days=LEAD_DAYS
+    )
     try:
         result = demo_build(name, stdout=_Progress())
     finally:

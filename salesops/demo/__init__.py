@@ -19,6 +19,7 @@ class Size:
     accounts: int
     contacts_per_account: int = 3
     leads: int = 150
+    lead_days: int = 40  # the leads arrived over this many past days
 
     @property
     def contacts(self) -> int:

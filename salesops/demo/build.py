@@ -548,7 +548,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
             if stdout is not None and spec.accounts > BATCH:
                 stdout.write(f"  {n_accounts:,} accounts, {n_contacts:,} contacts …")
         teams = {t.name: t for t in Team.objects.filter(kind=TeamKind.REGION)}
-        lead_counts = build_leads(gen, reps, teams, now, spec.leads)
+        lead_counts = build_leads(gen, reps, teams, now, spec.leads, days=spec.lead_days)
         revenue_counts = build_revenue(gen, now, demo_accounts)
         history = _copy_history(Account) + _copy_history(Contact) + _copy_history(Lead)
         history += sum(_copy_history(model) for model in revenue_history_models())

@@ -71,8 +71,11 @@ def _region_rules(teams: dict) -> list[RoutingRule]:
     return rules
 
 
-def build_leads(gen, reps: dict, teams: dict, now: dt.datetime, count: int) -> dict:
-    """``reps``: {region: [rep, …]}; ``teams``: {region: Team}. Returns counts."""
+def build_leads(
+    gen, reps: dict, teams: dict, now: dt.datetime, count: int, *, days: int = 40
+) -> dict:
+    """``reps``: {region: [rep, …]}; ``teams``: {region: Team}; the leads arrived over
+    the past ``days``. Returns counts."""
     rng: random.Random = gen.rng
     channels = [
         Channel.objects.create(kind=kind, name=name, campaign=campaign)
@@ -90,7 +93,7 @@ def build_leads(gen, reps: dict, teams: dict, now: dt.datetime, count: int) -> d
         industry = gen.industry()
         company = gen.company_name(city, industry)
         last, first = gen.person()
-        created = now - dt.timedelta(minutes=rng.uniform(30, 40 * 24 * 60))
+        created = now - dt.timedelta(minutes=rng.uniform(30, days * 24 * 60))
         channel = rng.choices(channels, weights)[0]
         pooled = rng.random() < 0.05
         owner = None if pooled else rng.choice(reps[region])

@@ -294,6 +294,9 @@ class Lead(BaseModel, CustomFieldsModel):
             # (a DISTINCT): read from an index, not every lead row.
             models.Index(fields=["province"], name="lead_province"),
             models.Index(fields=["owner", "province"], name="lead_owner_province"),
+            # Open leads whose first response is breached (the home pages' counts), from
+            # the index alone for everyone, a team or a rep.
+            models.Index(fields=["sla_state", "status", "owner", "team"], name="lead_sla_status"),
         ]
 
     def __str__(self):
