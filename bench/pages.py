@@ -45,7 +45,9 @@ VAR = common.ROOT / "var" / "bench"
 # The pages measured: (label, URL). ``{account}`` is an account the user may see. Adding
 # a page is one line.
 PAGES = [
-    ("home", "/"),
+    ("home", "/"),  # the role's home: rep's day, manager's team board, director by team
+    ("home_breached", "/?show=breached"),  # the team board's breached filter (managers)
+    ("dashboard", "/dashboard/"),
     ("lead_list", "/leads/"),
     ("activity_list", "/activities/"),
     ("contract_list", "/revenue/contracts/"),
