@@ -16,7 +16,6 @@ from salesops.leads.tests.factories import intake, make_channel, make_rule
 from tests.e2e.conftest import login
 
 SH = ZoneInfo("Asia/Shanghai")
-calendar = default_calendar()
 
 
 def test_rep_on_a_phone_registers_a_lead_in_one_tap(phone_page, org):
@@ -89,7 +88,7 @@ def test_managers_lead_list_shows_the_sla_badge_turn_red_after_the_breach(deskto
 
     # A working day after today, 10:00: the list compares the due time with the real
     # clock, so the lead must still be inside its SLA when the page first loads.
-    day = calendar.next_workday(clock.localnow().date() + dt.timedelta(days=2))
+    day = default_calendar().next_workday(clock.localnow().date() + dt.timedelta(days=2))
     assigned = dt.datetime.combine(day, dt.time(10, 0), tzinfo=SH)
     install_rules()
     Rule.objects.update(watch_from=assigned - dt.timedelta(hours=1))
