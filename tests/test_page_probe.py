@@ -37,6 +37,7 @@ KINDS = [
     (r"^customers:account_", "customers.Account"),
     (r"^customers:contact_", "customers.Contact"),
     (r"^leads:lead_", "leads.Lead"),
+    (r"^team_reassign$", "leads.Lead"),
     (r"^leads:channel_", "leads.Channel"),
     (r"^leads:routing_", "leads.RoutingRule"),
     (r"^revenue:(contract_|payment_new)", "revenue.Contract"),

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from salesops.core import choices as choice_lists
 from salesops.core import entities
 from salesops.customization.models import CustomFieldsModel, FieldType
 from salesops.customization.selectors import definitions
@@ -101,6 +102,19 @@ def _model_field(f) -> dict | None:
                 "choices": [_choice(r.pk, str(r)) for r in rows],
             }
         return {"name": f.attname, "label": label, "kind": NUMBER}
+    key = choice_lists.list_of(f.model, f.name) if not f.choices else None
+    if key:  # an editable list (Settings · Organisation): active codes by label
+        options = choice_lists.options(key)
+        aliases = {}
+        for o in options:
+            aliases.update({o.label_zh: o.code, o.label_en: o.code})
+        return {
+            "name": f.name,
+            "label": label,
+            "kind": CHOICE,
+            "choices": [_choice(o.code, o.label()) for o in options if o.is_active],
+            "aliases": {text: code for text, code in aliases.items() if text},
+        }
     if f.choices:
         return {
             "name": f.name,

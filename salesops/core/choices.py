@@ -200,9 +200,16 @@ def display_method(field: str, key: str):
         return label(key, getattr(self, field))
 
     get_display.__name__ = f"get_{field}_display"
+    # Which list the field's codes come from (the rule builder's value dropdowns).
+    get_display.choice_list = key
     # How core.history shows a change of the field (it cannot import this module).
     get_display.label_of = partial(label, key)
     return get_display
+
+
+def list_of(model, field: str) -> str | None:
+    """The key of the list whose codes ``model.field`` stores, or None."""
+    return getattr(getattr(model, f"get_{field}_display", None), "choice_list", None)
 
 
 def all_choices(key: str) -> list:

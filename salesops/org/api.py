@@ -4,6 +4,7 @@ settings (admins)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -93,12 +94,21 @@ class ChoiceListOut(Schema):
     options: list[ChoiceIO]
 
 
+# A time of day as "HH:MM" in the organisation's time zone (JSON Schema's "time" format
+# demands a UTC offset, which a working day's hours do not have).
+ClockTime = Annotated[
+    str,
+    Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM, local time"),
+]
+TIME_FIELDS = ("work_start", "work_end", "lunch_start", "lunch_end")
+
+
 class OrgSettingsOut(Schema):
     default_daily_lead_cap: int
-    work_start: dt.time
-    work_end: dt.time
-    lunch_start: dt.time | None
-    lunch_end: dt.time | None
+    work_start: ClockTime
+    work_end: ClockTime
+    lunch_start: ClockTime | None
+    lunch_end: ClockTime | None
     dedup_name_certain: int
     dedup_name_review: int
     effective_touch_seconds: int
@@ -117,10 +127,10 @@ class OrgSettingsIn(Schema):
     replace the admin's list of that kind."""
 
     default_daily_lead_cap: int | None = None
-    work_start: dt.time | None = None
-    work_end: dt.time | None = None
-    lunch_start: dt.time | None = None
-    lunch_end: dt.time | None = None
+    work_start: ClockTime | None = None
+    work_end: ClockTime | None = None
+    lunch_start: ClockTime | None = None
+    lunch_end: ClockTime | None = None
     dedup_name_certain: int | None = None
     dedup_name_review: int | None = None
     effective_touch_seconds: int | None = None
@@ -140,6 +150,8 @@ def _require_admin(request) -> None:
 def _settings_out() -> dict:
     stored = orgsettings.row()
     out = {name: getattr(stored, name) for name in orgsettings.POLICY_FIELDS}
+    for name in TIME_FIELDS:
+        out[name] = out[name].strftime("%H:%M") if out.get(name) else None
     days = {CalendarDay.Kind.HOLIDAY: [], CalendarDay.Kind.WORKDAY: []}
     for row in CalendarDay.objects.order_by("day"):
         days[row.kind].append({"day": row.day, "note": row.note})
@@ -178,6 +190,9 @@ def org_settings_put(request, payload: OrgSettingsIn):
     # One transaction: a refused value leaves the days unwritten, and the reverse.
     with transaction.atomic():
         sent = payload.model_dump(exclude_unset=True)
+        for name in TIME_FIELDS:
+            if sent.get(name):
+                sent[name] = dt.time.fromisoformat(sent[name])
         holidays = sent.pop("extra_holidays", None)
         workdays = sent.pop("extra_workdays", None)
         if sent:

@@ -134,11 +134,11 @@ MENU = [
     entry("revenue:policy", _("Revenue policy"), "ti-cash", SETTINGS, admins),
     entry("leads:channel_list", _("Lead channels"), "ti-plug-connected", SETTINGS, configurers, owns="leads:channel_*"),
     entry("leads:routing_list", _("Routing rules"), "ti-route", SETTINGS, configurers, owns="leads:routing_*"),
+    entry("leads:routing_caps", _("Daily lead caps"), "ti-gauge", SETTINGS, cap_editors),
     entry("activities:tag_list", _("Check-in results"), "ti-tags", SETTINGS, configurers, owns="activities:tag_*"),
     entry("org:user_change_list", _("User changes"), "ti-user-cog", SETTINGS, user_change_readers, owns="org:user_change_*"),
     entry("customization:definition_list", _("Custom fields"), "ti-adjustments", SETTINGS, admins, owns="customization"),
     entry("locked_logins", _("Locked logins"), "ti-lock", SETTINGS, admins),
-    entry("leads:routing_caps", _("Daily lead caps"), "ti-gauge", SETTINGS, cap_editors),
     entry("org:settings", _("Organisation"), "ti-building-cog", SETTINGS, admins, owns="org:choice_*"),
 ]  # fmt: skip
 

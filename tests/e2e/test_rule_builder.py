@@ -19,7 +19,7 @@ def test_admin_builds_a_timer_rule_and_sees_it_fire_after_tick(desktop_page, org
 
     # Automation is in the navigation's Settings section for the admin.
     page.click("[data-testid=nav-settings] > a")
-    page.get_by_role("link", name="Automation rules").click()
+    page.locator("[data-testid=nav-settings]").get_by_role("link", name="Automation rules").click()
     expect(page).to_have_url(re.compile(r"/automation/rules/$"))
     page.click("[data-testid=new-rule]")
 

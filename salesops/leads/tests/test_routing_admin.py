@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
-from salesops.core import clock
+from salesops.core import clock, orgsettings
 from salesops.leads import services, shadowing
 from salesops.leads.models import DailyLeadCount, RoutingRule
 from salesops.leads.tests.api_helpers import API, client_for, patch, post
@@ -206,8 +206,8 @@ def test_a_rule_without_problems_saves_silently(org):
 
 
 # --- daily caps -------------------------------------------------------------------------------
-def test_the_routing_page_shows_each_reps_count_and_cap(org, settings):
-    default = settings.SALESOPS["DEFAULT_DAILY_LEAD_CAP"]
+def test_the_routing_page_shows_each_reps_count_and_cap(org):
+    default = orgsettings.current().default_daily_lead_cap
     make_rule(name="东区", members=[{"user_id": org.rep_a.pk}])
     org.rep_b.daily_lead_cap = 3
     org.rep_b.save()

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from salesops.aftersales.tests.factories import make_complaint, make_renewal, make_ticket
-from salesops.core import clock
+from salesops.core import calendar, clock, orgsettings
 from salesops.customers.tests.factories import make_account
 from salesops.leads.models import Assignment, DailyLeadCount, Lead
 from salesops.leads.tests.factories import LeadFactory, intake, make_rule
@@ -266,10 +266,22 @@ def test_admin_configuration_health(org, client):
     Lead.objects.filter(pk=pooled.pk).update(owner=None)
     data = queues.admin(org.admin)
     assert data["pool_count"] == 1
-    assert data["calendar_missing_years"] == []
+    # the workday calendar's gap: a year neither chinese-calendar nor the admin knows
+    today = clock.today()
+    missing = [y for y in (today.year, today.year + 1) if not calendar.library_knows(y)]
+    assert data["calendar_missing_years"] == missing
     client.force_login(org.admin)
     page = client.get("/").content.decode()
     assert 'data-testid="home-admin"' in page and 'data-testid="health-pool"' in page
+    assert ('data-testid="calendar-warning"' in page) == bool(missing)
+    # once the admin enters that year's holidays, the warning goes
+    orgsettings.calendar_days_update(
+        actor=org.admin,
+        holidays={dt.date(y, 1, 1): "元旦" for y in missing},
+        workdays={},
+    )
+    assert queues.admin(org.admin)["calendar_missing_years"] == []
+    assert 'data-testid="calendar-warning"' not in client.get("/").content.decode()
 
 
 def test_every_role_gets_its_page(client, org):

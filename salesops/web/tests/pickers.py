@@ -4,7 +4,7 @@ Each :class:`PickerCase` is one request (a form page, new or edit; an htmx parti
 refreshes a picker; or a forged POST). :func:`picker_world` builds the records: for every
 sales user of the test organisation an account, a contact, a contract, after-sales
 records, a lead and a task, each named with its owner's username in brackets
-(``Acct[rep_b]``). :func:`check_case` then asserts, for the user of the case:
+(``Acct rep_b``). :func:`check_case` then asserts, for the user of the case:
 
 * no record of an owner the user may not see appears in the answer (its ``[username]``
   marker is absent from the HTML);
@@ -88,7 +88,7 @@ def picker_world(org):
 
     for name in OWNERS:
         user = getattr(org, name)
-        account = make_account(user, name=f"Acct[{name}]")
+        account = make_account(user, name=f"Acct {name}")
         contact = make_contact(account, name=f"Ct[{name}]")
         contract = make_contract(account, number=f"HT[{name}]")
         keep("account", name, account.pk)

@@ -103,7 +103,7 @@ def test_each_role_sees_the_sections_it_may_open(org):
     assert list(rep) == ["home", "leads", "customers", "revenue", "aftersales", "tasks"]
     assert "leads:quick_entry" in rep["leads"]
     manager = _keys(org.manager_east)
-    assert manager["settings"] == ["org:user_change_list"]
+    assert manager["settings"] == ["leads:routing_caps", "org:user_change_list"]
     admin = _keys(org.admin)
     assert len(admin["settings"]) == sum(e.section is nav.SETTINGS for e in MENU)
     director = _keys(org.director)
