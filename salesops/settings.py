@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "salesops.todos",
     "salesops.automation",
     "salesops.leads",
+    "salesops.pipeline",
     "salesops.activities",
     "salesops.aftersales",
     "salesops.revenue",
@@ -156,6 +157,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+# Deal evidence (contracts' scans, meeting minutes …): outside the web root and MEDIA_ROOT's
+# URL space, served only by the view that checks the deal's visibility.
+EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(VAR_DIR / "private" / "evidence")))
 
 # --- cache / background work ---------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

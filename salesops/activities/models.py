@@ -104,6 +104,14 @@ class Activity(BaseModel, CustomFieldsModel):
         blank=True,
         related_name="activities",
     )
+    deal = models.ForeignKey(
+        "pipeline.Deal",
+        verbose_name=_("deal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
     contact = models.ForeignKey(
         "customers.Contact",
         verbose_name=_("contact"),

@@ -229,3 +229,19 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
 
 def is_workday(day: dt.date) -> bool:
     return default_calendar().is_workday(day)
+
+
+def add_working_days(start: dt.datetime, days: int | float) -> dt.datetime:
+    """The instant ``days`` full working days (of working time) after ``start``: a deal
+    that entered a stage on Friday 10:00 has spent 5 working days there on the next
+    Friday 10:00, or later when a holiday falls between."""
+    calendar = default_calendar()
+    return calendar.add_working_minutes(start, days * calendar.minutes_per_day)
+
+
+def working_days_elapsed(start: dt.datetime, end: dt.datetime) -> float:
+    """Working time between two instants in working days (fractional, 2 decimals)."""
+    calendar = default_calendar()
+    if not calendar.minutes_per_day:
+        return 0.0
+    return round(calendar.working_minutes_between(start, end) / calendar.minutes_per_day, 2)

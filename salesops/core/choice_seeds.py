@@ -65,4 +65,39 @@ LISTS = {
             ("other", "Other", "其他"),
         ],
     ),
+    "product_line": (
+        "Product line",
+        "产品线",
+        [
+            ("crm", "CRM suite", "CRM 套件"),
+            ("erp", "ERP", "ERP"),
+            ("analytics", "Data analytics", "数据分析"),
+            ("services", "Implementation services", "实施服务"),
+        ],
+    ),
+    "evidence_type": (
+        "Evidence type",
+        "证据类型",
+        [
+            ("proposal", "Proposal", "方案书"),
+            ("minutes", "Meeting minutes", "会议纪要"),
+            ("quote", "Quote", "报价单"),
+            ("demo", "Demo record", "演示记录"),
+            ("requirements", "Requirements confirmation", "需求确认书"),
+            ("contract_draft", "Contract draft", "合同草案"),
+            ("other", "Other", "其他"),
+        ],
+    ),
+    "deal_lost_reason": (
+        "Deal lost reason",
+        "商机丢单原因",
+        [
+            ("price", "Price", "价格"),
+            ("competitor", "Lost to a competitor", "输给竞争对手"),
+            ("no_budget", "No budget", "没有预算"),
+            ("no_decision", "No decision / postponed", "未决策或推迟"),
+            ("product_fit", "Product does not fit", "产品不匹配"),
+            ("other", "Other", "其他"),
+        ],
+    ),
 }

@@ -27,6 +27,9 @@ COMPANY_SIZE = "company_size"
 ACCOUNT_LEVEL = "account_level"
 DECISION_ROLE = "decision_role"
 LEAD_INVALID_REASON = "lead_invalid_reason"
+PRODUCT_LINE = "product_line"
+EVIDENCE_TYPE = "evidence_type"
+DEAL_LOST_REASON = "deal_lost_reason"
 CODE_MAX = 30
 
 

@@ -115,6 +115,15 @@ class Contract(BaseModel, ExternalRecord, CustomFieldsModel):
         on_delete=models.PROTECT,
         related_name="contracts",
     )
+    deal = models.ForeignKey(
+        "pipeline.Deal",
+        verbose_name=_("deal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contracts",
+        help_text=_("The deal this contract closes (read by the healthy-deal check)."),
+    )
     product_line = models.CharField(_("product line"), max_length=100, blank=True)
     amount = models.DecimalField(_("contract amount"), **MONEY)
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
