@@ -33,6 +33,7 @@ urlpatterns = [
     path("tasks/", include("salesops.todos.urls")),
     path("automation/", include("salesops.automation.urls")),
     path("leads/", include("salesops.leads.urls")),
+    path("deals/", include("salesops.pipeline.urls")),
     path("activities/", include("salesops.activities.urls")),
     path("aftersales/", include("salesops.aftersales.urls")),
     path("revenue/", include("salesops.revenue.urls")),

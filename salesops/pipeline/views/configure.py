@@ -1,0 +1,3 @@
+"""Pages: configure (filled by its owner)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: deals (filled by its owner)."""
+
+urlpatterns: list = []

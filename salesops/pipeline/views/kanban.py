@@ -1,0 +1,3 @@
+"""Pages: kanban (filled by its owner)."""
+
+urlpatterns: list = []

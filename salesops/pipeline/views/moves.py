@@ -1,0 +1,3 @@
+"""Pages: moves (filled by its owner)."""
+
+urlpatterns: list = []
