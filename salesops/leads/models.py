@@ -88,7 +88,7 @@ class LeadStatus(models.TextChoices):
     NEW = "new", _("New lead")
     CONTACTED = "contacted", _("Contacted")
     QUALIFIED = "qualified", _("Needs confirmed")
-    CONVERTED = "converted", _("Converted to customer")
+    CONVERTED = "converted", _("Converted to deal")
     INVALID = "invalid", _("Invalid")
 
 

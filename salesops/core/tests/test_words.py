@@ -21,10 +21,10 @@ def test_the_chinese_words():
         assert pgettext("thing", "Name") == "名称"
         assert gettext("Name") == "姓名"  # a person's name
         assert str(LeadStatus.QUALIFIED.label) == "需求已确认"
-        assert str(LeadStatus.CONVERTED.label) == "已转客户"
+        assert str(LeadStatus.CONVERTED.label) == "已转商机"
 
 
 def test_the_english_lead_statuses_say_what_happened():
     with translation.override("en"):
         assert str(LeadStatus.QUALIFIED.label) == "Needs confirmed"
-        assert str(LeadStatus.CONVERTED.label) == "Converted to customer"
+        assert str(LeadStatus.CONVERTED.label) == "Converted to deal"
