@@ -121,7 +121,9 @@ def _validate_target(
 
 def _apply(change: StageChange, *, actor, reason_for_history: str) -> Deal:
     """Move the deal (locked) as ``change`` says and record the time spent in the stage."""
-    deal = Deal.objects.select_for_update().select_related("stage").get(pk=change.deal_id)
+    deal = (
+        Deal.objects.select_for_update(of=("self",)).select_related("stage").get(pk=change.deal_id)
+    )
     if deal.stage_id != change.from_stage_id:
         change.state = ChangeState.CANCELLED
         change.decision_note = _("The deal moved meanwhile.")
@@ -181,7 +183,11 @@ def request_stage_change(
     pending, the manager is notified), otherwise it is applied at once. Backward, lost
     and reopen need a reason and are applied at once."""
     require_editable(actor, deal)
-    deal = Deal.objects.select_for_update().select_related("stage", "pipeline").get(pk=deal.pk)
+    deal = (
+        Deal.objects.select_for_update(of=("self",))
+        .select_related("stage", "pipeline")
+        .get(pk=deal.pk)
+    )
     direction = direction_of(deal, to_stage) if to_stage is not None else None
     errors = _validate_target(deal, to_stage, direction, reason, lost_reason)
     if not errors and StageChange.objects.filter(deal=deal, state=ChangeState.PENDING).exists():
@@ -253,7 +259,7 @@ def request_stage_change(
 
 def _locked_pending(change: StageChange) -> StageChange:
     change = (
-        StageChange.objects.select_for_update()
+        StageChange.objects.select_for_update(of=("self",))
         .select_related("deal", "to_stage", "from_stage")
         .get(pk=change.pk)
     )
