@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.automation.services import can_manage_rules
 from salesops.leads.models import Lead, LeadStatus
+from salesops.pipeline.stages import APPROVER_ROLES
 from salesops.todos.selectors import nav_count
 
 
@@ -106,6 +107,11 @@ def rule_managers(user) -> bool:
     return can_manage_rules(user)
 
 
+def approvers(user) -> bool:
+    """Who approves stage changes: managers, directors and admins (see pipeline.stages)."""
+    return user.role in APPROVER_ROLES or user.is_superuser
+
+
 def lead_enterers(user) -> bool:
     """Who may register a lead (quick entry refuses read-only roles)."""
     return not user.is_read_only_role
@@ -121,6 +127,13 @@ MENU = [
     entry("customers:account_list", _("Accounts"), "ti-building", CUSTOMERS, owns=("customers", "customers:account_*")),
     entry("customers:contact_list", _("Contacts"), "ti-address-book", CUSTOMERS, owns="customers:contact_*"),
     entry("customers:rep_ltv", _("LTV by rep"), "ti-chart-bar", CUSTOMERS),
+    entry("pipeline:deal_list", _("Deals"), "ti-briefcase", DEALS, owns=("pipeline", "pipeline:deal_*", "pipeline:evidence_*")),
+    entry("pipeline:kanban", _("Kanban"), "ti-layout-kanban", DEALS, owns="pipeline:deal_move"),
+    entry("pipeline:approvals", _("Stage approvals"), "ti-checkbox", DEALS, approvers, owns="pipeline:change_*"),
+    entry("reports:pipeline_conversion", _("Stage conversion"), "ti-filter", DEALS),
+    entry("reports:pipeline_forecast", _("Forecast"), "ti-chart-arrows-vertical", DEALS),
+    entry("reports:pipeline_qualified", _("Qualified pipeline"), "ti-rosette-discount-check", DEALS),
+    entry("reports:deal_health", _("Deal health"), "ti-heart-rate-monitor", DEALS),
     entry("revenue:contract_list", _("Contracts"), "ti-file-certificate", REVENUE, owns=("revenue", "revenue:contract_*")),
     entry("revenue:payment_list", _("Payments"), "ti-cash", REVENUE, owns="revenue:payment_*"),
     entry("revenue:invoice_list", _("Invoices"), "ti-receipt", REVENUE, owns="revenue:invoice_*"),
@@ -132,6 +145,7 @@ MENU = [
     entry("automation:rule_list", _("Automation rules"), "ti-robot", SETTINGS, rule_managers, owns="automation"),
     entry("notifications:channel_list", _("Notification channels"), "ti-broadcast", SETTINGS, admins, owns=("notifications:channel_*", "notifications:delivery_*")),
     entry("revenue:policy", _("Revenue policy"), "ti-cash", SETTINGS, admins),
+    entry("pipeline:configure", _("Pipelines"), "ti-columns", SETTINGS, configurers, owns=("pipeline:pipeline_*", "pipeline:stage_*", "pipeline:policy")),
     entry("leads:channel_list", _("Lead channels"), "ti-plug-connected", SETTINGS, configurers, owns="leads:channel_*"),
     entry("leads:routing_list", _("Routing rules"), "ti-route", SETTINGS, configurers, owns="leads:routing_*"),
     entry("leads:routing_caps", _("Daily lead caps"), "ti-gauge", SETTINGS, cap_editors),
