@@ -291,7 +291,7 @@ def upload_evidence(
     request,
     deal_id: int,
     type: Form[str],  # noqa: A002 - the field's name in the form
-    file: File[UploadedFile],
+    file: File[UploadedFile] = None,
     note: Form[str] = "",
 ):
     """multipart/form-data: ``type`` (a code of the list “evidence_type”, e.g. proposal,
