@@ -18,6 +18,7 @@ from .api_helpers import (
     API,
     assert_error,
     client_for,
+    deal_page_url,  # noqa: F401 - autouse fixture
     deal_state,
     error_fields,
     get,

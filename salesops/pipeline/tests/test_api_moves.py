@@ -11,6 +11,7 @@ from .api_helpers import (
     PDF,
     assert_error,
     client_for,
+    deal_page_url,  # noqa: F401 - autouse fixture
     deal_state,
     error_fields,
     get,
