@@ -185,10 +185,8 @@ def _target(deal: Deal, value) -> Stage | None:
     """The stage ``value`` (an id, or a code) names in the deal's pipeline; None otherwise
     (the service then says to pick a stage of the deal's pipeline)."""
     stages_ = Stage.objects.filter(pipeline_id=deal.pipeline_id)
-    if isinstance(value, int):
-        return stages_.filter(pk=value).first()
     text = str(value).strip()
-    if text.isdigit() and len(text) < 19:
+    if text.isascii() and text.isdigit() and len(text) < 19:
         return stages_.filter(pk=int(text)).first()
     return stages_.filter(code=text).first()
 

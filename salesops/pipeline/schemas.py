@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.urls import NoReverseMatch
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
 from salesops.core.schemas import AccountRef, ContactRef, DealRef, UserRef
 
@@ -256,9 +257,21 @@ class StageChangePage(Schema):
     results: list[StageChangeOut]
 
 
+def _id_as_text(value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+StageKey = Annotated[str, BeforeValidator(_id_as_text)]
+
+
 class StageChangeIn(Schema):
-    to_stage: int | str = Field(
-        ..., description="The target stage of the deal's pipeline: its id or its code."
+    to_stage: StageKey = Field(
+        ...,
+        max_length=50,
+        description="The target stage of the deal's pipeline: its code (e.g. proposal) or "
+        "its id (as text or a number).",
     )
     reason: str = Field(
         "", max_length=500, description="Required to move back, to lost, or to reopen."
