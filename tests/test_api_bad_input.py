@@ -67,10 +67,10 @@ def _nullable_text_properties(document, schema_ref):
 
 
 @pytest.mark.parametrize(
-    "kind", ["accounts", "contacts", "contracts", "payments", "invoices", "deliveries"]
+    "kind", ["accounts", "contacts", "contracts", "payments", "invoices", "deliveries", "deals"]
 )
 def test_null_for_each_nullable_text_field_is_stored_as_empty_or_refused(org, rep, kind):
-    """Walks every property the OpenAPI marks nullable text on the PATCH of six resources:
+    """Walks every property the OpenAPI marks nullable text on the PATCH of seven resources:
     null is either accepted (stored as "") or refused with 422 naming the field — never an
     IntegrityError 500."""
     admin = token_client(org.admin)
@@ -83,7 +83,11 @@ def test_null_for_each_nullable_text_field_is_stored_as_empty_or_refused(org, re
         "payments": make_payment(contract),
         "invoices": make_invoice(contract),
     }
-    if kind == "deliveries":
+    if kind == "deals":
+        from salesops.pipeline.tests.factories import make_deal
+
+        pk = make_deal(owner=rep, account=account).pk
+    elif kind == "deliveries":
         response = admin.post(
             "/api/v1/deliveries",
             {"contract_id": contract.pk, "name": "Install", "planned_week": "2026-W12"},
@@ -277,3 +281,43 @@ def test_throttled_operations_document_429():
     add_error_responses(document, throttled={"a"})
     assert 429 in document["paths"]["/a"]["get"]["responses"]
     assert 429 not in document["paths"]["/b"]["get"]["responses"]
+
+
+# ----------------------------------------------------------------- deals ------------------
+
+
+def test_bad_deal_input_is_a_4xx_naming_the_field_and_writes_nothing(org, rep, api):
+    from salesops.pipeline.models import Deal, Evidence
+    from salesops.pipeline.tests.factories import make_deal
+
+    deal = make_deal(owner=rep)
+    before = Deal.objects.get(pk=deal.pk).updated_at
+    cases = [
+        ("post", "/api/v1/deals", {"account_id": deal.account_id, "amount": "-1"}, "amount"),
+        ("post", "/api/v1/deals", {"account_id": 2**64}, "account_id"),
+        (
+            "patch",
+            f"/api/v1/deals/{deal.pk}",
+            {"expected_close_date": "31/12/2026"},
+            "expected_close_date",
+        ),
+        ("patch", f"/api/v1/deals/{deal.pk}", {"amount": "1e400"}, "amount"),
+        ("post", f"/api/v1/deals/{deal.pk}/stage-changes", {"to_stage": 2**40}, "to_stage"),
+        (
+            "post",
+            f"/api/v1/deals/{deal.pk}/stage-changes",
+            {"to_stage": "lost", "reason": "x", "lost_reason": "\\ud800"},
+            "lost_reason",
+        ),
+    ]
+    for method, url, body, field in cases:
+        raw = (
+            json.dumps(body)
+            if "\\ud800" not in str(body)
+            else json.dumps(body).replace("\\\\ud800", "\\ud800")
+        )
+        response = send(api, method, url, raw)
+        assert_error(response, 422, field)
+    assert Deal.objects.count() == 1
+    assert Deal.objects.get(pk=deal.pk).updated_at == before
+    assert not Evidence.objects.exists()

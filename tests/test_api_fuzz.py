@@ -40,7 +40,8 @@ CHECKS = [
 
 def build_fuzz_org():
     """The org tree of conftest plus, for rep_a, an account with contacts, a signed
-    contract with payments and an invoice, leads, after-sales records and a task."""
+    contract with payments and an invoice, leads, after-sales records and a task; the
+    default pipeline with deals (one with evidence and a stage change waiting)."""
     from salesops.aftersales.tests.factories import (
         make_complaint,
         make_nps,
@@ -71,6 +72,7 @@ def build_fuzz_org():
         ]
     for _ in range(3):
         records.append(intake(channel))
+    records += _fuzz_deals(org)
     tokens = {}
     for role, user in (("rep", org.rep_a), ("manager", org.manager_east), ("admin", org.admin)):
         tokens[role] = org_services.api_token_create(user=user, name="fuzz")[1]
@@ -79,13 +81,40 @@ def build_fuzz_org():
     return org
 
 
+def _fuzz_deals(org) -> list:
+    """Deals of rep_a and rep_b in the default pipeline: one waiting for approval with its
+    evidence, one in the first stage; their pipeline, stages, moves and files."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from salesops.pipeline import evidence, stages
+    from salesops.pipeline.tests.factories import default_pipeline, make_deal, stage
+
+    pipeline = default_pipeline()
+    records = [pipeline, *pipeline.stages.all()]
+    for owner in (org.rep_a, org.rep_b):
+        waiting = make_deal(
+            owner=owner, stage_code="proposal", expected_close_date=dt.date(2027, 3, 1)
+        )
+        proof = SimpleUploadedFile("p.pdf", b"%PDF-1.4\n% fuzz\n")
+        records.append(
+            evidence.evidence_add(actor=owner, deal=waiting, type="proposal", upload=proof)
+        )
+        change = stages.request_stage_change(actor=owner, deal=waiting, to_stage=stage("demo"))
+        records += [waiting, change, make_deal(owner=owner)]
+        records += list(waiting.stage_changes.all())
+    return records
+
+
 @pytest.fixture
-def fuzz_org(db):
+def fuzz_org(db, settings, tmp_path):
     """As Django's test client does: the WSGI handler must not close the connection at the
     end of each request, or the test's transaction (PostgreSQL) goes with it."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"  # never var/private
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:

@@ -20,3 +20,8 @@ class AccountRef(Schema):
 class ContactRef(Schema):
     id: int
     name: str
+
+
+class DealRef(Schema):
+    id: int
+    name: str
