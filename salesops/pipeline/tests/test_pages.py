@@ -278,3 +278,47 @@ def test_history_tab_shows_the_audit(client, org, pipeline):
     assert 'data-testid="history-change" data-field="amount"' in page
     partial = client.get(f"/deals/{deal.pk}/history/", headers={"HX-Request": "true"})
     assert b'data-testid="history"' in partial.content and b"<html" not in partial.content
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("rep_a", 200),
+        ("manager_east", 200),
+        ("director", 200),
+        ("admin", 200),
+        ("finance", 403),
+        ("cs", 403),
+    ],
+)
+def test_the_new_deal_page_per_role(client, org, pipeline, role, status):
+    client.force_login(getattr(org, role))
+    response = client.get("/deals/new/")
+    assert response.status_code == status
+    listing = client.get("/deals/").content.decode()
+    assert ('data-testid="new-deal"' in listing) == (status == 200)
+
+
+def test_the_deal_page_reads_in_chinese(client, org, pipeline):
+    deal = make_deal(owner=org.rep_a, stage_code="needs")
+    org.rep_a.language = "zh-hans"
+    org.rep_a.save(update_fields=["language"])
+    client.force_login(org.rep_a)
+    page = client.get(f"/deals/{deal.pk}/")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "阶段路径" in body and "健康成交检查" in body and "尚未检查" in body
+    assert "需求确认" in body  # the stage's Chinese name
+    listing = client.get("/deals/").content.decode()
+    assert "加权金额" in listing
+
+
+def test_huge_and_foreign_ids_in_the_query_are_harmless(client, org, deals):
+    huge = "18446744073709551616"
+    client.force_login(org.rep_a)
+    for params in ({"account": huge}, {"account": deals["rep_b"].account_id}):
+        assert client.get("/deals/", params).status_code == 200
+        page = client.get("/deals/new/", {**params, "part": "contacts"})
+        assert page.status_code == 200
+        assert deals["rep_b"].account.name not in page.content.decode()
+    assert client.get("/deals/", {"owner": huge, "team": huge, "page": huge}).status_code == 200
