@@ -229,3 +229,15 @@ def test_a_manager_reassigns_within_the_team_only(client, org, pipeline):
     assert deal.owner == org.rep_b
     # the stage record is untouched: only the owner changed
     assert StageChange.objects.filter(deal=deal).count() == 1
+
+
+def test_a_lead_converted_without_an_account_is_sent_back(client, org, pipeline):
+    from salesops.leads.models import Lead
+
+    lead = make_lead(owner=org.rep_a)
+    Lead.objects.filter(pk=lead.pk).update(status=LeadStatus.CONVERTED, account=None)
+    client.force_login(org.rep_a)
+    for send in (client.get, client.post):
+        response = send(f"/deals/from-lead/{lead.pk}/")
+        assert response.status_code == 302 and response["Location"] == f"/leads/{lead.pk}/"
+    assert not Deal.objects.exists()

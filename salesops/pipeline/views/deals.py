@@ -313,6 +313,12 @@ def deal_from_lead(request, pk):
     if lead.status == LeadStatus.INVALID:
         messages.error(request, _("An invalid lead cannot become a deal; reopen it first."))
         return redirect(lead)
+    if lead.status == LeadStatus.CONVERTED and lead.account_id is None:
+        # Converted before accounts were linked (imported history): no account to open on.
+        messages.error(
+            request, _("This lead was converted without an account; link it to one first.")
+        )
+        return redirect(lead)
     product_line = choices.active_or_blank(choices.PRODUCT_LINE, lead.product_line)
     initial = {"product_line": product_line}
     if lead.account_id:
