@@ -54,6 +54,9 @@ KINDS = [
     (r"^notifications:(mark_read|open)", "notifications.Notification"),
     (r"^customization:definition_", "customization.CustomFieldDefinition"),
     (r"^org:token_", "org.ApiToken"),
+    (r"^pipeline:deal_from_lead", "leads.Lead"),
+    (r"^pipeline:deal_", "pipeline.Deal"),
+    (r"^pipeline:evidence_", "pipeline.Evidence"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}
@@ -69,6 +72,8 @@ OWNED = {
     "aftersales.Renewal",
     "todos.Task",
     "activities.Activity",
+    "pipeline.Deal",
+    "pipeline.Evidence",
 }
 # Grouped so the probe stays quick; a failure names the whole query, then try its parts.
 BAD_QUERIES = [
