@@ -93,9 +93,7 @@ def kanban(request):
         "may_approve": approvals.may_approve_any(user),
         "self_url": request.get_full_path(),
     }
-    return render(
-        request, "pipeline/kanban.html", context, status=400 if messages_ else 200
-    )
+    return render(request, "pipeline/kanban.html", context, status=400 if messages_ else 200)
 
 
 urlpatterns = [

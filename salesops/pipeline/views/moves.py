@@ -60,10 +60,15 @@ def _next_url(request, deal: Deal | None = None) -> str:
     return f"{url}?pipeline={deal.pipeline_id}" if deal is not None else url
 
 
+def _field_label(name: str) -> str:
+    label = criteria.FIELD_LABELS.get(name)
+    return label() if label else name
+
+
 def _requirements(stage) -> list[str]:
     """An open stage's exit criteria in words (for the approver)."""
     lines = [
-        _("Fill in “%(field)s”.") % {"field": criteria.FIELD_LABELS.get(name, lambda: name)()}
+        _("Fill in “%(field)s”.") % {"field": _field_label(name)}
         for name in stage.required_fields or ()
     ]
     lines += [
@@ -139,7 +144,9 @@ def deal_move(request, pk):
         )
     if request.method == "POST":
         if pending is not None:
-            messages.info(request, _("A stage change of this deal is already waiting for approval."))
+            messages.info(
+                request, _("A stage change of this deal is already waiting for approval.")
+            )
             return redirect(_next_url(request, deal))
         if form is None:
             if target_form.is_valid():
