@@ -54,6 +54,8 @@ KINDS = [
     (r"^notifications:(mark_read|open)", "notifications.Notification"),
     (r"^customization:definition_", "customization.CustomFieldDefinition"),
     (r"^org:token_", "org.ApiToken"),
+    (r"^pipeline:deal_move$", "pipeline.Deal"),
+    (r"^pipeline:change_(approve|reject|withdraw)$", "pipeline.StageChange"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}
@@ -69,6 +71,8 @@ OWNED = {
     "aftersales.Renewal",
     "todos.Task",
     "activities.Activity",
+    "pipeline.Deal",
+    "pipeline.StageChange",
 }
 # Grouped so the probe stays quick; a failure names the whole query, then try its parts.
 BAD_QUERIES = [
