@@ -22,6 +22,7 @@ FILES = {
     "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
     "@alpinejs/csp/dist/cdn.min.js": "alpinejs/alpine-csp.min.js",
     "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
+    "sortablejs/Sortable.min.js": "sortablejs/Sortable.min.js",
 }
 
 

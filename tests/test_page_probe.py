@@ -57,6 +57,8 @@ KINDS = [
     (r"^pipeline:deal_from_lead", "leads.Lead"),
     (r"^pipeline:deal_", "pipeline.Deal"),
     (r"^pipeline:evidence_", "pipeline.Evidence"),
+    (r"^pipeline:deal_move$", "pipeline.Deal"),
+    (r"^pipeline:change_(approve|reject|withdraw)$", "pipeline.StageChange"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}
@@ -74,6 +76,7 @@ OWNED = {
     "activities.Activity",
     "pipeline.Deal",
     "pipeline.Evidence",
+    "pipeline.StageChange",
 }
 # Grouped so the probe stays quick; a failure names the whole query, then try its parts.
 BAD_QUERIES = [

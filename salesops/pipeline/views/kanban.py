@@ -1,3 +1,101 @@
-"""Pages: kanban (filled by its owner)."""
+"""Pages: the kanban board (D3). One pipeline at a time (the user's default one unless
+``?pipeline=`` says otherwise), filtered by team, owner, product line and a search; the
+cards come from :mod:`..board` in a bounded number of queries. Dragging a card to another
+column opens the move page for that stage (static ``web/kanban.js``)."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from salesops.core import choices
+from salesops.core.listing import sees_owners
+from salesops.core.visibility import editable_owner_ids, visible_users
+from salesops.org.models import Team
+
+from .. import approvals, board, selectors
+from ..filters import DealFilterSet
+from ..models import Deal
+
+FILTERS = ("team", "owner", "product_line", "q")
+
+
+def _pipeline_for(user, value: str, pipelines: list):
+    """The pipeline asked for, else the user's default one; and an error when the value
+    names no active pipeline."""
+    if value:
+        match = next((p for p in pipelines if str(p.pk) == value.strip()), None)
+        if match is None:
+            return None, _("Pipeline: pick one of the list (“%(value)s” is not one).") % {
+                "value": value[:40]
+            }
+        return match, ""
+    team = getattr(user, "team", None)
+    return selectors.default_pipeline(team=team), ""
+
+
+def _team_choices(user) -> list[tuple[int, str]]:
+    teams = Team.objects.filter(pk__in=visible_users(user).values("team_id")).order_by("path")
+    return [(team.pk, team.name) for team in teams]
+
+
+@login_required
+@require_GET
+def kanban(request):
+    user = request.user
+    pipelines = list(selectors.active_pipelines())
+    pipeline, pipeline_error = _pipeline_for(user, request.GET.get("pipeline", ""), pipelines)
+    data = {name: request.GET.get(name, "") for name in FILTERS}
+    if data["owner"] == "me":
+        data["owner"] = str(user.pk)
+    filterset = DealFilterSet(data, queryset=Deal.objects.visible_to(user))
+    valid = filterset.is_valid()
+    messages_ = [pipeline_error] if pipeline_error else []
+    if not valid:
+        messages_ += [
+            f"{filterset.form.fields[name].label}: {' '.join(errors)}"
+            for name, errors in filterset.errors.items()
+        ]
+    the_board = None
+    if pipeline is not None and not messages_:
+        the_board = board.build(filterset.qs, pipeline)
+        movable = editable_owner_ids(user)
+        movable = None if movable is None else set(movable)
+        for column in the_board.columns:
+            for card in column.cards:
+                card.movable = movable is None or card.owner_id in movable
+    current = {name: request.GET.get(name, "") for name in FILTERS}
+    kept = {k: v for k, v in current.items() if v}
+    if pipeline is not None:
+        kept["pipeline"] = pipeline.pk
+    context = {
+        "board": the_board,
+        "pipeline": pipeline,
+        "pipelines": [(p.pk, p.name) for p in pipelines],
+        "current": current,
+        "filter_messages": messages_,
+        "filtered": bool(kept.keys() - {"pipeline"}),
+        "owners": [
+            (u.pk, u.label) for u in visible_users(user).order_by("display_name", "username")
+        ]
+        if sees_owners(user)
+        else [],
+        "teams": _team_choices(user) if sees_owners(user) else [],
+        "product_lines": choices.choices(choices.PRODUCT_LINE),
+        "query": urlencode(kept),
+        "list_query": urlencode({**kept, "status": "open"}),
+        "pending_approvals": approvals.pending_count(user),
+        "may_approve": approvals.may_approve_any(user),
+        "self_url": request.get_full_path(),
+    }
+    return render(request, "pipeline/kanban.html", context, status=400 if messages_ else 200)
+
+
+urlpatterns = [
+    path("kanban/", kanban, name="kanban"),
+]
