@@ -54,6 +54,8 @@ KINDS = [
     (r"^notifications:(mark_read|open)", "notifications.Notification"),
     (r"^customization:definition_", "customization.CustomFieldDefinition"),
     (r"^org:token_", "org.ApiToken"),
+    (r"^pipeline:(pipeline_edit|stage_create)$", "pipeline.Pipeline"),
+    (r"^pipeline:stage_(edit|move|delete)$", "pipeline.Stage"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}
