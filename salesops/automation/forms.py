@@ -376,9 +376,12 @@ def builder_catalogue() -> dict:
                 "fields": [
                     {
                         **f,
-                        "label": setting_label(f["name"]),
+                        # An action may word its own settings and choices (a later app's
+                        # action: its labels are not in this module's tables).
+                        "label": str(f.get("label") or setting_label(f["name"])),
                         "choice_labels": {
-                            c: str(UNIT_LABELS.get(c, c)) for c in f.get("choices") or ()
+                            c: str((f.get("choice_labels") or {}).get(c) or UNIT_LABELS.get(c, c))
+                            for c in f.get("choices") or ()
                         },
                     }
                     for f in action["fields"]

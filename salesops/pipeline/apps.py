@@ -12,8 +12,9 @@ class PipelineConfig(AppConfig):
 
     def ready(self):
         # Imported here: models (and modules that load them) need a ready app registry.
-        from . import defaults, services
+        from . import actions, defaults, services
         from .models import Deal
+        from .variables import provider
 
         entities.register(
             "deal",
@@ -47,6 +48,8 @@ class PipelineConfig(AppConfig):
             "deal.stage_change_rejected", fields=("id", "change_id", "owner_id", "actor_id")
         )
         events.register("deal.evidence_added", fields=("id", "evidence_id", "type", "actor_id"))
+        entities.add_variable_provider(provider)
+        actions.register_all()
         # Every converted lead gets a deal behind it (已转商机).
         events.subscribe("lead.converted", services.ensure_deal_for_converted_lead)
         post_migrate.connect(defaults.install, sender=self)

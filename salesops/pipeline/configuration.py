@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from salesops.core import choices
+from salesops.core import choices, clock
 from salesops.core.history import save_with_history
 
 from . import criteria
@@ -330,22 +330,31 @@ def stage_update(*, actor, stage: Stage, **data) -> Stage:
         raise ValidationError(errors)
     save_with_history(stage, actor, "updated")
     if stage.is_open and stage.stall_days != before_days:
-        restart_stall_clocks(stage)
+        restart_stall_clocks(stage, actor)
     return stage
 
 
-def restart_stall_clocks(stage: Stage) -> int:
+def restart_stall_clocks(stage: Stage, actor=None) -> int:
     """Recompute ``stall_due_at`` of the open deals in ``stage`` (its threshold changed):
-    a deal's stall alert falls due at the new time, counted from when it entered."""
+    a deal's stall alert falls due at the new time, counted from when it entered. Each
+    deal gets its history row and a new ``updated_at``, so the engine also sees the deals
+    whose new instant is already past (they alert at the next sweep)."""
     from .services import stall_due  # noqa: PLC0415 - services imports this module's peers
 
+    now = clock.now()
     changed = []
-    for deal in Deal.objects.filter(stage=stage, status=DealStatus.OPEN).only(
-        "pk", "stage_entered_at", "stall_due_at"
-    ):
+    for deal in Deal.objects.filter(stage=stage, status=DealStatus.OPEN):
         deal.stall_due_at = stall_due(stage, deal.stage_entered_at)
+        deal.updated_at = now
         changed.append(deal)
-    Deal.objects.bulk_update(changed, ["stall_due_at"], batch_size=1000)
+    Deal.objects.bulk_update(changed, ["stall_due_at", "updated_at"], batch_size=1000)
+    Deal.history.bulk_history_create(
+        changed,
+        batch_size=1000,
+        default_user=actor,
+        default_change_reason="stall threshold changed",
+        default_date=now,
+    )
     return len(changed)
 
 
