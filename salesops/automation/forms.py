@@ -105,6 +105,10 @@ EVENT_VERBS = {
     "resolved": pgettext_lazy("event", "resolved"),
     "closed": pgettext_lazy("event", "closed"),
     "opened": pgettext_lazy("event", "opened"),
+    "stage_changed": pgettext_lazy("event", "moved to another stage"),
+    "stage_change_requested": pgettext_lazy("event", "stage change waiting for approval"),
+    "stage_change_rejected": pgettext_lazy("event", "stage change rejected"),
+    "evidence_added": pgettext_lazy("event", "evidence uploaded"),
 }
 
 

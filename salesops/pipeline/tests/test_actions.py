@@ -13,10 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from salesops.automation import engine
 from salesops.automation import services as automation_services
 from salesops.automation.forms import builder_catalogue
-from salesops.automation.models import RuleFiring
 from salesops.leads.models import Assignment, Lead
 from salesops.leads.tests.factories import LeadFactory, make_rule
-from salesops.pipeline import stages
+from salesops.pipeline import services, stages
 from salesops.pipeline.defaults import rules as default_rules
 from salesops.pipeline.models import ChangeState, Deal, StageChange
 
@@ -74,7 +73,7 @@ def test_reassign_a_deal_by_routing_rule_picks_the_rep_with_fewest_open_deals(or
         org.admin,
         "deal.created",
         [{"kind": "reassign", "mode": "routing", "routing_rule": routing_rule.pk}],
-        condition="owner_id == %d" % org.rep_c.pk,
+        condition=f"owner_id == {org.rep_c.pk}",
     )
     deal = make_deal(owner=org.rep_c)
     (firing,) = fire("deal.created", deal)
@@ -112,7 +111,12 @@ def test_reassign_settings_are_checked_when_the_rule_is_saved(org, pipeline):
         ("deal.created", {"mode": "person", "person": "owner"}, "actions.0.person", "manager"),
         ("deal.created", {"mode": "person", "person": "user:99999"}, "actions.0.person", "99999"),
         ("deal.created", {"mode": "routing"}, "actions.0.routing_rule", "routing rule"),
-        ("deal.created", {"mode": "routing", "routing_rule": 424242}, "actions.0.routing_rule", "424242"),
+        (
+            "deal.created",
+            {"mode": "routing", "routing_rule": 424242},
+            "actions.0.routing_rule",
+            "424242",
+        ),
         ("deal.created", {"mode": "teleport"}, "actions.0.mode", "pool"),
         ("task.created", {"mode": "pool"}, "actions.0.kind", "leads or deals"),
     ]
@@ -164,11 +168,7 @@ def ready_for_demo(deal_owner, amount):
     deal = make_deal(
         owner=deal_owner, stage_code="proposal", amount=Decimal(amount), expected_close_date=None
     )
-    from salesops.pipeline import services
-
-    deal = services.deal_update(
-        actor=deal_owner, deal=deal, expected_close_date="2026-12-31"
-    )
+    deal = services.deal_update(actor=deal_owner, deal=deal, expected_close_date="2026-12-31")
     return stages.request_stage_change(
         actor=deal_owner,
         deal=deal,
