@@ -59,6 +59,8 @@ KINDS = [
     (r"^pipeline:evidence_", "pipeline.Evidence"),
     (r"^pipeline:deal_move$", "pipeline.Deal"),
     (r"^pipeline:change_(approve|reject|withdraw)$", "pipeline.StageChange"),
+    (r"^pipeline:(pipeline_edit|stage_create)$", "pipeline.Pipeline"),
+    (r"^pipeline:stage_(edit|move|delete)$", "pipeline.Stage"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}

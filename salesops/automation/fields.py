@@ -48,6 +48,11 @@ EVENT_LABELS = {
     "actor_id": gettext_lazy("Done by"),
     "previous_owner_id": gettext_lazy("Previous owner"),
     "late": gettext_lazy("Late"),
+    "change_id": gettext_lazy("Stage change"),
+    "from_stage": gettext_lazy("From stage (code)"),
+    "to_stage": gettext_lazy("To stage (code)"),
+    "direction": gettext_lazy("Direction (forward, backward, won, lost, reopened)"),
+    "evidence_id": gettext_lazy("Evidence file"),
 }
 CLOCK_LABELS = {"today": gettext_lazy("Today"), "now": gettext_lazy("Now")}
 

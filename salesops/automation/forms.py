@@ -105,6 +105,10 @@ EVENT_VERBS = {
     "resolved": pgettext_lazy("event", "resolved"),
     "closed": pgettext_lazy("event", "closed"),
     "opened": pgettext_lazy("event", "opened"),
+    "stage_changed": pgettext_lazy("event", "moved to another stage"),
+    "stage_change_requested": pgettext_lazy("event", "stage change waiting for approval"),
+    "stage_change_rejected": pgettext_lazy("event", "stage change rejected"),
+    "evidence_added": pgettext_lazy("event", "evidence uploaded"),
 }
 
 
@@ -376,9 +380,12 @@ def builder_catalogue() -> dict:
                 "fields": [
                     {
                         **f,
-                        "label": setting_label(f["name"]),
+                        # An action may word its own settings and choices (a later app's
+                        # action: its labels are not in this module's tables).
+                        "label": str(f.get("label") or setting_label(f["name"])),
                         "choice_labels": {
-                            c: str(UNIT_LABELS.get(c, c)) for c in f.get("choices") or ()
+                            c: str((f.get("choice_labels") or {}).get(c) or UNIT_LABELS.get(c, c))
+                            for c in f.get("choices") or ()
                         },
                     }
                     for f in action["fields"]

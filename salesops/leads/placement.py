@@ -188,13 +188,37 @@ def lead_reassign(*, actor, lead: Lead, owner, reason: str, override_cap: bool =
         errors["owner"] = [_("Choose an active user in your team.")]
     if errors:
         raise ValidationError(errors)
+    return _move(lead, owner, actor=actor, reason=reason, override_cap=override_cap)
+
+
+def _move(
+    lead: Lead,
+    owner,
+    *,
+    actor,
+    reason: str,
+    override_cap: bool = False,
+    strategy: str = "manual",
+    routing_rule_id: int | None = None,
+    routing_rule_name: str = "",
+    slot_taken: bool = False,
+) -> Lead:
+    """Give ``lead`` to ``owner`` (``None``: the pool) within the new owner's daily cap
+    (``slot_taken``: routing already took the slot), freeing the previous owner's slot,
+    restarting the SLA clock, recording the assignment and emitting ``lead.assigned``."""
     lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
     previous = lead.owner
     if previous == owner:
+        if slot_taken and owner is not None:
+            routing.release_slot(owner.pk, clock.today())
         return lead
     day = clock.today()
     over_cap = False
-    if owner is not None and not routing.take_slot(owner.pk, day, daily_cap(owner)):
+    if (
+        owner is not None
+        and not slot_taken
+        and not routing.take_slot(owner.pk, day, daily_cap(owner))
+    ):
         if not override_cap:
             raise ValidationError({"owner": [cap_message(owner, day)]})
         _count_over_cap(owner, day)
@@ -210,14 +234,19 @@ def lead_reassign(*, actor, lead: Lead, owner, reason: str, override_cap: bool =
         lead.assigned_at = None
         lead.sla_due_at = None
         lead.sla_state = SlaState.NONE
-    save_with_history(lead, actor, "reassigned over the daily cap" if over_cap else "reassigned")
+    history_reason = "reassigned over the daily cap" if over_cap else "reassigned"
+    if actor is None:
+        history_reason = f"reassigned by {strategy}"
+    save_with_history(lead, actor, history_reason)
     Assignment.objects.create(
         lead=lead,
         owner=owner,
         previous_owner=previous,
+        rule_id=routing_rule_id,
+        rule_name=routing_rule_name[:100],
+        strategy=strategy,
         reason=reason[:500],
         actor=actor,
-        strategy="manual",
         over_cap=over_cap,
     )
     emit(
@@ -225,14 +254,39 @@ def lead_reassign(*, actor, lead: Lead, owner, reason: str, override_cap: bool =
         id=lead.pk,
         owner_id=getattr(owner, "pk", None),
         previous_owner_id=getattr(previous, "pk", None),
-        rule_id=None,
-        strategy="manual",
-        actor_id=actor.pk,
+        rule_id=routing_rule_id,
+        strategy=strategy,
+        actor_id=getattr(actor, "pk", None),
     )
     if owner is not None and owner != actor:
         title = _("Lead reassigned to you: %(lead)s") % {"lead": lead}
         transaction.on_commit(lambda: notify([owner], title, reason, lead))
     return lead
+
+
+@transaction.atomic
+def lead_reassign_by_rule(
+    *,
+    lead: Lead,
+    owner,
+    reason: str,
+    strategy: str = "rule",
+    routing_rule_id: int | None = None,
+    routing_rule_name: str = "",
+    slot_taken: bool = False,
+) -> Lead:
+    """An automation rule's ``reassign``: no person acts (no permission check, no
+    override of a full daily cap: the action fails with the cap message)."""
+    return _move(
+        lead,
+        owner,
+        actor=None,
+        reason=(reason or "").strip() or _("Reassigned by an automation rule."),
+        strategy=strategy,
+        routing_rule_id=routing_rule_id,
+        routing_rule_name=routing_rule_name,
+        slot_taken=slot_taken,
+    )
 
 
 @transaction.atomic

@@ -12,8 +12,9 @@ class PipelineConfig(AppConfig):
 
     def ready(self):
         # Imported here: models (and modules that load them) need a ready app registry.
-        from . import defaults, services
+        from . import actions, defaults, services
         from .models import Deal
+        from .variables import provider
 
         entities.register(
             "deal",
@@ -23,8 +24,16 @@ class PipelineConfig(AppConfig):
             writer=entities.service_writer(services.deal_update, "deal"),
         )
         base = ("id", "owner_id", "pipeline_id", "stage_id", "actor_id")
-        events.register("deal.created", fields=(*base, "lead_id"))
-        events.register("deal.updated", fields=(*base, "changed"))
+        events.register(
+            "deal.created",
+            fields=(*base, "lead_id"),
+            description=_("A deal was opened (by hand, through the API or from a converted lead)."),
+        )
+        events.register(
+            "deal.updated",
+            fields=(*base, "changed"),
+            description=_("A deal's fields changed (not its stage); “changed” lists them."),
+        )
         events.register(
             "deal.stage_changed",
             fields=(
@@ -38,15 +47,27 @@ class PipelineConfig(AppConfig):
                 "status",
                 "actor_id",
             ),
+            description=_(
+                "A deal moved to another stage (forward, backward, won, lost or reopened)."
+            ),
         )
         events.register(
             "deal.stage_change_requested",
             fields=("id", "change_id", "owner_id", "from_stage", "to_stage", "actor_id"),
+            description=_("A forward move waits for the manager's (or a rule's) approval."),
         )
         events.register(
-            "deal.stage_change_rejected", fields=("id", "change_id", "owner_id", "actor_id")
+            "deal.stage_change_rejected",
+            fields=("id", "change_id", "owner_id", "actor_id"),
+            description=_("A manager rejected a deal's stage change request."),
         )
-        events.register("deal.evidence_added", fields=("id", "evidence_id", "type", "actor_id"))
+        events.register(
+            "deal.evidence_added",
+            fields=("id", "evidence_id", "type", "actor_id"),
+            description=_("An evidence file was uploaded to a deal."),
+        )
+        entities.add_variable_provider(provider)
+        actions.register_all()
         # Every converted lead gets a deal behind it (已转商机).
         events.subscribe("lead.converted", services.ensure_deal_for_converted_lead)
         post_migrate.connect(defaults.install, sender=self)

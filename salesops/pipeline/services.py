@@ -64,8 +64,10 @@ def stall_due(stage: Stage, entered_at):
 
 def _errors_for(actor, deal: Deal, *, contacts, owner_changed: bool) -> dict:
     errors: dict[str, list] = {}
+    # ``actor`` None: a rule's write (``set_field``, ``reassign``): no person's visibility.
     if (
-        deal.account_id
+        actor is not None
+        and deal.account_id
         and not Account.objects.visible_to(actor).filter(pk=deal.account_id).exists()
     ):
         errors["account"] = [_("Pick an account you can see.")]
@@ -73,7 +75,7 @@ def _errors_for(actor, deal: Deal, *, contacts, owner_changed: bool) -> dict:
         owner = deal.owner
         if not owner.is_active or owner.role not in SELLING_ROLES:
             errors["owner"] = [_("Pick an active sales rep or manager as the owner.")]
-        elif not visible_users(actor).filter(pk=owner.pk).exists():
+        elif actor is not None and not visible_users(actor).filter(pk=owner.pk).exists():
             errors["owner"] = [_("Pick an owner from your team.")]
     if deal.product_line and deal.product_line not in choices.active_codes(choices.PRODUCT_LINE):
         errors["product_line"] = [
@@ -200,8 +202,10 @@ def deal_update(
     **data,
 ) -> Deal:
     """Change a deal's fields (not its stage: see :mod:`.stages`); ``contacts`` replaces
-    the decision chain when given; ``custom`` changes only the keys it names."""
-    require_editable(actor, deal)
+    the decision chain when given; ``custom`` changes only the keys it names. ``actor``
+    None is an automation rule's write (the entity writer): no person's permissions."""
+    if actor is not None:
+        require_editable(actor, deal)
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     before = {f: getattr(deal, f if f not in ("owner", "account") else f"{f}_id") for f in data}
     before_custom = dict(deal.custom or {})

@@ -181,8 +181,10 @@ def request_stage_change(
     pairs attached first. Forward: every unmet exit criterion of the stages left raises
     :class:`CriteriaUnmet`; when one of them needs approval the request waits (state
     pending, the manager is notified), otherwise it is applied at once. Backward, lost
-    and reopen need a reason and are applied at once."""
-    require_editable(actor, deal)
+    and reopen need a reason and are applied at once. ``actor`` None is an automation
+    rule's ``move to stage`` (no person's permissions; the criteria hold the same)."""
+    if actor is not None:
+        require_editable(actor, deal)
     deal = (
         Deal.objects.select_for_update(of=("self",))
         .select_related("stage", "pipeline")
@@ -238,7 +240,7 @@ def request_stage_change(
             "owner_id": deal.owner_id,
             "from_stage": deal.stage.code,
             "to_stage": to_stage.code,
-            "actor_id": actor.pk,
+            "actor_id": getattr(actor, "pk", None),
         },
     )
     approvers = approvers_for(deal)

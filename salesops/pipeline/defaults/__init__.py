@@ -4,6 +4,7 @@ stages, probabilities and exit criteria on Settings · Pipelines."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 from ..models import Pipeline, PipelinePolicy, Stage, StageKind
@@ -148,7 +149,15 @@ def install_default_pipeline() -> Pipeline | None:
     return pipeline
 
 
-def install(**kwargs) -> None:
+def install(sender=None, using="default", **kwargs) -> None:
+    """post_migrate receiver: the default pipeline, the policy row and (not under the
+    test suite, where they would fire in tests about other things; tests install them
+    with ``rules.install_rules``) the default rules."""
     install_default_pipeline()
     if not PipelinePolicy.objects.exists():
         PipelinePolicy.objects.create()
+    if not getattr(settings, "TESTING", False):
+        from .rules import install_rules  # noqa: PLC0415 - needs the automation tables
+
+        with transaction.atomic(using=using):
+            install_rules()
