@@ -26,6 +26,8 @@ urlpatterns = [
         "customers/",
         include(([*report_urls.customer_pages, *customer_urls.urlpatterns], "customers")),
     ),
+    # The read model's report pages under their own "reports" namespace.
+    path("reports/", include((report_urls.report_pages, "reports"))),
     path("settings/logins/", web_logins.locked_logins, name="locked_logins"),
     path("settings/", include("salesops.customization.urls")),
     path("", include("salesops.org.urls")),

@@ -409,6 +409,34 @@ class StageChange(models.Model):
                 name="stagechange_applied",
                 condition=Q(state="applied"),
             ),
+            # The conversion report (reports.pipeline_conversion) answers from these alone:
+            # every column it reads is in the key (``state`` too: SQLite does not count a
+            # partial index's condition as covered), so no table row is visited.
+            models.Index(
+                fields=[
+                    "pipeline",
+                    "state",
+                    "applied_at",
+                    "to_stage",
+                    "deal",
+                    "owner",
+                    "product_line",
+                ],
+                name="stagechange_conv_in",
+            ),
+            models.Index(
+                fields=[
+                    "pipeline",
+                    "state",
+                    "from_entered_at",
+                    "from_stage",
+                    "working_days_in_stage",
+                    "direction",
+                    "owner",
+                    "product_line",
+                ],
+                name="stagechange_conv_out",
+            ),
         ]
         constraints = [
             # At most one request waits per deal.

@@ -9,7 +9,8 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # Imported for what they register: the LTV sweep and nightly task, and the
-        # subscriptions that queue an account when one of its records changes.
-        from . import ltv, subscriptions  # noqa: F401
+        # subscriptions that queue an account when one of its records changes, and the
+        # weekly forecast snapshot sweep.
+        from . import forecast_snapshots, ltv, subscriptions  # noqa: F401
 
         subscriptions.connect()

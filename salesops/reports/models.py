@@ -122,3 +122,58 @@ class LtvQueue(models.Model):
 
     def __str__(self):
         return str(self.account_id)
+
+
+class ForecastSnapshotQuerySet(OwnedQuerySet):
+    owner_path = "owner"
+
+
+class ForecastSnapshot(models.Model):
+    """What one rep's open deals forecast for one close month, as taken on one day (every
+    Monday by the ``reports.forecast_snapshot`` sweep, or ``salesops forecast_snapshot``).
+
+    Kept so forecast accuracy can be measured once the month has closed: the won amount
+    against what the pipeline said N weeks before. ``team`` is the owner's team on the
+    day, so a later move between teams does not rewrite history. Figures as in
+    ``reports.pipeline_forecast`` (omitted deals left out of the totals)."""
+
+    taken_on = models.DateField(_("taken on"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "org.Team",
+        verbose_name=_("team"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    period_start = models.DateField(_("close month"))
+    deals = models.PositiveIntegerField(_("deals"), default=0)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    weighted = models.DecimalField(_("weighted"), **MONEY)
+    commit = models.DecimalField(_("commit"), **MONEY)
+    best_case = models.DecimalField(_("best case (incl. commit)"), **MONEY)
+    pipeline = models.DecimalField(_("pipeline"), **MONEY)
+
+    objects = ForecastSnapshotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("forecast snapshot")
+        verbose_name_plural = _("forecast snapshots")
+        ordering = ["-taken_on", "period_start", "owner_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["taken_on", "owner", "period_start"], name="forecast_snapshot_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["period_start", "taken_on"], name="forecast_snapshot_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.taken_on} {self.owner_id} {self.period_start:%Y-%m}"

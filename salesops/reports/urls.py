@@ -11,11 +11,18 @@ as the one ``customers`` namespace (see ``salesops/urls.py``).
 
 from django.urls import path
 
-from . import views
+from . import views, views_pipeline
 
 customer_pages = [
     path("accounts/<int:pk>/360/", views.account_360, name="account_360"),
     path("accounts/ltv/", views.rep_ltv, name="rep_ltv"),
+]
+
+# Mounted as the "reports" namespace under /reports/ by the project urlconf.
+report_pages = [
+    path("pipeline/conversion/", views_pipeline.pipeline_conversion, name="pipeline_conversion"),
+    path("pipeline/forecast/", views_pipeline.pipeline_forecast, name="pipeline_forecast"),
+    path("pipeline/qualified/", views_pipeline.pipeline_qualified, name="pipeline_qualified"),
 ]
 
 urlpatterns = [

@@ -1,0 +1,65 @@
+/* The ECharts charts of the pipeline reports (conversion funnel, forecast, qualified
+ * pipeline). Data comes from json_script blocks (CSP: no inline script). Runs after the
+ * deferred echarts.min.js (DOMContentLoaded). */
+(function () {
+  "use strict";
+
+  function readJson(id) {
+    const node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function draw(id, optionFor) {
+    const el = document.getElementById(id);
+    const data = readJson(id + "-data");
+    if (!el || data === null || !window.echarts) return;
+    const chart = window.echarts.init(el);
+    chart.setOption(optionFor(data));
+    el.dataset.rendered = "1";
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  const COLOURS = ["#206bc4", "#4299e1", "#ae3ec9", "#f76707", "#2fb344", "#d63939", "#74b816"];
+
+  document.addEventListener("DOMContentLoaded", function () {
+    draw("conversion-funnel", function (data) {
+      return {
+        color: COLOURS,
+        tooltip: { trigger: "item", formatter: "{b}: {c}" },
+        series: [{
+          type: "funnel", sort: "none", left: "5%", width: "90%", minSize: "10%",
+          label: { show: true, position: "inside", formatter: "{b}\n{c}" },
+          data: data.data,
+        }],
+      };
+    });
+    draw("forecast-chart", function (data) {
+      const keys = Object.keys(data.series);
+      return {
+        color: COLOURS,
+        tooltip: { trigger: "axis" },
+        legend: { data: keys.map(function (k) { return data.names[k]; }), bottom: 0 },
+        grid: { left: 70, right: 10, top: 10, bottom: 50 },
+        xAxis: { type: "category", data: data.labels },
+        yAxis: { type: "value" },
+        series: keys.map(function (k) {
+          return { name: data.names[k], type: "bar", stack: "w", data: data.series[k] };
+        }),
+      };
+    });
+    draw("qualified-chart", function (data) {
+      return {
+        color: ["#2fb344", "#adb5bd"],
+        tooltip: { trigger: "axis" },
+        legend: { data: data.names, bottom: 0 },
+        grid: { left: 70, right: 10, top: 10, bottom: 70 },
+        xAxis: { type: "category", data: data.labels, axisLabel: { rotate: 30 } },
+        yAxis: { type: "value" },
+        series: [
+          { name: data.names[0], type: "bar", stack: "a", data: data.qualified },
+          { name: data.names[1], type: "bar", stack: "a", data: data.other },
+        ],
+      };
+    });
+  });
+})();
