@@ -9,7 +9,9 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # Imported for what they register: the LTV sweep and nightly task, and the
-        # subscriptions that queue an account when one of its records changes.
-        from . import ltv, subscriptions  # noqa: F401
+        # subscriptions that queue an account when one of its records changes; the healthy-deal
+        # sweep, nightly task and the subscriptions that mark a deal's check stale.
+        from . import deal_health, health_subscriptions, ltv, subscriptions  # noqa: F401
 
         subscriptions.connect()
+        health_subscriptions.connect()
