@@ -26,6 +26,7 @@ urlpatterns = [
         "customers/",
         include(([*report_urls.customer_pages, *customer_urls.urlpatterns], "customers")),
     ),
+    path("reports/", include((report_urls.report_pages, "reports"))),
     path("settings/logins/", web_logins.locked_logins, name="locked_logins"),
     path("settings/", include("salesops.customization.urls")),
     path("", include("salesops.org.urls")),
