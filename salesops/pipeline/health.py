@@ -89,7 +89,9 @@ def stale_deals(limit: int):
     policy last changed, oldest first; at most ``limit``."""
     policy = PipelinePolicy.current()
     stale = Q(health_checked_at=None)
-    if policy.updated_at:
+    # A policy stamped after "now" (the clock pinned in the past by ``tick --now``) would
+    # keep every deal stale for ever; it counts once the clock has passed it.
+    if policy.updated_at and policy.updated_at <= clock.now():
         stale |= Q(health_checked_at__lt=policy.updated_at)
     return (
         Deal.objects.filter(stale)
