@@ -234,6 +234,15 @@ def test_another_reps_deal_is_refused_as_not_seen(org, deals, contract):
     assert contract.deal_id is None
 
 
+@pytest.mark.parametrize("value", ["abc", str(2**70), "-1"])
+def test_a_malformed_deal_on_the_page_is_refused(org, deals, contract, value):
+    response = page_client(org.rep_a).post(link_url(contract), {"deal": value})
+    assert response.status_code == 422
+    assert 'data-testid="error-deal"' in response.content.decode()
+    contract.refresh_from_db()
+    assert contract.deal_id is None
+
+
 def test_the_link_page_follows_the_contracts_visibility(org, contract):
     assert page_client(org.rep_b).get(link_url(contract)).status_code == 404
     assert page_client(org.finance).get(link_url(contract)).status_code == 403
@@ -259,7 +268,7 @@ def test_the_api_reads_and_writes_deal_id(org, deals, contract):
     assert patch(client, contract, {"deal_id": None}).json()["deal_id"] is None
 
 
-@pytest.mark.parametrize("case", ["other_account", "other_rep", "missing"])
+@pytest.mark.parametrize("case", ["other_account", "other_rep", "missing", "huge"])
 def test_the_api_refuses_a_bad_deal_id_with_a_message(org, deals, contract, case):
     if case == "other_account":
         deal_id = make_deal(owner=org.rep_a, account=make_account(org.rep_a)).pk
@@ -267,9 +276,12 @@ def test_the_api_refuses_a_bad_deal_id_with_a_message(org, deals, contract, case
     elif case == "other_rep":
         deal_id = make_deal(owner=org.rep_b, account=contract.account, actor=org.manager_east).pk
         expected = "No deal with this id that you can see."
-    else:
+    elif case == "missing":
         deal_id = 999999
         expected = "No deal with this id that you can see."
+    else:
+        deal_id = 2**70
+        expected = ""
     response = patch(api_client(org.rep_a), contract, {"deal_id": deal_id})
     assert response.status_code == 422
     body = response.json()
