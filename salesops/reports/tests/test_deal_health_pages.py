@@ -15,7 +15,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from salesops.activities import services as activity_services
+from salesops.activities.tests.factories import ResultTagFactory
 from salesops.core import sweeps
+from salesops.customers import services as customer_services
 from salesops.customers.tests.factories import make_account, make_contact
 from salesops.org.services import api_token_create
 from salesops.pipeline import health
@@ -322,3 +325,67 @@ def test_a_linked_contract_feeds_the_check(
     deal.refresh_from_db()
     row = deal.health["criteria"][health.position("implementation")]
     assert row["passed"] is False and row["signal"] == "No implementation date"
+
+
+# --- what marks a check stale ---------------------------------------------------------------
+
+
+@pytest.fixture
+def checked(org):
+    """rep_a's deal with a purchaser and a user in its chain, checked, nothing stale."""
+    account = make_account(org.rep_a)
+    contacts = [make_contact(account, decision_role=r) for r in ("purchaser", "user")]
+    deal = make_deal(owner=org.rep_a, account=account, contacts=contacts)
+    other = make_deal(owner=org.rep_b, account=make_account(org.rep_b))
+    deal_health.recompute([deal, other])
+    return deal, other
+
+
+def stale_ids() -> set[int]:
+    return set(Deal.objects.filter(health_checked_at=None).values_list("pk", flat=True))
+
+
+def test_a_contacts_new_decision_role_marks_the_deals_naming_them(
+    org, checked, django_capture_on_commit_callbacks
+):
+    deal, _other = checked
+    contact = deal.contacts.get(decision_role="user")
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_services.contact_update(actor=org.rep_a, contact=contact, decision_role="it_lead")
+    assert stale_ids() == {deal.pk}
+    deal_health.recompute_stale()
+    deal.refresh_from_db()
+    assert deal.health["criteria"][0]["value"].startswith("2: ")
+
+
+def test_an_assigned_cs_manager_marks_the_accounts_deals(
+    org, checked, django_capture_on_commit_callbacks
+):
+    deal, _other = checked
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_services.account_update(
+            actor=org.rep_a, account=deal.account, success_owner=org.cs
+        )
+    assert stale_ids() == {deal.pk}
+    deal_health.recompute_stale()
+    deal.refresh_from_db()
+    assert deal.health["criteria"][health.position("success")]["passed"] is True
+
+
+def test_an_activity_on_the_account_marks_its_deals_and_nothing_else(
+    org, checked, django_capture_on_commit_callbacks
+):
+    deal, _other = checked
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_services.activity_log(
+            actor=org.rep_a, kind="call", account=deal.account, tag=ResultTagFactory()
+        )
+    assert stale_ids() == {deal.pk}
+
+
+def test_a_lost_deal_is_not_queued(org, checked, django_capture_on_commit_callbacks):
+    deal, _other = checked
+    Deal.objects.filter(pk=deal.pk).update(status="lost")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_contract(deal.account)
+    assert stale_ids() == set()
