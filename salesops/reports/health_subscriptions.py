@@ -35,7 +35,6 @@ ACCOUNT_EVENTS = (
     "delivery.created",
     "delivery.updated",
     "activity.logged",
-    "contact.created",
 )
 
 
