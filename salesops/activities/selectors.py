@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from .filters import ActivityFilterSet
@@ -135,3 +135,20 @@ def effective_touch_counts(day: dt.date, *, user=None) -> dict[int, int]:
         .order_by()
     )
     return {row["owner_id"]: row["n"] for row in rows}
+
+
+def earliest_by_role(*, role: str, account_ids=(), deal_ids=()) -> list[dict]:
+    """The first activity of each user of ``role`` on each of the accounts or deals
+    (rows of ``account_id``, ``deal_id``, ``owner_id``, owner names, ``first``): the
+    healthy-deal check asks whether customer success worked the account before signing.
+    One grouped query."""
+    account_ids, deal_ids = list(account_ids), list(deal_ids)
+    if not account_ids and not deal_ids:
+        return []
+    return list(
+        Activity.objects.filter(owner__role=role)
+        .filter(Q(account_id__in=account_ids) | Q(deal_id__in=deal_ids))
+        .values("account_id", "deal_id", "owner_id", "owner__display_name", "owner__username")
+        .annotate(first=Min("started_at"))
+        .order_by()
+    )

@@ -12,5 +12,9 @@ class ReportsConfig(AppConfig):
         # subscriptions that queue an account when one of its records changes, and the
         # weekly forecast snapshot sweep.
         from . import forecast_snapshots, ltv, subscriptions  # noqa: F401
+        # subscriptions that queue an account when one of its records changes; the healthy-deal
+        # sweep, nightly task and the subscriptions that mark a deal's check stale.
+        from . import deal_health, health_subscriptions, ltv, subscriptions  # noqa: F401
 
         subscriptions.connect()
+        health_subscriptions.connect()

@@ -54,6 +54,7 @@ class ListQuery(Schema):
 
 
 class ContractQuery(ListQuery):
+    deal: int | None = None
     product_line: str | None = None
     has_custom_service: bool | None = None
     signed_after: str | None = None
@@ -131,6 +132,20 @@ def _owner(actor, owner_id):
     return {"owner": owner}
 
 
+def _deal(user, account, deal_id):
+    """``{"deal": …}`` for a contract of ``account``: a deal ``user`` sees, of the same
+    account, not lost (None unlinks)."""
+    if deal_id is None:
+        return {"deal": None}
+    deal = selectors.visible_deal(user=user, pk=deal_id)
+    if deal is None:
+        raise ValidationError({"deal_id": _("No deal with this id that you can see.")})
+    problem = services.deal_link_problem(deal, account)
+    if problem:
+        raise ValidationError({"deal_id": problem})
+    return {"deal": deal}
+
+
 # --- contracts ------------------------------------------------------------------------------
 
 
@@ -156,8 +171,10 @@ def create_contract(request, payload: ContractIn):
     )
     if account is None:
         raise ValidationError({"account_id": _("No account with this id that you may edit.")})
-    data = payload.dict(exclude={"account_id", "owner_id"})
+    data = payload.dict(exclude={"account_id", "owner_id", "deal_id"})
     data.update(_owner(request.user, payload.owner_id), account=account)
+    if payload.deal_id is not None:
+        data.update(_deal(request.user, account, payload.deal_id))
     contract = services.contract_create(actor=request.user, **data)
     return Status(201, _contract_out(request.user, contract.pk))
 
@@ -189,9 +206,11 @@ def update_contract(request, contract_id: int, payload: ContractPatch):
         data=payload.dict(exclude_unset=True),
         editable=selectors.contract_editable(user=request.user, contract=contract),
     )
-    data = payload.dict(exclude_unset=True, exclude={"owner_id"})
+    data = payload.dict(exclude_unset=True, exclude={"owner_id", "deal_id"})
     if payload.owner_id is not None:
         data.update(_owner(request.user, payload.owner_id))
+    if "deal_id" in payload.model_fields_set:
+        data.update(_deal(request.user, contract.account, payload.deal_id))
     services.contract_update(actor=request.user, contract=contract, **data)
     return _contract_out(request.user, contract_id)
 

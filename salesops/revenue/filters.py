@@ -26,6 +26,7 @@ class ContractFilterSet(CustomFieldFilterMixin, django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ContractStatus.choices, label=_("status"))
     account = django_filters.NumberFilter(field_name="account_id", label=_("account"))
     owner = django_filters.NumberFilter(field_name="owner_id", label=_("owner"))
+    deal = django_filters.NumberFilter(field_name="deal_id", label=_("deal"))
     product_line = django_filters.CharFilter(label=_("product line"))
     has_custom_service = django_filters.BooleanFilter(label=_("has customised-service clauses"))
     signed_after = django_filters.DateFilter(

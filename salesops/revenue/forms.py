@@ -91,3 +91,37 @@ class RevenuePolicyForm(PageFormMixin, forms.Form):
 
     def service_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != self.version_field}
+
+
+class ContractDealForm(PageFormMixin, forms.Form):
+    """Link a contract to the deal it closes: the contract account's deals the user sees.
+    A deal id outside them (another account's, another rep's) is refused with the reason,
+    as the API does (``services.deal_link_problem``)."""
+
+    bound_field_class = TablerBoundField
+
+    deal = forms.TypedChoiceField(
+        label=_("Deal"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_(
+            "The deal this contract closes; its clauses, first payment and implementation "
+            "schedule then count in that deal's healthy-deal check."
+        ),
+    )
+
+    def __init__(self, *args, contract, deals, **kwargs):
+        self.versioned_instance = contract
+        kwargs.setdefault("initial", {"deal": contract.deal_id})
+        super().__init__(*args, **kwargs)
+        field = self.fields["deal"]
+        field.choices = [("", _("No deal"))] + [
+            (d.pk, f"{d.name} · {d.stage.name} · {d.owner.label}") for d in deals
+        ]
+        # The choice is checked by the view against what the user may see, with a
+        # message that says why; the browser's list is only the offer.
+        field.valid_value = lambda value: True
+
+    def service_data(self) -> dict:
+        return {"deal": self.cleaned_data.get("deal")}

@@ -72,6 +72,9 @@ class ContractIn(ContractBase):
     number: str = Field(..., min_length=1, max_length=50)
     account_id: int
     owner_id: int | None = Field(None, description="Defaults to the account's owner.")
+    deal_id: int | None = Field(
+        None, description="The deal this contract closes: a deal of the same account you see."
+    )
     amount: Decimal
     external_id: str = Field("", max_length=100)
     instalments: list[InstalmentIn] = Field(default_factory=list)
@@ -84,6 +87,9 @@ class ContractIn(ContractBase):
 class ContractPatch(Schema):
     number: str | None = Field(None, min_length=1, max_length=50)
     owner_id: int | None = None
+    deal_id: int | None = Field(
+        None, description="The deal this contract closes (null: none); same account, visible."
+    )
     amount: Decimal | None = None
     product_line: str | None = Field(None, max_length=100)
     signed_on: dt.date | None = None
@@ -109,6 +115,7 @@ class ContractOut(Schema):
     number: str
     account: AccountRef
     owner: UserRef
+    deal_id: int | None
     product_line: str
     amount: Decimal
     signed_on: dt.date | None

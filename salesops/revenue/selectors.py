@@ -3,18 +3,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from salesops.core import clock
 from salesops.core.money import percent
+from salesops.pipeline.models import Deal, DealStatus
 
 from . import policy
 from .filters import ContractFilterSet, DeliveryFilterSet, InvoiceFilterSet, PaymentFilterSet
-from .models import Contract, Delivery, Instalment, Invoice, InvoiceStatus, Payment
+from .models import (
+    SIGNED_STATUSES,
+    Contract,
+    Delivery,
+    DeliveryStatus,
+    Instalment,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+)
 
 ZERO = Decimal("0.00")
 
@@ -45,7 +56,7 @@ def contract_filterset(*, user, data):
 def contract_get(*, user, pk: int) -> Contract:
     return (
         with_figures(Contract.objects.visible_to(user))
-        .select_related("account", "owner", "created_by")
+        .select_related("account", "owner", "created_by", "deal")
         .prefetch_related("instalments")
         .get(pk=pk)
     )
@@ -106,6 +117,23 @@ def delivery_get(*, user, pk: int) -> Delivery:
 
 def delivery_get_for_edit(*, user, pk: int) -> Delivery:
     return Delivery.objects.editable_by(user).select_related("contract", "account").get(pk=pk)
+
+
+def visible_deal(*, user, pk: int) -> Deal | None:
+    """A deal ``user`` may see (to link a contract to), or None."""
+    return Deal.objects.visible_to(user).select_related("account").filter(pk=pk).first()
+
+
+def linkable_deals(*, user, contract: Contract):
+    """The deals ``user`` may link ``contract`` to: the contract account's deals they
+    see, not lost, newest first."""
+    return (
+        Deal.objects.visible_to(user)
+        .filter(account_id=contract.account_id)
+        .exclude(status=DealStatus.LOST)
+        .select_related("stage", "owner")
+        .order_by("-created_at", "-id")
+    )
 
 
 def visible_contract(*, user, pk: int) -> Contract | None:
@@ -175,3 +203,34 @@ def contract_summary(contract: Contract) -> dict:
         "payments": payments,
         "flagged": [p for p in payments if p.flagged],
     }
+
+
+def deal_contracts(deal_ids) -> dict[int, Contract]:
+    """The contract that closes each deal (the healthy-deal check reads it): of the
+    contracts linked to a deal, a signed one before a draft or terminated one, then the
+    latest signed. Instalments, payments (in date order) and the milestones still planned
+    come prefetched: four queries for any number of deals."""
+    contracts = (
+        Contract.objects.filter(deal_id__in=list(deal_ids))
+        .prefetch_related(
+            "instalments",
+            Prefetch("payments", queryset=Payment.objects.order_by("received_on", "id")),
+            Prefetch(
+                "deliveries",
+                queryset=Delivery.objects.exclude(status=DeliveryStatus.CANCELLED).order_by(
+                    "planned_week", "sequence", "id"
+                ),
+            ),
+        )
+        .order_by("deal_id", "id")
+    )
+    chosen: dict[int, Contract] = {}
+
+    def rank(contract: Contract):
+        return (contract.status in SIGNED_STATUSES, contract.signed_on or dt.date.min, contract.pk)
+
+    for contract in contracts:
+        current = chosen.get(contract.deal_id)
+        if current is None or rank(contract) > rank(current):
+            chosen[contract.deal_id] = contract
+    return chosen

@@ -23,6 +23,7 @@ from salesops.core import clock, entities, events, unitofwork
 from salesops.core.money import CENT, format_cny
 from salesops.core.validators import link_problem, merge_errors
 from salesops.customization import services as custom_services
+from salesops.pipeline.models import Deal, DealStatus
 
 from .models import SIGNED_STATUSES, Contract, Delivery, DeliveryStatus, Instalment
 from .weeks import parse_week
@@ -43,6 +44,7 @@ CONTRACT_FIELDS = (
     "has_custom_service",
     "custom_service_annex",
     "attachments",
+    "deal",
     "external_id",
     "source",
 )
@@ -348,6 +350,23 @@ def _contract_checks(contract: Contract, errors: dict, before: dict) -> None:
             ]
     if contract.account_id is None:
         errors.setdefault("account", []).append(_("This field is required."))
+    elif contract.deal_id is not None and "deal" not in errors:
+        problem = deal_link_problem(contract.deal, contract.account)
+        if problem:
+            errors["deal"] = [problem]
+
+
+def deal_link_problem(deal: Deal, account) -> str | None:
+    """Why ``deal`` cannot be the deal a contract of ``account`` closes (None: it can):
+    it must be a deal of the same account, and not a lost one."""
+    if deal.account_id != account.pk:
+        return _(
+            "Deal “%(deal)s” belongs to another account (%(other)s); pick a deal of "
+            "%(account)s, this contract's account."
+        ) % {"deal": deal.name, "other": deal.account.name, "account": account.name}
+    if deal.status == DealStatus.LOST:
+        return _("Deal “%(deal)s” was lost; pick an open or won deal.") % {"deal": deal.name}
+    return None
 
 
 def _parse_milestones(raw) -> tuple[list[dict], dict]:
@@ -388,6 +407,7 @@ def _contract_payload(contract: Contract, actor) -> dict:
         "id": contract.pk,
         "account_id": contract.account_id,
         "owner_id": contract.owner_id,
+        "deal_id": contract.deal_id,
         "amount": str(contract.amount),
         "actor_id": actor_id(actor),
     }
@@ -486,6 +506,14 @@ def contract_update(*, actor, contract: Contract, **data) -> Contract:
     """Change a contract; ``instalments`` given replaces the plan (matched by number),
     a new amount re-derives the instalment amounts."""
     return contract_write(actor=actor, contract=contract, **data)[0]
+
+
+@transaction.atomic
+def contract_link_deal(*, actor, contract: Contract, deal: Deal | None) -> Contract:
+    """Say which deal the contract closes (None: none). Its clauses, first payment and
+    milestones then feed that deal's healthy-deal check (``contract.updated`` names
+    ``deal`` in ``changed``)."""
+    return contract_write(actor=actor, contract=contract, deal=deal)[0]
 
 
 # --- delivery milestones --------------------------------------------------------------------

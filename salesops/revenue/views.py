@@ -26,7 +26,7 @@ from salesops.core.history import history_entries
 from salesops.core.listing import list_context
 from salesops.customization import selectors as custom_selectors
 
-from . import billing, forms, policy, selectors
+from . import billing, forms, policy, selectors, services
 from .models import (
     Contract,
     ContractStatus,
@@ -137,6 +137,13 @@ def contract_detail(request, pk):
         "orders": contract.orders.order_by("-ordered_on", "-id"),
         "custom_rows": custom_selectors.display_rows("contract", contract),
         "may_record_payments": selectors.may_bill(user=request.user, contract=contract),
+        "may_link_deal": policy.contract_change_refusal(
+            user=request.user,
+            contract=contract,
+            fields={"deal"},
+            editable=selectors.contract_editable(user=request.user, contract=contract),
+        )
+        is None,
     }
     return render(request, "revenue/contract_detail.html", context)
 
@@ -169,6 +176,53 @@ def payment_new(request, pk):
             return redirect(f"{contract.get_absolute_url()}#payments")
     context = {"contract": contract, "form": form, "summary": selectors.contract_summary(contract)}
     return render(request, "revenue/payment_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contract_deal(request, pk):
+    """Link the contract to the deal it closes (a deal of its account the user sees), or
+    unlink it. Those who may change the contract do this; others get 403."""
+    contract = _contract_or_404(request.user, pk)
+    policy.check_contract_change(
+        user=request.user,
+        contract=contract,
+        fields={"deal"},
+        editable=selectors.contract_editable(user=request.user, contract=contract),
+    )
+    deals = list(selectors.linkable_deals(user=request.user, contract=contract)[:200])
+    form = forms.ContractDealForm(request.POST or None, contract=contract, deals=deals)
+    if request.method == "POST" and form.is_valid():
+        deal_id = form.service_data()["deal"]
+        deal = None
+        if deal_id is not None:
+            deal = selectors.visible_deal(user=request.user, pk=deal_id)
+            problem = (
+                _("No deal with this id that you can see.")
+                if deal is None
+                else services.deal_link_problem(deal, contract.account)
+            )
+            if problem:
+                form.add_error("deal", problem)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    form.begin(request.user)
+                    services.contract_link_deal(actor=request.user, contract=contract, deal=deal)
+            except ValidationError as exc:
+                attach_service_errors(form, exc)
+            else:
+                if deal is None:
+                    messages.success(request, _("The contract is linked to no deal."))
+                else:
+                    messages.success(
+                        request,
+                        _("Contract linked to deal “%(deal)s”.") % {"deal": deal.name},
+                    )
+                return redirect(contract.get_absolute_url())
+    status = 422 if request.method == "POST" else 200
+    context = {"contract": contract, "form": form, "deals": deals}
+    return render(request, "revenue/contract_deal.html", context, status=status)
 
 
 @login_required
