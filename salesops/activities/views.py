@@ -28,8 +28,8 @@ from salesops.core.pagination import TwoStepPaginator
 from salesops.customers.models import Account, Contact
 from salesops.customization import selectors as custom_selectors
 from salesops.leads.models import Lead
-from salesops.pipeline.models import Deal, DealStatus
 from salesops.org import selectors as org_selectors
+from salesops.pipeline.models import Deal, DealStatus
 
 from . import selectors, services
 from .forms import CheckInForm, ResultTagForm
