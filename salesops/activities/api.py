@@ -1,6 +1,6 @@
 """Activities and result tags over the API: parse → service/selector → serialise.
 
-A linked lead, account or contact the user may not see is a 404, like the activity
+A linked lead, account, contact or deal the user may not see is a 404, like the activity
 itself; bad input is a 422 naming the field (the project's one error shape)."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from salesops.core.concurrency import if_match
 from salesops.core.pagination import paginate
 from salesops.customers.models import Account, Contact
 from salesops.leads.models import Lead
+from salesops.pipeline.models import Deal
 
 from . import selectors, services
 from .models import ResultTag
@@ -46,6 +47,7 @@ class ActivityQuery(Schema):
     owner: int | None = None
     lead: int | None = None
     account: int | None = None
+    deal: int | None = None
     page: int = 1
     page_size: int = 25
 
@@ -65,7 +67,14 @@ def _links(user, payload: ActivityIn) -> dict:
         links["contact"] = (
             Contact.objects.visible_to(user).select_related("account").get(pk=payload.contact_id)
         )
+    if payload.deal_id is not None:
+        links["deal"] = _deal(user, payload.deal_id)
     return links
+
+
+def _deal(user, deal_id: int) -> Deal:
+    """A deal ``user`` may see (another rep's is DoesNotExist → 404)."""
+    return Deal.objects.visible_to(user).select_related("account").get(pk=deal_id)
 
 
 def _language(request) -> str:
@@ -161,6 +170,7 @@ def check_in(request, activity_id: int, payload: CheckInIn):
         duration_seconds=payload.duration_seconds,
         duration_source=payload.duration_source,
         custom=payload.custom,
+        deal=_deal(request.user, payload.deal_id) if payload.deal_id is not None else None,
     )
     return selectors.activity_get(user=request.user, pk=activity_id)
 

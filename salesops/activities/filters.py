@@ -30,6 +30,7 @@ class ActivityFilterSet(CustomFieldFilterMixin, django_filters.FilterSet):
     owner = django_filters.NumberFilter(field_name="owner_id", label=_("owner"))
     lead = django_filters.NumberFilter(field_name="lead_id", label=_("lead"))
     account = django_filters.NumberFilter(field_name="account_id", label=_("account"))
+    deal = django_filters.NumberFilter(field_name="deal_id", label=_("deal"))
 
     class Meta:
         model = Activity

@@ -34,16 +34,25 @@ class CheckInForm(CustomFieldsFormMixin, PageFormMixin, TablerFormMixin, forms.F
         widget=forms.HiddenInput,
     )
     tag = forms.ChoiceField(label=_("Result"), required=False)
+    # The deal the activity worked on (A1): one of the account's deals the user may see.
+    deal = forms.TypedChoiceField(label=_("Deal"), required=False, coerce=int, empty_value=None)
     # No max_length here: the service reports an over-long note with its own message,
     # the same on every channel. The input itself stops at the
     # organisation's note length.
     note = forms.CharField(label=_("Note"), required=False)
 
-    def __init__(self, *args, language: str | None = None, activity=None, **kwargs):
+    def __init__(self, *args, language: str | None = None, activity=None, deals=(), **kwargs):
         self.instance = activity if activity is not None else Activity()
         super().__init__(*args, **kwargs)
         if activity is not None:
             del self.fields["kind"]
+        self.deals = {deal.pk: deal for deal in deals}
+        if self.deals:
+            self.fields["deal"].choices = [("", _("No deal"))] + [
+                (deal.pk, deal_label(deal)) for deal in self.deals.values()
+            ]
+        else:
+            del self.fields["deal"]
         self.tags = list(selectors.active_tags())
         self.fields["tag"].choices = [(t.code, selectors.tag_label(t, language)) for t in self.tags]
         self.fields["tag"].service_required = True
@@ -59,12 +68,25 @@ class CheckInForm(CustomFieldsFormMixin, PageFormMixin, TablerFormMixin, forms.F
 
     missing_tag_message = _("Pick a result to finish the check-in.")
 
+    def chosen_deal(self):
+        """The picked deal (one of those offered), or None."""
+        if "deal" not in self.fields:
+            return None
+        return self.deals.get(self.cleaned_data.get("deal"))
+
     def duration_seconds(self) -> int | None:
         """The duration entered, or None when both boxes were left empty."""
         data = self.cleaned_data
         if data.get("minutes") is None and data.get("seconds") is None:
             return None
         return (data.get("minutes") or 0) * 60 + (data.get("seconds") or 0)
+
+
+def deal_label(deal) -> str:
+    label = f"{deal.name} · {deal.stage.name}"
+    if not deal.is_open:
+        label += f" ({deal.get_status_display()})"
+    return label
 
 
 class ResultTagForm(PageFormMixin, TablerFormMixin, forms.ModelForm):

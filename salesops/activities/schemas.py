@@ -24,6 +24,7 @@ class ActivityOut(Schema):
     lead_id: int | None
     account_id: int | None
     contact_id: int | None
+    deal_id: int | None = Field(None, description="The deal the activity worked on.")
     started_at: dt.datetime
     ended_at: dt.datetime | None
     duration_seconds: int
@@ -65,6 +66,11 @@ class ActivityIn(Schema):
     lead_id: int | None = None
     account_id: int | None = None
     contact_id: int | None = None
+    deal_id: int | None = Field(
+        None,
+        description="A deal of the activity's account you may see (the account defaults to "
+        "the deal's).",
+    )
     started_at: dt.datetime | None = None
     ended_at: dt.datetime | None = None
     duration_seconds: int | None = Field(None, description="Ignored when both instants are sent.")
@@ -88,6 +94,7 @@ class ActivityIn(Schema):
 
 class CheckInIn(Schema):
     tag: str | None = Field(None, description="A result tag code (required).")
+    deal_id: int | None = Field(None, description="Link the deal the activity worked on.")
     note: str = Field(
         "", description="At most the organisation's check-in note length (20 by default)."
     )

@@ -15,7 +15,7 @@ from .models import Activity, ResultTag
 
 def _base(user):
     return Activity.objects.visible_to(user).select_related(
-        "owner", "tag", "lead", "account", "contact"
+        "owner", "tag", "lead", "account", "contact", "deal"
     )
 
 

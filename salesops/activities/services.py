@@ -29,6 +29,7 @@ from salesops.customers.models import Account, Contact
 from salesops.customization import services as custom_services
 from salesops.leads import services as lead_services
 from salesops.leads.models import Lead
+from salesops.pipeline.models import Deal
 
 from .models import (
     Activity,
@@ -154,9 +155,28 @@ def _require_writer(actor) -> None:
         raise PermissionDenied(_("Your role can read activities but not record them."))
 
 
-def _check_links(actor, lead, account, contact, errors: dict):
+def _check_deal(actor, deal, lead, account, errors: dict):
+    """The deal the activity works on (A1): one the actor may see, of the activity's
+    account (the deal's account when the activity names none). Returns the account."""
+    if deal is None:
+        return account
+    if not Deal.objects.visible_to(actor).filter(pk=deal.pk).exists():
+        raise PermissionDenied(_("You may not record activities on this deal."))
+    if account is None and lead is not None and lead.account_id not in (None, deal.account_id):
+        _add(errors, "deal", _("Pick a deal of the lead's account."))
+        return account
+    if account is None:
+        return deal.account
+    if deal.account_id != account.pk:
+        _add(errors, "deal", _("Pick a deal of the activity's account."))
+    return account
+
+
+def _check_links(actor, lead, account, contact, errors: dict, deal=None):
     """Who the activity is about; raises PermissionDenied for a record the actor may
     not see (pages and the API turn that into a 404)."""
+    if deal is not None and lead is None and account is None and contact is None:
+        account = deal.account
     if lead is None and account is None and contact is None:
         _add(errors, "lead", _("Link the activity to a lead, an account or a contact."))
         return account
@@ -171,7 +191,7 @@ def _check_links(actor, lead, account, contact, errors: dict):
             _add(errors, "contact", _("This contact belongs to another account."))
     if account is not None and not Account.objects.visible_to(actor).filter(pk=account.pk).exists():
         raise PermissionDenied(_("You may not record activities on this account."))
-    return account
+    return _check_deal(actor, deal, lead, account, errors)
 
 
 def _after_finish(activity: Activity) -> None:
@@ -206,6 +226,7 @@ def activity_log(
     lead=None,
     account=None,
     contact=None,
+    deal=None,
     started_at: dt.datetime | None = None,
     ended_at: dt.datetime | None = None,
     duration_seconds: int | None = None,
@@ -238,7 +259,7 @@ def activity_log(
             "kind",
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(ActivityKind.values)},
         )
-    account = _check_links(actor, lead, account, contact, errors)
+    account = _check_links(actor, lead, account, contact, errors, deal=deal)
     result = _resolve_tag(tag, errors)
     note = _clean_note(note, errors)
     seconds = _check_seconds(duration_seconds, errors)
@@ -267,6 +288,7 @@ def activity_log(
         lead=lead,
         account=account,
         contact=contact,
+        deal=deal,
         started_at=start,
         ended_at=end,
         duration_seconds=seconds,
@@ -294,8 +316,10 @@ def check_in(
     duration_seconds: int | None = None,
     duration_source: str | None = None,
     custom: dict | None = None,
+    deal=None,
 ) -> Activity:
-    """Finish an open activity: the result tag, the note and how long it took. Without
+    """Finish an open activity: the result tag, the note and how long it took (and the
+    deal it worked on, when ``deal`` is given). Without
     a duration it is the time since it started, measured by the server (``timer``); a
     given one is ``typed`` unless ``duration_source`` says a call timer measured it."""
     _require_writer(actor)
@@ -313,6 +337,12 @@ def check_in(
     note = _clean_note(note, errors)
     seconds = _check_seconds(duration_seconds, errors)
     claimed = _check_source(duration_source, errors)
+    if deal is not None:
+        if activity.account_id is None and activity.lead_id is None:
+            _add(errors, "deal", _("Link the activity to the deal's account first."))
+        else:
+            account = _check_deal(actor, deal, activity.lead, activity.account, errors)
+            activity.account, activity.deal = account, deal
     now = clock.now()
     if seconds is None:
         if now < activity.started_at:
@@ -341,6 +371,8 @@ def check_in(
     activity.effective = is_effective(result, seconds)
     activity.save(
         update_fields=[
+            "account",
+            "deal",
             "tag",
             "note",
             "duration_seconds",

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Case, Count, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -29,12 +29,24 @@ from salesops.customers.models import Account, Contact
 from salesops.customization import selectors as custom_selectors
 from salesops.leads.models import Lead
 from salesops.org import selectors as org_selectors
+from salesops.pipeline.models import Deal, DealStatus
 
 from . import selectors, services
 from .forms import CheckInForm, ResultTagForm
 from .models import Activity, ActivityKind, ResultTag, effective_seconds
 
-LIST_FILTERS = ("q", "kind", "tag", "effective", "finished", "date_from", "date_to", "owner")
+LIST_FILTERS = (
+    "q",
+    "kind",
+    "tag",
+    "effective",
+    "finished",
+    "date_from",
+    "date_to",
+    "owner",
+    "deal",
+)
+DEAL_CHOICES = 50  # the picker offers the account's latest deals, open ones first
 KIND_ICONS = {
     "call": "ti-phone",
     "visit": "ti-walk",
@@ -49,6 +61,7 @@ EXPORT_COLUMNS = [
     (gettext_lazy("Lead"), lambda a: str(a.lead) if a.lead_id else ""),
     (gettext_lazy("Account"), lambda a: str(a.account) if a.account_id else ""),
     (gettext_lazy("Contact"), lambda a: str(a.contact) if a.contact_id else ""),
+    (gettext_lazy("Deal"), lambda a: str(a.deal) if a.deal_id else ""),
     (gettext_lazy("Result"), lambda a: a.tag.label if a.tag_id else ""),
     (gettext_lazy("Duration (seconds)"), "duration_seconds"),
     (gettext_lazy("Duration source"), lambda a: a.get_duration_source_display()),
@@ -84,21 +97,41 @@ def _pk(value) -> int | None:
 
 
 def _target(request):
-    """``?lead=`` / ``?account=`` / ``?contact=`` → the visible records (404 otherwise)."""
+    """``?lead=`` / ``?account=`` / ``?contact=`` / ``?deal=`` → the visible records (404
+    otherwise). A deal alone stands for its account, with the deal picked."""
     user = request.user
-    ids = {name: _pk(request.GET.get(name)) for name in ("lead", "account", "contact")}
+    names = ("lead", "account", "contact", "deal")
+    ids = {name: _pk(request.GET.get(name)) for name in names}
     for name in ids:
         if request.GET.get(name) and ids[name] is None:
             raise Http404(_("No such record, or you may not open it."))
     if not any(ids.values()):
         raise Http404(_("Open the check-in from a lead, an account or a contact."))
     target = {}
-    for name, model in (("lead", Lead), ("account", Account), ("contact", Contact)):
+    for name, model in (("lead", Lead), ("account", Account), ("contact", Contact), ("deal", Deal)):
         if ids[name] is not None:
             target[name] = get_object_or_404(model.objects.visible_to(user), pk=ids[name])
     if "contact" in target and "account" not in target:
         target["account"] = target["contact"].account
+    if "deal" in target and "account" not in target:
+        if "lead" in target and target["lead"].account_id not in (None, target["deal"].account_id):
+            raise Http404(_("No such record, or you may not open it."))
+        target["account"] = target["deal"].account
     return target
+
+
+def _account_deals(user, account_id) -> list:
+    """The deals the picker offers: the account's deals ``user`` may see, open first."""
+    if account_id is None:
+        return []
+    return list(
+        Deal.objects.visible_to(user)
+        .filter(account_id=account_id)
+        .select_related("stage")
+        .order_by(
+            Case(When(status=DealStatus.OPEN, then=0), default=1), "-stage_entered_at", "-id"
+        )[:DEAL_CHOICES]
+    )
 
 
 def _attach_errors(form, exc: ValidationError) -> None:
@@ -118,7 +151,15 @@ def check_in(request):
     target = _target(request)
     kind = request.GET.get("kind")
     initial = {"kind": kind if kind in ActivityKind.values else ActivityKind.CALL}
-    form = CheckInForm(request.POST or None, initial=initial, language=_language(request))
+    account = target.get("account") or getattr(target.get("lead"), "account", None)
+    deals = _account_deals(request.user, account.pk if account else None)
+    if "deal" in target:
+        initial["deal"] = target.pop("deal").pk
+        if initial["deal"] not in {d.pk for d in deals}:  # an older one: offer it too
+            deals.append(Deal.objects.select_related("stage").get(pk=initial["deal"]))
+    form = CheckInForm(
+        request.POST or None, initial=initial, language=_language(request), deals=deals
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -135,6 +176,7 @@ def check_in(request):
                     custom=form.service_data()["custom"],
                     tag=data["tag"],
                     note=data["note"],
+                    deal=form.chosen_deal(),
                     **target,
                 )
         except ValidationError as exc:
@@ -164,6 +206,7 @@ def check_in(request):
         "note_max": orgsettings.current().checkin_note_max,
         "effective_seconds": effective_seconds(),
         "custom_fields": form.custom_bound_fields,
+        "deal_field": form["deal"] if "deal" in form.fields else None,
         "next": _next(request),
     }
     return render(request, "activities/check_in.html", context)
@@ -185,7 +228,14 @@ def activity_detail(request, pk):
     )
     form = None
     if can_finish:
-        form = CheckInForm(request.POST or None, language=_language(request), activity=activity)
+        account_id = activity.account_id or getattr(activity.lead, "account_id", None)
+        form = CheckInForm(
+            request.POST or None,
+            initial={"deal": activity.deal_id},
+            language=_language(request),
+            activity=activity,
+            deals=_account_deals(request.user, account_id),
+        )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -199,6 +249,7 @@ def activity_detail(request, pk):
                         duration_seconds=form.duration_seconds(),
                         duration_source=data["duration_source"] or None,
                         custom=form.service_data()["custom"],
+                        deal=form.chosen_deal(),
                     )
             except ValidationError as exc:
                 if not data["tag"] and "tag" in getattr(exc, "message_dict", {}):
@@ -217,6 +268,7 @@ def activity_detail(request, pk):
         "record_url": _record_url(record) if record else None,
         "custom_rows": custom_selectors.display_rows("activity", activity),
         "custom_fields": form.custom_bound_fields if form else [],
+        "deal_field": form["deal"] if form and "deal" in form.fields else None,
         "selected_tag": form["tag"].value() or "" if form else "",
         "note_max": orgsettings.current().checkin_note_max,
         "effective_seconds": effective_seconds(),
@@ -253,6 +305,9 @@ def activity_list(request):
         "rows": page.object_list,
         "filter_errors": fs.errors if not valid else {},
         "current": {name: request.GET.get(name, "") for name in LIST_FILTERS},
+        "deal_filter": Deal.objects.visible_to(user).filter(pk=_pk(request.GET.get("deal"))).first()
+        if _pk(request.GET.get("deal"))
+        else None,
         "filtered": any(request.GET.get(name) for name in LIST_FILTERS),
         "effective_count": totals["effective"],
         "kinds": ActivityKind.choices,

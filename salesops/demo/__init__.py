@@ -20,6 +20,7 @@ class Size:
     contacts_per_account: int = 3
     leads: int = 150
     lead_days: int = 40  # the leads arrived over this many past days
+    deals: int = 300
 
     @property
     def contacts(self) -> int:
@@ -32,7 +33,7 @@ class Size:
 
 SIZES = {
     "small": Size(reps=20, accounts=500),
-    "large": Size(reps=200, accounts=50_000, leads=3_000),
+    "large": Size(reps=200, accounts=50_000, leads=3_000, deals=3_000),
 }
 
 COMPANY_TEAM = "总部"

@@ -33,9 +33,11 @@ from salesops.customers.models import (
 from salesops.leads.models import Lead
 from salesops.org import services as org_services
 from salesops.org.models import Role, Team, TeamKind, User
+from salesops.pipeline.models import Deal, StageChange
 from salesops.revenue.models import Instalment
 
 from . import COMPANY_TEAM, PASSWORD, REGIONS, SEED, SIZES, STAFF
+from .deals import build_deals
 from .generator import NOTES, SPAN, TITLES, _Generator, _instants, _Weighted
 from .leads import build_leads
 from .revenue import build_revenue
@@ -305,7 +307,9 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         teams = {t.name: t for t in Team.objects.filter(kind=TeamKind.REGION)}
         lead_counts = build_leads(gen, reps, teams, now, spec.leads, days=spec.lead_days)
         revenue_counts = build_revenue(gen, now, demo_accounts)
+        deal_counts = build_deals(gen, now, demo_accounts, teams, spec.deals)
         history = _copy_history(Account) + _copy_history(Contact) + _copy_history(Lead)
+        history += _copy_history(Deal)
         history += sum(_copy_history(model) for model in revenue_history_models())
         history += _copy_history(Instalment, via="contract")
         user_changes = _user_changes(reps, now)
@@ -314,6 +318,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
     firings = run_rules_over_history(since=now - dt.timedelta(days=HISTORY_DAYS), now=now)
     _analyze(
         [User, Team, Account, Contact, Account.history.model, Contact.history.model]
+        + [Deal, StageChange]
         + revenue_history_models()
     )
     result.counts = {
@@ -323,6 +328,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         "contacts": n_contacts,
         **lead_counts,
         **revenue_counts,
+        **deal_counts,
         "history rows": history,
         "user changes": user_changes,
         "rule firings": firings,
@@ -353,6 +359,9 @@ def fingerprint() -> str:
         ),
         Contact.objects.order_by("phone").values_list(
             "phone", "name", "email", "wechat", "title", "decision_role", "account__credit_code"
+        ),
+        Deal.objects.order_by("account__credit_code", "name", "amount", "stage__code").values_list(
+            "account__credit_code", "name", "amount", "stage__code", "status", "owner__username"
         ),
     )
     for row in rows:

@@ -3,6 +3,7 @@
 * rep: today's list (:mod:`.rep`);
 * manager: the team board (:mod:`.board`);
 * director: the organisation's figures by team (:mod:`.director`);
+* the deal sections of those three (:mod:`.deals`);
 * finance, customer success, sales-ops admin: their queues (:mod:`.queues`).
 
 Each builder takes the user and returns the template's context; every section reads
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from salesops.org.models import Role
 
-from . import board, director, queues, rep
+from . import board, deals, director, queues, rep
 
 TEMPLATES = {
     Role.REP: "reports/home/rep.html",
@@ -30,11 +31,12 @@ def home_page(user, params=None) -> tuple[str, dict]:
     for the team board's filter and page)."""
     role = Role.ADMIN if user.is_superuser and user.role not in TEMPLATES else user.role
     if role == Role.REP:
-        return TEMPLATES[role], rep.today(user)
+        return TEMPLATES[role], {**rep.today(user), "deals": deals.for_rep(user)}
     if role == Role.MANAGER:
-        return TEMPLATES[role], board.team_board(user, params or {})
+        context = board.team_board(user, params or {})
+        return TEMPLATES[role], {**context, "deals": deals.for_board(user, context["reps"])}
     if role == Role.DIRECTOR:
-        return TEMPLATES[role], director.by_team(user)
+        return TEMPLATES[role], {**director.by_team(user), "deals": deals.for_director(user)}
     if role == Role.FINANCE:
         return TEMPLATES[role], queues.finance(user)
     if role == Role.CUSTOMER_SUCCESS:
