@@ -16,8 +16,13 @@ run: setup migrate ## set up, migrate, load the demo organisation if empty, serv
 
 test: setup system-deps lint test-only ## set up and pass the whole suite
 
+# The suite runs on TEST_WORKERS pytest-xdist processes (each with its own test database):
+# as many as the machine has cores, at most 2; `make test-only TEST_WORKERS=0` runs it in
+# one process. `--dist loadgroup` keeps the tests the root conftest groups on one worker.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); if [ $$n -ge 2 ]; then echo 2; else echo 0; fi)
+
 test-only:
-	$(PY) -m pytest -q $(PYTEST_ARGS); status=$$?; [ $$status -eq 5 ] && exit 0 || exit $$status
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); status=$$?; [ $$status -eq 5 ] && exit 0 || exit $$status
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,53 @@ import pytest
 # Caches off by default, on where a test guards them (``config_cache_on``).
 pytest_plugins = ["salesops.core.tests.realserver", "salesops.core.tests.caching"]
 
+# The tests of the real servers (salesops/core/tests/realserver.py: one migrated var dir
+# and its servers per process, Redis db 14) stay on one pytest-xdist worker.
+REAL_SERVER = "real_server_var"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test-only`: `-n 2 --dist loadgroup`) the tests that use
+    the real servers form one group, run by one worker: on two, each would migrate its
+    own var dir and start its own servers. Modules whose higher-scoped fixture builds
+    data once for them (salesops/core/tests/shareddata.py) mark themselves with
+    ``xdist_group`` where it pays. Every other test goes to whichever worker is free.
+    Without xdist the mark does nothing."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is not None and REAL_SERVER in info.names_closure:
+            item.add_marker(pytest.mark.xdist_group("realserver"))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_xdist_suffix(request):
+    """pytest-django's, for our SQLite engine too. pytest-django gives each xdist worker
+    its own test database by a suffix on its name, except for SQLite's in-memory one,
+    which it knows only by Django's engine name: with ours (salesops.core.sqlite) it
+    would name a file after the path of var/salesops.sqlite3. ``":memory:"`` is what
+    Django uses when the name is unset (one in-memory database per process), so say so."""
+    from django.conf import settings
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    for db in settings.DATABASES.values():
+        if db["ENGINE"] == "salesops.core.sqlite" and not db.get("TEST", {}).get("NAME"):
+            db.setdefault("TEST", {})["NAME"] = ":memory:"
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    if worker:
+        _set_suffix_to_test_databases(suffix=worker)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _files_in_a_temporary_directory(tmp_path_factory):
+    """Uploads and deal evidence go to this run's (this worker's) temporary directory,
+    never to the checkout's var/, which parallel workers and runs would share."""
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("files")
+    with override_settings(MEDIA_ROOT=str(root / "media"), EVIDENCE_ROOT=root / "evidence"):
+        yield
+
 
 @pytest.fixture(autouse=True)
 def _english_by_default(settings):

@@ -27,7 +27,8 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
-pytestmark = pytest.mark.django_db
+# One worker (pytest-xdist) runs this module: the demo is built once for it.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("page_probe")]
 
 ROLES = ("rep01", "manager_east", "director", "admin", "finance", "cs")
 HUGE = "18446744073709551616"  # 2**64: past every integer column
@@ -169,11 +170,20 @@ class FormFields(HTMLParser):
             self.in_post_form = False
 
 
-@pytest.fixture
-def demo(db):
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker):
+    """The small demo, built once for this module's tests (in an outer transaction rolled
+    back after the last one: salesops/core/tests/shareddata.py)."""
+    from salesops.core.tests.shareddata import shared_data
     from salesops.demo.build import build
 
-    build("small")
+    with shared_data(django_db_blocker):
+        build("small")
+        yield
+
+
+@pytest.fixture
+def demo(demo_once, db):
     from salesops.org.models import User
 
     return {u.username: u for u in User.objects.filter(username__in=ROLES)}
