@@ -107,9 +107,6 @@ def _fuzz_deals(org) -> list:
     return records
 
 
-@pytest.fixture
-def fuzz_org(db, settings, tmp_path):
-    """As Django's test client does: the WSGI handler must not close the connection at the
 @pytest.fixture(scope="module")
 def fuzz_org_once(django_db_setup, django_db_blocker):
     """The organisation, built once for every operation of this module (in an outer
@@ -121,7 +118,6 @@ def fuzz_org_once(django_db_setup, django_db_blocker):
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"  # never var/private
     from salesops.core.tests.shareddata import shared_data
 
     request_started.disconnect(close_old_connections)

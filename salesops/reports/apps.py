@@ -9,12 +9,16 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # Imported for what they register: the LTV sweep and nightly task, and the
-        # subscriptions that queue an account when one of its records changes, and the
-        # weekly forecast snapshot sweep.
-        from . import forecast_snapshots, ltv, subscriptions  # noqa: F401
-        # subscriptions that queue an account when one of its records changes; the healthy-deal
-        # sweep, nightly task and the subscriptions that mark a deal's check stale.
-        from . import deal_health, health_subscriptions, ltv, subscriptions  # noqa: F401
+        # subscriptions that queue an account when one of its records changes; the weekly
+        # forecast snapshot sweep; the healthy-deal sweep, nightly task and the
+        # subscriptions that mark a deal's check stale.
+        from . import (  # noqa: F401
+            deal_health,
+            forecast_snapshots,
+            health_subscriptions,
+            ltv,
+            subscriptions,
+        )
 
         subscriptions.connect()
         health_subscriptions.connect()

@@ -11,23 +11,20 @@ as the one ``customers`` namespace (see ``salesops/urls.py``).
 
 from django.urls import path
 
-from . import views, views_pipeline
-from . import health_views, views
+from . import health_views, views, views_pipeline
 
 customer_pages = [
     path("accounts/<int:pk>/360/", views.account_360, name="account_360"),
     path("accounts/ltv/", views.rep_ltv, name="rep_ltv"),
 ]
 
-# Mounted as the "reports" namespace under /reports/ by the project urlconf.
-report_pages = [
-    path("pipeline/conversion/", views_pipeline.pipeline_conversion, name="pipeline_conversion"),
-    path("pipeline/forecast/", views_pipeline.pipeline_forecast, name="pipeline_forecast"),
-    path("pipeline/qualified/", views_pipeline.pipeline_qualified, name="pipeline_qualified"),
 # The "reports" namespace (``reports:<name>``), mounted under /reports/ by the project
 # urlconf: the report pages of the read model. The unnamespaced ``urlpatterns`` below keep
 # the names the home pages have always had (``home``, ``dashboard``).
 report_pages = [
+    path("pipeline/conversion/", views_pipeline.pipeline_conversion, name="pipeline_conversion"),
+    path("pipeline/forecast/", views_pipeline.pipeline_forecast, name="pipeline_forecast"),
+    path("pipeline/qualified/", views_pipeline.pipeline_qualified, name="pipeline_qualified"),
     path("deal-health/", health_views.deal_health_report, name="deal_health"),
     path(
         "deal-health/export.<str:fmt>", health_views.deal_health_export, name="deal_health_export"

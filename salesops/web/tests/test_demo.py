@@ -24,10 +24,6 @@ MANAGER_LOGINS = {"manager_east", "manager_south", "manager_north", "manager_wes
 SMALL_REPS = {f"rep{n:02d}" for n in range(1, 21)}
 
 
-@pytest.fixture(autouse=True)
-def _evidence_root(settings, tmp_path):
-    """The demo's evidence files go to a temporary directory, never var/private."""
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
 @pytest.fixture(scope="class")
 def small_once(django_db_setup, django_db_blocker):
     """The small demo, built once for the class below (in an outer transaction rolled
