@@ -139,7 +139,8 @@ def test_a_move_needing_approval_waits_then_the_manager_approves_once(org, pipel
     assert_error(post(client_for(org.manager_south), url, {}), 404, "not_found")
     assert_error(post(client_for(org.finance), url, {}), 403, "forbidden")
     assert StageChange.objects.get(pk=change["id"]).state == ChangeState.PENDING
-    response = client_for(org.manager_east).post(API + url)  # no body: no note
+    no_body = client_for(org.manager_east).post(API + url, "", content_type="application/json")
+    response = no_body  # an approval without a body: no note
     assert response.status_code == 200, response.content
     assert response.json()["decision_note"] == ""
     deal, change = pending(org)
