@@ -233,13 +233,15 @@ def _decide(request, change_id: int, decide):
     response=StageChangeOut,
     summary="Approve a waiting stage change (the deal moves)",
 )
-def approve(request, change_id: int, payload: ApproveIn):
+def approve(request, change_id: int, payload: ApproveIn = None):
     """A manager above the deal's owner, a director or an admin (never the owner): else 403.
-    Already decided (by you, another approver or a rule): 409 ``already_decided``."""
+    Already decided (by you, another approver or a rule): 409 ``already_decided``. The
+    body (an optional ``note``) may be left out."""
+    note = payload.note if payload is not None else ""
     return _decide(
         request,
         change_id,
-        lambda change: stages.approve(actor=request.user, change=change, note=payload.note),
+        lambda change: stages.approve(actor=request.user, change=change, note=note),
     )
 
 

@@ -139,9 +139,15 @@ def test_a_move_needing_approval_waits_then_the_manager_approves_once(org, pipel
     assert_error(post(client_for(org.manager_south), url, {}), 404, "not_found")
     assert_error(post(client_for(org.finance), url, {}), 403, "forbidden")
     assert StageChange.objects.get(pk=change["id"]).state == ChangeState.PENDING
+    no_body = client_for(org.manager_east).post(API + url, "", content_type="application/json")
+    response = no_body  # an approval without a body: no note
+    assert response.status_code == 200, response.content
+    assert response.json()["decision_note"] == ""
+    deal, change = pending(org)
+    url = f"/stage-changes/{change['id']}/approve"
     response = post(client_for(org.manager_east), url, {"note": "同意"})
     assert response.status_code == 200, response.content
-    assert response.json()["state"] == "applied"
+    assert response.json()["state"] == "applied" and response.json()["decision_note"] == "同意"
     assert response.json()["decided_by"]["id"] == org.manager_east.pk
     assert Deal.objects.get(pk=deal.pk).stage.code == "demo"
     # a second approval (another approver, or the same one again) is told it is done
