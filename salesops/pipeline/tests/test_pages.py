@@ -322,3 +322,14 @@ def test_huge_and_foreign_ids_in_the_query_are_harmless(client, org, deals):
         assert page.status_code == 200
         assert deals["rep_b"].account.name not in page.content.decode()
     assert client.get("/deals/", {"owner": huge, "team": huge, "page": huge}).status_code == 200
+
+
+def test_the_account_page_links_to_its_deals(client, org, deals):
+    account = deals["rep_a"].account
+    client.force_login(org.rep_a)
+    page = client.get(f"/customers/accounts/{account.pk}/").content.decode()
+    assert f'href="/deals/?account={account.pk}"' in page
+    assert f'href="/deals/new/?account={account.pk}"' in page
+    client.force_login(org.finance)
+    page = client.get(f"/customers/accounts/{account.pk}/").content.decode()
+    assert f'href="/deals/?account={account.pk}"' in page and 'data-testid="add-deal"' not in page

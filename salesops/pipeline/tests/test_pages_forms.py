@@ -241,3 +241,23 @@ def test_a_lead_converted_without_an_account_is_sent_back(client, org, pipeline)
         response = send(f"/deals/from-lead/{lead.pk}/")
         assert response.status_code == 302 and response["Location"] == f"/leads/{lead.pk}/"
     assert not Deal.objects.exists()
+
+
+def test_a_converted_lead_without_a_deal_keeps_its_account_and_contact(client, org, pipeline):
+    from salesops.leads import services as lead_services
+
+    lead = lead_services.lead_convert(actor=org.rep_a, lead=make_lead(owner=org.rep_a))
+    Deal.objects.filter(lead=lead).delete()  # converted before deals existed
+    extra = make_contact(lead.account)
+    client.force_login(org.rep_a)
+    page = client.get(f"/deals/from-lead/{lead.pk}/").content.decode()
+    assert lead.account.name in page and extra.name in page
+    token = TOKEN_RE.search(page).group(1)
+    response = client.post(
+        f"/deals/from-lead/{lead.pk}/",
+        {"form_token": token, "contacts": [lead.contact_id, extra.pk]},
+    )
+    assert response.status_code == 302
+    deal = Deal.objects.get(lead=lead)
+    assert deal.account == lead.account
+    assert set(deal.contacts.all()) == {lead.contact, extra}

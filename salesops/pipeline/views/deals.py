@@ -341,14 +341,13 @@ def deal_from_lead(request, pk):
             data.pop("account", None)
             contacts = data.pop("contacts", None)
             custom = data.pop("custom", None)
-            deal = services.deal_from_lead(actor=request.user, lead=lead, **data)
-            if custom or (contacts and lead.account_id):
-                deal = services.deal_update(
-                    actor=request.user,
-                    deal=deal,
-                    contacts=contacts if lead.account_id else None,
-                    custom=custom or None,
-                )
+            deal = services.deal_from_lead(
+                actor=request.user, lead=lead, custom=custom or None, **data
+            )
+            chosen = {c.pk for c in contacts or ()}
+            if lead.account_id and chosen != {lead.contact_id} - {None}:
+                # The decision chain as picked (the service starts it with the lead's contact).
+                deal = services.deal_update(actor=request.user, deal=deal, contacts=contacts)
             return deal
 
         response = _save(request, form, write, _("Deal “%(name)s” created from the lead."))
