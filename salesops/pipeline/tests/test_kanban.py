@@ -247,3 +247,29 @@ def test_anonymous_users_are_sent_to_log_in(client, db):
 
 def test_default_pipeline_fixture_is_the_standard_one(pipeline):
     assert default_pipeline() == pipeline
+
+
+@pytest.mark.parametrize(
+    "entered",
+    [
+        dt.datetime(2026, 9, 25, 1, 30, tzinfo=dt.UTC),  # Friday 09:30 Shanghai
+        dt.datetime(2026, 9, 30, 9, 59, 30, tzinfo=dt.UTC),  # before National Day
+        dt.datetime(2026, 10, 3, 4, 0, tzinfo=dt.UTC),  # inside the holiday
+        dt.datetime(2026, 10, 10, 2, 17, 45, tzinfo=dt.UTC),  # a make-up Saturday
+        dt.datetime(2026, 10, 14, 12, 0, tzinfo=dt.UTC),  # after hours
+        dt.datetime(2026, 10, 16, 0, 30, tzinfo=dt.UTC),  # today, before opening
+        dt.datetime(2026, 10, 16, 3, 10, tzinfo=dt.UTC),  # today, an hour ago
+        dt.datetime(2025, 12, 31, 8, 0, tzinfo=dt.UTC),  # across New Year and Spring Festival
+    ],
+)
+def test_days_in_stage_are_the_calendars_working_days(db, entered):
+    from salesops.core import calendar
+
+    now = dt.datetime(2026, 10, 16, 4, 12, 30, tzinfo=dt.UTC)  # Friday 12:12:30 Shanghai
+    days = board.DaysInStage(now)
+    assert days(entered) == calendar.working_days_elapsed(entered, now)
+    # Several cards share one running count, whatever the order they come in.
+    assert days(entered - dt.timedelta(days=40)) == calendar.working_days_elapsed(
+        entered - dt.timedelta(days=40), now
+    )
+    assert days(entered) == calendar.working_days_elapsed(entered, now)

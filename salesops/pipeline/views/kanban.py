@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -39,6 +40,39 @@ def _pipeline_for(user, value: str, pipelines: list):
     return selectors.default_pipeline(team=team), ""
 
 
+def _url_for(name: str):
+    """A function giving the URL of ``name`` for a pk, reversed once for the whole board
+    (hundreds of cards), or None when the page does not exist."""
+    marker = 987654321
+    try:
+        sample = reverse(name, args=[marker])
+    except NoReverseMatch:
+        return None
+    head, tail = sample.split(str(marker), 1)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _labels() -> dict:
+    """The texts every card repeats, translated once per page."""
+    return {
+        "qualified": _("Qualified: need, budget and decision maker confirmed"),
+        "days": _("Working days in this stage"),
+        "stalled": _("Stalled"),
+        "health": _("Healthy-deal criteria met"),
+        "pending_title": _("A stage change waits for approval"),
+        "pending": _("Awaiting approval"),
+        "move": _("Move"),
+    }
+
+
+def _card_texts(card) -> None:
+    card.days_text = _("%(days)s wd") % {"days": f"{card.days_in_stage:.1f}"}
+    card.move_label = _("Move %(name)s") % {"name": card.name}
+    if card.stalled:
+        due = timezone.localtime(card.stall_due_at).strftime("%Y-%m-%d %H:%M")
+        card.stall_text = _("Longer in this stage than it allows (since %(due)s)") % {"due": due}
+
+
 def _team_choices(user) -> list[tuple[int, str]]:
     teams = Team.objects.filter(pk__in=visible_users(user).values("team_id")).order_by("path")
     return [(team.pk, team.name) for team in teams]
@@ -66,9 +100,14 @@ def kanban(request):
         the_board = board.build(filterset.qs, pipeline)
         movable = editable_owner_ids(user)
         movable = None if movable is None else set(movable)
+        move_url, detail_url = _url_for("pipeline:deal_move"), _url_for("pipeline:deal_detail")
+        back = urlencode({"next": request.get_full_path()})
         for column in the_board.columns:
             for card in column.cards:
                 card.movable = movable is None or card.owner_id in movable
+                card.move_url = f"{move_url(card.pk)}?{back}" if move_url else ""
+                card.detail_url = detail_url(card.pk) if detail_url else ""
+                _card_texts(card)
     current = {name: request.GET.get(name, "") for name in FILTERS}
     kept = {k: v for k, v in current.items() if v}
     if pipeline is not None:
@@ -89,9 +128,9 @@ def kanban(request):
         "product_lines": choices.choices(choices.PRODUCT_LINE),
         "query": urlencode(kept),
         "list_query": urlencode({**kept, "status": "open"}),
+        "labels": _labels(),
         "pending_approvals": approvals.pending_count(user),
         "may_approve": approvals.may_approve_any(user),
-        "self_url": request.get_full_path(),
     }
     return render(request, "pipeline/kanban.html", context, status=400 if messages_ else 200)
 
