@@ -180,6 +180,8 @@ def record_fields(entity_key: str) -> list[dict]:
         item = _model_field(f)
         if item is not None:
             out.append(item)
+    # Worked out from the record (a deal's stage name): read, never "changed".
+    out += [{**item, "derived": True} for item in entities.described_variables(entity)]
     if issubclass(entity.model, CustomFieldsModel):
         out += [{**_custom_field(d), "custom": True} for d in definitions(entity_key)]
     return out
@@ -200,7 +202,7 @@ def extra_fields(trigger_type: str, entity_key: str, trigger: dict) -> list[dict
             label = str(EVENT_LABELS.get(name, name))
             if name == "changed":
                 rows = record_fields(entity_key) if entity_key else []
-                choices = [_choice(i["name"], i["label"]) for i in rows]
+                choices = [_choice(i["name"], i["label"]) for i in rows if not i.get("derived")]
                 out.append({"name": name, "label": label, "kind": MULTI, "choices": choices})
             elif name in ("owner_id", "previous_owner_id", "actor_id"):
                 out.append({"name": name, "label": label, "kind": USER})

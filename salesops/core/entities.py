@@ -151,6 +151,17 @@ def add_variable_provider(provider) -> None:
         _variable_providers.append(provider)
 
 
+def described_variables(entity: Entity) -> list[dict]:
+    """The variables the providers add to ``entity``, described for the rule builder
+    (``{"name", "label", "kind"}``) by the providers that can (``describe(entity)``)."""
+    out: list[dict] = []
+    for provider in _variable_providers:
+        describe = getattr(provider, "describe", None)
+        if describe is not None:
+            out += describe(entity)
+    return out
+
+
 def get(key: str) -> Entity:
     try:
         return _registry[key]

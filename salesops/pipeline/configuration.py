@@ -131,14 +131,15 @@ def _pipeline_errors(pipeline: Pipeline) -> dict:
     if pipeline.is_active:
         count = open_stage_count(pipeline) if pipeline.pk else 0
         if not MIN_OPEN_STAGES <= count <= MAX_OPEN_STAGES:
-            errors["is_active"] = [stage_count_message(count)]
+            errors.setdefault("is_active", []).append(stage_count_message(count))
     elif pipeline.pk and Deal.objects.filter(pipeline=pipeline, status=DealStatus.OPEN).exists():
-        errors["is_active"] = [
-            _("Open deals are in this pipeline: move or close them before switching it off.")
-        ]
+        errors.setdefault("is_active", []).extend(
+            [_("Open deals are in this pipeline: move or close them before switching it off.")]
+        )
     if not pipeline.is_default and pipeline.pk:
         others = Pipeline.objects.filter(is_default=True).exclude(pk=pipeline.pk)
-        if Pipeline.objects.filter(pk=pipeline.pk, is_default=True).exists() and not others:
+        was_default = Pipeline.objects.filter(pk=pipeline.pk, is_default=True).exists()
+        if was_default and not others.exists():
             errors["is_default"] = [
                 _("Make another pipeline the default first: one pipeline is always the default.")
             ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from salesops.core import calendar, clock, entities
 
 from .models import Deal, Stage
@@ -21,6 +23,20 @@ class DealVariables:
 
     def names(self, entity) -> list[str]:
         return list(NAMES) if self._applies(entity) else []
+
+    def describe(self, entity) -> list[dict]:
+        """For the rule builder's dropdowns (and its list of placeholders)."""
+        if not self._applies(entity):
+            return []
+        return [
+            {"name": "stage_name", "label": str(_("Stage name")), "kind": "text"},
+            {
+                "name": "stage_next_actions",
+                "label": str(_("Stage's suggested next actions")),
+                "kind": "text",
+            },
+            {"name": "days_in_stage", "label": str(_("Working days in stage")), "kind": "number"},
+        ]
 
     def values(self, entity, instance) -> dict:
         if not self._applies(entity):

@@ -219,3 +219,5 @@ def test_the_builder_offers_the_actions_with_their_settings_worded(org, pipeline
     assert {"deal.created", "deal.updated", "deal.stage_changed"} <= events
     deal_fields = {f["name"] for f in builder_catalogue()["record_fields"]["deal"]}
     assert {"amount", "stage", "stall_due_at", "owner_id"} <= deal_fields
+    # What the stall alert's words use, offered too.
+    assert {"stage_name", "stage_next_actions", "days_in_stage"} <= deal_fields

@@ -320,3 +320,36 @@ def test_the_policy_page_saves_and_refuses_bad_values(client, org, pipeline):
     assert policy.evidence_extensions == "pdf,docx,jpg"
     assert policy.health_min_roles == 4
     assert policy.history.first().history_user == org.admin
+
+
+def test_the_default_moves_and_a_pipeline_in_use_stays_on(client, org, pipeline):
+    make_deal(owner=org.rep_a)
+    client.force_login(org.admin)
+    url = reverse("pipeline:pipeline_edit", args=[pipeline.pk])
+    # Unticking "default" on the only default pipeline, or switching it off: refused.
+    response = client.post(url, {"name_zh": "标准销售流程", "name_en": "Std", "is_active": "on"})
+    assert response.status_code == 422
+    assert "default" in " ".join(response.context["form"].errors["is_default"])
+    response = client.post(url, {"name_zh": "标准销售流程", "name_en": "Std", "is_default": "on"})
+    assert response.status_code == 422
+    assert "must stay active" in " ".join(response.context["form"].errors["is_active"])
+    # Another active pipeline made the default takes it over.
+    other = configuration.pipeline_create(actor=org.admin, code="p2", name_zh="二", name_en="Two")
+    for i in range(5):
+        configuration.stage_create(
+            actor=org.admin,
+            pipeline=other,
+            code=f"s{i}",
+            name_zh=f"阶段{i}",
+            name_en=f"Stage {i}",
+            probability=10,
+            colour="blue",
+            stall_days=5,
+        )
+    configuration.pipeline_update(actor=org.admin, pipeline=other, is_active=True, is_default=True)
+    pipeline.refresh_from_db()
+    assert not pipeline.is_default and Pipeline.objects.get(pk=other.pk).is_default
+    # The old one still has an open deal: it cannot be switched off.
+    with pytest.raises(Exception) as exc:
+        configuration.pipeline_update(actor=org.admin, pipeline=pipeline, is_active=False)
+    assert "Open deals" in " ".join(exc.value.messages)
