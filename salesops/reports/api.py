@@ -7,12 +7,16 @@ document see no difference.
 
 from __future__ import annotations
 
-from ninja import Router
+from django.core.exceptions import ValidationError
+from ninja import Query, Router, Schema
 
+from salesops.core.pagination import paginate
 from salesops.customers import selectors as customer_selectors
+from salesops.pipeline.models import Deal
 
-from . import account360, ltv
-from .schemas import LtvFormulaOut, LtvOut, RepLtvOut
+from . import account360, deal_health, ltv
+from .health_filters import report_filterset
+from .schemas import DealHealthOut, DealHealthPage, LtvFormulaOut, LtvOut, RepLtvOut
 
 router = Router(tags=["reports"])
 
@@ -77,3 +81,73 @@ def get_ltv_formula(request):
         "source": source,
         "inputs": {name: str(label) for name, label in ltv.INPUTS.items()},
     }
+
+
+class DealHealthQuery(Schema):
+    q: str | None = None
+    team: int | None = None
+    owner: int | None = None
+    pipeline: int | None = None
+    status: str | None = None
+    failing: str | None = None
+    max_passed: int | None = None
+    sort: str | None = None
+    page: int = 1
+    page_size: int = 25
+
+
+@router.get(
+    "/deal-health",
+    response=DealHealthPage,
+    summary="The healthy-deal report",
+    description="The deals you can see (not lost) with their healthy-deal check (SPEC D7): "
+    "the five criteria, each met (true), failed (false, with its risk signal) or not yet "
+    "applicable (null: no contract yet). Filters as on the report page; ``failing`` is a "
+    "criterion code. ``health`` is null until the deal's first check (within a minute).",
+    tags=["pipeline"],
+)
+def list_deal_health(request, query: Query[DealHealthQuery]):
+    data = {
+        k: v
+        for k, v in query.dict().items()
+        if v not in (None, "") and k not in ("page", "page_size")
+    }
+    filterset = report_filterset(user=request.user, data=data)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    page = paginate(filterset.qs, query.page, query.page_size)
+    page["results"] = [
+        {
+            **{
+                f: getattr(d, f)
+                for f in (
+                    "id",
+                    "name",
+                    "account_id",
+                    "owner_id",
+                    "pipeline_id",
+                    "stage_id",
+                    "status",
+                    "amount",
+                    "health_checked_at",
+                )
+            },
+            "health": d.health or None,
+        }
+        for d in page["results"]
+    ]
+    return page
+
+
+@router.get(
+    "/deals/{deal_id}/health",
+    response=DealHealthOut,
+    summary="A deal's healthy-deal check",
+    description="The stored check (checked now if it never was). Visible when the deal is.",
+    tags=["pipeline"],
+)
+def get_deal_health(request, deal_id: int):
+    deal = Deal.objects.visible_to(request.user).get(pk=deal_id)
+    if not deal.health:
+        deal_health.recompute([deal])
+    return deal.health

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.pipeline import health
 from salesops.pipeline.filters import DealFilterSet
+from salesops.pipeline.models import Deal, DealStatus
 
 
 class DealHealthFilterSet(DealFilterSet):
@@ -34,3 +35,15 @@ class DealHealthFilterSet(DealFilterSet):
     def filter_failing(self, queryset, name, value):
         # The criteria are stored in a fixed order: filter on the position's "passed".
         return queryset.filter(**{f"health__criteria__{health.position(value)}__passed": False})
+
+
+def report_filterset(*, user, data) -> DealHealthFilterSet:
+    """The report's rows for ``user`` (the deals they see, not lost; the least healthy
+    first), filtered by ``data``: the page, its export and the API read this."""
+    queryset = (
+        Deal.objects.visible_to(user)
+        .exclude(status=DealStatus.LOST)
+        .select_related("account", "owner", "pipeline", "stage")
+        .order_by("health_passed", "-amount", "-id")
+    )
+    return DealHealthFilterSet(data, queryset=queryset)

@@ -25,19 +25,13 @@ from salesops.pipeline import selectors as pipeline_selectors
 from salesops.pipeline.models import Deal, DealStatus
 
 from . import deal_health
-from .health_filters import DealHealthFilterSet
+from .health_filters import report_filterset
 
 FILTERS = ("q", "team", "owner", "pipeline", "status", "failing", "max_passed")
 
 
-def _filterset(user, data) -> DealHealthFilterSet:
-    queryset = (
-        Deal.objects.visible_to(user)
-        .exclude(status=DealStatus.LOST)
-        .select_related("account", "owner", "pipeline", "stage")
-        .order_by("health_passed", "-amount", "-id")
-    )
-    return DealHealthFilterSet(data, queryset=queryset)
+def _filterset(user, data):
+    return report_filterset(user=user, data=data)
 
 
 def _teams(user) -> list[tuple[int, str]]:

@@ -1,5 +1,5 @@
 """API shapes of the read model: lifetime value (moved from ``revenue.schemas`` with
-their names, so the OpenAPI schema is unchanged)."""
+their names, so the OpenAPI schema is unchanged) and the healthy-deal check."""
 
 from __future__ import annotations
 
@@ -43,3 +43,40 @@ class LtvFormulaOut(Schema):
     version: int
     source: str
     inputs: dict[str, str] = Field(..., description="The names a formula may read.")
+
+
+class HealthCriterionOut(Schema):
+    code: str = Field(
+        ..., description="roles, custom_service, first_payment, implementation, success"
+    )
+    label: str
+    passed: bool | None = Field(..., description="null: not yet applicable (no contract yet).")
+    value: str
+    threshold: str
+    signal: str = Field(..., description="The risk signal when the criterion fails, else empty.")
+
+
+class DealHealthOut(Schema):
+    criteria: list[HealthCriterionOut]
+    passed: int
+    total: int
+
+
+class DealHealthRowOut(Schema):
+    id: int
+    name: str
+    account_id: int
+    owner_id: int
+    pipeline_id: int
+    stage_id: int
+    status: str
+    amount: Decimal
+    health: DealHealthOut | None
+    health_checked_at: dt.datetime | None
+
+
+class DealHealthPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[DealHealthRowOut]

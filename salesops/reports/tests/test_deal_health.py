@@ -342,3 +342,18 @@ def test_a_contract_amount_changes_nothing_in_the_percent(org, deal):
     """The first payment's share is the plan's, whatever the amount."""
     contract_for(deal, amount=Decimal("250000.00"))
     assert criterion(deal_health.evaluate(deal), "first_payment")["value"].startswith("30%")
+
+
+def test_the_template_tags_show_the_stored_check(org, deal):
+    from django.template import Context, Template
+
+    tags = Template("{% load deal_health %}{% health_badge deal %}{% health_panel deal %}")
+    pending = tags.render(Context({"deal": deal}))
+    assert 'data-testid="health-pending"' in pending and "health-badge" not in pending
+    contract_for(deal, milestones=[])
+    deal_health.recompute([deal])
+    deal.refresh_from_db()
+    shown = tags.render(Context({"deal": deal}))
+    assert 'data-testid="health-badge"' in shown and "0/5" in shown
+    assert "No implementation date" in shown
+    assert shown.count('data-testid="health-criterion"') == 5

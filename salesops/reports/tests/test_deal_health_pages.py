@@ -389,3 +389,43 @@ def test_a_lost_deal_is_not_queued(org, checked, django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True):
         make_contract(deal.account)
     assert stale_ids() == set()
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [("rep_a", {"rep_a"}), ("manager_east", {"rep_a", "rep_b", "rep_c"}), ("director", set(REPS))],
+)
+def test_the_api_lists_the_deals_each_role_may_see(org, deals, role, sees):
+    deal_health.recompute(Deal.objects.all())
+    body = api_client(getattr(org, role)).get(f"{API}/deal-health").json()
+    assert {row["id"] for row in body["results"]} == {deals[n].pk for n in sees}
+    assert body["count"] == len(sees)
+    row = (
+        next(r for r in body["results"] if r["id"] == deals["rep_a"].pk)
+        if "rep_a" in sees
+        else None
+    )
+    if row is not None:
+        assert row["health"]["total"] == 5
+        roles = row["health"]["criteria"][0]
+        assert roles["passed"] is False and roles["signal"] == "Only Purchaser contacted"
+
+
+def test_the_api_filters_and_refuses_a_bad_filter(org, deals):
+    deal_health.recompute(Deal.objects.all())
+    client = api_client(org.director)
+    body = client.get(f"{API}/deal-health", {"failing": "custom_service"}).json()
+    assert body["count"] == 0
+    bad = client.get(f"{API}/deal-health", {"failing": "nonsense"})
+    assert bad.status_code == 422 and bad.json()["field"] == "failing"
+
+
+def test_one_deals_check_over_the_api_follows_its_visibility(org, deals):
+    url = f"{API}/deals/{deals['rep_a'].pk}/health"
+    response = api_client(org.rep_a).get(url)
+    assert response.status_code == 200
+    assert response.json()["criteria"][0]["code"] == "roles"
+    assert api_client(org.rep_b).get(url).status_code == 404
