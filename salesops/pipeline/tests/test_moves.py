@@ -342,3 +342,35 @@ def test_get_on_a_decision_url_is_not_allowed(client, org, pipeline):
     client.force_login(org.manager_east)
     for name in ("change_approve", "change_reject", "change_withdraw"):
         assert client.get(reverse(f"pipeline:{name}", args=[change.pk])).status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("who", "count", "sees_queue"),
+    [
+        ("manager_east", 1, True),
+        ("director", 1, True),
+        ("admin", 1, True),
+        ("manager_south", 0, True),
+        ("rep_a", 0, False),
+        ("finance", 0, False),
+    ],
+)
+def test_the_menu_badge_counts_the_requests_waiting_for_the_user(
+    org, pipeline, who, count, sees_queue
+):
+    from salesops.pipeline import approvals
+
+    pending_change(org)
+    user = getattr(org, who)
+    assert approvals.pending_count(user) == count
+    assert approvals.may_approve_any(user) is sees_queue
+
+
+def test_the_kanban_links_the_queue_with_its_count_for_approvers(client, org, pipeline):
+    pending_change(org)
+    client.force_login(org.manager_east)
+    html = client.get(reverse("pipeline:kanban")).content.decode()
+    assert 'data-testid="approvals-count">1<' in html
+    client.force_login(org.rep_a)
+    html = client.get(reverse("pipeline:kanban")).content.decode()
+    assert 'data-testid="approvals-link"' not in html
