@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.automation.services import can_manage_rules
 from salesops.leads.models import Lead, LeadStatus
-from salesops.pipeline.stages import APPROVER_ROLES
+from salesops.pipeline import approvals as pipeline_approvals
 from salesops.todos.selectors import nav_count
 
 
@@ -109,7 +109,7 @@ def rule_managers(user) -> bool:
 
 def approvers(user) -> bool:
     """Who approves stage changes: managers, directors and admins (see pipeline.stages)."""
-    return user.role in APPROVER_ROLES or user.is_superuser
+    return pipeline_approvals.may_approve_any(user)
 
 
 def lead_enterers(user) -> bool:
@@ -168,7 +168,11 @@ def _lead_badge(user):
 
 # A count shown beside a menu entry (and summed on its section): ``fn(user) -> int``,
 # one cheap indexed query each.
-BADGES = {"todos:task_list": _task_badge, "leads:lead_list": _lead_badge}
+BADGES = {
+    "todos:task_list": _task_badge,
+    "leads:lead_list": _lead_badge,
+    "pipeline:approvals": pipeline_approvals.pending_count,
+}
 
 
 # --- which entry owns the current page ----------------------------------------------------
