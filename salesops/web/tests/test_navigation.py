@@ -81,17 +81,17 @@ def test_every_menu_entry_has_a_url_and_a_section_in_order():
 
 
 def test_a_later_apps_line_shows_its_section_only_when_its_url_exists(org):
-    menu = [*MENU, entry("deals:deal_list", _("Deals"), "ti-briefcase", nav.DEALS)]
+    menu = [*MENU, entry("targets:plan_list", _("Targets"), "ti-target", nav.TARGETS)]
     keys = [s["key"] for s in build_sections(org.rep_a, "home", menu)]
-    assert "deals" not in keys
+    assert "targets" not in keys
     # An entry whose URL exists adds its section at its place in the order.
-    menu = [*MENU, entry("notifications:inbox", _("Deals"), "ti-briefcase", nav.DEALS)]
+    menu = [*MENU, entry("notifications:inbox", _("Targets"), "ti-target", nav.TARGETS)]
     sections = build_sections(org.rep_a, "notifications:inbox", menu)
     keys = [s["key"] for s in sections]
-    assert keys.index("customers") < keys.index("deals") < keys.index("revenue")
-    deals = sections[keys.index("deals")]
-    assert deals["url"] == reverse("notifications:inbox")  # one entry: a plain link
-    assert [s["key"] for s in sections if s["active"]] == ["deals"]
+    assert keys.index("aftersales") < keys.index("targets") < keys.index("tasks")
+    targets = sections[keys.index("targets")]
+    assert targets["url"] == reverse("notifications:inbox")  # one entry: a plain link
+    assert [s["key"] for s in sections if s["active"]] == ["targets"]
 
 
 def _keys(user):
@@ -100,9 +100,12 @@ def _keys(user):
 
 def test_each_role_sees_the_sections_it_may_open(org):
     rep = _keys(org.rep_a)
-    assert list(rep) == ["home", "leads", "customers", "revenue", "aftersales", "tasks"]
+    assert list(rep) == ["home", "leads", "customers", "deals", "revenue", "aftersales", "tasks"]
     assert "leads:quick_entry" in rep["leads"]
+    assert "pipeline:approvals" not in rep["deals"]  # a rep never approves
     manager = _keys(org.manager_east)
+    assert "pipeline:approvals" in manager["deals"]
+    assert "pipeline:configure" not in manager.get("settings", [])
     assert manager["settings"] == ["leads:routing_caps", "org:user_change_list"]
     admin = _keys(org.admin)
     assert len(admin["settings"]) == sum(e.section is nav.SETTINGS for e in MENU)
