@@ -468,6 +468,24 @@ def policy_update(*, actor, **data) -> PipelinePolicy:
     return policy
 
 
+def criteria_labels(stage: Stage) -> dict:
+    """A stage's exit criteria in words (labels, not codes) for the settings pages."""
+    return {
+        "fields": [
+            criteria.FIELD_LABELS[f]() if f in criteria.FIELD_LABELS else f
+            for f in stage.required_fields or ()
+        ],
+        "evidence": [
+            choices.label(choices.EVIDENCE_TYPE, code) for code in stage.required_evidence or ()
+        ],
+        "activities": [
+            f"{item.get('count', 1)} × {criteria.activity_kind_label(item.get('kind', ''))}"
+            for item in stage.required_activities or ()
+            if isinstance(item, dict)
+        ],
+    }
+
+
 @dataclasses.dataclass
 class PipelineRow:
     pipeline: Pipeline
@@ -492,6 +510,7 @@ def overview() -> list[PipelineRow]:
         stages = stages_by_pipeline.get(pipeline.pk, [])
         for stage in stages:
             stage.open_deals = open_deals.get(stage.pk, 0)
+            stage.criteria_labels = criteria_labels(stage)
         count = sum(1 for s in stages if s.is_open)
         pipeline.product_line_label = choices.label(choices.PRODUCT_LINE, pipeline.product_line)
         problem = ""

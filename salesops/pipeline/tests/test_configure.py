@@ -353,3 +353,10 @@ def test_the_default_moves_and_a_pipeline_in_use_stays_on(client, org, pipeline)
     with pytest.raises(Exception) as exc:
         configuration.pipeline_update(actor=org.admin, pipeline=pipeline, is_active=False)
     assert "Open deals" in " ".join(exc.value.messages)
+
+
+def test_the_pipeline_page_words_each_stages_criteria(client, org, pipeline):
+    client.force_login(org.admin)
+    body = client.get(reverse("pipeline:pipeline_edit", args=[pipeline.pk])).content.decode()
+    assert "need confirmed, decision chain" in body  # labels, not need_confirmed, contacts
+    assert "1 × " in body and "visit" not in body.split("stage-table")[1].split("</table>")[0]

@@ -156,3 +156,13 @@ def test_won_and_lost_deals_are_never_alerted(org, stall_rule):
     tick(at("2026-10-30", "10:00"))
     assert not alerts(deal).exists()
     assert Rule.objects.filter(code="deal-stall-alert").exists()
+
+
+def test_after_migrate_both_default_rules_are_installed_once(settings, pipeline):
+    from salesops.pipeline import defaults
+
+    settings.TESTING = False
+    defaults.install()
+    defaults.install()
+    rules = dict(Rule.objects.filter(code__startswith="deal-").values_list("code", "is_active"))
+    assert rules == {"deal-stall-alert": True, "deal-auto-approve-small": False}
