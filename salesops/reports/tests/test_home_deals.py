@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from salesops.core import clock
-from salesops.demo.deals import pdf_bytes
+from salesops.demo.pipelines import pdf_bytes
 from salesops.pipeline import evidence, stages
 from salesops.pipeline.models import Deal, DealStatus
 from salesops.pipeline.tests.factories import make_deal, stage

@@ -1,10 +1,12 @@
 """The demo's deals (salesops/demo/deals.py): every stage, consistent history, approvals,
 stalls, evidence, won deals closing contracts, converted leads with their deals."""
 
+import datetime as dt
 from collections import Counter
 
 import pytest
-from django.db.models import Count
+from django.db.models import Count, F
+from django.utils import timezone
 
 from salesops.activities.models import Activity, ActivityKind
 from salesops.core import calendar, choices, clock
@@ -59,13 +61,7 @@ def test_deals_fill_every_stage_of_both_pipelines(small):
     for flag in ("need_confirmed", "budget_confirmed", "decision_maker_identified"):
         assert set(Deal.objects.values_list(flag, flat=True)) == {True, False}
     # every deal belongs to its account's owner, a rep
-    assert not Deal.objects.exclude(owner=models_account_owner()).exists()
-
-
-def models_account_owner():
-    from django.db.models import F
-
-    return F("account__owner")
+    assert not Deal.objects.exclude(owner=F("account__owner")).exists()
 
 
 def test_stage_history_is_consistent_with_the_calendar(small):
@@ -167,20 +163,14 @@ def test_won_deals_close_contracts_and_converted_leads_have_deals(small):
     for deal in won.prefetch_related("contracts"):
         (contract,) = deal.contracts.all()
         assert contract.account_id == deal.account_id and contract.amount == deal.amount
-        assert deal.closed_at.date() <= contract.signed_on or contract.signed_on
+        assert timezone.localtime(deal.closed_at).date() == contract.signed_on
     assert Contract.objects.filter(deal__isnull=False).count() == won.count()
     converted = Lead.objects.filter(status=LeadStatus.CONVERTED, owner__isnull=False)
     assert converted.exists()
     for lead in converted:
         deal = Deal.objects.get(lead=lead)
         assert deal.account_id == lead.account_id and deal.owner_id == lead.owner_id
-        assert lead.converted_at <= deal.created_at + dt_second()
-
-
-def dt_second():
-    import datetime as dt
-
-    return dt.timedelta(seconds=1)
+        assert lead.converted_at <= deal.created_at + dt.timedelta(seconds=1)
 
 
 def test_decision_chains_are_contacts_of_the_account_with_roles(small):
