@@ -34,6 +34,7 @@ from salesops.leads.models import Lead
 from salesops.org import services as org_services
 from salesops.org.models import Role, Team, TeamKind, User
 from salesops.pipeline.models import Deal, StageChange
+from salesops.reports import deal_health
 from salesops.revenue.models import Instalment
 
 from . import COMPANY_TEAM, PASSWORD, REGIONS, SEED, SIZES, STAFF
@@ -308,6 +309,8 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         lead_counts = build_leads(gen, reps, teams, now, spec.leads, days=spec.lead_days)
         revenue_counts = build_revenue(gen, now, demo_accounts)
         deal_counts = build_deals(gen, now, demo_accounts, teams, spec.deals)
+        # The healthy-deal check as the sweep would have left it (D7).
+        deal_counts["deals checked"] = deal_health.recompute_all()
         history = _copy_history(Account) + _copy_history(Contact) + _copy_history(Lead)
         history += _copy_history(Deal)
         history += sum(_copy_history(model) for model in revenue_history_models())

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from salesops.activities.models import Activity, ActivityKind
 from salesops.core import calendar, choices, clock
+from salesops.core.tests.shareddata import shared_data
 from salesops.customers.models import Contact
 from salesops.demo.build import build
 from salesops.leads.models import Lead, LeadStatus
@@ -34,14 +35,27 @@ from salesops.revenue.models import Contract
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _evidence_root(settings, tmp_path):
-    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+@pytest.fixture(scope="module")
+def small_once(django_db_setup, django_db_blocker):
+    """The small demo, built once for this module (in an outer transaction rolled back
+    after its last test: salesops/core/tests/shareddata.py); evidence files go to the
+    session's temporary directory (conftest.py)."""
+    with shared_data(django_db_blocker):
+        yield build("small")
 
 
 @pytest.fixture
-def small(db):
-    return build("small")
+def small(small_once, db):
+    return small_once
+
+
+def test_every_deal_not_lost_has_its_healthy_deal_check(small):
+    checked = Deal.objects.exclude(status=DealStatus.LOST)
+    assert small.counts["deals checked"] == checked.count() > 0
+    assert not checked.filter(health_checked_at__isnull=True).exists()
+    won = Deal.objects.filter(status=DealStatus.WON).first()
+    assert won.health["total"] == 5 and len(won.health["criteria"]) == 5
+    assert won.health_passed == sum(1 for c in won.health["criteria"] if c["passed"])
 
 
 def test_deals_fill_every_stage_of_both_pipelines(small):
