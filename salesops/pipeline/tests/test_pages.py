@@ -159,7 +159,9 @@ def test_excel_export_holds_the_filtered_visible_deals(client, org, deals):
     assert Decimal(str(row["Weighted amount (CNY)"])) == Decimal("8000")
     assert row["Owner"] == org.rep_a.label
     # the default-format link is the same workbook
-    assert client.get("/deals/export/").status_code == 200
+    response = client.get("/deals/export/", {"owner": org.rep_a.pk})
+    assert response.status_code == 302
+    assert response["Location"] == f"/deals/export.xlsx?owner={org.rep_a.pk}"
 
 
 def test_csv_export_leaves_out_other_reps_deals(client, org, deals):

@@ -169,7 +169,11 @@ def deal_list(request):
 
 @login_required
 @require_GET
-def deal_export(request, fmt="xlsx"):
+def deal_export(request, fmt=None):
+    if fmt is None:
+        # ``{% url 'pipeline:deal_export' %}`` without a format: the Excel workbook.
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(reverse("pipeline:deal_export", args=["xlsx"]) + query)
     fs = _filterset(request)
     columns = EXPORT_COLUMNS + custom_selectors.export_columns("deal")
     return export_or_back(request, fs, columns, fmt, "deals", "pipeline:deal_list")
