@@ -312,7 +312,11 @@ def test_every_page_as_every_role_gives_no_5xx_and_no_foreign_record(demo, clien
             continue
         url = fill(route, pk)
         page = client.get(url)
-        if page.status_code != 200 or b'method="post"' not in page.content.lower():
+        if (
+            page.status_code != 200
+            or page.streaming
+            or b'method="post"' not in page.content.lower()
+        ):
             continue
         parser = FormFields(url)
         parser.feed(page.content.decode("utf-8", "replace"))
