@@ -363,3 +363,27 @@ def test_pipelines_list_their_stages_and_exit_criteria(org, pipeline, role):
     one = get(client, f"/pipelines/{pipeline.pk}")
     assert one.status_code == 200 and one.json()["id"] == pipeline.pk
     assert_error(get(client, "/pipelines/999999"), 404, "not_found")
+
+
+def test_the_list_costs_the_same_queries_for_2_or_12_deals(org, pipeline):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = client_for(org.manager_east)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = get(manager, "/deals", page_size=50)
+        assert response.status_code == 200
+        return len(captured), response.json()["count"]
+
+    for _ in range(2):
+        contact = make_contact(make_account(org.rep_a))
+        make_deal(owner=org.rep_a, account=contact.account, contacts=[contact])
+    few, count = queries()
+    assert count == 2
+    for _ in range(10):
+        contact = make_contact(make_account(org.rep_b))
+        make_deal(owner=org.rep_b, account=contact.account, contacts=[contact])
+    many, count = queries()
+    assert count == 12 and many == few
