@@ -9,14 +9,17 @@ customer success on a customer's deal) answers 403.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
+from salesops.core.api_errors import error_response
 from salesops.core.concurrency import if_match, with_etag
 from salesops.core.pagination import paginate
 from salesops.customers.models import Account, Contact
-from salesops.leads.models import Lead
+from salesops.leads import conversion as lead_conversion
+from salesops.leads.models import Lead, LeadStatus
 from salesops.org.models import User
 
 from . import selectors, services
@@ -182,9 +185,11 @@ def create_deal(request, payload: DealIn):
     response={201: DealOut},
     summary="Open a deal from a lead",
     description="Converts the lead first when it is not yet (account and contact), then opens "
-    "a deal on its account with its contact in the decision chain. A lead that matches a "
-    "customer you may not change waits for your manager's review: 422 on lead_id saying so, "
-    "and nothing is written; a lead that already has a deal: 422 naming it.",
+    "a deal on its account with its contact in the decision chain; if the deal cannot be "
+    "opened (a bad field: 422 naming it) the conversion is undone too. A lead that matches a "
+    "customer you may not change cannot be converted by you: 409 ``held_for_review``, the "
+    "lead now waits for your manager's review (who is told) and no deal is opened. A lead "
+    "that already has a deal: 422 on lead_id naming it.",
 )
 def deal_from_lead(request, payload: DealFromLeadIn):
     lead = Lead.objects.visible_to(request.user).filter(pk=payload.lead_id).first()
@@ -195,7 +200,19 @@ def deal_from_lead(request, payload: DealFromLeadIn):
     data = {k: v for k, v in data.items() if v is not None}
     if "stage" in relations and "pipeline" not in relations:
         relations["pipeline"] = relations["stage"].pipeline
-    with fields_renamed():
+    with transaction.atomic(), fields_renamed():
+        if lead.status != LeadStatus.CONVERTED:
+            with fields_renamed({"status": "lead_id"}):
+                lead = lead_conversion.lead_convert(actor=request.user, lead=lead)
+            if lead.status != LeadStatus.CONVERTED:  # held for review: that much is kept
+                return error_response(
+                    request,
+                    409,
+                    "held_for_review",
+                    lead_conversion.needs_review_message(),
+                    "lead_id",
+                )
+        # A refused deal raises here and takes the conversion above back with it.
         deal = services.deal_from_lead(actor=request.user, lead=lead, **relations, **data)
     return Status(201, reload_deal(deal))
 

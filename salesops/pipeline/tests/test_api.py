@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from salesops.core.tests.visibility_matrix import ROLES, Case, assert_matrix
+from salesops.customers.models import Account
 from salesops.customers.tests.factories import credit_code
 from salesops.customization.tests.factories import make_definition
 from salesops.leads.models import Lead, LeadStatus
@@ -316,13 +317,32 @@ def test_another_reps_lead_cannot_become_my_deal(org, pipeline):
     assert not Deal.objects.exists()
 
 
-def test_a_lead_matching_a_customer_i_cannot_change_is_refused_with_the_reason(org, pipeline):
+def test_a_lead_matching_a_customer_i_cannot_change_waits_for_review_without_a_deal(org, pipeline):
     theirs = make_account(org.rep_b, credit_code=credit_code())
     lead = LeadFactory(owner=org.rep_a)
     Lead.objects.filter(pk=lead.pk).update(credit_code=theirs.credit_code)
     response = post(client_for(org.rep_a), "/deals/from-lead", {"lead_id": lead.pk})
-    body = assert_error(response, 422, "validation_error", "lead_id")
+    body = assert_error(response, 409, "held_for_review", "lead_id")
     assert "review" in body["message"]
+    assert theirs.name not in body["message"]
+    lead.refresh_from_db()
+    assert lead.status != LeadStatus.CONVERTED and lead.review_state == "review"
+    assert not Deal.objects.exists()
+
+
+def test_a_refused_deal_undoes_the_conversion(org, pipeline):
+    _other, foreign = other_pipeline()
+    lead = LeadFactory(owner=org.rep_a)
+    accounts = Account.objects.count()
+    response = post(
+        client_for(org.rep_a),
+        "/deals/from-lead",
+        {"lead_id": lead.pk, "pipeline_id": pipeline.pk, "stage_id": foreign.pk, "amount": "-3"},
+    )
+    assert error_fields(response) == {"stage_id", "amount"}
+    lead.refresh_from_db()
+    assert lead.status != LeadStatus.CONVERTED and lead.account_id is None
+    assert Account.objects.count() == accounts
     assert not Deal.objects.exists()
 
 
@@ -343,3 +363,27 @@ def test_pipelines_list_their_stages_and_exit_criteria(org, pipeline, role):
     one = get(client, f"/pipelines/{pipeline.pk}")
     assert one.status_code == 200 and one.json()["id"] == pipeline.pk
     assert_error(get(client, "/pipelines/999999"), 404, "not_found")
+
+
+def test_the_list_costs_the_same_queries_for_2_or_12_deals(org, pipeline):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = client_for(org.manager_east)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = get(manager, "/deals", page_size=50)
+        assert response.status_code == 200
+        return len(captured), response.json()["count"]
+
+    for _ in range(2):
+        contact = make_contact(make_account(org.rep_a))
+        make_deal(owner=org.rep_a, account=contact.account, contacts=[contact])
+    few, count = queries()
+    assert count == 2
+    for _ in range(10):
+        contact = make_contact(make_account(org.rep_b))
+        make_deal(owner=org.rep_b, account=contact.account, contacts=[contact])
+    many, count = queries()
+    assert count == 12 and many == few
