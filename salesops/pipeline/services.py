@@ -199,11 +199,13 @@ def deal_update(
     deal: Deal,
     contacts: Iterable[Contact] | None = None,
     custom: dict | None = None,
+    history_reason: str = "updated",
     **data,
 ) -> Deal:
     """Change a deal's fields (not its stage: see :mod:`.stages`); ``contacts`` replaces
     the decision chain when given; ``custom`` changes only the keys it names. ``actor``
-    None is an automation rule's write (the entity writer): no person's permissions."""
+    None is an automation rule's write (the entity writer): no person's permissions.
+    ``history_reason`` is what the audit row says (the reassign reason, for one)."""
     if actor is not None:
         require_editable(actor, deal)
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
@@ -233,14 +235,16 @@ def deal_update(
             deal.contacts.set(contacts)
             changed.append("contacts")
     if changed:
-        save_with_history(deal, actor, "updated")
+        save_with_history(deal, actor, history_reason[:100])
         events.emit("deal.updated", _payload(deal, actor, changed=changed))
     return deal
 
 
 def deal_reassign(*, actor, deal: Deal, owner, reason: str = "") -> Deal:
     """Give the deal to another owner (a manager's action or a rule's ``reassign``)."""
-    return deal_update(actor=actor, deal=deal, owner=owner)
+    reason = reason.strip()
+    label = f"reassigned: {reason}" if reason else "reassigned"
+    return deal_update(actor=actor, deal=deal, owner=owner, history_reason=label)
 
 
 def _deal_name(lead: Lead, product_line: str) -> str:

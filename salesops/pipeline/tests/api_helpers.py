@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import HttpResponse
-from django.urls import NoReverseMatch, clear_url_caches, path, reverse
 
 from salesops.core.tests.visibility_matrix import api_client
-from salesops.pipeline import urls as pipeline_urls
 from salesops.pipeline.models import Deal, Evidence, Pipeline, Stage, StageChange
 
 from .factories import make_contact, make_deal
@@ -93,24 +89,3 @@ def other_pipeline() -> tuple[Pipeline, Stage]:
         pipeline=pipeline, code="first", name_zh="第一", name_en="First", order=1
     )
     return pipeline, stage
-
-
-@pytest.fixture(autouse=True)
-def deal_page_url():
-    """Notifications link to the deal's page (``pipeline:deal_detail``). Where the pages
-    are not installed in this tree yet, a stand-in route answers that name for the test."""
-    try:
-        reverse("pipeline:deal_detail", args=[1])
-    except NoReverseMatch:
-        pass
-    else:
-        yield
-        return
-    added = path("deals/<int:pk>/", lambda request, pk: HttpResponse(), name="deal_detail")
-    pipeline_urls.urlpatterns.append(added)
-    clear_url_caches()
-    try:
-        yield
-    finally:
-        pipeline_urls.urlpatterns.remove(added)
-        clear_url_caches()

@@ -19,7 +19,6 @@ from .api_helpers import (
     API,
     assert_error,
     client_for,
-    deal_page_url,  # noqa: F401 - autouse fixture
     deal_state,
     error_fields,
     get,
@@ -275,10 +274,17 @@ def test_custom_fields_are_validated_and_kept(org, pipeline):
 def test_a_manager_reassigns_within_the_team_a_rep_cannot_elsewhere(org, pipeline):
     deal = make_deal(owner=org.rep_a)
     response = post(
-        client_for(org.manager_east), f"/deals/{deal.pk}/reassign", {"owner_id": org.rep_b.pk}
+        client_for(org.manager_east),
+        f"/deals/{deal.pk}/reassign",
+        {"owner_id": org.rep_b.pk, "reason": "客户在南京"},
     )
     assert response.status_code == 200, response.content
     assert Deal.objects.get(pk=deal.pk).owner == org.rep_b
+    last = Deal.history.filter(id=deal.pk).latest("history_date")
+    assert (last.history_change_reason, last.history_user) == (
+        "reassigned: 客户在南京",
+        org.manager_east,
+    )
     response = post(
         client_for(org.manager_east), f"/deals/{deal.pk}/reassign", {"owner_id": org.rep_d.pk}
     )

@@ -15,7 +15,6 @@ from salesops.pipeline.models import ChangeDirection, ChangeState, Deal, StageCh
 from .api_helpers import (
     API,
     client_for,
-    deal_page_url,  # noqa: F401 - autouse fixture
     in_proposal,
     post,
     upload,

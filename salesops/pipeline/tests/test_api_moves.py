@@ -11,7 +11,6 @@ from .api_helpers import (
     PDF,
     assert_error,
     client_for,
-    deal_page_url,  # noqa: F401 - autouse fixture
     deal_state,
     error_fields,
     get,
