@@ -332,6 +332,7 @@ api.add_router("/", "salesops.aftersales.api.router")
 api.add_router("/", "salesops.revenue.api.router")
 api.add_router("/", "salesops.integrations.api.router")
 api.add_router("/", "salesops.reports.api.router")
+api.add_router("/", "salesops.reports.api_pipeline.router")
 
 
 def _harden(api: NinjaAPI) -> None:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from . import ltv
-from .models import AccountValue, LtvFormula
+from .models import AccountValue, ForecastSnapshot, LtvFormula
 
 
 @admin.register(LtvFormula)
@@ -27,4 +27,20 @@ class AccountValueAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in AccountValue._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ForecastSnapshot)
+class ForecastSnapshotAdmin(admin.ModelAdmin):
+    """Read only: snapshots are what the forecast said on a day; editing one would falsify
+    the accuracy measured against it."""
+
+    list_display = ("taken_on", "owner", "team", "period_start", "deals", "weighted", "commit")
+    list_filter = ("taken_on", "period_start")
+    readonly_fields = [f.name for f in ForecastSnapshot._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -41,12 +41,12 @@ def week_start(day: dt.date) -> dt.date:
 
 
 @transaction.atomic
-def take_snapshot(*, on: dt.date | None = None) -> int:
+def take_snapshot(*, on: dt.date | None = None) -> int | None:
     """Store the forecast of every rep's open deals per close month as of ``on`` (today by
-    default); return the rows written (0 if the day was taken already)."""
+    default); return the rows written, ``None`` if the day was taken already."""
     on = on or clock.today()
     if ForecastSnapshot.objects.filter(taken_on=on).exists():
-        return 0
+        return None
     cells: dict = defaultdict(Figures)
     for row in grouped(open_deals()):
         month = row["month"]
@@ -84,7 +84,7 @@ def forecast_snapshot_sweep(now) -> str:
     if today.weekday() != SNAPSHOT_WEEKDAY:
         return "not the snapshot day"
     written = take_snapshot(on=today)
-    return f"snapshot of {today}: {written} row(s)" if written else "taken already"
+    return "taken already" if written is None else f"snapshot of {today}: {written} row(s)"
 
 
 def accuracy(actual: Decimal, forecast: Decimal) -> float | None:

@@ -33,9 +33,18 @@ SALES_ROLES = (Role.REP, Role.MANAGER, Role.DIRECTOR, Role.ADMIN)
 MAX_PERIOD_DAYS = 366 * 5
 
 
-def require_reader(user, *, finance: bool = False) -> None:
+def can_read(user, *, finance: bool = False) -> bool:
+    """Whether ``user`` opens the pipeline reports (``finance=True``: the forecast)."""
     roles = SALES_ROLES + ((Role.FINANCE,) if finance else ())
-    if not (user.is_superuser or user.role in roles):
+    return bool(user.is_authenticated and (user.is_superuser or user.role in roles))
+
+
+def can_read_forecast(user) -> bool:
+    return can_read(user, finance=True)
+
+
+def require_reader(user, *, finance: bool = False) -> None:
+    if not can_read(user, finance=finance):
         raise PermissionDenied(_("Your role does not read the pipeline reports."))
 
 

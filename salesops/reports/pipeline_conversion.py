@@ -17,7 +17,7 @@ period of days:
 * **bottleneck**: the stage with the lowest conversion to the next stage; on a tie, the
   one with the longest median time. Stages no deal entered are not ranked.
 
-Three ``GROUP BY`` queries over ``pipeline_stagechange`` (the table carries the pipeline,
+Two ``GROUP BY`` queries over ``pipeline_stagechange`` (the table carries the pipeline,
 owner and product line of each move, so no join is needed), each answered from a
 covering index (``pipeline/0002_conversion_indexes``). Counting stays instead of distinct
 deals keeps them sort-free. The median comes from a frequency table (stage, working days,
@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from salesops.pipeline.models import (
     ChangeDirection,
@@ -144,11 +144,13 @@ def conversion(
     start, end = period.bounds()
     changes = _scoped(pipeline, owner_ids, product_line)
     entries = changes.filter(applied_at__gte=start, applied_at__lt=end)
-    entered = dict(entries.values_list("to_stage").annotate(n=Count("id")))
     won_deals = Deal.objects.filter(status=DealStatus.WON).values("id")
-    won = dict(
-        entries.filter(deal_id__in=won_deals).values_list("to_stage").annotate(n=Count("id"))
-    )
+    entered, won = {}, {}
+    # One pass: the won deals' ids are read once into a list SQLite/PostgreSQL probe.
+    for stage_id, n, n_won in entries.values_list("to_stage").annotate(
+        n=Count("id"), won=Count("id", filter=Q(deal_id__in=won_deals))
+    ):
+        entered[stage_id], won[stage_id] = n, n_won
     stays = _stays(changes, start, end)
     empty = {"forward": 0, "stays": 0, "days": {}}
     for stage in stages:

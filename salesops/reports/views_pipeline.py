@@ -179,6 +179,7 @@ class ForecastForm(ReportFilterForm):
         min_value=0,
         max_value=52,
         label=_lazy("Snapshot weeks before the month's end"),
+        widget=forms.NumberInput(attrs={"placeholder": "4"}),
         error_messages={
             "invalid": _lazy("Enter a whole number of weeks (0–52)."),
             "min_value": _lazy("Enter a whole number of weeks (0–52)."),

@@ -150,3 +150,32 @@ def test_forecast_and_qualified_export_as_excel(client, org):
         assert response.status_code == 200
         workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
         assert len(workbook.worksheets) >= 3
+
+
+# --- the same reports over the API ---------------------------------------------------------
+def api_get(user, path, params=None):
+    from salesops.revenue.tests.test_api import client_for
+
+    return client_for(user).get("/api/v1" + path, params or {})
+
+
+def test_the_api_gives_the_conversion_a_role_may_see(org, history):
+    response = api_get(org.rep_a, "/reports/pipeline/conversion", JUNE)
+    assert response.status_code == 200
+    stages = {s["code"]: s for s in response.json()["stages"]}
+    assert stages["contact"]["entered"] == 3
+    body = api_get(org.director, "/reports/pipeline/conversion", JUNE).json()
+    stages = {s["code"]: s for s in body["stages"]}
+    assert (stages["needs"]["conversion_pct"], stages["needs"]["bottleneck"]) == (25.0, True)
+    assert stages["contact"]["median_working_days"] == 3.5
+
+
+def test_the_api_refuses_bad_filters_and_other_roles(org, history):
+    response = api_get(org.rep_a, "/reports/pipeline/conversion", {"owner": org.rep_b.pk})
+    assert response.status_code == 422
+    assert "owner" in response.content.decode()
+    assert api_get(org.rep_a, "/reports/pipeline/forecast", {"weeks": "99"}).status_code == 422
+    assert api_get(org.cs, "/reports/pipeline/qualified").status_code == 403
+    assert api_get(org.finance, "/reports/pipeline/forecast").status_code == 200
+    body = api_get(org.manager_east, "/reports/pipeline/qualified").json()
+    assert body["total"]["qualified_amount"] == "0.00"

@@ -22,7 +22,7 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"--date: {date!r} is not a date (YYYY-MM-DD)") from None
         written = take_snapshot(on=day)
-        if written:
-            self.stdout.write(f"forecast snapshot: {written} row(s)")
-        else:
+        if written is None:
             self.stdout.write("forecast snapshot: taken already for that day")
+        else:
+            self.stdout.write(f"forecast snapshot: {written} row(s)")

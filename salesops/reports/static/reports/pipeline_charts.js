@@ -23,12 +23,14 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     draw("conversion-funnel", function (data) {
+      const top = Math.max.apply(null, data.data.map(function (d) { return d.value; }).concat([1]));
       return {
         color: COLOURS,
         tooltip: { trigger: "item", formatter: "{b}: {c}" },
         series: [{
-          type: "funnel", sort: "none", left: "5%", width: "90%", minSize: "10%",
-          label: { show: true, position: "inside", formatter: "{b}\n{c}" },
+          type: "funnel", sort: "none", left: "5%", width: "90%", min: 0, max: top,
+          minSize: "12%", gap: 2,
+          label: { show: true, position: "inside", formatter: "{b}  {c}", color: "#fff" },
           data: data.data,
         }],
       };
