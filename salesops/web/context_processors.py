@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from salesops.automation.services import can_manage_rules
 from salesops.leads.models import Lead, LeadStatus
 from salesops.pipeline import approvals as pipeline_approvals
+from salesops.reports import pipeline_common as pipeline_reports
 from salesops.todos.selectors import nav_count
 
 
@@ -130,9 +131,9 @@ MENU = [
     entry("pipeline:deal_list", _("Deals"), "ti-briefcase", DEALS, owns=("pipeline", "pipeline:deal_*", "pipeline:evidence_*")),
     entry("pipeline:kanban", _("Kanban"), "ti-layout-kanban", DEALS, owns="pipeline:deal_move"),
     entry("pipeline:approvals", _("Stage approvals"), "ti-checkbox", DEALS, approvers, owns="pipeline:change_*"),
-    entry("reports:pipeline_conversion", _("Stage conversion"), "ti-filter", DEALS),
-    entry("reports:pipeline_forecast", _("Forecast"), "ti-chart-arrows-vertical", DEALS),
-    entry("reports:pipeline_qualified", _("Qualified pipeline"), "ti-rosette-discount-check", DEALS),
+    entry("reports:pipeline_conversion", _("Stage conversion"), "ti-filter", DEALS, pipeline_reports.can_read),
+    entry("reports:pipeline_forecast", _("Forecast"), "ti-chart-arrows-vertical", DEALS, pipeline_reports.can_read_forecast),
+    entry("reports:pipeline_qualified", _("Qualified pipeline"), "ti-rosette-discount-check", DEALS, pipeline_reports.can_read),
     entry("reports:deal_health", _("Deal health"), "ti-heart-rate-monitor", DEALS),
     entry("revenue:contract_list", _("Contracts"), "ti-file-certificate", REVENUE, owns=("revenue", "revenue:contract_*")),
     entry("revenue:payment_list", _("Payments"), "ti-cash", REVENUE, owns="revenue:payment_*"),
