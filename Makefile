@@ -18,11 +18,14 @@ test: setup system-deps lint test-only ## set up and pass the whole suite
 
 # The suite runs on TEST_WORKERS pytest-xdist processes (each with its own test database):
 # as many as the machine has cores, at most 2; `make test-only TEST_WORKERS=0` runs it in
-# one process. `--dist loadgroup` keeps the tests the root conftest groups on one worker.
+# one process. `--dist loadfile`: a file's tests run on one worker, so data a module builds
+# once for its tests (salesops/core/tests/shareddata.py) and the real servers it starts
+# (core/tests/realserver.py) are made once, not once per worker. (Not `loadgroup`: with
+# pytest 9.2, pytest-xdist 3.8 no longer keeps an `xdist_group` on one worker.)
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); if [ $$n -ge 2 ]; then echo 2; else echo 0; fi)
 
 test-only:
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); status=$$?; [ $$status -eq 5 ] && exit 0 || exit $$status
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); status=$$?; [ $$status -eq 5 ] && exit 0 || exit $$status
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -6,24 +6,6 @@ import pytest
 # Caches off by default, on where a test guards them (``config_cache_on``).
 pytest_plugins = ["salesops.core.tests.realserver", "salesops.core.tests.caching"]
 
-# The tests of the real servers (salesops/core/tests/realserver.py: one migrated var dir
-# and its servers per process, Redis db 14) stay on one pytest-xdist worker.
-REAL_SERVER = "real_server_var"
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`make test-only`: `-n 2 --dist loadgroup`) the tests that use
-    the real servers form one group, run by one worker: on two, each would migrate its
-    own var dir and start its own servers. Modules whose higher-scoped fixture builds
-    data once for them (salesops/core/tests/shareddata.py) mark themselves with
-    ``xdist_group`` where it pays. Every other test goes to whichever worker is free.
-    Without xdist the mark does nothing."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is not None and REAL_SERVER in info.names_closure:
-            item.add_marker(pytest.mark.xdist_group("realserver"))
-
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings_xdist_suffix(request):

@@ -114,25 +114,20 @@ def fuzz_org_once(django_db_setup, django_db_blocker):
     an operation's examples write is rolled back after it, as before).
 
     As Django's test client does: the WSGI handler must not close the connection at the
+@pytest.fixture
+def fuzz_org(db):
+    """As Django's test client does: the WSGI handler must not close the connection at the
     end of each request, or the test's transaction (PostgreSQL) goes with it."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    from salesops.core.tests.shareddata import shared_data
-
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        with shared_data(django_db_blocker):
-            yield build_fuzz_org()
+        yield build_fuzz_org()
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def fuzz_org(fuzz_org_once, db):
-    return fuzz_org_once
 
 
 def load_schema():

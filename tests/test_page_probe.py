@@ -27,8 +27,7 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# One worker (pytest-xdist) runs this module: the demo is built once for it.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("page_probe")]
+pytestmark = pytest.mark.django_db
 
 ROLES = ("rep01", "manager_east", "director", "admin", "finance", "cs")
 HUGE = "18446744073709551616"  # 2**64: past every integer column

@@ -21,9 +21,9 @@ The data is built with the settings every test starts with (root conftest and
 after the rollback, so no value of the rolled-back data survives it.
 
 Only for tests with the plain ``db`` fixture: a ``transactional_db`` or ``live_server``
-test flushes the tables, so it must not share the scope of such data. Under xdist the
-items of a scope that uses it are kept on one worker (root conftest: ``xdist_group``),
-else each worker would build it again.
+test flushes the tables, so it must not share the scope of such data. Under xdist
+(`make test-only`: ``--dist loadfile``) a file's tests run on one worker, so the data is
+built once per file, not once per worker.
 """
 
 from __future__ import annotations

@@ -113,7 +113,6 @@ def test_the_demo_runs_its_rules_once_so_reps_with_overdue_leads_have_messages(d
     assert 'data-testid="empty-waiting"' not in page
 
 
-@pytest.mark.xdist_group("small_demo")  # one worker (pytest-xdist): one build
 class TestTheSmallDemo:
     """Checks that only read the small demo: it is built once for all of them (in an outer
     transaction, rolled back after the last one; each test still runs in its own)."""
