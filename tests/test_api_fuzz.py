@@ -107,13 +107,6 @@ def _fuzz_deals(org) -> list:
     return records
 
 
-@pytest.fixture(scope="module")
-def fuzz_org_once(django_db_setup, django_db_blocker):
-    """The organisation, built once for every operation of this module (in an outer
-    transaction rolled back after the last one: salesops/core/tests/shareddata.py; what
-    an operation's examples write is rolled back after it, as before).
-
-    As Django's test client does: the WSGI handler must not close the connection at the
 @pytest.fixture
 def fuzz_org(db):
     """As Django's test client does: the WSGI handler must not close the connection at the
