@@ -46,8 +46,14 @@ def approvable_detailed(user):
 
 
 def pending_count(user) -> int:
-    """The menu badge: how many requests wait for ``user``."""
-    return approvable(user).count() if may_approve_any(user) else 0
+    """The menu badge: how many requests wait for ``user`` (counted once per request:
+    the menu and the page ask the same ``request.user``)."""
+    if not may_approve_any(user):
+        return 0
+    cached = getattr(user, "_pending_approvals", None)
+    if cached is None:
+        cached = user._pending_approvals = approvable(user).count()
+    return cached
 
 
 def requested_by(user):

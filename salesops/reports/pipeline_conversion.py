@@ -19,8 +19,8 @@ period of days:
 
 Two ``GROUP BY`` queries over ``pipeline_stagechange`` (the table carries the pipeline,
 owner and product line of each move, so no join is needed), each answered from a
-covering index (``pipeline/0002_conversion_indexes``). Counting stays instead of distinct
-deals keeps them sort-free. The median comes from a frequency table (stage, working days,
+covering index (``pipeline/0002_conversion_indexes``), no table row visited. Counting
+stays instead of distinct deals keeps the grouping small (no DISTINCT over a million rows). The median comes from a frequency table (stage, working days,
 direction, count): exact, the same SQL on SQLite (no percentile aggregate) and
 PostgreSQL, and small because working days are stored with two decimals.
 """

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='stagechange',
-            index=models.Index(fields=['pipeline', 'state', 'to_stage', 'applied_at', 'deal', 'owner', 'product_line'], name='stagechange_conv_in'),
+            index=models.Index(fields=['pipeline', 'state', 'applied_at', 'to_stage', 'deal', 'owner', 'product_line'], name='stagechange_conv_in'),
         ),
         migrations.AddIndex(
             model_name='stagechange',
