@@ -4,7 +4,11 @@ import pytest
 
 # The real server (`salesops run` as a subprocess) for tests where WSGI matters.
 # Caches off by default, on where a test guards them (``config_cache_on``).
-pytest_plugins = ["salesops.core.tests.realserver", "salesops.core.tests.caching"]
+pytest_plugins = [
+    "salesops.core.tests.realserver",
+    "salesops.core.tests.caching",
+    "salesops.core.tests.seeds",  # seeded rows back after a flushing test
+]
 
 
 @pytest.fixture(scope="session")

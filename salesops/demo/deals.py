@@ -26,7 +26,6 @@ import random
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
-from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -442,16 +441,9 @@ class _Builder:
             "kind": "deal_approval",
             "title": title,
             "body": body,
-            "link": _deal_url(deal),
+            "link": deal.get_absolute_url(),
             "source": f"stagechange:{move.pk}",
         }
-
-
-def _deal_url(deal) -> str:
-    try:
-        return deal.get_absolute_url()
-    except NoReverseMatch:  # the deal pages are not installed yet
-        return f"/deals/{deal.pk}/"
 
 
 def _lead_accounts(rng, leads, by_owner, first_contact, now) -> list:

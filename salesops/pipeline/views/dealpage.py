@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.http import Http404
 from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from salesops.core import calendar, choices, clock
@@ -35,14 +35,6 @@ STATE_COLOURS = {
     ChangeState.REJECTED: "red",
     ChangeState.CANCELLED: "secondary",
 }
-
-
-def url_or_none(name: str, *args) -> str | None:
-    """A page another part may not have built yet (the stage move, the activity list)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
 
 
 def deal_or_404(user, pk) -> Deal:
@@ -210,14 +202,14 @@ def context(request, deal: Deal, *, tab: str = "details", **forms) -> dict:
         change.lost_reason_label = choices.label(choices.DEAL_LOST_REASON, change.lost_reason)
     pending = next((c for c in changes if c.state == ChangeState.PENDING), None)
     reassign = can_reassign(user, deal)
-    activity_list = url_or_none("activities:activity_list")
+    activity_list = reverse("activities:activity_list")
     context = {
         "deal": deal,
         "tab": tab,
         "now": now,
         "can_edit": editable,
         "can_reassign": reassign,
-        "move_url": url_or_none("pipeline:deal_move", deal.pk) if editable else None,
+        "move_url": reverse("pipeline:deal_move", args=[deal.pk]) if editable else None,
         "contacts": list(deal.contacts.order_by("decision_role", "name")),
         "custom_rows": custom_selectors.display_rows("deal", deal),
         "path": stage_path(deal, now),

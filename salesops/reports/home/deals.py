@@ -16,7 +16,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from salesops.activities.models import Activity
 from salesops.core import choices, clock
@@ -40,11 +40,7 @@ WEIGHTED = ExpressionWrapper(
 
 
 def url(name: str, *args) -> str:
-    """The URL of a page, or "" while the page is not installed."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
+    return reverse(name, args=args)
 
 
 def _link(deals):
