@@ -58,7 +58,8 @@ def _reseed() -> None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     yield
-    if _SEEDED and _flushes(item):
+    # After the session's last test the test database is gone with its fixtures.
+    if _SEEDED and nextitem is not None and _flushes(item):
         from pytest_django.plugin import blocking_manager_key
 
         with item.config.stash[blocking_manager_key].unblock():
