@@ -39,14 +39,10 @@ WEIGHTED = ExpressionWrapper(
 )
 
 
-def url(name: str, *args) -> str:
-    return reverse(name, args=args)
-
-
 def _link(deals):
     deals = list(deals)
     for deal in deals:
-        deal.url = url("pipeline:deal_detail", deal.pk)
+        deal.url = reverse("pipeline:deal_detail", args=[deal.pk])
     return deals
 
 
@@ -175,7 +171,7 @@ def for_rep(user) -> dict:
         "rejected_count": redo_all.values("deal_id").distinct().count(),
         "pending": pending,
         "pending_count": waiting.count(),
-        "list_url": url("pipeline:deal_list"),
+        "list_url": reverse("pipeline:deal_list"),
         "now_instant": clock.now(),
     }
 
@@ -232,8 +228,8 @@ def for_board(manager, reps) -> dict:
     return {
         "approvals": shown,
         "approval_count": waiting.count(),
-        "approvals_url": url("pipeline:approvals"),
-        "list_url": url("pipeline:deal_list"),
+        "approvals_url": reverse("pipeline:approvals"),
+        "list_url": reverse("pipeline:deal_list"),
         "rows": rows,
         "totals": {key: sum(r[key] for r in rows) for key in FIGURES},
     }
@@ -256,9 +252,9 @@ def for_director(user) -> dict:
     return {
         "rows": rows,
         "no_team": figures.get(None),
-        "list_url": url("pipeline:deal_list"),
-        "kanban_url": url("pipeline:kanban"),
+        "list_url": reverse("pipeline:deal_list"),
+        "kanban_url": reverse("pipeline:kanban"),
     }
 
 
-__all__ = ["for_board", "for_director", "for_rep", "url"]
+__all__ = ["for_board", "for_director", "for_rep"]
