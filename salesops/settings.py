@@ -269,6 +269,8 @@ SALESOPS = {
     "DEFAULT_PHONE_REGION": env.str("DEFAULT_PHONE_REGION", default="CN"),
     "PAGE_SIZE": env.int("PAGE_SIZE", default=25),
     "API_MAX_PAGE_SIZE": 200,
+    # Lists count at most this many rows ("10,000+"): counting millions costs seconds.
+    "LIST_COUNT_CAP": 10_000,
     "EXPORT_MAX_ROWS": env.int("EXPORT_MAX_ROWS", default=100_000),
     # Outbound webhooks (rules, bots): private and loopback targets are refused unless
     # allowed here (tests allow loopback for their local fake servers).

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from salesops.core import orgsettings
 from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.forms import attach_service_errors
-from salesops.core.pagination import TwoStepPaginator
+from salesops.core.pagination import TwoStepPaginator, capped_count
 from salesops.customers.models import Account, Contact
 from salesops.customization import selectors as custom_selectors
 from salesops.leads.models import Lead
@@ -46,6 +46,9 @@ LIST_FILTERS = (
     "owner",
     "deal",
 )
+# The newest activities first: page 1 is read from the last 2 days when they hold it,
+# else the last 14, 90, then all (core.pagination.TwoStepPaginator(recent=)).
+RECENT_DAYS = (2, 14, 90)
 DEAL_CHOICES = 50  # the picker offers the account's latest deals, open ones first
 KIND_ICONS = {
     "call": "ti-phone",
@@ -295,8 +298,11 @@ def activity_list(request):
     fs = selectors.activity_filterset(user=user, data=_filter_data(request))
     valid = fs.is_valid()
     queryset = fs.qs if valid else fs.queryset.none()
-    totals = selectors.activity_totals(queryset)
-    paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"], count=totals["total"])
+    cap = settings.SALESOPS["LIST_COUNT_CAP"]
+    paginator = TwoStepPaginator(
+        queryset, settings.SALESOPS["PAGE_SIZE"], cap=cap, recent=("started_at", RECENT_DAYS)
+    )
+    effective = capped_count(queryset.filter(effective=True), cap)
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     language = _language(request)
@@ -309,7 +315,8 @@ def activity_list(request):
         if _pk(request.GET.get("deal"))
         else None,
         "filtered": any(request.GET.get(name) for name in LIST_FILTERS),
-        "effective_count": totals["effective"],
+        "effective_count": min(effective, cap),
+        "effective_capped": effective > cap,
         "kinds": ActivityKind.choices,
         "tags": [(t.code, selectors.tag_label(t, language)) for t in selectors.all_tags()],
         "effective_choices": [("true", _("Effective")), ("false", _("Not effective"))],

@@ -7,7 +7,7 @@ import datetime as dt
 import heapq
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,11 +17,49 @@ from salesops.customers import selectors as customer_selectors
 from salesops.customers.models import Account, Contact
 
 from .filters import LeadFilterSet
-from .models import OPEN_STATUSES, Assignment, Inquiry, Lead, LeadStatus, ReviewState
+from .models import OPEN_STATUSES, Assignment, Inquiry, Lead, LeadStatus, ReviewState, SlaState
 
 
 def visible_leads(user):
     return Lead.objects.visible_to(user)
+
+
+# The SLA states an owned, not yet contacted lead can be in while its clock runs or after
+# it ran out (sla.start_clock / the SLA rules); met and late leads were contacted, pool
+# leads have none. Naming them adds nothing to "overdue" or "escalated" but lets the
+# database read those few leads from the (sla_state, status, owner, team) index instead of
+# every open lead of the team.
+CLOCK_STATES = (SlaState.RUNNING, SlaState.DUE_SOON, SlaState.BREACHED)
+
+
+def overdue_q(now) -> Q:
+    """Open leads with an owner whose first contact is overdue at ``now``."""
+    return Q(
+        status__in=OPEN_STATUSES,
+        sla_state__in=CLOCK_STATES,
+        owner__isnull=False,
+        first_contact_at__isnull=True,
+        sla_due_at__lt=now,
+    )
+
+
+def escalated_q() -> Q:
+    """Open leads escalated to a manager and still not contacted (read from the
+    (escalation_level, status, owner, team) index: escalations are few)."""
+    return Q(status__in=OPEN_STATUSES, escalation_level__gt=0, first_contact_at__isnull=True)
+
+
+def visible_provinces(user, limit: int = 100) -> list[str]:
+    """The provinces of the leads ``user`` sees (the list's filter), from the owner and
+    the pool apart: each a DISTINCT over an index ((owner, province), (province))."""
+    owned = Lead.objects.owned_visible_to(user).exclude(province="")
+    pool = Lead.objects.pool_visible_to(user).exclude(province="")
+    found: set[str] = set()
+    for part in (owned, pool):
+        found.update(
+            part.order_by("province").values_list("province", flat=True).distinct()[:limit]
+        )
+    return sorted(found)[:limit]
 
 
 def lead_filterset(params, qs=None, user=None) -> LeadFilterSet:

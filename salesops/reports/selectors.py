@@ -7,13 +7,14 @@ counts exactly what the user could open.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from django.db.models import Count
 
 from salesops.core import clock
 from salesops.customers import selectors as customer_selectors
 from salesops.leads import selectors as lead_selectors
-from salesops.leads.models import OPEN_STATUSES
+from salesops.leads.models import OPEN_STATUSES, Channel, Lead
 
 
 def dashboard(*, user) -> dict:
@@ -26,17 +27,25 @@ def dashboard(*, user) -> dict:
         accounts.exclude(province="").values("province").annotate(n=Count("id")).order_by("-n")[:20]
     )
     leads = lead_selectors.visible_leads(user)
+    owned = Lead.objects.owned_visible_to(user).filter(status__in=OPEN_STATUSES)
+    pool = Lead.objects.pool_visible_to(user).filter(status__in=OPEN_STATUSES).count()
     month_ago = clock.now() - dt.timedelta(days=30)
-    by_channel = list(
-        leads.filter(created_at__gte=month_ago)
-        .values("channel__name")
-        .annotate(n=Count("id"))
-        .order_by("-n")[:10]
+    # Counted by channel id here, named after: grouped in the database over a join, SQLite
+    # walks every lead of every channel (250 ms) instead of the month's from the
+    # created_at index.
+    by_channel_id = Counter(
+        leads.filter(created_at__gte=month_ago).values_list("channel_id", flat=True)
     )
+    names = dict(Channel.objects.filter(pk__in=list(by_channel_id)).values_list("pk", "name"))
+    by_channel = [
+        {"channel__name": names.get(pk), "n": n} for pk, n in by_channel_id.most_common(10)
+    ]
     return {
-        "open_leads": leads.filter(status__in=OPEN_STATUSES).count(),
-        "pool_leads": leads.filter(owner__isnull=True, status__in=OPEN_STATUSES).count(),
-        "breached_leads": leads.filter(status__in=OPEN_STATUSES, sla_state="breached").count(),
+        # Owned and pool apart: each from its own index (owner, status) / (team, owner,
+        # status) rather than one OR over both.
+        "open_leads": owned.count() + pool,
+        "pool_leads": pool,
+        "breached_leads": owned.filter(sla_state="breached").count(),
         "channel_chart": [{"name": row["channel__name"], "value": row["n"]} for row in by_channel],
         "account_count": accounts.count(),
         "my_account_count": accounts.filter(owner=user).count(),

@@ -51,6 +51,9 @@ from .common import (
 )
 
 LIST_FILTERS = FILTER_NAMES
+# The newest leads first: page 1 is read from the last 3 days when they hold it, else the
+# last 30, 180, then all (core.pagination.TwoStepPaginator(recent=)).
+RECENT_DAYS = (3, 30, 180)
 SORTS = {
     "created": ("created_at", "id"),
     "company": ("company", "id"),
@@ -160,23 +163,22 @@ def _list_queryset(request):
 def lead_list(request):
     user = request.user
     qs = _list_queryset(request)
-    paginator = TwoStepPaginator(qs, settings.SALESOPS["PAGE_SIZE"])
+    paginator = TwoStepPaginator(
+        qs,
+        settings.SALESOPS["PAGE_SIZE"],
+        cap=settings.SALESOPS["LIST_COUNT_CAP"],
+        recent=("created_at", RECENT_DAYS),
+    )
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     _decorate(page.object_list)
-    visible = Lead.objects.visible_to(user)
     owners = []
     if _sees_others(user):
         owners = [("me", _("Me")), ("none", _("Nobody (pool)"))] + [
             (u.pk, u.label)
             for u in org_selectors.visible_users(user).order_by("display_name", "username")
         ]
-    provinces = (
-        visible.exclude(province="")
-        .order_by("province")
-        .values_list("province", flat=True)
-        .distinct()[:100]
-    )
+    provinces = selectors.visible_provinces(user)
     context = {
         "page_obj": page,
         "rows": page.object_list,

@@ -8,11 +8,14 @@ lead counts, one GROUP BY over the open leads and one over today's touches."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from salesops.activities import selectors as activity_selectors
 from salesops.core import clock
+from salesops.leads import selectors as lead_selectors
 from salesops.leads.models import OPEN_STATUSES, DailyLeadCount, Lead
 from salesops.leads.placement import daily_cap
 from salesops.org import selectors as org_selectors
@@ -44,18 +47,25 @@ def rep_rows(manager) -> list[dict]:
     counts = dict(
         DailyLeadCount.objects.filter(user_id__in=ids, day=day).values_list("user_id", "count")
     )
-    uncontacted = Q(first_contact_at__isnull=True)
-    loads = {
-        row["owner_id"]: row
-        for row in Lead.objects.filter(owner_id__in=ids, status__in=OPEN_STATUSES)
+    mine = Lead.objects.filter(owner_id__in=ids).order_by()
+    loads: dict[int, dict] = {}
+    open_by_owner = (
+        mine.filter(status__in=OPEN_STATUSES)
         .values("owner_id")
-        .annotate(
-            open=Count("id"),
-            overdue=Count("id", filter=uncontacted & Q(sla_due_at__lt=now)),
-            escalated=Count("id", filter=uncontacted & Q(escalation_level__gt=0)),
-        )
-        .order_by()
-    }
+        .annotate(n=Count("id"))
+        .values_list("owner_id", "n")
+    )
+    for owner_id, n in open_by_owner:  # from the (owner, status, …) index alone
+        loads.setdefault(owner_id, {})["open"] = n
+    # The overdue and escalated leads are few: counted here from their own indexes
+    # ((sla_state, status, owner, team), (escalation_level, …)); grouped in the database,
+    # SQLite reads every open lead of the team through the owner index instead.
+    for key, rows in (
+        ("overdue", mine.filter(lead_selectors.overdue_q(now))),
+        ("escalated", mine.filter(lead_selectors.escalated_q())),
+    ):
+        for owner_id, n in Counter(rows.values_list("owner_id", flat=True)).items():
+            loads.setdefault(owner_id, {})[key] = n
     touches = activity_selectors.effective_touch_counts(day, user=manager)
     rows = []
     for rep in reps:
@@ -80,15 +90,12 @@ def rep_rows(manager) -> list[dict]:
 def board_leads(manager, show: str):
     """The leads the board lists: the manager's pool, or their team's escalated or
     breached (first contact overdue) open leads."""
-    leads = Lead.objects.visible_to(manager).filter(status__in=OPEN_STATUSES)
     if show == "escalated":
-        leads = leads.filter(escalation_level__gt=0, first_contact_at__isnull=True)
+        leads = Lead.objects.visible_to(manager).filter(lead_selectors.escalated_q())
     elif show == "breached":
-        leads = leads.filter(
-            owner__isnull=False, first_contact_at__isnull=True, sla_due_at__lt=clock.now()
-        )
+        leads = Lead.objects.owned_visible_to(manager).filter(lead_selectors.overdue_q(clock.now()))
     else:
-        leads = leads.filter(owner__isnull=True)
+        leads = Lead.objects.pool_visible_to(manager).filter(status__in=OPEN_STATUSES)
     return leads.select_related("owner", "channel", "team").order_by("created_at", "id")
 
 

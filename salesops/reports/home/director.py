@@ -5,14 +5,15 @@ team's row adds up its whole subtree (the company's row is the organisation)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from salesops.activities import selectors as activity_selectors
 from salesops.activities.models import ActivityRollup
 from salesops.core import clock
+from salesops.leads import selectors as lead_selectors
 from salesops.leads.models import OPEN_STATUSES, Lead
 from salesops.org.models import Team
 from salesops.revenue.models import Contract, Payment
@@ -26,23 +27,27 @@ def _by_team(user) -> dict[int | None, dict]:
     month_start = today.replace(day=1)
     now = clock.now()
     figures: dict[int | None, dict] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
-    is_open = Q(status__in=OPEN_STATUSES)
-    uncontacted = is_open & Q(first_contact_at__isnull=True)
-    leads = (
-        Lead.objects.visible_to(user)
-        .filter(Q(created_at__gte=start) | is_open)
+    visible = Lead.objects.visible_to(user).order_by()
+    # Each figure from an index of its own: one aggregate with FILTERs reads every open
+    # lead of the organisation from the table (300 ms at 160,000). The few leads of today,
+    # the overdue and the escalated are counted here by team: grouped in the database,
+    # SQLite walks the team index over all leads to save a sort of a few hundred rows.
+    small = {
+        "leads_today": visible.filter(created_at__gte=start),
+        "overdue": visible.filter(lead_selectors.overdue_q(now)),
+        "escalated": visible.filter(lead_selectors.escalated_q()),
+    }
+    for key, rows in small.items():
+        for team_id, n in Counter(rows.values_list("team_id", flat=True)).items():
+            figures[team_id][key] = n
+    open_by_team = (
+        visible.filter(status__in=OPEN_STATUSES)
         .values("team_id")
-        .annotate(
-            leads_today=Count("id", filter=Q(created_at__gte=start)),
-            open=Count("id", filter=is_open),
-            overdue=Count("id", filter=uncontacted & Q(sla_due_at__lt=now, owner__isnull=False)),
-            escalated=Count("id", filter=uncontacted & Q(escalation_level__gt=0)),
-        )
-        .order_by()
+        .annotate(n=Count("id"))
+        .values_list("team_id", "n")
     )
-    for row in leads:
-        team = figures[row.pop("team_id")]
-        team.update(row)
+    for team_id, n in open_by_team:
+        figures[team_id]["open"] = n
     touches = (
         ActivityRollup.objects.visible_to(user)
         .filter(day=today, effective__gt=0)
