@@ -65,7 +65,7 @@ def pending_changes(user):
     return (
         StageChange.objects.visible_to(user)
         .filter(deal__owner=user, state=ChangeState.PENDING)
-        .select_related("deal", "deal__account", "from_stage", "to_stage")
+        .select_related("deal", "deal__account", "deal__stage", "from_stage", "to_stage")
         .order_by("requested_at", "id")
     )
 
@@ -83,7 +83,9 @@ def rejected_to_redo(user):
             requested_at__gte=F("deal__stage_entered_at"),
         )
         .exclude(deal__stage_changes__state=ChangeState.PENDING)
-        .select_related("deal", "deal__account", "from_stage", "to_stage", "decided_by")
+        .select_related(
+            "deal", "deal__account", "deal__stage", "from_stage", "to_stage", "decided_by"
+        )
         .order_by("-decided_at", "-id")
     )
 
@@ -184,7 +186,9 @@ def approvals_waiting(manager):
         StageChange.objects.visible_to(manager)
         .filter(state=ChangeState.PENDING)
         .exclude(deal__owner=manager)
-        .select_related("deal", "deal__account", "deal__owner", "from_stage", "to_stage")
+        .select_related(
+            "deal", "deal__account", "deal__stage", "deal__owner", "from_stage", "to_stage"
+        )
         .order_by("requested_at", "id")
     )
 

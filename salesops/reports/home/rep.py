@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Count, Q
+
 from salesops.activities import selectors as activity_selectors
 from salesops.core import clock
 from salesops.leads.models import OPEN_STATUSES, Lead
@@ -33,16 +35,14 @@ def escalated(user):
 
 
 def touches(user) -> dict:
-    """Today's effective touches and the daily average over the previous days."""
+    """Today's effective touches and the daily average over the previous days (one
+    read of the rollup)."""
     today = clock.today()
-    today_n = activity_selectors.effective_touch_counts(today, user=user).get(user.pk, 0)
-    recent = sum(
-        activity_selectors.effective_touch_counts(
-            today - dt.timedelta(days=AVERAGE_DAYS),
-            until=today - dt.timedelta(days=1),
-            user=user,
-        ).values()
-    )
+    days = activity_selectors.rollup_days(
+        today - dt.timedelta(days=AVERAGE_DAYS), today, owner_ids=[user.pk]
+    ).get(user.pk, {})
+    today_n = days.get(today, (0, 0))[1]
+    recent = sum(effective for day, (_n, effective) in days.items() if day < today)
     average = round(recent / AVERAGE_DAYS, 1)
     return {"today": today_n, "average": average, "days": AVERAGE_DAYS, "ahead": today_n >= average}
 
@@ -51,17 +51,21 @@ def today(user) -> dict:
     now = clock.now()
     waiting = awaiting_first_contact(user)
     leads = decorate(waiting[:SHOWN], now)
-    overdue_n = waiting.filter(sla_due_at__lt=now).count()
+    counts = waiting.order_by().aggregate(
+        waiting=Count("id"),
+        overdue=Count("id", filter=Q(sla_due_at__lt=now)),
+        escalated=Count("id", filter=Q(escalation_level__gt=0)),
+    )
     tasks = todo_selectors.task_list(user=user, status="open").filter(
         due_at__lt=todo_selectors.end_of_today()
     )
     checkins = activity_selectors.unfinished_checkins(user)
     return {
         "waiting": leads,
-        "waiting_count": waiting.count(),
-        "overdue_count": overdue_n,
+        "waiting_count": counts["waiting"],
+        "overdue_count": counts["overdue"],
         "escalations": decorate(escalated(user)[:SHOWN], now),
-        "escalation_count": escalated(user).count(),
+        "escalation_count": counts["escalated"],
         "tasks": list(tasks[:SHOWN]),
         "task_count": tasks.count(),
         "checkins": list(checkins[:SHOWN]),
