@@ -14,6 +14,9 @@ web process sees a change at its next query.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -28,13 +31,23 @@ from salesops.core.models import BaseModel
 from salesops.core.visibility import OwnedQuerySet
 
 
+class AttachmentStorage(FileSystemStorage):
+    """Course files live beside deal evidence, outside the web root (``KNOWLEDGE_ROOT``,
+    default var/private/knowledge): read back only through the item's download view. The
+    location is read from the settings at each use, so tests can move it."""
+
+    @property
+    def base_location(self):
+        root = getattr(settings, "KNOWLEDGE_ROOT", None)
+        return str(root or Path(settings.EVIDENCE_ROOT).parent / "knowledge")
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
 def attachment_storage() -> FileSystemStorage:
-    """Course files live beside deal evidence, outside the web root: they are read back
-    only through the item's download view."""
-    root = getattr(settings, "KNOWLEDGE_ROOT", None) or (
-        settings.EVIDENCE_ROOT.parent / "knowledge"
-    )
-    return FileSystemStorage(location=root, base_url=None)
+    return AttachmentStorage(base_url=None)
 
 
 class Kind(models.TextChoices):

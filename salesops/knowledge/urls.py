@@ -1,0 +1,10 @@
+"""Knowledge pages. Each page module declares its own ``urlpatterns``; this joins them."""
+
+from .views import match, pages
+
+app_name = "knowledge"
+
+urlpatterns = [
+    *match.urlpatterns,
+    *pages.urlpatterns,
+]
