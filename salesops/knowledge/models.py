@@ -153,13 +153,19 @@ class KnowledgeItem(BaseModel):
 
 
 class KnowledgePolicy(models.Model):
-    """The knowledge base's numbers (one row): the largest course file and the file types
-    accepted. Edited by sales-ops admins in the Django admin or Settings · Knowledge."""
+    """The knowledge base's numbers (one row): the largest course file and the smallest
+    match percentage offered beside a check-in. Edited by sales-ops admins in the Django admin or Settings · Knowledge."""
 
     attachment_max_mb = models.PositiveSmallIntegerField(
         _("largest course file (MB)"),
         default=50,
         validators=[MinValueValidator(1), MaxValueValidator(500)],
+    )
+    match_min_percent = models.PositiveSmallIntegerField(
+        _("smallest match shown (%)"),
+        default=10,
+        validators=[MaxValueValidator(100)],
+        help_text=_("Matches below this percentage are not offered beside a check-in."),
     )
     updated_at = models.DateTimeField(_("updated at"), default=clock.now)
     updated_by = models.ForeignKey(

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from salesops.core import clock
 
 from . import search
-from .models import Channel, KnowledgeItem, KnowledgeUsage, UsageAction
+from .models import Channel, KnowledgeItem, KnowledgePolicy, KnowledgeUsage, UsageAction
 
 # A rep typing "设备停" then "设备停机" is one search, not two (match fragment).
 SEARCH_MERGE_SECONDS = 120
@@ -120,11 +120,13 @@ def check_visible(user, *, lead=None, account=None, deal=None) -> None:
 
 def match(text: str, user, limit: int = 5, *, lead=None, account=None, deal=None, channel=""):
     """The ``limit`` items that best answer the pain point ``text``, with a match
-    percentage (see :mod:`.search`). Scripts written for other customer types than the
+    percentage (see :mod:`.search`), at least the settings' smallest one. Scripts written for other customer types than the
     lead's/account's industry, or for another channel, are left out."""
     check_visible(user, lead=lead, account=account, deal=deal)
     filters = Filters(channel=channel, customer_type=_industry(lead, account, deal))
-    return _hits(user, search.index().rank(text or "", filters.keep, limit=limit))
+    floor = KnowledgePolicy.current().match_min_percent
+    ranked = search.index().rank(text or "", filters.keep, limit=limit)
+    return _hits(user, [entry for entry in ranked if entry[2] >= floor])
 
 
 def record_search(user, query: str, *, lead=None, account=None, deal=None) -> KnowledgeUsage:

@@ -18,6 +18,7 @@ jieba.setLogLevel(logging.WARNING)
 # Sales words jieba's general dictionary splits badly; added once per process.
 DOMAIN_WORDS = (
     "竞品",
+    "降本增效",
     "降本",
     "增效",
     "停机",

@@ -93,7 +93,9 @@ def test_course_files_are_checked_for_type_and_size(org):
         make_item(org.admin, kind="course", attachment=exe)
     assert "“exe”" in exc.value.message_dict["attachment"][0]
 
-    html = SimpleUploadedFile("lesson.pdf", b"<html><script>x</script>", content_type="application/pdf")
+    html = SimpleUploadedFile(
+        "lesson.pdf", b"<html><script>x</script>", content_type="application/pdf"
+    )
     with pytest.raises(ValidationError) as exc:
         make_item(org.admin, kind="course", attachment=html)
     assert "program or a web page" in exc.value.message_dict["attachment"][0]
@@ -109,7 +111,9 @@ def test_course_files_are_checked_for_type_and_size(org):
 
 
 def test_render_fills_placeholders_from_a_deal(org):
-    account = make_account(org.rep_a, name="华东精密机械有限公司", city="苏州市", industry="manufacturing")
+    account = make_account(
+        org.rep_a, name="华东精密机械有限公司", city="苏州市", industry="manufacturing"
+    )
     make_contact(account, name="王经理")
     deal = make_deal(owner=org.rep_a, account=account, name="产线数字化一期", amount="120000.00")
     item = make_item(
@@ -119,7 +123,10 @@ def test_render_fills_placeholders_from_a_deal(org):
     )
     text = services.render_item(actor=org.rep_a, item=item, deal=deal)
     # Tests read English: the industry's label and an unfilled slot's name are English.
-    assert text == "王经理您好，华东精密机械有限公司的产线数字化一期金额¥120,000.00，苏州市Manufacturing。{{rep_phone}}"
+    assert (
+        text
+        == "王经理您好，华东精密机械有限公司的产线数字化一期金额¥120,000.00，苏州市Manufacturing。{{rep_phone}}"
+    )
     with translation.override("zh-hans"):
         text = services.render_item(actor=org.rep_a, item=item, deal=deal)
     assert text.endswith("苏州市制造业。{{销售电话}}")
@@ -128,7 +135,10 @@ def test_render_fills_placeholders_from_a_deal(org):
 def test_render_from_a_lead_and_missing_values_stay_visible(org):
     lead = LeadFactory(owner=org.rep_a, company="杭州云帆科技", contact_name="李总", city="")
     item = make_item(org.admin, kind="script", body="{{联系人}}好，{{客户名称}}在{{城市}}吗？")
-    assert services.render_item(actor=org.rep_a, item=item, lead=lead) == "李总好，杭州云帆科技在{{city}}吗？"
+    assert (
+        services.render_item(actor=org.rep_a, item=item, lead=lead)
+        == "李总好，杭州云帆科技在{{city}}吗？"
+    )
 
 
 def test_a_rep_cannot_render_a_script_for_another_reps_lead(org):
