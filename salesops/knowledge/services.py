@@ -223,3 +223,21 @@ def render_item(*, actor, item: KnowledgeItem, lead=None, deal=None, account=Non
     (PermissionDenied for any other)."""
     values = placeholders.context_for(user=actor, lead=lead, deal=deal, account=account)
     return placeholders.render(item.body, values)
+
+
+@transaction.atomic
+def policy_update(*, actor, attachment_max_mb, match_min_percent):
+    """Settings · Knowledge (sales-ops admins); audited through its history."""
+    from .models import KnowledgePolicy
+
+    if not getattr(actor, "is_admin_role", False):
+        raise PermissionDenied(_("Only a sales-ops admin changes the knowledge settings."))
+    policy = KnowledgePolicy.current()
+    policy = KnowledgePolicy.objects.select_for_update().get(pk=policy.pk)
+    policy.attachment_max_mb = attachment_max_mb
+    policy.match_min_percent = match_min_percent
+    policy.full_clean(exclude=["updated_by", "updated_at"])
+    policy.updated_by = actor
+    policy.updated_at = clock.now()
+    save_with_history(policy, actor, "updated")
+    return policy

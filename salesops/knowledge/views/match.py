@@ -33,8 +33,6 @@ def _text(request, records) -> str:
 @require_GET
 def match_fragment(request):
     records = context_records(request)
-    if request.GET.get("deal") == "":
-        records.pop("deal", None)
     text = _text(request, records)
     hits = []
     if text:
