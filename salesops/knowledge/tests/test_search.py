@@ -130,3 +130,20 @@ def test_items_saved_without_tokens_are_tokenised_when_the_index_is_built(org):
     search.bump_version()
     assert titles(selectors.match("库存周转", org.rep_a)) == ["批量导入的文章"]
     assert KnowledgeItem.objects.get().search_tokens
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_index_is_rebuilt_in_the_background_while_the_old_one_answers(org, monkeypatch):
+    import time
+
+    monkeypatch.setattr(search, "BACKGROUND_FROM", 1)
+    item = make_item(org.admin, title="旧的库存方案", body="库存")
+    old = search.index()
+    services.item_update(actor=org.admin, item=item, title="全新的排产方案", body="排产")
+    assert search.index() is old  # answered at once from the index held
+    for _ in range(200):  # the thread's build: wait for it (not a timing assertion)
+        if not search._building:
+            break
+        time.sleep(0.05)
+    assert search.index() is not old
+    assert titles(selectors.match("全新的排产方案", org.rep_a)) == ["全新的排产方案"]
