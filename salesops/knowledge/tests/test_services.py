@@ -169,3 +169,25 @@ def test_usage_is_recorded_with_its_links_and_checked(org):
         services.usage_record(actor=org.rep_a, action="viewed", item=item, account=other)
     assert "account" in exc.value.message_dict
     assert KnowledgeUsage.objects.count() == 2
+
+
+def test_searches_made_for_an_account_are_listed_for_its_visit_snapshot(org):
+    from salesops.knowledge import selectors
+
+    account = make_account(org.rep_a)
+    lead = LeadFactory(owner=org.rep_a)
+    lead.account = account
+    lead.save()
+    deal = make_deal(owner=org.rep_a, account=account)
+    selectors.record_search(org.rep_a, "设备停")
+    first = selectors.record_search(org.rep_a, "设备停机", account=account)
+    # Typing on: the same search, extended, not a new row.
+    assert selectors.record_search(org.rep_a, "设备停机成本高", account=account) == first
+    selectors.record_search(org.rep_a, "价格太高", lead=lead)
+    selectors.record_search(org.rep_a, "账期太长", deal=deal)
+    selectors.record_search(org.rep_a, "别的客户", account=make_account(org.rep_a))
+    queries = [u.query for u in selectors.searches_for_account(org.rep_a, account)]
+    assert sorted(queries) == ["价格太高", "设备停机成本高", "账期太长"]
+    # Their manager sees them; a rep of another region does not.
+    assert len(selectors.searches_for_account(org.manager_east, account)) == 3
+    assert len(selectors.searches_for_account(org.rep_d, account)) == 0
