@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "salesops.activities",
     "salesops.aftersales",
     "salesops.revenue",
+    "salesops.knowledge",
     "salesops.integrations",
     "salesops.reports",
     "salesops.web",

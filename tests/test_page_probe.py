@@ -61,6 +61,7 @@ KINDS = [
     (r"^pipeline:change_(approve|reject|withdraw)$", "pipeline.StageChange"),
     (r"^pipeline:(pipeline_edit|stage_create)$", "pipeline.Pipeline"),
     (r"^pipeline:stage_(edit|move|delete)$", "pipeline.Stage"),
+    (r"^knowledge:(detail|edit|set_active|file|usage)$", "knowledge.KnowledgeItem"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}

@@ -41,6 +41,7 @@ from salesops.revenue.models import Instalment
 from . import COMPANY_TEAM, PASSWORD, REGIONS, SEED, SIZES, STAFF
 from .deals import build_deals
 from .generator import NOTES, SPAN, TITLES, _Generator, _instants, _Weighted
+from .knowledge import build_knowledge
 from .leads import build_leads
 from .revenue import build_revenue
 from .revenue import history_models as revenue_history_models
@@ -310,6 +311,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         lead_counts = build_leads(gen, reps, teams, now, spec.leads, days=spec.lead_days)
         revenue_counts = build_revenue(gen, now, demo_accounts)
         deal_counts = build_deals(gen, now, demo_accounts, teams, spec.deals)
+        deal_counts.update(build_knowledge(gen, now, demo_accounts))
         # The healthy-deal check as the sweep would have left it (D7).
         deal_counts["deals checked"] = deal_health.recompute_all()
         history = _copy_history(Account) + _copy_history(Contact) + _copy_history(Lead)

@@ -159,6 +159,16 @@ class TestTheSmallDemo:
         assert set(per_account.values()) == {3}
         assert small.counts["accounts"] == 500 and small.counts["contacts"] == 1500
 
+    def test_small_demo_has_the_knowledge_base_and_its_use(self, small):
+        from salesops.knowledge import selectors as knowledge
+        from salesops.knowledge.models import KnowledgeItem, KnowledgeUsage
+
+        assert small.counts["knowledge items"] == KnowledgeItem.objects.count() >= 40
+        search = KnowledgeUsage.objects.filter(action="searched").first()
+        assert search.account.owner_id == search.user_id
+        assert search in knowledge.searches_for_account(search.user, search.account)
+        assert knowledge.match(search.query, search.user)  # the demo's searches find items
+
     def test_credit_codes_are_valid_and_unique(self, small):
         codes = list(Account.objects.values_list("credit_code", flat=True))
         assert len(codes) == len(set(codes)) == 500

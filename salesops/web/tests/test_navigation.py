@@ -100,7 +100,9 @@ def _keys(user):
 
 def test_each_role_sees_the_sections_it_may_open(org):
     rep = _keys(org.rep_a)
-    assert list(rep) == ["home", "leads", "customers", "deals", "revenue", "aftersales", "tasks"]
+    assert list(rep) == [
+        "home", "leads", "customers", "deals", "revenue", "aftersales", "knowledge", "tasks",
+    ]  # fmt: skip
     assert "leads:quick_entry" in rep["leads"]
     assert "pipeline:approvals" not in rep["deals"]  # a rep never approves
     manager = _keys(org.manager_east)
