@@ -13,9 +13,10 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         # Imported here: models (and modules that load them) need a ready app registry.
 
-        from . import defaults
+        from . import defaults, rollup
         from .models import Activity
 
+        rollup.connect()
         entities.register("activity", Activity, label=_("Activity"), timer_fields=("started_at",))
         events.register(
             "activity.logged",

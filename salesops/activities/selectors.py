@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from .filters import ActivityFilterSet
-from .models import Activity, ResultTag
+from .models import Activity, ActivityRollup, ResultTag
 
 
 def _base(user):
@@ -119,22 +119,52 @@ def day_start(day: dt.date) -> dt.datetime:
     )
 
 
-def effective_touch_counts(day: dt.date, *, user=None) -> dict[int, int]:
+def effective_touch_counts(
+    day: dt.date, *, user=None, until: dt.date | None = None
+) -> dict[int, int]:
     """``{owner_id: number of effective touches}`` for activities started on ``day``
-    (local date); limited to what ``user`` may see when given. Reps without any are
-    absent."""
-    qs = Activity.objects.visible_to(user) if user is not None else Activity.objects.all()
+    (local date; through ``until`` when given); limited to what ``user`` may see when
+    given. Reps without any are absent. Read from the rollup: a few rows per rep."""
+    qs = ActivityRollup.objects.visible_to(user) if user is not None else ActivityRollup.objects
     rows = (
-        qs.filter(
-            effective=True,
-            started_at__gte=day_start(day),
-            started_at__lt=day_start(day + dt.timedelta(days=1)),
-        )
+        qs.filter(day__gte=day, day__lte=until or day, effective__gt=0)
         .values("owner_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("effective"))
         .order_by()
     )
     return {row["owner_id"]: row["n"] for row in rows}
+
+
+def rollup_hours(day: dt.date, owner_ids) -> dict[int, dict[int, tuple[int, int]]]:
+    """``{owner_id: {hour: (activities, effective)}}`` on ``day`` for the given reps:
+    the heatmap's cells."""
+    cells: dict[int, dict[int, tuple[int, int]]] = {}
+    rows = ActivityRollup.objects.filter(day=day, owner_id__in=list(owner_ids)).values_list(
+        "owner_id", "hour", "activities", "effective"
+    )
+    for owner_id, hour, n, effective in rows:
+        cells.setdefault(owner_id, {})[hour] = (n, effective)
+    return cells
+
+
+def rollup_days(
+    first: dt.date, last: dt.date, owner_ids=None
+) -> dict[int, dict[dt.date, tuple[int, int]]]:
+    """``{owner_id: {day: (activities, effective)}}`` from ``first`` to ``last``
+    (inclusive), for the given reps or everyone."""
+    qs = ActivityRollup.objects.filter(day__gte=first, day__lte=last)
+    if owner_ids is not None:
+        qs = qs.filter(owner_id__in=list(owner_ids))
+    days: dict[int, dict[dt.date, tuple[int, int]]] = {}
+    rows = (
+        qs.values("owner_id", "day")
+        .annotate(n=Sum("activities"), e=Sum("effective"))
+        .order_by()
+        .values_list("owner_id", "day", "n", "e")
+    )
+    for owner_id, day, n, effective in rows:
+        days.setdefault(owner_id, {})[day] = (n, effective)
+    return days
 
 
 def earliest_by_role(*, role: str, account_ids=(), deal_ids=()) -> list[dict]:

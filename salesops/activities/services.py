@@ -31,6 +31,7 @@ from salesops.leads import services as lead_services
 from salesops.leads.models import Lead
 from salesops.pipeline.models import Deal
 
+from . import rollup
 from .models import (
     Activity,
     ActivityKind,
@@ -487,11 +488,15 @@ def _recount_effective(tag: ResultTag) -> None:
     none is an effective touch; with it those long enough are."""
     activities = Activity.objects.filter(tag=tag)
     if not tag.counts_as_contact:
-        activities.filter(effective=True).update(effective=False)
+        changed = activities.filter(effective=True)
+        owners = set(changed.values_list("owner_id", flat=True).distinct())
+        changed.update(effective=False)
     else:
-        activities.filter(effective=False, duration_seconds__gte=effective_seconds()).update(
-            effective=True
-        )
+        changed = activities.filter(effective=False, duration_seconds__gte=effective_seconds())
+        owners = set(changed.values_list("owner_id", flat=True).distinct())
+        changed.update(effective=True)
+    if owners:  # a bulk update sends no per-row signal: recount those reps' buckets
+        rollup.rebuild(owner_ids=owners)
 
 
 def _check_not_last(tag: ResultTag) -> None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
+from salesops.activities import rollup as activity_rollup
 from salesops.core import clock
 from salesops.core.names import company_key
 from salesops.customers.models import (
@@ -316,6 +317,8 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         history += sum(_copy_history(model) for model in revenue_history_models())
         history += _copy_history(Instalment, via="contract")
         user_changes = _user_changes(reps, now)
+        # The activities were bulk-inserted (no per-row signal): count them once.
+        activity_rollup.rebuild()
 
     # Inboxes as the live engine would have filled them (reminders, breaches, escalations).
     firings = run_rules_over_history(since=now - dt.timedelta(days=HISTORY_DAYS), now=now)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from salesops.activities import selectors as activity_selectors
-from salesops.activities.models import Activity
+from salesops.activities.models import ActivityRollup
 from salesops.core import clock
 from salesops.leads.models import OPEN_STATUSES, Lead
 from salesops.org.models import Team
@@ -44,10 +44,10 @@ def _by_team(user) -> dict[int | None, dict]:
         team = figures[row.pop("team_id")]
         team.update(row)
     touches = (
-        Activity.objects.visible_to(user)
-        .filter(effective=True, started_at__gte=start)
+        ActivityRollup.objects.visible_to(user)
+        .filter(day=today, effective__gt=0)
         .values("owner__team_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("effective"))
         .order_by()
     )
     for row in touches:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 from salesops.activities import selectors as activity_selectors
-from salesops.activities.models import Activity
 from salesops.core import clock
 from salesops.leads.models import OPEN_STATUSES, Lead
 from salesops.todos import selectors as todo_selectors
@@ -37,13 +36,13 @@ def touches(user) -> dict:
     """Today's effective touches and the daily average over the previous days."""
     today = clock.today()
     today_n = activity_selectors.effective_touch_counts(today, user=user).get(user.pk, 0)
-    start = activity_selectors.day_start(today - dt.timedelta(days=AVERAGE_DAYS))
-    recent = Activity.objects.filter(
-        owner=user,
-        effective=True,
-        started_at__gte=start,
-        started_at__lt=activity_selectors.day_start(today),
-    ).count()
+    recent = sum(
+        activity_selectors.effective_touch_counts(
+            today - dt.timedelta(days=AVERAGE_DAYS),
+            until=today - dt.timedelta(days=1),
+            user=user,
+        ).values()
+    )
     average = round(recent / AVERAGE_DAYS, 1)
     return {"today": today_n, "average": average, "days": AVERAGE_DAYS, "ahead": today_n >= average}
 
