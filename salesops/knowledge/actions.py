@@ -27,7 +27,7 @@ import hashlib
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from salesops.automation.actions import ActionContext, ValidationContext, check_text, register
 from salesops.automation.builtin_actions import resolve_target
@@ -276,7 +276,7 @@ def register_all() -> None:
                 "type": "choice",
                 "required": False,
                 "choices": ["", *PACKS],
-                "label": gettext_lazy("Pack"),
+                "label": pgettext_lazy("push", "Pack"),
                 "choice_labels": {
                     "": gettext_lazy("(one item)"),
                     "scripts": gettext_lazy("Script tips matched to the recipient's customers"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from salesops.core import clock
 
@@ -153,8 +154,8 @@ def state(push: Push) -> str:
 
 def state_label(code: str) -> str:
     return {
-        "delivered": _("Delivered"),
-        "read": _("Read"),
-        "noted": _("Note submitted"),
-        "closed": _("Closed"),
+        "delivered": pgettext("push", "Delivered"),
+        "read": pgettext("push", "Read"),
+        "noted": pgettext("push", "Note submitted"),
+        "closed": pgettext("push", "Closed"),
     }[code]
