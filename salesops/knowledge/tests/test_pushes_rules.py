@@ -221,3 +221,27 @@ def test_a6_the_course_is_created_once_and_the_rule_names_it(org, nudges):
     assert action["requires_note"] is True
     defaults_pushes.install_rules()  # again: nothing new
     assert Rule.objects.filter(code__startswith="nudge-").count() == 2
+
+
+def test_rules_about_people_never_see_the_password(org):
+    from django.core.exceptions import ValidationError
+
+    from salesops.automation import services as automation_services
+    from salesops.automation.fields import record_fields
+
+    names = {f["name"] for f in record_fields("user")}
+    assert {"role", "team_id", "low_activity_days_60"} <= names
+    assert "same_tag_streak" not in names  # an activity's, not a person's
+    assert not names & {"password", "last_login", "email", "phone"}
+    with pytest.raises(ValidationError) as exc:
+        automation_services.rule_create(
+            actor=org.admin,
+            name="peek",
+            trigger_type="schedule",
+            entity="user",
+            trigger={"every": "daily", "at": "08:40"},
+            condition="password != ''",
+            actions=[{"kind": "push_content", "pack": "scripts", "reason": "{password}"}],
+        )
+    assert "condition" in exc.value.message_dict
+    assert "actions.0.reason" in exc.value.message_dict
