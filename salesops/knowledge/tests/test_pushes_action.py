@@ -165,3 +165,38 @@ def test_an_item_deactivated_after_the_rule_was_saved_fails_the_firing(org):
     assert firing.status == "failed"
     assert "no longer exists or is inactive" in firing.results[0]["error"]
     assert not Push.objects.exists()
+
+
+# --- the rule builder ---------------------------------------------------------------------
+def test_the_builder_saves_a_push_and_names_an_unknown_item(org, client):
+    import json
+
+    from django.urls import reverse
+
+    from salesops.automation.models import Rule
+
+    course = pf.item(title="报价策略微课")
+    client.force_login(org.admin)
+    data = {
+        "name": "价格敏感推送",
+        "description": "",
+        "trigger_type": "event",
+        "entity": "",
+        "event": "activity.logged",
+        "condition": "same_tag_streak == 5",
+        "actions": json.dumps(
+            [{"kind": "push_content", "item": "999999", "to": ["owner"], "requires_note": "yes"}]
+        ),
+    }
+    r = client.post(reverse("automation:rule_create"), data)
+    assert r.status_code in (200, 400) and "No knowledge item #999999" in r.content.decode()
+    assert not Rule.objects.filter(name="价格敏感推送").exists()
+    data["actions"] = json.dumps(
+        [{"kind": "push_content", "item": str(course.pk), "to": ["owner"], "requires_note": "yes"}]
+    )
+    r = client.post(reverse("automation:rule_create"), data)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    rule = Rule.objects.get(name="价格敏感推送")
+    (action,) = rule.current_version.actions
+    assert (action["item"], action["requires_note"], action["to"]) == (course.pk, True, ["owner"])
+    assert client.get(reverse("automation:rule_edit", args=[rule.pk])).status_code == 200

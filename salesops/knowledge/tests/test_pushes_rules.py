@@ -245,3 +245,17 @@ def test_rules_about_people_never_see_the_password(org):
         )
     assert "condition" in exc.value.message_dict
     assert "actions.0.reason" in exc.value.message_dict
+
+
+def test_the_default_rules_open_in_the_builder(org, nudges, client):
+    from django.urls import reverse
+
+    client.force_login(org.admin)
+    for rule in nudges.values():
+        r = client.get(reverse("automation:rule_edit", args=[rule.pk]))
+        assert r.status_code == 200
+        assert "push_content" in r.content.decode()
+    r = client.get(
+        reverse("automation:rule_detail", args=[nudges[defaults_pushes.LOW_ACTIVITY_RULE].pk])
+    )
+    assert r.status_code == 200 and "low_activity_days_60" in r.content.decode()
