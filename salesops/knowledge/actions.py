@@ -249,6 +249,7 @@ def run_push(config: dict, ctx: ActionContext) -> dict:
                     "source": ctx.source,
                 }
                 ctx.batch.notifications.append((notification, result))
+    result["recipients"] = [user.pk for user, _found in plan]
     result["pushes"] = [p.pk for p in created + existing]
     result["created"] = len(created)
     result["already"] = len(existing)
