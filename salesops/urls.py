@@ -39,6 +39,7 @@ urlpatterns = [
     path("activities/", include("salesops.activities.urls")),
     path("aftersales/", include("salesops.aftersales.urls")),
     path("revenue/", include("salesops.revenue.urls")),
+    path("knowledge/pushes/", include("salesops.knowledge.urls_pushes")),
     path("knowledge/", include("salesops.knowledge.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -100,8 +100,10 @@ _registry: dict[str, Entity] = {}
 _variable_providers: list = []
 
 
-def register(key: str, model, *, label: str, **options) -> Entity:
-    entity = Entity(key=key, model=model, label=label, **options)
+def register(key: str, model, *, label: str, entity_class=Entity, **options) -> Entity:
+    """``entity_class``: a subclass of :class:`Entity` for a record that is not owned the
+    usual way (a person is their own owner) or shows rules only some of its fields."""
+    entity = entity_class(key=key, model=model, label=label, **options)
     _registry[key] = entity
     return entity
 

@@ -29,6 +29,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from salesops.automation.services import can_manage_rules
+from salesops.knowledge import push_selectors
 from salesops.leads.models import Lead, LeadStatus
 from salesops.pipeline import approvals as pipeline_approvals
 from salesops.reports import pipeline_common as pipeline_reports
@@ -143,6 +144,8 @@ MENU = [
     entry("aftersales:nps_list", _("NPS responses"), "ti-mood-smile", AFTERSALES, owns="aftersales:nps_*"),
     entry("aftersales:renewal_list", _("Renewals"), "ti-refresh", AFTERSALES, owns="aftersales:renewal_*"),
     entry("knowledge:list", _("Knowledge base"), "ti-books", KNOWLEDGE, owns="knowledge"),
+    entry("pushes:mine", _("My pushes"), "ti-send", KNOWLEDGE, owns="pushes"),
+    entry("pushes:team", _("Team pushes"), "ti-users", KNOWLEDGE, push_selectors.may_see_team),
     entry("todos:task_list", _("My tasks"), "ti-checklist", TASKS, owns="todos"),
     entry("automation:rule_list", _("Automation rules"), "ti-robot", SETTINGS, rule_managers, owns="automation"),
     entry("notifications:channel_list", _("Notification channels"), "ti-broadcast", SETTINGS, admins, owns=("notifications:channel_*", "notifications:delivery_*")),
@@ -175,6 +178,7 @@ BADGES = {
     "todos:task_list": _task_badge,
     "leads:lead_list": _lead_badge,
     "pipeline:approvals": pipeline_approvals.pending_count,
+    "pushes:mine": push_selectors.open_count,
 }
 
 

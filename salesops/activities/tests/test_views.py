@@ -243,9 +243,9 @@ def test_every_problem_is_shown_at_once(client, org, lead_a):
 
 
 # A page of 25 rows with their owner, tag, lead, account and contact, the filter choices
-# and the two capped totals: the same number of queries for 3 activities as for 30 (and, in the
-# pages benchmark, 2,000,000).
-MAX_LIST_QUERIES = 17
+# and the two capped totals: the same number of queries for 3 activities as for 30 (and, in
+# the pages benchmark, 2,000,000). One of them is the menu's open-pushes badge.
+MAX_LIST_QUERIES = 18
 
 
 def _log(owner, account, n, **values):

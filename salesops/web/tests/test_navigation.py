@@ -101,12 +101,21 @@ def _keys(user):
 def test_each_role_sees_the_sections_it_may_open(org):
     rep = _keys(org.rep_a)
     assert list(rep) == [
-        "home", "leads", "customers", "deals", "revenue", "aftersales", "knowledge", "tasks",
-    ]  # fmt: skip
+        "home",
+        "leads",
+        "customers",
+        "deals",
+        "revenue",
+        "aftersales",
+        "knowledge",
+        "tasks",
+    ]
+    assert rep["knowledge"] == ["knowledge:list", "pushes:mine"]  # the team view is for managers up
     assert "leads:quick_entry" in rep["leads"]
     assert "pipeline:approvals" not in rep["deals"]  # a rep never approves
     manager = _keys(org.manager_east)
     assert "pipeline:approvals" in manager["deals"]
+    assert manager["knowledge"] == ["knowledge:list", "pushes:mine", "pushes:team"]
     assert "pipeline:configure" not in manager.get("settings", [])
     assert manager["settings"] == ["leads:routing_caps", "org:user_change_list"]
     admin = _keys(org.admin)
