@@ -22,5 +22,6 @@ class ActivitiesConfig(AppConfig):
             "activity.logged",
             fields=("id", "owner_id", "kind", "lead_id", "account_id", "tag", "effective"),
         )
+        events.register("daily_report.submitted", fields=("id", "owner_id", "day"))
         post_migrate.connect(defaults.install, sender=self)
         post_migrate.connect(defaults.install_reminder, sender=self)
