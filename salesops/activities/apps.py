@@ -13,10 +13,11 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         # Imported here: models (and modules that load them) need a ready app registry.
 
-        from . import defaults, rollup
+        from . import daily_variables, defaults, rollup
         from .models import Activity
 
         rollup.connect()
+        daily_variables.register()
         entities.register("activity", Activity, label=_("Activity"), timer_fields=("started_at",))
         events.register(
             "activity.logged",

@@ -175,7 +175,7 @@ def record_fields(entity_key: str) -> list[dict]:
     entity = entities.get(entity_key)
     out = []
     for f in entity.model._meta.concrete_fields:
-        if f.name == "custom":
+        if f.name == "custom" or not entity.reads(f):
             continue
         item = _model_field(f)
         if item is not None:
