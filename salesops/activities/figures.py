@@ -91,6 +91,10 @@ class Figures:
         return not any(getattr(self, name) for name in COUNTS)
 
 
+def _money(value) -> Decimal:
+    return Decimal(value or 0).quantize(ZERO)
+
+
 def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return day_start(first), day_start(last + dt.timedelta(days=1))
 
@@ -142,7 +146,7 @@ def figures(first: dt.date, last: dt.date, owner_ids=None) -> dict[int, Figures]
         created.values("owner_id").annotate(n=Count("id"), a=Sum("amount")).order_by()
     ).values_list("owner_id", "n", "a"):
         cell(owner_id).deals_created = n
-        cell(owner_id).deals_created_amount = Decimal(amount or 0)
+        cell(owner_id).deals_created_amount = _money(amount)
     closed = _scoped(
         Deal.objects.filter(
             closed_at__gte=start, closed_at__lt=end, status__in=(DealStatus.WON, DealStatus.LOST)
@@ -155,9 +159,9 @@ def figures(first: dt.date, last: dt.date, owner_ids=None) -> dict[int, Figures]
     ).values_list("owner_id", "status", "n", "a"):
         figures_ = cell(owner_id)
         if status == DealStatus.WON:
-            figures_.deals_won, figures_.won_amount = n, Decimal(amount or 0)
+            figures_.deals_won, figures_.won_amount = n, _money(amount)
         else:
-            figures_.deals_lost, figures_.lost_amount = n, Decimal(amount or 0)
+            figures_.deals_lost, figures_.lost_amount = n, _money(amount)
     moves = _scoped(
         StageChange.objects.filter(
             state=ChangeState.APPLIED, applied_at__gte=start, applied_at__lt=end

@@ -254,7 +254,7 @@ class DailyReport(BaseModel):
         related_name="daily_reports",
         db_index=False,
     )
-    day = models.DateField(_("day"))
+    day = models.DateField(_("report day"))
     done = models.TextField(_("what was done"))
     plans = models.TextField(_("plans"))
     help_needed = models.TextField(_("help needed"), blank=True)
