@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from salesops.activities import daily_reports, services
