@@ -100,7 +100,21 @@ def _keys(user):
 
 def test_each_role_sees_the_sections_it_may_open(org):
     rep = _keys(org.rep_a)
-    assert list(rep) == ["home", "leads", "customers", "deals", "revenue", "aftersales", "tasks"]
+    assert list(rep) == [
+        "home",
+        "leads",
+        "customers",
+        "deals",
+        "revenue",
+        "aftersales",
+        "performance",
+        "tasks",
+    ]
+    assert rep["performance"] == [
+        "activities:daily_report",
+        "activities:daily_report_list",
+        "reports:weekly_report",
+    ]
     assert "leads:quick_entry" in rep["leads"]
     assert "pipeline:approvals" not in rep["deals"]  # a rep never approves
     manager = _keys(org.manager_east)
@@ -114,6 +128,7 @@ def test_each_role_sees_the_sections_it_may_open(org):
     assert "customization:definition_list" not in director["settings"]
     finance = _keys(org.finance)
     assert "leads:quick_entry" not in finance["leads"]
+    assert finance["performance"] == ["activities:daily_report_list"]  # reads, never writes
     assert "settings" not in _keys(org.cs)
 
 
