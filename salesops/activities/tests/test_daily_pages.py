@@ -185,3 +185,26 @@ def test_no_reminder_on_a_day_off(org, reminder_rule):
     saturday = dt.date(2026, 11, 28)
     tick(local(saturday, 18, 31))
     assert reminded(org.rep_b) == 1
+
+
+def test_the_reminder_is_an_ordinary_rule_in_the_builder(org, reminder_rule, client):
+    from salesops.automation import fields as rule_fields
+    from salesops.automation import services as automation_services
+    from salesops.core import entities
+
+    client.force_login(org.admin)
+    page = client.get(reverse("automation:rule_edit", args=[reminder_rule.pk]))
+    assert page.status_code == 200
+    assert "daily_report_today" in page.content.decode()
+    # rules about people read their name, role and team, never their password hash
+    names = {f["name"] for f in rule_fields.record_fields("user")}
+    assert {"username", "role", "team_id", "daily_report_today"} <= names
+    assert "password" not in names and "password" not in entities.get("user").variable_names()
+    # an admin edits it like any other rule: another time, another condition
+    changed = automation_services.rule_update(
+        actor=org.admin,
+        rule=reminder_rule,
+        trigger={"every": "daily", "at": "17:45"},
+        condition="is_workday and role == 'rep' and not daily_report_today",
+    )
+    assert changed.current_version.trigger["cron"] == "45 17 * * *"
