@@ -213,3 +213,16 @@ def test_excel_export_has_chinese_headers_and_keeps_formulas_as_text(org, week, 
     cells = [row for row in daily.iter_rows(min_row=2)]
     formula = next(row[2] for row in cells if str(row[2].value).startswith("="))
     assert formula.data_type == "s" and formula.value == '=HYPERLINK("http://x")'
+
+
+def test_the_number_of_queries_does_not_grow_with_the_reps(org, week):
+    """Grouped queries only: no query per rep (the whole org's week reads the same few)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with clock.frozen(local(SUN, 20)), CaptureQueriesContext(connection) as two:
+        weekly_report(first=MON, owner_ids=[org.rep_a.pk, org.rep_b.pk])
+    with clock.frozen(local(SUN, 20)), CaptureQueriesContext(connection) as everyone:
+        report = weekly_report(first=MON, owner_ids=None)
+    assert len(report.reps) > 2
+    assert len(everyone.captured_queries) == len(two.captured_queries)
