@@ -334,6 +334,7 @@ api.add_router("/", "salesops.revenue.api.router")
 api.add_router("/", "salesops.integrations.api.router")
 api.add_router("/", "salesops.reports.api.router")
 api.add_router("/", "salesops.reports.api_pipeline.router")
+api.add_router("/", "salesops.reports.api_weekly.router")
 
 
 def _harden(api: NinjaAPI) -> None:

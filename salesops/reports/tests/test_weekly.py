@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from salesops.activities import daily_reports, services
@@ -226,3 +227,24 @@ def test_the_number_of_queries_does_not_grow_with_the_reps(org, week):
         report = weekly_report(first=MON, owner_ids=None)
     assert len(report.reps) > 2
     assert len(everyone.captured_queries) == len(two.captured_queries)
+
+
+def test_api_gives_the_weekly_report_within_the_users_scope(org, week):
+    from salesops.org.services import api_token_create
+
+    def api(user):
+        _, key = api_token_create(user=user, name="tests")
+        return Client(headers={"Authorization": f"Bearer {key}"})
+
+    with clock.frozen(local(SUN, 20)):
+        body = api(org.manager_east).get("/api/v1/reports/weekly", {"week": WEEK}).json()
+        assert body["week"] == WEEK and body["total"]["activities"] == 6
+        reps = {r["name"]: r for r in body["reps"]}
+        assert "Rep D" not in reps and reps["Rep A"]["figures"]["effective"] == 4
+        assert reps["Rep A"]["reports"][0]["help_needed"] == "需要报价审批"
+        mine = api(org.rep_b).get("/api/v1/reports/weekly", {"week": WEEK}).json()
+        assert [r["name"] for r in mine["reps"]] == ["Rep B"]
+        bad = api(org.rep_b).get("/api/v1/reports/weekly", {"week": "48"})
+        assert bad.status_code == 422 and bad.json()["field"] == "week"
+        other = api(org.rep_b).get("/api/v1/reports/weekly", {"owner": org.rep_a.pk})
+        assert other.status_code == 422
