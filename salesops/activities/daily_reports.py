@@ -209,7 +209,10 @@ def own_report(user, day: dt.date) -> DailyReport | None:
 
 
 def reports_between(first: dt.date, last: dt.date, owner_ids=None):
-    qs = DailyReport.objects.filter(day__gte=first, day__lte=last).select_related("owner")
+    """The reports of the days, texts only (the weekly report's highlights)."""
+    qs = DailyReport.objects.filter(day__gte=first, day__lte=last).only(
+        "id", "owner_id", "day", "done", "plans", "help_needed", "forecast_changes"
+    )
     if owner_ids is not None:
         qs = qs.filter(owner_id__in=list(owner_ids))
     return qs.order_by("owner_id", "day")

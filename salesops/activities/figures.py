@@ -40,13 +40,14 @@ COUNTS = (
     "stage_changes",
 )
 AMOUNTS = ("deals_created_amount", "won_amount", "lost_amount")
+KINDS = tuple(ActivityKind.values)  # read once: an enum's ``values`` is rebuilt per call
 
 
 @dataclass
 class Figures:
     """One rep's (or a team's) figures over a range of days."""
 
-    by_kind: dict = field(default_factory=lambda: {k: 0 for k in ActivityKind.values})
+    by_kind: dict = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     activities: int = 0
     effective: int = 0
     new_leads: int = 0
@@ -84,7 +85,7 @@ class Figures:
     @property
     def kind_counts(self) -> list[int]:
         """The activities by kind, in the kinds' order (a table's columns)."""
-        return [self.by_kind.get(k, 0) for k in ActivityKind.values]
+        return [self.by_kind.get(k, 0) for k in KINDS]
 
     @property
     def is_empty(self) -> bool:
@@ -112,7 +113,10 @@ def figures(first: dt.date, last: dt.date, owner_ids=None) -> dict[int, Figures]
     result: dict[int, Figures] = {}
 
     def cell(owner_id) -> Figures:
-        return result.setdefault(owner_id, Figures())
+        found = result.get(owner_id)
+        if found is None:
+            found = result[owner_id] = Figures()
+        return found
 
     rollup = _scoped(
         ActivityRollup.objects.filter(day__gte=first, day__lte=last), "owner_id", owner_ids

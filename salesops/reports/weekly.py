@@ -185,6 +185,9 @@ def weekly_report(*, first: dt.date, owner_ids=None) -> WeeklyReport:
         closed_at__lt=day_start(last + dt.timedelta(days=1)),
         owner_id__in=rep_ids,
     ).select_related("owner", "account")
+    won = won.only(
+        "name", "amount", "closed_at", "owner__username", "owner__display_name", "account__name"
+    )
     result.won = list(won.order_by("-amount", "id"))
     return result
 
