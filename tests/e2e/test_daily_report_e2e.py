@@ -11,6 +11,7 @@ from salesops.activities.models import DailyReport
 from salesops.core import clock
 from salesops.customers.tests.factories import make_account
 from tests.e2e.conftest import login
+from tests.e2e.test_csp import WATCH_VIOLATIONS
 
 
 def test_rep_sends_a_prefilled_daily_report_and_the_manager_reads_it(
@@ -26,6 +27,7 @@ def test_rep_sends_a_prefilled_daily_report_and_the_manager_reads_it(
         tag="demo_booked",
     )
     page = phone_page
+    page.add_init_script(WATCH_VIOLATIONS)
     login(page, "rep_a", org.password)
     page.goto("/")
     page.click("[data-testid=home-daily-report]")
@@ -48,10 +50,12 @@ def test_rep_sends_a_prefilled_daily_report_and_the_manager_reads_it(
     expect(page.locator("[data-testid=report-plans]")).to_have_text("明天拜访杭州云帆，演示方案")
     report = DailyReport.objects.get()
     assert report.owner == org.rep_a and report.snapshot["effective"] == 1
+    assert page.evaluate("window.__cspViolations") == []
 
     manager = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url)
     desk = manager.new_page()
     desk.set_default_timeout(15_000)
+    desk.add_init_script(WATCH_VIOLATIONS)
     login(desk, "manager_east", org.password)
     desk.goto("/reports/weekly/")
     row = desk.locator("[data-testid=rep-row][data-rep=rep_a]")
@@ -62,4 +66,7 @@ def test_rep_sends_a_prefilled_daily_report_and_the_manager_reads_it(
     expect(highlight.locator("[data-testid=highlight-done]")).to_contain_text(
         "杭州云帆智能科技有限公司"
     )
+    # the print stylesheet is linked for paper only
+    assert desk.locator("link[media=print]").count() == 1
+    assert desk.evaluate("window.__cspViolations") == []
     manager.close()
