@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from salesops.core.forms import attach_service_errors
 from salesops.org import selectors as org_selectors
+from salesops.org.models import Role
 
 from . import daily_reports
 from . import figures as day_figures
@@ -23,6 +24,7 @@ from .forms_daily import DailyReportForm
 from .models import DAILY_REPORT_TEXT_MAX, ActivityKind, DailyReport
 
 LIST_LIMIT = 100
+WEEKLY_ROLES = (Role.REP, Role.MANAGER, Role.DIRECTOR, Role.ADMIN)
 
 
 def _chosen_day(value, days: list[dt.date]) -> dt.date:
@@ -105,6 +107,8 @@ def daily_report_list(request):
         "owners": owners,
         "owner": owner,
         "can_write": daily_reports.can_write(request.user),
+        # the roles the weekly report (reports app, above this one) opens for
+        "reads_weekly": request.user.is_superuser or request.user.role in WEEKLY_ROLES,
     }
     return render(request, "activities/daily/list.html", context)
 
