@@ -200,6 +200,15 @@ def visible_reports(user):
     return DailyReport.objects.visible_to(user).select_related("owner", "owner__team")
 
 
+def daily_report_filterset(*, user, data):
+    """The filterset over the reports ``user`` may read (``.qs`` once valid)."""
+    from .filters_daily import DailyReportFilterSet
+
+    return DailyReportFilterSet(
+        data=data, queryset=visible_reports(user).order_by("-day", "owner__username")
+    )
+
+
 def daily_report_get(*, user, pk: int) -> DailyReport:
     return visible_reports(user).get(pk=pk)
 

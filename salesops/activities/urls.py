@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:pk>/", views.activity_detail, name="activity_detail"),
     path("daily/", views_daily.daily_report, name="daily_report"),
     path("daily/reports/", views_daily.daily_report_list, name="daily_report_list"),
+    path(
+        "daily/reports/export/<str:fmt>/",
+        views_daily.daily_report_export,
+        name="daily_report_export",
+    ),
     path("daily/<int:pk>/", views_daily.daily_report_detail, name="daily_report_detail"),
     path("tags/", views.tag_list, name="tag_list"),
     path("tags/new/", views.tag_create, name="tag_create"),

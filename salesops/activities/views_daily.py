@@ -11,9 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.forms import attach_service_errors
 from salesops.org import selectors as org_selectors
 from salesops.org.models import Role
@@ -93,24 +96,61 @@ def daily_report(request):
     return render(request, "activities/daily/form.html", context, status=status)
 
 
+LIST_FILTERS = ("q", "owner", "date_from", "date_to", "help")
+EXPORT_COLUMNS = [
+    (gettext_lazy("Day"), "day"),
+    (gettext_lazy("Rep"), "owner.label"),
+    (gettext_lazy("What was done"), "done"),
+    (gettext_lazy("Plans"), "plans"),
+    (gettext_lazy("Help needed"), "help_needed"),
+    (gettext_lazy("Forecast changes"), "forecast_changes"),
+    (gettext_lazy("Activities"), lambda r: (r.snapshot or {}).get("activities", 0)),
+    (gettext_lazy("Effective touches"), lambda r: (r.snapshot or {}).get("effective", 0)),
+    (gettext_lazy("Sent at"), "submitted_at"),
+]
+
+
+def _filters(request) -> dict:
+    return {k: v for k, v in request.GET.items() if k in LIST_FILTERS and v}
+
+
 @login_required
 @require_GET
 def daily_report_list(request):
-    """The reports I may read (mine; my team's for a manager), newest first."""
-    reports = daily_reports.visible_reports(request.user).order_by("-day", "owner__username")
+    """The reports I may read (mine; my team's for a manager), newest first; a bad filter
+    answers 400 with the list empty and the reason shown."""
+    fs = daily_reports.daily_report_filterset(user=request.user, data=_filters(request))
+    valid = fs.is_valid()
+    reports = list(fs.qs[:LIST_LIMIT]) if valid else []
     owners = org_selectors.visible_users(request.user).order_by("username")
-    owner = request.GET.get("owner") or ""
-    if owner.isdigit():
-        reports = reports.filter(owner_id=int(owner))
     context = {
-        "reports": list(reports[:LIST_LIMIT]),
+        "reports": reports,
         "owners": owners,
-        "owner": owner,
+        "owner": request.GET.get("owner") or "",
+        "filter_errors": [] if valid else [e for errs in fs.errors.values() for e in errs],
+        "query": request.GET.urlencode(),
         "can_write": daily_reports.can_write(request.user),
         # the roles the weekly report (reports app, above this one) opens for
         "reads_weekly": request.user.is_superuser or request.user.role in WEEKLY_ROLES,
     }
-    return render(request, "activities/daily/list.html", context)
+    return render(request, "activities/daily/list.html", context, status=200 if valid else 400)
+
+
+@login_required
+@require_GET
+def daily_report_export(request, fmt):
+    fs = daily_reports.daily_report_filterset(user=request.user, data=_filters(request))
+    back = reverse("activities:daily_report_list") + (
+        f"?{request.GET.urlencode()}" if request.GET else ""
+    )
+    if not fs.is_valid():
+        messages.error(request, _("The filters are not valid; fix them and export again."))
+        return redirect(back)
+    try:
+        return export_response(fs.qs, EXPORT_COLUMNS, fmt, "daily-reports")
+    except ExportTooLarge as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
 
 
 @login_required

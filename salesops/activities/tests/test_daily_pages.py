@@ -208,3 +208,29 @@ def test_the_reminder_is_an_ordinary_rule_in_the_builder(org, reminder_rule, cli
         condition="is_workday and role == 'rep' and not daily_report_today",
     )
     assert changed.current_version.trigger["cron"] == "45 17 * * *"
+
+
+def test_the_list_filters_and_exports_only_what_the_user_may_read(org, client):
+    import io
+
+    import openpyxl
+
+    with clock.frozen(local(WED, 18)):
+        submit(org.rep_a, done="=1+1 east", help_needed="报价")
+        submit(org.rep_b, done="east b")
+        submit(org.rep_d, done="south d")
+    client.force_login(org.manager_east)
+    url = reverse("activities:daily_report_list")
+    html = client.get(url).content.decode()
+    assert "east b" in html and "south d" not in html
+    only_a = client.get(url, {"owner": org.rep_a.pk, "help": "true"}).content.decode()
+    assert "=1+1 east" in only_a and "east b" not in only_a
+    assert client.get(url, {"date_from": "2026-13-01"}).status_code == 400
+    export = client.get(reverse("activities:daily_report_export", args=["xlsx"]))
+    assert export.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content)))
+    rows = list(book.active.iter_rows(min_row=2))
+    done = sorted(str(row[2].value) for row in rows)
+    assert done == ["=1+1 east", "east b"]  # rep_d's is another team's
+    formula = next(row[2] for row in rows if str(row[2].value).startswith("="))
+    assert formula.data_type == "s"  # text, never a formula
