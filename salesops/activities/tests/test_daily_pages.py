@@ -234,3 +234,17 @@ def test_the_list_filters_and_exports_only_what_the_user_may_read(org, client):
     assert done == ["=1+1 east", "east b"]  # rep_d's is another team's
     formula = next(row[2] for row in rows if str(row[2].value).startswith("="))
     assert formula.data_type == "s"  # text, never a formula
+
+
+def test_the_page_refuses_a_day_out_of_reach(org, client):
+    client.force_login(org.rep_a)
+    with clock.frozen(local(WED, 18)):
+        page = client.post(
+            reverse("activities:daily_report"),
+            {"day": "2026-11-01", "done": "a", "plans": "b"},
+        )
+    assert page.status_code == 400
+    assert 'data-testid="error-day"' in page.content.decode()
+    assert not DailyReport.objects.exists()
+    client.force_login(org.finance)  # a read-only role has no form
+    assert client.get(reverse("activities:daily_report")).status_code == 403
