@@ -62,6 +62,8 @@ class DailyReportPatch(Schema):
 
 
 class DailyReportQuery(Schema):
+    q: str | None = None
+    help: bool | None = None
     owner: int | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -80,14 +82,15 @@ class PrefillOut(Schema):
     summary="Daily reports (mine, or my team's)",
 )
 def list_daily_reports(request, query: Query[DailyReportQuery]):
-    reports = daily_reports.visible_reports(request.user).order_by("-day", "owner_id")
-    if query.owner is not None:
-        reports = reports.filter(owner_id=query.owner)
-    if query.date_from is not None:
-        reports = reports.filter(day__gte=query.date_from)
-    if query.date_to is not None:
-        reports = reports.filter(day__lte=query.date_to)
-    return paginate(reports, query.page, query.page_size)
+    data = {
+        k: v
+        for k, v in query.dict().items()
+        if v not in (None, "") and k not in ("page", "page_size")
+    }
+    fs = daily_reports.daily_report_filterset(user=request.user, data=data)
+    if not fs.is_valid():
+        raise ValidationError(fs.errors)
+    return paginate(fs.qs, query.page, query.page_size)
 
 
 @router.get(

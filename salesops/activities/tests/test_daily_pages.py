@@ -104,6 +104,9 @@ def test_api_sends_lists_and_refuses_bad_input(org):
         assert api.get(API + "/daily-reports/prefill?day=2026-11-01").status_code == 422
     listing = api.get(API + "/daily-reports").json()
     assert listing["count"] == 1 and listing["results"][0]["plans"] == "more visits"
+    assert api.get(API + "/daily-reports", {"q": "more visits"}).json()["count"] == 1
+    assert api.get(API + "/daily-reports", {"help": "true"}).json()["count"] == 0
+    assert api.get(API + "/daily-reports", {"date_from": "someday"}).status_code == 422
 
 
 def test_api_visibility(org):
