@@ -328,6 +328,7 @@ api.add_router("/", "salesops.todos.api.router")
 api.add_router("/", "salesops.leads.api.router")
 api.add_router("/", "salesops.pipeline.api.router")
 api.add_router("/", "salesops.activities.api.router")
+api.add_router("/", "salesops.activities.api_daily.router")
 api.add_router("/", "salesops.aftersales.api.router")
 api.add_router("/", "salesops.revenue.api.router")
 api.add_router("/", "salesops.knowledge.api_pushes.router")
@@ -335,6 +336,7 @@ api.add_router("/", "salesops.knowledge.api.router")
 api.add_router("/", "salesops.integrations.api.router")
 api.add_router("/", "salesops.reports.api.router")
 api.add_router("/", "salesops.reports.api_pipeline.router")
+api.add_router("/", "salesops.reports.api_weekly.router")
 
 
 def _harden(api: NinjaAPI) -> None:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Activity, ResultTag
+from .models import Activity, DailyReport, ResultTag
 
 
 @admin.register(ResultTag)
@@ -18,3 +18,12 @@ class ActivityAdmin(admin.ModelAdmin):
     raw_id_fields = ("owner", "lead", "account", "contact")
     list_select_related = ("owner", "lead", "account", "tag")
     readonly_fields = ("effective",)
+
+
+@admin.register(DailyReport)
+class DailyReportAdmin(admin.ModelAdmin):
+    list_display = ("day", "owner", "submitted_at")
+    list_filter = ("day",)
+    search_fields = ("owner__username", "done", "help_needed")
+    raw_id_fields = ("owner",)
+    readonly_fields = ("snapshot", "submitted_at")

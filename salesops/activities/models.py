@@ -16,6 +16,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from salesops.core import clock, orgsettings
 from salesops.core.models import BaseModel
@@ -225,3 +226,57 @@ class ActivityRollup(models.Model):
 
     def __str__(self):
         return f"{self.owner_id} {self.day} {self.hour:02d}h"
+
+
+# The longest text a daily report's field may hold (characters). The column is a TextField:
+# the limit in force is this one, checked by activities.daily_reports with a clear message.
+DAILY_REPORT_TEXT_MAX = 1000
+
+
+class DailyReportQuerySet(OwnedQuerySet):
+    owner_path = "owner"
+
+
+class DailyReport(BaseModel):
+    """A rep's structured daily report (日报, SPEC A7): what was done (prefilled from the
+    day's activities and stage changes), plans, help needed and forecast changes, one per
+    rep and local day.
+
+    ``snapshot`` freezes the day's figures at submission (activities by kind, effective
+    touches, stage changes, deals won and lost with their amounts), so a weekly report
+    read later can say what the rep saw when writing; the weekly totals themselves are
+    counted from the data (reports.weekly)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="daily_reports",
+        db_index=False,
+    )
+    day = models.DateField(_("report day"))
+    done = models.TextField(_("what was done"))
+    plans = models.TextField(_("plans"))
+    help_needed = models.TextField(_("help needed"), blank=True)
+    forecast_changes = models.TextField(_("forecast changes"), blank=True)
+    snapshot = models.JSONField(_("figures of the day"), default=dict, blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), default=clock.now, editable=False)
+
+    history = HistoricalRecords(no_db_index=["created_by", "owner"])
+
+    objects = DailyReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("daily report")
+        verbose_name_plural = _("daily reports")
+        ordering = ["-day", "owner_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "day"], name="dailyreport_owner_day")
+        ]
+        indexes = [models.Index(fields=["day", "owner"], name="dailyreport_day_owner")]
+
+    def __str__(self):
+        return f"{self.owner_id} {self.day}"
+
+    def get_absolute_url(self):
+        return reverse("activities:daily_report_detail", args=[self.pk])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_daily
 
 app_name = "activities"
 urlpatterns = [
@@ -8,6 +8,14 @@ urlpatterns = [
     path("export/<str:fmt>/", views.activity_export, name="activity_export"),
     path("check-in/", views.check_in, name="check_in"),
     path("<int:pk>/", views.activity_detail, name="activity_detail"),
+    path("daily/", views_daily.daily_report, name="daily_report"),
+    path("daily/reports/", views_daily.daily_report_list, name="daily_report_list"),
+    path(
+        "daily/reports/export/<str:fmt>/",
+        views_daily.daily_report_export,
+        name="daily_report_export",
+    ),
+    path("daily/<int:pk>/", views_daily.daily_report_detail, name="daily_report_detail"),
     path("tags/", views.tag_list, name="tag_list"),
     path("tags/new/", views.tag_create, name="tag_create"),
     path("tags/<int:pk>/", views.tag_edit, name="tag_edit"),

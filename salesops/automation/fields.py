@@ -174,9 +174,8 @@ def record_fields(entity_key: str) -> list[dict]:
     """The record's variables, described: model fields, then custom fields."""
     entity = entities.get(entity_key)
     out = []
-    names = set(entity.field_names())  # an entity may show rules only some of its fields
     for f in entity.model._meta.concrete_fields:
-        if f.name == "custom" or (f.name not in names and f.attname not in names):
+        if f.name == "custom" or not entity.reads(f):
             continue
         item = _model_field(f)
         if item is not None:

@@ -36,8 +36,13 @@ class Entity:
     owner_path: str = "owner"  # lookup from the model to the owning user
     timer_fields: tuple[str, ...] = ("created_at", "updated_at")
     writer: Writer | None = None
+    # The model fields rules may read (None: all). A user's password hash, for one, is
+    # nothing a condition or a message should see.
+    fields: tuple[str, ...] | None = None
 
     def owner_of(self, instance):
+        if self.owner_path == "self":  # the record is a person: they are its "owner"
+            return instance
         obj = instance
         for part in self.owner_path.split("__"):
             obj = getattr(obj, part, None)
@@ -45,10 +50,14 @@ class Entity:
                 return None
         return obj
 
+    def reads(self, f) -> bool:
+        """Whether rules may read model field ``f`` (see ``fields``)."""
+        return self.fields is None or f.name in self.fields or f.attname in self.fields
+
     def field_names(self) -> list[str]:
         names = []
         for f in self.model._meta.concrete_fields:
-            if f.name == "custom":
+            if f.name == "custom" or not self.reads(f):
                 continue
             names.append(f.attname if f.is_relation else f.name)
         return names
@@ -59,7 +68,7 @@ class Entity:
         events carry them, besides the raw ``<name>_id``."""
         relations = []
         for f in self.model._meta.concrete_fields:
-            if not f.is_relation or f.name == f.attname:
+            if not f.is_relation or f.name == f.attname or not self.reads(f):
                 continue
             related = f.related_model
             if any(r.name == "code" for r in related._meta.concrete_fields):
@@ -100,10 +109,8 @@ _registry: dict[str, Entity] = {}
 _variable_providers: list = []
 
 
-def register(key: str, model, *, label: str, entity_class=Entity, **options) -> Entity:
-    """``entity_class``: a subclass of :class:`Entity` for a record that is not owned the
-    usual way (a person is their own owner) or shows rules only some of its fields."""
-    entity = entity_class(key=key, model=model, label=label, **options)
+def register(key: str, model, *, label: str, **options) -> Entity:
+    entity = Entity(key=key, model=model, label=label, **options)
     _registry[key] = entity
     return entity
 

@@ -39,6 +39,7 @@ from salesops.reports import deal_health
 from salesops.revenue.models import Instalment
 
 from . import COMPANY_TEAM, PASSWORD, REGIONS, SEED, SIZES, STAFF
+from .daily_reports import build_daily_reports
 from .deals import build_deals
 from .generator import NOTES, SPAN, TITLES, _Generator, _instants, _Weighted
 from .knowledge import build_knowledge
@@ -321,6 +322,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         user_changes = _user_changes(reps, now)
         # The activities were bulk-inserted (no per-row signal): count them once.
         activity_rollup.rebuild()
+        deal_counts["daily reports"] = build_daily_reports(gen, reps, now)
 
     # Inboxes as the live engine would have filled them (reminders, breaches, escalations).
     firings = run_rules_over_history(since=now - dt.timedelta(days=HISTORY_DAYS), now=now)

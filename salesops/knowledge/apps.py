@@ -16,7 +16,7 @@ class KnowledgeConfig(AppConfig):
 
         from . import actions, defaults_pushes, variables
 
-        variables.register_person_entity(_("Person"))
+        # The "user" entity (people as rule records) is the activities app's.
         entities.add_variable_provider(variables.person_provider)
         entities.add_variable_provider(variables.activity_provider)
         actions.register_all()

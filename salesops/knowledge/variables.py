@@ -37,41 +37,10 @@ LOOKBACK_WORKDAYS = 20
 PERCENTS = tuple(range(5, 100, 5))
 # An activity's streak is counted over at most this many of the owner's latest results.
 STREAK_CAP = 50
-USER_FIELDS = ("id", "username", "display_name", "role", "team_id", "manager_id", "is_active")
 
 
 def low_name(percent: int) -> str:
     return f"low_activity_days_{percent}"
-
-
-# --- the "user" entity --------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class PersonEntity(entities.Entity):
-    """People as the records of a rule: each is their own owner ("owner" is the person),
-    and rules see only harmless fields (never the password hash or login times)."""
-
-    def owner_of(self, instance):
-        return instance
-
-    def field_names(self) -> list[str]:
-        return list(USER_FIELDS)
-
-    def code_relations(self) -> list:
-        return []
-
-
-def register_person_entity(label) -> None:
-    try:
-        entities.get("user")
-    except LookupError:
-        entities.register(
-            "user",
-            User,
-            label=label,
-            owner_path="",
-            timer_fields=("date_joined",),
-            entity_class=PersonEntity,
-        )
 
 
 # --- low activity -------------------------------------------------------------------------

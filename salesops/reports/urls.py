@@ -11,7 +11,7 @@ as the one ``customers`` namespace (see ``salesops/urls.py``).
 
 from django.urls import path
 
-from . import health_views, views, views_pipeline
+from . import health_views, views, views_pipeline, views_weekly
 
 customer_pages = [
     path("accounts/<int:pk>/360/", views.account_360, name="account_360"),
@@ -25,6 +25,7 @@ report_pages = [
     path("pipeline/conversion/", views_pipeline.pipeline_conversion, name="pipeline_conversion"),
     path("pipeline/forecast/", views_pipeline.pipeline_forecast, name="pipeline_forecast"),
     path("pipeline/qualified/", views_pipeline.pipeline_qualified, name="pipeline_qualified"),
+    path("weekly/", views_weekly.weekly_report_view, name="weekly_report"),
     path("deal-health/", health_views.deal_health_report, name="deal_health"),
     path(
         "deal-health/export.<str:fmt>", health_views.deal_health_export, name="deal_health_export"

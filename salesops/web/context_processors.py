@@ -119,6 +119,11 @@ def lead_enterers(user) -> bool:
     return not user.is_read_only_role
 
 
+def daily_writers(user) -> bool:
+    """Who writes a daily report (read-only roles only read them)."""
+    return not user.is_read_only_role
+
+
 MENU = [
     entry("home", _("Home"), "ti-home", HOME),
     entry("dashboard", _("Dashboard"), "ti-layout-dashboard", HOME),
@@ -136,6 +141,9 @@ MENU = [
     entry("reports:pipeline_forecast", _("Forecast"), "ti-chart-arrows-vertical", DEALS, pipeline_reports.can_read_forecast),
     entry("reports:pipeline_qualified", _("Qualified pipeline"), "ti-rosette-discount-check", DEALS, pipeline_reports.can_read),
     entry("reports:deal_health", _("Deal health"), "ti-heart-rate-monitor", DEALS),
+    entry("activities:daily_report", _("Daily report"), "ti-notebook", PERFORMANCE, daily_writers, owns=("activities:daily_*",)),
+    entry("activities:daily_report_list", _("Daily reports"), "ti-notes", PERFORMANCE),
+    entry("reports:weekly_report", _("Weekly report"), "ti-calendar-stats", PERFORMANCE, pipeline_reports.can_read),
     entry("revenue:contract_list", _("Contracts"), "ti-file-certificate", REVENUE, owns=("revenue", "revenue:contract_*")),
     entry("revenue:payment_list", _("Payments"), "ti-cash", REVENUE, owns="revenue:payment_*"),
     entry("revenue:invoice_list", _("Invoices"), "ti-receipt", REVENUE, owns="revenue:invoice_*"),

@@ -1,5 +1,5 @@
 """Default check-in result tags (SPEC A2), installed after ``migrate`` when there are none,
-and the default reminder rule for unfinished check-ins. Admins edit the tags on the
+the default reminder rule for unfinished check-ins and the one for missing daily reports. Admins edit the tags on the
 settings page and the rule (its minutes, its words, on or off) on the rules page; codes
 stay stable for rules and reports."""
 
@@ -15,6 +15,8 @@ from ..models import ResultTag
 
 UNFINISHED_RULE = "activity-unfinished-checkin"
 UNFINISHED_MINUTES = 30
+DAILY_REPORT_RULE = "daily-report-reminder"
+DAILY_REPORT_AT = "18:30"
 
 
 def _text(zh: str, en: str, language: str) -> str:
@@ -63,11 +65,57 @@ def unfinished_rule_definition(language: str | None = None) -> dict:
     }
 
 
-def install_rules(language: str | None = None) -> list:
-    """The default rules that are not there yet (matched by code; never overwritten)."""
-    if Rule.objects.filter(code=UNFINISHED_RULE).exists():
-        return []
-    return [automation_services.rule_create(actor=None, **unfinished_rule_definition(language))]
+def daily_report_rule_definition(language: str | None = None) -> dict:
+    """SPEC A7: on working days at 18:30, each active rep without today's daily report
+    (and not on leave) is reminded in the inbox. The time, the words and who is reminded
+    (the condition) are edited on the rules page like any rule."""
+    language = (language or settings.LANGUAGE_CODE).lower()
+    return {
+        "code": DAILY_REPORT_RULE,
+        "name": _text("日报提醒", "Daily report reminder", language),
+        "description": _text(
+            "工作日 18:30：提醒今天还没有提交日报的销售（休假除外）。修改时间或条件即可调整。",
+            "Working days at 18:30: remind each rep who has not sent today's daily report "
+            "(leave excepted). Edit the time or the condition to change it.",
+            language,
+        ),
+        "trigger_type": "schedule",
+        "entity": "user",
+        "trigger": {"every": "daily", "at": DAILY_REPORT_AT},
+        "condition": (
+            "is_workday and is_active and role == 'rep' "
+            "and not daily_report_today and not on_leave_today"
+        ),
+        "actions": [
+            {
+                "kind": "notify",
+                "to": ["owner"],
+                "title": _text("请提交今天的日报", "Send today's daily report", language),
+                "message": _text(
+                    "今天做了什么、明天的计划、需要的支持：一分钟填完（活动数据已预填）。",
+                    "What you did, tomorrow's plans, the help you need: one minute (your "
+                    "activities are already filled in).",
+                    language,
+                ),
+            }
+        ],
+    }
+
+
+def rule_definitions(language: str | None = None) -> list[dict]:
+    return [unfinished_rule_definition(language), daily_report_rule_definition(language)]
+
+
+def install_rules(language: str | None = None, codes=None) -> list:
+    """The default rules that are not there yet (matched by code; never overwritten;
+    ``codes``: only these)."""
+    existing = set(Rule.objects.values_list("code", flat=True))
+    created = []
+    for definition in rule_definitions(language):
+        if definition["code"] in existing or (codes and definition["code"] not in codes):
+            continue
+        created.append(automation_services.rule_create(actor=None, **definition))
+    return created
 
 
 # (code, 中文, English, counts as a contact)

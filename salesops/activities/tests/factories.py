@@ -46,3 +46,12 @@ class ActivityFactory(ServiceFactory):
     @classmethod
     def through_service(cls, *, owner, **values):
         return services.activity_log(actor=owner, **values)
+
+
+def make_daily_report(owner, **data):
+    """``owner``'s report of today (or ``day=``), through the service."""
+    from salesops.activities import daily_reports
+
+    data.setdefault("done", "打了三个电话，拜访一家客户")
+    data.setdefault("plans", "明天跟进报价")
+    return daily_reports.daily_report_submit(actor=owner, **data)

@@ -169,6 +169,19 @@ class TestTheSmallDemo:
         assert search in knowledge.searches_for_account(search.user, search.account)
         assert knowledge.match(search.query, search.user)  # the demo's searches find items
 
+    def test_reps_wrote_daily_reports_over_the_last_two_weeks(self, small):
+        from salesops.activities.models import DailyReport
+        from salesops.core import calendar
+
+        reports = DailyReport.objects.select_related("owner")
+        today = clock.today()
+        assert small.counts["daily reports"] == reports.count() > 0
+        days = set(reports.values_list("day", flat=True))
+        assert all(today - dt.timedelta(days=14) <= d < today for d in days)
+        assert all(calendar.is_workday(d) for d in days)
+        assert {r.owner.role for r in reports} == {Role.REP}
+        assert all(r.done and r.plans and "activities" in r.snapshot for r in reports[:50])
+
     def test_credit_codes_are_valid_and_unique(self, small):
         codes = list(Account.objects.values_list("credit_code", flat=True))
         assert len(codes) == len(set(codes)) == 500

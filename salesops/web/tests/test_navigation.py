@@ -107,10 +107,16 @@ def test_each_role_sees_the_sections_it_may_open(org):
         "deals",
         "revenue",
         "aftersales",
+        "performance",
         "knowledge",
         "tasks",
     ]
     assert rep["knowledge"] == ["knowledge:list", "pushes:mine"]  # the team view is for managers up
+    assert rep["performance"] == [
+        "activities:daily_report",
+        "activities:daily_report_list",
+        "reports:weekly_report",
+    ]
     assert "leads:quick_entry" in rep["leads"]
     assert "pipeline:approvals" not in rep["deals"]  # a rep never approves
     manager = _keys(org.manager_east)
@@ -125,6 +131,7 @@ def test_each_role_sees_the_sections_it_may_open(org):
     assert "customization:definition_list" not in director["settings"]
     finance = _keys(org.finance)
     assert "leads:quick_entry" not in finance["leads"]
+    assert finance["performance"] == ["activities:daily_report_list"]  # reads, never writes
     assert "settings" not in _keys(org.cs)
 
 
