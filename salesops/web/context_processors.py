@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from salesops.automation.services import can_manage_rules
 from salesops.leads.models import Lead, LeadStatus
 from salesops.pipeline import approvals as pipeline_approvals
+from salesops.reports import heatmap
 from salesops.reports import pipeline_common as pipeline_reports
 from salesops.todos.selectors import nav_count
 
@@ -142,6 +143,7 @@ MENU = [
     entry("aftersales:ticket_list", _("Service tickets"), "ti-ticket", AFTERSALES, owns="aftersales:ticket_*"),
     entry("aftersales:nps_list", _("NPS responses"), "ti-mood-smile", AFTERSALES, owns="aftersales:nps_*"),
     entry("aftersales:renewal_list", _("Renewals"), "ti-refresh", AFTERSALES, owns="aftersales:renewal_*"),
+    entry("reports:heatmap", _("Heatmap"), "ti-grid-dots", PERFORMANCE, heatmap.may_open),
     entry("todos:task_list", _("My tasks"), "ti-checklist", TASKS, owns="todos"),
     entry("automation:rule_list", _("Automation rules"), "ti-robot", SETTINGS, rule_managers, owns="automation"),
     entry("notifications:channel_list", _("Notification channels"), "ti-broadcast", SETTINGS, admins, owns=("notifications:channel_*", "notifications:delivery_*")),
