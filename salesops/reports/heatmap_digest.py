@@ -13,6 +13,8 @@ before it.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
@@ -79,9 +81,18 @@ def validate(config: dict, vctx, errors: dict) -> dict:
     return {"kind": ACTION_KIND}
 
 
-def run(config: dict, ctx) -> dict:
+def _instant_day(ctx) -> dt.date:
+    """The local day of the schedule's instant (a late firing, after a worker was down,
+    still reports the day before that instant), else of the firing."""
+    values = ctx.variables or {}
+    if all(isinstance(values.get(k), int) for k in ("year", "month", "day")):
+        return dt.date(values["year"], values["month"], values["day"])
     instant = ctx.firing.fired_at if ctx.firing is not None else clock.now()
-    day = heatmap.previous_workday(timezone.localtime(instant).date())
+    return timezone.localtime(instant).date()
+
+
+def run(config: dict, ctx) -> dict:
+    day = heatmap.previous_workday(_instant_day(ctx))
     items = digest_items(day, source=ctx.source)
     result: dict = {
         "day": day.isoformat(),
