@@ -43,6 +43,13 @@ def _team_id(raw: str | None) -> int | None:
     return int(raw)
 
 
+def _team_options(user) -> list[tuple[int, str]]:
+    """``(pk, label)`` of the teams ``user`` may open, indented below their top one."""
+    teams = list(heatmap.heatmap_teams(user))
+    top = min((t.depth for t in teams), default=0)
+    return [(t.pk, "— " * (t.depth - top) + t.name) for t in teams]
+
+
 @login_required
 @require_GET
 def team_heatmap(request):
@@ -65,7 +72,7 @@ def team_heatmap(request):
     context = {
         "heatmap": data,
         "error": error,
-        "teams": [(t.pk, "— " * t.depth + t.name) for t in heatmap.heatmap_teams(request.user)],
+        "teams": _team_options(request.user),
         "is_default_day": not request.GET.get("day") or error,
         "is_workday": heatmap.is_workday(shown),
         "previous_day": heatmap.previous_workday(shown),
