@@ -132,3 +132,16 @@ def test_only_those_who_see_the_account_get_its_snapshot(org, account, history, 
     assert client.get("/reports/snapshot/account/999999/").status_code == 404
     client.logout()
     assert client.get(f"/reports/snapshot/account/{account.pk}/").status_code == 302
+
+
+def test_a_check_in_on_a_lead_loads_its_account_snapshot_only_when_it_has_one(org, account, client):
+    from salesops.activities.tests.conftest import lead_for
+    from salesops.leads.models import Lead
+
+    lead = lead_for(org.rep_a)
+    client.force_login(org.rep_a)
+    page = client.get(f"/activities/check-in/?lead={lead.pk}").content.decode()
+    assert 'data-testid="visit-snapshot"' not in page  # a new lead has no account yet
+    Lead.objects.filter(pk=lead.pk).update(account=account)
+    page = client.get(f"/activities/check-in/?lead={lead.pk}").content.decode()
+    assert f'hx-get="/reports/snapshot/account/{account.pk}/"' in page
