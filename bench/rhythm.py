@@ -24,8 +24,9 @@ per-hour rollup the inserts bypassed.
   working day (Monday 2026-11-23): the selector alone (``reports.heatmap.team_heatmap``
   as the group's manager sees it: p50/p95 ms and its query count), the page
   ``/reports/heatmap/`` through Django's test client in this process (the full middleware,
-  view and template, logged in as that manager; p50/p95 ms and query count), and the
-  region's (100 reps) selector for comparison. Target: < 100 ms for one team-day.
+  view and template, logged in as that manager; p50/p95 ms and query count), the
+  region's (100 reps) selector for comparison, and the morning message's summaries for
+  every manager (one run). Target: < 100 ms for one team-day.
 * ``weekly`` (SPEC A7, weekly report for the whole org < 2 s) and ``matching`` (SPEC N3,
   < 50 ms per query over 10,000 knowledge items) — to be added by the issue's other
   parts: write ``measure_<name>(args) -> dict`` and register it in :data:`SECTIONS`. Until
@@ -359,7 +360,7 @@ def measure_heatmap(args) -> dict:
 
     from salesops.core import clock
     from salesops.org.models import Team, User
-    from salesops.reports import heatmap
+    from salesops.reports import heatmap, heatmap_digest
 
     manager = User.objects.get(username=MANAGER)
     region_manager = User.objects.get(username=REGION_MANAGER)
@@ -387,6 +388,16 @@ def measure_heatmap(args) -> dict:
             return heatmap.team_heatmap(region, day, viewer=region_manager)
 
         out["selector_region_100_reps"] = _timings(region_selector, args)
+
+        # the morning message: every manager's summary (16 teams, 500 reps) in one go
+        # (the first run of a process also loads the translation catalogues)
+        items, first_ms = common.timed(heatmap_digest.digest_items, day)
+        _items, warm_ms = common.timed(heatmap_digest.digest_items, day)
+        out["morning_message"] = {
+            "messages": len(items),
+            "first_ms": round(first_ms, 1),
+            "ms": round(warm_ms, 1),
+        }
 
         client = Client()
         client.force_login(manager)

@@ -61,6 +61,7 @@ KINDS = [
     (r"^pipeline:change_(approve|reject|withdraw)$", "pipeline.StageChange"),
     (r"^pipeline:(pipeline_edit|stage_create)$", "pipeline.Pipeline"),
     (r"^pipeline:stage_(edit|move|delete)$", "pipeline.Stage"),
+    (r"^reports:account_snapshot$", "customers.Account"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}

@@ -29,7 +29,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Q
+from django.db.models import F
 
 from salesops.activities import selectors as activity_selectors
 from salesops.core import clock, orgsettings
@@ -243,16 +243,20 @@ def manager_teams() -> list[tuple[User, Team]]:
     return out
 
 
-def team_day_summary(team: Team, day: dt.date) -> tuple[int, list[User]]:
-    """``(effective touches, reps without any)`` of a team's subtree on ``day``: the
-    one-line summary of the morning message, from the rollup."""
-    reps = list(
-        User.objects.filter(team__path__startswith=team.path)
-        .filter(Q(role=Role.REP, is_active=True))
+def team_day_summaries(teams, day: dt.date) -> dict[int, tuple[int, list[User]]]:
+    """``{team id: (effective touches, reps without any)}`` of each team's subtree on
+    ``day``: the one-line summaries of the morning message. Two queries whatever the
+    number of teams (the day's touches per rep from the rollup, the users with a team)."""
+    touches = activity_selectors.effective_touch_counts(day)
+    users = list(
+        User.objects.filter(team__isnull=False)
+        .annotate(team_path=F("team__path"))
         .order_by("display_name", "username")
     )
-    member_ids = User.objects.filter(team__path__startswith=team.path).values_list("pk", flat=True)
-    days = activity_selectors.rollup_days(day, day, list(member_ids))
-    total = sum(by_day.get(day, (0, 0))[1] for by_day in days.values())
-    idle = [rep for rep in reps if not days.get(rep.pk, {}).get(day, (0, 0))[1]]
-    return total, idle
+    out = {}
+    for team in teams:
+        members = [u for u in users if u.team_path.startswith(team.path)]
+        total = sum(touches.get(u.pk, 0) for u in members)
+        idle = [u for u in members if u.role == Role.REP and u.is_active and not touches.get(u.pk)]
+        out[team.pk] = (total, idle)
+    return out

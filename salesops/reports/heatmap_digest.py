@@ -53,8 +53,10 @@ def _summary(effective: int, idle: list) -> str:
 def digest_items(day, *, source: str = "") -> list[dict]:
     """One notification per manager and managed subtree for the heatmap of ``day``."""
     items = []
-    for manager, team in heatmap.manager_teams():
-        effective, idle = heatmap.team_day_summary(team, day)
+    pairs = heatmap.manager_teams()
+    summaries = heatmap.team_day_summaries([team for _manager, team in pairs], day)
+    for manager, team in pairs:
+        effective, idle = summaries[team.pk]
         with translation.override(manager.language or None):
             title = _("Heatmap of %(team)s for %(day)s") % {
                 "team": team.name,

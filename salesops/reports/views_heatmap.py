@@ -40,7 +40,7 @@ def _team_id(raw: str | None) -> int | None:
     if not raw:
         return None
     raw = raw.strip()
-    if not raw.isdigit():
+    if not raw.isdigit() or len(raw) > 18:  # past every id (and SQLite's integers)
         raise Http404(NOT_FOUND)
     return int(raw)
 
