@@ -11,10 +11,17 @@
     if (!el || !node || !window.echarts) return;
     const data = JSON.parse(node.textContent);
     const labels = data.labels || {};
-    // One band per rep, so a team of 50 stays readable (CSSOM: allowed by the CSP).
-    el.style.height = Math.max(240, 60 + data.reps.length * 26) + "px";
+    // One band per rep, so a team of 50 stays readable (CSSOM: allowed by the CSP); past
+    // VISIBLE reps (a region, the whole company) the chart scrolls instead of growing.
+    const VISIBLE = 50;
+    const many = data.reps.length > VISIBLE;
+    el.style.height = Math.max(240, 90 + Math.min(data.reps.length, VISIBLE) * 26) + "px";
     const chart = window.echarts.init(el);
     chart.setOption({
+      dataZoom: many ? [
+        { type: "slider", yAxisIndex: 0, startValue: 0, endValue: VISIBLE - 1, right: 0, width: 14 },
+        { type: "inside", yAxisIndex: 0, startValue: 0, endValue: VISIBLE - 1 },
+      ] : [],
       tooltip: {
         position: "top",
         formatter: function (p) {
@@ -24,7 +31,7 @@
             (labels.activities || "activities") + ": " + v[3];
         },
       },
-      grid: { left: 110, right: 20, top: 10, bottom: 70 },
+      grid: { left: 110, right: many ? 30 : 20, top: 10, bottom: 70 },
       xAxis: { type: "category", data: data.hours, splitArea: { show: true } },
       yAxis: { type: "category", data: data.reps, inverse: true, splitArea: { show: true } },
       visualMap: {
