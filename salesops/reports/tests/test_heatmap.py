@@ -160,6 +160,18 @@ def test_the_default_day_is_the_previous_working_day(today, expected):
     assert heatmap.default_day(today) == expected
 
 
+def test_a_holiday_the_admin_enters_is_skipped_too(org, django_capture_on_commit_callbacks):
+    from salesops.core import orgsettings
+
+    assert heatmap.default_day(dt.date(2026, 7, 15)) == DAY
+    orgsettings.calendar_days_update(
+        actor=org.admin, holidays={DAY: "公司年会"}, workdays={dt.date(2026, 7, 12): "调休"}
+    )
+    assert heatmap.default_day(dt.date(2026, 7, 15)) == dt.date(2026, 7, 13)
+    # Monday 13 July: the make-up Sunday before it is the previous working day
+    assert heatmap.default_day(dt.date(2026, 7, 13)) == dt.date(2026, 7, 12)
+
+
 def test_across_a_holiday_the_page_shows_the_last_workday_before_it(org, tags, accounts, client):
     before = dt.date(2026, 9, 30)
     log(org.rep_a, accounts, tags["reached"], at(before, 10, 0))
