@@ -64,6 +64,7 @@ KINDS = [
     (r"^pipeline:stage_(edit|move|delete)$", "pipeline.Stage"),
     (r"^knowledge:(detail|edit|set_active|file|usage)$", "knowledge.KnowledgeItem"),
     (r"^pushes:", "knowledge.Push"),
+    (r"^reports:account_snapshot$", "customers.Account"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}

@@ -11,7 +11,7 @@ as the one ``customers`` namespace (see ``salesops/urls.py``).
 
 from django.urls import path
 
-from . import health_views, views, views_pipeline, views_weekly
+from . import health_views, views, views_heatmap, views_pipeline, views_weekly
 
 customer_pages = [
     path("accounts/<int:pk>/360/", views.account_360, name="account_360"),
@@ -30,6 +30,8 @@ report_pages = [
     path(
         "deal-health/export.<str:fmt>", health_views.deal_health_export, name="deal_health_export"
     ),
+    path("heatmap/", views_heatmap.team_heatmap, name="heatmap"),
+    path("snapshot/account/<int:pk>/", views_heatmap.account_snapshot, name="account_snapshot"),
 ]
 
 urlpatterns = [

@@ -32,6 +32,7 @@ from salesops.automation.services import can_manage_rules
 from salesops.knowledge import push_selectors
 from salesops.leads.models import Lead, LeadStatus
 from salesops.pipeline import approvals as pipeline_approvals
+from salesops.reports import heatmap
 from salesops.reports import pipeline_common as pipeline_reports
 from salesops.todos.selectors import nav_count
 
@@ -154,6 +155,7 @@ MENU = [
     entry("knowledge:list", _("Knowledge base"), "ti-books", KNOWLEDGE, owns="knowledge"),
     entry("pushes:mine", _("My pushes"), "ti-send", KNOWLEDGE, owns="pushes"),
     entry("pushes:team", _("Team pushes"), "ti-users", KNOWLEDGE, push_selectors.may_see_team),
+    entry("reports:heatmap", _("Heatmap"), "ti-grid-dots", PERFORMANCE, heatmap.may_open),
     entry("todos:task_list", _("My tasks"), "ti-checklist", TASKS, owns="todos"),
     entry("automation:rule_list", _("Automation rules"), "ti-robot", SETTINGS, rule_managers, owns="automation"),
     entry("notifications:channel_list", _("Notification channels"), "ti-broadcast", SETTINGS, admins, owns=("notifications:channel_*", "notifications:delivery_*")),

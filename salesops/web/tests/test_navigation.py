@@ -131,7 +131,10 @@ def test_each_role_sees_the_sections_it_may_open(org):
     assert "customization:definition_list" not in director["settings"]
     finance = _keys(org.finance)
     assert "leads:quick_entry" not in finance["leads"]
-    assert finance["performance"] == ["activities:daily_report_list"]  # reads, never writes
+    assert finance["performance"] == [
+        "activities:daily_report_list",
+        "reports:heatmap",
+    ]  # reads, never writes
     assert "settings" not in _keys(org.cs)
 
 
