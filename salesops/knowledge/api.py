@@ -23,7 +23,7 @@ MATCH_TEXT_MAX = 500
 MATCH_LIMIT_MAX = 20
 
 
-class ListQuery(Schema):
+class KnowledgeListQuery(Schema):
     q: str = ""
     kind: str = ""
     tag: int | None = None
@@ -52,7 +52,7 @@ def _records(user, *, lead_id=None, account_id=None, deal_id=None, activity_id=N
     }
 
 
-def _filters(query: ListQuery) -> selectors.Filters:
+def _filters(query: KnowledgeListQuery) -> selectors.Filters:
     errors = {}
     if query.kind and query.kind not in Kind.values:
         errors["kind"] = [_("Pick one of: %(values)s.") % {"values": ", ".join(Kind.values)}]
@@ -70,7 +70,7 @@ def _filters(query: ListQuery) -> selectors.Filters:
 
 
 @router.get("/knowledge/items", response=ItemPage, summary="List or search knowledge")
-def list_items(request, query: Query[ListQuery]):
+def list_items(request, query: Query[KnowledgeListQuery]):
     """Active items (editors: all), newest first; with ``q``, ranked by relevance with
     ``match_percent``. Filters: kind, tag id, channel (``any`` items always pass), customer
     type (items for every type always pass)."""

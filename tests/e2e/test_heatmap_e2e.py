@@ -37,7 +37,8 @@ def test_a_manager_opens_the_heatmap(desktop_page, org, yesterday_touches):
     page = desktop_page
     login(page, "manager_east", org.password)
     page.goto("/")
-    page.get_by_role("link", name="Heatmap").first.click()
+    page.get_by_test_id("nav-performance").get_by_role("button").click()  # the section's menu
+    page.get_by_test_id("nav-performance").get_by_role("link", name="Heatmap").click()
     page.wait_for_url("**/reports/heatmap/")
     expect(page.get_by_test_id("heatmap-chart")).to_have_attribute("data-rendered", "1")
     rows = page.get_by_test_id("heatmap-row")
