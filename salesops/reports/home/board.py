@@ -58,13 +58,21 @@ def rep_rows(manager) -> list[dict]:
     for owner_id, n in open_by_owner:  # from the (owner, status, …) index alone
         loads.setdefault(owner_id, {})["open"] = n
     # The overdue and escalated leads are few: counted here from their own indexes
-    # ((sla_state, status, owner, team), (escalation_level, …)); grouped in the database,
+    # ((sla_state, sla_due_at, …), (escalation_level, …)); grouped in the database,
     # SQLite reads every open lead of the team through the owner index instead.
-    for key, rows in (
-        ("overdue", mine.filter(lead_selectors.overdue_q(now))),
-        ("escalated", mine.filter(lead_selectors.escalated_q())),
-    ):
-        for owner_id, n in Counter(rows.values_list("owner_id", flat=True)).items():
+    overdue = Counter(mine.filter(lead_selectors.overdue_q(now)).values_list("owner_id", flat=True))
+    # Escalations are few in the whole organisation: read them all from their index and
+    # keep the team's here (with the owners in SQL, SQLite walks the team's open leads).
+    team = set(ids)
+    escalated = Counter(
+        owner_id
+        for owner_id in Lead.objects.filter(lead_selectors.escalated_q())
+        .order_by()
+        .values_list("owner_id", flat=True)
+        if owner_id in team
+    )
+    for key, by_owner in (("overdue", overdue), ("escalated", escalated)):
+        for owner_id, n in by_owner.items():
             loads.setdefault(owner_id, {})[key] = n
     touches = activity_selectors.effective_touch_counts(day, user=manager)
     rows = []
