@@ -159,6 +159,13 @@ class Activity(BaseModel, CustomFieldsModel):
             # Everyone's list, latest first (directors, admins): the first page from
             # the index instead of sorting all activities.
             models.Index(fields=["-started_at", "-id"], name="act_started"),
+            # A rep's unfinished check-ins (home page, list banner): a few rows, not the
+            # rep's whole history through the owner index.
+            models.Index(
+                fields=["owner", "-started_at"],
+                condition=models.Q(tag__isnull=True),
+                name="act_unfinished",
+            ),
         ]
 
     def __str__(self):
