@@ -161,3 +161,27 @@ def read_result(name: str) -> dict | None:
     if not path.exists():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_meta(table: str):
+    """``(version, scale, seconds)`` of a benchmark's built data set, or None when the
+    database holds no such table (not built by this benchmark)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if table not in connection.introspection.table_names(cursor):
+            return None
+        cursor.execute(f"SELECT version, scale, seconds FROM {table}")  # noqa: S608
+        return cursor.fetchone()
+
+
+def write_meta(table: str, version: str, scale: float, seconds: float) -> None:
+    """Record that this database holds the data set ``version`` at ``scale``."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {table} (version varchar(10), scale real, seconds real)")
+        cursor.execute(
+            f"INSERT INTO {table} VALUES (%s, %s, %s)",  # noqa: S608
+            [version, scale, seconds],
+        )

@@ -109,24 +109,11 @@ def bench_now() -> dt.datetime:
 
 # --- data --------------------------------------------------------------------------------------
 def _meta():
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if META_TABLE not in connection.introspection.table_names(cursor):
-            return None
-        cursor.execute(f"SELECT version, scale, seconds FROM {META_TABLE}")  # noqa: S608
-        return cursor.fetchone()
+    return common.read_meta(META_TABLE)
 
 
 def _write_meta(scale: float, seconds: float) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE {META_TABLE} (version varchar(10), scale real, seconds real)")
-        cursor.execute(
-            f"INSERT INTO {META_TABLE} VALUES (%s, %s, %s)",  # noqa: S608
-            [DATA_VERSION, scale, seconds],
-        )
+    common.write_meta(META_TABLE, DATA_VERSION, scale, seconds)
 
 
 def ensure(scale: float) -> dict | None:
