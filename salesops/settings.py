@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "salesops.aftersales",
     "salesops.revenue",
     "salesops.knowledge",
+    "salesops.targets",
     "salesops.integrations",
     "salesops.reports",
     "salesops.web",
