@@ -479,6 +479,9 @@ class HealthSnapshot(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.plan} · {self.month:%Y-%m} · {self.rep or self.team}"
+
 
 class AwardEntitlement(models.Model):
     """The process-health award (T5) a team earned in a quarter: the share of its target
@@ -502,6 +505,9 @@ class AwardEntitlement(models.Model):
                 fields=["plan", "team", "quarter"], name="targets_award_unique_quarter"
             )
         ]
+
+    def __str__(self):
+        return f"{self.plan} · {self.team} · Q{self.quarter}"
 
 
 class SurveyLevel(models.TextChoices):
@@ -538,6 +544,9 @@ class SurveyParticipation(models.Model):
             )
         ]
 
+    def __str__(self):
+        return str(self.id)
+
 
 class Reachability(models.IntegerChoices):
     NOT_AT_ALL = 1, _("Out of reach")
@@ -568,3 +577,6 @@ class SurveyResponse(models.Model):
         verbose_name = _("survey answer")
         verbose_name_plural = _("survey answers")
         indexes = [models.Index(fields=["survey", "team", "level"], name="targets_resp_team")]
+
+    def __str__(self):
+        return str(self.id)
