@@ -41,6 +41,7 @@ urlpatterns = [
     path("revenue/", include("salesops.revenue.urls")),
     path("knowledge/pushes/", include("salesops.knowledge.urls_pushes")),
     path("knowledge/", include("salesops.knowledge.urls")),
+    path("targets/", include("salesops.targets.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,5 @@
+"""Targets API: decomposition."""
+
+from ninja import Router
+
+router = Router(tags=["targets"])

@@ -1,0 +1,5 @@
+"""Targets API: health."""
+
+from ninja import Router
+
+router = Router(tags=["targets"])

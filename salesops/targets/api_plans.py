@@ -1,0 +1,5 @@
+"""Targets API: plans."""
+
+from ninja import Router
+
+router = Router(tags=["targets"])

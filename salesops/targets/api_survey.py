@@ -1,0 +1,5 @@
+"""Targets API: survey."""
+
+from ninja import Router
+
+router = Router(tags=["targets"])

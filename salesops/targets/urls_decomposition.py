@@ -1,0 +1,3 @@
+"""Targets pages: decomposition (filled by its helper)."""
+
+urlpatterns: list = []

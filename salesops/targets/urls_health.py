@@ -1,0 +1,3 @@
+"""Targets pages: health (filled by its helper)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Targets pages: plans (filled by its helper)."""
+
+urlpatterns: list = []

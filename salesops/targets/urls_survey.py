@@ -1,0 +1,3 @@
+"""Targets pages: survey (filled by its helper)."""
+
+urlpatterns: list = []
