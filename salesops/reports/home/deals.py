@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 
 from salesops.activities import selectors as activity_selectors
@@ -28,16 +29,13 @@ from salesops.pipeline.models import (
     Deal,
     DealStatus,
     Evidence,
+    Stage,
     StageChange,
 )
 
 SHOWN = 10
 FIGURES = ("open", "amount", "weighted", "stalled", "won", "won_amount")
 ZERO = Decimal("0")
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("stage__probability") / 100,
-    output_field=DecimalField(max_digits=18, decimal_places=2),
-)
 
 
 def _link(deals):
@@ -194,9 +192,12 @@ def approvals_waiting(manager):
     )
 
 
-def _pipeline_figures(deals, group: str) -> dict:
-    """{group value: figures} of ``deals`` (a visible queryset): open deals, their amount
-    and weighted amount, stalled ones; won this month and its amount. One query."""
+def _pipeline_figures(deals, group_of=None) -> dict:
+    """{group: figures} of ``deals`` (a visible queryset): open deals, their amount and
+    weighted amount, stalled ones; won this month and its amount. One query grouped by
+    owner and stage on the deal table alone (no join: the stage's probability and the
+    owner's team are applied here), ``group_of(owner_id)`` naming the group (the owner
+    when not given)."""
     month = clock.today().replace(day=1)
     now = clock.now()
     is_open = Q(status=DealStatus.OPEN)
@@ -205,22 +206,34 @@ def _pipeline_figures(deals, group: str) -> dict:
     won = Q(status=DealStatus.WON, closed_at__gte=activity_selectors.day_start(month))
     rows = (
         deals.filter(is_open | won)
-        .values(group)
+        .values("owner_id", "stage_id")
         .annotate(
             n_open=Count("id", filter=is_open),
             open_amount=Sum("amount", filter=is_open),
-            open_weighted=Sum(WEIGHTED, filter=is_open),
             n_stalled=Count("id", filter=is_open & Q(stall_due_at__lt=now)),
             n_won=Count("id", filter=won),
             won_total=Sum("amount", filter=won),
         )
         .order_by()
+        .values_list(
+            "owner_id", "stage_id", "n_open", "open_amount", "n_stalled", "n_won", "won_total"
+        )
     )
-    names = ("n_open", "open_amount", "open_weighted", "n_stalled", "n_won", "won_total")
-    return {
-        row[group]: {key: row[name] or 0 for key, name in zip(FIGURES, names, strict=True)}
-        for row in rows
-    }
+    probability = dict(Stage.objects.values_list("pk", "probability"))
+    figures: dict = {}
+    for owner_id, stage_id, n_open, amount, n_stalled, n_won, won_total in rows:
+        key = group_of(owner_id) if group_of else owner_id
+        f = figures.setdefault(key, {name: 0 for name in FIGURES})
+        amount = amount or ZERO
+        f["open"] += n_open
+        f["amount"] += amount
+        f["weighted"] += amount * Decimal(probability.get(stage_id, 0)) / 100
+        f["stalled"] += n_stalled
+        f["won"] += n_won
+        f["won_amount"] += won_total or ZERO
+    for f in figures.values():
+        f["weighted"] = Decimal(f["weighted"]).quantize(Decimal("0.01"))
+    return figures
 
 
 def for_board(manager, reps) -> dict:
@@ -229,7 +242,7 @@ def for_board(manager, reps) -> dict:
     shown = list(waiting[:SHOWN])
     _link([c.deal for c in shown])
     figures = _pipeline_figures(
-        Deal.objects.visible_to(manager).filter(owner_id__in=[r.pk for r in reps]), "owner_id"
+        Deal.objects.visible_to(manager).filter(owner_id__in=[r.pk for r in reps])
     )
     rows = [{"rep": rep, **figures.get(rep.pk, dict.fromkeys(FIGURES, 0))} for rep in reps]
     return {
@@ -245,7 +258,8 @@ def for_board(manager, reps) -> dict:
 # --- director ---------------------------------------------------------------------------------
 def for_director(user) -> dict:
     """One row per team (its subtree's pipeline), plus the deals of owners in no team."""
-    figures = _pipeline_figures(Deal.objects.visible_to(user), "owner__team_id")
+    team_of = dict(get_user_model().objects.values_list("pk", "team_id"))
+    figures = _pipeline_figures(Deal.objects.visible_to(user), team_of.get)
     teams = list(Team.objects.order_by("path").only("id", "name", "path", "parent_id"))
     paths = {t.pk: t.path for t in teams}
     rows = []
