@@ -235,3 +235,18 @@ def compute(
         row.figures.finish(policy)
     result.teams = list(team_rows.values())
     return result
+
+
+# --- who sees which rows --------------------------------------------------------------
+def visible_team_ids(user, plan: TargetPlan, team_paths: dict[int, str]) -> set[int]:
+    """The team rows of ``plan``'s tree that ``user`` sees (``team_paths``: id → path of
+    the tree's teams): everything for the roles that see everything, a manager their
+    subtree, anyone else their own team's row. Ask ``permissions.visible_plans`` first."""
+    if user.sees_everything:
+        return set(team_paths)
+    team = getattr(user, "team", None)
+    if team is None:
+        return set()
+    if user.is_manager_role:
+        return {pk for pk, path in team_paths.items() if path.startswith(team.path)}
+    return {team.pk} & set(team_paths)

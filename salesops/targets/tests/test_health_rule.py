@@ -69,7 +69,9 @@ def test_the_sweep_on_the_5th_working_day_snapshots_and_notifies(org, rule, plan
     assert not HealthSnapshot.objects.exists()
     tick(at(fifth, "09:00"))
     rows = HealthSnapshot.objects.filter(plan=plan, month=dt.date(2026, 8, 1))
-    assert rows.filter(rep__isnull=True).count() == 4 and rows.filter(rep__isnull=False).count() == 2
+    assert (
+        rows.filter(rep__isnull=True).count() == 4 and rows.filter(rep__isnull=False).count() == 2
+    )
     assert rows.get(rep=org.rep_a).coverage == Decimal("0.50")
     for user in (org.director, org.manager_east, org.manager_sh, org.manager_south):
         (message,) = inbox(user)
