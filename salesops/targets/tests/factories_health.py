@@ -55,3 +55,27 @@ def pipeline(rep, amount, *, qualified=True, product_line="", **fields) -> Deal:
         decision_maker_identified=qualified,
     )
     return deal
+
+
+def standard_plan(org) -> TargetPlan:
+    """The company plan of 2026 the health tests share (today: 2026-07-15):
+
+    targets A 1.2M, B 0.6M (East), C 1.2M (Shanghai, under East), D 0.6M (South);
+    achieved A 500k (+ 80k in 2025, not counted), C 1.0M, D 700k;
+    qualified open pipeline A 1.4M (+ 500k not qualified), B 1.0M, C 380k.
+    """
+    plan = make_plan(org.company)
+    allocate(plan, org.rep_a, "1200000.00")
+    allocate(plan, org.rep_b, "600000.00")
+    allocate(plan, org.rep_c, "1200000.00")
+    allocate(plan, org.rep_d, "600000.00")
+    pay(org.rep_a, "300000.00", dt.date(2026, 2, 10))
+    pay(org.rep_a, "200000.00", dt.date(2026, 7, 15))
+    pay(org.rep_a, "80000.00", dt.date(2025, 12, 20), signed_on=dt.date(2025, 11, 1))
+    pay(org.rep_c, "1000000.00", dt.date(2026, 5, 5))
+    pay(org.rep_d, "700000.00", dt.date(2026, 6, 1))
+    pipeline(org.rep_a, "1400000.00")
+    pipeline(org.rep_a, "500000.00", qualified=False)
+    pipeline(org.rep_b, "1000000.00")
+    pipeline(org.rep_c, "380000.00")
+    return plan

@@ -12,7 +12,7 @@ from django.utils import timezone
 from salesops.targets import health
 from salesops.targets.models import HealthStatus, Measure, TargetPolicy
 
-from .factories_health import allocate, make_plan, pay, pipeline
+from .factories_health import allocate, make_plan, pay, pipeline, standard_plan
 
 pytestmark = pytest.mark.django_db
 TZ = timezone.get_default_timezone()
@@ -28,27 +28,7 @@ def _today():
 
 @pytest.fixture
 def plan(org):
-    """Company plan 2026: A 1.2M, B 0.6M (East), C 1.2M (Shanghai, under East), D 0.6M.
-
-    Achieved to 15 July: A 500k (+ 80k in 2025, not counted), C 1.0M, D 700k.
-    Qualified open pipeline: A 1.4M (+ 500k not qualified, + 300k won → not open),
-    B 1.0M, C 380k.
-    """
-    plan = make_plan(org.company)
-    allocate(plan, org.rep_a, "1200000.00")
-    allocate(plan, org.rep_b, "600000.00")
-    allocate(plan, org.rep_c, "1200000.00")
-    allocate(plan, org.rep_d, "600000.00")
-    pay(org.rep_a, "300000.00", dt.date(2026, 2, 10))
-    pay(org.rep_a, "200000.00", dt.date(2026, 7, 15))
-    pay(org.rep_a, "80000.00", dt.date(2025, 12, 20), signed_on=dt.date(2025, 11, 1))
-    pay(org.rep_c, "1000000.00", dt.date(2026, 5, 5))
-    pay(org.rep_d, "700000.00", dt.date(2026, 6, 1))
-    pipeline(org.rep_a, "1400000.00")
-    pipeline(org.rep_a, "500000.00", qualified=False)
-    pipeline(org.rep_b, "1000000.00")
-    pipeline(org.rep_c, "380000.00")
-    return plan
+    return standard_plan(org)
 
 
 def rep_row(result, rep):
