@@ -1,3 +1,5 @@
-"""Targets pages: health (filled by its helper)."""
+"""Targets pages: health (SPEC T4, T5)."""
 
-urlpatterns: list = []
+from .views import health
+
+urlpatterns: list = [*health.urlpatterns]
