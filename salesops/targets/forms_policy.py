@@ -91,9 +91,8 @@ class PolicyForm(TablerFormMixin, forms.ModelForm):
             for key in QUADRANT_KEYS:
                 name = quadrant_field(code, key)
                 if key == "weight":
-                    field = forms.DecimalField(
-                        label=labels[key], min_value=0, max_digits=8, decimal_places=4
-                    )
+                    # No bounds here: the service reports them with the other rules.
+                    field = forms.DecimalField(label=labels[key], max_digits=8, decimal_places=4)
                 else:
                     field = forms.CharField(label=labels[key], max_length=100)
                 self.fields[name] = field

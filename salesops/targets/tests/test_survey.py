@@ -125,9 +125,7 @@ def test_who_answers(org):
 
 def _columns(model) -> set[str]:
     with connection.cursor() as cursor:
-        description = connection.introspection.get_table_description(
-            cursor, model._meta.db_table
-        )
+        description = connection.introspection.get_table_description(cursor, model._meta.db_table)
     return {column.name for column in description}
 
 
