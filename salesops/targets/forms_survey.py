@@ -7,13 +7,14 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from salesops.core.forms import TablerFormMixin
-
 from .models import Reachability
 from .survey import ESTIMATE_MAX, Priority
 
 
-class SurveyAnswerForm(TablerFormMixin, forms.Form):
+class SurveyAnswerForm(forms.Form):
+    """Radios keep the toolkit's check classes (the Tabler bound field would give them
+    ``form-control``)."""
+
     estimate = forms.DecimalField(
         label=_("Your estimate of your team's target for the year (yuan)"),
         min_value=Decimal("0"),
@@ -21,15 +22,16 @@ class SurveyAnswerForm(TablerFormMixin, forms.Form):
         max_digits=16,
         decimal_places=2,
         help_text=_("The amount you think your team will (and should) reach."),
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01", "min": "0"}),
     )
     reachability = forms.TypedChoiceField(
         label=_("How reachable is the target?"),
         choices=Reachability.choices,
         coerce=int,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     priority = forms.ChoiceField(
         label=_("The top priority to reach it"),
         choices=Priority.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )

@@ -14,6 +14,7 @@ group can be shown, and a sentence's wording cannot give its author away.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -38,6 +39,7 @@ from .models import (
     TargetPolicy,
 )
 
+_random = secrets.SystemRandom()
 ESTIMATE_MAX = Decimal("99999999999999.99")  # what the MONEY column holds
 LEVEL_OF_ROLE = {
     Role.DIRECTOR: SurveyLevel.DIRECTOR,
@@ -164,7 +166,19 @@ def survey_answer(*, plan: TargetPlan, user, estimate, reachability, priority) -
         reachability=reach,
         priority=priority,
     )
+    _reshuffle(survey)
     return survey
+
+
+def _reshuffle(survey: Survey) -> None:
+    """Rewrite the survey's answers in a random order. Rows written together sit together
+    in storage: SQLite's hidden rowid and PostgreSQL's physical order and transaction id
+    (xmin) would pair each answer with the participation written beside it. Rewritten,
+    every answer carries the latest transaction and a random position."""
+    rows = list(SurveyResponse.objects.filter(survey=survey).order_by())
+    _random.shuffle(rows)
+    SurveyResponse.objects.filter(survey=survey).delete()
+    SurveyResponse.objects.bulk_create(rows)
 
 
 @transaction.atomic

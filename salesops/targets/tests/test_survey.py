@@ -254,3 +254,20 @@ def test_correlation_needs_five_teams_then_is_pearsons_r(org):
     assert attainment == [D("0.9000"), D("0.7000"), D("0.8000"), D("0.4000"), D("0.5000")]
     assert results.n == 5
     assert results.r == (D("0.11") / D("0.0172").sqrt()).quantize(D("0.0001")) == D("0.8387")
+
+
+def test_answers_are_rewritten_in_a_random_order(org, monkeypatch):
+    """Storage order must not pair an answer with the participation written beside it:
+    every answer rewrites the survey's answers in a shuffled order (here: reversed)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's rowid")
+    monkeypatch.setattr(survey._random, "shuffle", lambda rows: rows.reverse())
+    plan = make_plan(org.east)
+    for user, estimate in ((org.rep_a, "1"), (org.rep_b, "2"), (org.manager_east, "3")):
+        answer(plan, user, estimate)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT estimate FROM targets_surveyresponse ORDER BY rowid")
+        stored = [D(str(row[0])) for row in cursor.fetchall()]
+    # written 1; then [1, 2] reversed; then [2, 1, 3] reversed
+    assert stored == [D(3), D(1), D(2)]
+    assert sorted(SurveyResponse.objects.values_list("estimate", flat=True)) == [D(1), D(2), D(3)]
