@@ -23,7 +23,13 @@ from salesops.core.api_errors import error_response
 from . import permissions, survey
 from .models import Reachability, TargetPolicy
 from .policy import key_account_levels, policy_update, quadrant_rows
-from .schemas_survey import AnsweredOut, PolicyIn, PolicyOut, SurveyAnswerIn, SurveyOut
+from .schemas_survey import (
+    SurveyAnsweredOut,
+    SurveyAnswerIn,
+    SurveyOut,
+    TargetPolicyIn,
+    TargetPolicyOut,
+)
 
 router = Router(tags=["targets"])
 
@@ -86,7 +92,7 @@ def survey_get(request, plan_id: int):
 
 @router.post(
     "/targets/plans/{plan_id}/survey",
-    response={201: AnsweredOut},
+    response={201: SurveyAnsweredOut},
     summary="Answer a plan's survey (anonymous)",
 )
 def survey_post(request, plan_id: int, payload: SurveyAnswerIn):
@@ -114,7 +120,11 @@ def survey_open(request, plan_id: int):
 
 
 def policy_out(policy: TargetPolicy) -> dict:
-    data = {name: getattr(policy, name) for name in PolicyOut.model_fields if hasattr(policy, name)}
+    data = {
+        name: getattr(policy, name)
+        for name in TargetPolicyOut.model_fields
+        if hasattr(policy, name)
+    }
     data["key_account_levels"] = key_account_levels(policy)
     data["quadrants"] = quadrant_rows(policy)
     data["updated_by"] = str(policy.updated_by) if policy.updated_by_id else None
@@ -126,7 +136,7 @@ def _require_configurer(request):
         raise PermissionDenied(_("Only a sales-ops admin or a director changes target settings."))
 
 
-@router.get("/targets/settings", response=PolicyOut, summary="Target settings (configurers)")
+@router.get("/targets/settings", response=TargetPolicyOut, summary="Target settings (configurers)")
 def settings_get(request):
     _require_configurer(request)
     return policy_out(TargetPolicy.current())
@@ -134,10 +144,10 @@ def settings_get(request):
 
 @router.put(
     "/targets/settings",
-    response=PolicyOut,
+    response=TargetPolicyOut,
     summary="Change target settings (configurers); in force at once, audited",
 )
-def settings_put(request, payload: PolicyIn):
+def settings_put(request, payload: TargetPolicyIn):
     """Send any subset of the settings; quadrants by code with any of their keys."""
     _require_configurer(request)
     return policy_out(policy_update(actor=request.user, **payload.model_dump(exclude_unset=True)))

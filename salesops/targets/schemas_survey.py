@@ -21,7 +21,7 @@ class SurveyAnswerIn(Schema):
     )
 
 
-class GroupOut(Schema):
+class SurveyGroupOut(Schema):
     level: str
     level_label: str
     shown: bool = Field(..., description="False: fewer answers than the smallest group shown.")
@@ -31,10 +31,10 @@ class GroupOut(Schema):
     priorities: dict[str, int] = {}
 
 
-class TeamResultOut(Schema):
+class SurveyTeamOut(Schema):
     team_id: int
     team: str
-    groups: list[GroupOut]
+    groups: list[SurveyGroupOut]
     target: Decimal | None = None
     target_source: str = Field("", description="allocations, estimates or empty.")
     deviation: Decimal | None = Field(
@@ -45,15 +45,15 @@ class TeamResultOut(Schema):
     attainment: Decimal | None = None
 
 
-class ResultsOut(Schema):
+class SurveyResultsOut(Schema):
     min_group: int
-    teams: list[TeamResultOut]
+    teams: list[SurveyTeamOut]
     r: Decimal | None = Field(None, description="Pearson r of consensus and attainment.")
     n: int = Field(..., description="Teams with both a consensus and an attainment.")
     needed: int
 
 
-class ChoiceOut(Schema):
+class SurveyChoiceOut(Schema):
     code: str
     label: str
 
@@ -65,23 +65,23 @@ class SurveyOut(Schema):
     can_answer: bool
     answered: bool
     can_manage: bool
-    priorities: list[ChoiceOut]
-    reachability: list[ChoiceOut]
-    results: ResultsOut | None = None
+    priorities: list[SurveyChoiceOut]
+    reachability: list[SurveyChoiceOut]
+    results: SurveyResultsOut | None = None
 
 
-class AnsweredOut(Schema):
+class SurveyAnsweredOut(Schema):
     answered: bool
     message: str
 
 
-class QuadrantIO(Schema):
+class TargetQuadrantIO(Schema):
     label_zh: str | None = Field(None, max_length=100)
     label_en: str | None = Field(None, max_length=100)
     weight: Decimal | None = None
 
 
-class PolicyIn(Schema):
+class TargetPolicyIn(Schema):
     """Any subset of the settings; the ones left out stay as they are."""
 
     fiscal_year_start_month: int | None = None
@@ -91,7 +91,7 @@ class PolicyIn(Schema):
     manpower_utilisation: Decimal | None = None
     key_account_levels: list[str] | None = None
     matrix_months: int | None = None
-    quadrants: dict[str, QuadrantIO] | None = None
+    quadrants: dict[str, TargetQuadrantIO] | None = None
     default_quadrant: str | None = Field(None, max_length=20)
     coverage_red: Decimal | None = None
     coverage_amber: Decimal | None = None
@@ -104,7 +104,7 @@ class PolicyIn(Schema):
     survey_min_group: int | None = None
 
 
-class PolicyOut(Schema):
+class TargetPolicyOut(Schema):
     fiscal_year_start_month: int
     default_measure: str
     pool_formula: str
@@ -112,7 +112,7 @@ class PolicyOut(Schema):
     manpower_utilisation: Decimal
     key_account_levels: list[str]
     matrix_months: int
-    quadrants: dict[str, QuadrantIO]
+    quadrants: dict[str, TargetQuadrantIO]
     default_quadrant: str
     coverage_red: Decimal
     coverage_amber: Decimal

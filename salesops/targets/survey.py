@@ -111,11 +111,10 @@ def _estimate(value, errors: dict) -> Decimal | None:
     if amount < 0:
         errors["estimate"] = [_("The estimate cannot be negative.")]
         return None
-    amount = amount.quantize(Decimal("0.01"))
-    if amount > ESTIMATE_MAX:
+    if amount > ESTIMATE_MAX:  # before quantize, which cannot hold 1E+400
         errors["estimate"] = [_("The estimate is too large.")]
         return None
-    return amount
+    return amount.quantize(Decimal("0.01"))
 
 
 @transaction.atomic
