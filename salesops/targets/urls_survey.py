@@ -1,3 +1,5 @@
-"""Targets pages: survey (filled by its helper)."""
+"""Targets pages: the consensus survey of a plan and Settings · Targets."""
 
-urlpatterns: list = []
+from .views import policy, survey
+
+urlpatterns: list = [*survey.urlpatterns, *policy.urlpatterns]
