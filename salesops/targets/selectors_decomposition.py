@@ -40,7 +40,7 @@ def team_totals(plan: TargetPlan, team_ids) -> dict[int, Decimal]:
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    return {row["team_id"]: row["total"] for row in rows}
+    return {row["team_id"]: (row["total"] or ZERO).quantize(ZERO) for row in rows}
 
 
 @dataclass

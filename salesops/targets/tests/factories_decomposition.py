@@ -67,3 +67,19 @@ def closed_deal(
     )
     deal.refresh_from_db()
     return deal
+
+
+def build_dataset(org):
+    """The known data set of test_decomposition's docstring: on a 1,000.00 company plan
+    rep_a 256.41 (low_high), rep_b 282.05 (high_low), rep_c 179.49 (default low_low),
+    rep_d 282.05 (high_low)."""
+    closed_deal(org.rep_a, 100)
+    closed_deal(org.rep_a, 300)
+    closed_deal(org.rep_a, 200, level="A")
+    closed_deal(org.rep_a, 50, level="A", won=False)
+    closed_deal(org.rep_b, 500, level="A")
+    for _ in range(3):
+        closed_deal(org.rep_b, 10, level="A", won=False)
+    closed_deal(org.rep_c, 9999, days_ago=200)
+    closed_deal(org.rep_d, 1000)
+    return org

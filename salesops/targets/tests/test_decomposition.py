@@ -30,7 +30,7 @@ from salesops.targets import decomposition
 from salesops.targets.decomposition import Medians, PlanStateConflict, Point, quadrant_of
 from salesops.targets.models import Allocation, PlanState, TargetPolicy
 
-from .factories_decomposition import NOW, closed_deal, make_plan
+from .factories_decomposition import NOW, build_dataset, closed_deal, make_plan
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -44,16 +44,7 @@ def _today():
 
 @pytest.fixture
 def dataset(org):
-    closed_deal(org.rep_a, 100)
-    closed_deal(org.rep_a, 300)
-    closed_deal(org.rep_a, 200, level="A")
-    closed_deal(org.rep_a, 50, level="A", won=False)
-    closed_deal(org.rep_b, 500, level="A")
-    for _ in range(3):
-        closed_deal(org.rep_b, 10, level="A", won=False)
-    closed_deal(org.rep_c, 9999, days_ago=200)
-    closed_deal(org.rep_d, 1000)
-    return org
+    return build_dataset(org)
 
 
 def rows(plan):
