@@ -367,7 +367,10 @@ def shares_adjust(*, plan: TargetPlan, actor, amounts: dict, reason: str) -> lis
             },
             code="conflict",
         )
-    rows = {a.rep_id: a for a in Allocation.objects.filter(plan=plan, version=plan.version)}
+    rows = {
+        a.rep_id: a
+        for a in Allocation.objects.filter(plan=plan, version=plan.version).select_related("rep")
+    }
     if plan.state != PlanState.DECOMPOSED or not rows:
         raise PlanStateConflict(
             {"state": [_("The plan is not decomposed yet: decompose it first.")]},
@@ -390,6 +393,12 @@ def shares_adjust(*, plan: TargetPlan, actor, amounts: dict, reason: str) -> lis
                 errors, {"amounts": _("Rep %(rep)s has no target in this plan.") % {"rep": key}}
             )
             continue
+        # Every rep named, changed or not: an unchanged amount accepted for a rep one may
+        # not adjust would tell a stranger that rep's target.
+        if not permissions.can_adjust_rep(actor, rows[rep_id].rep):
+            raise PermissionDenied(
+                _("You may not change the target of %(rep)s.") % {"rep": rows[rep_id].rep}
+            )
         value = _amount(raw)
         if value is None:
             errors = merge_errors(
@@ -408,11 +417,6 @@ def shares_adjust(*, plan: TargetPlan, actor, amounts: dict, reason: str) -> lis
     if errors:
         raise ValidationError(errors)
     changed = {rep_id: v for rep_id, v in new.items() if v != rows[rep_id].amount}
-    for rep_id in changed:
-        if not permissions.can_adjust_rep(actor, rows[rep_id].rep):
-            raise PermissionDenied(
-                _("You may not change the target of %(rep)s.") % {"rep": rows[rep_id].rep}
-            )
     total = sum((changed.get(r, a.amount) for r, a in rows.items()), ZERO)
     if total != plan.pool:
         off = total - plan.pool
