@@ -202,14 +202,16 @@ def why(info: dict) -> list[str]:
             "my": f"{my}%" if my is not None else _("none"),
         }
         if info["medians_scope"] == "team":
-            text = _("Your team's medians are %(mx)s and %(my)s")
+            text = _(
+                "Your team's medians are %(mx)s and %(my)s; a value at or above the median "
+                "counts as high, so you are in “%(quadrant)s”."
+            )
         else:
-            text = _("Your team had no history, so the plan's medians apply: %(mx)s and %(my)s")
-        sentences.append(
-            (text % medians)
-            + _("; a value at or above the median counts as high, so you are in “%(quadrant)s”.")
-            % {"quadrant": info["quadrant_label"]}
-        )
+            text = _(
+                "Your team had no history, so the plan's medians apply: %(mx)s and %(my)s; a "
+                "value at or above the median counts as high, so you are in “%(quadrant)s”."
+            )
+        sentences.append(text % {**medians, "quadrant": info["quadrant_label"]})
     sentences.append(
         _(
             "That quadrant's weight is %(weight)s; your share is your weight divided by "
