@@ -35,7 +35,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from salesops.core import clock
 from salesops.core.history import save_with_history
@@ -49,6 +49,20 @@ from .models import Allocation, PlanState, Quadrant, TargetPlan, TargetPolicy
 SHARE_PLACES = Decimal("0.00000001")
 RATE_PLACES = Decimal("0.0001")
 ZERO = Decimal("0.00")
+UPDATED_FIELDS = [
+    "team",
+    "median_deal",
+    "key_win_rate",
+    "won_deals",
+    "quadrant",
+    "weight",
+    "share",
+    "amount",
+    "monthly",
+    "adjusted",
+    "reason",
+    "updated_at",
+]
 
 
 class PlanStateConflict(ValidationError):
@@ -308,33 +322,46 @@ def decompose(*, plan: TargetPlan, actor) -> list[Allocation]:
     amounts = largest_remainder(plan.pool, rep_weights)
     total_weight = sum(rep_weights)
     version = plan.version
-    for old in Allocation.objects.filter(plan=plan, version=version):
-        old._history_user = actor
-        old.delete()
-    rows = [
-        Allocation(
-            plan=plan,
-            version=version,
-            rep_id=point.rep_id,
-            team_id=point.team_id,
-            median_deal=point.median_deal,
-            key_win_rate=point.key_win_rate,
-            won_deals=point.won_deals,
-            quadrant=quadrant,
-            weight=weight,
-            share=(
-                (weight / total_weight) if total_weight else Decimal(1) / Decimal(len(points))
-            ).quantize(SHARE_PLACES),
-            amount=amount,
-            monthly=[str(m) for m in monthly_split(amount, season)],
+    # Rows of reps still in the plan are updated in place (their history continues), new
+    # reps get rows, and reps who left the plan lose theirs.
+    existing = {a.rep_id: a for a in Allocation.objects.filter(plan=plan, version=version)}
+    for rep_id in set(existing) - {p.rep_id for p in points}:
+        gone = existing.pop(rep_id)
+        gone._history_user = actor
+        gone.delete()
+    created, updated = [], []
+    for point, quadrant, weight, amount in zip(
+        points, quadrants, rep_weights, amounts, strict=True
+    ):
+        row = existing.get(point.rep_id) or Allocation(
+            plan=plan, version=version, rep_id=point.rep_id
         )
-        for point, quadrant, weight, amount in zip(
-            points, quadrants, rep_weights, amounts, strict=True
+        row.team_id = point.team_id
+        row.median_deal = point.median_deal
+        row.key_win_rate = point.key_win_rate
+        row.won_deals = point.won_deals
+        row.quadrant = quadrant
+        row.weight = weight
+        share = (weight / total_weight) if total_weight else Decimal(1) / Decimal(len(points))
+        row.share = share.quantize(SHARE_PLACES)
+        row.amount = amount
+        row.monthly = [str(m) for m in monthly_split(amount, season)]
+        row.adjusted, row.reason = False, ""
+        if row.pk:  # bulk_update skips save(): move the version stamp forward here
+            row.updated_at = max(clock.now(), row.updated_at + dt.timedelta(microseconds=1))
+        (updated if row.pk else created).append(row)
+    if created:
+        bulk_create_with_history(
+            created, Allocation, default_user=actor, default_change_reason="decomposed"
         )
-    ]
-    bulk_create_with_history(
-        rows, Allocation, default_user=actor, default_change_reason="decomposed"
-    )
+    if updated:
+        bulk_update_with_history(
+            updated,
+            Allocation,
+            UPDATED_FIELDS,
+            default_user=actor,
+            default_change_reason="decomposed again",
+        )
     plan.state = PlanState.DECOMPOSED
     save_with_history(plan, actor, "decomposed")
     return list(Allocation.objects.filter(plan=plan, version=version).select_related("rep", "team"))

@@ -252,3 +252,29 @@ def test_adjustment_only_for_ones_own_reps_and_not_once_published(dataset, decom
             amounts={org.rep_a.pk: "256.41"},
             reason="x",
         )
+
+
+def test_decomposing_again_updates_rows_in_place_and_drops_leavers(dataset, decomposed):
+    org = dataset
+    before = rows(decomposed)
+    decomposition.shares_adjust(
+        plan=decomposed,
+        actor=org.admin,
+        amounts={org.rep_a.pk: "266.41", org.rep_b.pk: "272.05"},
+        reason="x",
+    )
+    org.rep_c.is_active = False
+    org.rep_c.save()
+    decomposition.decompose(plan=decomposed, actor=org.director)
+    after = rows(decomposed)
+    assert set(after) == {"rep_a", "rep_b", "rep_d"}
+    assert after["rep_a"].pk == before["rep_a"].pk and not after["rep_a"].adjusted
+    # Σ weights 3.20: 1000 × 1.00 / 3.2 = 312.50, 1.10 / 3.2 = 343.75 twice.
+    assert [after[r].amount for r in ("rep_a", "rep_b", "rep_d")] == [
+        D("312.50"),
+        D("343.75"),
+        D("343.75"),
+    ]
+    latest = after["rep_a"].history.first()
+    assert latest.history_user == org.director and latest.amount == D("312.50")
+    assert after["rep_a"].updated_at > before["rep_a"].updated_at
