@@ -59,7 +59,7 @@ def list_allocations(request, plan_id: int):
 
 @router.post(
     "/targets/plans/{plan_id}/decompose",
-    response={200: DecompositionOut, 409: dict},
+    response=DecompositionOut,
     summary="Decompose a plan",
 )
 def decompose(request, plan_id: int):
@@ -76,7 +76,7 @@ def decompose(request, plan_id: int):
 
 @router.put(
     "/targets/plans/{plan_id}/allocations",
-    response={200: DecompositionOut, 409: dict},
+    response=DecompositionOut,
     summary="Adjust rep targets before publishing",
 )
 def adjust(request, plan_id: int, payload: AdjustIn):
