@@ -367,14 +367,17 @@ def decompose(*, plan: TargetPlan, actor) -> list[Allocation]:
     return list(Allocation.objects.filter(plan=plan, version=version).select_related("rep", "team"))
 
 
+MAX_AMOUNT = Decimal("99999999999999.99")  # what a 16-digit, 2-place column holds
+
+
 def _amount(raw) -> Decimal | None:
     try:
         value = Decimal(str(raw))
+        if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
+            return None
+        return value.quantize(CENT) if value == value.quantize(CENT) else None
     except (InvalidOperation, ValueError):
         return None
-    if not value.is_finite() or value < 0 or value != value.quantize(CENT):
-        return None
-    return value.quantize(CENT)
 
 
 @transaction.atomic
