@@ -71,6 +71,7 @@ def test_adjust(org, plan):
     a, b = str(org.rep_a.pk), str(org.rep_b.pk)
     assert fields(put(client, url, {"amounts": {a: "abc"}, "reason": "x"})) == {f"amounts.{a}"}
     assert fields(put(client, url, {"amounts": {a: "266.41"}, "reason": "x"})) == {"amounts"}
+    assert fields(put(client, url, {"amounts": {a: "1e30"}, "reason": "x"})) == {"amounts"}
     assert fields(put(client, url, {"amounts": {a: "266.41", b: "272.05"}})) == {"reason"}
     response = put(client, url, {"amounts": {a: "266.41", b: "272.05"}, "reason": "x"})
     assert response.status_code == 200
