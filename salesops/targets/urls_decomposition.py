@@ -1,3 +1,5 @@
-"""Targets pages: decomposition (filled by its helper)."""
+"""Targets pages: decomposition (T3) and "my target"."""
 
-urlpatterns: list = []
+from .views.decomposition import urlpatterns
+
+__all__ = ["urlpatterns"]
