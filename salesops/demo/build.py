@@ -47,6 +47,7 @@ from .leads import build_leads
 from .revenue import build_revenue
 from .revenue import history_models as revenue_history_models
 from .rules import run_rules_over_history
+from .targets import build_targets
 
 BATCH = 5_000
 HISTORY_REASON = "demo"
@@ -323,6 +324,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         # The activities were bulk-inserted (no per-row signal): count them once.
         activity_rollup.rebuild()
         deal_counts["daily reports"] = build_daily_reports(gen, reps, now)
+        deal_counts.update(build_targets(gen))
 
     # Inboxes as the live engine would have filled them (reminders, breaches, escalations).
     firings = run_rules_over_history(since=now - dt.timedelta(days=HISTORY_DAYS), now=now)

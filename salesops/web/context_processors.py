@@ -34,6 +34,7 @@ from salesops.leads.models import Lead, LeadStatus
 from salesops.pipeline import approvals as pipeline_approvals
 from salesops.reports import heatmap
 from salesops.reports import pipeline_common as pipeline_reports
+from salesops.targets import permissions as target_permissions
 from salesops.todos.selectors import nav_count
 
 
@@ -120,6 +121,11 @@ def lead_enterers(user) -> bool:
     return not user.is_read_only_role
 
 
+def target_users(user) -> bool:
+    """Everyone but customer success (see targets.permissions)."""
+    return target_permissions.has_targets(user)
+
+
 def daily_writers(user) -> bool:
     """Who writes a daily report (read-only roles only read them)."""
     return not user.is_read_only_role
@@ -152,6 +158,8 @@ MENU = [
     entry("aftersales:ticket_list", _("Service tickets"), "ti-ticket", AFTERSALES, owns="aftersales:ticket_*"),
     entry("aftersales:nps_list", _("NPS responses"), "ti-mood-smile", AFTERSALES, owns="aftersales:nps_*"),
     entry("aftersales:renewal_list", _("Renewals"), "ti-refresh", AFTERSALES, owns="aftersales:renewal_*"),
+    entry("targets:plan_list", _("Target plans"), "ti-target", TARGETS, target_users, owns="targets"),
+    entry("targets:my_target", _("My target"), "ti-user-check", TARGETS, target_users),
     entry("knowledge:list", _("Knowledge base"), "ti-books", KNOWLEDGE, owns="knowledge"),
     entry("pushes:mine", _("My pushes"), "ti-send", KNOWLEDGE, owns="pushes"),
     entry("pushes:team", _("Team pushes"), "ti-users", KNOWLEDGE, push_selectors.may_see_team),
@@ -161,6 +169,7 @@ MENU = [
     entry("notifications:channel_list", _("Notification channels"), "ti-broadcast", SETTINGS, admins, owns=("notifications:channel_*", "notifications:delivery_*")),
     entry("revenue:policy", _("Revenue policy"), "ti-cash", SETTINGS, admins),
     entry("knowledge:policy", _("Knowledge settings"), "ti-books", SETTINGS, admins),
+    entry("targets:policy", _("Target settings"), "ti-target", SETTINGS, configurers),
     entry("pipeline:configure", _("Pipelines"), "ti-columns", SETTINGS, configurers, owns=("pipeline:pipeline_*", "pipeline:stage_*", "pipeline:policy")),
     entry("leads:channel_list", _("Lead channels"), "ti-plug-connected", SETTINGS, configurers, owns="leads:channel_*"),
     entry("leads:routing_list", _("Routing rules"), "ti-route", SETTINGS, configurers, owns="leads:routing_*"),
