@@ -84,7 +84,7 @@ def default_quadrants() -> dict:
 
 
 def default_seasonal_index() -> list:
-    """Twelve monthly indices (1.00 = an ordinary month), January first."""
+    """Twelve monthly indices (1.00 = an ordinary month) in fiscal month order."""
     return ["1.00"] * 12
 
 
