@@ -181,7 +181,9 @@ def _scenario(request, plan_id, scenario_id) -> Scenario:
 
 
 @router.patch(
-    PREFIX + "/{plan_id}/scenarios/{scenario_id}", response=ScenarioOut, summary="Edit a scenario"
+    PREFIX + "/{plan_id}/scenarios/{int:scenario_id}",
+    response=ScenarioOut,
+    summary="Edit a scenario",
 )
 @conflicts
 def update_scenario(request, plan_id: int, scenario_id: int, payload: ScenarioPatch):
@@ -191,7 +193,7 @@ def update_scenario(request, plan_id: int, scenario_id: int, payload: ScenarioPa
 
 
 @router.delete(
-    PREFIX + "/{plan_id}/scenarios/{scenario_id}", response={204: None}, summary="Delete"
+    PREFIX + "/{plan_id}/scenarios/{int:scenario_id}", response={204: None}, summary="Delete"
 )
 @conflicts
 def delete_scenario(request, plan_id: int, scenario_id: int):

@@ -79,9 +79,7 @@ def test_director_confirms_the_baseline(org, plan):
 def test_confirm_needs_computed_scenario(org):
     plan = calibrated(make_plan(org.admin, team=org.east))
     with pytest.raises(ValidationError) as caught:
-        services.baseline_confirm(
-            plan=plan, scenario=plan.scenarios.first(), actor=org.director
-        )
+        services.baseline_confirm(plan=plan, scenario=plan.scenarios.first(), actor=org.director)
     assert "scenario" in caught.value.message_dict
 
 

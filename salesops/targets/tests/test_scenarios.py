@@ -48,9 +48,7 @@ def plan(org):
     closed(make_deal(owner=org.rep_b), "lost", at(2026, 1, 5), at(2026, 2, 10))
     closed(make_deal(owner=org.rep_b), "lost", at(2024, 11, 5), at(2025, 1, 1))
     account = make_account(org.rep_c)
-    thin = [
-        make_contact(account, decision_role=role) for role in ("signatory", "other", "other")
-    ]
+    thin = [make_contact(account, decision_role=role) for role in ("signatory", "other", "other")]
     make_deal(owner=org.rep_c, account=account, amount=Decimal("100000"), contacts=thin)
     full = [
         make_contact(account, decision_role=role)
@@ -94,7 +92,12 @@ def test_default_scenarios_by_hand(org, plan):
 
 def test_negative_result_is_zero_and_formula_is_checked(org, plan):
     scenario = services.scenario_create(
-        plan=plan, actor=org.admin, code="floor", name_zh="底线", name_en="Floor", formula="0 - pool"
+        plan=plan,
+        actor=org.admin,
+        code="floor",
+        name_zh="底线",
+        name_en="Floor",
+        formula="0 - pool",
     )
     services.scenarios_compute(plan=plan, actor=org.admin)
     scenario.refresh_from_db()

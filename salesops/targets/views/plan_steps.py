@@ -105,12 +105,14 @@ def scenarios(request, pk):
     vote = selectors.vote_summary(user, plan)
     for scenario in rows:
         scenario.label = _scenario_name(scenario)
-        scenario.votes = vote["counts"].get(scenario.pk, 0) if vote["counts"] is not None else None
+        scenario.vote_count = (
+            vote["counts"].get(scenario.pk, 0) if vote["counts"] is not None else None
+        )
     factors = rows[0].factors if rows and rows[0].factors else {}
     chart = {
         "labels": [s.label for s in rows],
         "values": [str(s.result) if s.result is not None else None for s in rows],
-        "votes": [s.votes for s in rows] if vote["counts"] is not None else None,
+        "votes": [s.vote_count for s in rows] if vote["counts"] is not None else None,
         "names": {"result": _("Result"), "votes": _("Votes")},
     }
     editable = can_configure(user) and not plan.is_locked
