@@ -45,6 +45,7 @@ from .schemas import (
 
 router = Router(tags=["targets"])
 PREFIX = "/targets/plans"
+MAX_ID = 2**63
 
 
 class PlanListQuery(Schema):
@@ -92,7 +93,15 @@ class _Detail(PlanDetailOut):
 def _team(team_id):
     if team_id is None:
         return None
+    if not 0 < team_id < MAX_ID:
+        return False
     return Team.objects.filter(pk=team_id).first() or False
+
+
+def _scenario_of(plan, scenario_id):
+    if not 0 < scenario_id < MAX_ID:
+        return None
+    return Scenario.objects.filter(plan=plan, pk=scenario_id).first()
 
 
 @router.get(PREFIX, response=PlanPage, summary="List the target plans you may see")
@@ -215,7 +224,7 @@ def compute_scenarios(request, plan_id: int):
 @conflicts
 def cast_vote(request, plan_id: int, payload: VoteIn):
     plan = _plan(request, plan_id)
-    scenario = Scenario.objects.filter(plan=plan, pk=payload.scenario_id).first()
+    scenario = _scenario_of(plan, payload.scenario_id)
     services.vote_cast(plan=plan, voter=request.user, scenario=scenario)
     plan.refresh_from_db()
     return selectors.vote_summary(request.user, plan)
@@ -233,7 +242,7 @@ def close_vote(request, plan_id: int):
 @conflicts
 def confirm(request, plan_id: int, payload: ConfirmIn):
     plan = _plan(request, plan_id)
-    scenario = Scenario.objects.filter(plan=plan, pk=payload.scenario_id).first()
+    scenario = _scenario_of(plan, payload.scenario_id)
     return services.baseline_confirm(plan=plan, scenario=scenario, actor=request.user)
 
 

@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("plans/", plans.plan_list),
     path("plans/new/", plans.plan_create, name="plan_create"),
     path("plans/<int:pk>/", plans.plan_detail, name="plan_detail"),
+    path("plans/<int:pk>/edit/", plans.plan_edit, name="plan_edit"),
     path("plans/<int:pk>/publish/", plans.plan_publish, name="plan_publish"),
     path("plans/<int:pk>/export/", plans.plan_export, name="plan_export"),
     path("plans/<int:pk>/calibration/", plan_steps.calibration, name="calibration"),

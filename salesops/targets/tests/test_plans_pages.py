@@ -128,3 +128,21 @@ def test_adjustment_pages(client, org):
     assert plan.version == 2
     detail = client.get(plan.get_absolute_url()).content.decode()
     assert "published" in detail
+
+
+def test_edit_page_and_bad_posted_ids(client, org, company_plan):
+    url = reverse("targets:plan_edit", args=[company_plan.pk])
+    assert client_for(client, org.manager_east).get(url).status_code == 403
+    client = client_for(client, org.admin)
+    assert b"edit-plan" in client.get(company_plan.get_absolute_url()).content
+    response = client.post(
+        url,
+        {"name": "改名", "fiscal_year": 2026, "team": org.company.pk, "measure": "payments"},
+    )
+    assert response.status_code == 302
+    company_plan.refresh_from_db()
+    assert company_plan.name == "改名"
+    for bad in ("x\x00y", "18446744073709551616", ""):
+        response = client.post(reverse("targets:vote", args=[company_plan.pk]), {"scenario": bad})
+        assert response.status_code == 302
+    assert not Vote.objects.exists()

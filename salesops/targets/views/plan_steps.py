@@ -130,6 +130,14 @@ def scenarios(request, pk):
     return render(request, "targets/plan_scenarios.html", context)
 
 
+def _scenario_of(plan, value):
+    """The plan's scenario named by a posted id (None for anything else)."""
+    text = str(value or "").strip()
+    if not text.isdigit() or len(text) > 18:
+        return None
+    return Scenario.objects.filter(plan=plan, pk=int(text)).first()
+
+
 def _back(plan):
     return redirect(reverse("targets:scenarios", args=[plan.pk]))
 
@@ -208,7 +216,7 @@ def scenario_delete(request, pk, scenario_pk):
 @require_POST
 def vote(request, pk):
     plan = plan_for(request, pk)
-    scenario = Scenario.objects.filter(plan=plan, pk=request.POST.get("scenario") or 0).first()
+    scenario = _scenario_of(plan, request.POST.get("scenario"))
     return _run(
         request,
         plan,
@@ -230,7 +238,7 @@ def vote_close(request, pk):
 @require_POST
 def baseline_confirm(request, pk):
     plan = plan_for(request, pk)
-    scenario = Scenario.objects.filter(plan=plan, pk=request.POST.get("scenario") or 0).first()
+    scenario = _scenario_of(plan, request.POST.get("scenario"))
     return _run(
         request,
         plan,

@@ -81,6 +81,32 @@ def plan_create(request):
     )
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, pk):
+    plan = plan_for(request, pk)
+    if not can_configure(request.user) or plan.is_locked:
+        raise PermissionDenied(_("Only sales-ops admins and directors change an unpublished plan."))
+    initial = {
+        "name": plan.name,
+        "fiscal_year": plan.fiscal_year,
+        "team": plan.team,
+        "product_line": plan.product_line,
+        "measure": plan.measure,
+    }
+    form = PlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_update(plan=plan, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_service_errors(form, exc)
+        else:
+            messages.success(request, _("Plan saved."))
+            return redirect(plan.get_absolute_url())
+    context = {"form": form, "plan": plan, "cancel_url": plan.get_absolute_url()}
+    return render(request, "targets/plan_form.html", context)
+
+
 def steps(plan) -> list[dict]:
     """The workflow as steps: label, state reached, link."""
     base = f"/targets/plans/{plan.pk}"
@@ -131,6 +157,7 @@ def plan_detail(request, pk):
         "steps": steps(plan),
         "state_index": STATE_ORDER.index(plan.state),
         "can_configure": can_configure(user),
+        "can_edit": can_configure(user) and not plan.is_locked,
         "can_decide": can_decide(user),
         "can_publish": can_configure(user) and plan.state == PlanState.DECOMPOSED,
         "my_allocation": mine,
