@@ -142,6 +142,7 @@ def test_edit_page_and_bad_posted_ids(client, org, company_plan):
     assert response.status_code == 302
     company_plan.refresh_from_db()
     assert company_plan.name == "改名"
+    client = client_for(client, org.rep_a)
     for bad in ("x\x00y", "18446744073709551616", ""):
         response = client.post(reverse("targets:vote", args=[company_plan.pk]), {"scenario": bad})
         assert response.status_code == 302
