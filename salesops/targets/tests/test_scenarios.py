@@ -83,9 +83,9 @@ def test_default_scenarios_by_hand(org, plan):
         rows = services.scenarios_compute(plan=plan, actor=org.admin)
     results = {s.code: s.result for s in rows}
     assert results == {
-        "aggressive": Decimal("1233750.00"),  # 1,200,000 + 90,000 × 0.75 × 0.5
-        "steady": Decimal("1020250.00"),  # 1,000,000 + 90,000 × 0.75 × 0.3 × 1
-        "conservative": Decimal("906750.00"),  # 900,000 + 90,000 × 0.75 × 0.5 × 0.2
+        "aggressive": Decimal("1170250.00"),  # 1,150,000 + 90,000 × 0.75 × 0.3
+        "steady": Decimal("1013500.00"),  # 1,000,000 + 90,000 × 0.75 × 0.2 × 1
+        "conservative": Decimal("956750.00"),  # 950,000 + 90,000 × 0.75 × 0.5 × 0.2
     }
     assert rows[0].factors["pipeline"] == "90000.00"
 
