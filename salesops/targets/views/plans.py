@@ -21,7 +21,7 @@ from .. import exports_plans, selectors, services
 from ..forms import PlanForm
 from ..lifecycle import reached
 from ..models import STATE_ORDER, Allocation, PlanState, TargetPolicy
-from ..permissions import can_configure, can_decide, has_targets, visible_allocations
+from ..permissions import can_configure, can_decide, has_targets
 
 
 def require_targets(user) -> None:
@@ -161,7 +161,6 @@ def plan_detail(request, pk):
         "can_decide": can_decide(user),
         "can_publish": can_configure(user) and plan.state == PlanState.DECOMPOSED,
         "my_allocation": mine,
-        "allocations_seen": visible_allocations(user, plan).count(),
         "pending_adjustments": plan.adjustments.filter(state="pending").count(),
     }
     return render(request, "targets/plan_detail.html", context)
