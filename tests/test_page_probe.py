@@ -65,6 +65,7 @@ KINDS = [
     (r"^knowledge:(detail|edit|set_active|file|usage)$", "knowledge.KnowledgeItem"),
     (r"^pushes:", "knowledge.Push"),
     (r"^reports:account_snapshot$", "customers.Account"),
+    (r"^targets:", "targets.TargetPlan"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}
