@@ -39,7 +39,9 @@ VOTE_SHARE = 0.85  # of the voters who vote
 VOTES = (("steady", 0.6), ("aggressive", 0.2), ("conservative", 0.2))
 ANSWER_SHARE = 0.8  # of the reps who answer the survey
 RAISE = Decimal("4.5")
-RAISE_REASON = "上线前的历史回款没有导入，年初目标只按两个月历史测算，偏低；按上半年实际进度上调全年目标。"
+RAISE_REASON = (
+    "上线前的历史回款没有导入，年初目标只按两个月历史测算，偏低；按上半年实际进度上调全年目标。"
+)
 RAISE_NOTE = "同意，按上调后的目标考核下半年。"
 
 
