@@ -109,7 +109,6 @@ def plan_edit(request, pk):
 
 def steps(plan) -> list[dict]:
     """The workflow as steps: label, state reached, link."""
-    base = f"/targets/plans/{plan.pk}"
     return [
         {
             "key": "calibration",
@@ -127,7 +126,7 @@ def steps(plan) -> list[dict]:
             "key": "decomposition",
             "label": _("Decomposition"),
             "done": reached(plan, PlanState.DECOMPOSED),
-            "url": f"{base}/decomposition/",
+            "url": reverse("targets:decomposition", args=[plan.pk]),
         },
         {
             "key": "publish",
@@ -135,8 +134,18 @@ def steps(plan) -> list[dict]:
             "done": plan.is_locked,
             "url": "#publish",
         },
-        {"key": "health", "label": _("Health"), "done": None, "url": f"{base}/health/"},
-        {"key": "survey", "label": _("Survey"), "done": None, "url": f"{base}/survey/"},
+        {
+            "key": "health",
+            "label": _("Health"),
+            "done": None,
+            "url": reverse("targets:health", args=[plan.pk]),
+        },
+        {
+            "key": "survey",
+            "label": _("Survey"),
+            "done": None,
+            "url": reverse("targets:survey", args=[plan.pk]),
+        },
         {
             "key": "adjustments",
             "label": _("Adjustments"),
