@@ -44,6 +44,7 @@ import os
 import statistics
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -240,8 +241,6 @@ def calibrate_and_scenarios(plan, director, runs: int) -> dict:
 
 
 def decompose(plan, director, runs: int) -> dict:
-    from django.db.models import Sum
-
     from salesops.targets import permissions
     from salesops.targets.models import Allocation
 
@@ -260,7 +259,8 @@ def decompose(plan, director, runs: int) -> dict:
     figures = repeat(work, runs)
     plan.refresh_from_db()
     rows = Allocation.objects.filter(plan=plan, version=plan.version)
-    total = rows.aggregate(s=Sum("amount"))["s"]
+    # Summed here in Decimal: SQLite's SUM of a decimal column is a float.
+    total = sum(rows.values_list("amount", flat=True), Decimal("0.00"))
     figures.update(
         baseline=scenario.code,
         pool=str(plan.pool),
@@ -310,6 +310,12 @@ def health(plan, director, args, url: str) -> dict:
         raise NotMeasured(
             f"{path} answers {figures['status_in_process']} in process (not installed yet?)"
         )
+    if PROFILE:
+        from django.test import Client
+
+        client = Client()
+        client.force_login(director)
+        figures["profile_top_tottime"] = profile_top(lambda: client.get(path))
     figures["sweep_before"] = drain_timers()
     connection.close()  # SQLite: the server reads now
     server = pages.Server(url)
