@@ -138,6 +138,26 @@ def profile_top(fn, limit: int = 15) -> list[str]:
     return [line for line in lines[start:] if line.strip()]
 
 
+def slowest_with_fetch(queries, limit: int = 3) -> list[dict]:
+    """The captured SELECTs run again with every row fetched: the slowest ``limit``.
+    (A captured query's time is its ``execute()`` only; SQLite computes the rows while
+    they are fetched, so a slow aggregate shows up here, not there.)"""
+    from django.db import connection
+
+    timings = []
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            try:
+                _, ms = common.timed(lambda sql=sql: (cursor.execute(sql), cursor.fetchall()))
+            except Exception:  # noqa: BLE001, S112 - inlined parameters may not re-run
+                continue
+            timings.append({"ms": round(ms, 1), "sql": sql[:400]})
+    return sorted(timings, key=lambda t: -t["ms"])[:limit]
+
+
 def repeat(fn, runs: int) -> dict:
     """One first run (with its query count), then ``runs`` timed runs (and, with
     ``--profile``, one run under cProfile)."""
@@ -153,6 +173,7 @@ def repeat(fn, runs: int) -> dict:
         "first_ms": round(first, 1),
         "queries": len(queries),
         "queries_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1),
+        "slowest_selects_with_fetch": slowest_with_fetch(queries),
     }
     if slowest is not None:
         figures["slowest_query"] = {
@@ -310,11 +331,15 @@ def health(plan, director, args, url: str) -> dict:
         raise NotMeasured(
             f"{path} answers {figures['status_in_process']} in process (not installed yet?)"
         )
-    if PROFILE:
-        from django.test import Client
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
-        client = Client()
-        client.force_login(director)
+    client = Client()
+    client.force_login(director)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(path)
+    figures["slowest_selects_with_fetch"] = slowest_with_fetch(ctx.captured_queries)
+    if PROFILE:
         figures["profile_top_tottime"] = profile_top(lambda: client.get(path))
     figures["sweep_before"] = drain_timers()
     connection.close()  # SQLite: the server reads now
