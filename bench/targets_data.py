@@ -7,7 +7,7 @@ build time, in ``bench_targets_meta`` through ``common.read_meta`` / ``write_met
 * **Organisation**: the director on the company team 总部; 5 regions (华南 华东 华北 西南
   华中), each with a region manager; 10 groups per region (50 teams), each with a manager
   and 10 reps (500 reps at every scale: the plan's decomposition and the director's
-  dashboard keep their shape). One rep in fifty joined recently and has no deals (the
+  dashboard keep their shape). One rep in fifty has a few accounts and no deals yet (the
   matrix's default quadrant). Logins: ``director``, ``region_manager_<r>``,
   ``manager_<r>_<g>``, ``rep<r>_<g>_<i>``, password ``salesops-demo``.
 * **Accounts** (``60,000 × scale``), owned by the reps (a rep's book size varies), levels
