@@ -8,8 +8,7 @@ build time, in ``bench_targets_meta`` through ``common.read_meta`` / ``write_met
   华中), each with a region manager; 10 groups per region (50 teams), each with a manager
   and 10 reps (500 reps at every scale: the plan's decomposition and the director's
   dashboard keep their shape). One rep in fifty has a few accounts and no deals yet (the
-  matrix's default quadrant). Logins: ``director``, ``region_manager_<r>``,
-  ``manager_<r>_<g>``, ``rep<r>_<g>_<i>``, password ``salesops-demo``.
+  matrix's default quadrant). Logins as in bench/README.md (password ``salesops-demo``).
 * **Accounts** (``60,000 × scale``), owned by the reps (a rep's book size varies), levels
   A 10 % / B 30 % / C 60 % (A is the key-account level of ``TargetPolicy``), industries,
   provinces and cities of the demo's geography, names in the demo's style (city, 字号,
@@ -31,11 +30,9 @@ build time, in ``bench_targets_meta`` through ``common.read_meta`` / ``write_met
   signing day and never in the future; they add up to the whole amount for contracts
   older than 400 days and to 40–100 % of it for newer ones (never more than the amount).
 
-Rows go in with ``executemany`` in batches of 20,000 inside one transaction (the column
-list comes from the model, so a field added later gets its default); no history rows.
-Ids are given explicitly (PostgreSQL sequences are reset afterwards). PostgreSQL gets a
-``VACUUM ANALYZE`` after the load; SQLite plans from its defaults, as ``make run`` ships
-(as ``bench/pages_data.py``).
+``executemany`` in batches of 20,000 in one transaction (columns from the model), explicit
+ids (PostgreSQL sequences reset), no history rows; PostgreSQL then ``VACUUM ANALYZE``,
+SQLite no statistics, as ``make run`` ships (as ``bench/pages_data.py``).
 """
 
 from __future__ import annotations
@@ -48,7 +45,9 @@ import sys
 import time
 from decimal import Decimal
 
-DATA_VERSION = "1"
+import common  # bench/ is on the path: this runs as bench/<script>.py or under one
+
+DATA_VERSION = "2"
 META_TABLE = "bench_targets_meta"
 FULL = {"accounts": 60_000, "deals": 200_000, "contracts": 100_000, "payments": 300_000}
 REGIONS = ("华南", "华东", "华北", "西南", "华中")
@@ -72,21 +71,17 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 def sizes(scale: float) -> dict:
     out = {k: max(1, round(v * scale)) for k, v in FULL.items()}
     out["reps"] = len(REGIONS) * TEAMS_PER_REGION * REPS_PER_TEAM
-    out["contracts"] = max(out["contracts"], 1)
     out["payments"] = max(out["payments"], out["contracts"])
     return out
 
 
 def meta():
     """``(version, scale, seconds)`` recorded in the database, or None."""
-    import common
-
     return common.read_meta(META_TABLE)
 
 
 def build_seconds() -> float | None:
-    row = meta()
-    return float(row[2]) if row else None
+    return float(row[2]) if (row := meta()) else None
 
 
 def ensure(scale: float) -> dict | None:
@@ -250,26 +245,12 @@ def build_accounts(rng, now, reps, active_reps, region_of, count) -> tuple[dict,
     form = Weighted(rng, COMPANY_FORMS)
     first_role = Weighted(rng, FIRST_ROLES)
     other_role = Weighted(rng, OTHER_ROLES)
-    places = {
-        region: Weighted(
-            rng,
-            [
-                ((province, city), weight)
-                for province, cities in provinces.items()
-                for city, _code, weight in cities
-            ],
-        )
-        for region, provinces in GEOGRAPHY.items()
-    }
-    everywhere = Weighted(
-        rng,
-        [
-            ((province, city), weight)
-            for provinces in GEOGRAPHY.values()
-            for province, cities in provinces.items()
-            for city, _code, weight in cities
-        ],
-    )
+
+    def spots(provinces):
+        return [((p, city), w) for p, cities in provinces.items() for city, _code, w in cities]
+
+    places = {region: Weighted(rng, spots(provinces)) for region, provinces in GEOGRAPHY.items()}
+    everywhere = Weighted(rng, [s for provinces in GEOGRAPHY.values() for s in spots(provinces)])
     # Books of different sizes: a rep's weight 0.5–1.5; the new reps own a few accounts.
     book = Weighted(rng, [(rep.pk, rng.uniform(0.5, 1.5)) for rep in active_reps])
     new_reps = [rep.pk for rep in reps if rep not in active_reps]
@@ -454,17 +435,19 @@ def build_deals(rng, now, active_reps, books, count):
 def build_revenue(rng, now, today, won, lines, contract_count, payment_count) -> dict:
     """One contract per won deal (up to ``contract_count``), add-on contracts of won
     deals for the rest; ``payment_count`` payments over them."""
+    from django.utils.timezone import localdate
+
     from salesops.revenue.models import Contract, ContractStatus, Payment
 
     latest_sign = today - dt.timedelta(days=3)  # payments fall strictly after the signing
     plans = []  # (deal, owner, account, amount, line, signed_on)
     for deal, owner, account, amount, line, closed in won[:contract_count]:
-        plans.append((deal, owner, account, amount, line, min(closed.date(), latest_sign)))
+        plans.append((deal, owner, account, amount, line, min(localdate(closed), latest_sign)))
     while len(plans) < contract_count and won:
         deal, owner, account, amount, line, closed = rng.choice(won)
         extra = "services" if line != "services" and "services" in lines else rng.choice(lines)
         part = (amount * Decimal(str(round(rng.uniform(0.15, 0.40), 2)))).quantize(Decimal("1"))
-        signed = min(closed.date() + dt.timedelta(days=rng.randint(0, 60)), latest_sign)
+        signed = min(localdate(closed) + dt.timedelta(days=rng.randint(0, 60)), latest_sign)
         plans.append((deal, owner, account, max(part, Decimal(1000)), extra, signed))
     # Payments per contract: one each, the rest spread at random (about 3 a contract).
     per_contract = [1] * len(plans)
@@ -475,13 +458,12 @@ def build_revenue(rng, now, today, won, lines, contract_count, payment_count) ->
     next_contract = _next_id(Contract)
     paid_total = Decimal(0)
     signed_total = Decimal(0)
-    tz = dt.UTC
     for (deal, owner, account, amount, line, signed), n in zip(plans, per_contract, strict=True):
         age = (today - signed).days
         status = ContractStatus.COMPLETED if age > 400 else ContractStatus.ACTIVE
         if age < 30:
             status = ContractStatus.SIGNED
-        stamp = dt.datetime.combine(signed, dt.time(10), tzinfo=tz)
+        stamp = dt.datetime.combine(signed, dt.time(10), tzinfo=dt.UTC)
         contracts.add(
             Contract(
                 id=next_contract,
@@ -505,14 +487,13 @@ def build_revenue(rng, now, today, won, lines, contract_count, payment_count) ->
         share = 1.0 if age > 400 else rng.uniform(0.4, 1.0)
         cents = int(amount * 100 * Decimal(str(round(share, 4))))
         weights = [rng.uniform(0.5, 1.5) for _ in range(n)]
-        parts = [cents * w // sum(weights) for w in weights]
-        parts = [int(p) for p in parts]
+        parts = [int(cents * w // sum(weights)) for w in weights]
         parts[0] += cents - sum(parts)  # the first (the down payment) takes the remainder
         span = min(age - 1, 360)
         days = sorted(rng.randint(1, max(1, span)) for _ in range(n))
         for part, offset in zip(parts, days, strict=True):
             received = signed + dt.timedelta(days=offset)
-            at = dt.datetime.combine(received, dt.time(15), tzinfo=tz)
+            at = dt.datetime.combine(received, dt.time(15), tzinfo=dt.UTC)
             money = Decimal(part) / 100
             payments.add(
                 Payment(
@@ -568,11 +549,8 @@ def build(scale: float) -> dict:
         mark = step("deals", mark)
         revenue = build_revenue(rng, now, today, won, lines, want["contracts"], want["payments"])
         mark = step("contracts and payments", mark)
-        _reset_sequences()
-    _analyze()
+    _after_load()
     seconds = round(time.perf_counter() - started, 1)
-    import common
-
     common.write_meta(META_TABLE, DATA_VERSION, scale, seconds)
     figures = {
         "scale": scale,
@@ -588,8 +566,9 @@ def build(scale: float) -> dict:
     return figures
 
 
-def _reset_sequences() -> None:
-    """Ids were given explicitly: move PostgreSQL's sequences past them."""
+def _after_load() -> None:
+    """PostgreSQL: move the sequences past the explicit ids, then VACUUM ANALYZE (statistics
+    and the visibility map). SQLite plans from its defaults, as ``make run`` ships."""
     from django.core.management.color import no_style
     from django.db import connection
 
@@ -599,26 +578,14 @@ def _reset_sequences() -> None:
 
     if connection.vendor != "postgresql":
         return
-    statements = connection.ops.sequence_reset_sql(no_style(), [Account, Contact, Deal, Contract])
+    models = [Account, Contact, Deal, Contract]
     with connection.cursor() as cursor:
-        for sql in statements:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)
-
-
-def _analyze() -> None:
-    """PostgreSQL: VACUUM ANALYZE after the bulk load (statistics and the visibility map);
-    SQLite plans from its defaults, as ``make run`` ships (as ``bench/pages_data.py``)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 
 
-if __name__ == "__main__":
-    # ``make bench`` runs every bench/*.py: this one builds (or checks) the data only;
-    # bench/targets.py measures.
+if __name__ == "__main__":  # (``make bench`` runs it too) build or check the data only
     import targets
 
     sys.argv.append("--build-only")
