@@ -11,6 +11,7 @@ workdays on Settings · Organisation until the library catches up
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -103,6 +104,32 @@ class BusinessCalendar:
                 count += 1
             day += dt.timedelta(days=1)
         return count
+
+    def workday_counter(self, start: dt.date, end: dt.date) -> Callable[[dt.date, dt.date], int]:
+        """A counter equal to :meth:`working_days_between` for many date pairs: the
+        workdays from ``start`` to ``end`` are counted once into a cumulative index, and
+        each pair inside that range is one subtraction (a pair outside it is counted day
+        by day, as :meth:`working_days_between` does)."""
+        days = max((end - start).days, 0)
+        # before[i] = workdays in (start, start + i]
+        before = [0] * (days + 1)
+        count = 0
+        day = start
+        for i in range(1, days + 1):
+            day += dt.timedelta(days=1)
+            if self.is_workday(day):
+                count += 1
+            before[i] = count
+
+        def between(first: dt.date, last: dt.date) -> int:
+            if last <= first:
+                return 0
+            i, j = (first - start).days, (last - start).days
+            if i < 0 or j > days:
+                return self.working_days_between(first, last)
+            return before[j] - before[i]
+
+        return between
 
     # --- minutes ------------------------------------------------------------------
     def _windows(self, day: dt.date):
@@ -225,6 +252,13 @@ def working_minutes_between(start: dt.datetime, end: dt.datetime) -> int:
 
 def working_days_between(start: dt.date, end: dt.date) -> int:
     return default_calendar().working_days_between(start, end)
+
+
+def workday_counter(start: dt.date, end: dt.date) -> Callable[[dt.date, dt.date], int]:
+    """:func:`working_days_between` for many pairs of dates within ``[start, end]``:
+    ``count = workday_counter(start, end)`` then ``count(a, b)`` (see
+    :meth:`BusinessCalendar.workday_counter`)."""
+    return default_calendar().workday_counter(start, end)
 
 
 def is_workday(day: dt.date) -> bool:

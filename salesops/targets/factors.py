@@ -19,11 +19,13 @@ import datetime as dt
 import statistics
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import BigIntegerField, Count, F, Sum
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from salesops.core import calendar, clock
 from salesops.customers.models import DecisionRole
-from salesops.pipeline.models import Deal, DealStatus
+from salesops.pipeline.models import Deal, DealStatus, Stage
 
 from .models import Calibration, TargetPlan
 from .permissions import members
@@ -34,10 +36,6 @@ CENT = Decimal("0.01")
 RATE = Decimal("0.0001")
 
 
-def _local_date(moment):
-    return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
-
-
 def _deals(plan: TargetPlan):
     deals = Deal.objects.filter(owner__in=members(plan)).order_by()
     if plan.product_line:
@@ -45,18 +43,72 @@ def _deals(plan: TargetPlan):
     return deals
 
 
+# An amount in whole cents: summed exactly by every database (SQLite's SUM of a decimal
+# column is a float).
+_CENTS = Cast(Round(F("amount") * 100), BigIntegerField())
+
+
+def _pipeline(open_deals) -> tuple[Decimal, int]:
+    """The weighted pipeline and the number of open deals: the amounts summed per stage in
+    the database, each stage's probability applied here."""
+    by_stage = list(
+        open_deals.values("stage_id").annotate(cents=Sum(_CENTS), deals=Count("id")).order_by()
+    )
+    probability = dict(
+        Stage.objects.filter(pk__in=[row["stage_id"] for row in by_stage]).values_list(
+            "pk", "probability"
+        )
+    )
+    pipeline = sum(
+        (
+            Decimal(row["cents"] or 0) / 100 * Decimal(probability.get(row["stage_id"]) or 0) / 100
+            for row in by_stage
+        ),
+        Decimal(0),
+    )
+    return pipeline, sum(row["deals"] for row in by_stage)
+
+
+def _cycles(won) -> list[int]:
+    """Working days from the lead's (else the deal's) creation to winning, per won deal,
+    counted with one cumulative workday index over the dates involved."""
+    zone = timezone.get_current_timezone()
+
+    def local(moment):
+        return moment.astimezone(zone).date() if timezone.is_aware(moment) else moment.date()
+
+    pairs = [
+        (local(lead_at or created_at), local(closed_at)) for created_at, lead_at, closed_at in won
+    ]
+    if not pairs:
+        return []
+    count = calendar.workday_counter(
+        min(start for start, _end in pairs), max(end for _start, end in pairs)
+    )
+    return [count(start, end) for start, end in pairs]
+
+
+def _mature(open_deals) -> int:
+    """Open deals whose contacts cover at least :data:`MATURE_ROLES` distinct decision
+    roles ("other" not counting), counted by the database."""
+    return (
+        Deal.contacts.through.objects.filter(deal__in=open_deals.values("pk"))
+        .exclude(contact__decision_role=DecisionRole.OTHER)
+        .values("deal_id")
+        .annotate(roles=Count("contact__decision_role", distinct=True))
+        .filter(roles__gte=MATURE_ROLES)
+        .order_by()
+        .count()
+    )
+
+
 def compute_factors(plan: TargetPlan) -> dict[str, Decimal]:
     deals = _deals(plan)
     now = clock.now()
     since = now - dt.timedelta(days=365)
 
-    open_rows = list(
-        deals.filter(status=DealStatus.OPEN).values_list("pk", "amount", "stage__probability")
-    )
-    pipeline = sum(
-        (amount * Decimal(probability or 0) / 100 for _pk, amount, probability in open_rows),
-        Decimal(0),
-    )
+    open_deals = deals.filter(status=DealStatus.OPEN)
+    pipeline, open_count = _pipeline(open_deals)
 
     closed = deals.filter(closed_at__gte=since, closed_at__lte=now)
     won = list(
@@ -67,21 +119,11 @@ def compute_factors(plan: TargetPlan) -> dict[str, Decimal]:
     lost = closed.filter(status=DealStatus.LOST).count()
     win_rate = Decimal(len(won)) / Decimal(len(won) + lost) if won or lost else Decimal(0)
 
-    cycles = [
-        calendar.working_days_between(_local_date(lead_at or created_at), _local_date(closed_at))
-        for created_at, lead_at, closed_at in won
-    ]
+    cycles = _cycles(won)
     cycle_days = Decimal(str(statistics.median(cycles))) if cycles else Decimal(0)
 
-    open_ids = [row[0] for row in open_rows]
-    roles: dict[int, set] = {}
-    through = Deal.contacts.through.objects.filter(deal_id__in=open_ids).exclude(
-        contact__decision_role=DecisionRole.OTHER
-    )
-    for deal_id, role in through.values_list("deal_id", "contact__decision_role"):
-        roles.setdefault(deal_id, set()).add(role)
-    mature = sum(1 for found in roles.values() if len(found) >= MATURE_ROLES)
-    maturity = Decimal(mature) / Decimal(len(open_ids)) if open_ids else Decimal(0)
+    mature = _mature(open_deals) if open_count else 0
+    maturity = Decimal(mature) / Decimal(open_count) if open_count else Decimal(0)
 
     pool = Calibration.objects.filter(plan=plan).values_list("pool", flat=True).first()
     return {

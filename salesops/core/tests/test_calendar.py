@@ -291,3 +291,66 @@ def test_a_timer_ends_in_working_time_or_exactly_at_a_closing(spec, start, minut
     )
     # and it is the earliest such instant: one minute less ends earlier
     assert cal.add_working_minutes(start, minutes - 1) < end
+
+
+# --- many pairs of days at once (workday_counter) ---------------------------------------
+
+
+def test_workday_counter_counts_make_up_days_and_skips_holidays(cal):
+    count = cal.workday_counter(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    # the same hand-counted pairs as working_days_between above
+    assert count(dt.date(2026, 9, 30), dt.date(2026, 10, 10)) == 3
+    assert count(dt.date(2026, 2, 13), dt.date(2026, 2, 28)) == 6
+    day = dt.date(2026, 3, 3)
+    assert count(day, day) == 0
+    assert count(day, day - dt.timedelta(days=5)) == 0
+
+
+def test_workday_counter_outside_its_range_counts_day_by_day(cal):
+    count = cal.workday_counter(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    # a pair reaching past either end of the index: still the right answer
+    assert count(dt.date(2026, 2, 13), dt.date(2026, 2, 28)) == 6
+    assert count(dt.date(2026, 2, 13), dt.date(2026, 3, 10)) == cal.working_days_between(
+        dt.date(2026, 2, 13), dt.date(2026, 3, 10)
+    )
+    assert count(dt.date(2026, 9, 30), dt.date(2026, 10, 10)) == 3
+
+
+_counter_days = st.one_of(
+    st.dates(min_value=dt.date(2025, 11, 1), max_value=dt.date(2027, 2, 28)),
+    st.dates(min_value=dt.date(2098, 12, 1), max_value=dt.date(2099, 2, 28)),
+)
+
+
+# holidays and make-up days of 2025–2027 and admin-entered ones of a fallback year
+_COUNTER_CAL = BusinessCalendar(
+    "09:00-18:00",
+    tz=SH,
+    extra_holidays=["2099-01-05", "2099-01-06"],
+    extra_workdays=["2099-01-10"],
+)
+_COUNTERS = (
+    _COUNTER_CAL.workday_counter(dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
+    _COUNTER_CAL.workday_counter(dt.date(2025, 10, 1), dt.date(2027, 3, 31)),
+    _COUNTER_CAL.workday_counter(dt.date(2098, 11, 1), dt.date(2099, 3, 31)),
+)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(start=_counter_days, span=st.integers(min_value=-30, max_value=480))
+def test_workday_counter_equals_working_days_between(start, span):
+    end = start + dt.timedelta(days=span)
+    expected = _COUNTER_CAL.working_days_between(start, end)
+    assert [count(start, end) for count in _COUNTERS] == [expected] * 3
+
+
+@pytest.mark.django_db
+def test_module_workday_counter_uses_the_organisation_calendar():
+    OrgSettings.objects.create(work_start=dt.time(9), work_end=dt.time(18))
+    CalendarDay.objects.create(day=dt.date(2099, 1, 6), kind=CalendarDay.Kind.HOLIDAY)
+    count = calendar.workday_counter(dt.date(2099, 1, 1), dt.date(2099, 1, 31))
+    # (Sun 01-04, Fri 01-09]: Mon–Fri less the admin's holiday on Tue 01-06
+    assert count(dt.date(2099, 1, 4), dt.date(2099, 1, 9)) == 4
+    assert count(dt.date(2099, 1, 4), dt.date(2099, 1, 9)) == calendar.working_days_between(
+        dt.date(2099, 1, 4), dt.date(2099, 1, 9)
+    )

@@ -78,6 +78,22 @@ def test_factors_by_hand(plan):
     }
 
 
+def test_pipeline_in_cents_rounds_half_up_and_empty_factors_are_zero(org):
+    # given open deals with cents only: 1,234.57 and 0.28 at "contact" (10 %), 1,000 at
+    # "proposal" (40 %), and no deal closed in the last 12 months
+    plan = make_plan(org.admin, team=org.east)
+    make_deal(owner=org.rep_a, amount=Decimal("1234.57"))
+    make_deal(owner=org.rep_b, amount=Decimal("0.28"))
+    make_deal(owner=org.rep_c, amount=Decimal("1000.00"), stage_code="proposal")
+    with time_machine.travel(NOW, tick=False):
+        factors = compute_factors(plan)
+    # 123.457 + 0.028 + 400 = 523.485 → 523.49 (half up); no contacts → no mature chain
+    assert factors["pipeline"] == Decimal("523.49")
+    assert factors["win_rate"] == Decimal("0.0000")
+    assert factors["cycle_days"] == Decimal("0.0")
+    assert factors["chain_maturity"] == Decimal("0.0000")
+
+
 def test_default_scenarios_by_hand(org, plan):
     with time_machine.travel(NOW, tick=False):
         rows = services.scenarios_compute(plan=plan, actor=org.admin)
