@@ -20,7 +20,7 @@ import statistics
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import BigIntegerField, Count, F, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 
 from salesops.core import calendar, clock
@@ -77,9 +77,7 @@ def _cycles(won) -> list[int]:
     def local(moment):
         return moment.astimezone(zone).date() if timezone.is_aware(moment) else moment.date()
 
-    pairs = [
-        (local(lead_at or created_at), local(closed_at)) for created_at, lead_at, closed_at in won
-    ]
+    pairs = [(local(started_at), local(closed_at)) for started_at, closed_at in won]
     if not pairs:
         return []
     count = calendar.workday_counter(
@@ -111,9 +109,10 @@ def compute_factors(plan: TargetPlan) -> dict[str, Decimal]:
     pipeline, open_count = _pipeline(open_deals)
 
     closed = deals.filter(closed_at__gte=since, closed_at__lte=now)
+    # (when the sale started: the lead's creation, else the deal's; when it was won)
     won = list(
         closed.filter(status=DealStatus.WON).values_list(
-            "created_at", "lead__created_at", "closed_at"
+            Coalesce("lead__created_at", "created_at"), "closed_at"
         )
     )
     lost = closed.filter(status=DealStatus.LOST).count()

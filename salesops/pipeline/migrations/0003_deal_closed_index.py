@@ -10,7 +10,15 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="deal",
             index=models.Index(
-                fields=["status", "closed_at", "owner", "account", "product_line", "amount"],
+                fields=[
+                    "status",
+                    "closed_at",
+                    "owner",
+                    "account",
+                    "product_line",
+                    "amount",
+                    "stage",
+                ],
                 name="deal_status_closed",
             ),
         ),
