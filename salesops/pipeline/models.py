@@ -297,20 +297,11 @@ class Deal(BaseModel, CustomFieldsModel):
             models.Index(fields=["pipeline", "status", "stage"], name="deal_pipeline_status"),
             models.Index(fields=["stall_due_at"], name="deal_stall_due"),
             models.Index(fields=["status", "expected_close_date"], name="deal_status_close"),
-            # Deals closed in a window (targets: the matrix, win rates) and the open deals'
-            # weighted pipeline (status "open"), answered from the index
-            # alone: the owner, account, product line, amount and stage ride along.
+            # The home pages' pipeline figures (open deals, won this month) by owner and
+            # stage from the index alone.
             models.Index(
-                fields=[
-                    "status",
-                    "closed_at",
-                    "owner",
-                    "account",
-                    "product_line",
-                    "amount",
-                    "stage",
-                ],
-                name="deal_status_closed",
+                fields=["status", "closed_at", "owner", "stage", "amount", "stall_due_at"],
+                name="deal_figures",
             ),
         ]
 
