@@ -297,6 +297,18 @@ class Deal(BaseModel, CustomFieldsModel):
             models.Index(fields=["pipeline", "status", "stage"], name="deal_pipeline_status"),
             models.Index(fields=["stall_due_at"], name="deal_stall_due"),
             models.Index(fields=["status", "expected_close_date"], name="deal_status_close"),
+            # The qualified pipeline per rep (target health): open deals with need, budget
+            # and decision maker confirmed (D8), the amount read from the index itself.
+            models.Index(
+                fields=["owner", "product_line", "amount"],
+                name="deal_qualified_open",
+                condition=Q(
+                    status="open",
+                    need_confirmed=True,
+                    budget_confirmed=True,
+                    decision_maker_identified=True,
+                ),
+            ),
         ]
 
     def __str__(self):

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Sum
-from django.db.models.functions import TruncMonth
 
 from salesops.revenue.models import SIGNED_STATUSES, Contract, Payment
 
-from .models import Measure, TargetPolicy
+from .models import Measure, MeasureMonth, TargetPolicy
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -62,22 +62,20 @@ def _rows(measure, *, start: dt.date, end: dt.date, product_line="", owner_ids=N
 
 
 def _money(value) -> Decimal:
-    return (value or ZERO).quantize(Decimal("0.01"))
+    return (value or ZERO).quantize(CENT)
 
 
 def total(measure, *, start, end, product_line="", owner_ids=None) -> Decimal:
-    _, rows = _rows(measure, start=start, end=end, product_line=product_line, owner_ids=owner_ids)
-    return _money(rows.aggregate(s=Sum("amount"))["s"])
+    return sum(
+        (a for _, _, a in _pieces(measure, start, end, product_line, owner_ids)), ZERO
+    ).quantize(CENT)
 
 
 def by_owner(measure, *, start, end, product_line="", owner_ids=None) -> dict[int, Decimal]:
-    src, rows = _rows(measure, start=start, end=end, product_line=product_line, owner_ids=owner_ids)
-    return {
-        owner: _money(amount)
-        for owner, amount in rows.values_list(src.owner)
-        .annotate(s=Sum("amount"))
-        .values_list(src.owner, "s")
-    }
+    result: dict[int, Decimal] = {}
+    for owner, _, amount in _pieces(measure, start, end, product_line, owner_ids):
+        result[owner] = result.get(owner, ZERO) + amount
+    return result
 
 
 def _month(value) -> dt.date:
@@ -88,11 +86,9 @@ def _month(value) -> dt.date:
 
 def by_month(measure, *, start, end, product_line="", owner_ids=None) -> dict[dt.date, Decimal]:
     """Sum per month (first day of the month), every month of [start, end) present."""
-    src, rows = _rows(measure, start=start, end=end, product_line=product_line, owner_ids=owner_ids)
     result = {month: ZERO for month in months_between(start, end)}
-    grouped = rows.annotate(m=TruncMonth(src.date)).values("m").annotate(s=Sum("amount"))
-    for row in grouped.values_list("m", "s"):
-        result[_month(row[0])] = result.get(_month(row[0]), ZERO) + _money(row[1])
+    for _, month, amount in _pieces(measure, start, end, product_line, owner_ids):
+        result[month] = result.get(month, ZERO) + amount
     return result
 
 
@@ -100,13 +96,95 @@ def by_owner_month(
     measure, *, start, end, product_line="", owner_ids=None
 ) -> dict[int, dict[dt.date, Decimal]]:
     """Sum per owner and month (only owners with records)."""
-    src, rows = _rows(measure, start=start, end=end, product_line=product_line, owner_ids=owner_ids)
     result: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)
-    grouped = rows.annotate(m=TruncMonth(src.date)).values(src.owner, "m").annotate(s=Sum("amount"))
-    for owner, month, amount in grouped.values_list(src.owner, "m", "s"):
+    for owner, month, amount in _pieces(measure, start, end, product_line, owner_ids):
         bucket = result[owner]
-        bucket[_month(month)] = bucket.get(_month(month), ZERO) + _money(amount)
+        bucket[month] = bucket.get(month, ZERO) + amount
     return dict(result)
+
+
+# --- reading the rollup -----------------------------------------------------------------
+#
+# Whole months come from the rollup (``MeasureMonth``, kept by :mod:`.rollup`); a month the
+# range cuts (health: "through today") takes the rollup rows whose records all fall inside
+# the range (a row keeps its first and last day), and only the owners with a row that
+# straddles the cut are read from the records themselves, for those days.
+
+
+def _rollup(measure, product_line, owner_ids):
+    rows = MeasureMonth.objects.filter(measure=measure)
+    if product_line:
+        rows = rows.filter(product_line=product_line)
+    if owner_ids is not None:
+        rows = rows.filter(owner_id__in=owner_ids)
+    return rows.order_by()
+
+
+def _whole(measure, first: dt.date, until: dt.date, product_line, owner_ids):
+    """(owner, month, amount) of the months ``first <= month < until`` (first days)."""
+    rows = _rollup(measure, product_line, owner_ids).filter(month__gte=first, month__lt=until)
+    grouped = rows.values("owner_id", "month").annotate(s=Sum("amount"))
+    for owner, month, amount in grouped.values_list("owner_id", "month", "s"):
+        yield owner, _month(month), _money(amount)
+
+
+def _part(measure, month: dt.date, start: dt.date, end: dt.date, product_line, owner_ids):
+    """(owner, month, amount) of the days ``start <= day < end`` of ``month``."""
+    inside: dict[int, Decimal] = {}
+    straddle: set[int] = set()
+    rows = _rollup(measure, product_line, owner_ids).filter(month=month)
+    for owner, amount, first_on, last_on in rows.values_list(
+        "owner_id", "amount", "first_on", "last_on"
+    ):
+        if start <= first_on and last_on < end:
+            inside[owner] = inside.get(owner, ZERO) + _money(amount)
+        elif not (last_on < start or first_on >= end):
+            straddle.add(owner)
+    for owner, amount in inside.items():
+        if owner not in straddle:
+            yield owner, month, amount
+    if straddle:
+        src, records = _rows(
+            measure, start=start, end=end, product_line=product_line, owner_ids=straddle
+        )
+        for owner, amount in (
+            records.values_list(src.owner).annotate(s=Sum("amount")).values_list(src.owner, "s")
+        ):
+            yield owner, month, _money(amount)
+
+
+def _pieces(measure, start: dt.date, end: dt.date, product_line="", owner_ids=None):
+    """(owner, month, amount) for ``start <= day < end``: several rows may share an owner
+    and month (the callers add them up)."""
+    start, end = _day(start), _day(end)
+    if owner_ids is not None:
+        owner_ids = list(owner_ids)
+    if end <= start:
+        return
+    first = start if start.day == 1 else add_months(_month(start), 1)  # whole months from
+    until = _month(end)  # whole months up to (excluding)
+    if first >= until:  # inside one month, or across one month boundary only
+        month = _month(start)
+        while month < end:
+            yield from _part(
+                measure,
+                month,
+                max(start, month),
+                min(end, add_months(month, 1)),
+                product_line,
+                owner_ids,
+            )
+            month = add_months(month, 1)
+        return
+    if start < first:
+        yield from _part(measure, _month(start), start, first, product_line, owner_ids)
+    yield from _whole(measure, first, until, product_line, owner_ids)
+    if until < end:
+        yield from _part(measure, until, until, end, product_line, owner_ids)
+
+
+def _day(value) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 # --- fiscal periods ---------------------------------------------------------------------
