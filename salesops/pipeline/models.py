@@ -298,9 +298,20 @@ class Deal(BaseModel, CustomFieldsModel):
             models.Index(fields=["stall_due_at"], name="deal_stall_due"),
             models.Index(fields=["status", "expected_close_date"], name="deal_status_close"),
             # The qualified pipeline per rep (target health): open deals with need, budget
-            # and decision maker confirmed (D8), the amount read from the index itself.
+            # and decision maker confirmed (D8), answered from the index alone. ``status``
+            # second and the flags at the end are for SQLite's planner: with (owner,
+            # product_line, amount) it took deal_owner_status_stage (two equalities) and
+            # read every open deal; with the same equalities it prefers a covering index.
             models.Index(
-                fields=["owner", "product_line", "amount"],
+                fields=[
+                    "owner",
+                    "status",
+                    "product_line",
+                    "amount",
+                    "need_confirmed",
+                    "budget_confirmed",
+                    "decision_maker_identified",
+                ],
                 name="deal_qualified_open",
                 condition=Q(
                     status="open",

@@ -3,7 +3,13 @@
 A plan's measure is payments received (回款: ``Payment.amount`` on ``received_on``, owned
 by the contract's owner) or signed contract amount (``Contract.amount`` on ``signed_on``
 for contracts in a signed status). A product line narrows both by the contract's product
-line. Every sum here is one grouped query; money stays Decimal.
+line. Money stays Decimal.
+
+The sums read the monthly rollup (:class:`~.models.MeasureMonth`, kept equal to a recount
+by :mod:`.rollup`): whole months are one grouped query on it; a month the range cuts (the
+health page's "through today") uses the rollup rows whose records all lie inside the range
+and reads only the owners whose row straddles the cut from the records, for those days.
+The results are the records' exact sums, whatever the range.
 
 Fiscal periods: a fiscal year starts in :attr:`TargetPolicy.fiscal_year_start_month`
 (January by default) and is named by the calendar year it starts in; months are the first
@@ -67,13 +73,14 @@ def _money(value) -> Decimal:
 
 def total(measure, *, start, end, product_line="", owner_ids=None) -> Decimal:
     return sum(
-        (a for _, _, a in _pieces(measure, start, end, product_line, owner_ids)), ZERO
+        (a for _, _, a in _pieces(measure, start, end, product_line, owner_ids, monthly=False)),
+        ZERO,
     ).quantize(CENT)
 
 
 def by_owner(measure, *, start, end, product_line="", owner_ids=None) -> dict[int, Decimal]:
     result: dict[int, Decimal] = {}
-    for owner, _, amount in _pieces(measure, start, end, product_line, owner_ids):
+    for owner, _, amount in _pieces(measure, start, end, product_line, owner_ids, monthly=False):
         result[owner] = result.get(owner, ZERO) + amount
     return result
 
@@ -120,12 +127,13 @@ def _rollup(measure, product_line, owner_ids):
     return rows.order_by()
 
 
-def _whole(measure, first: dt.date, until: dt.date, product_line, owner_ids):
-    """(owner, month, amount) of the months ``first <= month < until`` (first days)."""
+def _whole(measure, first: dt.date, until: dt.date, product_line, owner_ids, monthly: bool):
+    """(owner, month, amount) of the months ``first <= month < until`` (first days); month
+    None with ``monthly`` False (one row per owner)."""
     rows = _rollup(measure, product_line, owner_ids).filter(month__gte=first, month__lt=until)
-    grouped = rows.values("owner_id", "month").annotate(s=Sum("amount"))
-    for owner, month, amount in grouped.values_list("owner_id", "month", "s"):
-        yield owner, _month(month), _money(amount)
+    keys = ("owner_id", "month") if monthly else ("owner_id",)
+    for *key, amount in rows.values(*keys).annotate(s=Sum("amount")).values_list(*keys, "s"):
+        yield key[0], (_month(key[1]) if monthly else None), _money(amount)
 
 
 def _part(measure, month: dt.date, start: dt.date, end: dt.date, product_line, owner_ids):
@@ -153,7 +161,9 @@ def _part(measure, month: dt.date, start: dt.date, end: dt.date, product_line, o
             yield owner, month, _money(amount)
 
 
-def _pieces(measure, start: dt.date, end: dt.date, product_line="", owner_ids=None):
+def _pieces(
+    measure, start: dt.date, end: dt.date, product_line="", owner_ids=None, *, monthly=True
+):
     """(owner, month, amount) for ``start <= day < end``: several rows may share an owner
     and month (the callers add them up)."""
     start, end = _day(start), _day(end)
@@ -178,7 +188,7 @@ def _pieces(measure, start: dt.date, end: dt.date, product_line="", owner_ids=No
         return
     if start < first:
         yield from _part(measure, _month(start), start, first, product_line, owner_ids)
-    yield from _whole(measure, first, until, product_line, owner_ids)
+    yield from _whole(measure, first, until, product_line, owner_ids, monthly)
     if until < end:
         yield from _part(measure, until, until, end, product_line, owner_ids)
 
