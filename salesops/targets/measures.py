@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from salesops.revenue.models import SIGNED_STATUSES, Contract, Payment
 
@@ -112,10 +112,12 @@ def by_owner_month(
 
 # --- reading the rollup -----------------------------------------------------------------
 #
-# Whole months come from the rollup (``MeasureMonth``, kept by :mod:`.rollup`); a month the
-# range cuts (health: "through today") takes the rollup rows whose records all fall inside
-# the range (a row keeps its first and last day), and only the owners with a row that
-# straddles the cut are read from the records themselves, for those days.
+# Whole months come from the rollup (``MeasureMonth``, kept by :mod:`.rollup`). A month the
+# range cuts (health: "through today") counts the rollup rows whose records all lie inside
+# the range (a row keeps its first and last day); an owner with a row that straddles the
+# cut is read from the records themselves for that month's days in the range. Two queries
+# on the rollup whatever the range, plus one on the records per cut month with straddlers
+# (none when the range ends today and nothing is dated later).
 
 
 def _rollup(measure, product_line, owner_ids):
@@ -127,70 +129,65 @@ def _rollup(measure, product_line, owner_ids):
     return rows.order_by()
 
 
-def _whole(measure, first: dt.date, until: dt.date, product_line, owner_ids, monthly: bool):
-    """(owner, month, amount) of the months ``first <= month < until`` (first days); month
-    None with ``monthly`` False (one row per owner)."""
-    rows = _rollup(measure, product_line, owner_ids).filter(month__gte=first, month__lt=until)
-    keys = ("owner_id", "month") if monthly else ("owner_id",)
-    for *key, amount in rows.values(*keys).annotate(s=Sum("amount")).values_list(*keys, "s"):
-        yield key[0], (_month(key[1]) if monthly else None), _money(amount)
-
-
-def _part(measure, month: dt.date, start: dt.date, end: dt.date, product_line, owner_ids):
-    """(owner, month, amount) of the days ``start <= day < end`` of ``month``."""
-    inside: dict[int, Decimal] = {}
-    straddle: set[int] = set()
-    rows = _rollup(measure, product_line, owner_ids).filter(month=month)
-    for owner, amount, first_on, last_on in rows.values_list(
-        "owner_id", "amount", "first_on", "last_on"
-    ):
-        if start <= first_on and last_on < end:
-            inside[owner] = inside.get(owner, ZERO) + _money(amount)
-        elif not (last_on < start or first_on >= end):
-            straddle.add(owner)
-    for owner, amount in inside.items():
-        if owner not in straddle:
-            yield owner, month, amount
-    if straddle:
-        src, records = _rows(
-            measure, start=start, end=end, product_line=product_line, owner_ids=straddle
-        )
-        for owner, amount in (
-            records.values_list(src.owner).annotate(s=Sum("amount")).values_list(src.owner, "s")
-        ):
-            yield owner, month, _money(amount)
+def _spans(start: dt.date, end: dt.date):
+    """The whole months ``[first, until)`` of ``[start, end)`` and the cut months as
+    ``(month, from, to)`` (the days ``from <= day < to`` of ``month``)."""
+    first = start if start.day == 1 else add_months(_month(start), 1)
+    until = _month(end)
+    if first >= until:  # no whole month: every month the range touches is cut
+        cuts, month = [], _month(start)
+        while month < end:
+            cuts.append((month, max(start, month), min(end, add_months(month, 1))))
+            month = add_months(month, 1)
+        return None, cuts
+    cuts = []
+    if start < first:
+        cuts.append((_month(start), start, first))
+    if until < end:
+        cuts.append((until, until, end))
+    return (first, until), cuts
 
 
 def _pieces(
     measure, start: dt.date, end: dt.date, product_line="", owner_ids=None, *, monthly=True
 ):
     """(owner, month, amount) for ``start <= day < end``: several rows may share an owner
-    and month (the callers add them up)."""
+    and month (the callers add them up); month None with ``monthly`` False."""
     start, end = _day(start), _day(end)
-    if owner_ids is not None:
-        owner_ids = list(owner_ids)
     if end <= start:
         return
-    first = start if start.day == 1 else add_months(_month(start), 1)  # whole months from
-    until = _month(end)  # whole months up to (excluding)
-    if first >= until:  # inside one month, or across one month boundary only
-        month = _month(start)
-        while month < end:
-            yield from _part(
-                measure,
-                month,
-                max(start, month),
-                min(end, add_months(month, 1)),
-                product_line,
-                owner_ids,
+    if owner_ids is not None:
+        owner_ids = list(owner_ids)
+    whole, cuts = _spans(start, end)
+    rows = _rollup(measure, product_line, owner_ids)
+    straddlers: dict[dt.date, set[int]] = {}
+    if cuts:
+        crossing = Q()
+        for month, lo, hi in cuts:  # a record inside and one outside the days
+            crossing |= Q(month=month, first_on__lt=hi, last_on__gte=lo) & (
+                Q(first_on__lt=lo) | Q(last_on__gte=hi)
             )
-            month = add_months(month, 1)
-        return
-    if start < first:
-        yield from _part(measure, _month(start), start, first, product_line, owner_ids)
-    yield from _whole(measure, first, until, product_line, owner_ids, monthly)
-    if until < end:
-        yield from _part(measure, until, until, end, product_line, owner_ids)
+        for owner, month in rows.filter(crossing).values_list("owner_id", "month").distinct():
+            straddlers.setdefault(_month(month), set()).add(owner)
+    counted = Q(month__gte=whole[0], month__lt=whole[1]) if whole else Q(pk__in=[])
+    for month, lo, hi in cuts:
+        inside = Q(month=month, first_on__gte=lo, last_on__lt=hi)
+        if straddlers.get(month):
+            inside &= ~Q(owner_id__in=straddlers[month])
+        counted |= inside
+    keys = ("owner_id", "month") if monthly else ("owner_id",)
+    grouped = rows.filter(counted).values(*keys).annotate(s=Sum("amount"))
+    for *key, amount in grouped.values_list(*keys, "s"):
+        yield key[0], (_month(key[1]) if monthly else None), _money(amount)
+    for month, lo, hi in cuts:
+        if not straddlers.get(month):
+            continue
+        src, records = _rows(
+            measure, start=lo, end=hi, product_line=product_line, owner_ids=straddlers[month]
+        )
+        grouped = records.values_list(src.owner).annotate(s=Sum("amount"))
+        for owner, amount in grouped.values_list(src.owner, "s"):
+            yield owner, (month if monthly else None), _money(amount)
 
 
 def _day(value) -> dt.date:

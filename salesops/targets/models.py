@@ -595,4 +595,4 @@ class MeasureMonth(models.Model):  # noqa: DJ008 - a rollup row, never shown
     last_on = models.DateField()
 
     class Meta:
-        unique_together = [("measure", "owner", "product_line", "month")]
+        unique_together = [("measure", "owner", "month", "product_line")]  # month ranges

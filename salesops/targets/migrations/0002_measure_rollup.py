@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'unique_together': {('measure', 'owner', 'product_line', 'month')},
+                'unique_together': {('measure', 'owner', 'month', 'product_line')},
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
