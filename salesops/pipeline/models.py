@@ -297,6 +297,12 @@ class Deal(BaseModel, CustomFieldsModel):
             models.Index(fields=["pipeline", "status", "stage"], name="deal_pipeline_status"),
             models.Index(fields=["stall_due_at"], name="deal_stall_due"),
             models.Index(fields=["status", "expected_close_date"], name="deal_status_close"),
+            # The home pages' pipeline figures (open deals, won this month) by owner and
+            # stage from the index alone.
+            models.Index(
+                fields=["status", "closed_at", "owner", "stage", "amount", "stall_due_at"],
+                name="deal_figures",
+            ),
             # The qualified pipeline per rep (target health): open deals with need, budget
             # and decision maker confirmed (D8), answered from the index alone. ``status``
             # second and the flags at the end are for SQLite's planner: with (owner,

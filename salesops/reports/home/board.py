@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from salesops.activities import selectors as activity_selectors
 from salesops.core import clock
+from salesops.core.pagination import TwoStepPaginator
 from salesops.leads import selectors as lead_selectors
 from salesops.leads.models import OPEN_STATUSES, DailyLeadCount, Lead
 from salesops.leads.placement import daily_cap
@@ -134,7 +134,8 @@ def _owner_options(rows, leads) -> None:
 def team_board(manager, params) -> dict:
     show = params.get("show") if params.get("show") in FILTERS else "pool"
     rows = rep_rows(manager)
-    page = Paginator(board_leads(manager, show), PAGE_SIZE).get_page(params.get("page"))
+    # The page's ids first (from the index), then those 20 rows with their joins.
+    page = TwoStepPaginator(board_leads(manager, show), PAGE_SIZE).get_page(params.get("page"))
     page.object_list = decorate(page.object_list)
     _owner_options(rows, page.object_list)
     return {

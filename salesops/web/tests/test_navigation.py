@@ -81,11 +81,12 @@ def test_every_menu_entry_has_a_url_and_a_section_in_order():
 
 
 def test_a_later_apps_line_shows_its_section_only_when_its_url_exists(org):
-    menu = [*MENU, entry("targets:plan_list", _("Targets"), "ti-target", nav.TARGETS)]
+    base = [e for e in MENU if e.section is not nav.TARGETS]
+    menu = [*base, entry("targets:no_such_page", _("Targets"), "ti-target", nav.TARGETS)]
     keys = [s["key"] for s in build_sections(org.rep_a, "home", menu)]
     assert "targets" not in keys
     # An entry whose URL exists adds its section at its place in the order.
-    menu = [*MENU, entry("notifications:inbox", _("Targets"), "ti-target", nav.TARGETS)]
+    menu = [*base, entry("notifications:inbox", _("Targets"), "ti-target", nav.TARGETS)]
     sections = build_sections(org.rep_a, "notifications:inbox", menu)
     keys = [s["key"] for s in sections]
     assert keys.index("aftersales") < keys.index("targets") < keys.index("tasks")
@@ -107,10 +108,12 @@ def test_each_role_sees_the_sections_it_may_open(org):
         "deals",
         "revenue",
         "aftersales",
+        "targets",
         "performance",
         "knowledge",
         "tasks",
     ]
+    assert rep["targets"] == ["targets:plan_list", "targets:my_target"]
     assert rep["knowledge"] == ["knowledge:list", "pushes:mine"]  # the team view is for managers up
     assert rep["performance"] == [
         "activities:daily_report",
@@ -136,6 +139,8 @@ def test_each_role_sees_the_sections_it_may_open(org):
         "reports:heatmap",
     ]  # reads, never writes
     assert "settings" not in _keys(org.cs)
+    assert "targets" not in _keys(org.cs)  # customer success has no targets
+    assert "targets:policy" in admin["settings"] and "targets:policy" in director["settings"]
 
 
 def _active_sections(html: str) -> list[str]:
