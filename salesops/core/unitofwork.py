@@ -39,6 +39,7 @@ import itertools
 from collections.abc import Callable, Iterator
 
 from django.db import connections, models, transaction
+from django.dispatch import Signal
 
 from . import clock
 from .history import save_with_history
@@ -46,6 +47,11 @@ from .history import save_with_history
 _current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
     "salesops_unit_of_work", default=None
 )
+
+# Sent (sender: the model, ``instances``: the rows) in the transaction that wrote new rows
+# without their per-row ``post_save``: :meth:`UnitOfWork.flush`, :func:`insert_now`,
+# :func:`insert_together`. For what signals keep up to date (``targets.rollup``).
+rows_inserted = Signal()
 
 FIRST_BLOCK = 16  # ids reserved at first per model (PostgreSQL); doubles up to MAX_BLOCK
 MAX_BLOCK = 1000
@@ -217,6 +223,7 @@ class UnitOfWork:
                 history = getattr(model._meta, "simple_history_manager_attribute", None)
                 if history:
                     _insert_history(connection, getattr(model, history), instances, written)
+                rows_inserted.send(sender=model, instances=instances)
         if events:
             transaction.on_commit(lambda: _dispatch_all(events), using=self.using)
 
@@ -355,6 +362,7 @@ def insert_now(instance, actor=None, reason: str = "", *, using: str = "default"
         cursor.execute(sql, _values(connection, fields, [instance])[0])
         instance.pk = cursor.fetchone()[0]
     _written(instance, using)
+    rows_inserted.send(sender=type(instance), instances=[instance])
     manager = _history_manager(type(instance))
     if manager is None:
         return
@@ -433,6 +441,9 @@ def insert_together(
         setattr(child, name, parent)
         child.pk = child_id
         _written(child, using)
+    rows_inserted.send(sender=type(parent), instances=[parent])
+    for child, _name in children:
+        rows_inserted.send(sender=type(child), instances=[child])
 
 
 def _together_statement(connection, key: str, parts: tuple) -> str:

@@ -37,6 +37,7 @@ from salesops.org.models import Role, Team, TeamKind, User
 from salesops.pipeline.models import Deal, StageChange
 from salesops.reports import deal_health
 from salesops.revenue.models import Instalment
+from salesops.targets import rollup as measure_rollup
 
 from . import COMPANY_TEAM, PASSWORD, REGIONS, SEED, SIZES, STAFF
 from .daily_reports import build_daily_reports
@@ -323,6 +324,8 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         user_changes = _user_changes(reps, now)
         # The activities were bulk-inserted (no per-row signal): count them once.
         activity_rollup.rebuild()
+        # Contracts and payments too (bulk_create): the targets' measure rollup, once.
+        measure_rollup.rebuild()
         deal_counts["daily reports"] = build_daily_reports(gen, reps, now)
         deal_counts.update(build_targets(gen))
 

@@ -13,8 +13,10 @@ class TargetsConfig(AppConfig):
         # and the default rule that runs it.
         from salesops.notifications import kinds as notification_kinds
 
-        from . import actions, defaults_rules
+        from . import actions, defaults_rules, rollup
 
         actions.register_all()
+        # The measure rollup follows every payment and contract write (PERF-A).
+        rollup.connect()
         notification_kinds.register(actions.NOTIFICATION_KIND, _("Target health"))
         post_migrate.connect(defaults_rules.install, sender=self)

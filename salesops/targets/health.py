@@ -175,11 +175,17 @@ def local_day(at: dt.datetime | None) -> dt.date:
     return timezone.localtime(at or clock.now()).date()
 
 
-def qualified_by_owner(owner_ids, product_line: str = "") -> dict[int, Decimal]:
+def qualified_rows(owner_ids, product_line: str = ""):
+    """Σ amount of the owners' open qualified deals, per owner: answered from the partial
+    index ``deal_qualified_open`` alone (pipeline 0003)."""
     rows = Deal.objects.open().qualified().filter(owner_id__in=list(owner_ids))
     if product_line:
         rows = rows.filter(product_line=product_line)
-    grouped = rows.order_by().values("owner_id").annotate(s=Sum("amount"))
+    return rows.order_by().values("owner_id").annotate(s=Sum("amount"))
+
+
+def qualified_by_owner(owner_ids, product_line: str = "") -> dict[int, Decimal]:
+    grouped = qualified_rows(owner_ids, product_line)
     return {row["owner_id"]: _money(row["s"] or ZERO) for row in grouped}
 
 

@@ -580,3 +580,19 @@ class SurveyResponse(models.Model):
 
     def __str__(self):
         return str(self.id)
+
+
+class MeasureMonth(models.Model):  # noqa: DJ008 - a rollup row, never shown
+    """Measure rollup per owner, product line and month (kept by :mod:`.rollup`)."""
+
+    measure = models.CharField(max_length=20, choices=Measure.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    product_line = models.CharField(max_length=100, blank=True)
+    month = models.DateField()
+    amount = models.DecimalField(**MONEY, default=ZERO)
+    count = models.PositiveIntegerField(default=0)
+    first_on = models.DateField()  # the earliest and latest day of the bucket's records
+    last_on = models.DateField()
+
+    class Meta:
+        unique_together = [("measure", "owner", "month", "product_line")]  # month ranges
