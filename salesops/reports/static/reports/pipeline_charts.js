@@ -4,19 +4,9 @@
 (function () {
   "use strict";
 
-  function readJson(id) {
-    const node = document.getElementById(id);
-    return node ? JSON.parse(node.textContent) : null;
-  }
-
+  // The chart's data is the json_script block #<id>-data (web/app.js draws it).
   function draw(id, optionFor) {
-    const el = document.getElementById(id);
-    const data = readJson(id + "-data");
-    if (!el || data === null || !window.echarts) return;
-    const chart = window.echarts.init(el);
-    chart.setOption(optionFor(data));
-    el.dataset.rendered = "1";
-    window.addEventListener("resize", function () { chart.resize(); });
+    window.SalesOps.drawChart(id, id + "-data", optionFor);
   }
 
   const COLOURS = ["#206bc4", "#4299e1", "#ae3ec9", "#f76707", "#2fb344", "#d63939", "#74b816"];

@@ -11,15 +11,7 @@
     low_low: "#adb5bd",
   };
 
-  function readJson(id) {
-    const node = document.getElementById(id);
-    return node ? JSON.parse(node.textContent) : null;
-  }
-
-  function drawChart() {
-    const el = document.getElementById("decomposition-chart");
-    const data = readJson("decomposition-chart-data");
-    if (!el || data === null || !window.echarts) return;
+  function scatter(data) {
     const lines = [];
     if (data.median_x !== null) lines.push({ xAxis: data.median_x });
     if (data.median_y !== null) lines.push({ yAxis: data.median_y });
@@ -45,17 +37,18 @@
       }
       return out;
     });
-    const chart = window.echarts.init(el);
-    chart.setOption({
+    return {
       tooltip: { trigger: "item" },
       legend: { bottom: 0 },
       grid: { left: 80, right: 20, top: 20, bottom: 50 },
       xAxis: { type: "value", scale: true, axisLabel: { formatter: function (v) { return v.toLocaleString(); } } },
       yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
       series: series,
-    });
-    el.dataset.rendered = "1";
-    window.addEventListener("resize", function () { chart.resize(); });
+    };
+  }
+
+  function drawChart() {
+    window.SalesOps.drawChart("decomposition-chart", "decomposition-chart-data", scatter);
   }
 
   function cents(value) {

@@ -6,19 +6,9 @@
 
   const COLOURS = { red: "#d63939", amber: "#f59f00", green: "#2fb344" };
 
-  function readJson(id) {
-    const node = document.getElementById(id);
-    return node ? JSON.parse(node.textContent) : null;
-  }
-
+  // The chart's data is the json_script block #<id>-data (web/app.js draws it).
   function draw(id, optionFor) {
-    const el = document.getElementById(id);
-    const data = readJson(id + "-data");
-    if (!el || data === null || !window.echarts) return;
-    const chart = window.echarts.init(el);
-    chart.setOption(optionFor(data));
-    el.dataset.rendered = "1";
-    window.addEventListener("resize", function () { chart.resize(); });
+    window.SalesOps.drawChart(id, id + "-data", optionFor);
   }
 
   function line(name, value, colour) {

@@ -5,13 +5,9 @@
   "use strict";
 
   document.addEventListener("DOMContentLoaded", function () {
-    const el = document.getElementById("survey-chart");
-    const node = document.getElementById("survey-chart-data");
-    if (!el || !node || !window.echarts) return;
-    const data = JSON.parse(node.textContent);
-    const levels = Object.keys(data.series);
-    const chart = window.echarts.init(el);
-    chart.setOption({
+    window.SalesOps.drawChart("survey-chart", "survey-chart-data", function (data) {
+      const levels = Object.keys(data.series);
+      return {
       color: ["#206bc4", "#f76707", "#2fb344"],
       tooltip: { trigger: "axis" },
       legend: { data: levels.map(function (l) { return data.names[l]; }), bottom: 0 },
@@ -21,8 +17,7 @@
       series: levels.map(function (l) {
         return { name: data.names[l], type: "bar", data: data.series[l] };
       }),
+      };
     });
-    el.dataset.rendered = "1";
-    window.addEventListener("resize", function () { chart.resize(); });
   });
 })();

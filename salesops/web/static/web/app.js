@@ -7,9 +7,34 @@
  *                          set through the CSSOM, so no style="" attribute is needed)
  *   data-move="up|down"    a button moving its table row (form layout editor)
  * and the Alpine components shared by several pages are registered here.
+ *
+ * SalesOps.readJson(id) and SalesOps.drawChart(id, dataId, optionFor) are the ECharts
+ * bootstrap of every chart page: the chart's data comes from a json_script block (data,
+ * not code), echarts.min.js is loaded deferred by the page, and the page's own script
+ * draws on DOMContentLoaded (after the deferred scripts, this one included).
  */
 (function () {
   "use strict";
+
+  function readJson(id) {
+    const node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  // Draws ``optionFor(data, el)`` into #id from the JSON in #dataId; marks the element
+  // data-rendered="1" (the browser tests wait for it) and follows window resizes.
+  function drawChart(id, dataId, optionFor) {
+    const el = document.getElementById(id);
+    const data = readJson(dataId);
+    if (!el || data === null || !window.echarts) return null;
+    const chart = window.echarts.init(el);
+    chart.setOption(optionFor(data, el));
+    el.dataset.rendered = "1";
+    window.addEventListener("resize", function () { chart.resize(); });
+    return chart;
+  }
+
+  window.SalesOps = Object.assign(window.SalesOps || {}, { readJson: readJson, drawChart: drawChart });
 
   document.addEventListener("change", function (event) {
     const el = event.target;

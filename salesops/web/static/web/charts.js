@@ -5,19 +5,8 @@
 (function () {
   "use strict";
 
-  function readJson(id) {
-    const node = document.getElementById(id);
-    return node ? JSON.parse(node.textContent) : null;
-  }
-
   function draw(id, dataId, optionFor) {
-    const el = document.getElementById(id);
-    const data = readJson(dataId);
-    if (!el || data === null || !window.echarts) return;
-    const chart = window.echarts.init(el);
-    chart.setOption(optionFor(data, el));
-    el.dataset.rendered = "1";
-    window.addEventListener("resize", function () { chart.resize(); });
+    window.SalesOps.drawChart(id, dataId, optionFor);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
