@@ -248,8 +248,10 @@ def test_correlation_needs_five_teams_then_is_pearsons_r(org):
         results = survey.survey_results(org.director, plan)
         if i < 4:
             assert (results.n, results.r, results.correlation_ready) == (i + 1, None, False)
-    consensus = [t.consensus for t in results.teams]
-    attainment = [t.attainment for t in results.teams]
+    # By name: the teams come in path order, and "/1/10/" sorts before "/1/9/".
+    by_name = sorted(results.teams, key=lambda t: t.team.name)
+    consensus = [t.consensus for t in by_name]
+    attainment = [t.attainment for t in by_name]
     assert consensus == [D("0.9000"), D("0.8000"), D("0.7000"), D("0.6000"), D("0.5000")]
     assert attainment == [D("0.9000"), D("0.7000"), D("0.8000"), D("0.4000"), D("0.5000")]
     assert results.n == 5
