@@ -23,8 +23,9 @@ How it stays equal:
   it once a day (local midnight) as a safety net and reports the buckets it corrected.
 
 A recount is one grouped query per measure and month, written as the exact values
-(never ``+=``): running it twice changes nothing, and two writers racing on a bucket both
-write what the database holds once both have committed.
+(never ``+=``): running it twice changes nothing. Two transactions writing into the same
+bucket at the same moment may each recount without the other's uncommitted row (read
+committed); the later recount of that bucket, or the nightly sweep, puts it right.
 """
 
 from __future__ import annotations
