@@ -20,7 +20,8 @@ from salesops.core.pagination import paginate
 from . import health, permissions, snapshots
 from .models import AwardEntitlement
 from .schemas_health import AwardOut, HealthOut, SnapshotIn, SnapshotPage, SnapshotTaken
-from .views.health import plan_or_404, visible_snapshots
+from .selectors import plan_or_404
+from .views.health import visible_snapshots
 
 router = Router(tags=["targets"])
 

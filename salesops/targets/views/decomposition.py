@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,12 +26,7 @@ from .. import selectors_decomposition as selectors
 from ..forms_decomposition import AdjustForm
 from ..measures import fiscal_months
 from ..models import PlanState, TargetPolicy
-
-
-def _plan_or_404(request, pk: int):
-    if not permissions.has_targets(request.user):
-        raise PermissionDenied(_("Targets are not part of your role."))
-    return get_object_or_404(permissions.visible_plans(request.user), pk=pk)
+from .plans import plan_for
 
 
 def _adjustable(user, plan, rows) -> list:
@@ -76,14 +71,14 @@ def _page(request, plan, form=None, status=200):
 @login_required
 @require_GET
 def decomposition_page(request, pk: int):
-    plan = _plan_or_404(request, pk)
+    plan = plan_for(request, pk)
     return _page(request, plan)
 
 
 @login_required
 @require_POST
 def decomposition_run(request, pk: int):
-    plan = _plan_or_404(request, pk)
+    plan = plan_for(request, pk)
     try:
         rows = decomposition.decompose(plan=plan, actor=request.user)
     except ValidationError as exc:
@@ -101,7 +96,7 @@ def decomposition_run(request, pk: int):
 @login_required
 @require_http_methods(["POST"])
 def decomposition_adjust(request, pk: int):
-    plan = _plan_or_404(request, pk)
+    plan = plan_for(request, pk)
     rows = list(selectors.visible_rows(request.user, plan))
     adjustable = _adjustable(request.user, plan, rows)
     if not adjustable:
@@ -137,7 +132,7 @@ def _monthly(index: int):
 @login_required
 @require_GET
 def decomposition_export(request, pk: int):
-    plan = _plan_or_404(request, pk)
+    plan = plan_for(request, pk)
     policy = TargetPolicy.current()
     columns = [
         (_("Team"), "team.name"),

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,13 +26,10 @@ from salesops.core.exports import ExportTooLarge, export_response
 from .. import health, permissions, snapshots
 from ..forms_health import SnapshotForm
 from ..models import AwardEntitlement, HealthSnapshot, HealthStatus, TargetPlan
+from ..selectors import plan_or_404
 
 REPS_PER_PAGE = 50
 TREND_MONTHS = 12
-
-
-def plan_or_404(user, pk: int) -> TargetPlan:
-    return get_object_or_404(permissions.visible_plans(user), pk=pk)
 
 
 def _selected(request, rows: list) -> health.TeamRow | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,13 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from salesops.core.exports import export_response
 from salesops.core.forms import attach_service_errors
 
-from .. import permissions, survey
+from .. import survey
 from ..forms_survey import SurveyAnswerForm
 from ..models import SurveyLevel, TargetPolicy
-
-
-def _plan(request, pk: int):
-    return get_object_or_404(permissions.visible_plans(request.user), pk=pk)
+from ..selectors import plan_or_404
 
 
 def chart_data(results: survey.Results) -> dict:
@@ -44,7 +41,7 @@ def chart_data(results: survey.Results) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def survey_page(request, pk: int):
-    plan = _plan(request, pk)
+    plan = plan_or_404(request.user, pk)
     current = survey.survey_for(plan)
     closed = survey.is_closed(current)
     can_answer = survey.may_answer(request.user, plan)
@@ -94,7 +91,7 @@ def survey_page(request, pk: int):
 @login_required
 @require_POST
 def survey_state(request, pk: int):
-    plan = _plan(request, pk)
+    plan = plan_or_404(request.user, pk)
     is_open = request.POST.get("action") == "open"
     survey.survey_set_open(actor=request.user, plan=plan, is_open=is_open)
     messages.success(request, _("The survey is open.") if is_open else _("The survey is closed."))
@@ -165,7 +162,7 @@ def export_columns() -> list:
 @login_required
 @require_GET
 def survey_export(request, pk: int, fmt: str):
-    plan = _plan(request, pk)
+    plan = plan_or_404(request.user, pk)
     results = survey.survey_results(request.user, plan)
     if results is None:
         raise PermissionDenied(_("The survey's results are for managers and directors."))
