@@ -56,6 +56,9 @@ def test_calibration_and_scenarios(org):
     url = f"/{plan.pk}/calibration"
     assert field_of(send(admin, "put", url, {"formula": "historical + nope"})) == "formula"
     assert field_of(send(admin, "put", url, {"seasonal_index": [1, 2]})) == "seasonal_index"
+    assert field_of(send(admin, "put", url, {"bidding_index": "-1"})) == "bidding_index"
+    bad_month = {"seasonal_index": ["1"] * 11 + ["abc"]}
+    assert field_of(send(admin, "put", url, bad_month)) == "seasonal_index"
     assert send(api_client(org.rep_a), "put", url, {"top_n": 2}).status_code == 403
     response = send(admin, "put", url, {"top_n": 2, "bidding_index": "1.1"})
     assert response.status_code == 200, response.content
