@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "salesops.revenue",
     "salesops.knowledge",
     "salesops.targets",
+    "salesops.kpi",
     "salesops.integrations",
     "salesops.reports",
     "salesops.web",

@@ -42,6 +42,7 @@ urlpatterns = [
     path("knowledge/pushes/", include("salesops.knowledge.urls_pushes")),
     path("knowledge/", include("salesops.knowledge.urls")),
     path("targets/", include("salesops.targets.urls")),
+    path("kpi/", include("salesops.kpi.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -102,6 +102,12 @@ class Account(BaseModel, CustomFieldsModel):
         help_text=_("The customer-success manager who looks after this account."),
     )
     notes = models.TextField(_("notes"), blank=True, max_length=2000)
+    nda_signed_on = models.DateField(
+        _("NDA signed on"),
+        null=True,
+        blank=True,
+        help_text=_("Core technical parameters may be shared only after an NDA (K10)."),
+    )
     # The finance/ERP system's own id for this customer, so its feed can refer to it.
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     # The comparable core of the name (no legal form, region or punctuation), kept by

@@ -1,0 +1,5 @@
+"""KPI API: growth."""
+
+from ninja import Router
+
+router = Router(tags=["kpi"])

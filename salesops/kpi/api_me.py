@@ -1,0 +1,5 @@
+"""KPI API: me."""
+
+from ninja import Router
+
+router = Router(tags=["kpi"])

@@ -1,0 +1,5 @@
+"""KPI API: review."""
+
+from ninja import Router
+
+router = Router(tags=["kpi"])

@@ -1,0 +1,5 @@
+"""KPI API: schemes."""
+
+from ninja import Router
+
+router = Router(tags=["kpi"])

@@ -1,0 +1,3 @@
+"""KPI pages: growth."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""KPI pages: me."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""KPI pages: review."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""KPI pages: schemes."""
+
+urlpatterns: list = []

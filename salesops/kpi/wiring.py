@@ -1,0 +1,22 @@
+"""What the KPI app connects when Django is ready: one function per area, called from
+:meth:`KpiConfig.ready`. Each area's owner fills its own function."""
+
+from __future__ import annotations
+
+
+def connect_engine(app_config) -> None:
+    """Live scores: dirty-marking signals, the minutely refresh sweep, default metrics."""
+
+
+def connect_growth(app_config) -> None:
+    """Customer voice (K6), points (K7), the gap alert rule (K8)."""
+
+
+def connect_review(app_config) -> None:
+    """Credibility lists (K9) and the compliance scan (K10)."""
+
+
+def connect(app_config) -> None:
+    connect_engine(app_config)
+    connect_growth(app_config)
+    connect_review(app_config)
