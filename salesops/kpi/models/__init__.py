@@ -17,6 +17,7 @@ from .people import (
     PointClaim,
     PointEntry,
     PointKind,
+    VoiceMention,
     VoiceRound,
     VoiceSample,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "ScoreRun",
     "TargetSource",
     "Unit",
+    "VoiceMention",
     "VoiceRound",
     "VoiceSample",
 ]

@@ -189,6 +189,24 @@ class VoiceSample(models.Model):
         return f"{self.round} · {self.account_id}"
 
 
+class VoiceMention(models.Model):
+    """One service action a customer picked (K6): the rows the voice metrics count."""
+
+    sample = models.ForeignKey(VoiceSample, on_delete=models.CASCADE, related_name="mentions")
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(_("service action"), max_length=50)
+    dimension = models.CharField(_("radar dimension"), max_length=50, blank=True)
+    answered_at = models.DateTimeField(_("answered at"))
+
+    class Meta:
+        verbose_name = _("valued service action")
+        verbose_name_plural = _("valued service actions")
+        indexes = [models.Index(fields=["rep", "answered_at"], name="kpi_mention_rep")]
+
+    def __str__(self):
+        return f"{self.rep_id} · {self.action}"
+
+
 class PointKind(models.TextChoices):
     COLLABORATION = "collaboration", _("Cross-department collaboration")
     CASE_STUDY = "case_study", _("Reusable case study accepted")
