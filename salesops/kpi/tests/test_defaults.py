@@ -9,7 +9,7 @@ import time_machine
 
 from salesops.kpi import defaults, metrics, runs, scoring
 from salesops.kpi.models import Metric, RadarDimension, Scheme
-from salesops.kpi.tests import world
+from salesops.kpi.tests import factories as world
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_install_is_idempotent_and_keeps_edits():
 
 def test_default_scheme_scores_the_hand_built_month():
     with time_machine.travel(world.NOW, tick=False):
-        w = world.build()
+        w = world.build_month()
         scheme = Scheme.objects.get(name=defaults.SCHEME_NAME)
         assert runs.scheme_for(w.a, world.START) == scheme
         draft = scoring.draft_from_version(scheme.versions.get())

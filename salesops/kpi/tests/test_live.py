@@ -13,7 +13,7 @@ from salesops.activities.tests.factories import ActivityFactory
 from salesops.core import sweeps, unitofwork
 from salesops.kpi import live, runs
 from salesops.kpi.models import DirtyRep, MetricValue, RepScore, RunState, ScoreRun
-from salesops.kpi.tests import world
+from salesops.kpi.tests import factories as world
 from salesops.kpi.tests.factories import make_scheme
 from salesops.revenue.tests.factories import make_payment
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def w():
     with time_machine.travel(world.NOW, tick=False):
-        yield world.build()
+        yield world.build_month()
 
 
 def touches(run, user):

@@ -12,7 +12,7 @@ from salesops.core import calendar
 from salesops.core.expressions import ExpressionError
 from salesops.kpi import defaults, metrics
 from salesops.kpi.models import Metric
-from salesops.kpi.tests import world
+from salesops.kpi.tests import factories as world
 from salesops.kpi.tests.factories import make_metric
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def w():
     with time_machine.travel(world.NOW, tick=False):
-        yield world.build()
+        yield world.build_month()
 
 
 def _all(user_ids):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from salesops.kpi import defaults, runs
 from salesops.kpi.models import MetricValue, RepScore, RunState, ScoreRun
-from salesops.kpi.tests import world
+from salesops.kpi.tests import factories as world
 from salesops.kpi.tests.factories import item, make_scheme
 from salesops.org.tests.factories import UserFactory, team
 
@@ -23,7 +23,7 @@ MAR = (world.START, world.END)
 @pytest.fixture
 def w():
     with time_machine.travel(world.NOW, tick=False):
-        yield world.build()
+        yield world.build_month()
 
 
 def test_month_bounds():

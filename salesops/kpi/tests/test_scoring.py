@@ -10,7 +10,7 @@ import time_machine
 
 from salesops.kpi import scoring
 from salesops.kpi.models import Metric, TargetSource
-from salesops.kpi.tests import world
+from salesops.kpi.tests import factories as world
 from salesops.org.tests.factories import UserFactory
 from salesops.targets.models import Allocation, PlanState, TargetPlan
 from salesops.targets.tests.factories import make_plan
@@ -22,7 +22,7 @@ D = Decimal
 @pytest.fixture
 def w():
     with time_machine.travel(world.NOW, tick=False):
-        yield world.build()
+        yield world.build_month()
 
 
 def item(code, group="result", weight=100, formula="min(actual / target, 1.2) * 100",
