@@ -237,8 +237,10 @@ def score(draft: Draft, user_ids: list[int], start: dt.date, end: dt.date) -> li
                 "days": _plain(period["days"]),
             }
             deps = metrics.components(item.metric_definition)
-            if deps:
-                inputs["components"] = {c: _plain(values.get(c, {}).get(uid)) for c in deps}
+            if deps:  # a derived metric's component values: by code, and together
+                parts = {c: _plain(values.get(c, {}).get(uid)) for c in deps}
+                inputs["components"] = parts
+                inputs.update({c: v for c, v in parts.items() if c not in inputs})
             expression = compiled[id(item)]
             if isinstance(expression, ExpressionError):
                 points, error = (

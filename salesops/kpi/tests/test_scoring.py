@@ -92,6 +92,7 @@ def test_derived_components_in_inputs(w):
     [a] = scoring.score(d, [w.a.pk], world.START, world.END)
     assert a.items[0].actual == D("50")
     assert a.items[0].inputs["components"] == {"deals_closed": "2.0000", "deals_won": "1.0000"}
+    assert a.items[0].inputs["deals_won"] == "1.0000"
     assert a.items[0].score == D("120.00")
 
 
