@@ -239,7 +239,7 @@ def start_run(request, payload: RunIn):
     start, end = schemes.parse_month(payload.month)
     task_id = tasks.period_run_enqueue(by=request.user, scheme=scheme, start=start, end=end)
     query = urlencode({"scheme_id": scheme.pk, "month": payload.month})
-    url = reverse("api-1.0.0:kpi_run_status", kwargs={"task_id": task_id})
+    url = reverse("api:kpi_run_status", kwargs={"task_id": task_id})
     return Status(202, {"task_id": task_id, "status_url": f"{url}?{query}"})
 
 
