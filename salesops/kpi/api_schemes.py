@@ -153,7 +153,11 @@ def create_scheme(request, payload: SchemeIn):
     _configurer(request)
     team = None
     if payload.team_id is not None:
-        team = Team.objects.filter(pk=payload.team_id).first() if 0 < payload.team_id < MAX_ID else None
+        team = (
+            Team.objects.filter(pk=payload.team_id).first()
+            if 0 < payload.team_id < MAX_ID
+            else None
+        )
         if team is None:
             return error_response(request, 422, "validation_error", _("Unknown team."), "team_id")
     scheme = schemes.scheme_create(by=request.user, name=payload.name, role=payload.role, team=team)
@@ -232,7 +236,9 @@ def list_runs(request, query: Query[RunQuery]):
 def start_run(request, payload: RunIn):
     _configurer(request)
     scheme = (
-        Scheme.objects.filter(pk=payload.scheme_id).first() if 0 < payload.scheme_id < MAX_ID else None
+        Scheme.objects.filter(pk=payload.scheme_id).first()
+        if 0 < payload.scheme_id < MAX_ID
+        else None
     )
     if scheme is None:
         return error_response(request, 422, "validation_error", _("Unknown scheme."), "scheme_id")
@@ -244,7 +250,10 @@ def start_run(request, payload: RunIn):
 
 
 @router.get(
-    "/kpi/runs/tasks/{task_id}", response=RunStatusOut, url_name="kpi_run_status", summary="Progress"
+    "/kpi/runs/tasks/{task_id}",
+    response=RunStatusOut,
+    url_name="kpi_run_status",
+    summary="Progress",
 )
 def run_status(request, task_id: str, query: Query[StatusQuery]):
     scheme = _get(request, Scheme, query.scheme_id)

@@ -84,7 +84,9 @@ class MetricForm(ServiceErrorsMixin, TablerFormMixin, forms.ModelForm):
         pass  # the service validates the whole metric
 
     def service_data(self) -> dict:
-        data = {name: self.cleaned_data[name] for name in METRIC_FIELDS if name in self.cleaned_data}
+        data = {
+            name: self.cleaned_data[name] for name in METRIC_FIELDS if name in self.cleaned_data
+        }
         if self.instance.pk:
             data.pop("code", None)
         return data
@@ -161,7 +163,9 @@ def parse_items(data) -> list[dict]:
     count = max((len(values) for values in columns.values()), default=0)
     rows = []
     for index in range(count):
-        row = {name: (values[index] if index < len(values) else "") for name, values in columns.items()}
+        row = {
+            name: (values[index] if index < len(values) else "") for name, values in columns.items()
+        }
         if not any(str(v).strip() for v in row.values()):
             continue
         row = {k: v.strip() if isinstance(v, str) else v for k, v in row.items()}
@@ -174,7 +178,9 @@ def editor_choices() -> dict:
     """The options of an item row: active metrics, groups and target sources."""
     return {
         "metrics": list(
-            Metric.objects.filter(is_active=True).order_by("code").values_list("code", "name_zh", "name_en")
+            Metric.objects.filter(is_active=True)
+            .order_by("code")
+            .values_list("code", "name_zh", "name_en")
         ),
         "groups": MetricGroup.choices,
         "target_sources": TargetSource.choices,
@@ -199,15 +205,21 @@ class RunForm(TablerFormMixin, forms.Form):
 
 
 class KpiPolicyForm(ServiceErrorsMixin, TablerFormMixin, forms.Form):
-    result_weight = forms.DecimalField(label=_("Result group weight (%)"), max_digits=6, decimal_places=2)
+    result_weight = forms.DecimalField(
+        label=_("Result group weight (%)"), max_digits=6, decimal_places=2
+    )
     process_weight = forms.DecimalField(
         label=_("Process group weight (%)"), max_digits=6, decimal_places=2
     )
     quality_weight = forms.DecimalField(
         label=_("Quality group weight (%)"), max_digits=6, decimal_places=2
     )
-    process_min = forms.DecimalField(label=_("Process group at least (%)"), max_digits=6, decimal_places=2)
-    process_max = forms.DecimalField(label=_("Process group at most (%)"), max_digits=6, decimal_places=2)
+    process_min = forms.DecimalField(
+        label=_("Process group at least (%)"), max_digits=6, decimal_places=2
+    )
+    process_max = forms.DecimalField(
+        label=_("Process group at most (%)"), max_digits=6, decimal_places=2
+    )
     ranking_visibility = forms.ChoiceField(label=_("Ranking visibility"))
     comparison_metrics = forms.MultipleChoiceField(
         label=_("My-comparison metrics"),
@@ -223,8 +235,19 @@ class KpiPolicyForm(ServiceErrorsMixin, TablerFormMixin, forms.Form):
     )
 
     GROUPS = {
-        "weights": ["result_weight", "process_weight", "quality_weight", "process_min", "process_max"],
-        "comparison": ["ranking_visibility", "comparison_metrics", "benchmark_mode", "benchmark_values"],
+        "weights": [
+            "result_weight",
+            "process_weight",
+            "quality_weight",
+            "process_min",
+            "process_max",
+        ],
+        "comparison": [
+            "ranking_visibility",
+            "comparison_metrics",
+            "benchmark_mode",
+            "benchmark_values",
+        ],
     }
 
     def __init__(self, *args, policy: KpiPolicy, **kwargs):
@@ -267,7 +290,8 @@ class KpiPolicyForm(ServiceErrorsMixin, TablerFormMixin, forms.Form):
                 Decimal(value.strip())
             except (InvalidOperation, ValueError):
                 raise forms.ValidationError(
-                    _("Line %(n)d: “%(value)s” is not a number.") % {"n": number, "value": value.strip()}
+                    _("Line %(n)d: “%(value)s” is not a number.")
+                    % {"n": number, "value": value.strip()}
                 ) from None
             values[code.strip()] = value.strip()
         return values

@@ -154,7 +154,9 @@ def metric_create(*, by, data: dict) -> Metric:
     code = data.get("code") or ""
     if not isinstance(code, str) or not CODE_RE.match(code):
         errors["code"] = [
-            _("Use lower-case letters, digits and “_”, starting with a letter (e.g. signed_amount).")
+            _(
+                "Use lower-case letters, digits and “_”, starting with a letter (e.g. signed_amount)."
+            )
         ]
     elif Metric.objects.filter(code=code).exists():
         errors["code"] = [_("A metric with the code “%(code)s” exists already.") % {"code": code}]

@@ -162,7 +162,9 @@ def _cross_checks(policy: KpiPolicy, errors: dict) -> None:
             missing = [code for code in codes if code not in policy.benchmark_values]
             if missing:
                 errors["benchmark_values"] = [
-                    _("A set benchmark needs a value for every compared metric; missing: %(codes)s.")
+                    _(
+                        "A set benchmark needs a value for every compared metric; missing: %(codes)s."
+                    )
                     % {"codes": ", ".join(missing)}
                 ]
 
@@ -186,7 +188,8 @@ def policy_update(*, actor, **data) -> KpiPolicy:
         elif key == "ranking_visibility":
             if value not in RankingVisibility.values:
                 errors[key] = [
-                    _("Choose one of: %(choices)s.") % {"choices": ", ".join(RankingVisibility.values)}
+                    _("Choose one of: %(choices)s.")
+                    % {"choices": ", ".join(RankingVisibility.values)}
                 ]
             else:
                 policy.ranking_visibility = value

@@ -231,14 +231,14 @@ def _clean_item(index: int, raw, metrics_by_code: dict, errors: dict) -> dict | 
         ]
     weight = _decimal(raw.get("weight"), prefix + "weight", errors, high=Decimal(100), places=2)
     if weight is not None and weight <= 0:
-        errors[prefix + "weight"] = [_("%(metric)s: the weight must be above 0.") % {"metric": label}]
+        errors[prefix + "weight"] = [
+            _("%(metric)s: the weight must be above 0.") % {"metric": label}
+        ]
     formula = str(raw.get("formula") or "").strip()
     try:
         compile_expression(formula, allowed_names=set(scoring.SCORE_NAMES))
     except ExpressionError as exc:
-        where = (
-            _(" (position %(n)d)") % {"n": exc.position} if exc.position is not None else ""
-        )
+        where = _(" (position %(n)d)") % {"n": exc.position} if exc.position is not None else ""
         hint = ""
         if exc.name and exc.name not in scoring.SCORE_NAMES and "name" in exc.message.lower():
             hint = " " + _("A scoring formula may use: %(names)s.") % {

@@ -135,6 +135,8 @@ def test_only_configurers(world):
 def test_source_help_lists_fields_and_codes():
     help_ = metric_library.source_help("activities")
     kind = next(f for f in help_["fields"] if f["name"] == "kind")
-    assert {"code": "visit"} .items() <= next(c for c in kind["choices"] if c["code"] == "visit").items()
+    assert {"code": "visit"}.items() <= next(
+        c for c in kind["choices"] if c["code"] == "visit"
+    ).items()
     assert help_["default_date"] == "started_at"
     assert metric_library.source_help("nope") is None

@@ -52,8 +52,12 @@ def test_errors_by_field(world):
     errors = errors_of(world, result_weight="abc", ranking_visibility="all")
     assert set(errors) == {"result_weight", "ranking_visibility"}
     assert "Pick exactly 6" in errors_of(world, comparison_metrics=SIX[:5])["comparison_metrics"][0]
-    assert "nope" in errors_of(world, comparison_metrics=[*SIX[:5], "nope"])["comparison_metrics"][0]
-    errors = errors_of(world, comparison_metrics=SIX, benchmark_mode="fixed", benchmark_values={"t_a": 1})
+    assert (
+        "nope" in errors_of(world, comparison_metrics=[*SIX[:5], "nope"])["comparison_metrics"][0]
+    )
+    errors = errors_of(
+        world, comparison_metrics=SIX, benchmark_mode="fixed", benchmark_values={"t_a": 1}
+    )
     assert "missing: t_calls" in errors["benchmark_values"][0]
     assert KpiPolicy.current().result_weight == 60
 

@@ -49,7 +49,9 @@ def test_last_month_is_final_and_refused_a_second_time(client, world):
     assert run.state == "final" and run.period_end == end
     response = client.post(reverse("kpi:run_start"), {"scheme": world.scheme.pk, "month": month})
     assert response.status_code == 200 and "replay it" in response.content.decode()
-    response = client.post(reverse("kpi:run_start"), {"scheme": world.scheme.pk, "month": "2026-13"})
+    response = client.post(
+        reverse("kpi:run_start"), {"scheme": world.scheme.pk, "month": "2026-13"}
+    )
     assert "YYYY-MM" in response.content.decode()
 
 

@@ -76,9 +76,7 @@ def test_all_item_problems_at_once_each_naming_its_row(world):
 
 def test_inactive_metric_and_past_date_refused(world):
     metric_library.metric_update(by=world.org.admin, metric=world.visits, data={"is_active": False})
-    errors = errors_of(
-        lambda: save(world, effective_from=clock.today() - dt.timedelta(days=1))
-    )
+    errors = errors_of(lambda: save(world, effective_from=clock.today() - dt.timedelta(days=1)))
     assert "inactive" in errors["items.1.metric"][0]
     assert "earliest is today" in errors["effective_from"][0]
 
@@ -138,7 +136,9 @@ def test_preview_division_by_zero_names_the_metric_and_saves_nothing(world):
 def test_preview_reports_syntax_errors_without_scoring(world):
     rows = items(formula="actual /")
     errors = errors_of(
-        lambda: schemes.scheme_preview(by=world.org.admin, scheme=world.scheme, items=rows, **WEIGHTS)
+        lambda: schemes.scheme_preview(
+            by=world.org.admin, scheme=world.scheme, items=rows, **WEIGHTS
+        )
     )
     assert list(errors) == ["items.0.formula"]
 
@@ -166,6 +166,8 @@ def test_scheme_create_checks_role_and_duplicates(world):
     )
     assert set(errors) == {"name", "role"}
     errors = errors_of(
-        lambda: schemes.scheme_create(by=world.org.admin, name="Dup", role="rep", team=world.org.east)
+        lambda: schemes.scheme_create(
+            by=world.org.admin, name="Dup", role="rep", team=world.org.east
+        )
     )
     assert "exists already" in errors["team"][0]

@@ -38,7 +38,10 @@ def test_permissions(world):
         client = api_client(user)
         for url in urls:
             assert client.get(API + url).status_code == 403, (user, url)
-        assert send(client, "post", "/schemes/preview", {**WEIGHTS, "items": items()}).status_code == 403
+        assert (
+            send(client, "post", "/schemes/preview", {**WEIGHTS, "items": items()}).status_code
+            == 403
+        )
     for user in (world.org.admin, world.org.director):
         client = api_client(user)
         for url in urls:
@@ -94,7 +97,10 @@ def test_preview_errors_name_the_problem_and_save_nothing(world):
 def test_preview_scores_every_member(world):
     admin = api_client(world.org.admin)
     response = send(
-        admin, "post", "/schemes/preview", {"scheme_id": world.scheme.pk, **WEIGHTS, "items": items()}
+        admin,
+        "post",
+        "/schemes/preview",
+        {"scheme_id": world.scheme.pk, **WEIGHTS, "items": items()},
     )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -117,12 +123,14 @@ def test_metric_crud(world):
     assert response.status_code == 201, response.content
     metric_id = response.json()["id"]
     assert error(send(admin, "post", "/metrics", data))["field"] == "code"
-    assert error(send(admin, "post", "/metrics", {**data, "code": "t_x", "filter": "zz > 1"}))[
-        "field"
-    ] == "filter"
-    assert error(send(admin, "post", "/metrics", {**data, "code": "t_y", "source": "nope"}))[
-        "field"
-    ] == "source"
+    assert (
+        error(send(admin, "post", "/metrics", {**data, "code": "t_x", "filter": "zz > 1"}))["field"]
+        == "filter"
+    )
+    assert (
+        error(send(admin, "post", "/metrics", {**data, "code": "t_y", "source": "nope"}))["field"]
+        == "source"
+    )
     assert error(send(admin, "patch", f"/metrics/{metric_id}", {"code": "t_z"}))["field"] == "code"
     response = send(admin, "patch", f"/metrics/{metric_id}", {"name_en": "Deals won"})
     assert response.json()["name_en"] == "Deals won"
@@ -155,12 +163,16 @@ def test_run_queued_with_progress_then_replayed(world):
     admin = api_client(world.org.admin)
     start, _end = clock.today().replace(day=1), None
     month = f"{start:%Y-%m}"
-    assert error(send(admin, "post", "/runs", {"scheme_id": world.scheme.pk, "month": "13/2026"}))[
-        "field"
-    ] == "month"
-    assert error(send(admin, "post", "/runs", {"scheme_id": 999999, "month": month}))[
-        "field"
-    ] == "scheme_id"
+    assert (
+        error(send(admin, "post", "/runs", {"scheme_id": world.scheme.pk, "month": "13/2026"}))[
+            "field"
+        ]
+        == "month"
+    )
+    assert (
+        error(send(admin, "post", "/runs", {"scheme_id": 999999, "month": month}))["field"]
+        == "scheme_id"
+    )
     response = send(admin, "post", "/runs", {"scheme_id": world.scheme.pk, "month": month})
     assert response.status_code == 202, response.content
     status = admin.get(response.json()["status_url"]).json()  # Huey runs inline in tests

@@ -135,7 +135,8 @@ def test_editor_preview_and_save(client, world):
 def test_scheme_create_page(client, world):
     client.force_login(world.org.admin)
     response = client.post(
-        reverse("kpi:scheme_create"), {"name": "South KPI", "role": "rep", "team": world.org.south.pk}
+        reverse("kpi:scheme_create"),
+        {"name": "South KPI", "role": "rep", "team": world.org.south.pk},
     )
     assert response.status_code == 302
     response = client.post(
@@ -144,3 +145,16 @@ def test_scheme_create_page(client, world):
     assert "exists already" in response.content.decode()
     listing = client.get(reverse("kpi:scheme_list"), {"q": "South"}).content.decode()
     assert "South KPI" in listing and "East reps KPI" not in listing
+
+
+def test_errors_in_chinese(client, world, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(world.org.admin)
+    response = client.post(
+        reverse("kpi:version_new", args=[world.scheme.pk]),
+        editor_post(result_weight="70"),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    text = response.content.decode()
+    assert "各组权重必须合计为 100；当前合计为 95。" in text
+    assert "组内权重" in text and "用上月数据预览" in text

@@ -27,7 +27,9 @@ def scheme_list(request):
     schemes.require_configurer(request.user)
     query = request.GET.get("q", "").strip()[:200]
     active = request.GET.get("active", "")[:3]
-    paginator = Paginator(schemes.schemes_list(q=query, active=active), settings.SALESOPS["PAGE_SIZE"])
+    paginator = Paginator(
+        schemes.schemes_list(q=query, active=active), settings.SALESOPS["PAGE_SIZE"]
+    )
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     context = {"page_obj": page, "rows": page.object_list, "query": query, "active": active}
@@ -126,7 +128,9 @@ def scheme_preview(request, pk: int):
         context["errors"] = _named_errors(exc)
     else:
         context["rows"] = schemes.preview_rows(results)
-        context["codes"] = [i["metric"] for i in context["rows"][0]["items"]] if context["rows"] else []
+        context["codes"] = (
+            [i["metric"] for i in context["rows"][0]["items"]] if context["rows"] else []
+        )
     return render(request, "kpi/schemes/_preview.html", context)
 
 
