@@ -72,6 +72,8 @@ def period_run_enqueue(*, by, scheme: Scheme, start: dt.date, end: dt.date) -> s
         ]
     if errors:
         raise ValidationError(errors)
+    # The bar starts from 0 for a run being recomputed (its row keeps the last run's 100).
+    _run_row(scheme.pk, start, end).update(progress=0)
     result = run_period_task(scheme.pk, start, end, by.pk)
     return result.id
 
@@ -91,7 +93,7 @@ def run_status(task_id: str, scheme: Scheme, start: dt.date, end: dt.date) -> di
     if result is None:
         return {
             "done": False,
-            "progress": row.progress if row and row.state == RunState.RUNNING else 0,
+            "progress": row.progress if row else 0,
             "run": None,
             "error": "",
         }
