@@ -200,7 +200,12 @@ def _to_q(source, node) -> Q:
 
 
 def _parse_filter(source: sources.Source, text: str) -> tuple[Q, set[str]]:
-    expression = compile_expression(text, allowed_names=set(source.fields) | {"None"})
+    # Unknown names first, with the source's fields listed (the generic message of
+    # compile_expression only names the unknown one).
+    for name in sorted(compile_expression(text).names):
+        if name not in source.fields and name not in _WORDS:
+            raise _unknown_field(source, name)
+    expression = compile_expression(text, allowed_names=set(source.fields) | set(_WORDS))
     return _to_q(source, expression.tree.body), expression.names
 
 
@@ -211,12 +216,7 @@ def compile_filter(source_code: str, text: str) -> Q:
     source = sources.get(source_code)
     if not (text or "").strip():
         return Q()
-    try:
-        return _parse_filter(source, text)[0]
-    except ExpressionError as exc:
-        if exc.name and exc.name not in source.fields and "Unknown name" in str(exc):
-            raise _unknown_field(source, exc.name) from None
-        raise
+    return _parse_filter(source, text)[0]
 
 
 # --- definitions -------------------------------------------------------------------------
