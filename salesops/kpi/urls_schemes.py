@@ -1,3 +1,10 @@
-"""KPI pages: schemes."""
+"""KPI pages: the metric library, schemes and versions, score runs, Settings · KPI."""
 
-urlpatterns: list = []
+from .views import metrics, policy, runs, schemes
+
+urlpatterns: list = [
+    *metrics.urlpatterns,
+    *schemes.urlpatterns,
+    *runs.urlpatterns,
+    *policy.urlpatterns,
+]
