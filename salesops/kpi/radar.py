@@ -228,3 +228,61 @@ def store_quarter(start: dt.date, end: dt.date) -> int:
             batch_size=500,
         )
     return len(create) + len(update)
+
+
+def _team_members(user) -> list[int]:
+    ids = [user.pk]
+    if user.team_id:
+        ids += list(
+            get_user_model()
+            .objects.filter(team_id=user.team_id, is_active=True, role__in=SCORED_ROLES)
+            .exclude(pk=user.pk)
+            .values_list("pk", flat=True)
+        )
+    return ids
+
+
+def for_user(user, start: dt.date, end: dt.date) -> dict:
+    """One quarter of ``user``'s radar against their team's average, axis by axis with the
+    formula and the inputs. A closed quarter already stored by :func:`store_quarter` is
+    read from its rows (what K8 saw); otherwise it is computed now."""
+    dimensions = active_dimensions()
+    stored = {}
+    if end < clock.today():
+        stored = {
+            row.dimension: row
+            for row in RadarScore.objects.filter(user=user, period_start=start, period_end=end)
+        }
+    if dimensions and all(d.code in stored for d in dimensions):
+        axes = [
+            {
+                "code": d.code,
+                "name": d.name_zh,
+                "name_en": d.name_en,
+                "formula": d.formula,
+                "value": stored[d.code].value,
+                "team_average": stored[d.code].team_average,
+                "inputs": (stored[d.code].inputs or {}).get("metrics", {}),
+                "error": "",
+            }
+            for d in dimensions
+        ]
+        return {"start": start, "end": end, "stored": True, "axes": axes}
+    members = _team_members(user)
+    radar = evaluate_dimensions(dimensions, members, start, end)
+    axes = []
+    for d in dimensions:
+        mine = radar.axes[user.pk][d.code]
+        axes.append(
+            {
+                "code": d.code,
+                "name": d.name_zh,
+                "name_en": d.name_en,
+                "formula": d.formula,
+                "value": mine.value,
+                "team_average": average([radar.axes[uid][d.code].value for uid in members]),
+                "inputs": mine.inputs,
+                "error": mine.error,
+            }
+        )
+    return {"start": start, "end": end, "stored": False, "axes": axes}
