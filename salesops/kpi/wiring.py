@@ -6,6 +6,13 @@ from __future__ import annotations
 
 def connect_engine(app_config) -> None:
     """Live scores: dirty-marking signals, the minutely refresh sweep, default metrics."""
+    from django.db.models.signals import post_migrate
+
+    from . import defaults, live, sources
+
+    sources.ensure_registered()
+    live.connect()  # importing live registers the kpi.live_scores sweep
+    post_migrate.connect(defaults.install, sender=app_config, dispatch_uid="kpi-defaults")
 
 
 def connect_growth(app_config) -> None:
