@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext as _
 
-from . import metrics, permissions
+from . import metrics, permissions, sources
 from .models import Metric, MetricValue
 from .selectors import metric_name
 
@@ -141,8 +141,23 @@ def _drill(value: MetricValue, definition: dict, text: str, code: str = "") -> D
         drill.components = _components(value, definition)
         return drill
     drill.search_fields = text_fields(records.model)
-    drill.records = _ordered(search(records, text, drill.search_fields))
+    drill.records = _ordered(search(_with_columns(records, definition), text, drill.search_fields))
     return drill
+
+
+def _with_columns(records, definition: dict):
+    """The records with the definition's value and date fields as ``kpi_drill_value`` /
+    ``kpi_drill_date`` (a source field may be an annotation, not a column)."""
+    try:
+        fields = sources.get(definition.get("source") or "").fields
+    except KeyError:
+        return records
+    columns = {}
+    for key, name in (("kpi_drill_value", "field"), ("kpi_drill_date", "date_field")):
+        f = fields.get(definition.get(name) or "")
+        if f is not None:
+            columns[key] = F(f.alias)
+    return records.annotate(**columns) if columns else records
 
 
 def drill(viewer, value_id, *, text: str = "") -> Drill:
@@ -163,15 +178,6 @@ def drill_component(viewer, value_id, code: str, *, text: str = "") -> Drill:
     return _drill(value, metric.definition(), text, code=code)
 
 
-def _attribute(obj, path: str):
-    value = obj
-    for part in (path or "").replace("__", ".").split("."):
-        if not part or value is None:
-            return None
-        value = getattr(value, part, None)
-    return value() if callable(value) else value
-
-
 def record_row(obj, definition: dict) -> dict:
     """One record as a list row: label, its date and value fields, and its page."""
     url = None
@@ -180,7 +186,7 @@ def record_row(obj, definition: dict) -> dict:
             url = obj.get_absolute_url()
         except NoReverseMatch:  # a record kind without a page of its own: no link
             url = None
-    amount = _attribute(obj, definition.get("field") or "")
+    amount = getattr(obj, "kpi_drill_value", None)
     if amount is not None and not isinstance(amount, int | float | Decimal):
         try:
             amount = Decimal(str(amount))
@@ -189,7 +195,7 @@ def record_row(obj, definition: dict) -> dict:
     return {
         "id": obj.pk,
         "label": str(obj),
-        "date": _attribute(obj, definition.get("date_field") or ""),
+        "date": getattr(obj, "kpi_drill_date", None),
         "value": amount,
         "url": url,
     }
