@@ -55,7 +55,12 @@ _FLIP = {ast.Lt: ast.Gt, ast.LtE: ast.GtE, ast.Gt: ast.Lt, ast.GtE: ast.LtE}
 # --- filters -----------------------------------------------------------------------------
 
 
+_WORDS = {"true": True, "false": False, "True": True, "False": False, "None": None}
+
+
 def _literal(node):
+    if isinstance(node, ast.Name) and node.id in _WORDS:
+        return _WORDS[node.id]
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
@@ -124,6 +129,10 @@ def _value(f: sources.Field, value):
     return value
 
 
+def _is_field(source, node) -> bool:
+    return isinstance(node, ast.Name) and node.id not in _WORDS
+
+
 def _bool_q(f: sources.Field, truth: bool) -> Q:
     if f.kind != "bool":
         raise ExpressionError(
@@ -135,7 +144,7 @@ def _bool_q(f: sources.Field, truth: bool) -> Q:
 
 
 def _compare(source, left, op, right) -> Q:
-    if not isinstance(left, ast.Name) and isinstance(right, ast.Name):
+    if not _is_field(source, left) and _is_field(source, right):
         left, right = right, left
         op = _FLIP.get(type(op), type(op))()
     f = _field(source, left)
@@ -173,6 +182,8 @@ def _to_q(source, node) -> Q:
         return result
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         return ~_to_q(source, node.operand)
+    if isinstance(node, ast.Name) and node.id in _WORDS and node.id not in source.fields:
+        node = ast.Constant(_WORDS[node.id])
     if isinstance(node, ast.Name):
         return _bool_q(_field(source, node), True)
     if isinstance(node, ast.Constant) and isinstance(node.value, bool):

@@ -190,9 +190,7 @@ def _item_target(item: DraftItem, uid: int, plan_targets) -> Decimal | None:
     return None
 
 
-def _score_item(item, expression, actual, target, period, inputs) -> tuple[Decimal, str]:
-    if actual is None:
-        return ZERO, _("%(metric)s has no value for the period.") % {"metric": item.name}
+def _score_item(item, expression, actual, target, period) -> tuple[Decimal, str]:
     if "target" in expression.names and target is None:
         return ZERO, _("%(metric)s has no target.") % {"metric": item.name}
     variables = {"actual": actual, "target": target, **period}
@@ -202,6 +200,8 @@ def _score_item(item, expression, actual, target, period, inputs) -> tuple[Decim
             raise ExpressionError(_("The scoring formula did not give a number."))
         return max(_round(value), ZERO), ""
     except (ExpressionError, ArithmeticError, TypeError, ValueError) as exc:
+        if actual is None:  # no rows for an average, or a derived metric divided by 0
+            return ZERO, _("%(metric)s has no value for the period.") % {"metric": item.name}
         return ZERO, _("%(metric)s: %(error)s") % {"metric": item.name, "error": exc}
 
 
@@ -250,7 +250,7 @@ def score(draft: Draft, user_ids: list[int], start: dt.date, end: dt.date) -> li
                     },
                 )
             else:
-                points, error = _score_item(item, expression, actual, target, period, inputs)
+                points, error = _score_item(item, expression, actual, target, period)
             items.append(ItemResult(item, actual, target, points, inputs, error))
             if item.group in groups:
                 groups[item.group] += Decimal(item.weight) / HUNDRED * points
