@@ -230,15 +230,23 @@ def store_quarter(start: dt.date, end: dt.date) -> int:
     return len(create) + len(update)
 
 
-def _team_members(user) -> list[int]:
+def _team_members(user, start: dt.date, end: dt.date) -> list[int]:
+    """``user`` and the scored people of their team (as :func:`scored_users` counts
+    them, so the page's average is the one :func:`store_quarter` stores)."""
     ids = [user.pk]
-    if user.team_id:
-        ids += list(
-            get_user_model()
-            .objects.filter(team_id=user.team_id, is_active=True, role__in=SCORED_ROLES)
-            .exclude(pk=user.pk)
-            .values_list("pk", flat=True)
-        )
+    if not user.team_id:
+        return ids
+    scored = set(
+        RepScore.objects.filter(
+            run__period_start__gte=start, run__period_end__lte=end, user__team_id=user.team_id
+        ).values_list("user_id", flat=True)
+    )
+    users = get_user_model().objects.filter(
+        team_id=user.team_id, is_active=True, role__in=SCORED_ROLES
+    )
+    for other in users.exclude(pk=user.pk).select_related("team"):
+        if other.pk in scored or runs.scheme_for(other, end) is not None:
+            ids.append(other.pk)
     return ids
 
 
@@ -268,7 +276,7 @@ def for_user(user, start: dt.date, end: dt.date) -> dict:
             for d in dimensions
         ]
         return {"start": start, "end": end, "stored": True, "axes": axes}
-    members = _team_members(user)
+    members = _team_members(user, start, end)
     radar = evaluate_dimensions(dimensions, members, start, end)
     axes = []
     for d in dimensions:

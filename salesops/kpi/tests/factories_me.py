@@ -23,7 +23,9 @@ from django.utils import timezone
 from salesops.activities.tests.factories import ActivityFactory
 from salesops.customers.tests.factories import AccountFactory
 from salesops.kpi import runs
-from salesops.kpi.models import Metric, MetricKind, Scheme, SchemeItem, SchemeVersion, Unit
+from salesops.kpi.models import Metric, Scheme
+
+from .factories import item, make_metric, make_scheme
 
 NOW = timezone.make_aware(dt.datetime(2026, 7, 15, 10, 0), timezone.get_default_timezone())
 START, END = dt.date(2026, 7, 1), dt.date(2026, 7, 31)
@@ -31,45 +33,26 @@ _SERIAL = itertools.count(1)
 ACTIVITIES = {"rep_a": (4, 2), "rep_b": (2, 1), "rep_c": (2, 1), "rep_d": (1, 0)}
 
 
-def metric(code: str, **fields) -> Metric:
-    values = {
-        "name_zh": f"指标 {code}",
-        "name_en": f"Metric {code}",
-        "kind": MetricKind.AGGREGATE,
-        "source": "activities",
-        "aggregate": "count",
-        "date_field": "started_at",
-        "unit": Unit.COUNT,
-    }
-    values.update(fields)
-    return Metric.objects.create(code=code, **values)
-
-
 def scheme(items: list[tuple[Metric, str, Decimal | None]], *, role: str = "rep") -> Scheme:
-    """A scheme (organisation-wide) with one version effective from 2026-01-01; each item
-    is (metric, group, fixed target) with weight 100 in its group."""
-    plan = Scheme.objects.create(name=f"KPI {role}", role=role)
-    version = SchemeVersion.objects.create(
-        scheme=plan,
-        number=1,
+    """The organisation-wide scheme of ``role`` (replacing the default one), version 1
+    effective from 2026-01-01; each item is (metric, group, fixed target) with weight 100
+    in its group ("actual * 100" without a target)."""
+    return make_scheme(
+        name=f"KPI {role}",
+        role=role,
         effective_from=dt.date(2026, 1, 1),
-        result_weight=60,
-        process_weight=25,
-        quality_weight=15,
+        items=[
+            item(
+                m.code,
+                group,
+                100,
+                formula="min(actual / target, 1.2) * 100" if target else "actual * 100",
+                target_source="fixed" if target else "none",
+                target_value=target,
+            )
+            for m, group, target in items
+        ],
     )
-    for order, (m, group, target) in enumerate(items):
-        SchemeItem.objects.create(
-            version=version,
-            metric=m,
-            metric_definition=m.definition(),
-            group=group,
-            weight=100,
-            formula="min(actual / target, 1.2) * 100" if target else "actual * 100",
-            target_source="fixed" if target else "none",
-            target_value=target,
-            order=order,
-        )
-    return plan
 
 
 def log(user, kind: str, n: int, account=None) -> list:
@@ -79,15 +62,10 @@ def log(user, kind: str, n: int, account=None) -> list:
 
 def standard_metrics() -> dict[str, Metric]:
     return {
-        "calls": metric("calls", filter='kind == "call"'),
-        "visits": metric("visits", filter='kind == "visit"'),
-        "call_share": metric(
-            "call_share",
-            kind=MetricKind.DERIVED,
-            source="",
-            formula="div(calls, calls + visits, 0)",
-            date_field="",
-            unit=Unit.NUMBER,
+        "calls": make_metric("calls", name_en="Calls", filter='kind == "call"'),
+        "visits": make_metric("visits", name_en="Visits", filter='kind == "visit"'),
+        "call_share": make_metric(
+            "call_share", name_en="Call share", formula="div(calls, calls + visits, 0)"
         ),
     }
 

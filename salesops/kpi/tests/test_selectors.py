@@ -10,7 +10,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from salesops.kpi import selectors
-from salesops.kpi.models import DirtyRep, KpiPolicy, MetricValue, RankingVisibility, RepScore
+from salesops.kpi.models import (
+    DirtyRep,
+    KpiPolicy,
+    MetricValue,
+    RankingVisibility,
+    RepScore,
+    Scheme,
+)
 from salesops.kpi.selectors_drill import drill, drill_component, record_row
 
 from .factories_me import END, NOW, START, log, scored_month
@@ -76,6 +83,7 @@ def test_manager_sees_their_team_and_director_everyone(org, month):
 
 
 def test_rep_without_a_scheme_gets_a_reason_not_an_error(org):
+    Scheme.objects.update(is_active=False)  # the default scheme too
     card = selectors.score_card(org.rep_a, org.rep_a.pk, START, END)
     assert card.row is None and card.reason == "no_scheme" and card.lines == []
 
