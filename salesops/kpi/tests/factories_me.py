@@ -70,7 +70,12 @@ def standard_metrics() -> dict[str, Metric]:
     }
 
 
-def scored_month(org, activities: dict | None = None, found: dict | None = None) -> Scheme:
+def scored_month(
+    org,
+    activities: dict | None = None,
+    found: dict | None = None,
+    period: tuple[dt.date, dt.date] = (START, END),
+) -> Scheme:
     """The module docstring's month, scored (call inside ``time_machine`` at ``NOW``).
     ``activities`` maps a user (or an ``org`` attribute name) to (calls, visits)."""
     found = found or standard_metrics()
@@ -86,5 +91,5 @@ def scored_month(org, activities: dict | None = None, found: dict | None = None)
         account = AccountFactory(owner=user, name=f"{user.username} 客户")
         log(user, "call", calls, account)
         log(user, "visit", visits, account)
-    runs.run_period(plan, START, END)
+    runs.run_period(plan, *period)
     return plan
