@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet, Sum
@@ -200,8 +201,21 @@ def _to_q(source, node) -> Q:
 
 
 def _parse_filter(source: sources.Source, text: str) -> tuple[Q, set[str]]:
-    expression = compile_expression(text, allowed_names=set(source.fields) | {"None"})
-    return _to_q(source, expression.tree.body), expression.names
+    return _parsed_filter(source.code, text)
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_filter(code: str, text: str) -> tuple[Q, frozenset[str]]:
+    """A filter's Q and names, parsed once per (source, text): a one-rep refresh reads
+    every metric of a scheme, and parsing cost more than the queries."""
+    source = sources.get(code)
+    # Unknown names first, with the source's fields listed (the generic message of
+    # compile_expression only names the unknown one).
+    for name in sorted(compile_expression(text).names):
+        if name not in source.fields and name not in _WORDS:
+            raise _unknown_field(source, name)
+    expression = compile_expression(text, allowed_names=set(source.fields) | set(_WORDS))
+    return _to_q(source, expression.tree.body), frozenset(expression.names)
 
 
 def compile_filter(source_code: str, text: str) -> Q:
@@ -211,12 +225,7 @@ def compile_filter(source_code: str, text: str) -> Q:
     source = sources.get(source_code)
     if not (text or "").strip():
         return Q()
-    try:
-        return _parse_filter(source, text)[0]
-    except ExpressionError as exc:
-        if exc.name and exc.name not in source.fields and "Unknown name" in str(exc):
-            raise _unknown_field(source, exc.name) from None
-        raise
+    return _parse_filter(source, text)[0]
 
 
 # --- definitions -------------------------------------------------------------------------
@@ -226,11 +235,16 @@ def components(definition: dict) -> list[str]:
     """The metric codes a derived formula reads (sorted)."""
     if definition.get("kind") != MetricKind.DERIVED or not definition.get("formula"):
         return []
+    return list(_formula_components(definition["formula"]))
+
+
+@functools.lru_cache(maxsize=512)
+def _formula_components(formula: str) -> tuple[str, ...]:
     try:
-        names = compile_expression(definition["formula"]).names
+        names = compile_expression(formula).names
     except ExpressionError:
-        return []
-    return sorted(names - PERIOD_NAMES)
+        return ()
+    return tuple(sorted(names - PERIOD_NAMES))
 
 
 def _add(errors: dict, field: str, message: str) -> None:
@@ -376,7 +390,8 @@ def _rows(definition: dict, start: dt.date, end: dt.date) -> tuple[sources.Sourc
     source = sources.get(definition["source"])
     q, names = Q(), set()
     if (definition.get("filter") or "").strip():
-        q, names = _parse_filter(source, definition["filter"])
+        q, parsed = _parse_filter(source, definition["filter"])
+        names = set(parsed)
     date_field = definition.get("date_field") or ""
     names |= {n for n in (definition.get("field"), date_field) if n}
     qs = source.with_fields(names).filter(q).filter(_period_q(source, date_field, start, end))

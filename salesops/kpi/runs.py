@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -188,21 +188,34 @@ def _competition(rows: list[tuple[int, Decimal]]) -> dict[int, int]:
 
 
 def rank(run: ScoreRun) -> None:
-    """Competition ranking (ties share: 1, 2, 2, 4) in the team and the organisation, in
-    one bulk update."""
-    rows = list(RepScore.objects.filter(run=run).values_list("pk", "team_id", "score"))
-    org = _competition([(pk, s) for pk, _t, s in rows])
+    """Competition ranking (ties share: 1, 2, 2, 4) in the team and the organisation.
+    Only the rows whose ranks changed are written, in one ``executemany`` of one UPDATE
+    (a one-rep refresh moves a few ranks; ``bulk_update``'s CASE over every row of the
+    run cost more than the refresh itself)."""
+    rows = list(
+        RepScore.objects.filter(run=run).values_list(
+            "pk", "team_id", "score", "rank_org", "rank_team"
+        )
+    )
+    org = _competition([(pk, s) for pk, _t, s, _o, _r in rows])
     by_team: dict[int | None, list] = {}
-    for pk, team, s in rows:
+    for pk, team, s, _o, _r in rows:
         by_team.setdefault(team, []).append((pk, s))
-    team_rank = {}
+    team_rank: dict[int, int | None] = {}
     for team, items in by_team.items():
         team_rank.update(_competition(items) if team is not None else dict.fromkeys(dict(items)))
-    RepScore.objects.bulk_update(
-        [RepScore(pk=pk, rank_org=org[pk], rank_team=team_rank[pk]) for pk, _t, _s in rows],
-        ["rank_org", "rank_team"],
-        batch_size=1000,
-    )
+    changed = [
+        (org[pk], team_rank[pk], pk)
+        for pk, _t, _s, old_org, old_team in rows
+        if (old_org, old_team) != (org[pk], team_rank[pk])
+    ]
+    if not changed:
+        return
+    quote = connection.ops.quote_name
+    table = quote(RepScore._meta.db_table)
+    sql = f"UPDATE {table} SET {quote('rank_org')} = %s, {quote('rank_team')} = %s WHERE {quote('id')} = %s"  # noqa: S608, E501
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, changed)
 
 
 def refresh_users(user_ids: list[int], on: dt.date | None = None) -> int:

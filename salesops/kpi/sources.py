@@ -161,7 +161,7 @@ def _register_all() -> None:  # noqa: PLR0915 - one declaration per source
         Severity,
     )
     from salesops.knowledge.models import UsageAction
-    from salesops.leads.models import LeadStatus, SlaState
+    from salesops.leads.models import ChannelKind, LeadStatus, SlaState
     from salesops.pipeline.models import (
         ChangeDirection,
         ChangeState,
@@ -243,8 +243,14 @@ def _register_all() -> None:  # noqa: PLR0915 - one declaration per source
             owner="owner",
             fields=dict(
                 [
-                    _f("channel", _("channel (code)"), "text", "channel__code"),
-                    _f("channel_kind", _("channel kind"), "text", "channel__kind"),
+                    _f("channel", _("channel (name)"), "text", "channel__name"),
+                    _f(
+                        "channel_kind",
+                        _("channel kind"),
+                        "choice",
+                        "channel__kind",
+                        choices=_choices(ChannelKind),
+                    ),
                     _f("status", _("status"), "choice", "status", choices=_choices(LeadStatus)),
                     _f("sla_state", _("SLA"), "choice", "sla_state", choices=_choices(SlaState)),
                     _f("first_contact_at", _("first contact at"), "datetime", "first_contact_at"),

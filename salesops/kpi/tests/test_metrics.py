@@ -224,3 +224,13 @@ def test_no_date_field_is_the_current_state(w):
     long_ago = metrics.compute([qualified], [w.a.pk], world.START.replace(year=2020),
                                world.END.replace(year=2020))  # fmt: skip
     assert long_ago["qualified_pipeline"][w.a.pk] == Decimal("80000")
+
+
+def test_messages_in_chinese():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        with pytest.raises(ExpressionError) as caught:
+            metrics.compile_filter("activities", "colour == 1")
+        assert "colour" in str(caught.value) and "effective" in str(caught.value)
+        assert "没有字段" in str(caught.value)
