@@ -177,3 +177,12 @@ def test_templates_have_no_inline_style_or_script(client, org, month):
         for chunk in html.split("<script")[1:]:
             head = chunk.split(">", 1)[0]
             assert "src=" in head or 'type="application/json"' in head
+
+
+def test_pages_speak_chinese(client, org, month):
+    org.rep_b.language = "zh-hans"
+    org.rep_b.save()
+    html = get(client, org.rep_b, "kpi:my_score").content.decode()
+    assert "我的绩效" in html and "距目标差距" in html and "全公司排名" in html
+    rankings = get(client, org.rep_b, "kpi:rankings").content.decode()
+    assert "绩效排名" in rankings
