@@ -1,3 +1,5 @@
-"""KPI pages: me."""
+"""KPI pages: me (my score, drill-down, comparison, radar) and team (rankings)."""
 
-urlpatterns: list = []
+from .views import me, team
+
+urlpatterns: list = [*me.urlpatterns, *team.urlpatterns]
