@@ -108,12 +108,12 @@ def claims_post(request, payload: ClaimIn):
 
 @router.post("/kpi/points/redemptions", response={201: ClaimOut}, summary="Ask for a reward")
 def redemptions_post(request, payload: RedeemIn):
-    return Status(201, claim_out(points.redeem_request(by=request.user, reward_code=payload.reward)))
+    return Status(
+        201, claim_out(points.redeem_request(by=request.user, reward_code=payload.reward))
+    )
 
 
-@router.post(
-    "/kpi/points/claims/{claim_id}/decision", response=ClaimOut, summary="Decide a claim"
-)
+@router.post("/kpi/points/claims/{claim_id}/decision", response=ClaimOut, summary="Decide a claim")
 def decision_post(request, claim_id: int, payload: DecisionIn):
     claim = get_object_or_404(PointClaim.objects.select_related("user"), pk=claim_id)
     if claim.user_id != request.user.pk and not permissions.can_see_user(

@@ -86,11 +86,17 @@ def _describe(user, dimension: str, values: list[dict], ratio: int) -> str:
     for row in values:
         lines.append(
             _("%(quarter)s: %(value)s vs team average %(average)s")
-            % {"quarter": row["period_start"][:7], "value": row["value"], "average": row["team_average"]}
+            % {
+                "quarter": row["period_start"][:7],
+                "value": row["value"],
+                "average": row["team_average"],
+            }
         )
     lines.append(
-        _("Agree a coaching plan together (manager and customer success); this is not a "
-          "demotion and changes no role, team or target.")
+        _(
+            "Agree a coaching plan together (manager and customer success); this is not a "
+            "demotion and changes no role, team or target."
+        )
     )
     return "\n".join(lines)
 
@@ -188,8 +194,10 @@ def _raise(user, dimension, start, values, ratio) -> CoachingPlan | None:
 
 
 def may_see_plans(user) -> bool:
-    return permissions.is_reviewer(user) or permissions.can_configure(user) or bool(
-        getattr(user, "is_customer_success_role", False)
+    return (
+        permissions.is_reviewer(user)
+        or permissions.can_configure(user)
+        or bool(getattr(user, "is_customer_success_role", False))
     )
 
 

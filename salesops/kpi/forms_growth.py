@@ -142,14 +142,19 @@ class GrowthPolicyForm(TablerFormMixin, forms.ModelForm):
     def _rows(self, prefix: str, keys, count: int) -> list[dict]:
         rows = []
         for n in range(1, count + 1):
-            row = {key: (self.cleaned_data.get(row_field(prefix, n, key)) or "").strip() for key in keys}
+            row = {
+                key: (self.cleaned_data.get(row_field(prefix, n, key)) or "").strip()
+                for key in keys
+            }
             if any(row.values()):
                 rows.append(row)
         return rows
 
     def row_groups(self, prefix: str) -> list[list]:
         keys, count = (
-            (ACTION_KEYS, self.action_count) if prefix == "action" else (REWARD_KEYS, self.reward_count)
+            (ACTION_KEYS, self.action_count)
+            if prefix == "action"
+            else (REWARD_KEYS, self.reward_count)
         )
         return [[self[row_field(prefix, n, key)] for key in keys] for n in range(1, count + 1)]
 

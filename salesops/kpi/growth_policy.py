@@ -67,7 +67,9 @@ def action_map(policy: GrowthPolicy | None = None) -> dict[str, dict]:
 def reward_map(policy: GrowthPolicy | None = None) -> dict[str, dict]:
     policy = policy or GrowthPolicy.current()
     return {
-        row["code"]: row for row in policy.rewards or [] if isinstance(row, dict) and row.get("code")
+        row["code"]: row
+        for row in policy.rewards or []
+        if isinstance(row, dict) and row.get("code")
     }
 
 
@@ -111,10 +113,13 @@ def _rows(value, key: str, extra: str, errors: dict) -> list[dict] | None:
                 _("Row %(n)d: the code uses a-z, 0-9, _ and - (at most 50).") % {"n": n}
             ]
         elif code in seen:
-            errors[f"{name}.code"] = [_("Row %(n)d: the code “%(code)s” is used twice.") % {
-                "n": n,
-                "code": code,
-            }]
+            errors[f"{name}.code"] = [
+                _("Row %(n)d: the code “%(code)s” is used twice.")
+                % {
+                    "n": n,
+                    "code": code,
+                }
+            ]
         seen.add(code)
         for part in ("label_zh", "label_en"):
             text = str(row.get(part) or "").strip()

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock
 from salesops.core.validators import link_problem
-from salesops.notifications import services as notification_services
 from salesops.knowledge.models import KnowledgeItem
+from salesops.notifications import services as notification_services
 
 from . import growth_policy, permissions
 from .models import ClaimState, PointClaim, PointEntry, PointKind
@@ -73,9 +73,7 @@ def claim_create(*, by, kind, description, evidence_url="", knowledge_item=None)
         if knowledge_item is None:
             errors["knowledge_item"] = [_("Choose the case study in the knowledge base.")]
         elif not (knowledge_item.is_active and knowledge_item.kind == "case"):
-            errors["knowledge_item"] = [
-                _("The knowledge item must be an active case study.")
-            ]
+            errors["knowledge_item"] = [_("The knowledge item must be an active case study.")]
     elif knowledge_item is not None and not knowledge_item.is_active:
         errors["knowledge_item"] = [_("The knowledge item is not active.")]
     if errors:
@@ -150,9 +148,7 @@ def _append(*, user, kind, points: int, by, note: str = "", claim=None) -> Point
                 created_by=by,
             )
     except IntegrityError:  # the database's check: never below zero
-        raise ValidationError(
-            {"points": _("The balance cannot go below zero.")}
-        ) from None
+        raise ValidationError({"points": _("The balance cannot go below zero.")}) from None
 
 
 @transaction.atomic
@@ -175,7 +171,11 @@ def claim_decide(*, by, claim: PointClaim, approve: bool, note: str = "") -> Poi
     if approve:
         sign = -1 if claim.kind == PointKind.REDEMPTION else 1
         _append(
-            user=claim.user, kind=claim.kind, points=sign * claim.points, by=by, note=note,
+            user=claim.user,
+            kind=claim.kind,
+            points=sign * claim.points,
+            by=by,
+            note=note,
             claim=claim,
         )
     claim.state = ClaimState.APPROVED if approve else ClaimState.REJECTED
@@ -266,9 +266,7 @@ def leaderboard(user, query: str = ""):
     if ids is not None:
         users = users.filter(pk__in=ids)
     if query:
-        users = users.filter(
-            Q(display_name__icontains=query) | Q(username__icontains=query)
-        )
+        users = users.filter(Q(display_name__icontains=query) | Q(username__icontains=query))
     totals = dict(
         PointEntry.objects.filter(user__in=users, points__gt=0)
         .exclude(kind=PointKind.REDEMPTION)

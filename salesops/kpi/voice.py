@@ -43,8 +43,8 @@ from django.utils.translation import gettext_lazy
 
 from salesops.core import clock
 from salesops.customers.models import Contact
-from salesops.notifications import services as notification_services
 from salesops.notifications import sending, webhooks
+from salesops.notifications import services as notification_services
 from salesops.notifications.errors import DeliveryError
 from salesops.notifications.models import Delivery
 from salesops.notifications.senders import send_direct
@@ -310,9 +310,7 @@ def answer(*, token: str, actions, comment: str = "") -> VoiceSample:
     codes = clean_actions(actions, known)
     comment = str(comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise ValidationError(
-            {"comment": _("At most %(max)d characters.") % {"max": COMMENT_MAX}}
-        )
+        raise ValidationError({"comment": _("At most %(max)d characters.") % {"max": COMMENT_MAX}})
     now = clock.now()
     sample.answered_at = now
     sample.actions = codes

@@ -22,9 +22,7 @@ def connect_growth(app_config) -> None:
     notification_kinds.register(voice.NOTIFICATION_KIND, _("Customer voice"))
     notification_kinds.register(points.NOTIFICATION_KIND, _("Growth account points"))
     notification_senders.register(voice.CHANNEL, voice.send_voice_email)
-    post_migrate.connect(
-        growth_actions.install, sender=app_config, dispatch_uid="kpi-growth-rules"
-    )
+    post_migrate.connect(growth_actions.install, sender=app_config, dispatch_uid="kpi-growth-rules")
 
 
 def connect_review(app_config) -> None:

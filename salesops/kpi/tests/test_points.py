@@ -158,7 +158,10 @@ def test_pages_my_account_approvals_and_leaderboard(client, org):
     claim = PointClaim.objects.get(user=org.rep_a)
     client.force_login(org.manager_south)
     assert b"approval-row" not in client.get(reverse("kpi:points_approvals")).content
-    assert client.post(reverse("kpi:points_decide", args=[claim.pk]), {"approve": "1"}).status_code == 404
+    assert (
+        client.post(reverse("kpi:points_decide", args=[claim.pk]), {"approve": "1"}).status_code
+        == 404
+    )
     client.force_login(org.manager_east)
     queue = client.get(reverse("kpi:points_approvals"))
     assert b"approval-row" in queue.content
@@ -175,7 +178,9 @@ def test_the_api(client, org):
     )
     assert created.status_code == 201 and created.json()["points"] == 50
     bad = client.post(
-        "/api/v1/kpi/points/claims", {"kind": "x", "description": ""}, content_type="application/json"
+        "/api/v1/kpi/points/claims",
+        {"kind": "x", "description": ""},
+        content_type="application/json",
     )
     assert bad.status_code == 422 and bad.json()["field"] in ("kind", "description")
     low = client.post(

@@ -133,7 +133,9 @@ def test_the_survey_email_goes_through_the_notifications_app(org, closes):
         assert queued == 6 and voice.send_round(round_) == 0  # sent once
         deliveries = Delivery.objects.filter(channel=voice.CHANNEL)
         assert deliveries.count() == 6
-        assert not any(voice.sample_token(s) in d.body for s in round_.samples.all() for d in deliveries)
+        assert not any(
+            voice.sample_token(s) in d.body for s in round_.samples.all() for d in deliveries
+        )
         first = deliveries.first()
         assert sending.attempt(first.pk) == "sent"
     sample = VoiceSample.objects.get(pk=first.source_id)
@@ -181,3 +183,14 @@ def test_the_round_page_charts_the_mentions(client, org, closes):
     result = voice.stats(voice.visible_samples(org.admin, round_))
     assert dict(result.by_dimension) == {"customer_depth": 2, "collaboration": 1}
     assert ' style="' not in body and "<script>" not in body
+
+
+def test_the_customer_page_speaks_chinese(client, org, closes, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    sample, url = open_link(org, closes)
+    with clock.frozen(JULY):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert "您最看重哪 3 项服务动作" in page.content.decode()
+        assert "响应及时" in page.content.decode()
+        wrong = client.post(url, {"actions": ["training"]}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "请恰好选择 3 项不同的服务动作" in wrong.content.decode()

@@ -22,7 +22,9 @@ def plan_list(request):
             _("Coaching plans are for managers, customer success and configurers.")
         )
     query = request.GET.get("q", "").strip()[:100]
-    paginator = Paginator(coaching.visible_plans(request.user, query), settings.SALESOPS["PAGE_SIZE"])
+    paginator = Paginator(
+        coaching.visible_plans(request.user, query), settings.SALESOPS["PAGE_SIZE"]
+    )
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     return render(request, "kpi/coaching/list.html", {"page_obj": page, "query": query})

@@ -17,7 +17,6 @@ from .. import permissions, points
 from ..forms_growth import ClaimForm, DecisionForm, RedeemForm
 
 
-
 def _page(request, items, name="page"):
     paginator = Paginator(items, settings.SALESOPS["PAGE_SIZE"])
     page = paginator.get_page(request.GET.get(name))
@@ -153,5 +152,3 @@ urlpatterns = [
     path("points/approvals/<int:pk>/", decide, name="points_decide"),
     path("points/leaderboard/", leaderboard, name="points_leaderboard"),
 ]
-
-

@@ -159,7 +159,8 @@ def round_sample(request):
     start, end = growth_policy.quarter_of(this_quarter - dt.timedelta(days=1))
     round_ = voice.sample_round(start, end)
     messages.success(
-        request, _("Round %(round)s: %(n)d customers sampled.") % {"round": round_, "n": round_.sampled}
+        request,
+        _("Round %(round)s: %(n)d customers sampled.") % {"round": round_, "n": round_.sampled},
     )
     return redirect("kpi:voice_round", pk=round_.pk)
 
