@@ -189,9 +189,11 @@ def sample_round(start: dt.date, end: dt.date, *, seed: int | None = None) -> Vo
 # --- sending -----------------------------------------------------------------------------------
 
 
-def send_round(round_: VoiceRound) -> int:
+def send_round(round_: VoiceRound, *, announce: bool = True) -> int:
     """Queue the survey e-mail of each unsent, open sample whose contact has an address,
-    and tell each rep their round is out. Returns how many e-mails were queued."""
+    and tell the reps their links are ready (``announce``: every rep of the round, as the
+    rule does once; otherwise only the reps whose e-mails were just queued). Returns how
+    many e-mails were queued."""
     now = clock.now()
     samples = list(
         round_.samples.filter(sent_at__isnull=True, answered_at__isnull=True, expires_at__gt=now)
@@ -211,7 +213,10 @@ def send_round(round_: VoiceRound) -> int:
             for sample in samples
         )
         VoiceSample.objects.filter(pk__in=[s.pk for s in samples]).update(sent_at=now)
-        rep_ids = sorted(set(round_.samples.values_list("rep_id", flat=True)))
+        if announce:
+            rep_ids = sorted(set(round_.samples.values_list("rep_id", flat=True)))
+        else:
+            rep_ids = sorted({sample.rep_id for sample in samples})
         if rep_ids:
             with translation.override(settings.LANGUAGE_CODE):
                 notification_services.notify(

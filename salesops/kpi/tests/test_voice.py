@@ -194,3 +194,17 @@ def test_the_customer_page_speaks_chinese(client, org, closes, settings):
         assert "响应及时" in page.content.decode()
         wrong = client.post(url, {"actions": ["training"]}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "请恰好选择 3 项不同的服务动作" in wrong.content.decode()
+
+
+def test_reps_hear_once_that_their_links_are_ready(client, org, closes):
+    from salesops.notifications.models import Notification
+
+    with clock.frozen(JULY):
+        round_ = voice.sample_round(*Q2, seed=5)
+        voice.send_round(round_)
+        client.force_login(org.admin)
+        client.post(reverse("kpi:voice_send", args=[round_.pk]))  # nothing left to send
+        client.force_login(org.rep_a)
+        assert client.post(reverse("kpi:voice_send", args=[round_.pk])).status_code == 403
+    inbox = Notification.objects.filter(kind=voice.NOTIFICATION_KIND)
+    assert sorted(inbox.values_list("recipient__username", flat=True)) == ["rep_a", "rep_b"]

@@ -171,7 +171,7 @@ def round_send(request, pk: int):
     if not permissions.can_configure(request.user):
         raise PermissionDenied(_("Only a sales-ops admin or a director sends the survey."))
     round_ = get_object_or_404(VoiceRound, pk=pk)
-    count = voice.send_round(round_)
+    count = voice.send_round(round_, announce=False)
     messages.success(request, _("%(n)d survey e-mails queued.") % {"n": count})
     return redirect("kpi:voice_round", pk=round_.pk)
 
