@@ -17,6 +17,19 @@ def connect_engine(app_config) -> None:
 
 def connect_growth(app_config) -> None:
     """Customer voice (K6), points (K7), the gap alert rule (K8)."""
+    from django.db.models.signals import post_migrate
+    from django.utils.translation import gettext_lazy as _
+
+    from salesops.notifications import kinds as notification_kinds
+    from salesops.notifications import senders as notification_senders
+
+    from . import growth_actions, points, voice
+
+    growth_actions.register_all()
+    notification_kinds.register(voice.NOTIFICATION_KIND, _("Customer voice"))
+    notification_kinds.register(points.NOTIFICATION_KIND, _("Growth account points"))
+    notification_senders.register(voice.CHANNEL, voice.send_voice_email)
+    post_migrate.connect(growth_actions.install, sender=app_config, dispatch_uid="kpi-growth-rules")
 
 
 def connect_review(app_config) -> None:
