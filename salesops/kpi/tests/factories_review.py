@@ -128,6 +128,8 @@ def add_quote(deal, data: bytes, *, name: str = "quote.pdf", type: str = "quote"
 
 def log_note(owner, note: str, **values):
     """An activity with ``note`` by ``owner`` (on a new account of theirs unless given)."""
-    from salesops.activities.tests.factories import ActivityFactory
+    from salesops.activities.models import ResultTag
+    from salesops.activities.tests.factories import ActivityFactory, ResultTagFactory
 
+    values.setdefault("tag", ResultTag.objects.filter(is_active=True).first() or ResultTagFactory())
     return ActivityFactory(owner=owner, note=note, **values)

@@ -101,16 +101,21 @@ def test_forbidden_wording_and_core_parameters_in_a_quote(org, policy, deal):
 
 
 def test_a_forbidden_phrase_in_a_note(org, policy):
-    note = "客户问回报，我说我们保证收益，下周再跟进报价细节。" + "补充说明" * 20
-    activity = log_note(org.rep_a, note)
+    activity = log_note(org.rep_a, "客户问回报，我说保证收益")
     scan = compliance.scan()
     assert scan.texts == 1
     finding = ComplianceFinding.objects.get()
     assert finding.kind == FindingKind.FORBIDDEN and finding.source == "activity"
     assert finding.object_id == activity.pk and finding.owner == org.rep_a
-    assert "“保证收益”" in finding.detail
-    assert "保证收益" in finding.excerpt and finding.excerpt.endswith("…")
-    assert len(finding.excerpt) <= 4 + 2 * compliance_text.EXCERPT_CONTEXT + 2
+    assert "“保证收益”" in finding.detail and finding.excerpt == "客户问回报，我说保证收益"
+
+
+def test_the_excerpt_is_the_hit_with_40_characters_either_side(policy, deal):
+    text = MARK + "。" + "甲" * 60 + "包过" + "乙" * 60
+    add_quote(deal, pdf_with_text(text))
+    compliance.scan()
+    finding = ComplianceFinding.objects.get(kind=FindingKind.FORBIDDEN)
+    assert finding.excerpt == "…" + "甲" * 40 + "包过" + "乙" * 40 + "…"
 
 
 def test_a_clean_note_passes(org, policy):
@@ -123,7 +128,7 @@ def test_a_core_parameter_to_an_account_without_an_nda(org, policy):
     with_nda = make_account(org.rep_a, nda_signed_on=dt.date(2026, 1, 5))
     later_nda = make_account(org.rep_a, nda_signed_on=dt.date(2026, 6, 1))
     moment = timezone.make_aware(dt.datetime(2026, 3, 3, 10, 0))
-    text = "介绍了主轴转速 12000rpm 的机型"
+    text = "介绍主轴转速 12000rpm"
     a = log_note(org.rep_a, text, account=without, started_at=moment)
     log_note(org.rep_a, text, account=with_nda, started_at=moment)
     c = log_note(org.rep_a, text, account=later_nda, started_at=moment)  # NDA came later
