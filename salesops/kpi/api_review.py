@@ -86,9 +86,7 @@ def credibility_lists(request, month: dt.date | None = None):
     return body
 
 
-@router.get(
-    "/kpi/credibility/{entry_id}", response=EntryDetailOut, summary="One credibility entry"
-)
+@router.get("/kpi/credibility/{entry_id}", response=EntryDetailOut, summary="One credibility entry")
 def credibility_entry(request, entry_id: int):
     """A visible rep's month with the ids behind it (corrected leads, qualifying events)."""
     entry = CredibilityEntry.objects.select_related("user", "team").filter(pk=entry_id).first()

@@ -170,9 +170,9 @@ def _scan_texts(policy, since, totals: ScanTotals) -> None:
     batch: list[dict] = []
 
     def flush():
-        ids = {
-            r["account_id"] or r["deal__account_id"] or r["lead__account_id"] for r in batch
-        } - {None}
+        ids = {r["account_id"] or r["deal__account_id"] or r["lead__account_id"] for r in batch} - {
+            None
+        }
         ndas = dict(Account.objects.filter(pk__in=ids).values_list("pk", "nda_signed_on"))
         for row in batch:
             account_id = row["account_id"] or row["deal__account_id"] or row["lead__account_id"]

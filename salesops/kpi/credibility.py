@@ -41,6 +41,7 @@ from .models import CredibilityEntry, CredibilityList, GrowthPolicy
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+_DAY = dt.timedelta(days=1)
 THRESHOLDS = (
     "red_min_accuracy",
     "red_max_days",
@@ -128,15 +129,11 @@ def level_events(owner_id: int, first: dt.date, last: dt.date, as_of: dt.date) -
     return events
 
 
-def listed(
-    policy: GrowthPolicy, leads: int, accuracy: Decimal | None, days: Decimal | None
-) -> str:
+def listed(policy: GrowthPolicy, leads: int, accuracy: Decimal | None, days: Decimal | None) -> str:
     """The list a rep's month puts them on ("red", "black" or "")."""
     if leads < policy.credibility_min_leads or accuracy is None:
         return CredibilityList.NONE
-    if accuracy < policy.black_max_accuracy or (
-        days is not None and days >= policy.black_min_days
-    ):
+    if accuracy < policy.black_max_accuracy or (days is not None and days >= policy.black_min_days):
         return CredibilityList.BLACK
     if accuracy >= policy.red_min_accuracy and (days is None or days <= policy.red_max_days):
         return CredibilityList.RED
@@ -160,9 +157,7 @@ def figures_for(user, first: dt.date, last: dt.date, policy: GrowthPolicy, as_of
     events = level_events(user.pk, first, last, as_of)
     days = None
     if events:
-        days = (Decimal(sum(e["days"] for e in events)) / len(events)).quantize(
-            CENT, ROUND_HALF_UP
-        )
+        days = (Decimal(sum(e["days"] for e in events)) / len(events)).quantize(CENT, ROUND_HALF_UP)
     return {
         "team_id": user.team_id,
         "leads": len(lead_ids),
@@ -181,8 +176,6 @@ def figures_for(user, first: dt.date, last: dt.date, policy: GrowthPolicy, as_of
         },
     }
 
-
-_DAY = dt.timedelta(days=1)
 
 
 def reps():

@@ -93,9 +93,7 @@ def _integer(name: str, value, low: int, high: int, errors: dict) -> int | None:
         errors[name] = [_("Enter a whole number.")]
         return None
     if not low <= number <= high:
-        errors[name] = [
-            _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}
-        ]
+        errors[name] = [_("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}]
         return None
     return number
 

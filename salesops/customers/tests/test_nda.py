@@ -46,7 +46,10 @@ def test_a_bad_date_names_the_field(client, org):
 def test_no_nda_reads_as_such(client, org):
     account = make_account(org.rep_a)
     client.force_login(org.rep_a)
-    assert 'data-testid="nda-signed-on">No NDA<' in client.get(account.get_absolute_url()).content.decode()
+    assert (
+        'data-testid="nda-signed-on">No NDA<'
+        in client.get(account.get_absolute_url()).content.decode()
+    )
 
 
 def test_the_api_reads_and_writes_it(org):

@@ -182,12 +182,16 @@ def test_a_manager_confirms_and_the_owner_is_marked_dirty(org, finding):
     )
     assert decided.state == FindingState.CONFIRMED and decided.reviewed_by == org.manager_east
     assert DirtyRep.objects.filter(user=org.rep_a).exists()
-    assert compliance.confirmed_count(
-        org.rep_a.pk, finding.occurred_at - dt.timedelta(days=1), clock.now() + dt.timedelta(1)
-    ) == 1
+    assert (
+        compliance.confirmed_count(
+            org.rep_a.pk, finding.occurred_at - dt.timedelta(days=1), clock.now() + dt.timedelta(1)
+        )
+        == 1
+    )
     with pytest.raises(ValidationError) as exc:
-        compliance.finding_decide(actor=org.director, finding_id=finding.pk, decision="dismiss",
-                                  reason="late")
+        compliance.finding_decide(
+            actor=org.director, finding_id=finding.pk, decision="dismiss", reason="late"
+        )
     assert "decision" in exc.value.message_dict
 
 
@@ -208,14 +212,18 @@ def test_dismissing_needs_a_reason(org, finding):
 @pytest.mark.parametrize("who", ["rep_a", "finance"])
 def test_the_owner_and_read_only_roles_cannot_decide(org, finding, who):
     with pytest.raises(PermissionDenied):
-        compliance.finding_decide(actor=getattr(org, who), finding_id=finding.pk, decision="confirm")
+        compliance.finding_decide(
+            actor=getattr(org, who), finding_id=finding.pk, decision="confirm"
+        )
 
 
 @pytest.mark.parametrize("who", ["manager_south", "rep_b", "cs"])
 def test_others_do_not_see_the_finding(org, finding, who):
     assert not compliance.visible_findings(getattr(org, who)).exists()
     with pytest.raises(ObjectDoesNotExist):
-        compliance.finding_decide(actor=getattr(org, who), finding_id=finding.pk, decision="confirm")
+        compliance.finding_decide(
+            actor=getattr(org, who), finding_id=finding.pk, decision="confirm"
+        )
 
 
 def test_who_sees_the_finding(org, finding):

@@ -160,4 +160,23 @@ def test_dismissing_on_the_page_needs_a_reason(client, org, findings):
     finding.refresh_from_db()
     assert finding.state == FindingState.DISMISSED
     client.force_login(org.manager_south)
-    assert client.post(f"/kpi/compliance/{findings['rep_a'].pk}/decide/", {"decision": "confirm"}).status_code == 404
+    assert (
+        client.post(
+            f"/kpi/compliance/{findings['rep_a'].pk}/decide/", {"decision": "confirm"}
+        ).status_code
+        == 404
+    )
+
+
+def test_the_pages_in_chinese(client, org, findings):
+    org.manager_east.language = "zh-hans"
+    org.manager_east.save()
+    client.force_login(org.manager_east)
+    html = client.get("/kpi/compliance/").content.decode()
+    assert "合规复核" in html and "驳回" in html and "禁用话术" in html
+    response = client.post(
+        f"/kpi/compliance/{findings['rep_a'].pk}/decide/", {"decision": "dismiss"}, follow=True
+    )
+    assert "请填写驳回该疑似违规的理由。" in response.content.decode()
+    html = client.get("/kpi/credibility/").content.decode()
+    assert "红榜（荣誉）" in html and "黑榜（内部）" in html

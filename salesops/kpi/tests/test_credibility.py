@@ -205,7 +205,9 @@ def test_the_rule_computes_last_month_on_the_third_working_day(org, channels):
     assert review_actions.install_rules("en") == []
     leads_for(org.rep_a, channels[0], 2, dt.date(2026, 3, 4))
     third = nth_workday(2026, 4, 3)
-    call_command("tick", "--now", at(third - dt.timedelta(days=1), "08:00").isoformat(), stdout=StringIO())
+    call_command(
+        "tick", "--now", at(third - dt.timedelta(days=1), "08:00").isoformat(), stdout=StringIO()
+    )
     assert not CredibilityEntry.objects.filter(month=MARCH).exists()
     call_command("tick", "--now", at(third, "08:00").isoformat(), stdout=StringIO())
     assert CredibilityEntry.objects.get(user=org.rep_a, month=MARCH).leads == 2

@@ -60,7 +60,11 @@ def test_a_good_change_is_audited_and_in_force(org):
     compliance, growth = CompliancePolicy.current(), GrowthPolicy.current()
     assert compliance.forbidden_phrases == "保证收益\n稳赚不赔"  # blanks and repeats dropped
     assert compliance.quote_evidence_types == "quote"
-    assert (growth.red_min_accuracy, growth.black_max_accuracy, growth.black_min_days) == (90, 70, 10)
+    assert (growth.red_min_accuracy, growth.black_max_accuracy, growth.black_min_days) == (
+        90,
+        70,
+        10,
+    )
     assert compliance.updated_by == org.director and growth.updated_by == org.director
     record = growth.history.latest()
     assert record.history_user == org.director and record.red_min_accuracy == 90
@@ -80,7 +84,9 @@ def test_api_get_put_and_422(org):
     response = client.put(API, data={"red_max_days": 5}, content_type="application/json")
     assert response.status_code == 200 and response.json()["red_max_days"] == 5
     bad = client.put(
-        API, data={"red_min_accuracy": 60, "black_max_accuracy": 80}, content_type="application/json"
+        API,
+        data={"red_min_accuracy": 60, "black_max_accuracy": 80},
+        content_type="application/json",
     )
     assert bad.status_code == 422 and bad.json()["field"] == "black_max_accuracy"
     out_of_range = client.put(API, data={"red_min_accuracy": 150}, content_type="application/json")

@@ -82,9 +82,7 @@ def credibility_page(request):
 @login_required
 @require_GET
 def credibility_detail(request, entry_id: int):
-    entry = (
-        CredibilityEntry.objects.select_related("user", "team").filter(pk=entry_id).first()
-    )
+    entry = CredibilityEntry.objects.select_related("user", "team").filter(pk=entry_id).first()
     if entry is None or not permissions.can_see_user(request.user, entry.user_id):
         raise Http404
     context = {
