@@ -177,7 +177,6 @@ def figures_for(user, first: dt.date, last: dt.date, policy: GrowthPolicy, as_of
     }
 
 
-
 def reps():
     return get_user_model().objects.filter(is_active=True, role=Role.REP).order_by("pk")
 
