@@ -37,7 +37,10 @@ class AccountForm(PageFormMixin, CustomFieldsFormMixin, ServiceModelForm):
     class Meta:
         model = Account
         fields = services.ACCOUNT_FIELDS
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "nda_signed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
 
     def __init__(self, *args, user: User, layout: str = "default", **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,6 +21,9 @@ class AccountOut(Schema):
     address: str
     level: str
     notes: str
+    nda_signed_on: dt.date | None = Field(
+        None, description="When the NDA was signed; null = no NDA (K10)."
+    )
     owner: UserRef
     success_owner: UserRef | None = Field(
         None, description="The assigned customer-success manager, if any."
@@ -45,6 +48,7 @@ class AccountIn(Schema):
     address: str = Field("", max_length=255)
     level: str = Field("C", max_length=30)
     notes: str = Field("", max_length=2000)
+    nda_signed_on: dt.date | None = Field(None, description="When the NDA was signed.")
     owner_id: int | None = None
     success_owner_id: int | None = Field(
         None, description="An active customer-success user to look after the account."
@@ -67,6 +71,9 @@ class AccountPatch(Schema):
     address: str | None = Field(None, max_length=255)
     level: str | None = Field(None, max_length=30)
     notes: str | None = Field(None, max_length=2000)
+    nda_signed_on: dt.date | None = Field(
+        None, description="When the NDA was signed; null clears it (no NDA)."
+    )
     owner_id: int | None = None
     success_owner_id: int | None = Field(
         None, description="An active customer-success user; null clears the assignment."

@@ -35,6 +35,7 @@ ACCOUNT_FIELDS = (
     "owner",
     "success_owner",
     "notes",
+    "nda_signed_on",
 )
 CONTACT_FIELDS = ("account", "name", "phone", "wechat", "email", "title", "decision_role")
 

@@ -1,3 +1,10 @@
-"""KPI pages: review."""
+"""KPI pages: review — credibility lists (K9), the compliance queue (K10) and their
+settings."""
 
-urlpatterns: list = []
+from .views import compliance, credibility, review_policy
+
+urlpatterns: list = [
+    *credibility.urlpatterns,
+    *compliance.urlpatterns,
+    *review_policy.urlpatterns,
+]

@@ -33,7 +33,14 @@ def connect_growth(app_config) -> None:
 
 
 def connect_review(app_config) -> None:
-    """Credibility lists (K9) and the compliance scan (K10)."""
+    """Credibility lists (K9) and the compliance scan (K10): their rule actions and the
+    default rules that run them (monthly lists, nightly scan)."""
+    from django.db.models.signals import post_migrate
+
+    from . import review_actions
+
+    review_actions.register_all()
+    post_migrate.connect(review_actions.install, sender=app_config)
 
 
 def connect(app_config) -> None:
