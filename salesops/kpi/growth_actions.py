@@ -25,12 +25,7 @@ from salesops.automation import services as automation_services
 from salesops.automation.models import Rule
 from salesops.core import clock
 
-from . import coaching, growth_policy, voice
-
-try:  # written on feat/kpi-me (K5); the action reports it missing until it is merged
-    from . import radar
-except ImportError:  # pragma: no cover - integration
-    radar = None
+from . import coaching, growth_policy, radar, voice
 
 VOICE_KIND = "kpi.voice_round"
 GAP_KIND = "kpi.capability_gap"
@@ -97,8 +92,6 @@ def run_gap(config: dict, ctx) -> dict:
             "q": start.isoformat()
         }
         return result
-    if radar is None:
-        return {**result, "ok": False, "error": "salesops.kpi.radar.store_quarter is missing"}
     result["stored"] = radar.store_quarter(start, end)
     result["plans"] = [plan.pk for plan in coaching.evaluate(start, end)]
     return result

@@ -112,18 +112,20 @@ def evaluate_dimensions(
             expression = compiled[dim.code]
             inputs = {code: numbers.get(code, {}).get(uid) for code in sorted(expression.names)}
             shown = {code: _text(v) for code, v in inputs.items()}
+            # A metric without a value in the period reaches the formula as None: a
+            # formula that says what "no data" means (coalesce(x, 0)) still scores;
+            # one that does not has no value, and the axis says which metric lacked one.
             missing = [code for code, v in inputs.items() if v is None]
-            if missing:
-                message = _("No value for %(codes)s in this period.") % {
-                    "codes": ", ".join(missing)
-                }
-                axes[uid][dim.code] = Axis(None, shown, message)
-                continue
+            lacking = _("No value for %(codes)s in this period.") % {"codes": ", ".join(missing)}
             try:
                 result = evaluate(expression, inputs)
-                axes[uid][dim.code] = Axis(_clamp(result), shown)
             except (ExpressionError, ArithmeticError, ValueError, TypeError) as exc:
-                axes[uid][dim.code] = Axis(None, shown, str(exc))
+                axes[uid][dim.code] = Axis(None, shown, lacking if missing else str(exc))
+                continue
+            if result is None:
+                axes[uid][dim.code] = Axis(None, shown, lacking)
+            else:
+                axes[uid][dim.code] = Axis(_clamp(result), shown)
     return Radar(list(dimensions), axes, errors)
 
 
