@@ -30,6 +30,8 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.automation.services import can_manage_rules
 from salesops.knowledge import push_selectors
+from salesops.kpi import coaching as kpi_coaching
+from salesops.kpi import permissions as kpi_permissions
 from salesops.leads.models import Lead, LeadStatus
 from salesops.pipeline import approvals as pipeline_approvals
 from salesops.reports import heatmap
@@ -52,6 +54,7 @@ DEALS = Section("deals", _("Deals"), "ti-briefcase")
 REVENUE = Section("revenue", _("Revenue"), "ti-coin-yuan")
 AFTERSALES = Section("aftersales", _("After-sales"), "ti-lifebuoy")
 TARGETS = Section("targets", _("Targets"), "ti-target")
+KPI = Section("kpi", _("KPI"), "ti-award")
 PERFORMANCE = Section("performance", _("Performance"), "ti-chart-line")
 KNOWLEDGE = Section("knowledge", _("Knowledge"), "ti-book")
 TASKS = Section("tasks", _("Tasks"), "ti-checklist")
@@ -65,6 +68,7 @@ SECTIONS = [
     REVENUE,
     AFTERSALES,
     TARGETS,
+    KPI,
     PERFORMANCE,
     KNOWLEDGE,
     TASKS,
@@ -126,6 +130,11 @@ def target_users(user) -> bool:
     return target_permissions.has_targets(user)
 
 
+def kpi_users(user) -> bool:
+    """Everyone with KPI pages but customer success (see kpi.permissions)."""
+    return kpi_permissions.has_kpi(user) and not user.is_customer_success_role
+
+
 def daily_writers(user) -> bool:
     """Who writes a daily report (read-only roles only read them)."""
     return not user.is_read_only_role
@@ -160,6 +169,16 @@ MENU = [
     entry("aftersales:renewal_list", _("Renewals"), "ti-refresh", AFTERSALES, owns="aftersales:renewal_*"),
     entry("targets:plan_list", _("Target plans"), "ti-target", TARGETS, target_users, owns="targets"),
     entry("targets:my_target", _("My target"), "ti-user-check", TARGETS, target_users),
+    entry("kpi:my_score", _("My KPI"), "ti-award", KPI, kpi_permissions.is_scored, owns=("kpi:rep_score", "kpi:drill*")),
+    entry("kpi:rankings", _("Rankings"), "ti-trophy", KPI, kpi_users, owns="kpi:rankings*"),
+    entry("kpi:comparison", _("My comparison"), "ti-chart-bar", KPI, kpi_permissions.is_scored),
+    entry("kpi:radar", _("Capability radar"), "ti-chart-radar", KPI, kpi_permissions.is_scored),
+    entry("kpi:points_mine", _("Growth account"), "ti-coins", KPI, kpi_permissions.is_scored, owns="kpi:points_*"),
+    entry("kpi:points_approvals", _("Points approvals"), "ti-checkbox", KPI, kpi_permissions.is_reviewer, owns="kpi:points_decide"),
+    entry("kpi:voice_rounds", _("Customer voice"), "ti-speakerphone", KPI, kpi_users, owns="kpi:voice_*"),
+    entry("kpi:coaching", _("Coaching plans"), "ti-school", KPI, kpi_coaching.may_see_plans, owns="kpi:coaching*"),
+    entry("kpi:credibility", _("Data credibility"), "ti-shield-check", KPI, kpi_users, owns="kpi:credibility*"),
+    entry("kpi:compliance", _("Compliance review"), "ti-file-search", KPI, kpi_users, owns="kpi:compliance*"),
     entry("knowledge:list", _("Knowledge base"), "ti-books", KNOWLEDGE, owns="knowledge"),
     entry("pushes:mine", _("My pushes"), "ti-send", KNOWLEDGE, owns="pushes"),
     entry("pushes:team", _("Team pushes"), "ti-users", KNOWLEDGE, push_selectors.may_see_team),
@@ -170,6 +189,7 @@ MENU = [
     entry("revenue:policy", _("Revenue policy"), "ti-cash", SETTINGS, admins),
     entry("knowledge:policy", _("Knowledge settings"), "ti-books", SETTINGS, admins),
     entry("targets:policy", _("Target settings"), "ti-target", SETTINGS, configurers),
+    entry("kpi:scheme_list", _("KPI schemes"), "ti-award", SETTINGS, configurers, owns=("kpi:scheme_*", "kpi:version_*", "kpi:metric_*", "kpi:run_*", "kpi:policy", "kpi:growth_policy", "kpi:review_policy")),
     entry("pipeline:configure", _("Pipelines"), "ti-columns", SETTINGS, configurers, owns=("pipeline:pipeline_*", "pipeline:stage_*", "pipeline:policy")),
     entry("leads:channel_list", _("Lead channels"), "ti-plug-connected", SETTINGS, configurers, owns="leads:channel_*"),
     entry("leads:routing_list", _("Routing rules"), "ti-route", SETTINGS, configurers, owns="leads:routing_*"),

@@ -47,6 +47,13 @@ from salesops.web.context_processors import MENU, build_sections, current_entry,
         ("customization:layout_edit", "customization:definition_list", "settings"),
         ("org:user_change_export", "org:user_change_list", "settings"),
         ("locked_logins", "locked_logins", "settings"),
+        ("kpi:drill", "kpi:my_score", "kpi"),
+        ("kpi:rep_score", "kpi:my_score", "kpi"),
+        ("kpi:points_redeem", "kpi:points_mine", "kpi"),
+        ("kpi:points_decide", "kpi:points_approvals", "kpi"),
+        ("kpi:compliance_decide", "kpi:compliance", "kpi"),
+        ("kpi:version_new", "kpi:scheme_list", "settings"),
+        ("kpi:review_policy", "kpi:scheme_list", "settings"),
     ],
 )
 def test_the_most_specific_entry_owns_the_page(view_name, url_name, section):
@@ -109,11 +116,22 @@ def test_each_role_sees_the_sections_it_may_open(org):
         "revenue",
         "aftersales",
         "targets",
+        "kpi",
         "performance",
         "knowledge",
         "tasks",
     ]
     assert rep["targets"] == ["targets:plan_list", "targets:my_target"]
+    assert rep["kpi"] == [
+        "kpi:my_score",
+        "kpi:rankings",
+        "kpi:comparison",
+        "kpi:radar",
+        "kpi:points_mine",
+        "kpi:voice_rounds",
+        "kpi:credibility",
+        "kpi:compliance",
+    ]  # no approvals, no coaching plans: those are for managers up
     assert rep["knowledge"] == ["knowledge:list", "pushes:mine"]  # the team view is for managers up
     assert rep["performance"] == [
         "activities:daily_report",
@@ -140,6 +158,8 @@ def test_each_role_sees_the_sections_it_may_open(org):
     ]  # reads, never writes
     assert "settings" not in _keys(org.cs)
     assert "targets" not in _keys(org.cs)  # customer success has no targets
+    assert _keys(org.cs)["kpi"] == ["kpi:coaching"]  # no score; shares coaching plans
+    assert "kpi:points_approvals" in manager["kpi"] and "kpi:coaching" in manager["kpi"]
     assert "targets:policy" in admin["settings"] and "targets:policy" in director["settings"]
 
 
