@@ -9,7 +9,9 @@
 
 The first run at a scale builds the data (``bench/kpi_data.py``); later runs reuse it. The
 scheme is the default one ``migrate`` installs (``kpi.defaults``: 9 metrics over
-contracts, payments, activities, evidence, deals, NPS, complaints and findings). Times:
+contracts, payments, activities, evidence, deals, NPS, complaints and findings; the data
+set has no evidence, after-sales records or findings, so those metrics read empty tables
+and the figures are those of activities, deals, contracts and payments). Times:
 
 * ``full_run`` — ``runs.run_period(scheme, start, end)`` for the last whole month (its
   run deleted before each timed run, so it is computed, not refused as final): ``--runs``
