@@ -66,6 +66,11 @@ KINDS = [
     (r"^pushes:", "knowledge.Push"),
     (r"^reports:account_snapshot$", "customers.Account"),
     (r"^targets:", "targets.TargetPlan"),
+    (r"^kpi:metric_", "kpi.Metric"),
+    (r"^kpi:(scheme_|version_)", "kpi.Scheme"),
+    (r"^kpi:run_(detail|replay)$", "kpi.ScoreRun"),
+    (r"^kpi:voice_(round|send)$", "kpi.VoiceRound"),
+    (r"^kpi:points_decide$", "kpi.PointClaim"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}

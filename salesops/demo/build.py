@@ -48,6 +48,7 @@ from .leads import build_leads
 from .revenue import build_revenue
 from .revenue import history_models as revenue_history_models
 from .rules import run_rules_over_history
+from .kpi import build_kpi
 from .targets import build_targets
 
 BATCH = 5_000
@@ -328,6 +329,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         measure_rollup.rebuild()
         deal_counts["daily reports"] = build_daily_reports(gen, reps, now)
         deal_counts.update(build_targets(gen))
+        deal_counts.update(build_kpi(gen))
 
     # Inboxes as the live engine would have filled them (reminders, breaches, escalations).
     firings = run_rules_over_history(since=now - dt.timedelta(days=HISTORY_DAYS), now=now)

@@ -370,7 +370,10 @@ class _Builder:
             pending = next((m for m in plan["moves"] if m.state == ChangeState.PENDING), None)
             for stage, entered, left in plan["proofs"]:
                 for code in stage.required_evidence:
-                    data = pdf_bytes(f"SalesOps demo - deal {deal.pk} - {code} - {stage.code}")
+                    # One deal in 25 sends a draft without the company watermark (the
+                    # compliance scan's findings, K10); the rng is not drawn for it.
+                    mark = "Draft" if deal.pk % 25 == 0 else "SalesOps demo"
+                    data = pdf_bytes(f"{mark} - deal {deal.pk} - {code} - {stage.code}")
                     sha = hashlib.sha256(data).hexdigest()
                     label = choices.label(choices.EVIDENCE_TYPE, code, "zh-hans") or code
                     at = entered + (left - entered) * self.rng.uniform(0.05, 0.5)

@@ -270,7 +270,9 @@ def install_scheme() -> Scheme | None:
         scheme,
         weights=(60, 25, 15),
         items=items,
-        effective_from=dt.date(clock.today().year, 1, 1),
+        effective_from=dt.date(
+            clock.today().year - 1, 1, 1
+        ),  # last year too: a January install scores December
         note="默认方案 / Default scheme",
     )
     return scheme

@@ -12,6 +12,7 @@ per rep or per team)."""
 
 from __future__ import annotations
 
+from salesops.kpi import selectors as kpi_selectors
 from salesops.org.models import Role
 
 from . import board, deals, director, queues, rep
@@ -31,7 +32,11 @@ def home_page(user, params=None) -> tuple[str, dict]:
     for the team board's filter and page)."""
     role = Role.ADMIN if user.is_superuser and user.role not in TEMPLATES else user.role
     if role == Role.REP:
-        return TEMPLATES[role], {**rep.today(user), "deals": deals.for_rep(user)}
+        return TEMPLATES[role], {
+            **rep.today(user),
+            "deals": deals.for_rep(user),
+            "kpi_card": kpi_selectors.home_card(user),
+        }
     if role == Role.MANAGER:
         context = board.team_board(user, params or {})
         return TEMPLATES[role], {**context, "deals": deals.for_board(user, context["reps"])}
