@@ -44,11 +44,11 @@ from .daily_reports import build_daily_reports
 from .deals import build_deals
 from .generator import NOTES, SPAN, TITLES, _Generator, _instants, _Weighted
 from .knowledge import build_knowledge
+from .kpi import build_kpi
 from .leads import build_leads
 from .revenue import build_revenue
 from .revenue import history_models as revenue_history_models
 from .rules import run_rules_over_history
-from .kpi import build_kpi
 from .targets import build_targets
 
 BATCH = 5_000
