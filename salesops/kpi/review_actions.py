@@ -14,14 +14,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from salesops.automation import actions as automation_actions
-from salesops.automation import services as automation_services
-from salesops.automation.models import Rule
+from salesops.automation import default_rules
 from salesops.core import clock
 
 from . import compliance, credibility
@@ -97,8 +95,7 @@ def register_all() -> None:
     )
 
 
-def _text(zh: str, en: str, language: str) -> str:
-    return zh if language.startswith("zh") else en
+_text = default_rules.text
 
 
 def rule_definitions(language: str | None = None) -> list[dict]:
@@ -147,20 +144,7 @@ def rule_definitions(language: str | None = None) -> list[dict]:
 
 def install_rules(language: str | None = None) -> list:
     """The default rules that are not there yet (matched by code; never overwritten)."""
-    made = []
-    for definition in rule_definitions(language):
-        if not Rule.objects.filter(code=definition["code"]).exists():
-            made.append(automation_services.rule_create(actor=None, **definition))
-    return made
+    return default_rules.install_missing(rule_definitions(language))
 
 
-def install(sender=None, using="default", **kwargs) -> None:
-    """post_migrate receiver; not under the test suite (tests call :func:`install_rules`)."""
-    if getattr(settings, "TESTING", False):
-        return
-    try:
-        Rule.objects.using(using).exists()
-    except Exception:  # noqa: BLE001 - tables not there yet (migrating backwards)
-        return
-    with transaction.atomic(using=using):
-        install_rules()
+install = default_rules.post_migrate_receiver(install_rules)

@@ -13,10 +13,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 
-from salesops.automation import services as automation_services
-from salesops.automation.models import Rule
+from salesops.automation import default_rules
 
 from .actions import KIND
 from .models import TargetPolicy
@@ -25,8 +23,7 @@ RULE_CODE = "targets-health-monthly"
 RUN_AT = "09:00"
 
 
-def _text(zh: str, en: str, language: str) -> str:
-    return zh if language.startswith("zh") else en
+_text = default_rules.text
 
 
 def rule_definition(language: str | None = None) -> dict:
@@ -56,20 +53,7 @@ def rule_definition(language: str | None = None) -> dict:
 
 def install_rules(language: str | None = None) -> list:
     """The default rule when it is not there yet (matched by code; never overwritten)."""
-    if Rule.objects.filter(code=RULE_CODE).exists():
-        return []
-    return [automation_services.rule_create(actor=None, **rule_definition(language))]
+    return default_rules.install_missing([rule_definition(language)])
 
 
-def install(sender=None, using="default", **kwargs) -> None:
-    """post_migrate receiver. Not under the test suite (the rule would fire in tests about
-    other things); tests install it with :func:`install_rules`."""
-    if getattr(settings, "TESTING", False):
-        return
-    try:
-        Rule.objects.using(using).exists()
-        TargetPolicy.objects.using(using).exists()
-    except Exception:  # noqa: BLE001 - tables not there yet (migrating backwards)
-        return
-    with transaction.atomic(using=using):
-        install_rules()
+install = default_rules.post_migrate_receiver(install_rules, TargetPolicy)
