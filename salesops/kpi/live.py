@@ -8,14 +8,17 @@ runs, deletes their marks only up to the ``marked_at`` it read (a rep marked aga
 it ran stays dirty for the next sweep), creates the month's live runs when missing and
 finalises the runs whose period ended.
 
-A row moved from one owner to another marks the new owner; the old owner's figures are
-put right by the next full run of the period (month end, or any manual run).
+A row moved from one owner to another marks both: a source whose owner is its own
+foreign key (activities, leads, deals, contracts, complaints, findings …) remembers the
+owner it was loaded with (``post_init``, read only when the column was loaded); an account
+that changes owner marks the old and the new owner, whose NPS answers, complaints and
+other account-owned rows move with it.
 """
 
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_init, post_save
 
 from salesops.core import clock, sweeps, unitofwork
 
@@ -53,6 +56,17 @@ def _owner_of(instance, path: str):
     return getattr(target, f"{parts[-1]}_id", None)
 
 
+LOADED = "_kpi_owner_loaded"
+
+
+def _loaded(sender, instance, **kwargs) -> None:
+    """Remember the owner a row was loaded with (only when that column was loaded: a
+    deferred one is never fetched for this)."""
+    column = _DIRECT.get(sender)
+    if column is not None and column in instance.__dict__:
+        setattr(instance, LOADED, instance.__dict__[column])
+
+
 def _changed(sender, instance, raw=False, **kwargs) -> None:
     if raw:
         return
@@ -63,7 +77,19 @@ def _changed(sender, instance, raw=False, **kwargs) -> None:
         owner = _owner_of(instance, path)
     except Exception:  # noqa: BLE001 - a deleted parent: nothing to mark
         owner = None
-    mark([owner])
+    before = getattr(instance, LOADED, None)
+    mark([owner, before])
+    if sender in _DIRECT:
+        setattr(instance, LOADED, owner)
+
+
+def _account_saved(sender, instance, raw=False, created=False, **kwargs) -> None:
+    """An account handed to another owner moves its account-owned rows with it."""
+    before = getattr(instance, LOADED, None)
+    if raw or created or before is None or before == instance.owner_id:
+        return
+    mark([before, instance.owner_id])
+    setattr(instance, LOADED, instance.owner_id)
 
 
 def _inserted(sender, instances, **kwargs) -> None:
@@ -79,15 +105,23 @@ def _inserted(sender, instances, **kwargs) -> None:
 
 
 _PATHS: dict[type, str] = {}
+_DIRECT: dict[type, str] = {}  # model → the owner column, for sources owned directly
 
 
 def connect() -> None:
-    """The dirty-marking signals of every source model."""
+    """The dirty-marking signals of every source model (and of accounts)."""
     _PATHS.update(_owner_paths())
+    account = apps.get_model("customers", "Account")
+    _DIRECT.update({model: f"{path}_id" for model, path in _PATHS.items() if "__" not in path})
+    _DIRECT[account] = "owner_id"
     for model in _PATHS:
         name = model._meta.label_lower
         post_save.connect(_changed, sender=model, dispatch_uid=f"kpi-dirty-save-{name}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"kpi-dirty-delete-{name}")
+    for model in _DIRECT:
+        name = model._meta.label_lower
+        post_init.connect(_loaded, sender=model, dispatch_uid=f"kpi-owner-loaded-{name}")
+    post_save.connect(_account_saved, sender=account, dispatch_uid="kpi-dirty-account")
     unitofwork.rows_inserted.connect(_inserted, dispatch_uid="kpi-dirty-inserted")
 
 

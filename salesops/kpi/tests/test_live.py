@@ -11,10 +11,12 @@ import time_machine
 from salesops.activities.models import Activity
 from salesops.activities.tests.factories import ActivityFactory
 from salesops.core import sweeps, unitofwork
+from salesops.customers.models import Account
 from salesops.kpi import live, runs
 from salesops.kpi.models import DirtyRep, MetricValue, RepScore, RunState, ScoreRun
 from salesops.kpi.tests import factories as world
 from salesops.kpi.tests.factories import make_scheme
+from salesops.pipeline.models import Deal
 from salesops.revenue.tests.factories import make_payment
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +91,20 @@ def test_finished_month_is_finalised_by_the_sweep(w):
     run.refresh_from_db()
     assert run.state == RunState.FINAL
     assert ScoreRun.objects.filter(scheme=scheme, period_start=dt.date(2026, 4, 1)).exists()
+
+
+def test_a_row_or_an_account_moved_to_another_owner_marks_both_owners(w):
+    deal = Deal.objects.filter(owner=w.a).first()
+    DirtyRep.objects.all().delete()
+    deal.owner = w.b
+    deal.save()
+    assert set(DirtyRep.objects.values_list("user_id", flat=True)) == {w.a.pk, w.b.pk}
+
+    account = Account.objects.filter(owner=w.a).first()  # its NPS answers move with it
+    DirtyRep.objects.all().delete()
+    account.owner = w.b
+    account.save()
+    assert set(DirtyRep.objects.values_list("user_id", flat=True)) == {w.a.pk, w.b.pk}
+    DirtyRep.objects.all().delete()
+    account.save()  # saved again without a change of owner: nothing to refresh
+    assert not DirtyRep.objects.exists()
