@@ -28,13 +28,13 @@ from salesops.knowledge.models import KnowledgeItem
 from . import permissions, points
 from .models import PointClaim
 from .schemas_growth import (
-    AdjustIn,
     BalanceOut,
+    ClaimDecisionIn,
     ClaimIn,
     ClaimOut,
     ClaimPage,
-    DecisionIn,
     EntryPage,
+    PointsAdjustIn,
     RedeemIn,
 )
 
@@ -114,7 +114,7 @@ def redemptions_post(request, payload: RedeemIn):
 
 
 @router.post("/kpi/points/claims/{claim_id}/decision", response=ClaimOut, summary="Decide a claim")
-def decision_post(request, claim_id: int, payload: DecisionIn):
+def decision_post(request, claim_id: int, payload: ClaimDecisionIn):
     claim = get_object_or_404(PointClaim.objects.select_related("user"), pk=claim_id)
     if claim.user_id != request.user.pk and not permissions.can_see_user(
         request.user, claim.user_id
@@ -127,7 +127,7 @@ def decision_post(request, claim_id: int, payload: DecisionIn):
 
 
 @router.post("/kpi/points/adjustments", response={201: BalanceOut}, summary="Adjust a balance")
-def adjustments_post(request, payload: AdjustIn):
+def adjustments_post(request, payload: PointsAdjustIn):
     if not permissions.can_configure(request.user):
         raise PermissionDenied(_("Only a sales-ops admin or a director adjusts points."))
     user = get_object_or_404(get_user_model(), pk=payload.user_id)

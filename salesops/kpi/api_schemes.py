@@ -27,8 +27,6 @@ from .schemas_schemes import (
     MetricPatch,
     PolicyOut,
     PolicyPatch,
-    PreviewIn,
-    PreviewOut,
     ReplayOut,
     RunIn,
     RunOut,
@@ -39,22 +37,24 @@ from .schemas_schemes import (
     SchemeOut,
     SchemePage,
     SchemePatch,
+    SchemePreviewIn,
+    SchemePreviewOut,
+    SchemeVersionOut,
     TryOut,
     VersionIn,
-    VersionOut,
 )
 
 router = Router(tags=["kpi"])
 MAX_ID = 2**63
 
 
-class ListQuery(Schema):
+class MetricListQuery(Schema):
     q: str = ""
     page: int = 1
     page_size: int | None = None
 
 
-class MetricQuery(ListQuery):
+class MetricQuery(MetricListQuery):
     source: str = ""
     kind: str = ""
     group: str = ""
@@ -143,7 +143,7 @@ def list_sources(request):
 
 
 @router.get("/kpi/schemes", response=SchemePage, summary="KPI schemes")
-def list_schemes(request, query: Query[ListQuery]):
+def list_schemes(request, query: Query[MetricListQuery]):
     _configurer(request)
     return paginate(schemes.schemes_list(q=query.q), query.page, query.page_size)
 
@@ -164,8 +164,10 @@ def create_scheme(request, payload: SchemeIn):
     return Status(201, scheme)
 
 
-@router.post("/kpi/schemes/preview", response=PreviewOut, summary="Preview a draft on last month")
-def preview_scheme(request, payload: PreviewIn):
+@router.post(
+    "/kpi/schemes/preview", response=SchemePreviewOut, summary="Preview a draft on last month"
+)
+def preview_scheme(request, payload: SchemePreviewIn):
     _configurer(request)
     scheme = None
     if payload.scheme_id is not None:
@@ -192,14 +194,18 @@ def update_scheme(request, scheme_id: int, payload: SchemePatch):
     return schemes.scheme_update(by=request.user, scheme=scheme, **payload.dict(exclude_unset=True))
 
 
-@router.get("/kpi/schemes/{scheme_id}/versions", response=list[VersionOut], summary="Versions")
+@router.get(
+    "/kpi/schemes/{scheme_id}/versions", response=list[SchemeVersionOut], summary="Versions"
+)
 def list_versions(request, scheme_id: int):
     scheme = _get(request, Scheme, scheme_id)
     return list(scheme.versions.order_by("-number").prefetch_related("items"))
 
 
 @router.post(
-    "/kpi/schemes/{scheme_id}/versions", response={201: VersionOut}, summary="Save a new version"
+    "/kpi/schemes/{scheme_id}/versions",
+    response={201: SchemeVersionOut},
+    summary="Save a new version",
 )
 def create_version(request, scheme_id: int, payload: VersionIn):
     scheme = _get(request, Scheme, scheme_id)
@@ -209,7 +215,7 @@ def create_version(request, scheme_id: int, payload: VersionIn):
 
 
 @router.get(
-    "/kpi/schemes/{scheme_id}/versions/{number}", response=VersionOut, summary="One version"
+    "/kpi/schemes/{scheme_id}/versions/{number}", response=SchemeVersionOut, summary="One version"
 )
 def get_version(request, scheme_id: int, number: int):
     scheme = _get(request, Scheme, scheme_id)

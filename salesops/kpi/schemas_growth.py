@@ -12,7 +12,7 @@ class BalanceOut(Schema):
     balance: int
 
 
-class EntryOut(Schema):
+class PointEntryOut(Schema):
     id: int
     kind: str
     points: int
@@ -26,7 +26,7 @@ class EntryPage(Schema):
     count: int
     page: int
     page_size: int
-    results: list[EntryOut]
+    results: list[PointEntryOut]
 
 
 class ClaimOut(Schema):
@@ -66,12 +66,12 @@ class RedeemIn(Schema):
     reward: str = Field(..., max_length=50, description="A reward code of the growth settings.")
 
 
-class DecisionIn(Schema):
+class ClaimDecisionIn(Schema):
     approve: bool
     note: str = Field("", max_length=500, description="Required to reject.")
 
 
-class AdjustIn(Schema):
+class PointsAdjustIn(Schema):
     user_id: int
     points: int = Field(..., description="Positive to add, negative to take (never below 0).")
     note: str = Field(..., max_length=500)

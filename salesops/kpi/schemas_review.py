@@ -11,7 +11,7 @@ from ninja import Field, Schema
 from salesops.core.schemas import AccountRef, UserRef
 
 
-class EntryOut(Schema):
+class CredibilityEntryOut(Schema):
     id: int
     user: UserRef
     team: str | None = Field(None, description="The rep's team when computed.")
@@ -27,7 +27,7 @@ class EntryOut(Schema):
     computed_at: dt.datetime
 
 
-class EntryDetailOut(EntryOut):
+class EntryDetailOut(CredibilityEntryOut):
     inputs: dict = Field(
         default_factory=dict,
         description="lead_ids, corrected (lead id, channel from → to), events (contract, "
@@ -37,11 +37,11 @@ class EntryDetailOut(EntryOut):
 
 class CredibilityOut(Schema):
     month: dt.date
-    red: list[EntryOut]
-    black: list[EntryOut] | None = Field(
+    red: list[CredibilityEntryOut]
+    black: list[CredibilityEntryOut] | None = Field(
         None, description="Only for reviewers: the key is absent for everyone else."
     )
-    figures: list[EntryOut]
+    figures: list[CredibilityEntryOut]
 
 
 class FindingOut(Schema):

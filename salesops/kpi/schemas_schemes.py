@@ -92,7 +92,7 @@ class ItemIn(Schema):
     target_value: Decimal | None = None
 
 
-class ItemOut(Schema):
+class SchemeItemOut(Schema):
     id: int
     metric: str = Field(..., alias="metric_definition.code")
     metric_definition: dict
@@ -104,7 +104,7 @@ class ItemOut(Schema):
     order: int
 
 
-class VersionOut(Schema):
+class SchemeVersionOut(Schema):
     id: int
     scheme_id: int
     number: int
@@ -115,7 +115,7 @@ class VersionOut(Schema):
     note: str
     created_at: dt.datetime
     created_by_id: int | None
-    items: list[ItemOut]
+    items: list[SchemeItemOut]
 
     @staticmethod
     def resolve_items(obj):
@@ -165,7 +165,7 @@ class SchemePatch(Schema):
     is_active: bool | None = None
 
 
-class PreviewIn(Schema):
+class SchemePreviewIn(Schema):
     scheme_id: int | None = None
     result_weight: Decimal
     process_weight: Decimal
@@ -193,7 +193,7 @@ class PreviewRepOut(Schema):
     items: list[PreviewItemOut]
 
 
-class PreviewOut(Schema):
+class SchemePreviewOut(Schema):
     period_start: dt.date
     period_end: dt.date
     results: list[PreviewRepOut]
