@@ -10,6 +10,7 @@ are that rep's own, so whoever may see the rep's score may see them.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -17,6 +18,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.http import Http404
 from django.urls import NoReverseMatch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import metrics, permissions, sources
@@ -178,6 +180,16 @@ def drill_component(viewer, value_id, code: str, *, text: str = "") -> Drill:
     return _drill(value, metric.definition(), text, code=code)
 
 
+def _shown_date(value) -> str | None:
+    """A record's period date as the list shows it: a moment in local time to the minute,
+    a day as the day (a source's date field is either)."""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return None if value is None else str(value)
+
+
 def record_row(obj, definition: dict) -> dict:
     """One record as a list row: label, its date and value fields, and its page."""
     url = None
@@ -195,7 +207,7 @@ def record_row(obj, definition: dict) -> dict:
     return {
         "id": obj.pk,
         "label": str(obj),
-        "date": getattr(obj, "kpi_drill_date", None),
+        "date": _shown_date(getattr(obj, "kpi_drill_date", None)),
         "value": amount,
         "url": url,
     }

@@ -2,16 +2,21 @@
 export, my comparison and my radar — who sees what, and bad input."""
 
 import csv
+import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from salesops.kpi import selectors
+from salesops.customers.tests.factories import make_account
+from salesops.kpi import runs, selectors
 from salesops.kpi.models import KpiPolicy, MetricValue, RadarDimension, RankingVisibility, Scheme
+from salesops.revenue.tests.factories import make_contract
 
-from .factories_me import NOW, scored_month
+from .factories import make_metric
+from .factories_me import END, NOW, START, scheme, scored_month
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +94,22 @@ def test_drill_lists_the_records_searchable_and_404_for_others(client, org, mont
     assert get(client, org.manager_east, "kpi:drill", calls.pk).status_code == 200
     none = get(client, org.rep_a, "kpi:drill", calls.pk, q="zzz-nothing")
     assert none.context["page_obj"].paginator.count == 0
+
+
+def test_drill_of_a_metric_dated_by_a_day_lists_its_records(client, org, month):
+    """A date field (a contract's signing day), not a moment: the day is shown."""
+    signed = make_metric(
+        "kpi_signed", name_en="Signed", source="contracts", aggregate="sum", field="amount",
+        date_field="signed_on",
+    )  # fmt: skip
+    make_contract(
+        make_account(org.rep_a), amount=Decimal("5000"), signed_on=dt.date(2026, 7, 9),
+        instalments=[{"due_on": dt.date(2026, 8, 1), "percent": Decimal("100")}],
+    )  # fmt: skip
+    runs.run_period(scheme([(signed, "result", Decimal(1000))]), START, END)
+    value = MetricValue.objects.get(user=org.rep_a, item__metric__code="kpi_signed")
+    response = get(client, org.rep_a, "kpi:drill", value.pk)
+    assert response.status_code == 200 and "2026-07-09" in response.content.decode()
 
 
 def test_drill_of_a_derived_metric_links_its_components(client, org, month):
