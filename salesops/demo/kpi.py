@@ -69,7 +69,7 @@ def _second_version(admin, scheme: Scheme):
 
 
 def _voice(rng, today: dt.date) -> dict:
-    start, end = radar.previous_quarter(radar.quarter_bounds(today)[0])
+    start, end = radar.previous_quarter(today)
     round_ = voice.sample_round(start, end, seed=20261204)
     codes = [a["code"] for a in GrowthPolicy.current().service_actions]
     answered = 0
@@ -145,7 +145,7 @@ def build_kpi(gen) -> dict:
     _second_version(admin, scheme)
     live = runs.run_period(scheme, *runs.month_bounds(today))
     counts["kpi scores"] = live.reps
-    q_start, q_end = radar.previous_quarter(radar.quarter_bounds(today)[0])
+    q_start, q_end = radar.previous_quarter(today)
     counts["radar rows"] = radar.store_quarter(q_start, q_end)
     counts.update(_voice(rng, today))
     reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))

@@ -26,8 +26,9 @@ from salesops.customers.models import Account
 from salesops.org import selectors as org_selectors
 from salesops.todos import services as todo_services
 
-from . import growth_policy, permissions
+from . import permissions
 from .models import CoachingPlan, GrowthPolicy, RadarScore
+from .periods import add_months
 
 SOURCE = "kpi.coaching"
 DUE_DAYS = 30
@@ -37,8 +38,8 @@ def quarters(start: dt.date, count: int) -> list[tuple[dt.date, dt.date]]:
     """The ``count`` quarters ending with the one starting on ``start``, oldest first."""
     out = []
     for back in range(count - 1, -1, -1):
-        first = growth_policy.add_months(start, -3 * back)
-        out.append((first, growth_policy.add_months(first, 3) - dt.timedelta(days=1)))
+        first = add_months(start, -3 * back)
+        out.append((first, add_months(first, 3) - dt.timedelta(days=1)))
     return out
 
 

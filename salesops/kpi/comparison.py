@@ -121,11 +121,7 @@ def compare(user, start: dt.date, end: dt.date) -> dict:
     if user.pk not in members:
         members.append(user.pk)
 
-    definitions = [found[c].definition() for c in codes]
-    for code in {c for d in definitions for c in metrics.components(d)} - found.keys():
-        extra = Metric.objects.filter(code=code).first()
-        if extra is not None:
-            definitions.append(extra.definition())
+    definitions = metrics.definitions_for(codes)
     numbers = metrics.compute(definitions, members, start, end) if definitions else {}
 
     fixed = policy.benchmark_mode == BenchmarkMode.FIXED

@@ -21,7 +21,6 @@ The entry keeps the counts, the ids behind them and the thresholds used (P4).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,6 +37,7 @@ from salesops.revenue.models import Contract
 
 from . import permissions
 from .models import CredibilityEntry, CredibilityList, GrowthPolicy
+from .periods import month_bounds
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -49,13 +49,6 @@ THRESHOLDS = (
     "black_min_days",
     "credibility_min_leads",
 )
-
-
-def month_bounds(month_start: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day of ``month_start``'s month."""
-    first = month_start.replace(day=1)
-    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    return first, last
 
 
 def previous_month(day: dt.date) -> dt.date:

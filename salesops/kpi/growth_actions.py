@@ -23,7 +23,8 @@ from salesops.automation import actions as automation_actions
 from salesops.automation import default_rules
 from salesops.core import clock
 
-from . import coaching, growth_policy, radar, voice
+from . import coaching, radar, voice
+from .periods import quarter_bounds
 
 VOICE_KIND = "kpi.voice_round"
 GAP_KIND = "kpi.capability_gap"
@@ -60,7 +61,7 @@ def previous_quarter(day: dt.date) -> tuple[dt.date, dt.date] | None:
     """The quarter that just ended when ``day`` is in the first month of a quarter."""
     if day.month not in QUARTER_MONTHS:
         return None
-    return growth_policy.quarter_of(day.replace(day=1) - dt.timedelta(days=1))
+    return quarter_bounds(day.replace(day=1) - dt.timedelta(days=1))
 
 
 def run_voice(config: dict, ctx) -> dict:

@@ -212,18 +212,3 @@ def policy_update(*, actor, **data) -> GrowthPolicy:
     policy.updated_by = actor
     save_with_history(policy, actor, "updated")
     return policy
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` moved by ``months`` calendar months (clamped to the month's last day)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
-
-
-def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The calendar quarter holding ``day``: (first day, last day)."""
-    start = dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-    return start, add_months(start, 3) - dt.timedelta(days=1)

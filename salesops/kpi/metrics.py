@@ -238,6 +238,18 @@ def components(definition: dict) -> list[str]:
     return list(_formula_components(definition["formula"]))
 
 
+def definitions_for(codes) -> list[dict]:
+    """The definitions of the metrics ``codes`` (active or not) and of every metric their
+    derived formulas read, one query per level of the formulas."""
+    wanted: dict[str, dict] = {}
+    frontier = set(codes)
+    while frontier:
+        found = [m.definition() for m in Metric.objects.filter(code__in=frontier)]
+        wanted.update({d["code"]: d for d in found})
+        frontier = {c for d in found for c in components(d)} - wanted.keys()
+    return list(wanted.values())
+
+
 @functools.lru_cache(maxsize=512)
 def _formula_components(formula: str) -> tuple[str, ...]:
     try:

@@ -26,6 +26,7 @@ from salesops.core.expressions import ExpressionError, compile_expression, evalu
 
 from . import metrics, runs
 from .models import Metric, RadarDimension, RadarScore, RepScore
+from .periods import previous_quarter, quarter_bounds  # noqa: F401 - radar's quarters
 from .permissions import SCORED_ROLES
 
 LOW, HIGH = Decimal(0), Decimal(100)
@@ -50,36 +51,6 @@ class Radar:
     errors: dict[str, str] = field(default_factory=dict)  # dimension code → formula error
 
 
-def quarter_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The calendar quarter holding ``day``: its first and last day."""
-    first_month = (day.month - 1) // 3 * 3 + 1
-    start = day.replace(month=first_month, day=1)
-    if first_month == 10:
-        end = dt.date(day.year, 12, 31)
-    else:
-        end = dt.date(day.year, first_month + 3, 1) - dt.timedelta(days=1)
-    return start, end
-
-
-def previous_quarter(start: dt.date) -> tuple[dt.date, dt.date]:
-    return quarter_bounds(start - dt.timedelta(days=1))
-
-
-def _definitions(codes: set[str]) -> list[dict]:
-    """The definitions of ``codes`` and, for derived metrics, of their components (so the
-    engine has everything a formula reads)."""
-    by_code = {m.code: m for m in Metric.objects.filter(code__in=codes)}
-    wanted = dict(by_code)
-    frontier = list(by_code.values())
-    while frontier:
-        more = set()
-        for metric in frontier:
-            more |= set(metrics.components(metric.definition())) - wanted.keys()
-        frontier = list(Metric.objects.filter(code__in=more)) if more else []
-        wanted.update({m.code: m for m in frontier})
-    return [m.definition() for m in wanted.values()]
-
-
 def _clamp(value) -> Decimal:
     number = value if isinstance(value, Decimal) else Decimal(str(value))
     return min(max(number, LOW), HIGH).quantize(CENT)
@@ -102,7 +73,7 @@ def evaluate_dimensions(
         except ExpressionError as exc:
             errors[dim.code] = str(exc)
     codes = set().union(*(e.names for e in compiled.values())) if compiled else set()
-    numbers = metrics.compute(_definitions(codes), user_ids, start, end) if codes else {}
+    numbers = metrics.compute(metrics.definitions_for(codes), user_ids, start, end) if codes else {}
     axes: dict[int, dict[str, Axis]] = {uid: {} for uid in user_ids}
     for uid in user_ids:
         for dim in dimensions:

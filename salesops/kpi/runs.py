@@ -9,7 +9,6 @@ run's version again from its stored metric definitions and reports any differenc
 
 from __future__ import annotations
 
-import calendar as pycalendar
 import datetime as dt
 import time
 from decimal import Decimal
@@ -24,12 +23,7 @@ from salesops.core import clock
 
 from . import scoring
 from .models import MetricValue, RepScore, RunState, Scheme, SchemeVersion, ScoreRun
-
-
-def month_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last day of ``day``'s month."""
-    last = pycalendar.monthrange(day.year, day.month)[1]
-    return day.replace(day=1), day.replace(day=last)
+from .periods import month_bounds  # noqa: F401 - runs.month_bounds is what callers know
 
 
 def _schemes_by_role() -> dict[str, list[tuple[str, Scheme]]]:

@@ -32,6 +32,7 @@ from .models import (
     SchemeVersion,
     TargetSource,
 )
+from .periods import month_end
 
 DEFAULT_FORMULA = "min(actual / target, 1.2) * 100"
 ITEM_KEYS = ("metric", "group", "weight", "formula", "target_source", "target_value")
@@ -53,11 +54,6 @@ def last_month(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     today = today or clock.today()
     end = today.replace(day=1) - dt.timedelta(days=1)
     return end.replace(day=1), end
-
-
-def month_end(day: dt.date) -> dt.date:
-    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
 
 
 # --- reading ------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from salesops.revenue.models import SIGNED_STATUSES, Contract
 
 from . import growth_policy, permissions
 from .models import DirtyRep, GrowthPolicy, VoiceMention, VoiceRound, VoiceSample
+from .periods import add_months
 
 CHANNEL = "kpi_voice"  # the delivery kind of a survey e-mail (sender in wiring)
 SOURCE = "kpi.voice"
@@ -76,7 +77,7 @@ class LinkProblem(Exception):
 
 def window(end: dt.date, policy: GrowthPolicy) -> tuple[dt.date, dt.date]:
     """The closes that count for a round ending on ``end``: the last N months up to it."""
-    return growth_policy.add_months(end + dt.timedelta(days=1), -policy.voice_lookback_months), end
+    return add_months(end + dt.timedelta(days=1), -policy.voice_lookback_months), end
 
 
 def closed_business(first: dt.date, last: dt.date) -> dict[int, list[int]]:

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from salesops.core import clock
-from salesops.kpi import growth_policy, voice
+from salesops.kpi import periods, voice
 from salesops.kpi.models import VoiceMention
 from salesops.kpi.tests.factories_growth import closed_accounts
 from tests.e2e.conftest import login
@@ -18,7 +18,7 @@ from tests.e2e.conftest import login
 def survey_link(org):
     today = clock.today()
     closed_accounts(org.rep_a, 1, today - dt.timedelta(days=1))
-    start, _end = growth_policy.quarter_of(today)
+    start, _end = periods.quarter_bounds(today)
     round_ = voice.sample_round(start, today, seed=1)
     sample = round_.samples.get()
     return voice.link_path(sample)

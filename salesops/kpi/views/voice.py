@@ -4,8 +4,6 @@ results. Reps see their own samples, managers their team's (permissions)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -20,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from salesops.core import clock
 
-from .. import growth_policy, permissions, voice
+from .. import growth_policy, periods, permissions, voice
 from ..forms_growth import VoiceAnswerForm
 from ..models import GrowthPolicy, VoiceRound
 
@@ -155,8 +153,7 @@ def round_sample(request):
     """Configurers: sample the round of the quarter that last ended (as the rule does)."""
     if not permissions.can_configure(request.user):
         raise PermissionDenied(_("Only a sales-ops admin or a director starts a round."))
-    this_quarter, _end = growth_policy.quarter_of(clock.today())
-    start, end = growth_policy.quarter_of(this_quarter - dt.timedelta(days=1))
+    start, end = periods.previous_quarter(clock.today())
     round_ = voice.sample_round(start, end)
     messages.success(
         request,
