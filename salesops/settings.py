@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "salesops.kpi",
     "salesops.integrations",
     "salesops.reports",
+    "salesops.incentives",
     "salesops.web",
 ]
 

@@ -43,6 +43,7 @@ urlpatterns = [
     path("knowledge/", include("salesops.knowledge.urls")),
     path("targets/", include("salesops.targets.urls")),
     path("kpi/", include("salesops.kpi.urls")),
+    path("incentives/", include("salesops.incentives.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

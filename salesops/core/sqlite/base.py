@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import os
 
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, operations
+
+from salesops.core import appendonly
 
 try:
     import fcntl
@@ -32,8 +34,19 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        """A flush stands the append-only tables' delete triggers aside (core.appendonly)."""
+        statements = super().sql_flush(
+            style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        return appendonly.flush_sql(self.quote_name, tables, statements)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     """SQLite whose write transactions queue on a file lock (see the module docstring)."""
+
+    ops_class = DatabaseOperations
 
     _lock_fd: int | None = None
     _lock_pid: int | None = None

@@ -1,0 +1,5 @@
+"""Incentives API: ltv (filled by the ltv area)."""
+
+from ninja import Router
+
+router = Router(tags=["incentives"])

@@ -1,0 +1,5 @@
+"""Incentives API: statements (filled by the statements area)."""
+
+from ninja import Router
+
+router = Router(tags=["incentives"])

@@ -1,0 +1,3 @@
+"""Incentives pages: ltv (filled by the ltv area)."""
+
+urlpatterns: list = []

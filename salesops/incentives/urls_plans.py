@@ -1,0 +1,3 @@
+"""Incentives pages: plans (filled by the plans area)."""
+
+urlpatterns: list = []

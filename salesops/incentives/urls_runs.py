@@ -1,0 +1,3 @@
+"""Incentives pages: runs (filled by the runs area)."""
+
+urlpatterns: list = []

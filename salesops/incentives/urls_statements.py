@@ -1,0 +1,3 @@
+"""Incentives pages: statements (filled by the statements area)."""
+
+urlpatterns: list = []

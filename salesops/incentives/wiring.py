@@ -1,0 +1,22 @@
+"""What the incentives app connects when Django is ready: one function per area, called
+from :meth:`IncentivesConfig.ready`. Each area's owner fills its own function."""
+
+from __future__ import annotations
+
+
+def connect_engine(app_config) -> None:
+    """The default plan (on migrate), the month-end run's task and default rule."""
+
+
+def connect_tranches(app_config) -> None:
+    """Queue signals on payments, complaints and renewals; the tranche sweep."""
+
+
+def connect_statements(app_config) -> None:
+    """Statements, periods, adjustments: nothing to connect yet."""
+
+
+def connect(app_config) -> None:
+    connect_engine(app_config)
+    connect_tranches(app_config)
+    connect_statements(app_config)
