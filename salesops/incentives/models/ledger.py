@@ -302,6 +302,7 @@ class BonusRun(models.Model):
         related_name="+",
     )
     summary = models.JSONField(_("summary"), default=dict, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     error = models.CharField(_("error"), max_length=500, blank=True)
 
     class Meta:
