@@ -15,7 +15,7 @@ from __future__ import annotations
 from salesops.kpi import selectors as kpi_selectors
 from salesops.org.models import Role
 
-from . import board, deals, director, queues, rep
+from . import board, cards, deals, director, queues, rep
 
 TEMPLATES = {
     Role.REP: "reports/home/rep.html",
@@ -31,6 +31,11 @@ def home_page(user, params=None) -> tuple[str, dict]:
     """The template and context of ``user``'s home page (``params``: the query string,
     for the team board's filter and page)."""
     role = Role.ADMIN if user.is_superuser and user.role not in TEMPLATES else user.role
+    template, context = _page(user, role, params)
+    return template, {**context, "extra_cards": cards.for_user(user, role)}
+
+
+def _page(user, role, params) -> tuple[str, dict]:
     if role == Role.REP:
         return TEMPLATES[role], {
             **rep.today(user),
