@@ -23,7 +23,8 @@ from salesops.kpi.tests.factories import make_scheme
 from salesops.org.models import Role
 from salesops.revenue.tests.factories import make_contract
 from salesops.targets.models import AwardEntitlement
-from salesops.targets.tests.factories_health import allocate, make_plan as make_target_plan, pay
+from salesops.targets.tests.factories_health import allocate, pay
+from salesops.targets.tests.factories_health import make_plan as make_target_plan
 
 from .factories import component, make_plan
 
