@@ -210,3 +210,14 @@ def test_february_is_not_a_quarter_end(world):
     monthend.run_month(FEB)
     assert not lines(LineKind.QUARTERLY)
     assert {line.rep_id for line in lines(LineKind.TRANCHE)} == {org.rep_b.pk}
+
+
+def test_the_default_rule_runs_the_previous_month_on_the_1st_at_6(db):
+    from salesops.automation.models import Rule
+    from salesops.incentives import runs_rule
+
+    (rule,) = runs_rule.install_rules("en")
+    assert rule.code == "incentives-month-end" and Rule.objects.filter(code=rule.code).count() == 1
+    assert runs_rule.install_rules("en") == []
+    assert runs_rule.previous_month(dt.date(2026, 4, 1)) == MARCH
+    assert runs_rule.previous_month(dt.date(2026, 1, 1)) == dt.date(2025, 12, 1)
