@@ -1,3 +1,10 @@
-"""Incentives pages: plans (filled by the plans area)."""
+"""Incentives pages, plans area: bonus plans and versions, Settings · Incentives, mentor
+pairs."""
 
-urlpatterns: list = []
+from .views import mentors, plans, policy
+
+urlpatterns: list = [
+    *plans.urlpatterns,
+    *policy.urlpatterns,
+    *mentors.urlpatterns,
+]
