@@ -127,3 +127,67 @@ def payable(lines) -> Decimal:
     return to_money(
         sum((line.amount for line in lines if line.state == LineState.EARNED), Decimal(0))
     )
+
+
+def write_many(lines: list[LedgerLine]) -> list[LedgerLine]:
+    """Append many unsaved lines at once (the month-end run): one query for the keys
+    already written (those lines are skipped, as :func:`write` returns them), one locked
+    check per month, then ``bulk_create``. Returns the lines written now. A race with
+    another writer falls back to :func:`write` line by line."""
+    if not lines:
+        return []
+    months = {month_of(line.period) for line in lines}
+    locked = set(
+        PayoutPeriod.objects.filter(month__in=months, state=PeriodState.LOCKED).values_list(
+            "month", flat=True
+        )
+    )
+    if locked:
+        raise ValidationError(
+            {
+                "period": _("%(month)s is approved and locked: it takes no new line.")
+                % {"month": min(locked).strftime("%Y-%m")}
+            }
+        )
+    keys = [line.key for line in lines]
+    existing: set[str] = set()
+    for start in range(0, len(keys), 900):
+        existing.update(
+            LedgerLine.objects.filter(key__in=keys[start : start + 900]).values_list(
+                "key", flat=True
+            )
+        )
+    fresh, seen = [], set(existing)
+    for line in lines:
+        if line.key in seen:
+            continue
+        seen.add(line.key)
+        line.period = month_of(line.period)
+        line.amount = to_money(line.amount)
+        fresh.append(line)
+    for month in {line.period for line in fresh}:
+        period(month)
+    try:
+        with transaction.atomic():
+            return LedgerLine.objects.bulk_create(fresh, batch_size=500)
+    except IntegrityError:
+        written = []
+        for line in fresh:
+            values = {
+                f.attname: getattr(line, f.attname)
+                for f in LedgerLine._meta.concrete_fields
+                if f.attname not in ("id", "rep_id", "period", "kind", "state", "amount", "key")
+            }
+            before = LedgerLine.objects.filter(key=line.key).exists()
+            saved = write(
+                rep=line.rep_id,
+                period=line.period,
+                kind=line.kind,
+                state=line.state,
+                amount=line.amount,
+                key=line.key,
+                **values,
+            )
+            if not before:
+                written.append(saved)
+        return written

@@ -6,6 +6,13 @@ from __future__ import annotations
 
 def connect_engine(app_config) -> None:
     """The default plan (on migrate), the month-end run's task and default rule."""
+    from django.db.models.signals import post_migrate
+
+    from . import defaults, runs_rule
+
+    runs_rule.register_all()
+    post_migrate.connect(defaults.install, sender=app_config, dispatch_uid="incentives-defaults")
+    post_migrate.connect(runs_rule.install, sender=app_config, dispatch_uid="incentives-rule")
 
 
 def connect_tranches(app_config) -> None:
