@@ -403,6 +403,7 @@ def statements(samples: int) -> dict:
     reps = list(User.objects.filter(role="rep").order_by("pk"))
     today = latest_closed_month()
     rng = random.Random(18)
+    statement(reps[0], today)  # untimed: the first call loads what every later one reuses
     times, lines = [], []
     for _ in range(samples):
         rep, month = rng.choice(reps), months_back(today, rng.randrange(0, 12))
@@ -425,10 +426,10 @@ def statement_page(args, url: str) -> dict:
     from salesops.org.models import User
 
     rep = User.objects.filter(role="rep").order_by("pk").first()
-    try:
-        path = reverse("incentives:statement", args=[rep.pk, f"{latest_closed_month():%Y-%m}"])
+    try:  # the rep's own statement (``statement`` redirects a rep's own to it)
+        path = reverse("incentives:my_statement") + f"?month={latest_closed_month():%Y-%m}"
     except NoReverseMatch as exc:
-        raise NotMeasured("incentives:statement is not routed yet") from exc
+        raise NotMeasured("incentives:my_statement is not routed yet") from exc
     figures = {"url": path, "user": rep.username}
     figures.update(pages.query_figures(rep, path, with_explain=False))
     if figures["status_in_process"] != 200:

@@ -41,8 +41,8 @@ def _month_end(month: dt.date) -> dt.date:
 
 def _cs_visits(rng, cs, months: list[dt.date], now) -> int:
     """Visits of the customer-success login on the customers of half the reps: 3 h each,
-    two a month (12 h = 6 points); the other half's customers get one 2-hour call (1
-    point: their coefficient is capped at 0.9)."""
+    four a month (12 h = 6 points); the other half's customers get one 2-hour call a month
+    (1 point: their coefficient is capped at 0.9)."""
     reps = list(User.objects.filter(role=Role.REP, is_active=True).order_by("username"))
     customers = dict(
         Contract.objects.filter(status__in=SIGNED_STATUSES)
@@ -57,7 +57,7 @@ def _cs_visits(rng, cs, months: list[dt.date], now) -> int:
             continue
         long = n % 2 == 0
         for month in months:
-            for day in (5, 19) if long else (12,):
+            for day in (5, 12, 19, 26) if long else (12,):
                 started = dt.datetime.combine(
                     month.replace(day=day), dt.time(10, rng.randrange(0, 50)), tzinfo=now.tzinfo
                 )
@@ -96,7 +96,8 @@ def _events(months: list[dt.date], today: dt.date) -> dict:
         .select_related("account")
         .order_by("signed_on", "pk")[:2]
     )
-    counts = {}
+    counts: dict = {"accounts": []}
+    accounts = counts["accounts"]
     if signed:
         first = signed[0]
         Complaint.objects.create(
@@ -108,7 +109,8 @@ def _events(months: list[dt.date], today: dt.date) -> dict:
             owner=first.account.owner,
             created_by=first.account.owner,
         )
-        counts["major complaint"] = first.account_id
+        counts["major complaints (forfeit)"] = 1
+        accounts.append(first.account_id)
     if len(signed) > 1:
         second = signed[1]
         Renewal.objects.create(
@@ -120,7 +122,8 @@ def _events(months: list[dt.date], today: dt.date) -> dict:
             closed_on=today,
             created_by=second.account.owner,
         )
-        counts["won renewal"] = second.account_id
+        counts["won renewals"] = 1
+        accounts.append(second.account_id)
     return counts
 
 
@@ -150,7 +153,9 @@ def build_incentives(gen) -> dict:
         )
         counts["mentor pairs"] = 1
     counts["customer-success visits"] = _cs_visits(rng, cs, months, now)
-    counts.update(_events(months, today))
+    events = _events(months, today)
+    queued = events.pop("accounts")
+    counts.update(events)
     lines = 0
     for month in months:
         last_day = _month_end(month)
@@ -159,9 +164,7 @@ def build_incentives(gen) -> dict:
             lines += int((run.summary or {}).get("lines", 0))
             tranches.sweep(last_day)
     # The complaint and the renewal reach the sweep as their events would have queued them.
-    tranches.queue_accounts(
-        [v for k, v in counts.items() if k in ("major complaint", "won renewal")]
-    )
+    tranches.queue_accounts(queued)
     tranches.sweep(today)
     for month in months[:LOCKED]:
         periods.approve(month, by=finance)
