@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from salesops.incentives import adjustments, periods
 from salesops.incentives.models import LedgerLine, LineKind, LineState
 
-from .test_periods import org  # noqa: F401 - the fixture
 from .test_statements import NOV, NOW, earned
 
 pytestmark = pytest.mark.django_db

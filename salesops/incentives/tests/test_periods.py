@@ -15,16 +15,10 @@ from openpyxl import load_workbook
 
 from salesops.incentives import ledger, payroll, periods
 from salesops.incentives.models import LineKind, LineState, PayoutPeriod, PeriodState
-from salesops.org.tests.factories import build_org
 
 from .test_statements import NOV, NOW, deal, earned
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def org():
-    return build_org()
 
 
 def test_finance_approves_a_month_with_its_totals(org):
@@ -98,7 +92,7 @@ def _book(handle):
 def test_payroll_export_adds_up_and_has_a_totals_row(org):
     earned(org.rep_a, amount="500.00")
     earned(org.rep_a, amount="200.00", kind=LineKind.QUARTERLY)
-    earned(org.rep_b, amount="-20.00", kind=LineKind.ADJUSTMENT, reason="=HYPERLINK(\"x\")")
+    earned(org.rep_b, amount="-20.00", kind=LineKind.ADJUSTMENT, reason='=HYPERLINK("x")')
     deal(org.rep_c)  # pending: not payable
     book = _book(payroll.xlsx(org.finance, NOV))
     assert book.sheetnames == [payroll.SUMMARY_SHEET, payroll.LINES_SHEET]
@@ -112,7 +106,7 @@ def test_payroll_export_adds_up_and_has_a_totals_row(org):
     assert len(lines) == 1 + 3 + 5
     reasons = [row[14] for row in lines[1:] if row[14]]
     # a formula in a reason is shown as text, never run
-    assert reasons == ["'=HYPERLINK(\"x\")"]
+    assert reasons == ['\'=HYPERLINK("x")']
     csv = payroll.csv_text(org.finance, NOV)
     assert csv.startswith("\ufeffRep,Username,Team")
     assert csv.strip().splitlines()[-1].endswith(",680.00")

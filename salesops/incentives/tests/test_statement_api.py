@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 
 from salesops.incentives.models import LedgerLine, PayoutPeriod, PeriodState
 
-from .test_periods import org  # noqa: F401 - the fixture
 from .test_statements import NOW, deal, earned, factors
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +125,9 @@ def test_adjustment_bad_input_is_a_422_and_writes_nothing(client, org, payload, 
 def test_finance_writes_an_adjustment_and_others_may_not(client, org):
     data = {"rep_id": org.rep_a.pk, "amount": "-12.30", "reason": "returned gift"}
     client.force_login(org.rep_a)
-    assert client.post(f"{API}/adjustments", data, content_type="application/json").status_code == 403
+    assert (
+        client.post(f"{API}/adjustments", data, content_type="application/json").status_code == 403
+    )
     client.force_login(org.finance)
     with time_machine.travel(NOW, tick=False):
         response = client.post(f"{API}/adjustments", data, content_type="application/json")

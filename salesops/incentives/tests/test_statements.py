@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from salesops.incentives import ledger, statements, tranches
 from salesops.incentives.models import LineKind, LineState, RepFactors
 from salesops.org.models import Role
-from salesops.org.tests.factories import UserFactory, build_org
+from salesops.org.tests.factories import UserFactory
 from salesops.revenue.tests.factories import make_contract
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +216,9 @@ plain = st.tuples(
 settlements = st.lists(st.sampled_from(["keep", "release", "forfeit"]), max_size=5)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(plain, max_size=12), fates=settlements, month_of_settling=st.booleans())
 def test_statement_totals_are_the_sum_of_its_lines(rows, fates, month_of_settling):
     rep = UserFactory(role=Role.REP)
