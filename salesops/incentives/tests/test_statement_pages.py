@@ -145,3 +145,11 @@ def test_the_adjustment_form(client, org, month):
     )
     client.force_login(org.rep_a)
     assert client.get("/incentives/adjustments/new/").status_code == 404
+
+
+def test_who_has_a_statement_page(client, org, month):
+    # finance is not paid by the plans: their statement page is the list; CS has none
+    assert _page(client, org.finance, "/incentives/statement/").status_code == 302
+    assert _page(client, org.cs, "/incentives/statement/").status_code == 404
+    response = _page(client, org.rep_a, f"/incentives/statements/{org.rep_a.pk}/2026-11/")
+    assert response.status_code == 302 and response["Location"].endswith("?month=2026-11")
