@@ -90,7 +90,9 @@ def approve(month: dt.date, *, by) -> PayoutPeriod:
     with transaction.atomic():
         ledger.period(month)
         period = (
-            PayoutPeriod.objects.select_for_update().select_related("locked_by").get(month=month)
+            PayoutPeriod.objects.select_for_update(of=("self",))
+            .select_related("locked_by")
+            .get(month=month)
         )
         if period.is_locked:
             raise PeriodLocked({"month": locked_message(period)}, code="locked")

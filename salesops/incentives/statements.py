@@ -191,7 +191,7 @@ class Conditions:
         payment = [
             line
             for line in lines
-            if line.tranche == Tranche.PAYMENT and line.kind in (LineKind.TRANCHE,)
+            if line.tranche == Tranche.PAYMENT and line.kind == LineKind.TRANCHE
         ]
         self.thresholds = dict(
             OpenTranche.objects.filter(line_id__in=[line.pk for line in payment]).values_list(

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.pagination import TwoStepPaginator
 
-from .. import statements
+from .. import permissions, statements
 
 
 def _month(request):
@@ -56,6 +56,9 @@ def _statement_page(request, rep_id: int, month, *, own: bool):
 @login_required
 @require_GET
 def my_statement(request):
+    if not permissions.has_statement(request.user) and request.user.sees_everything:
+        # finance, directors, admins are not paid by the plans: their page is the list
+        return redirect("incentives:statements")
     return _statement_page(request, request.user.pk, _month(request), own=True)
 
 
@@ -105,9 +108,9 @@ EMPTY = {"payable": statements.ZERO, "pending": statements.ZERO, "forfeited": st
 @login_required
 @require_GET
 def statement_list(request):
-    if not (request.user.is_manager_role or request.user.sees_everything):
-        if request.user.role in ("rep",):
-            return redirect("incentives:my_statement")
+    # A rep has one statement, their own; anyone else without the list gets a 404 below.
+    if permissions.has_statement(request.user) and not request.user.is_manager_role:
+        return redirect("incentives:my_statement")
     month = _month(request)
     query = request.GET.get("q", "").strip()[:100]
     reps = statements.statements_list(request.user, month, query)
