@@ -57,9 +57,16 @@ def at(day: dt.date, hour: int = 10):
 
 
 def contract_of(rep=None, **data):
-    """A signed ¥100,000 contract (30 / 60 / 10 plan) of ``rep``, signed 2026-03-02."""
+    """A signed ¥100,000 contract (30 / 60 / 10 plan) of ``rep``, signed 2026-03-02
+    unless ``signed_on=`` says otherwise (the plan then follows the signing day)."""
     rep = rep or UserFactory(role=Role.REP)
-    with at(data.get("signed_on", SIGNED)):
+    signed = data.get("signed_on", SIGNED)
+    if signed != SIGNED and "instalments" not in data:  # the factory's plan starts 03-16
+        data["instalments"] = [
+            {"due_on": signed + dt.timedelta(days=days), "percent": pct}
+            for days, pct in ((14, "30"), (120, "60"), (300, "10"))
+        ]
+    with at(signed):
         return make_contract(owner=rep, **data)
 
 
