@@ -221,7 +221,7 @@ def create_plan(*, by, name: str, role: str, team: Team | None = None, descripti
     if role not in (Role.REP, Role.MANAGER):
         errors["role"] = [
             _("Choose a role that is paid by the plans: %(choices)s.")
-            % {"choices": ", ".join((Role.REP.label, Role.MANAGER.label))}
+            % {"choices": ", ".join((str(Role.REP.label), str(Role.MANAGER.label)))}
         ]
     if team is not None and not isinstance(team, Team):
         errors["team"] = [_("Unknown team.")]
