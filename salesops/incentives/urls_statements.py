@@ -1,3 +1,7 @@
-"""Incentives pages: statements (filled by the statements area)."""
+"""Incentives pages: statements (my statement, a rep's, a line's "why", the list) and
+finance (payout months, approve, payroll export, adjustments)."""
 
-urlpatterns: list = []
+from .views import finance
+from .views import statements as statement_views
+
+urlpatterns: list = [*statement_views.urlpatterns, *finance.urlpatterns]

@@ -16,7 +16,11 @@ def connect_engine(app_config) -> None:
 
 
 def connect_tranches(app_config) -> None:
-    """Queue signals on payments, complaints and renewals; the tranche sweep."""
+    """Queue signals on payments, complaints and renewals; the tranche sweeps."""
+    # Imported for what they register: the sweeps (every 5 minutes, nightly check).
+    from . import signals, sweep  # noqa: F401
+
+    signals.connect()
 
 
 def connect_statements(app_config) -> None:

@@ -1,0 +1,547 @@
+"""Incentives benchmark (issue 18): the month-end bonus run, a rep's statement with a
+10,000,000-line payout ledger and the tranche sweep with nothing due, on 500 reps,
+100,000 contracts, 300,000 payments and 20,000 complaints (all but the reps × ``--scale``).
+
+    .venv/bin/python bench/incentives.py --scale 0.02   # SQLite var/bench/incentives-v<N>-s0.02.sqlite3
+    .venv/bin/python bench/incentives.py                # the issue's sizes (build: long, once)
+    .venv/bin/python bench/incentives.py --build-only
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_incentives .venv/bin/python bench/incentives.py
+
+The data (built once per data version and scale, then reused; ``bench_incentives_meta``):
+the targets benchmark's organisation, accounts (real company names), deals, contracts and
+payments (``bench/targets_data.py``), the KPI benchmark's NPS answers and complaints
+(``bench/kpi_data.py``: 20,000 complaints, a third major), customer-success activities with
+durations on the reps' accounts, and a payout ledger of 10,000,000 lines over 36 months
+written with ``executemany`` in chunks (the ledger's triggers refuse only UPDATE and
+DELETE): per rep and month, deal bonuses as three tranches (50 / 30 / 20) each released or
+forfeited by a later line, monthly and quarterly rewards, mentor rewards and adjustments;
+≈ 300,000 tranches still open (indexed in ``OpenTranche``, due after today); the months
+before the last three approved and locked. Each run installs the default plans
+(``engine.defaults.install``) and times:
+
+* ``run`` — ``monthend.run_month(<latest closed month>)``: ``--runs`` (1) timed runs.
+  Target **< 30 s**.
+* ``statement`` — ``statements.statement(rep, month)`` for ``--samples`` random reps and
+  months: p50/p95 ms. Target **p95 < 200 ms**. ``statement_page`` — the rep's statement
+  page through ``salesops run`` (bench/pages.py's server and login), p95 over
+  ``--samples`` requests after ``--warmup``. Target **p95 < 200 ms**.
+* ``sweep`` — ``tranches.sweep(today)`` with an empty queue and nothing due:
+  ``--samples`` calls, p95. Target **< 200 ms**.
+
+Result: ``bench/results/incentives-<db>.json`` and one summary line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402
+import kpi_data  # noqa: E402
+import targets_data  # noqa: E402
+from targets import NotMeasured, service  # noqa: E402
+
+NAME = "incentives"
+VAR = common.ROOT / "var" / "bench"
+DATA_VERSION = "1"
+META_TABLE = "bench_incentives_meta"
+FULL = {"ledger_lines": 10_000_000, "open_tranches": 300_000, "complaints": 20_000}
+FULL_CS = {"cs_activities": 60_000, "nps": 20_000}
+CS_USERS = 10
+LEDGER_MONTHS = 36
+LOCKED_BEFORE = 3  # the months before the last three closed ones are approved and locked
+SEED = 20261218
+TARGET_RUN_MS = 30_000.0
+TARGET_STATEMENT_P95_MS = 200.0
+TARGET_SWEEP_P95_MS = 200.0
+PARTS = ("run", "statement", "statement_page", "sweep")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="data size × this (reps stay 500)")
+    parser.add_argument("--runs", type=int, default=1, help="timed month-end runs")
+    parser.add_argument(
+        "--samples", type=int, default=30, help="timed statements / requests / sweeps"
+    )
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests first")
+    parser.add_argument("--only", choices=("all", *PARTS), default="all")
+    parser.add_argument("--build-only", action="store_true", help="build the data, measure nothing")
+    return parser.parse_args()
+
+
+def database_url(scale: float) -> str:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    VAR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{VAR / f'incentives-v{DATA_VERSION}-s{scale:g}.sqlite3'}"
+
+
+def sizes(scale: float) -> dict:
+    out = targets_data.sizes(scale)
+    out.update({k: max(1, round(v * scale)) for k, v in (FULL | FULL_CS).items()})
+    return out
+
+
+def months_back(today: dt.date, n: int) -> dt.date:
+    """The first day of the month ``n`` months before ``today``'s."""
+    index = today.year * 12 + today.month - 1 - n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+# --- the data ----------------------------------------------------------------------------
+def ensure(scale: float) -> dict | None:
+    from django.core.management import call_command
+
+    from salesops.customers.models import Account
+
+    call_command("migrate", verbosity=0, interactive=False)
+    row = common.read_meta(META_TABLE)
+    if row is not None and row[0] == DATA_VERSION and float(row[1]) == scale:
+        return None
+    if row is not None or Account.objects.exists():
+        sys.exit(
+            f"The bench database holds other data ({row or 'not built by this benchmark'}); "
+            "delete it (or point BENCH_DATABASE_URL at an empty database) and run again."
+        )
+    return build(scale)
+
+
+def build_cs(rng, now, books, count: int) -> dict:
+    """Customer-success users and their activities with durations on the reps' accounts
+    over the last 36 months (some months a rep's accounts get many hours, some few)."""
+    from salesops.activities.models import Activity, ActivityKind
+    from salesops.org.models import Role, Team, User
+
+    company = Team.objects.filter(parent__isnull=True).first()
+    users = [
+        User(
+            username=f"cs{n:02d}",
+            role=Role.CUSTOMER_SUCCESS,
+            display_name=f"客户成功{n:02d}",
+            team=company,
+            date_joined=now,
+        )
+        for n in range(1, CS_USERS + 1)
+    ]
+    User.objects.bulk_create(users)
+    accounts = [account for rows in books.values() for account, *_ in rows]
+    out = targets_data.Inserter(Activity, with_id=False)
+    for _n in range(count):
+        started = now - dt.timedelta(days=rng.randrange(LEDGER_MONTHS * 30), hours=rng.randrange(9))
+        seconds = rng.choice((1800, 3600, 5400, 7200, 10800, 14400))
+        out.add(
+            Activity(
+                kind=rng.choice((ActivityKind.VISIT, ActivityKind.MEETING, ActivityKind.CALL)),
+                owner_id=users[rng.randrange(len(users))].pk,
+                account_id=accounts[rng.randrange(len(accounts))],
+                started_at=started,
+                ended_at=started + dt.timedelta(seconds=seconds),
+                duration_seconds=seconds,
+                duration_source="manual",
+                note="实施回访",
+                created_at=started,
+                updated_at=started,
+            )
+        )
+    out.flush()
+    return {"cs_users": len(users), "cs_activities": out.count}
+
+
+LINE_COLUMNS = (
+    "id", "rep_id", "period", "kind", "state", "tranche", "amount", "base", "coefficient",
+    "percent", "formula", "condition", "due_on", "explanation", "settles_id", "contract_id",
+    "account_id", "key", "reason", "created_at",
+)  # fmt: skip
+SPLIT = (("payment", Decimal("50")), ("quality", Decimal("30")), ("renewal", Decimal("20")))
+CONDITIONS = {
+    "payment": "回款到账后释放",
+    "quality": "6个月内无重大投诉后释放",
+    "renewal": "12个月续约后释放",
+}
+
+
+class _Ledger:
+    """Ledger and open-tranche rows by ``executemany`` in chunks, ids given."""
+
+    def __init__(self, first_id: int):
+        from django.db import connection
+
+        from salesops.incentives.models import LedgerLine, OpenTranche
+
+        quote = connection.ops.quote_name
+        self.connection = connection
+        self.next_id = first_id
+        self.rows, self.open_rows, self.count, self.open_count = [], [], 0, 0
+        columns = ", ".join(quote(c) for c in LINE_COLUMNS)
+        marks = ", ".join(["%s"] * len(LINE_COLUMNS))
+        self.sql = f"INSERT INTO {quote(LedgerLine._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+        open_columns = (
+            "line_id",
+            "tranche",
+            "rep_id",
+            "contract_id",
+            "account_id",
+            "starts_on",
+            "due_on",
+        )
+        self.open_sql = (
+            f"INSERT INTO {quote(OpenTranche._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(c) for c in open_columns)}) VALUES ({', '.join(['%s'] * 7)})"
+        )
+
+    def line(self, rep, period, kind, state, amount, **extra) -> int:
+        pk = self.next_id
+        self.next_id += 1
+        explanation = extra.pop("explanation", {})
+        row = {
+            "id": pk, "rep_id": rep, "period": period, "kind": kind, "state": state,
+            "tranche": "", "amount": str(amount), "base": None, "coefficient": None,
+            "percent": None, "formula": "", "condition": "", "due_on": None,
+            "explanation": json.dumps(explanation, ensure_ascii=False), "settles_id": None,
+            "contract_id": None, "account_id": None, "key": f"bench:{pk}", "reason": "",
+            "created_at": dt.datetime.combine(period, dt.time(12), tzinfo=dt.UTC),
+        }  # fmt: skip
+        row.update(extra)
+        self.rows.append(tuple(row[c] for c in LINE_COLUMNS))
+        if len(self.rows) >= targets_data.BATCH:
+            self.flush()
+        return pk
+
+    def open(self, pk, tranche, rep, contract, account, starts_on, due_on) -> None:
+        self.open_rows.append((pk, tranche, rep, contract, account, starts_on, due_on))
+
+    def flush(self) -> None:
+        with self.connection.cursor() as cursor:
+            if self.rows:
+                cursor.executemany(self.sql, self.rows)
+                self.count += len(self.rows)
+                self.rows = []
+            if self.open_rows:
+                cursor.executemany(self.open_sql, self.open_rows)
+                self.open_count += len(self.open_rows)
+                self.open_rows = []
+
+
+def build_ledger(rng, today: dt.date, want_lines: int, want_open: int) -> dict:
+    """≈ ``want_lines`` ledger lines over the 36 months before the current one (see the
+    module docstring), ≈ ``want_open`` tranches still open, due after ``today``."""
+    from salesops.incentives.models import LedgerLine, PayoutPeriod, PeriodState
+    from salesops.org.models import Role, User
+    from salesops.revenue.models import Contract
+
+    reps = list(User.objects.filter(role=Role.REP).order_by("pk").values_list("pk", flat=True))
+    contracts = list(Contract.objects.values_list("pk", "account_id", "owner_id"))
+    by_rep: dict[int, list] = {}
+    for pk, account, owner in contracts:
+        by_rep.setdefault(owner, []).append((pk, account))
+    months = [months_back(today, n) for n in range(LEDGER_MONTHS, 0, -1)]
+    last = months[-1]
+    # Lines per deal ≈ 3 tranches + their settlements; plus a monthly (and quarterly) reward.
+    per_rep_month = want_lines / (len(reps) * len(months))
+    deals_mean = max(0.1, (per_rep_month - 1.4) / 5.6)
+    ledger = _Ledger(
+        (LedgerLine.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    )
+    open_left = want_open
+    for month_no, month in enumerate(months):
+        for rep in reps:
+            book = by_rep.get(rep) or [c[:2] for c in contracts[:50]]
+            coefficient = Decimal(rng.randint(80, 125)) / 100
+            deals = int(deals_mean) + (rng.random() < deals_mean % 1)
+            for _d in range(deals):
+                contract, account = book[rng.randrange(len(book))]
+                base = Decimal(rng.randrange(2_000, 40_000))
+                for n, (tranche, share) in enumerate(SPLIT):
+                    amount = (base * coefficient * share / 100).quantize(Decimal("0.01"))
+                    due = months_back(month, -(0, 6, 12)[n]) if n else None
+                    fields = {
+                        "tranche": tranche, "base": str(base), "coefficient": str(coefficient),
+                        "percent": str(share), "formula": "base * coefficient",
+                        "condition": CONDITIONS[tranche], "due_on": due,
+                        "contract_id": contract, "account_id": account,
+                        "explanation": {"inputs": {"base": str(base), "coefficient": str(coefficient)}},
+                    }  # fmt: skip
+                    pk = ledger.line(rep, month, "tranche", "pending", amount, **fields)
+                    settle_month = month if due is None else due
+                    if settle_month > last or (tranche == "payment" and month == last):
+                        if open_left > 0 and (due is None or due > today):
+                            ledger.open(pk, tranche, rep, contract, account, month, due)
+                            open_left -= 1
+                            continue
+                        settle_month = last  # the contract ended early: forfeited
+                        forfeit = True
+                    else:
+                        forfeit = tranche == "quality" and rng.random() < 0.08
+                    ledger.line(
+                        rep, settle_month, "forfeit" if forfeit else "release",
+                        "forfeited" if forfeit else "earned", amount, **{**fields, "settles_id": pk},
+                    )  # fmt: skip
+            ledger.line(rep, month, "monthly", "earned", Decimal(rng.randrange(500, 3_000)))
+            if month.month % 3 == 0:
+                ledger.line(rep, month, "quarterly", "earned", Decimal(rng.randrange(2_000, 9_000)))
+            if rng.random() < 0.05:
+                ledger.line(rep, month, "mentor", "earned", Decimal(rng.randrange(100, 1_500)))
+            if rng.random() < 0.01:
+                ledger.line(rep, month, "adjustment", "earned", Decimal(-rng.randrange(50, 500)),
+                            reason="补录上月漏算的回款")  # fmt: skip
+        if month_no < len(months) - LOCKED_BEFORE:
+            PayoutPeriod.objects.update_or_create(
+                month=month, defaults={"state": PeriodState.LOCKED, "totals": {"bench": True}}
+            )
+    ledger.flush()
+    return {"ledger_lines": ledger.count, "open_tranches": ledger.open_count}
+
+
+def build(scale: float) -> dict:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from salesops.core import clock
+    from salesops.targets import rollup as measure_rollup
+
+    want = sizes(scale)
+    print(f"building the incentives bench data at scale {scale:g}: {want} (one time) …", flush=True)
+    rng = random.Random(SEED)
+    started = time.perf_counter()
+    now = clock.now()
+    today = timezone.localdate(now)
+    steps, figures = {}, {}
+
+    def step(label, since):
+        steps[label] = round(time.perf_counter() - since, 1)
+        print(f"  {label}: {steps[label]} s", flush=True)
+        return time.perf_counter()
+
+    with transaction.atomic():
+        mark = time.perf_counter()
+        reps, region_of = targets_data.build_org(now)
+        active = [
+            rep
+            for n, rep in enumerate(reps)
+            if n % targets_data.NEW_REP_EVERY != targets_data.NEW_REP_EVERY - 1
+        ]
+        books, figures["contacts"] = targets_data.build_accounts(
+            rng, now, reps, active, region_of, want["accounts"]
+        )
+        mark = step("organisation and accounts", mark)
+        won, figures["deals"], lines = targets_data.build_deals(
+            rng, now, active, books, want["deals"]
+        )
+        figures.update(
+            targets_data.build_revenue(
+                rng, now, today, won, lines, want["contracts"], want["payments"]
+            )
+        )
+        figures["measure_rollup_rows"] = measure_rollup.rebuild()
+        mark = step("deals, contracts and payments", mark)
+        figures.update(kpi_data.build_service(rng, now, books, want["nps"], want["complaints"]))
+        figures.update(build_cs(rng, now, books, want["cs_activities"]))
+        mark = step("NPS, complaints, customer-success activities", mark)
+        figures.update(build_ledger(rng, today, want["ledger_lines"], want["open_tranches"]))
+        mark = step("payout ledger", mark)
+    _after_load()
+    seconds = round(time.perf_counter() - started, 1)
+    common.write_meta(META_TABLE, DATA_VERSION, scale, seconds)
+    figures.update({"scale": scale, "seconds": seconds, "steps_seconds": steps})
+    print(f"incentives bench data built in {seconds} s: {figures}", flush=True)
+    return figures
+
+
+def _after_load() -> None:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from salesops.incentives.models import LedgerLine, OpenTranche
+
+    targets_data._after_load()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), [LedgerLine, OpenTranche]):
+                cursor.execute(sql)
+            cursor.execute("VACUUM ANALYZE")
+
+
+# --- the measurements --------------------------------------------------------------------
+def latest_closed_month() -> dt.date:
+    from salesops.core import clock
+
+    return months_back(clock.today(), 1)
+
+
+def month_run(runs: int) -> dict:
+    run_month = service("salesops.incentives.monthend", "run_month")
+    month = latest_closed_month()
+    times, run = [], None
+    for _ in range(max(1, runs)):
+        began = time.perf_counter()
+        run = run_month(month)
+        times.append((time.perf_counter() - began) * 1000)
+    return {
+        "month": f"{month:%Y-%m}",
+        "state": getattr(run, "state", None),
+        "summary": getattr(run, "summary", None),
+        "first_ms": round(times[0], 1),
+        "max_ms": round(max(times), 1),
+        "runs_ms": [round(t, 1) for t in times],
+    }
+
+
+def statements(samples: int) -> dict:
+    from salesops.org.models import User
+
+    statement = service("salesops.incentives.statements", "statement")
+    reps = list(User.objects.filter(role="rep").order_by("pk"))
+    today = latest_closed_month()
+    rng = random.Random(18)
+    statement(reps[0], today)  # untimed: the first call loads what every later one reuses
+    times, lines = [], []
+    for _ in range(samples):
+        rep, month = rng.choice(reps), months_back(today, rng.randrange(0, 12))
+        result, ms = common.timed(statement, rep, month)
+        times.append(ms)
+        lines.append(len(getattr(result, "lines", []) or []))
+    return {
+        "p50_ms": round(common.percentile(times, 50), 1),
+        "p95_ms": round(common.percentile(times, 95), 1),
+        "max_ms": round(max(times), 1),
+        "lines_per_statement_median": sorted(lines)[len(lines) // 2],
+    }
+
+
+def statement_page(args, url: str) -> dict:
+    import pages
+    from django.db import connection
+    from django.urls import NoReverseMatch, reverse
+
+    from salesops.org.models import User
+
+    rep = User.objects.filter(role="rep").order_by("pk").first()
+    try:  # the rep's own statement (``statement`` redirects a rep's own to it)
+        path = reverse("incentives:my_statement") + f"?month={latest_closed_month():%Y-%m}"
+    except NoReverseMatch as exc:
+        raise NotMeasured("incentives:my_statement is not routed yet") from exc
+    figures = {"url": path, "user": rep.username}
+    figures.update(pages.query_figures(rep, path, with_explain=False))
+    if figures["status_in_process"] != 200:
+        raise NotMeasured(f"{path} answers {figures['status_in_process']} in process")
+    connection.close()  # SQLite: the server reads now
+    server = pages.Server(url)
+    try:
+        jar = pages.login(server, rep.username)
+        figures.update(pages.measure(server, jar, path, args.samples, args.warmup))
+    finally:
+        server.stop()
+    if "p95_ms" not in figures:
+        raise NotMeasured(figures.get("note", "the page was not measured"))
+    return figures
+
+
+def sweep(samples: int) -> dict:
+    from salesops.core import clock
+    from salesops.incentives.models import IncentiveQueue, OpenTranche
+
+    run_sweep = service("salesops.incentives.tranches", "sweep")
+    IncentiveQueue.objects.all().delete()
+    today = clock.today()
+    due = OpenTranche.objects.filter(due_on__lte=today).count()
+    times, result = [], None
+    for _ in range(samples):
+        result, ms = common.timed(run_sweep, today)
+        times.append(ms)
+    return {
+        "open_tranches": OpenTranche.objects.count(),
+        "due_before": due,
+        "result": str(result)[:200],
+        "p50_ms": round(common.percentile(times, 50), 1),
+        "p95_ms": round(common.percentile(times, 95), 1),
+        "max_ms": round(max(times), 1),
+    }
+
+
+def counts() -> dict:
+    from salesops.aftersales.models import Complaint
+    from salesops.incentives.models import LedgerLine, OpenTranche
+    from salesops.org.models import User
+    from salesops.revenue.models import Contract, Payment
+
+    return {
+        "reps": User.objects.filter(role="rep").count(),
+        "contracts": Contract.objects.count(),
+        "payments": Payment.objects.count(),
+        "complaints": Complaint.objects.count(),
+        "ledger_lines": LedgerLine.objects.count(),
+        "open_tranches": OpenTranche.objects.count(),
+    }
+
+
+def verdicts(figures: dict) -> dict:
+    checks = {
+        "run": ("max_ms", TARGET_RUN_MS, f"month-end run<{TARGET_RUN_MS / 1000:g}s"),
+        "statement": ("p95_ms", TARGET_STATEMENT_P95_MS, "statement p95<200ms"),
+        "statement_page": ("p95_ms", TARGET_STATEMENT_P95_MS, "statement page p95<200ms"),
+        "sweep": ("p95_ms", TARGET_SWEEP_P95_MS, "empty sweep p95<200ms"),
+    }
+    out = {}
+    for part, (key, limit, label) in checks.items():
+        case = figures.get(part)
+        if case is None:
+            continue
+        if key not in case:
+            out[label] = f"NOT MEASURED ({case.get('note', 'not run')})"
+        else:
+            out[label] = f"{'ok' if case[key] < limit else 'MISS'} ({case[key]} ms)"
+    return out
+
+
+def main():
+    args = parse_args()
+    url = database_url(args.scale)
+    os.environ["SALESOPS_VAR_DIR"] = str(VAR)
+    common.setup_django(url)
+    built = ensure(args.scale)
+    if args.build_only:
+        return
+    figures = {"scale": args.scale, "data_version": DATA_VERSION, "counts": counts()}
+    if built:
+        figures["data_build"] = built
+    wanted = [p for p in PARTS if args.only in ("all", p)]
+    jobs = {
+        "run": lambda: month_run(args.runs),
+        "statement": lambda: statements(args.samples),
+        "statement_page": lambda: statement_page(args, url),
+        "sweep": lambda: sweep(args.samples),
+    }
+    try:
+        service("salesops.incentives.defaults", "install")()
+    except NotMeasured as exc:
+        figures["defaults"] = f"not installed: {exc}"
+    for part in wanted:
+        try:
+            figures[part] = jobs[part]()
+        except (NotMeasured, Exception) as exc:  # noqa: BLE001 - reported in the result
+            figures[part] = {"note": f"not measured: {type(exc).__name__}: {exc}"}
+        print(f"  {part}: {figures[part]}", flush=True)
+    figures["targets"] = verdicts(figures)
+    misses = [k for k, v in figures["targets"].items() if not v.startswith("ok")]
+    c = figures["counts"]
+    summary = (
+        f"scale {args.scale:g} ({c['reps']} reps, {c['contracts']:,} contracts, "
+        f"{c['ledger_lines']:,} ledger lines, {c['open_tranches']:,} open tranches): "
+        + "; ".join(f"{k} {v}" for k, v in figures["targets"].items())
+        + (f" — MISSED/NOT MEASURED: {', '.join(misses)}" if misses else " — all targets met")
+    )
+    common.write_result(NAME, figures, summary=summary)
+
+
+if __name__ == "__main__":
+    main()
