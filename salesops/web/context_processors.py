@@ -29,6 +29,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from salesops.automation.services import can_manage_rules
+from salesops.incentives import permissions as incentive_permissions
 from salesops.knowledge import push_selectors
 from salesops.kpi import coaching as kpi_coaching
 from salesops.kpi import permissions as kpi_permissions
@@ -55,6 +56,7 @@ REVENUE = Section("revenue", _("Revenue"), "ti-coin-yuan")
 AFTERSALES = Section("aftersales", _("After-sales"), "ti-lifebuoy")
 TARGETS = Section("targets", _("Targets"), "ti-target")
 KPI = Section("kpi", _("KPI"), "ti-award")
+INCENTIVES = Section("incentives", _("Incentives"), "ti-gift")
 PERFORMANCE = Section("performance", _("Performance"), "ti-chart-line")
 KNOWLEDGE = Section("knowledge", _("Knowledge"), "ti-book")
 TASKS = Section("tasks", _("Tasks"), "ti-checklist")
@@ -69,6 +71,7 @@ SECTIONS = [
     AFTERSALES,
     TARGETS,
     KPI,
+    INCENTIVES,
     PERFORMANCE,
     KNOWLEDGE,
     TASKS,
@@ -130,6 +133,17 @@ def target_users(user) -> bool:
     return target_permissions.has_targets(user)
 
 
+def statement_readers(user) -> bool:
+    """Managers (their team) and the roles that see everyone (incentives.permissions)."""
+    return incentive_permissions.sees_statements(user) and (
+        user.is_manager_role or user.sees_everything
+    )
+
+
+def mentor_readers(user) -> bool:
+    return incentive_permissions.can_configure(user) or user.is_manager_role
+
+
 def kpi_users(user) -> bool:
     """Everyone with KPI pages but customer success (see kpi.permissions)."""
     return kpi_permissions.has_kpi(user) and not user.is_customer_success_role
@@ -179,6 +193,11 @@ MENU = [
     entry("kpi:coaching", _("Coaching plans"), "ti-school", KPI, kpi_coaching.may_see_plans, owns="kpi:coaching*"),
     entry("kpi:credibility", _("Data credibility"), "ti-shield-check", KPI, kpi_users, owns="kpi:credibility*"),
     entry("kpi:compliance", _("Compliance review"), "ti-file-search", KPI, kpi_users, owns="kpi:compliance*"),
+    entry("incentives:my_statement", _("My bonus"), "ti-gift", INCENTIVES, incentive_permissions.has_statement, owns=("incentives:statement", "incentives:line")),
+    entry("incentives:statements", _("Bonus statements"), "ti-file-dollar", INCENTIVES, statement_readers),
+    entry("incentives:periods", _("Payout months"), "ti-calendar-dollar", INCENTIVES, incentive_permissions.is_finance, owns=("incentives:period*", "incentives:adjustment_*")),
+    entry("incentives:ltv_board", _("LTV leaderboard"), "ti-trophy", INCENTIVES, kpi_users, owns="incentives:ltv_*"),
+    entry("incentives:mentor_list", _("Mentors"), "ti-users-group", INCENTIVES, mentor_readers, owns="incentives:mentor_*"),
     entry("knowledge:list", _("Knowledge base"), "ti-books", KNOWLEDGE, owns="knowledge"),
     entry("pushes:mine", _("My pushes"), "ti-send", KNOWLEDGE, owns="pushes"),
     entry("pushes:team", _("Team pushes"), "ti-users", KNOWLEDGE, push_selectors.may_see_team),
@@ -190,6 +209,7 @@ MENU = [
     entry("knowledge:policy", _("Knowledge settings"), "ti-books", SETTINGS, admins),
     entry("targets:policy", _("Target settings"), "ti-target", SETTINGS, configurers),
     entry("kpi:scheme_list", _("KPI schemes"), "ti-award", SETTINGS, configurers, owns=("kpi:scheme_*", "kpi:version_*", "kpi:metric_*", "kpi:run_*", "kpi:policy", "kpi:growth_policy", "kpi:review_policy")),
+    entry("incentives:plan_list", _("Bonus plans"), "ti-gift", SETTINGS, configurers, owns=("incentives:plan_*", "incentives:version_*", "incentives:run_*", "incentives:policy")),
     entry("pipeline:configure", _("Pipelines"), "ti-columns", SETTINGS, configurers, owns=("pipeline:pipeline_*", "pipeline:stage_*", "pipeline:policy")),
     entry("leads:channel_list", _("Lead channels"), "ti-plug-connected", SETTINGS, configurers, owns="leads:channel_*"),
     entry("leads:routing_list", _("Routing rules"), "ti-route", SETTINGS, configurers, owns="leads:routing_*"),

@@ -117,10 +117,12 @@ def test_each_role_sees_the_sections_it_may_open(org):
         "aftersales",
         "targets",
         "kpi",
+        "incentives",
         "performance",
         "knowledge",
         "tasks",
     ]
+    assert rep["incentives"] == ["incentives:my_statement", "incentives:ltv_board"]
     assert rep["targets"] == ["targets:plan_list", "targets:my_target"]
     assert rep["kpi"] == [
         "kpi:my_score",
@@ -156,6 +158,13 @@ def test_each_role_sees_the_sections_it_may_open(org):
         "activities:daily_report_list",
         "reports:heatmap",
     ]  # reads, never writes
+    assert finance["incentives"] == [
+        "incentives:statements",
+        "incentives:periods",
+        "incentives:ltv_board",
+    ]  # finance is not paid by the plans: no statement of their own
+    assert "incentives:statements" in manager["incentives"]
+    assert "incentives:periods" not in manager["incentives"]
     assert "settings" not in _keys(org.cs)
     assert "targets" not in _keys(org.cs)  # customer success has no targets
     assert _keys(org.cs)["kpi"] == ["kpi:coaching"]  # no score; shares coaching plans
