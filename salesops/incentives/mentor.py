@@ -35,7 +35,7 @@ FORMULA = "mentee_amount * percent / 100"
 
 def _day_of(line: LedgerLine) -> dt.date:
     """A release is dated by its event (``explanation["on"]``); other lines by month."""
-    on = (line.explanation or {}).get("on")
+    on = (line.explanation or {}).get("on") if line.kind == LineKind.RELEASE else None
     if on:
         try:
             return max(dt.date.fromisoformat(on), line.period)
