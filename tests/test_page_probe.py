@@ -71,6 +71,10 @@ KINDS = [
     (r"^kpi:run_(detail|replay)$", "kpi.ScoreRun"),
     (r"^kpi:voice_(round|send)$", "kpi.VoiceRound"),
     (r"^kpi:points_decide$", "kpi.PointClaim"),
+    (r"^incentives:line$", "incentives.LedgerLine"),
+    (r"^incentives:(plan_|version_)", "incentives.BonusPlan"),
+    (r"^incentives:mentor_", "incentives.MentorPair"),
+    (r"^incentives:run_(detail|replay)$", "incentives.BonusRun"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}
@@ -138,6 +142,7 @@ def fill(route: str, pk) -> str:
         "slug:name": "default",
         "str:direction": "up",
         "int:number": "1",
+        "str:month": "2026-11",
     }
     path = re.sub(r"<([^>]+)>", lambda m: values.get(m.group(1), "1"), route)
     return "/" + path.lstrip("^").rstrip("$")

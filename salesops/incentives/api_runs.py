@@ -33,7 +33,7 @@ router = Router(tags=["incentives"])
 MAX_ID = 2**63
 
 
-class RunQuery(Schema):
+class BonusRunQuery(Schema):
     month: str = ""
     state: str = ""
     page: int = 1
@@ -55,7 +55,7 @@ def _configurer(request) -> None:
 
 
 @router.get("/incentives/runs", response=BonusRunPage, summary="Bonus runs")
-def list_runs(request, query: Query[RunQuery]):
+def list_runs(request, query: Query[BonusRunQuery]):
     _configurer(request)
     qs = BonusRun.objects.order_by("-period", "-started_at", "-pk")
     if query.month:
