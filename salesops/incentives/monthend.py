@@ -417,12 +417,7 @@ def _write_deals(specs: list[Spec], ctx: Month, run: BonusRun) -> int:
     ]
     if not items:
         return 0
-    bulk = getattr(tranches, "accrue_deals", None)
-    if bulk is not None:
-        bulk(items, month=ctx.month, run=run, policy=ctx.policy)
-    else:
-        for item in items:
-            tranches.accrue_deal(month=ctx.month, run=run, policy=ctx.policy, **item)
+    tranches.accrue_deals(items, month=ctx.month, run=run, policy=ctx.policy)
     return len(items)
 
 
