@@ -24,7 +24,10 @@ def connect_tranches(app_config) -> None:
 
 
 def connect_statements(app_config) -> None:
-    """Statements, periods, adjustments: nothing to connect yet."""
+    """The home page's "My bonus" (reps) and "Bonus months to approve" (finance) cards."""
+    from . import home
+
+    home.register()
 
 
 def connect(app_config) -> None:
