@@ -426,6 +426,19 @@ def history(rep_id: int, month: dt.date, months: int = CHART_MONTHS) -> list[dic
     ]
 
 
+def latest_month(rep_id: int) -> dt.date:
+    """The month a statement opens on: the latest up to this one with a line for the rep
+    (this month when there is none yet): the rep's index answers it."""
+    today = ledger.month_of(clock.today())
+    found = (
+        LedgerLine.objects.filter(rep_id=rep_id, period__lte=today)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    return found or today
+
+
 def month_choices(rep_id: int, current: dt.date) -> list[str]:
     """The months the picker offers: the last 12 up to today, and the one shown."""
     today = ledger.month_of(clock.today())

@@ -153,3 +153,18 @@ def test_who_has_a_statement_page(client, org, month):
     assert _page(client, org.cs, "/incentives/statement/").status_code == 404
     response = _page(client, org.rep_a, f"/incentives/statements/{org.rep_a.pk}/2026-11/")
     assert response.status_code == 302 and response["Location"].endswith("?month=2026-11")
+
+
+def test_my_statement_opens_on_the_latest_month_with_lines(client, org, month):
+    """A month without lines yet (the month-end run writes them after it closes) is not
+    where a rep wants to land: the page opens on their latest month with lines."""
+    later = (
+        NOW.replace(month=NOW.month + 1)
+        if NOW.month < 12
+        else NOW.replace(year=NOW.year + 1, month=1)
+    )
+    with time_machine.travel(later, tick=False):
+        html = _page(client, org.rep_a, "/incentives/statement/").content.decode()
+        assert 'data-testid="total-payable">¥150.00<' in html
+        empty = _page(client, org.rep_a, "/incentives/statement/", month=later.strftime("%Y-%m"))
+    assert 'data-testid="total-payable">¥0.00<' in empty.content.decode()

@@ -59,7 +59,11 @@ def my_statement(request):
     if not permissions.has_statement(request.user) and request.user.sees_everything:
         # finance, directors, admins are not paid by the plans: their page is the list
         return redirect("incentives:statements")
-    return _statement_page(request, request.user.pk, _month(request), own=True)
+    if not request.GET.get("month"):
+        month = statements.latest_month(request.user.pk)
+    else:
+        month = _month(request)
+    return _statement_page(request, request.user.pk, month, own=True)
 
 
 @login_required
