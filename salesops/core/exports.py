@@ -41,6 +41,22 @@ BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+class RowList:
+    """Rows computed in Python (a list of dicts) with the little of a queryset that
+    :func:`export_response` reads, for exports of pages that are not one queryset."""
+
+    model = None
+
+    def __init__(self, rows: list):
+        self.rows = rows
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def iterator(self, chunk_size=None):
+        return iter(self.rows)
+
+
 class ExportTooLarge(ValidationError):
     """The filtered list is longer than ``SALESOPS["EXPORT_MAX_ROWS"]``."""
 

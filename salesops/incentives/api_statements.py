@@ -7,7 +7,6 @@ by whom; bad input a 422 naming the field; an export that does not add up a 409.
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -186,19 +185,6 @@ def period_export(request, month: str, query: Query[PayrollExportQuery]):
         message = _("Choose the export format: xlsx or csv.")
         return error_response(request, 422, "validation_error", message, "format")
     try:
-        if fmt == "csv":
-            response = HttpResponse(
-                payroll.csv_text(request.user, parsed), content_type=payroll.FORMATS["csv"]
-            )
-            response["Content-Disposition"] = (
-                f'attachment; filename="{payroll.filename(parsed, "csv")}"'
-            )
-            return response
-        return FileResponse(
-            payroll.xlsx(request.user, parsed),
-            as_attachment=True,
-            filename=payroll.filename(parsed, "xlsx"),
-            content_type=payroll.FORMATS["xlsx"],
-        )
+        return payroll.response(request.user, parsed, fmt)
     except payroll.TotalsMismatch as exc:
         return error_response(request, 409, "conflict", exc.message_dict["month"][0], "month")

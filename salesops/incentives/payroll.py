@@ -24,6 +24,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, Sum
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 
 from salesops.core.money import to_money
@@ -242,3 +243,18 @@ def csv_text(user, month: dt.date) -> str:
 
 def filename(month: dt.date, fmt: str) -> str:
     return f"payroll-{month_key(month)}.{fmt}"
+
+
+def response(user, month: dt.date, fmt: str):
+    """The download (``fmt`` one of :data:`FORMATS`) for the page and the API; raises
+    :class:`TotalsMismatch` when the totals do not add up."""
+    if fmt == "csv":
+        reply = HttpResponse(csv_text(user, month), content_type=FORMATS["csv"])
+        reply["Content-Disposition"] = f'attachment; filename="{filename(month, "csv")}"'
+        return reply
+    return FileResponse(
+        xlsx(user, month),
+        as_attachment=True,
+        filename=filename(month, "xlsx"),
+        content_type=FORMATS["xlsx"],
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -98,20 +98,7 @@ def period_export(request, month: str):
     if fmt not in payroll.FORMATS:
         raise Http404(_("Unknown export format “%(fmt)s”.") % {"fmt": fmt[:10]})
     try:
-        if fmt == "csv":
-            response = HttpResponse(
-                payroll.csv_text(request.user, parsed), content_type=payroll.FORMATS["csv"]
-            )
-            response["Content-Disposition"] = (
-                f'attachment; filename="{payroll.filename(parsed, "csv")}"'
-            )
-            return response
-        return FileResponse(
-            payroll.xlsx(request.user, parsed),
-            as_attachment=True,
-            filename=payroll.filename(parsed, "xlsx"),
-            content_type=payroll.FORMATS["xlsx"],
-        )
+        return payroll.response(request.user, parsed, fmt)
     except payroll.TotalsMismatch as exc:
         messages.error(request, " ".join(exc.message_dict["month"]))
         return render(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from salesops.core import clock
-from salesops.core.exports import ExportTooLarge, export_response
+from salesops.core.exports import ExportTooLarge, RowList, export_response
 
 from .. import ltv_board
 
@@ -54,21 +54,6 @@ def ltv_board_page(request):
     return render(request, "incentives/ltv/board.html", context)
 
 
-class _Rows:
-    """A list of export rows with the little of a queryset that ``export_response`` reads."""
-
-    model = None
-
-    def __init__(self, rows: list):
-        self.rows = rows
-
-    def count(self) -> int:
-        return len(self.rows)
-
-    def iterator(self, chunk_size=None):
-        return iter(self.rows)
-
-
 EXPORT_COLUMNS = (
     (gettext_lazy("Rank by total"), "rank_total"),
     (gettext_lazy("Rank by average"), "rank_average"),
@@ -87,7 +72,9 @@ def ltv_board_export(request):
     columns = [(header, lambda r, key=key: getattr(r, key)) for header, key in EXPORT_COLUMNS]
     stem = f"ltv-leaderboard-{board.cohort.key}" + (f"-team{board.team.pk}" if board.team else "")
     try:
-        return export_response(_Rows(board.rows), columns, request.GET.get("format", "xlsx"), stem)
+        return export_response(
+            RowList(board.rows), columns, request.GET.get("format", "xlsx"), stem
+        )
     except ExportTooLarge as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(reverse("incentives:ltv_board") + f"?{request.GET.urlencode()}")

@@ -13,7 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from salesops.core.exports import export_response
+from salesops.core.exports import RowList, export_response
 from salesops.core.forms import attach_service_errors
 
 from .. import survey
@@ -98,21 +98,6 @@ def survey_state(request, pk: int):
     return redirect("targets:survey", pk=plan.pk)
 
 
-class _Rows:
-    """A list of export rows with the little of a queryset that ``export_response`` reads."""
-
-    model = None
-
-    def __init__(self, rows: list):
-        self.rows = rows
-
-    def count(self) -> int:
-        return len(self.rows)
-
-    def iterator(self, chunk_size=None):
-        return iter(self.rows)
-
-
 def export_rows(results: survey.Results) -> list[dict]:
     hidden = _("fewer than %(n)d answers") % {"n": results.min_group}
     rows = []
@@ -167,7 +152,7 @@ def survey_export(request, pk: int, fmt: str):
     if results is None:
         raise PermissionDenied(_("The survey's results are for managers and directors."))
     return export_response(
-        _Rows(export_rows(results)), export_columns(), fmt, f"target-survey-{plan.pk}"
+        RowList(export_rows(results)), export_columns(), fmt, f"target-survey-{plan.pk}"
     )
 
 
