@@ -14,17 +14,16 @@ gets by running the months on the pages.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from decimal import Decimal
 
 from salesops.activities import rollup as activity_rollup
 from salesops.activities.models import Activity, ActivityKind
 from salesops.aftersales.models import Complaint, ComplaintStatus, Renewal, RenewalStatus, Severity
 from salesops.core import clock
+from salesops.incentives import adjustments, defaults, mentors, monthend, periods, tranches
 from salesops.org.models import Role, User
 from salesops.revenue.models import SIGNED_STATUSES, Contract
 
-log = logging.getLogger(__name__)
 MONTHS = 6
 LOCKED = 3
 CS_HOURS = (3, 2)  # hours of one customer-success visit: long on some accounts, short on others
@@ -128,11 +127,6 @@ def _events(months: list[dt.date], today: dt.date) -> dict:
 
 
 def build_incentives(gen) -> dict:
-    try:
-        from salesops.incentives import adjustments, defaults, mentors, monthend, periods, tranches
-    except ImportError as exc:  # the engine, statements or plans area not merged in
-        log.warning("demo incentives skipped: %s", exc)
-        return {"incentive runs": 0}
     rng = gen.rng
     now, today = clock.now(), clock.today()
     admin = User.objects.get(username="admin")

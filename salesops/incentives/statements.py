@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from salesops.core import clock
@@ -150,12 +150,7 @@ class Statement:
 
 def record(model: str, pk, label) -> Record:
     route = RECORD_ROUTES.get(model)
-    url = None
-    if route and pk:
-        try:
-            url = reverse(route, args=[pk])
-        except NoReverseMatch:
-            url = None
+    url = reverse(route, args=[pk]) if route and pk else None
     return Record(model=model, id=pk, label=str(label or f"#{pk}"), url=url)
 
 

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -127,12 +127,9 @@ def run_progress_status(request, task_id: str):
     return render(request, "incentives/runs/_status.html", context)
 
 
-def line_url(pk: int) -> str | None:
-    """The statements area's line page (``None`` while that page does not exist)."""
-    try:
-        return reverse("incentives:line", args=[pk])
-    except NoReverseMatch:
-        return None
+def line_url(pk: int) -> str:
+    """The line's "why" page (statements area)."""
+    return reverse("incentives:line", args=[pk])
 
 
 def _detail(request, run: BonusRun, replay=None):
