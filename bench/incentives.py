@@ -63,7 +63,7 @@ SEED = 20261218
 TARGET_RUN_MS = 30_000.0
 TARGET_STATEMENT_P95_MS = 200.0
 TARGET_SWEEP_P95_MS = 200.0
-PARTS = ("run", "statement", "statement_page", "sweep")
+PARTS = ("run", "run_fresh", "statement", "statement_page", "sweep")
 
 
 def parse_args():
@@ -396,6 +396,71 @@ def month_run(runs: int) -> dict:
     }
 
 
+def month_run_fresh() -> dict:
+    """The month-end run meeting a month for the first time: the latest closed month's
+    signed contracts copied into the current month (new numbers, the same owners, accounts,
+    amounts and payment plans), the run timed, then everything rolled back so the cached
+    data stays as built. (The closed months' contracts already have ledger lines in the
+    built data, so rerunning one of them writes next to nothing: ``run`` above.)"""
+    from collections import defaultdict
+
+    from django.db import transaction
+
+    from salesops.core import clock
+    from salesops.incentives.models import LedgerLine
+    from salesops.revenue.models import SIGNED_STATUSES, Contract, Instalment
+
+    run_month = service("salesops.incentives.monthend", "run_month")
+    today = clock.today()
+    month, source = today.replace(day=1), latest_closed_month()
+    with transaction.atomic():
+        originals = list(
+            Contract.objects.filter(
+                signed_on__gte=source, signed_on__lt=month, status__in=SIGNED_STATUSES
+            ).order_by("pk")
+        )
+        plans = defaultdict(list)
+        for instalment in Instalment.objects.filter(contract__in=originals):
+            plans[instalment.contract_id].append(instalment)
+        pairs = []
+        for contract in originals:
+            old = contract.pk
+            contract.pk = contract.id = None
+            contract._state.adding = True
+            contract.number = f"F{contract.number}"[:50]
+            contract.external_id, contract.deal_id = "", None
+            contract.signed_on = month.replace(day=min(contract.signed_on.day, today.day))
+            pairs.append((old, contract))
+        Contract.objects.bulk_create([c for _, c in pairs], batch_size=500)
+        Instalment.objects.bulk_create(
+            [
+                Instalment(
+                    contract=c,
+                    sequence=i.sequence,
+                    due_on=i.due_on,
+                    percent=i.percent,
+                    amount=i.amount,
+                    note=i.note,
+                )  # fmt: skip
+                for old, c in pairs
+                for i in plans[old]
+            ],
+            batch_size=1000,
+        )
+        began = time.perf_counter()
+        run = run_month(month)
+        elapsed = (time.perf_counter() - began) * 1000
+        written = LedgerLine.objects.filter(run=run).count()
+        transaction.set_rollback(True)
+    return {
+        "month": f"{month:%Y-%m}",
+        "contracts": len(pairs),
+        "lines_written": written,
+        "summary": run.summary,
+        "max_ms": round(elapsed, 1),
+    }
+
+
 def statements(samples: int) -> dict:
     from salesops.org.models import User
 
@@ -486,7 +551,8 @@ def counts() -> dict:
 
 def verdicts(figures: dict) -> dict:
     checks = {
-        "run": ("max_ms", TARGET_RUN_MS, f"month-end run<{TARGET_RUN_MS / 1000:g}s"),
+        "run": ("max_ms", TARGET_RUN_MS, f"month-end rerun<{TARGET_RUN_MS / 1000:g}s"),
+        "run_fresh": ("max_ms", TARGET_RUN_MS, f"month-end run<{TARGET_RUN_MS / 1000:g}s"),
         "statement": ("p95_ms", TARGET_STATEMENT_P95_MS, "statement p95<200ms"),
         "statement_page": ("p95_ms", TARGET_STATEMENT_P95_MS, "statement page p95<200ms"),
         "sweep": ("p95_ms", TARGET_SWEEP_P95_MS, "empty sweep p95<200ms"),
@@ -517,6 +583,7 @@ def main():
     wanted = [p for p in PARTS if args.only in ("all", p)]
     jobs = {
         "run": lambda: month_run(args.runs),
+        "run_fresh": month_run_fresh,
         "statement": lambda: statements(args.samples),
         "statement_page": lambda: statement_page(args, url),
         "sweep": lambda: sweep(args.samples),

@@ -21,6 +21,7 @@ from .schemas_statements import (
     StatementLineDetailOut,
     StatementLineOut,
     StatementOut,
+    StatementPageQuery,
     StatementQuery,
 )
 
@@ -81,6 +82,7 @@ def statement_out(found) -> dict:
                 "payable": g.payable,
                 "pending": g.pending,
                 "forfeited": g.forfeited,
+                "count": g.count,
                 "lines": [line_out(item) for item in g.lines],
             }
             for g in found.groups
@@ -88,6 +90,9 @@ def statement_out(found) -> dict:
         "earlier_pending_count": found.earlier_count,
         "earlier_pending_amount": found.earlier_amount,
         "earlier_pending": [line_out(item) for item in found.earlier],
+        "line_count": found.line_count,
+        "page": found.page,
+        "pages": found.pages,
     }
 
 
@@ -106,14 +111,19 @@ def period_out(row) -> dict:
 def my_statement(request, query: Query[StatementQuery]):
     """My payout statement for ``month`` (``YYYY-MM``; default: this month)."""
     month = statements.parse_month(query.month)
-    return statement_out(statements.statement_for(request.user, request.user.pk, month))
+    found = statements.statement_for(
+        request.user, request.user.pk, month, page=query.page, kind=query.kind
+    )
+    return statement_out(found)
 
 
 @router.get("/incentives/statements/{rep_id}/{month}", response=StatementOut, summary="A statement")
-def rep_statement(request, rep_id: int, month: str):
+def rep_statement(request, rep_id: int, month: str, query: Query[StatementPageQuery]):
     """A rep's statement of ``month``: their own, their team's for a manager, anyone's for
-    finance, directors and admins (404 otherwise)."""
-    found = statements.statement_for(request.user, rep_id, statements.parse_month(month))
+    finance, directors and admins (404 otherwise); ``page`` and ``kind`` as for mine."""
+    found = statements.statement_for(
+        request.user, rep_id, statements.parse_month(month), page=query.page, kind=query.kind
+    )
     return statement_out(found)
 
 

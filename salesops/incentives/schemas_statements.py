@@ -49,7 +49,8 @@ class StatementGroupOut(Schema):
     payable: Decimal
     pending: Decimal
     forfeited: Decimal
-    lines: list[StatementLineOut]
+    count: int = Field(description="the kind's lines this month (all pages)")
+    lines: list[StatementLineOut] = Field(description="the kind's lines on this page")
 
 
 class StatementCoefficientOut(Schema):
@@ -85,6 +86,9 @@ class StatementOut(Schema):
     earlier_pending_count: int = Field(description="tranches from earlier months still pending")
     earlier_pending_amount: Decimal
     earlier_pending: list[StatementLineOut]
+    line_count: int = Field(description="lines of the month (of ``kind`` when given)")
+    page: int
+    pages: int
 
 
 class StatementLineDetailOut(Schema):
@@ -119,7 +123,12 @@ class IncentiveAdjustmentIn(Schema):
     source_line_id: int | None = None
 
 
-class StatementQuery(Schema):
+class StatementPageQuery(Schema):
+    page: int = Field(1, ge=1, le=100000, description="the page of lines (50 a page)")
+    kind: str = Field("", description="only the lines of this kind (e.g. tranche, monthly)")
+
+
+class StatementQuery(StatementPageQuery):
     month: str | None = None
 
 

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models import Case, Count, DecimalField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
@@ -51,7 +51,13 @@ RECORD_ROUTES = {
     "aftersales.ticket": "aftersales:ticket_detail",
     "aftersales.nps": "aftersales:nps_detail",
 }
-EARLIER_LIMIT = 100
+EARLIER_LIMIT = 20
+LINES_PER_PAGE = 50
+# Pages follow the kinds in their declared order (deal, tranches, releases … adjustments).
+KIND_ORDER = Case(
+    *(When(kind=kind, then=Value(n)) for n, kind in enumerate(LineKind.values)),
+    default=Value(len(LineKind.values)),
+)
 CHART_MONTHS = 6
 ZERO = Decimal("0.00")
 MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
@@ -112,12 +118,16 @@ class StatementLine:
 
 @dataclass
 class KindGroup:
+    """A kind's lines of the month: its count and sums (all its lines), and those of its
+    lines on the page shown."""
+
     kind: str
     label: str
     lines: list[StatementLine]
     payable: Decimal
     pending: Decimal
     forfeited: Decimal
+    count: int = 0
 
 
 @dataclass
@@ -134,6 +144,10 @@ class Statement:
     earlier: list[StatementLine] = field(default_factory=list)
     earlier_count: int = 0
     earlier_amount: Decimal = ZERO
+    line_count: int = 0
+    page: int = 1
+    pages: int = 1
+    kind: str = ""
 
     @property
     def key(self) -> str:
@@ -141,7 +155,12 @@ class Statement:
 
     @property
     def lines(self) -> list[StatementLine]:
+        """The lines on the page shown (every line when read with ``page=None``)."""
         return [line for group in self.groups for line in group.lines]
+
+    @property
+    def all_count(self) -> int:
+        return sum(group.count for group in self.groups)
 
     @property
     def locked(self) -> bool:
@@ -359,22 +378,61 @@ def _visible_rep(user, rep_id) -> object:
     return rep
 
 
-def statement(rep, month: dt.date) -> Statement:
-    """``rep``'s statement of ``month`` (no visibility check: see :func:`statement_for`)."""
+def _sums(rows, kind: str | None = None) -> dict[str, Decimal]:
+    """Payable, pending and forfeited from the grouped ``(kind, state, amount)`` rows."""
+    by_state = defaultdict(Decimal)
+    for row in rows:
+        if kind is None or row["kind"] == kind:
+            by_state[row["state"]] += row["amount"] or ZERO
+    return {
+        "payable": to_money(by_state[LineState.EARNED]),
+        "pending": to_money(by_state[LineState.PENDING]),
+        "forfeited": to_money(by_state[LineState.FORFEITED]),
+    }
+
+
+def statement(
+    rep, month: dt.date, *, page: int | None = 1, kind: str = "", per_page: int = LINES_PER_PAGE
+) -> Statement:
+    """``rep``'s statement of ``month`` (no visibility check: see :func:`statement_for`).
+
+    The totals and each kind's count and sums come from one grouped query over all the
+    month's lines; the lines themselves are explained one page at a time (``page``; ``None``
+    = every line), optionally of one ``kind``: a rep with hundreds of lines a month gets
+    the page at once."""
     month = ledger.month_of(month)
-    lines = explain(list(lines_qs().filter(rep_id=rep.pk, period=month).order_by("kind", "pk")))
-    groups = []
-    labels = dict(LineKind.choices)
+    month_lines = LedgerLine.objects.filter(rep_id=rep.pk, period=month)
+    rows = list(
+        month_lines.order_by().values("kind", "state").annotate(n=Count("pk"), amount=Sum("amount"))
+    )
+    kind = kind if kind in LineKind.values else ""
+    counts = defaultdict(int)
+    for row in rows:
+        counts[row["kind"]] += row["n"]
+    line_count = counts[kind] if kind else sum(counts.values())
+    pages = max(1, -(-line_count // per_page))
+    shown = lines_qs().filter(rep_id=rep.pk, period=month).order_by(KIND_ORDER, "pk")
+    if kind:
+        shown = shown.filter(kind=kind)
+    if page is not None:
+        page = min(max(1, page), pages)
+        shown = shown[(page - 1) * per_page : page * per_page]
+    lines = explain(list(shown))
     by_kind: dict[str, list[StatementLine]] = defaultdict(list)
     for item in lines:
         by_kind[item.line.kind].append(item)
-    for kind in LineKind.values:
-        if by_kind.get(kind):
-            sums = totals(item.line for item in by_kind[kind])
-            groups.append(
-                KindGroup(kind=kind, label=str(labels[kind]), lines=by_kind[kind], **sums)
-            )
-    sums = totals(item.line for item in lines)
+    labels = dict(LineKind.choices)
+    groups = [
+        KindGroup(
+            kind=k,
+            label=str(labels[k]),
+            lines=by_kind.get(k, []),
+            count=counts[k],
+            **_sums(rows, k),
+        )
+        for k in LineKind.values
+        if counts[k]
+    ]
     factors = RepFactors.objects.filter(rep_id=rep.pk, period=month).first()
     earlier_qs = OpenTranche.objects.filter(rep_id=rep.pk, line__period__lt=month)
     agg = earlier_qs.aggregate(
@@ -395,13 +453,17 @@ def statement(rep, month: dt.date) -> Statement:
         earlier=explain(earlier_lines),
         earlier_count=agg["n"],
         earlier_amount=to_money(agg["amount"]),
-        **sums,
+        line_count=line_count,
+        page=page or 1,
+        pages=1 if page is None else pages,
+        kind=kind,
+        **_sums(rows),
     )
 
 
-def statement_for(user, rep_id: int, month: dt.date) -> Statement:
+def statement_for(user, rep_id: int, month: dt.date, **options) -> Statement:
     """The statement ``user`` asked for, or 404 when it is not theirs to see."""
-    return statement(_visible_rep(user, rep_id), month)
+    return statement(_visible_rep(user, rep_id), month, **options)
 
 
 def history(rep_id: int, month: dt.date, months: int = CHART_MONTHS) -> list[dict]:

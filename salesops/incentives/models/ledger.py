@@ -206,7 +206,11 @@ class LedgerLine(models.Model):
         verbose_name_plural = _("payout ledger lines")
         ordering = ["period", "rep", "pk"]
         indexes = [
-            models.Index(fields=["rep", "period"], name="incentives_line_statement"),
+            # A statement's totals by kind and state are read from this index alone (a
+            # month of a rep: hundreds of lines in a 10M-line ledger).
+            models.Index(
+                fields=["rep", "period", "kind", "state", "amount"], name="incentives_line_stmt"
+            ),
             models.Index(fields=["period", "kind"], name="incentives_line_period"),
             models.Index(fields=["contract"], name="incentives_line_contract"),
         ]

@@ -168,3 +168,22 @@ def test_my_statement_opens_on_the_latest_month_with_lines(client, org, month):
         assert 'data-testid="total-payable">¥150.00<' in html
         empty = _page(client, org.rep_a, "/incentives/statement/", month=later.strftime("%Y-%m"))
     assert 'data-testid="total-payable">¥0.00<' in empty.content.decode()
+
+
+def test_the_statement_page_pages_through_a_long_month(client, org):
+    from decimal import Decimal
+
+    from salesops.incentives import ledger
+    from salesops.incentives.models import LineKind, LineState
+
+    for n in range(60):
+        ledger.write(rep=org.rep_a, period=NOW.date().replace(day=1), kind=LineKind.MONTHLY,
+                     state=LineState.EARNED, amount=Decimal("2.00"), key=f"long:{n}")  # fmt: skip
+    with time_machine.travel(NOW, tick=False):
+        first = _page(client, org.rep_a, "/incentives/statement/").content.decode()
+        second = _page(client, org.rep_a, "/incentives/statement/", month="2026-11", page="2")
+        bad = _page(client, org.rep_a, "/incentives/statement/", month="2026-11", page="x")
+    assert first.count('data-testid="line-row"') == 50
+    assert 'data-testid="next-page"' in first and 'data-testid="total-payable">¥120.00<' in first
+    assert second.content.decode().count('data-testid="line-row"') == 10
+    assert bad.status_code == 200  # a bad page number is page 1

@@ -234,8 +234,8 @@ def test_statement_totals_are_the_sum_of_its_lines(rows, fates, month_of_settlin
         if fate != "keep":
             on = NOV if month_of_settling else DEC
             ledger.settle(pending[-1], released=fate == "release", on=on, event={"n": n})
-    first = statements.statement(rep, NOV)
-    again = statements.statement(rep, NOV)
+    first = statements.statement(rep, NOV, page=None)
+    again = statements.statement(rep, NOV, page=None)
     lines = first.lines
     by_state = {s: sum((i.line.amount for i in lines if i.line.state == s), Decimal(0))
                 for s in LineState.values}  # fmt: skip
@@ -252,3 +252,27 @@ def test_statement_totals_are_the_sum_of_its_lines(rows, fates, month_of_settlin
     assert (again.payable, again.pending, again.forfeited) == (
         first.payable, first.pending, first.forfeited
     )  # fmt: skip
+
+
+def test_a_long_statement_is_read_a_page_at_a_time_with_totals_over_every_line():
+    """Hundreds of lines a month (10M-line ledgers): the totals and each kind's count come
+    from every line, the lines from one page of 50; ``kind`` narrows the pages."""
+    rep = UserFactory(role=Role.REP)
+    for n in range(110):
+        ledger.write(rep=rep, period=NOV, kind=LineKind.MONTHLY, state=LineState.EARNED,
+                     amount=Decimal("1.00"), key=f"p:m:{n}")  # fmt: skip
+    for n in range(10):
+        ledger.write(rep=rep, period=NOV, kind=LineKind.ADJUSTMENT, state=LineState.EARNED,
+                     amount=Decimal("-0.50"), key=f"p:a:{n}", reason="r")  # fmt: skip
+    first = statements.statement(rep, NOV)
+    assert (first.page, first.pages, first.line_count, len(first.lines)) == (1, 3, 120, 50)
+    assert first.payable == Decimal("105.00")
+    assert {g.kind: g.count for g in first.groups} == {"monthly": 110, "adjustment": 10}
+    last = statements.statement(rep, NOV, page=99)  # past the end: the last page
+    assert (last.page, len(last.lines)) == (3, 20)
+    assert [i.line.kind for i in last.lines][-10:] == ["adjustment"] * 10
+    only = statements.statement(rep, NOV, kind="adjustment")
+    assert (only.pages, only.line_count, len(only.lines)) == (1, 10, 10)
+    assert only.payable == Decimal("105.00")  # the totals stay the month's
+    everything = statements.statement(rep, NOV, page=None)
+    assert len(everything.lines) == 120

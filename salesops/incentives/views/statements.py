@@ -40,8 +40,15 @@ def chart_data(rep_id: int, month) -> dict:
     }
 
 
+def _page_number(request) -> int:
+    value = request.GET.get("page", "1")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
 def _statement_page(request, rep_id: int, month, *, own: bool):
-    found = statements.statement_for(request.user, rep_id, month)
+    found = statements.statement_for(
+        request.user, rep_id, month, page=_page_number(request), kind=request.GET.get("kind", "")
+    )
     context = {
         "statement": found,
         "own": own,
