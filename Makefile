@@ -36,7 +36,7 @@ lint: setup
 
 bench: setup migrate ## run every benchmark in bench/ (results in bench/results/)
 	@set -e; for b in bench/[a-z]*.py; do \
-	  case $$b in bench/common.py) continue;; esac; \
+	  case $$b in bench/common.py|bench/*_data.py) continue;; esac; \
 	  echo "== $$b"; $(PY) $$b; done
 
 setup: $(VENV)/.installed $(VENDOR) $(MO)

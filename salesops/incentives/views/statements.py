@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from salesops.core.exports import ExportTooLarge, export_response
 from salesops.core.pagination import TwoStepPaginator
 
-from .. import permissions, statements
+from .. import permissions, rep_statements, statements
 
 
 def _month(request):
@@ -124,13 +124,13 @@ def statement_list(request):
         return redirect("incentives:my_statement")
     month = _month(request)
     query = request.GET.get("q", "").strip()[:100]
-    reps = statements.statements_list(request.user, month, query)
+    reps = rep_statements.statements_list(request.user, month, query)
     if request.GET.get("format"):
         return _export(request, reps, month)
     paginator = TwoStepPaginator(reps, settings.SALESOPS["PAGE_SIZE"])
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    sums = statements.rep_totals(month, [u.pk for u in page.object_list])
+    sums = rep_statements.rep_totals(month, [u.pk for u in page.object_list])
     rows = [{"rep": u, **{**EMPTY, "lines": 0, **sums.get(u.pk, {})}} for u in page.object_list]
     context = {
         "page_obj": page,
@@ -143,7 +143,7 @@ def statement_list(request):
 
 
 def _export(request, reps, month):
-    sums = statements.rep_totals(month, reps.values_list("pk", flat=True))
+    sums = rep_statements.rep_totals(month, reps.values_list("pk", flat=True))
 
     def total(key):
         return lambda u: sums.get(u.pk, {}).get(key, 0 if key == "lines" else statements.ZERO)
