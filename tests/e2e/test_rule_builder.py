@@ -22,6 +22,11 @@ def test_admin_builds_a_timer_rule_and_sees_it_fire_after_tick(desktop_page, org
     page.locator("[data-testid=nav-settings]").get_by_role("link", name="Automation rules").click()
     expect(page).to_have_url(re.compile(r"/automation/rules/$"))
     page.click("[data-testid=new-rule]")
+    # The builder is Alpine: a choice made before Alpine has started is reset by its
+    # x-model when it starts (a race only a loaded machine showed). Wait for the page's
+    # scripts, then choose.
+    page.wait_for_url(re.compile(r"/automation/rules/new/$"))
+    page.wait_for_load_state("load")
 
     # A timer on accounts: 1 calendar minute after created_at, only for A-level accounts.
     page.fill("[data-testid=rule-name]", "Call new A accounts")
