@@ -70,6 +70,9 @@ def parse_args():
         "--samples", type=int, default=30, help="timed statements / requests / sweeps"
     )
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests first")
+    parser.add_argument(
+        "--settle", type=float, default=0, help="seconds to wait after the server starts"
+    )
     parser.add_argument("--only", choices=("all", *PARTS), default="all")
     parser.add_argument("--build-only", action="store_true", help="build the data, measure nothing")
     return parser.parse_args()
@@ -309,6 +312,9 @@ def statement_page(args, url: str) -> dict:
     server = pages.Server(url)
     try:
         jar = pages.login(server, rep.username)
+        # The worker beside the server runs every sweep once as it starts (the nightly
+        # ones too); ``--settle`` waits that out to measure the steady state.
+        time.sleep(args.settle)
         figures.update(pages.measure(server, jar, path, args.samples, args.warmup))
     finally:
         server.stop()

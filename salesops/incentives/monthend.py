@@ -196,10 +196,7 @@ def _deals(ctx: Month, contracts, first) -> list[Spec]:
             "repeat": Decimal(0 if awards.is_first(contract, first) else 1),
             "key_account": Decimal(1 if contract.account.level in levels else 0),
         }
-        records = [
-            awards.record("revenue.contract", contract.pk, contract.number),
-            awards.record("customers.account", contract.account_id, contract.account.name),
-        ]
+        records = _contract_records(contract)
         spec = _spec(
             ctx,
             contract.owner_id,
@@ -214,6 +211,14 @@ def _deals(ctx: Month, contracts, first) -> list[Spec]:
             spec.extra["deferred"] = component.deferred
             specs.append(spec)
     return specs
+
+
+def _contract_records(contract) -> list[dict]:
+    """The records behind a contract's line: the contract and its account."""
+    return [
+        awards.record("revenue.contract", contract.pk, contract.number),
+        awards.record("customers.account", contract.account_id, contract.account.name),
+    ]
 
 
 def _periodic(ctx: Month, kind: str, months: list[dt.date], contracts) -> list[Spec]:
@@ -255,10 +260,7 @@ def _breakthroughs(ctx: Month, contracts, first) -> list[Spec]:
         component = ctx.component(contract.owner_id, ComponentKind.BREAKTHROUGH)
         if component is None:
             continue
-        records = [
-            awards.record("revenue.contract", contract.pk, contract.number),
-            awards.record("customers.account", contract.account_id, contract.account.name),
-        ]
+        records = _contract_records(contract)
         spec = _spec(
             ctx,
             contract.owner_id,

@@ -437,11 +437,12 @@ def statement(
     agg = earlier_qs.aggregate(
         n=Count("pk"), amount=Coalesce(Sum("line__amount"), Value(ZERO), output_field=MONEY_SUM)
     )
-    earlier_lines = list(
-        lines_qs()
-        .filter(pk__in=earlier_qs.order_by("due_on", "line_id").values("line_id")[:EARLIER_LIMIT])
-        .order_by("period", "pk")
+    # The ids first, then the lines: as one query (``pk__in`` a limited subquery) PostgreSQL
+    # joins the whole ledger before it applies the limit (0.4 s at 200,000 lines).
+    earlier_ids = list(
+        earlier_qs.order_by("due_on", "line_id").values_list("line_id", flat=True)[:EARLIER_LIMIT]
     )
+    earlier_lines = list(lines_qs().filter(pk__in=earlier_ids).order_by("period", "pk"))
     return Statement(
         rep=rep,
         month=month,
