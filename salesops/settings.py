@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "salesops.kpi",
     "salesops.integrations",
     "salesops.reports",
+    "salesops.exchange",
     "salesops.incentives",
     "salesops.web",
 ]

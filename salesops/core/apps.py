@@ -2,7 +2,7 @@ from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 from . import intrange
-from .history import cache_history_managers
+from .history import cache_history_managers, mark_source
 
 
 class CoreConfig(AppConfig):
@@ -26,4 +26,7 @@ class CoreConfig(AppConfig):
         post_migrate.connect(ensure_seeded, sender=self)
 
         cache_history_managers(apps.get_models())
+        from simple_history.signals import pre_create_historical_record
+
+        pre_create_historical_record.connect(mark_source, dispatch_uid="core-history-source")
         intrange.register()  # integers beyond a column's range match nothing, not a 500

@@ -9,6 +9,9 @@ foreign keys are resolved with one query per related model.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -39,6 +42,37 @@ class CachedHistoryDescriptor(HistoryDescriptor):
             manager = self.manager_class.from_queryset(self.queryset_class)
             self._manager = manager
         return manager(self.model, instance)
+
+
+# Where the writes in the current block come from ("import #12"): every history row
+# written meanwhile, by any service, records it beside its reason.
+_SOURCE: ContextVar[str] = ContextVar("history_source", default="")
+
+
+@contextmanager
+def source(text: str) -> Iterator[None]:
+    """Within the block, every history row's reason ends with `` · <text>`` (an Excel
+    import audits each record it writes with the import as its source)."""
+    token = _SOURCE.set(text)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
+def with_source(reason: str | None) -> str:
+    """``reason`` with the current block's source appended, if there is one."""
+    current = _SOURCE.get()
+    reason = reason or ""
+    if not current:
+        return reason
+    return f"{reason} · {current}" if reason else current
+
+
+def mark_source(sender, history_instance=None, **kwargs) -> None:
+    """simple-history's ``pre_create_historical_record``: append the block's source."""
+    if _SOURCE.get() and history_instance is not None:
+        history_instance.history_change_reason = with_source(history_instance.history_change_reason)
 
 
 def save_with_history(instance, actor, reason: str, **save_kwargs) -> None:

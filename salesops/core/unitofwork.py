@@ -42,7 +42,7 @@ from django.db import connections, models, transaction
 from django.dispatch import Signal
 
 from . import clock
-from .history import save_with_history
+from .history import save_with_history, with_source
 
 _current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
     "salesops_unit_of_work", default=None
@@ -283,7 +283,7 @@ def _history_values(connection, fields, instances, written=None) -> list[list]:
     for n, instance in enumerate(instances):
         own = {
             "history_date": getattr(instance, "_history_date", now),
-            "history_change_reason": getattr(instance, "_change_reason", "") or "",
+            "history_change_reason": with_source(getattr(instance, "_change_reason", "")),
             "history_type": "+",
             "history_user_id": getattr(getattr(instance, "_history_user", None), "pk", None),
         }

@@ -1,0 +1,242 @@
+"""Run an import job: parse every mapped cell by its field's kind, key the row, then check
+it (dry run) or write it (commit) through the entity's importer, and keep a report row.
+
+- A row whose cells do not parse, or that misses a required field, is an ``error`` naming
+  the field; the importer never sees it.
+- The row key (:func:`row_key`) makes a re-import idempotent: the identifying fields when
+  the row fills them, else the whole row. A key imported before with the same content is
+  ``unchanged`` and skipped; with other content the importer updates the record it wrote
+  (``ctx.existing_id``). The same key twice in one file: the second is a ``duplicate``.
+- The commit writes rows in batches, one transaction per batch and a savepoint per row:
+  a bad row rolls back alone, the good rows stay. Every history row written names the
+  import as its source (``core.history.source``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from salesops.core import clock, history
+
+from . import files, values
+from .models import ExchangePolicy, ImportJob, ImportKey, ImportRow, JobState, RowStatus
+from .registry import Context, Field, Importer, Outcome
+
+Progress = Callable[[int, int], None]
+CHUNK = 500
+
+
+class _RowFailed(Exception):
+    def __init__(self, outcome: Outcome):
+        self.outcome = outcome
+
+
+def field_map(importer: Importer) -> dict[str, Field]:
+    return {f.key: f for f in importer.fields()}
+
+
+def upload_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def read_job_table(job: ImportJob) -> files.Table:
+    policy = ExchangePolicy.current()
+    data = Path(job.path).read_bytes()
+    return files.read(
+        data,
+        job.filename,
+        max_bytes=policy.max_file_mb * 1_048_576,
+        max_rows=policy.max_rows,
+    )
+
+
+def row_key(entity: str, fields: dict[str, Field], parsed: dict) -> str:
+    ident = {k: parsed[k] for k, f in fields.items() if f.identifies and parsed.get(k) is not None}
+    basis = ident or parsed
+    return _digest(entity, basis)
+
+
+def content_hash(parsed: dict) -> str:
+    return _digest("", parsed)
+
+
+def _digest(prefix: str, data: dict) -> str:
+    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(f"{prefix}|{text}".encode()).hexdigest()
+
+
+def parse_row(fields: dict[str, Field], mapping: dict[int, str], headers, cells):
+    """(parsed values by field key, [(field key, message)])."""
+    parsed: dict = {}
+    errors: list[tuple[str, str]] = []
+    for index, key in mapping.items():
+        field = fields.get(key)
+        if field is None:
+            continue
+        raw = cells[index] if index < len(cells) else None
+        try:
+            parsed[key] = values.parse(field, raw)
+        except ValueError as exc:
+            errors.append((key, str(exc)))
+    for key, field in fields.items():
+        if field.required and parsed.get(key) is None and not any(k == key for k, _m in errors):
+            errors.append((key, _("This column is required; fill it in.")))
+    return parsed, errors
+
+
+def _cell_text(value) -> str:
+    return files._text(value)
+
+
+def run(job: ImportJob, *, dry_run: bool, progress: Progress | None = None) -> dict:
+    """Check (``dry_run``) or commit every row of ``job``; returns the counts by status
+    and stores them, with one :class:`ImportRow` per data row, on the job."""
+    from . import registry
+
+    importer = registry.get(job.entity)
+    fields = field_map(importer)
+    mapping = {int(i): k for i, k in job.mapping.items() if k}
+    table = read_job_table(job)
+    total = len(table.rows)
+    counts = {s.value: 0 for s in RowStatus}
+    ImportRow.objects.filter(job=job).delete()
+    seen: dict[str, int] = {}
+    ctx_cache: dict = {}
+    labels = {k: f.names()[0] for k, f in fields.items()}
+    with history.source(job.source):
+        for start in range(0, total, CHUNK):
+            chunk = table.rows[start : start + CHUNK]
+            report = _run_chunk(
+                job,
+                importer,
+                fields,
+                mapping,
+                table.headers,
+                chunk,
+                seen,
+                ctx_cache,
+                dry_run,
+                labels,
+            )
+            ImportRow.objects.bulk_create(report, batch_size=1000)
+            for row in report:
+                counts[row.status] += 1
+            done = start + len(chunk)
+            ImportJob.objects.filter(pk=job.pk).update(
+                progress=min(99, done * 100 // max(total, 1)), counts=counts
+            )
+            if progress:
+                progress(done, total)
+    return counts
+
+
+def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_run, labels):
+    prepared = []
+    for row_no, cells in chunk:
+        parsed, errors = parse_row(fields, mapping, headers, cells)
+        key = row_key(job.entity, fields, parsed) if not errors else ""
+        prepared.append((row_no, cells, parsed, errors, key))
+    keys = [p[4] for p in prepared if p[4]]
+    known = {k.key: k for k in ImportKey.objects.filter(entity=job.entity, key__in=keys)}
+    report = []
+    batch = importer.batch_size if not dry_run else len(prepared) or 1
+    for start in range(0, len(prepared), batch):
+        with transaction.atomic():
+            for row_no, cells, parsed, errors, key in prepared[start : start + batch]:
+                outcome = _one(
+                    job, importer, parsed, errors, key, known, seen, row_no, cache, dry_run
+                )
+                report.append(
+                    ImportRow(
+                        job=job,
+                        row_no=row_no,
+                        key=key,
+                        status=outcome.status,
+                        errors=[
+                            {"field": f, "label": labels.get(f, f), "message": m}
+                            for f, m in outcome.errors
+                        ],
+                        message=outcome.message[:500],
+                        values=[_cell_text(c) for c in cells],
+                        object_id=outcome.object_id,
+                        committed=not dry_run and outcome.status in ("create", "update"),
+                    )
+                )
+    return report
+
+
+def _one(job, importer, parsed, errors, key, known, seen, row_no, cache, dry_run) -> Outcome:
+    if errors:
+        return Outcome("error", errors=errors)
+    if key in seen:
+        return Outcome(
+            "duplicate",
+            message=_("Same record as row %(row)d of this file.") % {"row": seen[key]},
+        )
+    seen[key] = row_no
+    digest = content_hash(parsed)
+    earlier = known.get(key)
+    if earlier is not None and earlier.content_hash == digest:
+        return Outcome(
+            "unchanged",
+            object_id=earlier.object_id,
+            message=_("Imported before with the same values; skipped."),
+        )
+    ctx = Context(
+        actor=job.created_by,
+        dry_run=dry_run,
+        job=job,
+        existing_id=earlier.object_id if earlier else None,
+        cache=cache,
+    )
+    if dry_run:
+        try:
+            return importer.check(parsed, ctx)
+        except (ValidationError, PermissionDenied) as exc:
+            return Outcome.from_exception(exc)
+    try:
+        with transaction.atomic():
+            try:
+                outcome = importer.write(parsed, ctx)
+            except (ValidationError, PermissionDenied) as exc:
+                outcome = Outcome.from_exception(exc)
+            if outcome.status == "error":
+                raise _RowFailed(outcome)
+            if outcome.status in ("create", "update") and outcome.object_id:
+                ImportKey.objects.update_or_create(
+                    entity=job.entity,
+                    key=key,
+                    defaults={
+                        "object_id": outcome.object_id,
+                        "content_hash": digest,
+                        "job": job,
+                        "updated_at": clock.now(),
+                    },
+                )
+    except _RowFailed as failed:
+        return failed.outcome
+    return outcome
+
+
+def finish(job: ImportJob, counts: dict, *, dry_run: bool) -> None:
+    job.counts = counts
+    job.progress = 100
+    now = timezone.now()
+    if dry_run:
+        job.state = JobState.CHECKED
+        job.checked_at = now
+    else:
+        job.state = JobState.DONE
+        job.committed_at = now
+    job.save(update_fields=["counts", "progress", "state", "checked_at", "committed_at"])

@@ -1,0 +1,1 @@
+"""Importers for this app's entities (filled by their owners)."""
