@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,11 +32,6 @@ from .registry import Context, Field, Importer, Outcome
 
 Progress = Callable[[int, int], None]
 CHUNK = 500
-
-
-class _RowFailed(Exception):
-    def __init__(self, outcome: Outcome):
-        self.outcome = outcome
 
 
 def field_map(importer: Importer) -> dict[str, Field]:
@@ -149,50 +143,59 @@ def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_
         prepared.append((row_no, cells, parsed, errors, key))
     keys = [p[4] for p in prepared if p[4]]
     known = {k.key: k for k in ImportKey.objects.filter(entity=job.entity, key__in=keys)}
-    report = []
-    batch = importer.batch_size if not dry_run else len(prepared) or 1
-    for start in range(0, len(prepared), batch):
+    outcomes: list[Outcome | None] = []
+    pending: list[int] = []
+    items = []
+    for index, (row_no, _cells, parsed, errors, key) in enumerate(prepared):
+        outcome, ctx = _triage(job, parsed, errors, key, known, seen, row_no, cache, dry_run)
+        outcomes.append(outcome)
+        if outcome is None:
+            pending.append(index)
+            items.append((parsed, ctx))
+    size = importer.batch_size if not dry_run else max(len(items), 1)
+    for start in range(0, len(items), size):
+        batch = items[start : start + size]
         with transaction.atomic():
-            for row_no, cells, parsed, errors, key in prepared[start : start + batch]:
-                outcome = _one(
-                    job, importer, parsed, errors, key, known, seen, row_no, cache, dry_run
-                )
-                report.append(
-                    ImportRow(
-                        job=job,
-                        row_no=row_no,
-                        key=key,
-                        status=outcome.status,
-                        errors=[
-                            {"field": f, "label": labels.get(f, f), "message": m}
-                            for f, m in outcome.errors
-                        ],
-                        message=outcome.message[:500],
-                        values=[_cell_text(c) for c in cells],
-                        object_id=outcome.object_id,
-                        committed=not dry_run and outcome.status in ("create", "update"),
-                    )
-                )
+            done = importer.check_many(batch) if dry_run else importer.write_many(batch)
+            if not dry_run:
+                _remember_keys(job, [prepared[i] for i in pending[start : start + size]], done)
+        for index, outcome in zip(pending[start : start + size], done, strict=True):
+            if dry_run and outcome.status in ("create", "update"):
+                outcome.object_id = None
+            outcomes[index] = outcome
+    report = []
+    for (row_no, cells, _parsed, _errors, key), outcome in zip(prepared, outcomes, strict=True):
+        report.append(
+            ImportRow(
+                job=job,
+                row_no=row_no,
+                key=key,
+                status=outcome.status,
+                errors=[
+                    {"field": f, "label": labels.get(f, f), "message": m} for f, m in outcome.errors
+                ],
+                message=outcome.message[:500],
+                values=[_cell_text(c) for c in cells],
+                object_id=outcome.object_id,
+                committed=not dry_run and outcome.status in ("create", "update"),
+            )
+        )
     return report
 
 
-def _one(job, importer, parsed, errors, key, known, seen, row_no, cache, dry_run) -> Outcome:
+def _triage(job, parsed, errors, key, known, seen, row_no, cache, dry_run):
+    """(the row's outcome, None) when the engine decides it alone; (None, context) when
+    the importer must check or write it."""
     if errors:
-        return Outcome("error", errors=errors)
+        return Outcome("error", errors=errors), None
     if key in seen:
-        return Outcome(
-            "duplicate",
-            message=_("Same record as row %(row)d of this file.") % {"row": seen[key]},
-        )
+        message = _("Same record as row %(row)d of this file.") % {"row": seen[key]}
+        return Outcome("duplicate", message=message), None
     seen[key] = row_no
-    digest = content_hash(parsed)
     earlier = known.get(key)
-    if earlier is not None and earlier.content_hash == digest:
-        return Outcome(
-            "unchanged",
-            object_id=earlier.object_id,
-            message=_("Imported before with the same values; skipped."),
-        )
+    if earlier is not None and earlier.content_hash == content_hash(parsed):
+        message = _("Imported before with the same values; skipped.")
+        return Outcome("unchanged", object_id=earlier.object_id, message=message), None
     ctx = Context(
         actor=job.created_by,
         dry_run=dry_run,
@@ -200,33 +203,24 @@ def _one(job, importer, parsed, errors, key, known, seen, row_no, cache, dry_run
         existing_id=earlier.object_id if earlier else None,
         cache=cache,
     )
-    if dry_run:
-        try:
-            return importer.check(parsed, ctx)
-        except (ValidationError, PermissionDenied) as exc:
-            return Outcome.from_exception(exc)
-    try:
-        with transaction.atomic():
-            try:
-                outcome = importer.write(parsed, ctx)
-            except (ValidationError, PermissionDenied) as exc:
-                outcome = Outcome.from_exception(exc)
-            if outcome.status == "error":
-                raise _RowFailed(outcome)
-            if outcome.status in ("create", "update") and outcome.object_id:
-                ImportKey.objects.update_or_create(
-                    entity=job.entity,
-                    key=key,
-                    defaults={
-                        "object_id": outcome.object_id,
-                        "content_hash": digest,
-                        "job": job,
-                        "updated_at": clock.now(),
-                    },
-                )
-    except _RowFailed as failed:
-        return failed.outcome
-    return outcome
+    return None, ctx
+
+
+def _remember_keys(job, rows, outcomes) -> None:
+    """Record each written row's key and content, so the same row again is skipped."""
+    now = clock.now()
+    for (_row_no, _cells, parsed, _errors, key), outcome in zip(rows, outcomes, strict=True):
+        if outcome.status in ("create", "update") and outcome.object_id:
+            ImportKey.objects.update_or_create(
+                entity=job.entity,
+                key=key,
+                defaults={
+                    "object_id": outcome.object_id,
+                    "content_hash": content_hash(parsed),
+                    "job": job,
+                    "updated_at": now,
+                },
+            )
 
 
 def finish(job: ImportJob, counts: dict, *, dry_run: bool) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.encoding import force_str
@@ -196,6 +196,19 @@ class _Rollback(Exception):
     pass
 
 
+class _RowFailed(Exception):
+    def __init__(self, outcome: Outcome):
+        self.outcome = outcome
+
+
+def _guarded(method, values: dict, ctx: Context) -> Outcome:
+    """``method(values, ctx)`` with a service's refusal turned into an error outcome."""
+    try:
+        return method(values, ctx)
+    except (ValidationError, PermissionDenied) as exc:
+        return Outcome.from_exception(exc)
+
+
 @contextmanager
 def rolled_back() -> Iterator[None]:
     """Run the block in a savepoint that is always rolled back (a dry run through the
@@ -241,6 +254,28 @@ class Importer:
         record's id, ``duplicate`` when it matches a record it must not change, or
         ``error`` with the field and message (the engine rolls the row back)."""
         raise NotImplementedError
+
+    def check_many(self, items: list[tuple[dict, Context]]) -> list[Outcome]:
+        """The dry run of a batch of rows (in file order). Override to check a whole
+        batch with a few queries (de-duplication of many leads at once); the default
+        checks row by row."""
+        return [_guarded(self.check, values, ctx) for values, ctx in items]
+
+    def write_many(self, items: list[tuple[dict, Context]]) -> list[Outcome]:
+        """Write a batch of rows inside the engine's transaction. The default writes row
+        by row, each in a savepoint, so a failing row rolls back alone. An override (a
+        bulk path) must give the same outcomes and leave nothing of a failed row."""
+        outcomes = []
+        for values, ctx in items:
+            try:
+                with transaction.atomic():
+                    outcome = _guarded(self.write, values, ctx)
+                    if outcome.status == "error":
+                        raise _RowFailed(outcome)
+            except _RowFailed as failed:
+                outcome = failed.outcome
+            outcomes.append(outcome)
+        return outcomes
 
     def export_rows(self, actor) -> Iterable[dict]:
         """The records ``actor`` may see, as dicts keyed by field key (the template's
