@@ -10,5 +10,7 @@ class ExchangeConfig(AppConfig):
     def ready(self):
         # The importers register themselves (one module per app they write into).
         from . import importers
+        from .appconfig import sections
 
         importers.load()
+        sections.load()

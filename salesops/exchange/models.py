@@ -61,6 +61,10 @@ class ImportJob(models.Model):
     headers = models.JSONField(_("headers"), default=list, blank=True)
     # Column index (as a string, JSON keys) → field key; a column without one is ignored.
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # Column index → {"field": key, "how": "exact|saved|template|fuzzy", "score": n}: what
+    # the page proposes; a fuzzy match waits for the user to confirm it.
+    suggested = models.JSONField(_("suggested mapping"), default=dict, blank=True)
+    mapping_confirmed = models.BooleanField(_("mapping confirmed"), default=False)
     notices = models.JSONField(_("notices"), default=list, blank=True)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)

@@ -1,0 +1,1 @@
+"""App-template sections of this app (filled by their owners)."""
