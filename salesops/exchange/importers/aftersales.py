@@ -272,19 +272,18 @@ class AfterSalesImporter(Importer):
         return Outcome("create", object_id=record.pk)
 
     def _update(self, record, found_by, values, data, custom, ctx):
-        editable = self.model._default_manager.editable_by(ctx.actor).filter(pk=record.pk)
-        if not editable.exists():
+        manager = self.model._default_manager
+        if not manager.editable_by(ctx.actor).filter(pk=record.pk).exists():
+            if not manager.visible_to(ctx.actor).filter(pk=record.pk).exists():
+                # Say no more than the service would: the record is not the user's to see.
+                raise _refuse(
+                    found_by or "account",
+                    _("This id belongs to a record you may not change; check the id."),
+                )
             raise _refuse(
                 found_by or "account",
-                _(
-                    "This row is about %(kind)s #%(id)d of account “%(account)s”, which you "
-                    "may not change."
-                )
-                % {
-                    "kind": self.model._meta.verbose_name,
-                    "id": record.pk,
-                    "account": record.account.name,
-                },
+                _("This row is about %(kind)s #%(id)d, which you may not change.")
+                % {"kind": self.model._meta.verbose_name, "id": record.pk},
             )
         if data["account"].pk != record.account_id and (
             not selectors.editable_accounts(ctx.actor).filter(pk=data["account"].pk).exists()
