@@ -249,6 +249,7 @@ class AfterSalesImporter(Importer):
                     "second": dup.matches[1].pk,
                 },
             )
+        self.check_own(data, record, ctx)
         if record is None:
             return self._create(data, custom, ctx)
         return self._update(record, found_by, values, data, custom, ctx)
@@ -256,6 +257,9 @@ class AfterSalesImporter(Importer):
     def resolve_own(self, data: dict, ctx) -> dict:
         """The kind's own reference cells (a complaint's handler)."""
         return data
+
+    def check_own(self, data: dict, record, ctx) -> None:
+        """The kind's own permission rules once the record (or None) is known."""
 
     def _create(self, data, custom, ctx):
         if not selectors.editable_accounts(ctx.actor).filter(pk=data["account"].pk).exists():
@@ -365,20 +369,23 @@ class ComplaintImporter(AfterSalesImporter):
         ]
 
     def resolve_own(self, data, ctx):
-        if data.get("owner") is None:
-            return data
-        try:
-            handler = find_user(data["owner"], ctx)
-        except ValueError as exc:
-            raise _refuse("owner", exc) from None
+        if data.get("owner") is not None:
+            try:
+                data["owner"] = find_user(data["owner"], ctx)
+            except ValueError as exc:
+                raise _refuse("owner", exc) from None
+        return data
+
+    def check_own(self, data, record, ctx):
+        handler = data.get("owner")
+        if handler is None or (record is not None and record.owner_id == handler.pk):
+            return  # the current handler stays, as on the complaint's form
         if not selectors.handler_options(ctx.actor).filter(pk=handler.pk).exists():
             raise _refuse(
                 "owner",
                 _("You cannot give complaints to %(name)s; choose someone in your team.")
                 % {"name": handler.label},
             )
-        data["owner"] = handler
-        return data
 
     def natural(self, data):
         return Q(summary=data["summary"], raised_on=data["raised_on"])

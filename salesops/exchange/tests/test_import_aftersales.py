@@ -349,3 +349,26 @@ def test_old_xlsx_header_aliases_map(org, book):
     assert statuses(job) == ["create"]
     complaint = Complaint.objects.get()
     assert (complaint.summary, complaint.owner) == ("包装破损", org.rep_a)
+
+
+def test_rep_keeps_the_current_handler_but_cannot_hand_to_others(org, book):
+    make_complaint(
+        book["east"],
+        actor=org.admin,
+        owner=org.rep_b,
+        summary="上门超时",
+        raised_on=dt.date(2026, 3, 2),
+        external_id="C-7",
+    )
+    rows = [
+        ["上海甲乙机械有限公司", "上门超时", "一般", "处理中", "2026-03-02", "rep_b", "C-7"],
+        ["上海甲乙机械有限公司", "新投诉", "一般", "未完成", "2026-03-02", "rep_b", "C-8"],
+        ["上海甲乙机械有限公司", "转客户成功", "一般", "未完成", "2026-03-02", "cs", "C-9"],
+    ]
+    job = run_import(org.rep_a, "complaint", COMPLAINT_HEADERS, rows)
+
+    assert statuses(job) == ["update", "error", "create"]
+    assert errors_of(job, 3)[0][0] == "owner" and "Rep B" in errors_of(job, 3)[0][1]
+    kept = Complaint.objects.get(external_id="C-7")
+    assert (kept.owner, kept.status) == (org.rep_b, "in_progress")
+    assert Complaint.objects.get(external_id="C-9").owner == org.cs
