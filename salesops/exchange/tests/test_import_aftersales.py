@@ -18,7 +18,7 @@ from salesops.aftersales.tests.factories import (
 from salesops.customers.tests.factories import make_account, make_contact
 from salesops.customization.tests.factories import make_definition
 from salesops.exchange import registry
-from salesops.exchange.tests.helpers import run_import, xlsx_bytes
+from salesops.exchange.tests.helpers import csv_bytes, run_import, xlsx_bytes
 from salesops.revenue.tests.factories import make_contract
 
 pytestmark = pytest.mark.django_db
@@ -372,3 +372,21 @@ def test_rep_keeps_the_current_handler_but_cannot_hand_to_others(org, book):
     kept = Complaint.objects.get(external_id="C-7")
     assert (kept.owner, kept.status) == (org.rep_b, "in_progress")
     assert Complaint.objects.get(external_id="C-9").owner == org.cs
+
+
+def test_gb18030_csv_of_renewals(org, book):
+    data = csv_bytes(
+        ["客户", "合同编号", "到期日", "状态", "金额（人民币）", "外部编号"],
+        [["上海甲乙机械有限公司", "HT-旧-07", "2027年1月31日", "已续约", "¥12,800.00", "R-1"]],
+        encoding="gb18030",
+    )
+    job = run_import(org.admin, "renewal", [], [], filename="renewals.csv", data=data)
+
+    assert statuses(job) == ["create"]
+    renewal = Renewal.objects.get(external_id="R-1")
+    assert (renewal.contract_number, renewal.due_on, renewal.status, renewal.amount) == (
+        "HT-旧-07",
+        dt.date(2027, 1, 31),
+        "renewed",
+        Decimal("12800.00"),
+    )
