@@ -3,7 +3,6 @@ not include them yet (exchange/urls.py and salesops/api.py are another engineer'
 tests of this part run under it (``settings.ROOT_URLCONF``) and stay right once they are."""
 
 from django.urls import NoReverseMatch, Resolver404, URLResolver, include, path, resolve, reverse
-
 from ninja import NinjaAPI
 
 from salesops import urls as root
