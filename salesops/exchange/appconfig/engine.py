@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 import jsonschema_rs
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -172,6 +172,19 @@ def _differs(current: dict, item: dict) -> bool:
     return any(_canonical(current.get(k)) != _canonical(v) for k, v in item.items())
 
 
+def normalise(section: base.Section, item: dict) -> dict:
+    """The item as the section would store it (a section may define ``normalise``: a
+    layout entry given as a bare field name, a choice given as a string), so an item
+    equal in meaning to the installation's is "unchanged"."""
+    hook = getattr(section, "normalise", None)
+    if hook is None:
+        return item
+    try:
+        return hook(item)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return item  # validate() reports what is wrong with it
+
+
 def _canonical(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
@@ -232,9 +245,17 @@ def preview(data: dict) -> Plan:
                 )
                 continue
             seen.add(key)
-            for message in section.validate(item):
+            try:
+                messages = section.validate(item)
+                references = section.references(item)
+            except (TypeError, ValueError, AttributeError, KeyError):
+                # A value of the wrong shape the section did not expect: the schema
+                # check above has named it; do not let it become a server error.
+                messages = [_("the item cannot be read; correct the fields named above.")]
+                references = []
+            for message in messages:
                 errors.append(f"{_item_label(section, key)}: {message}")
-            for ref_section, ref_key in section.references(item):
+            for ref_section, ref_key in references:
                 ref = base.get(ref_section)
                 if ref_key in keys_in_file.get(ref_section, set()):
                     continue
@@ -254,7 +275,7 @@ def preview(data: dict) -> Plan:
                 )
             if key not in current:
                 plan.create.append(key)
-            elif _differs(current[key], item):
+            elif _differs(current[key], normalise(section, item)):
                 plan.change.append(key)
             else:
                 plan.leave.append(key)
@@ -296,6 +317,10 @@ def apply(data: dict, *, actor) -> dict[str, dict[str, int]]:
                         f"{_item_label(section, section.key(item))}: {message}"
                         for message in _messages(exc)
                     ) from None
+                except PermissionDenied as exc:
+                    # A director may use app templates, but some settings (custom fields,
+                    # lists) are the sales-ops admin's alone: say which, write nothing.
+                    raise _refusal([f"{_item_label(section, section.key(item))}: {exc}"]) from None
                 tally[outcome] += 1
             counts[section.name] = tally
     return counts

@@ -272,3 +272,87 @@ def test_a_file_leaving_out_optional_fields_is_left_alone(org):
         "changed": 0,
         "unchanged": 1,
     }
+
+
+def test_an_item_equal_in_meaning_is_unchanged(org):
+    configure(org)
+    data = {
+        "format": engine.FORMAT,
+        "version": 1,
+        "sections": {
+            # Bare field names and string choices: how a person writes a template by hand.
+            "form_layouts": [
+                {"entity": "account", "name": "quick", "fields": ["name", "custom.budget"]}
+            ],
+            "custom_fields": [
+                {"entity": "account", "key": "plant_size", "type": "choice", "choices": ["s", "l"]}
+            ],
+        },
+    }
+    plan = engine.preview(data)
+    assert plan.ok, plan.errors
+    layouts = next(p for p in plan.sections if p.name == "form_layouts")
+    fields = next(p for p in plan.sections if p.name == "custom_fields")
+    # The layout stores required flags the file leaves out: "name" and "budget" were
+    # required, so this is a change; the choices' labels differ ("小" → "s"): a change too.
+    assert layouts.change == ["account/quick"] and fields.change == ["account.plant_size"]
+    data["sections"]["form_layouts"][0]["fields"] = [
+        {"field": "name", "required": True},
+        {"field": "custom.budget", "required": True},
+    ]
+    data["sections"]["custom_fields"][0]["choices"] = [
+        {"value": "s", "label": "小"},
+        {"value": "l", "label": "大"},
+    ]
+    assert engine.preview(data).writes == 0
+
+
+def test_a_director_is_told_which_setting_is_the_admins(org):
+    data = {
+        "format": engine.FORMAT,
+        "version": 1,
+        "sections": {
+            "channels": [{"name": "地推", "kind": "event"}],
+            "custom_fields": [
+                {"entity": "account", "key": "budget", "type": "money", "label_zh": "预算"}
+            ],
+        },
+    }
+    with pytest.raises(ValidationError) as exc:
+        engine.apply(data, actor=org.director)
+    assert "account.budget" in exc.value.messages[0]
+    assert "Only sales-ops admins" in exc.value.messages[0]
+    assert not Channel.objects.filter(name="地推").exists()
+
+
+def test_wrongly_shaped_values_are_errors_not_crashes(org):
+    data = {
+        "format": engine.FORMAT,
+        "version": 1,
+        "sections": {
+            "form_layouts": [{"entity": "account", "name": "q", "fields": 7}],
+            "custom_fields": [{"entity": ["account"], "key": 3, "type": "text"}],
+            "channels": [{"name": "x", "kind": "event", "team": 5}],
+        },
+    }
+    plan = engine.preview(data)
+    text = "\n".join(plan.errors)
+    assert "form_layouts › item 1 › fields" in text
+    assert "“team” must be text" in text
+    assert "“key” must be text" in text
+
+
+def test_messages_in_chinese(org):
+    from django.utils import translation
+
+    data = {
+        "format": engine.FORMAT,
+        "version": 1,
+        "sections": {"form_layouts": [DANGLING_LAYOUT]},
+    }
+    with translation.override("zh-hans"):
+        plan = engine.preview(data)
+    assert any("引用了" in e and "account.ghost" in e for e in plan.errors)
+
+
+DANGLING_LAYOUT = {"entity": "account", "name": "q", "fields": [{"field": "custom.ghost"}]}

@@ -79,6 +79,11 @@ class CustomFields(Section):
             "active": d.active,
         }
 
+    def normalise(self, item: dict) -> dict:
+        if "choices" not in item:
+            return item
+        return {**item, "choices": custom_services.normalise_choices(item["choices"])}
+
     def export(self) -> list[dict]:
         rows = CustomFieldDefinition.objects.order_by("entity", "key")
         return sorted((self._item(d) for d in rows), key=self.key)
@@ -109,7 +114,7 @@ class CustomFields(Section):
                 actor=actor, entity=item["entity"], key=item["key"], **data
             )
             return "created"
-        changes = differences(self._item(existing), item, self.FIELDS)
+        changes = differences(self._item(existing), self.normalise(item), self.FIELDS)
         if not changes:
             return "unchanged"
         custom_services.definition_update(actor=actor, definition=existing, **changes)
@@ -137,12 +142,30 @@ class FormLayouts(Section):
             ],
         }
 
+    def normalise(self, item: dict) -> dict:
+        """Entries as the layout stores them: ``"name"`` → ``{"field": "name", "required":
+        false}``."""
+        fields = item.get("fields")
+        if not isinstance(fields, list):
+            return item
+        entries = [{"field": e} if isinstance(e, str) else e for e in fields]
+        return {
+            **item,
+            "fields": [
+                {"field": e.get("field"), "required": bool(e.get("required", False))}
+                if isinstance(e, dict)
+                else e
+                for e in entries
+            ],
+        }
+
     def export(self) -> list[dict]:
         return sorted((self._item(x) for x in FormLayout.objects.all()), key=self.key)
 
     def references(self, item: dict) -> list[tuple[str, str]]:
         refs = []
-        for entry in item.get("fields") or []:
+        fields = item.get("fields")
+        for entry in fields if isinstance(fields, list) else []:
             name = entry.get("field") if isinstance(entry, dict) else entry
             if isinstance(name, str) and name.startswith("custom."):
                 refs.append(("custom_fields", f"{item.get('entity', '')}.{name[7:]}"))
@@ -152,8 +175,11 @@ class FormLayouts(Section):
         messages = check_fields(item, self.SPEC, ("entity", "name", "fields"))
         if isinstance(item.get("entity"), str):
             messages += _entity_problems(item["entity"])
-        for entry in item.get("fields") or []:
-            if not (isinstance(entry, dict) and isinstance(entry.get("field"), str)):
+        fields = item.get("fields")
+        for entry in fields if isinstance(fields, list) else []:
+            if not isinstance(entry, str) and not (
+                isinstance(entry, dict) and isinstance(entry.get("field"), str)
+            ):
                 messages.append(
                     _('“fields”: each entry is {"field": name, "required": true or false}.')
                 )
@@ -162,7 +188,9 @@ class FormLayouts(Section):
 
     def apply(self, item: dict, *, actor) -> str:
         existing = FormLayout.objects.filter(entity=item["entity"], name=item["name"]).first()
-        if existing is not None and not differences(self._item(existing), item, ("fields",)):
+        if existing is not None and not differences(
+            self._item(existing), self.normalise(item), ("fields",)
+        ):
             return "unchanged"
         custom_services.layout_save(
             actor=actor, entity=item["entity"], name=item["name"], fields=item["fields"]
