@@ -189,6 +189,15 @@ def _canonical(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def _key(section: base.Section, item: dict) -> str:
+    """The item's key, or "?" for an item too broken to have one (its fields are named
+    by the schema check and ``validate``)."""
+    try:
+        return str(section.key(item))
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return "?"
+
+
 def _item_label(section: base.Section, key: str) -> str:
     return f"{section.label} “{key}”"
 
@@ -210,7 +219,7 @@ def preview(data: dict) -> Plan:
 
     def installed(section: base.Section) -> dict[str, dict]:
         if section.name not in exports:
-            exports[section.name] = {section.key(i): i for i in section.export()}
+            exports[section.name] = {_key(section, i): i for i in section.export()}
         return exports[section.name]
 
     items_of: dict[str, list[dict]] = {}
@@ -230,14 +239,14 @@ def preview(data: dict) -> Plan:
                     % {"section": section.label, "n": number}
                 )
         items_of[section.name] = good
-        keys_in_file[section.name] = {section.key(i) for i in good}
+        keys_in_file[section.name] = {_key(section, i) for i in good}
     plans = []
     for section in base.sections():
         current = installed(section)
         plan = SectionPlan(section)
         seen: set[str] = set()
         for item in items_of[section.name]:
-            key = section.key(item)
+            key = _key(section, item)
             if key in seen:
                 errors.append(
                     _("%(item)s appears twice in the file; keep one.")
@@ -314,13 +323,15 @@ def apply(data: dict, *, actor) -> dict[str, dict[str, int]]:
                     outcome = section.apply(item, actor=actor)
                 except ValidationError as exc:
                     raise _refusal(
-                        f"{_item_label(section, section.key(item))}: {message}"
+                        f"{_item_label(section, _key(section, item))}: {message}"
                         for message in _messages(exc)
                     ) from None
                 except PermissionDenied as exc:
                     # A director may use app templates, but some settings (custom fields,
                     # lists) are the sales-ops admin's alone: say which, write nothing.
-                    raise _refusal([f"{_item_label(section, section.key(item))}: {exc}"]) from None
+                    raise _refusal(
+                        [f"{_item_label(section, _key(section, item))}: {exc}"]
+                    ) from None
                 tally[outcome] += 1
             counts[section.name] = tally
     return counts

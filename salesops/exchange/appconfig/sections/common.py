@@ -70,7 +70,3 @@ def differences(current: dict, item: dict, fields) -> dict:
         for name in fields
         if name in item and not same(item[name], current.get(name))
     }
-
-
-def sort_items(items: list[dict], key) -> list[dict]:
-    return sorted(items, key=key)

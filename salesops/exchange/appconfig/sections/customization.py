@@ -20,9 +20,7 @@ from salesops.customization import services as custom_services
 from salesops.customization.models import CustomFieldDefinition, FieldType, FormLayout
 
 from ..base import Section, register
-from .common import BOOL, INT, LIST, TEXT, check_fields, differences
-
-ANY = "any"
+from .common import ANY, BOOL, INT, LIST, TEXT, check_fields, differences
 
 
 def _entity_problems(entity) -> list[str]:
