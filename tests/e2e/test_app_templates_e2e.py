@@ -4,6 +4,7 @@ nothing."""
 
 import json
 
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from salesops.activities.models import ResultTag
@@ -36,7 +37,7 @@ def test_admin_fixes_a_template_and_applies_it(desktop_page, org, settings, tmp_
     settings.ROOT_URLCONF = "salesops.exchange.tests.urls_appcfg"
     page = desktop_page
     login(page, "admin", org.password)
-    page.goto("/settings/exchange/app-templates/")
+    page.goto(reverse("exchange:app_template"))
 
     page.set_input_files(
         "input[name=file]", _file(tmp_path, "bad.json", result_tags=[TAG], form_layouts=[LAYOUT])
@@ -46,7 +47,7 @@ def test_admin_fixes_a_template_and_applies_it(desktop_page, org, settings, tmp_
     expect(page.locator("[data-testid=apply-app-template]")).to_have_count(0)
     assert not ResultTag.objects.filter(code="visited_plant").exists()
 
-    page.goto("/settings/exchange/app-templates/")
+    page.goto(reverse("exchange:app_template"))
     good = _file(
         tmp_path, "good.json", result_tags=[TAG], form_layouts=[LAYOUT], custom_fields=[FIELD]
     )

@@ -101,6 +101,7 @@ def test_export_import_into_empty_configuration_gives_the_same_bytes(org):
     channel = configure(org)
     text = engine.dumps(engine.export_config(name="工厂"))
     data = json.loads(text)
+    assert engine.schema_errors(data) == []  # what we write, schema.json describes
     assert {"entity": "account", "name": "quick"}.items() <= data["sections"]["form_layouts"][
         0
     ].items()
