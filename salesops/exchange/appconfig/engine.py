@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import history
 
+from ..models import AppliedTemplate
 from . import base
 
 FORMAT = "salesops-app-template"
@@ -334,6 +335,7 @@ def apply(data: dict, *, actor) -> dict[str, dict[str, int]]:
                     ) from None
                 tally[outcome] += 1
             counts[section.name] = tally
+    AppliedTemplate.objects.create(name=name[:200], applied_by=actor, counts=counts)
     return counts
 
 
