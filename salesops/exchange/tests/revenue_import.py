@@ -17,14 +17,14 @@ from salesops.org.tests.factories import build_org
 TODAY = timezone.make_aware(dt.datetime(2026, 7, 15, 10, 0), timezone.get_default_timezone())
 
 
-@pytest.fixture(autouse=True)
-def _today():
+@pytest.fixture(autouse=True, name="_today")
+def today_fixture():
     with time_machine.travel(TODAY, tick=False):
         yield
 
 
-@pytest.fixture
-def org():
+@pytest.fixture(name="org")
+def org_fixture():
     return build_org()
 
 

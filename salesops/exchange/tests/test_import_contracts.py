@@ -9,13 +9,13 @@ import pytest
 from salesops.customers.tests.factories import make_account
 from salesops.exchange.tests.helpers import run_import
 from salesops.exchange.tests.revenue_import import (  # noqa: F401 (fixtures)
-    _today,
     errors,
     exported,
     headers,
-    org,
+    org_fixture,
     sheet,
     statuses,
+    today_fixture,
 )
 from salesops.pipeline.tests.factories import make_deal
 from salesops.revenue import services
@@ -25,7 +25,15 @@ from salesops.revenue.tests.factories import make_contract
 pytestmark = pytest.mark.django_db
 
 ZH = ["合同编号", "客户", "负责人", "合同金额", "签订日期", "状态", "付款计划"]
-EN = ["contract number", "account", "owner", "contract amount", "signed on", "status", "payment plan"]
+EN = [
+    "contract number",
+    "account",
+    "owner",
+    "contract amount",
+    "signed on",
+    "status",
+    "payment plan",
+]
 
 
 def test_round_trip_export_import_export_is_equal(org):
@@ -57,8 +65,15 @@ def test_round_trip_export_import_export_is_equal(org):
 def test_english_headers_chinese_dates_and_the_plan_column(org):
     account = make_account(org.rep_a, name="上海甲乙机械有限公司")
     rows = [
-        ["HT-1", "上海甲乙机械有限公司", "rep_a", "12.8万", "2026年3月2日", "已签约",
-         "2026年4月1日:30%；2026/12/31:70%:验收款"],
+        [
+            "HT-1",
+            "上海甲乙机械有限公司",
+            "rep_a",
+            "12.8万",
+            "2026年3月2日",
+            "已签约",
+            "2026年4月1日:30%；2026/12/31:70%:验收款",
+        ],
         ["HT-2", "上海甲乙机械有限公司", "Rep A", "¥5,000.00", "2026/3/5", "draft", ""],
     ]
 
@@ -90,7 +105,12 @@ def test_bad_rows_are_reported_by_row_and_field_and_good_rows_written(org):
     job = run_import(org.admin, "contract", ZH, rows)
 
     assert statuses(job) == [
-        (2, "error"), (3, "error"), (4, "error"), (5, "error"), (6, "error"), (7, "create"),
+        (2, "error"),
+        (3, "error"),
+        (4, "error"),
+        (5, "error"),
+        (6, "error"),
+        (7, "create"),
     ]
     assert errors(job, 2)[0][0] == "signed_on" and "2026-13-45" in errors(job, 2)[0][1]
     assert errors(job, 3)[0][0] == "account" and "不存在的公司" in errors(job, 3)[0][1]
