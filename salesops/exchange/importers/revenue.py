@@ -77,7 +77,7 @@ from .revenue_refs import (
 @register
 class ContractImporter(Importer):
     entity = "contract"
-    label = _l("contracts")
+    label = _l("Contracts")
     model = Contract
 
     def can_import(self, user) -> bool:
@@ -144,7 +144,8 @@ class ContractImporter(Importer):
             return Outcome.error(
                 "number",
                 _(
-                    "Contract %(number)s belongs to someone outside your team; it is not yours to change."
+                    "Contract %(number)s belongs to someone outside your team; it is not "
+                    "yours to change."
                 )
                 % {"number": existing.number},
             )
@@ -260,7 +261,7 @@ class ContractImporter(Importer):
             .prefetch_related("instalments")
             .order_by("pk")
         )
-        for contract in queryset:
+        for contract in queryset.iterator(chunk_size=2000):
             row = {
                 "number": contract.number,
                 "account": contract.account.credit_code or contract.account.name,
@@ -288,7 +289,7 @@ class ContractImporter(Importer):
 @register
 class PaymentImporter(Importer):
     entity = "payment"
-    label = _l("payments")
+    label = _l("Payments")
     model = Payment
 
     def can_import(self, user) -> bool:
@@ -417,7 +418,7 @@ class PaymentImporter(Importer):
 @register
 class InvoiceImporter(Importer):
     entity = "invoice"
-    label = _l("invoices")
+    label = _l("Invoices")
     model = Invoice
 
     def can_import(self, user) -> bool:
@@ -499,7 +500,7 @@ class InvoiceImporter(Importer):
 @register
 class DeliveryImporter(Importer):
     entity = "delivery"
-    label = _l("delivery milestones")
+    label = _l("Delivery milestones")
     model = Delivery
 
     def can_import(self, user) -> bool:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from salesops.customers.tests.factories import make_account
+from salesops.customization.tests.factories import make_definition
 from salesops.exchange.tests.helpers import run_import
 from salesops.exchange.tests.revenue_import import (  # noqa: F401 (fixtures)
     errors,
@@ -199,3 +200,17 @@ def test_an_external_id_updates_the_contract_the_finance_feed_wrote(org):
     fed.refresh_from_db()
     assert (fed.number, fed.product_line, fed.source) == ("HT-9", "MES", "kingdee")
     assert Contract.objects.count() == 1
+
+
+def test_custom_fields_import_by_their_label_and_export_again(org):
+    make_definition(
+        org.admin, entity="contract", key="region_code", type="text", label_zh="区域代码"
+    )
+    make_account(org.rep_a, name="上海甲乙机械有限公司")
+    rows = [["HT-1", "上海甲乙机械有限公司", "10000", "华东-01"]]
+
+    job = run_import(org.admin, "contract", ["合同编号", "客户", "合同金额", "区域代码"], rows)
+
+    assert statuses(job) == [(2, "create")]
+    assert Contract.objects.get(number="HT-1").custom == {"region_code": "华东-01"}
+    assert exported("contract", org.admin)[0]["custom.region_code"] == "华东-01"
