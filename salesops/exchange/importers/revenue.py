@@ -12,6 +12,7 @@ services (the same checks as the API and the finance feed).
   date format; an optional third part is the instalment's note). Left empty, a new
   contract has no plan (as from the API, where the plan is optional) and an existing one
   keeps its plan.
+- Attachments are one column too: ``name|link`` of each, separated by ``;``.
 - Payments, invoices and milestones name their contract by contract number (or its
   external id); a payment names the instalment it settles by its number in the plan.
 - Who: admins and finance import as the finance feed writes (``integrations.feed``
@@ -60,12 +61,14 @@ from .revenue_refs import (
     by_external_id,
     feed_user,
     find_contract,
+    format_attachments,
     format_plan,
     may_bill,
+    nested_errors,
+    parse_attachments,
     parse_plan,
     parse_week_cell,
     plan_differs,
-    plan_errors,
     refuse_hidden,
     user_cell,
     written,
@@ -128,6 +131,12 @@ class ContractImporter(Importer):
             Field("clauses", _l("clauses")),
             Field("has_custom_service", _l("has customised-service clauses"), kind=Kind.BOOL),
             Field("custom_service_annex", _l("customised-service annex")),
+            Field(
+                "attachments",
+                _l("attachments"),
+                aliases=("合同附件",),
+                help=_l("Name|link of each scan or annex, separated by “;”."),
+            ),
             Field("external_id", _l("external id"), aliases=("ERP编号",)),
             Field("source", _l("source system")),
             *custom_fields("contract"),
@@ -170,6 +179,8 @@ class ContractImporter(Importer):
             data["instalments"] = parse_plan(data["instalments"])
         else:
             data.pop("instalments", None)
+        if data.get("attachments"):
+            data["attachments"] = parse_attachments(data["attachments"])
         if existing is not None:
             self._may_change(existing, data, custom, ctx)
         try:
@@ -180,7 +191,7 @@ class ContractImporter(Importer):
                 **data,
             )
         except ValidationError as exc:
-            raise plan_errors(exc) from None
+            raise nested_errors(exc) from None
         return written(existing is None, contract, changed)
 
     @staticmethod
@@ -278,6 +289,7 @@ class ContractImporter(Importer):
                 "clauses": contract.clauses,
                 "has_custom_service": contract.has_custom_service,
                 "custom_service_annex": contract.custom_service_annex,
+                "attachments": format_attachments(contract.attachments),
                 "external_id": contract.external_id,
                 "source": contract.source,
             }
@@ -504,9 +516,8 @@ class DeliveryImporter(Importer):
     model = Delivery
 
     def can_import(self, user) -> bool:
-        return bool(
-            user and user.is_active and not (user.is_read_only_role and not feed_user(user))
-        )
+        # Finance only reads contracts, but pushes milestones through the feed.
+        return feed_user(user) or bool(user and user.is_active and not user.is_read_only_role)
 
     def fields(self):
         return [

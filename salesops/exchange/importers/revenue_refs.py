@@ -87,22 +87,46 @@ def user_cell(values: dict, key: str, ctx):
         raise ValidationError({key: str(exc)}) from None
 
 
-def plan_errors(exc: ValidationError, prefix: str = "instalments") -> ValidationError:
-    """Nested service errors (``instalments.1.percent``) under the row's column, the
-    instalment named by its number."""
+def nested_errors(exc: ValidationError) -> ValidationError:
+    """Nested service errors (``instalments.1.percent``, ``attachments.0.url``) under the
+    row's column, the instalment or attachment named by its number."""
     if not hasattr(exc, "error_dict"):
         return exc
+    formats = {
+        "instalments": _("Instalment %(n)s: %(message)s"),
+        "attachments": _("Attachment %(n)s: %(message)s"),
+    }
     errors: dict = {}
     for key, messages in exc.message_dict.items():
-        if key.startswith(prefix + "."):
-            parts = key.split(".")
-            number = int(parts[1]) + 1 if len(parts) > 1 and parts[1].isdigit() else ""
-            messages = [
-                _("Instalment %(n)s: %(message)s") % {"n": number, "message": m} for m in messages
-            ]
-            key = prefix
+        parts = key.split(".")
+        if len(parts) > 1 and parts[0] in formats:
+            number = int(parts[1]) + 1 if parts[1].isdigit() else ""
+            messages = [formats[parts[0]] % {"n": number, "message": m} for m in messages]
+            key = parts[0]
         errors.setdefault(key, []).extend(messages)
     return ValidationError(errors)
+
+
+def parse_attachments(text) -> list[dict]:
+    """``扫描件|https://…;附件二|https://…`` → ``[{"name", "url"}]``; an item without
+    ``|`` is a name alone (a link alone is named by its file name)."""
+    out = []
+    for item in (p.strip() for p in PLAN_SPLIT.split(str(text)) if p.strip()):
+        name, bar, url = item.partition("|")
+        if not bar and item.lower().startswith(("http://", "https://")):
+            name, url = item.rstrip("/").rsplit("/", 1)[-1] or item, item
+        out.append({"name": name.strip(), "url": url.strip()})
+    return out
+
+
+def format_attachments(attachments) -> str:
+    rows = attachments if isinstance(attachments, list) else []
+    items = []
+    for a in rows:
+        if isinstance(a, dict):
+            name, url = str(a.get("name", "")), str(a.get("url") or "")
+            items.append(f"{name}|{url}" if url else name)
+    return ";".join(items)
 
 
 # --- the payment plan column -----------------------------------------------------------------

@@ -40,7 +40,17 @@ EN = [
 def test_round_trip_export_import_export_is_equal(org):
     account = make_account(org.rep_a, credit_code="91440101MA5CR7E9XA")
     deal = make_deal(owner=org.rep_a, account=account, name="二期扩容")
-    make_contract(account, number="HT-A", deal=deal, product_line="SaaS", clauses="按年续费")
+    make_contract(
+        account,
+        number="HT-A",
+        deal=deal,
+        product_line="SaaS",
+        clauses="按年续费",
+        attachments=[
+            {"name": "扫描件", "url": "https://files.example.com/ht-a.pdf"},
+            {"name": "补充协议", "url": ""},
+        ],
+    )
     make_contract(
         make_account(org.rep_d),
         number="HT-B",
@@ -53,6 +63,7 @@ def test_round_trip_export_import_export_is_equal(org):
     before = exported("contract", org.admin)
     assert before[0]["instalments"] == "2026-03-16:30%;2026-06-30:60%;2026-12-31:10%"
     assert before[0]["deal"] == "二期扩容" and before[0]["account"] == "91440101MA5CR7E9XA"
+    assert before[0]["attachments"] == "扫描件|https://files.example.com/ht-a.pdf;补充协议"
     Contract.objects.all().delete()
 
     job = run_import(org.admin, "contract", headers("contract"), sheet("contract", before))
@@ -214,3 +225,27 @@ def test_custom_fields_import_by_their_label_and_export_again(org):
     assert statuses(job) == [(2, "create")]
     assert Contract.objects.get(number="HT-1").custom == {"region_code": "华东-01"}
     assert exported("contract", org.admin)[0]["custom.region_code"] == "华东-01"
+
+
+def test_attachments_column_and_a_bad_link_names_the_column(org):
+    make_account(org.rep_a, name="上海甲乙机械有限公司")
+    heads = ["合同编号", "客户", "合同金额", "附件"]
+    rows = [
+        [
+            "HT-1",
+            "上海甲乙机械有限公司",
+            "10000",
+            "扫描件|https://f.example.com/1.pdf；https://f.example.com/a/2.pdf",
+        ],
+        ["HT-2", "上海甲乙机械有限公司", "10000", "扫描件|javascript:alert(1)"],
+    ]
+
+    job = run_import(org.rep_a, "contract", heads, rows)
+
+    assert statuses(job) == [(2, "create"), (3, "error")]
+    assert Contract.objects.get(number="HT-1").attachments == [
+        {"name": "扫描件", "url": "https://f.example.com/1.pdf"},
+        {"name": "2.pdf", "url": "https://f.example.com/a/2.pdf"},
+    ]
+    field, message = errors(job, 3)[0]
+    assert field == "attachments" and message.startswith("第 1 个附件：")

@@ -102,3 +102,17 @@ def test_another_teams_contract_is_an_error_and_nothing_changes(org, contract):
         assert statuses(job) == [(2, "error"), (3, "error")]
         assert errors(job, 2)[0][0] == "contract"
     assert list(Delivery.objects.values_list("name", "planned_week")) == [("部署", "2026-W20")]
+
+
+def test_customer_success_schedules_milestones_on_their_books_contracts(org, contract):
+    account = contract.account
+    account.success_owner = org.cs
+    account.save(update_fields=["success_owner"])
+    other = make_contract(make_account(org.rep_b), number="HT-B")
+    rows = [["HT-A", "回访", 1, "2026-W30", "", ""], [other.number, "回访", 1, "2026-W30", "", ""]]
+
+    job = run_import(org.cs, "delivery", ZH, rows)
+
+    assert statuses(job) == [(2, "create"), (3, "error")]
+    assert errors(job, 3)[0][0] == "contract"
+    assert list(Delivery.objects.values_list("contract__number", flat=True)) == ["HT-A"]
