@@ -248,4 +248,4 @@ def test_attachments_column_and_a_bad_link_names_the_column(org):
         {"name": "2.pdf", "url": "https://f.example.com/a/2.pdf"},
     ]
     field, message = errors(job, 3)[0]
-    assert field == "attachments" and message.startswith("第 1 个附件：")
+    assert field == "attachments" and message.startswith("Attachment 1: ") and "https://" in message

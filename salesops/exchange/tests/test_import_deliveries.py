@@ -3,6 +3,7 @@ errors, re-import, updates by name on the contract, and who may change them."""
 
 import pytest
 
+from salesops.customers.services import account_update
 from salesops.customers.tests.factories import make_account
 from salesops.exchange.tests.helpers import run_import
 from salesops.exchange.tests.revenue_import import (  # noqa: F401 (fixtures)
@@ -105,10 +106,9 @@ def test_another_teams_contract_is_an_error_and_nothing_changes(org, contract):
 
 
 def test_customer_success_schedules_milestones_on_their_books_contracts(org, contract):
-    account = contract.account
-    account.success_owner = org.cs
-    account.save(update_fields=["success_owner"])
-    other = make_contract(make_account(org.rep_b), number="HT-B")
+    account_update(actor=org.admin, account=contract.account, success_owner=org.cs)
+    # A draft contract: its account is not a customer yet, so not in the book.
+    other = make_contract(make_account(org.rep_b), number="HT-B", status="draft", signed_on=None)
     rows = [["HT-A", "回访", 1, "2026-W30", "", ""], [other.number, "回访", 1, "2026-W30", "", ""]]
 
     job = run_import(org.cs, "delivery", ZH, rows)
