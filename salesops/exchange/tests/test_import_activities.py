@@ -45,7 +45,10 @@ def tags():
     return (
         ResultTagFactory(code="imp_reached", label_zh="已沟通需求", label_en="Needs discussed"),
         ResultTagFactory(
-            code="imp_noanswer", label_zh="无人接听x", label_en="No answer x", counts_as_contact=False
+            code="imp_noanswer",
+            label_zh="无人接听x",
+            label_en="No answer x",
+            counts_as_contact=False,
         ),
     )
 
@@ -58,7 +61,16 @@ def test_zh_headers_write_good_rows_and_name_the_bad_row_and_field(org, tags):
     east = AccountFactory(owner=org.rep_a, name="上海云帆机械有限公司")
     contact = ContactFactory(account=east, name="王经理")
     rows = [
-        ["电话", "2026年11月3日 10:00", "rep_a", east.name, "王经理", 125, "已沟通需求", "聊了预算"],
+        [
+            "电话",
+            "2026年11月3日 10:00",
+            "rep_a",
+            east.name,
+            "王经理",
+            125,
+            "已沟通需求",
+            "聊了预算",
+        ],
         ["拜访", "2026/11/3 14:30", "rep_a", east.name, "", 3600, "imp_reached", ""],
         ["电话", "2026年13月40日", "rep_a", east.name, "", 10, "imp_reached", ""],
         ["电话", "2026-11-04 09:00", "rep_a", east.name, "", 10, "打错了", ""],
@@ -134,7 +146,11 @@ def test_changed_row_finishes_the_open_activity_and_a_finished_one_is_a_duplicat
 
     assert statuses(second) == ["update"]
     visit.refresh_from_db()
-    assert (visit.tag.code, visit.duration_seconds, visit.note) == ("imp_reached", 1800, "见到了采购")
+    assert (visit.tag.code, visit.duration_seconds, visit.note) == (
+        "imp_reached",
+        1800,
+        "见到了采购",
+    )
     assert visit.effective is True
     changed = [*open_row[:5], 1800, "imp_reached", "改了备注"]
     third = run_import(org.rep_a, "activity", ZH, [changed])
