@@ -178,3 +178,26 @@ def test_rep_and_manager_cannot_import_for_another_team(org, tags):
     assert statuses(by_manager) == ["error", "error"]
     assert Activity.objects.filter(account=south).count() == 0
     assert not registry.get("activity").can_import(org.finance)
+
+
+def test_a_lead_named_by_phone_gets_its_first_contact(org, tags):
+    from salesops.activities.tests.conftest import lead_for
+
+    lead = lead_for(org.rep_a)
+    headers = ["类型", "开始时间", "线索", "时长（秒）", "跟进结果"]
+    rows = [
+        ["电话", "2026年11月24日 10:05", lead.phone, 95, "imp_reached"],
+        ["电话", "2026年11月24日 10:06", "13900000000", 95, "imp_reached"],
+    ]
+    checked = run_import(org.rep_a, "activity", headers, rows, commit=False)
+    assert statuses(checked) == ["create", "error"]
+    assert Activity.objects.count() == 0
+
+    job = run_import(org.rep_a, "activity", headers, rows)
+
+    assert statuses(job) == ["create", "error"]
+    assert job.rows.get(row_no=3).errors[0]["field"] == "lead"
+    activity = Activity.objects.get()
+    assert activity.lead == lead and activity.owner == org.rep_a
+    lead.refresh_from_db()
+    assert lead.first_contact_at == at(2026, 11, 24, 10, 6, 35)
