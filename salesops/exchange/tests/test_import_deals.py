@@ -216,3 +216,28 @@ def test_a_rep_changes_only_their_own_deals(org):
     assert Deal.objects.get(name="乙方 CRM").amount == Decimal("100000.00")
     assert Deal.objects.get(name="乙方 自己的").owner == org.rep_b
     assert not registry.get("deal").can_import(org.finance)
+
+
+def test_won_when_the_criteria_are_met_and_an_approval_waits(org, pipeline):
+    # A pipeline whose stages ask for nothing a spreadsheet cannot give.
+    pipeline.stages.update(
+        required_fields=[], required_evidence=[], required_activities=[], needs_approval=False
+    )
+    account = AccountFactory(owner=org.rep_a, name="合肥甲丙电子有限公司")
+    deal = make_deal(owner=org.rep_a, account=account, name="甲丙 MES", stage_code="proposal")
+    headers = ["商机名称", "客户", "阶段"]
+    won_name = pipeline.stages.get(code="won").name_zh
+    job = run_import(org.rep_a, "deal", headers, [["甲丙 ERP", account.name, won_name]])
+
+    assert statuses(job) == ["create"]
+    won = Deal.objects.get(name="甲丙 ERP")
+    assert won.status == DealStatus.WON and won.stage.code == "won"
+
+    pipeline.stages.filter(code="proposal").update(needs_approval=True)
+    moved = run_import(org.rep_a, "deal", headers, [["甲丙 MES", account.name, "演示完成"]])
+
+    assert statuses(moved) == ["update"]
+    assert "approval" in moved.rows.get().message
+    deal.refresh_from_db()
+    assert deal.stage.code == "proposal"
+    assert deal.stage_changes.filter(state="pending", to_stage__code="demo").exists()
