@@ -10,6 +10,8 @@ the same links, result tags, note length and effective-touch rule as the check-i
   re-import finds it. Activities are a log: once checked in they are not edited. A row
   that finishes an open activity (it now has a result) checks it in (*will update*); a
   row about an activity already checked in is a *duplicate* naming it.
+- The dry run is the default one (the write in a rolled-back savepoint): the services'
+  only effects outside the database are events sent after commit, which never fire.
 """
 
 from __future__ import annotations

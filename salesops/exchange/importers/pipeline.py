@@ -13,6 +13,10 @@ decision-chain checks as the API, and stage moves through the stage-change servi
   needs a manager's approval is requested and the report says it waits; backward and
   lost moves give the import as their reason (a lost deal's lost note when it has one).
 - A deal's pipeline is not changed by an import (the app has no such move either).
+- An empty owner means the importing user, as in the API: an admin (who owns no deals)
+  names the owner.
+- The dry run is the default one (the write in a rolled-back savepoint): events and the
+  approver's notification go out after commit only, so a check sends nothing.
 """
 
 from __future__ import annotations

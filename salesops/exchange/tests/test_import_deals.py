@@ -241,3 +241,33 @@ def test_won_when_the_criteria_are_met_and_an_approval_waits(org, pipeline):
     deal.refresh_from_db()
     assert deal.stage.code == "proposal"
     assert deal.stage_changes.filter(state="pending", to_stage__code="demo").exists()
+
+
+def test_custom_fields_import_by_their_label_and_export_again(org):
+    from salesops.customization.tests.factories import make_definition
+
+    make_definition(
+        org.admin,
+        entity="deal",
+        key="funding",
+        type="text",
+        label_zh="资金来源",
+        label_en="Funding",
+    )
+    account = AccountFactory(owner=org.rep_a, name="武汉丁戊仪器有限公司")
+    headers = ["商机名称", "客户", "资金来源", "负责人"]
+    rows = [
+        ["丁戊 LIMS", account.name, "财政拨款", ""],
+        ["丁戊 LIMS", account.name, "财政拨款", "rep_a"],
+    ]
+    # An admin owns no deals: as in the API, the owner defaults to whoever creates it.
+    refused = run_import(org.admin, "deal", headers, rows[:1])
+    assert refused.rows.get().errors[0]["field"] == "owner"
+
+    job = run_import(org.admin, "deal", headers, rows[1:])
+
+    assert statuses(job) == ["create"]
+    deal = Deal.objects.get(name="丁戊 LIMS")
+    assert deal.custom["funding"] == "财政拨款"
+    exported = list(registry.get("deal").export_rows(org.admin))
+    assert exported[0]["custom.funding"] == "财政拨款"
