@@ -156,7 +156,7 @@ class DealImporter(Importer):
         fields = {k: data[k] for k in PLAIN if data.get(k) is not None}
         if data.get("owner"):
             fields["owner"] = refs["owner"]
-        existing = self._existing(data, refs["account"], ctx)
+        existing = refs["existing"]
         if existing is not None:
             return self._update(existing, fields, refs, data, custom, ctx)
         stage = refs["stage"]
@@ -230,7 +230,14 @@ class DealImporter(Importer):
 
     def _refs(self, data, ctx) -> dict:
         errors: dict[str, list] = {}
-        refs = {"account": None, "owner": None, "pipeline": None, "stage": None, "contacts": []}
+        refs = {
+            "account": None,
+            "owner": None,
+            "pipeline": None,
+            "stage": None,
+            "contacts": [],
+            "existing": None,
+        }
         refs["account"] = find_account(data.get("account"), ctx)
         if refs["account"] is None:
             errors["account"] = [
@@ -246,10 +253,18 @@ class DealImporter(Importer):
             errors["owner"] = [str(exc)]
         if data.get("pipeline"):
             refs["pipeline"] = Pipeline.objects.filter(code=data["pipeline"]).first()
+        refs["existing"] = self._existing(data, refs["account"], ctx) if refs["account"] else None
         if data.get("stage"):
-            pipeline = refs["pipeline"] or selectors.default_pipeline(
-                product_line=data.get("product_line") or "",
-                team=getattr(refs["owner"] or ctx.actor, "team", None),
+            # The stage of the deal's own pipeline for a deal that exists (a pipeline
+            # named otherwise is refused by _update), else of the new deal's.
+            existing = refs["existing"]
+            pipeline = (
+                (existing.pipeline if existing else None)
+                or refs["pipeline"]
+                or selectors.default_pipeline(
+                    product_line=data.get("product_line") or "",
+                    team=getattr(refs["owner"] or ctx.actor, "team", None),
+                )
             )
             refs["stage"] = find_stage(pipeline, data["stage"])
             if refs["stage"] is None:

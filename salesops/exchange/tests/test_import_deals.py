@@ -11,7 +11,7 @@ from salesops.customers.tests.factories import AccountFactory, ContactFactory
 from salesops.exchange import registry
 from salesops.exchange.tests.helpers import run_import
 from salesops.exchange.tests.test_import_activities import cells_of
-from salesops.pipeline.models import Deal, DealStatus, StageChange
+from salesops.pipeline.models import Deal, DealStatus, Pipeline, Stage, StageChange
 from salesops.pipeline.tests.factories import default_pipeline, make_deal
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +271,29 @@ def test_custom_fields_import_by_their_label_and_export_again(org):
     assert deal.custom["funding"] == "财政拨款"
     exported = list(registry.get("deal").export_rows(org.admin))
     assert exported[0]["custom.funding"] == "财政拨款"
+
+
+def test_stage_names_are_read_in_the_deals_own_pipeline(org):
+    saas = Pipeline.objects.create(code="saas", name_zh="订阅流程", name_en="SaaS", order=9)
+    for order, (code, zh, kind) in enumerate(
+        (("trial", "试用", "open"), ("quote", "报价", "open"), ("won", "赢单", "won")), start=1
+    ):
+        Stage.objects.create(
+            pipeline=saas, code=code, name_zh=zh, name_en=code, kind=kind, order=order
+        )
+    account = AccountFactory(owner=org.rep_a, name="成都己庚软件有限公司")
+    deal = make_deal(owner=org.rep_a, account=account, name="己庚 订阅", pipeline=saas)
+    deal = make_deal(owner=org.rep_a, account=account, name="己庚 订阅2", pipeline=saas)
+    Deal.objects.filter(pk=deal.pk).update(stage=saas.stages.get(code="quote"))
+    headers = ["商机名称", "客户", "阶段", "销售流程"]
+    rows = [
+        ["己庚 订阅2", account.name, "试用", ""],
+        ["己庚 订阅", account.name, "报价", "standard"],
+    ]
+    job = run_import(org.rep_a, "deal", headers, rows)
+
+    assert statuses(job) == ["update", "error"]
+    deal.refresh_from_db()
+    assert deal.stage.code == "trial"
+    assert job.rows.get(row_no=3).errors[0]["field"] == "pipeline"
+    assert Deal.objects.get(name="己庚 订阅").stage.code == "trial"
