@@ -415,9 +415,10 @@ def _table(
 
 
 def _headers(cells: list, first_column: int) -> list[str]:
-    """The header row's names; a name twice (case and spaces ignored) is refused naming
+    """The header row's names (a trailing required mark “*” dropped); a name twice (case and spaces ignored) is refused naming
     both columns by their letters."""
-    headers = [_text(c) for c in cells]
+    # A template marks required columns “公司名称*”: the name is what precedes the mark.
+    headers = [_text(c).rstrip("*＊").rstrip() for c in cells]
     while headers and not headers[-1]:
         headers.pop()
     seen: dict[str, int] = {}
