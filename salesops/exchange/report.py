@@ -86,13 +86,15 @@ def _write(target, job: ImportJob) -> None:
     }
     summary = book.add_worksheet(pgettext("import report", "Summary"))
     summary_name = pgettext("import report", "Summary")
-    rows_name = _sheet_name(job.sheet or _("Rows"))
-    rows_sheet = book.add_worksheet(rows_name if rows_name != summary_name else _("Rows"))
+    rows_name = _sheet_name(job.sheet or pgettext("import report", "Details"))
+    rows_sheet = book.add_worksheet(
+        rows_name if rows_name != summary_name else pgettext("import report", "Details")
+    )
     _summary(summary, job, bold)
 
     headers = [str(h) for h in job.headers or []]
     width = len(headers)
-    extra = [_("Status"), _("Errors"), _("Row in file")]
+    extra = [_("Status"), pgettext("import report", "Errors"), _("Row in file")]
     for col, name in enumerate([*headers, *extra]):
         size = 60 if col == width + 1 else max(10, min(40, _width(name) + 4))
         rows_sheet.set_column(col, col, size)
@@ -135,10 +137,13 @@ def _summary(sheet, job: ImportJob, bold) -> None:
     sheet.set_column(1, 1, 60)
     when = job.committed_at or job.checked_at or job.created_at
     facts = [
-        (_("File"), job.filename),
+        (pgettext("import report", "File"), job.filename),
         (_("Records"), force_str(importer.label) if importer else job.entity),
         (_("State"), str(JobState(job.state).label) if job.state in JobState.values else ""),
-        (_("Uploaded by"), str(job.created_by) if job.created_by_id else ""),
+        (
+            pgettext("import report", "Uploaded by"),
+            str(job.created_by) if job.created_by_id else "",
+        ),
         (_("Checked or imported at"), timezone.localtime(when).strftime("%Y-%m-%d %H:%M")),
     ]
     row = 0
@@ -148,7 +153,7 @@ def _summary(sheet, job: ImportJob, bold) -> None:
         row += 1
     row += 1
     sheet.write_string(row, 0, _("Status"), bold)
-    sheet.write_string(row, 1, _("Rows"), bold)
+    sheet.write_string(row, 1, pgettext("import report", "Rows"), bold)
     row += 1
     counts = _counts(job)
     for status in RowStatus:
@@ -159,7 +164,7 @@ def _summary(sheet, job: ImportJob, bold) -> None:
     sheet.write_number(row, 1, sum(counts.values()), bold)
     row += 2
     for notice in job.notices or []:
-        sheet.write_string(row, 0, _("Notice"), bold)
+        sheet.write_string(row, 0, pgettext("import report", "Notice"), bold)
         sheet.write_string(row, 1, str(notice))
         row += 1
 

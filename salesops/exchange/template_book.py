@@ -262,14 +262,20 @@ def _kind_text(field: Field) -> str:
         Kind.BOOL: _("Yes or no: 是/否, yes/no, Y/N, 1/0"),
         Kind.CHOICE: _("One of the choices (the label in Chinese or English, or its code)"),
         Kind.PHONE: _("Phone number, e.g. 13800138000 or 021-12345678"),
-        Kind.EMAIL: _("Email address"),
+        Kind.EMAIL: pgettext("import template", "Email address"),
         Kind.REF: _("The name of an existing record (a user's username or name, a company name)"),
     }
     return texts.get(field.kind, texts[Kind.TEXT])
 
 
 def _notes_sheet(notes, fields: list[Field], language: str, formats: dict) -> None:
-    headers = [_("Column"), _("Required"), _("Type and accepted formats"), _("Choices"), _("Notes")]
+    headers = [
+        pgettext("import template", "Column"),
+        _("Required"),
+        _("Type and accepted formats"),
+        _("Choices"),
+        _("Notes"),
+    ]
     for col, (header, width) in enumerate(zip(headers, (22, 8, 50, 40, 40), strict=True)):
         notes.set_column(col, col, width, formats["wrap"])
         notes.write_string(0, col, header, formats["bold"])

@@ -86,8 +86,10 @@ def parse_money(field: Field, raw) -> Decimal:
         value = Decimal(str(raw))
     else:
         text = str(raw).strip().replace(",", "").replace("，", "").replace(" ", "")
-        negative = text.startswith("(") and text.endswith(")") or (
-            text.startswith("（") and text.endswith("）")
+        negative = (
+            text.startswith("(")
+            and text.endswith(")")
+            or (text.startswith("（") and text.endswith("）"))
         )
         if negative:
             # Accounting style: (1,234.50) is a negative amount.
