@@ -112,8 +112,7 @@ def _write(target, importer: Importer, *, user, with_data: bool) -> None:
         long_lists = [
             f
             for f in fields
-            if f.kind in (Kind.CHOICE, Kind.BOOL)
-            and _inline_length(f, language) >= INLINE_LIST_LIMIT
+            if f.kind in (Kind.CHOICE, Kind.BOOL) and _needs_list_sheet(f, language)
         ]
         if long_lists:
             lists = book.add_worksheet(LIST_SHEET)
@@ -143,8 +142,13 @@ def _sheet_name(text: str) -> str:
     return text.strip()[:31] or "Sheet1"
 
 
-def _inline_length(field: Field, language: str) -> int:
-    return len(",".join(label for _v, label in _choice_labels(field, language)))
+def _needs_list_sheet(field: Field, language: str) -> bool:
+    """Whether the drop-down must refer to a range: an inline list is comma-separated
+    and at most 255 characters, so a long list or a label holding a comma cannot be."""
+    labels = [label for _v, label in _choice_labels(field, language)]
+    return len(",".join(labels)) >= INLINE_LIST_LIMIT or any(
+        "," in label or '"' in label for label in labels
+    )
 
 
 def _width(text: str) -> float:
