@@ -398,17 +398,20 @@ def _table(
     width = 0
     rows: list[tuple[int, list]] = []
     for number, cells in raw:
-        if not any(_text(c) for c in cells):
+        if not _has_value(cells):
             continue
         if headers is None:
             headers = _headers(cells, first_column)
             width = len(headers)
             continue
         if len(rows) >= max_rows:
-            count = len(rows) + 1 + sum(1 for _n, c in raw if any(_text(v) for v in c))
+            count = len(rows) + 1 + sum(1 for _n, c in raw if _has_value(c))
             raise _too_many(filename, count, max_rows)
-        cells = [None if c == "" else c for c in cells[:width]]
-        rows.append((number, cells + [None] * (width - len(cells))))
+        # The common row (full width, no blank cell) is kept as the list the reader made.
+        if len(cells) != width or "" in cells:
+            cells = [None if c == "" else c for c in cells[:width]]
+            cells += [None] * (width - len(cells))
+        rows.append((number, cells))
     if headers is None:
         raise _empty(filename)
     if not rows:
@@ -416,6 +419,18 @@ def _table(
             _("“%(name)s” has column names but no data rows.") % {"name": filename}, code="empty"
         )
     return Table(headers=headers, rows=rows, sheet=sheet, meta=meta)
+
+
+def _has_value(cells) -> bool:
+    """Whether a row holds anything but empty or blank cells (the hot loop of a large
+    file: no conversion of the cells that hold a value)."""
+    for cell in cells:
+        if cell is None or cell == "":
+            continue
+        if type(cell) is str and cell.isspace():
+            continue
+        return True
+    return False
 
 
 def _headers(cells: list, first_column: int) -> list[str]:
