@@ -232,7 +232,10 @@ def read(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> Table:
     kind = detect_format(data, filename)
     if kind == "csv":
         text = decode_csv(data, filename)
-        raw = enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+        first_line = text.split("\n", 1)[0]
+        # Excel's "Text (Tab delimited)" has tabs where a CSV has commas.
+        delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+        raw = enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
         return _table(raw, "", {}, filename, max_rows, 0)
     if kind == "xlsx":
         check_zip(data, filename)

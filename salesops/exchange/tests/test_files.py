@@ -88,6 +88,11 @@ def test_csv_encodings_with_chinese_text(encoding):
     assert table.rows == [(2, ["杭州戊己软件有限公司", "杭州"])]
 
 
+def test_tab_delimited_text():
+    data = "名称\t城市\n上海甲乙, 有限公司\t上海\n".encode()
+    assert read(data, "tabs.txt").rows == [(2, ["上海甲乙, 有限公司", "上海"])]
+
+
 def test_gb18030_csv_is_not_read_as_mojibake():
     data = "名称,备注\n甲,“引号”与中文\n".encode("gb18030")
     with pytest.raises(UnicodeDecodeError):

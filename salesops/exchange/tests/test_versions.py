@@ -170,3 +170,19 @@ def test_old_names_are_empty_once_the_version_expired(widgets):
     publish_v2(widgets, days_ago=100)
     first = TemplateVersion.objects.get(entity="widget", version=1)
     assert versions.old_names(first) == {}
+
+
+def test_a_downloaded_old_template_is_recognised_by_its_hidden_sheet(widgets):
+    from salesops.exchange import files
+    from salesops.exchange.template_book import template_workbook
+    from salesops.org.tests.factories import UserFactory
+
+    user = UserFactory(role="admin", language="zh-hans")
+    old_file = template_workbook(widgets, user=user, with_data=False)
+    publish_v2(widgets, days_ago=5)
+    table = files.read(old_file, "v1.xlsx", max_bytes=10**7, max_rows=10)
+    assert table.headers == ["客户名称", "城市", "传真"]
+    found, notices = versions.check_file("widget", table)
+    assert found.version == 1
+    assert "列“客户名称”已改名为“公司名称”。" in notices
+    assert versions.old_names(found)["客户名称"] == "name"
