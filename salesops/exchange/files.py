@@ -254,7 +254,6 @@ def read(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> Table:
 
 # BIFF records that hold a formula: FORMULA (BIFF5/8 and BIFF2-4), ARRAY, SHRFMLA.
 _FORMULA_RECORDS = {0x0006, 0x0206, 0x0406, 0x0021, 0x0221, 0x04BC, 0x00BC}
-_FREE = 0xFFFFFFFF
 _END = 0xFFFFFFFE
 
 
