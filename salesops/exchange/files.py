@@ -4,7 +4,8 @@ python-calamine reads .xlsx and .xls (Rust, no Python objects per cell until ask
 fastest reader we measured, see ``bench/imports.py``); its rows are taken one at a time
 (``iter_rows``) so a 200,000-row file is held once, as the table's rows. CSV is read
 with the standard library after the encoding is found (UTF-8 with or without BOM, then
-GB18030, which is what Excel on a Chinese Windows writes).
+GB18030, which is what Excel on a Chinese Windows writes; Excel's tab-delimited "Text"
+and UTF-16 "Unicode Text" read the same way).
 
 Everything refused is refused before a row is read, with a message naming the problem
 and the fix (:class:`FileRefused`): not a spreadsheet, over the size or row limit, a
@@ -52,6 +53,7 @@ OTHER_MAGIC = (
     b"\x1f\x8b",
     b"7z\xbc\xaf",
 )
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f"}
 
 
@@ -90,6 +92,9 @@ def detect_format(data: bytes, filename: str) -> str:
         return "xlsx"
     if data.startswith(XLS_MAGIC):
         return "xls"
+    if data.startswith(UTF16_BOMS):
+        # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-delimited.
+        return "csv"
     if data.startswith(OTHER_MAGIC) or b"\x00" in data[:4096]:
         raise _not_spreadsheet(filename)
     return "csv"
@@ -186,6 +191,11 @@ def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int, *, sca
 
 
 def decode_csv(data: bytes, filename: str = "") -> str:
+    if data.startswith(UTF16_BOMS):
+        try:
+            return _plain_text(data.decode("utf-16"), filename)
+        except UnicodeDecodeError:
+            raise _not_spreadsheet(filename) from None
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             text = data[3:].decode("utf-8")

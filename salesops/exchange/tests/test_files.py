@@ -93,6 +93,11 @@ def test_tab_delimited_text():
     assert read(data, "tabs.txt").rows == [(2, ["上海甲乙, 有限公司", "上海"])]
 
 
+def test_excel_unicode_text_utf16_tab_delimited():
+    data = "名称\t城市\r\n宁波甲乙\t宁波\r\n".encode("utf-16")
+    assert read(data, "unicode.txt").rows == [(2, ["宁波甲乙", "宁波"])]
+
+
 def test_gb18030_csv_is_not_read_as_mojibake():
     data = "名称,备注\n甲,“引号”与中文\n".encode("gb18030")
     with pytest.raises(UnicodeDecodeError):
