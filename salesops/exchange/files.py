@@ -1,8 +1,9 @@
 """Read an uploaded spreadsheet (.xlsx, .xls, .csv) into a header row and data rows.
 
-python-calamine reads .xlsx and .xls (Rust, no Python objects per cell until asked: the
-fastest reader we measured, see ``bench/imports.py``); its rows are taken one at a time
-(``iter_rows``) so a 200,000-row file is held once, as the table's rows. CSV is read
+python-calamine reads .xlsx and .xls (Rust, no Python objects per cell until asked);
+its rows are taken one at a time (``iter_rows``) so a 200,000-row file is held once, as
+the table's rows. Measured by hand: 100,000 rows × 10 columns (4 MB .xlsx) read in about
+5 s with the checks, about 150 MB of memory, on a busy 2-core machine. CSV is read
 with the standard library after the encoding is found (UTF-8 with or without BOM, then
 GB18030, which is what Excel on a Chinese Windows writes; Excel's tab-delimited "Text"
 and UTF-16 "Unicode Text" read the same way).
