@@ -1,7 +1,7 @@
 """The report of an import job as an .xlsx (X5): a summary sheet with the counts, then
 the file as it was read — its headers and each data row's cells, in file order — with
-the row's status, its errors (“<column>: <message>; …”) and its row number in the
-uploaded file. Error rows are red, duplicates yellow, so people fix the file in the
+the row's status (“导入状态”), its errors (“导入错误”: “<column>: <message>; …”) and its
+row number in the uploaded file. Error rows are red, duplicates yellow, so people fix the file in the
 report itself and upload it again (the extra columns are not mapped to any field).
 
 Written with xlsxwriter in ``constant_memory`` mode to a temporary file, reading the
@@ -94,7 +94,9 @@ def _write(target, job: ImportJob) -> None:
 
     headers = [str(h) for h in job.headers or []]
     width = len(headers)
-    extra = [_("Status"), pgettext("import report", "Errors"), _("Row in file")]
+    # Not plain “状态”: a fixed report uploaded again must not map this column to a
+    # record's own status field.
+    extra = [_("Import status"), _("Import errors"), _("Row in file")]
     for col, name in enumerate([*headers, *extra]):
         size = 60 if col == width + 1 else max(10, min(40, _width(name) + 4))
         rows_sheet.set_column(col, col, size)

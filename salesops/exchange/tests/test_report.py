@@ -40,7 +40,7 @@ def test_report_rows_in_file_order_with_status_and_errors(job):
     assert book.sheetnames[0] == "汇总"
     sheet = book.worksheets[1]
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert rows[0] == [*HEADERS, "状态", "错误", "文件中的行号"]
+    assert rows[0] == [*HEADERS, "导入状态", "导入错误", "文件中的行号"]
     assert [r[0] for r in rows[1:]] == [
         "上海甲乙机械有限公司",
         "苏州丙丁电子有限公司",
