@@ -1,22 +1,27 @@
 """Turn one cell into a Python value by the field's kind, or raise ``ValueError`` with a
 message that names the fix. Dates are read in the formats Chinese spreadsheets use
 (2026-11-03, 2026/11/3, 2026年11月3日, 2026.11.3, 20261103) and as Excel serial numbers;
-money as 1234.5, ¥1,234.50, 1.2万, 12,345元."""
+money as 1234.5, ¥1,234.50, 1.2万, 12,345元, 1亿, (1,234.50) for a negative amount and
+rounded half up to the cent (四舍五入). Percent text in a number column keeps its figure:
+“12.5%” is 12.5 (the columns that take a percent hold percentage points)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .registry import Field, Kind
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Larger than any amount or figure a sales record holds: refused here with a message
+# rather than by the database.
+LIMIT = Decimal(10) ** 15
 _DATE = re.compile(
-    r"^\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{2})(\d{2}))"
+    r"^\s*(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?|(\d{2})(\d{2}))"
     r"(?:[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?:\.\d+)?)?\s*$"
 )
 TRUE = {"是", "yes", "y", "true", "1", "对", "√", "✓", "t"}
@@ -65,7 +70,15 @@ def parse_decimal(field: Field, raw) -> Decimal:
         raise ValueError(_("“%(value)s” is not a number.") % {"value": raw}) from None
     if not value.is_finite():
         raise ValueError(_("“%(value)s” is not a number.") % {"value": raw})
-    return value if not percent else value
+    _check_size(value, raw)
+    # “12.5%” is 12.5: percent columns hold percentage points.
+    del percent
+    return value
+
+
+def _check_size(value: Decimal, raw) -> None:
+    if abs(value) >= LIMIT:
+        raise ValueError(_("“%(value)s” is too large a number.") % {"value": raw})
 
 
 def parse_money(field: Field, raw) -> Decimal:
@@ -73,6 +86,14 @@ def parse_money(field: Field, raw) -> Decimal:
         value = Decimal(str(raw))
     else:
         text = str(raw).strip().replace(",", "").replace("，", "").replace(" ", "")
+        negative = (
+            text.startswith("(")
+            and text.endswith(")")
+            or (text.startswith("（") and text.endswith("）"))
+        )
+        if negative:
+            # Accounting style: (1,234.50) is a negative amount.
+            text = text[1:-1]
         for sign in ("¥", "￥", "RMB", "CNY", "元", "人民币"):
             text = text.replace(sign, "")
         factor = Decimal(1)
@@ -82,6 +103,8 @@ def parse_money(field: Field, raw) -> Decimal:
             text, factor = text[:-1], Decimal(100_000_000)
         try:
             value = Decimal(text) * factor
+            if negative:
+                value = -value
         except InvalidOperation:
             raise ValueError(
                 _("“%(value)s” is not an amount of money; write it like 12800 or 1.28万.")
@@ -89,7 +112,8 @@ def parse_money(field: Field, raw) -> Decimal:
             ) from None
     if not value.is_finite():
         raise ValueError(_("“%(value)s” is not an amount of money.") % {"value": raw})
-    return value.quantize(Decimal("0.01"))
+    _check_size(value, raw)
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _date_parts(raw):
@@ -102,10 +126,13 @@ def _date_parts(raw):
         # An Excel serial date (days since 1899-12-30; the fraction is the time of day).
         if not 1 <= raw < 2_958_466:
             raise ValueError(_("“%(value)s” is not a date.") % {"value": raw})
-        day = EXCEL_EPOCH + dt.timedelta(days=int(raw))
-        seconds = round((raw - int(raw)) * 86400)
-        time = (dt.datetime.min + dt.timedelta(seconds=seconds)).time() if seconds else None
-        return day, time
+        # Rounded to the second as a whole, so 23:59:59.9 is the next midnight, not the
+        # same day's.
+        moment = dt.datetime.combine(EXCEL_EPOCH, dt.time()) + dt.timedelta(
+            seconds=round(raw * 86400)
+        )
+        fraction = raw != int(raw)
+        return moment.date(), moment.time() if fraction else None
     text = str(raw).strip()
     if re.fullmatch(r"\d{5}(\.\d+)?", text):
         return _date_parts(float(text))
@@ -151,7 +178,10 @@ def parse_choice(field: Field, raw) -> str:
     for value, zh, en in field.choice_labels():
         if folded in (value.casefold(), zh.casefold(), en.casefold()):
             return value
-    names = "、".join(zh for _v, zh, _e in field.choice_labels())
+    chinese = (translation.get_language() or "").lower().startswith("zh")
+    names = ("、" if chinese else ", ").join(
+        zh if chinese else en for _v, zh, en in field.choice_labels()
+    )
     raise ValueError(
         _("“%(value)s” is not one of the choices: %(choices)s.") % {"value": text, "choices": names}
     )
