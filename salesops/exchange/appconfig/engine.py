@@ -335,7 +335,9 @@ def apply(data: dict, *, actor) -> dict[str, dict[str, int]]:
                     ) from None
                 tally[outcome] += 1
             counts[section.name] = tally
-    AppliedTemplate.objects.create(name=name[:200], applied_by=actor, counts=counts)
+    if any(t["created"] or t["changed"] for t in counts.values()):
+        # Recorded only when it changed something: the same file twice writes nothing.
+        AppliedTemplate.objects.create(name=name[:200], applied_by=actor, counts=counts)
     return counts
 
 
