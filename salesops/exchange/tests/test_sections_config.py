@@ -95,7 +95,7 @@ def test_bonus_plans_round_trip_and_new_version_on_change():
     exported = base.get("bonus_plans").export()
     mine = next(p for p in exported if p["name"] == "华南销售奖金")
     deal = next(c for c in mine["components"] if c["kind"] == "deal")
-    deal["formula"] = "amount * 0.05"
+    deal["formula"] = "contract_amount * 0.05"
     counts = engine.apply(_file(bonus_plans=[mine]), actor=admin)
     assert counts["bonus_plans"]["changed"] == 1
     plan = BonusPlan.objects.get(name="华南销售奖金")
@@ -107,7 +107,7 @@ def test_bonus_plan_with_a_bad_formula_and_missing_team_is_named():
     UserFactory(role="admin")
     bad = {"name": "坏方案", "role": "rep", "team": "不存在", "description": "",
            "is_active": True, "components": [{"kind": "deal", "label": "成交奖",
-           "formula": "amount * shoe_size", "deferred": True, "apply_coefficient": True,
+           "formula": "contract_amount * shoe_size", "deferred": True, "apply_coefficient": True,
            "position": 0}]}  # fmt: skip
     errors = "\n".join(engine.preview(_file(bonus_plans=[bad])).errors)
     assert "shoe_size" in errors and "不存在" in errors
@@ -117,7 +117,7 @@ def test_target_settings_round_trip():
     admin = UserFactory(role="admin")
     target_policy.policy_update(
         actor=admin, fiscal_year_start_month=4, coverage_red="1.5",
-        quadrants={"high_size_high_win": {"weight": "1.45"}},
+        quadrants={"high_high": {"weight": "1.45"}},
     )  # fmt: skip
     exported = base.get("target_settings").export()
     assert exported[0]["fiscal_year_start_month"] == 4
@@ -128,7 +128,7 @@ def test_target_settings_round_trip():
 
     first = _round_trip("target_settings", reset, admin)
     assert first == {"created": 0, "changed": 1, "unchanged": 0}
-    assert TargetPolicy.current().quadrants["high_size_high_win"]["weight"] == "1.45"
+    assert TargetPolicy.current().quadrants["high_high"]["weight"] == "1.45"
 
 
 def test_target_settings_bad_value_is_named_and_nothing_written():

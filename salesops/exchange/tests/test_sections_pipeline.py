@@ -3,7 +3,7 @@
 import pytest
 
 from salesops.automation import services as rule_services
-from salesops.automation.models import Rule
+from salesops.automation.models import Rule, RuleVersion
 from salesops.exchange.appconfig import base, engine
 from salesops.org.tests.factories import UserFactory
 from salesops.pipeline import configuration as config
@@ -111,6 +111,8 @@ def test_automation_rules_round_trip_with_user_by_username():
     # The default rules the apps ship are exported like any other.
     assert any(r["code"] == "deal-stall-alert" for r in exported)
 
+    Rule.objects.filter(name="大单提醒").update(current_version=None)
+    RuleVersion.objects.filter(rule__name="大单提醒").delete()
     Rule.objects.filter(name="大单提醒").delete()
     data = _file(automation_rules=exported)
     assert engine.preview(data).ok
