@@ -72,11 +72,12 @@ def test_kpi_scheme_changed_weights_make_a_new_version():
 def test_kpi_scheme_problems_are_named():
     UserFactory(role="admin")
     bad = {"name": "新方案", "role": "rep", "team": "", "is_active": True,
-           "result_weight": "60", "process_weight": "25", "quality_weight": "15",
+           "result_weight": "65", "process_weight": "20", "quality_weight": "15",
            "items": [{"metric": "no_such_metric", "group": "result", "weight": "100",
                       "formula": "actual", "target_source": "none", "target_value": None}]}  # fmt: skip
     errors = "\n".join(engine.preview(_file(kpi_schemes=[bad])).errors)
     assert "no_such_metric" in errors
+    assert "process_weight" in errors  # below the organisation's 25 %
     assert "销售代表 KPI / Sales rep KPI" in errors  # the active scheme this one would clash with
 
 

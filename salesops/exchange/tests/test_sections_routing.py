@@ -82,7 +82,7 @@ def test_team_from_the_file_is_created_before_the_rule_that_names_it():
 def test_missing_rep_and_team_are_named():
     UserFactory(role="admin")
     data = _file(
-        routing_rules=[{"name": "北方", "priority": 10, "is_active": True, "condition": "",
+        routing_rules=[{"name": "北方", "priority": 10, "is_active": True, "condition": "shoe_size > 3",
                         "strategy": "round_robin", "team": "华北大区",
                         "members": [{"username": "ghost", "weight": 1}]}],
     )  # fmt: skip
@@ -90,6 +90,7 @@ def test_missing_rep_and_team_are_named():
     text = "\n".join(plan.errors)
     assert "ghost" in text
     assert "华北大区" in text
+    assert "shoe_size" in text
     with pytest.raises(Exception, match="ghost"):
         engine.apply(data, actor=UserFactory(role="admin"))
     assert not RoutingRule.objects.exists()

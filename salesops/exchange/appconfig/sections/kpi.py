@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _l
 from salesops.core import clock
 from salesops.kpi import permissions
 from salesops.kpi import schemes as kpi_schemes
-from salesops.kpi.models import Scheme
+from salesops.kpi.models import KpiPolicy, Scheme
 
 from ..base import Section, register
 from .naturalkeys import find_team, number, team_path
@@ -95,6 +95,9 @@ class KpiSchemes(Section):
                 _("“role” must be one of: %(choices)s.")
                 % {"choices": ", ".join(permissions.SCORED_ROLES)}
             )
+        # The policy row as stored: one just created still holds int defaults, which the
+        # out-of-range message cannot format.
+        KpiPolicy.current()
         errors, _weights, _cleaned = kpi_schemes.validate_draft(
             result_weight=item.get("result_weight"),
             process_weight=item.get("process_weight"),

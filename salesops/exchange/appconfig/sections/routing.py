@@ -11,6 +11,9 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from salesops.automation.triggers import expression_error
+from salesops.core import entities
+from salesops.core.expressions import ExpressionError, compile_expression
 from salesops.core.history import save_with_history
 from salesops.leads import configuration as lead_config
 from salesops.leads.models import RoutingRule, Strategy
@@ -122,6 +125,12 @@ class RoutingRules(Section):
                 _("“strategy” must be one of: %(choices)s.")
                 % {"choices": ", ".join(Strategy.values)}
             )
+        condition = str(item.get("condition") or "").strip()
+        if condition:
+            try:
+                compile_expression(condition, entities.get("lead").variable_names())
+            except ExpressionError as exc:
+                errors.append(_("“condition”: %(problem)s") % {"problem": expression_error(exc)})
         for member in item.get("members") or []:
             username = member.get("username") if isinstance(member, dict) else member
             if find_user(str(username or "")) is None:
