@@ -44,7 +44,12 @@ def test_each_template_is_complete(slug):
     pipeline = sections["pipelines"][0]
     open_stages = [s for s in pipeline["stages"] if s["kind"] == "open"]
     assert 5 <= len(open_stages) <= 7
-    assert all(s["required_fields"] or s["required_evidence"] for s in open_stages)
+    # Every open stage has an exit criterion: fields, evidence, activities or approval.
+    assert all(
+        s["required_fields"] or s["required_evidence"] or s["required_activities"]
+        or s["needs_approval"]
+        for s in open_stages
+    )  # fmt: skip
     assert 3 <= len(sections["custom_fields"]) <= 6
     assert 2 <= len(sections["routing_rules"]) <= 3
     assert len(sections["result_tags"]) >= 3
