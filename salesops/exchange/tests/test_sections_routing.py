@@ -94,3 +94,14 @@ def test_missing_rep_and_team_are_named():
     with pytest.raises(Exception, match="ghost"):
         engine.apply(data, actor=UserFactory(role="admin"))
     assert not RoutingRule.objects.exists()
+
+
+def test_a_team_listed_before_its_parent_is_refused_and_nothing_written():
+    admin = UserFactory(role="admin")
+    child = {"name": "深圳组", "parent": "华南大区", "kind": "group", "region": "",
+             "product_lines": ""}  # fmt: skip
+    parent = {"name": "华南大区", "parent": "", "kind": "region", "region": "华南",
+              "product_lines": ""}  # fmt: skip
+    with pytest.raises(Exception, match="华南大区"):
+        engine.apply(_file(teams=[child, parent]), actor=admin)
+    assert not Team.objects.filter(name__in=["深圳组", "华南大区"]).exists()

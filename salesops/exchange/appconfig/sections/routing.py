@@ -8,6 +8,7 @@ username; a rep who does not exist here refuses the file with the name.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -72,6 +73,16 @@ class Teams(Section):
         team = find_team(path)
         if team is None:
             parent = find_team(item["parent"]) if item.get("parent") else None
+            if item.get("parent") and parent is None:
+                # The preview found the parent in the file, but later than this team.
+                raise ValidationError(
+                    {
+                        "teams": [
+                            _("Team “%(team)s”: list its parent “%(parent)s” before it.")
+                            % {"team": path, "parent": item["parent"]}
+                        ]
+                    }
+                )
             org_services.team_create(name=item["name"].strip(), parent=parent, **wanted)
             return "created"
         changed = {k: v for k, v in wanted.items() if getattr(team, k) != v}
