@@ -51,6 +51,7 @@ from .revenue import build_revenue
 from .revenue import history_models as revenue_history_models
 from .rules import run_rules_over_history
 from .targets import build_targets
+from .template import apply_template
 
 BATCH = 5_000
 HISTORY_REASON = "demo"
@@ -241,6 +242,8 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
     with transaction.atomic():
         _check_empty(usernames)
         reps, result.logins = _build_org(gen, size, now)
+        # Configured from the manufacturing industry template before any data arrives.
+        apply_template()
         # Some reps carry bigger books than others.
         owners = _Weighted(
             rng,
