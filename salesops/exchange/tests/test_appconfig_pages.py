@@ -12,8 +12,8 @@ from django.urls import reverse
 from salesops.activities.models import ResultTag
 from salesops.customers.tests.test_api import API, token_client
 from salesops.customization.models import CustomFieldDefinition, FormLayout
+from salesops.exchange import industry
 from salesops.exchange.appconfig import engine
-from salesops.exchange.views import app_templates as views
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_industry_templates_list_and_preview(client, org, tmp_path, monkeypatch)
         json.dumps({**template(result_tags=[NEW_TAG]), "name": "SaaS 软件", "description": "订阅"}),
         encoding="utf-8",
     )
-    monkeypatch.setattr(views, "INDUSTRY_DIR", tmp_path)
+    monkeypatch.setattr(industry, "DIRECTORY", tmp_path)
     client.force_login(org.admin)
     listing = client.get(reverse("exchange:industry_templates"))
     assert listing.status_code == 200

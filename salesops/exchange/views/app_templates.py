@@ -8,9 +8,6 @@ is kept on the server between the two steps. Sales-ops admins and directors only
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,10 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from salesops.core import clock
 
-from .. import permissions
+from .. import industry, permissions
 from ..appconfig import engine
 
-INDUSTRY_DIR = Path(engine.__file__).with_name("industry")
 # An app template is configuration, not data: a few hundred kilobytes. The preview sends
 # the text back with the apply form, which must stay under Django's request body limit
 # (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB by default).
@@ -35,25 +31,6 @@ MAX_BYTES = 2 * 1024 * 1024
 def _require(user) -> None:
     if not permissions.can_configure(user):
         raise PermissionDenied(_("Only sales-ops admins and directors use app templates."))
-
-
-def industry_templates_found() -> list[dict]:
-    """The shipped industry templates: file stem, name and description of each."""
-    found = []
-    for path in sorted(INDUSTRY_DIR.glob("*.json")) if INDUSTRY_DIR.is_dir() else []:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # a broken shipped file is a bug for its tests, not for this page
-        if isinstance(data, dict):
-            found.append(
-                {
-                    "slug": path.stem,
-                    "name": str(data.get("name") or path.stem),
-                    "description": str(data.get("description") or ""),
-                }
-            )
-    return found
 
 
 def _preview_page(request, *, text: str | None, source: str, errors=()):
@@ -108,7 +85,7 @@ def app_template(request):
     return render(
         request,
         "exchange/app_template.html",
-        {"industries": industry_templates_found()},
+        {"industries": industry.shipped()},
     )
 
 
@@ -149,11 +126,11 @@ def app_template_apply(request):
 def industry_templates(request):
     """The shipped industry templates; ``?template=<slug>`` previews one."""
     _require(request.user)
-    found = industry_templates_found()
+    found = industry.shipped()
     slug = request.GET.get("template")
     if slug:
         if slug not in {t["slug"] for t in found}:
             raise Http404(_("No such industry template."))
-        text = (INDUSTRY_DIR / f"{slug}.json").read_text(encoding="utf-8")
+        text = next(t["path"] for t in found if t["slug"] == slug).read_text(encoding="utf-8")
         return _preview_page(request, text=text, source=f"{slug}.json")
     return render(request, "exchange/app_template_industries.html", {"industries": found})
