@@ -125,7 +125,12 @@ class KpiPolicy(models.Model):
     @classmethod
     def current(cls) -> KpiPolicy:
         policy = cls.objects.order_by("pk").first()
-        return policy or cls.objects.create()
+        if policy is None:
+            policy = cls.objects.create()
+            # Read back: a new instance holds the Python defaults (int 60, not Decimal),
+            # which the settings' messages format as decimals.
+            policy.refresh_from_db()
+        return policy
 
 
 class Metric(BaseModel):

@@ -1,5 +1,7 @@
 """Settings · KPI: the service (every error by field, audited) and its page."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -96,3 +98,11 @@ def test_page(client, world):
     assert response.status_code == 302
     policy = KpiPolicy.current()
     assert policy.process_weight == 30 and policy.benchmark_values == {"t_calls": "12"}
+
+
+def test_the_row_current_creates_holds_decimals(world):
+    # Messages format the weights as decimals (kpi.policy._number); a freshly created
+    # row used to hold the Python defaults (int) until read again.
+    KpiPolicy.objects.all().delete()
+    policy = KpiPolicy.current()
+    assert isinstance(policy.process_min, Decimal) and isinstance(policy.result_weight, Decimal)
