@@ -29,6 +29,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from salesops.automation.services import can_manage_rules
+from salesops.exchange import permissions as exchange_permissions
+from salesops.exchange import registry as exchange_registry
 from salesops.incentives import permissions as incentive_permissions
 from salesops.knowledge import push_selectors
 from salesops.kpi import coaching as kpi_coaching
@@ -149,6 +151,11 @@ def kpi_users(user) -> bool:
     return kpi_permissions.has_kpi(user) and not user.is_customer_success_role
 
 
+def importers(user) -> bool:
+    """Who may import at least one kind of record (exchange.registry)."""
+    return any(i.can_import(user) for i in exchange_registry.all_importers())
+
+
 def daily_writers(user) -> bool:
     """Who writes a daily report (read-only roles only read them)."""
     return not user.is_read_only_role
@@ -219,6 +226,8 @@ MENU = [
     entry("customization:definition_list", _("Custom fields"), "ti-adjustments", SETTINGS, admins, owns="customization"),
     entry("locked_logins", _("Locked logins"), "ti-lock", SETTINGS, admins),
     entry("org:settings", _("Organisation"), "ti-building-cog", SETTINGS, admins, owns="org:choice_*"),
+    entry("exchange:home", _("Import"), "ti-file-import", SETTINGS, importers, owns="exchange"),
+    entry("exchange:policy", _("Import and export"), "ti-file-settings", SETTINGS, exchange_permissions.can_configure),
 ]  # fmt: skip
 
 
