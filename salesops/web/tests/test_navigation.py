@@ -54,6 +54,9 @@ from salesops.web.context_processors import MENU, build_sections, current_entry,
         ("kpi:compliance_decide", "kpi:compliance", "kpi"),
         ("kpi:version_new", "kpi:scheme_list", "settings"),
         ("kpi:review_policy", "kpi:scheme_list", "settings"),
+        ("exchange:job", "exchange:home", "settings"),
+        ("exchange:job_progress", "exchange:home", "settings"),
+        ("exchange:policy", "exchange:policy", "settings"),
     ],
 )
 def test_the_most_specific_entry_owns_the_page(view_name, url_name, section):
@@ -146,7 +149,7 @@ def test_each_role_sees_the_sections_it_may_open(org):
     assert "pipeline:approvals" in manager["deals"]
     assert manager["knowledge"] == ["knowledge:list", "pushes:mine", "pushes:team"]
     assert "pipeline:configure" not in manager.get("settings", [])
-    assert manager["settings"] == ["leads:routing_caps", "org:user_change_list"]
+    assert manager["settings"] == ["leads:routing_caps", "org:user_change_list", "exchange:home"]
     admin = _keys(org.admin)
     assert len(admin["settings"]) == sum(e.section is nav.SETTINGS for e in MENU)
     director = _keys(org.director)
