@@ -45,10 +45,10 @@ class RowList:
     """Rows computed in Python (a list of dicts) with the little of a queryset that
     :func:`export_response` reads, for exports of pages that are not one queryset."""
 
-    model = None
-
-    def __init__(self, rows: list):
+    def __init__(self, rows: list, model=None):
         self.rows = rows
+        # The rows' model, when they are model instances: choice columns show labels.
+        self.model = model
 
     def count(self) -> int:
         return len(self.rows)
@@ -261,3 +261,21 @@ def export_or_back(request, filterset, columns, fmt: str, stem: str, list_route:
     except ExportTooLarge as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(back)
+
+
+def queryset_export_or_back(request, queryset, columns, fmt: str, stem: str, back: str):
+    """The download of a list that is not driven by a FilterSet (the view filtered and
+    scoped ``queryset`` itself), or back to ``back`` (the list's URL with its query) with
+    the reason it was refused."""
+    try:
+        return export_response(queryset, columns, fmt, stem)
+    except ExportTooLarge as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+
+
+def back_to(request, list_route: str, *args) -> str:
+    """The list page's URL with the export request's query (minus nothing: the same
+    filters)."""
+    query = request.GET.urlencode()
+    return reverse(list_route, args=args) + (f"?{query}" if query else "")

@@ -16,6 +16,7 @@ from . import health_views, views, views_heatmap, views_pipeline, views_weekly
 customer_pages = [
     path("accounts/<int:pk>/360/", views.account_360, name="account_360"),
     path("accounts/ltv/", views.rep_ltv, name="rep_ltv"),
+    path("accounts/ltv/export.<str:fmt>", views.rep_ltv_export, name="rep_ltv_export"),
 ]
 
 # The "reports" namespace (``reports:<name>``), mounted under /reports/ by the project

@@ -15,8 +15,10 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_POST
 
+from salesops.core.exports import RowList, back_to, queryset_export_or_back
 from salesops.customers import selectors as customer_selectors
 from salesops.leads import selectors as lead_selectors
 from salesops.leads import services as lead_services
@@ -123,3 +125,24 @@ def account_360(request, pk):
 def rep_ltv(request):
     """Total and average lifetime value of each rep's accounts (those the user sees)."""
     return render(request, "reports/rep_ltv.html", {"rows": ltv.rep_ltv(user=request.user)})
+
+
+REP_LTV_COLUMNS = [
+    (_l("Owner"), "owner"),
+    (_l("Accounts"), "accounts"),
+    (_l("Total LTV"), "total"),
+    (_l("Average LTV"), "average"),
+]
+
+
+@login_required
+@require_GET
+def rep_ltv_export(request, fmt):
+    rows = RowList(ltv.rep_ltv(user=request.user))
+    columns = [(h, _key(k)) for h, k in REP_LTV_COLUMNS]
+    back = back_to(request, "customers:rep_ltv")
+    return queryset_export_or_back(request, rows, columns, fmt, "ltv-by-rep", back)
+
+
+def _key(name: str):
+    return lambda row: row[name]

@@ -16,9 +16,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from salesops.core import clock
+from salesops.core.exports import back_to, queryset_export_or_back
 from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
@@ -57,14 +59,39 @@ def _next(request, fallback: str) -> str:
     return fallback
 
 
+def _filters(request) -> tuple[str, str]:
+    status = request.GET.get("status", "open")
+    status = status if status in selectors.STATUSES else "open"
+    scope = request.GET.get("scope", "mine")
+    scope = scope if scope in selectors.SCOPES and _sees_team(request.user) else "mine"
+    return status, scope
+
+
+EXPORT_COLUMNS = [
+    (_l("title"), "title"),
+    (_l("due"), "due_at"),
+    (_l("assignee"), "assignee.label"),
+    (_l("done at"), "done_at"),
+    (_l("source"), "source"),
+    (_l("description"), "description"),
+]
+
+
+@login_required
+@require_GET
+def task_export(request, fmt):
+    """The tasks the list shows (its status and scope), as CSV or Excel."""
+    status, scope = _filters(request)
+    queryset = selectors.task_list(user=request.user, status=status, scope=scope)
+    back = back_to(request, "todos:task_list")
+    return queryset_export_or_back(request, queryset, EXPORT_COLUMNS, fmt, "tasks", back)
+
+
 @login_required
 @require_GET
 def task_list(request):
     user = request.user
-    status = request.GET.get("status", "open")
-    status = status if status in selectors.STATUSES else "open"
-    scope = request.GET.get("scope", "mine")
-    scope = scope if scope in selectors.SCOPES and _sees_team(user) else "mine"
+    status, scope = _filters(request)
     queryset = selectors.task_list(user=user, status=status, scope=scope)
     paginator = TwoStepPaginator(queryset, settings.SALESOPS["PAGE_SIZE"])
     page = paginator.get_page(request.GET.get("page"))

@@ -14,9 +14,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from salesops.core import choices
+from salesops.core.exports import RowList, back_to, queryset_export_or_back
 from salesops.core.forms import attach_service_errors
 
 from .. import attachments, selectors, services
@@ -33,11 +35,9 @@ def _page(request, rows):
     return page
 
 
-@login_required
-@require_GET
-def item_list(request):
-    """Everyone's knowledge list: a query ranks by relevance (with the match
-    percentage); the filters narrow by type, tag, channel and customer type."""
+def _search(request):
+    """The list's form, query, whether the user edits, and the rows (ranked ids for a
+    query, else the filtered queryset)."""
     form = SearchForm(request.GET)
     form.is_valid()  # an invalid filter value is dropped, the rest still applies
     data = {name: form.cleaned_data.get(name) for name in form.fields}
@@ -53,6 +53,43 @@ def item_list(request):
     rows = selectors.search_items(
         request.user, query=query, filters=filters, inactive=editor and data.get("inactive")
     )
+    return form, query, editor, rows
+
+
+EXPORT_COLUMNS = [
+    (_l("title"), "title"),
+    (_l("type"), "kind"),
+    (_l("summary"), "summary"),
+    (_l("channel"), "channel"),
+    (_l("tags"), lambda item: "、".join(t.label for t in item.tags.all())),
+    (_l("active"), "is_active"),
+    (_l("author"), "author.label"),
+    (_l("version"), "version"),
+    (_l("updated"), "updated_at"),
+]
+
+
+@login_required
+@require_GET
+def item_export(request, fmt):
+    """The list as on screen (query ranking, filters, the user's visibility)."""
+    _form, query, _editor, rows = _search(request)
+    if query:
+        ids = [pk for pk, _percent in rows]
+        found = selectors.items(request.user).prefetch_related("tags").in_bulk(ids)
+        rows = RowList([found[pk] for pk in ids if pk in found], KnowledgeItem)
+    else:
+        rows = rows.prefetch_related("tags")
+    back = back_to(request, "knowledge:list")
+    return queryset_export_or_back(request, rows, EXPORT_COLUMNS, fmt, "knowledge", back)
+
+
+@login_required
+@require_GET
+def item_list(request):
+    """Everyone's knowledge list: a query ranks by relevance (with the match
+    percentage); the filters narrow by type, tag, channel and customer type."""
+    form, query, editor, rows = _search(request)
     page = _page(request, rows)
     if query:
         percents = dict(page.object_list)
@@ -168,6 +205,7 @@ def attachment_download(request, pk: int):
 
 urlpatterns = [
     path("", item_list, name="list"),
+    path("export.<str:fmt>", item_export, name="export"),
     path("new/", item_create, name="create"),
     path("<int:pk>/", item_detail, name="detail"),
     path("<int:pk>/edit/", item_edit, name="edit"),

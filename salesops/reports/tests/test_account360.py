@@ -270,3 +270,15 @@ def test_the_json_query_count_does_not_grow_either(org, account):
         body = api.get(url).json()
     assert len(many) == len(few)
     assert len(body["tickets"]["latest"]) == 10 and body["tickets"]["count"] == 100
+
+
+def test_the_ltv_by_rep_export_has_the_rows_the_page_shows(client, org, account):
+    other = make_account(org.rep_d)
+    ltv.ltv_recompute(account=other)
+    client.force_login(org.manager_east)
+    response = client.get(reverse("customers:rep_ltv_export", args=["csv"]))
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    owners = {line.split(",")[0] for line in lines[1:]}
+    name = lambda user: user.display_name or user.username  # noqa: E731 - as the page
+    assert name(org.rep_a) in owners and name(org.rep_d) not in owners
