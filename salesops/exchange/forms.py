@@ -79,13 +79,13 @@ class PolicyForm(TablerFormMixin, forms.Form):
     max_file_mb = forms.IntegerField(
         label=_("Largest file (MB)"),
         min_value=1,
-        max_value=1024,
+        max_value=500,
         help_text=_("A bigger upload is refused before it is read."),
     )
     max_rows = forms.IntegerField(
         label=_("Most rows per file"),
         min_value=1,
-        max_value=5_000_000,
+        max_value=1_000_000,
         help_text=_("A file with more data rows is refused; split it into several files."),
     )
     dual_track_days = forms.IntegerField(

@@ -118,12 +118,16 @@ def test_another_users_job_is_a_404(org):
 
 def test_check_before_mapping_is_refused_and_a_bad_mapping_names_the_column(org):
     client = api_client(org.admin)
-    job_id = post_file(client).json()["id"]
+    # No column for the company name (required): the columns wait for the user.
+    job_id = post_file(client, xlsx_bytes(["城市", "负责人"], [["上海", "rep_a"]])).json()["id"]
     response = client.post(f"{API}/{job_id}/check")
-    assert response.status_code == 422
+    assert response.status_code == 422 and response.json()["field"] == "mapping"
     response = put_json(client, f"{API}/{job_id}/mapping", {"mapping": {"0": "name", "1": "name"}})
-    assert response.status_code == 422 and response.json()["message"]
+    assert response.status_code == 422 and "“城市”" in response.json()["message"]
     assert ImportJob.objects.get().mapping_confirmed is False
+    response = put_json(client, f"{API}/{job_id}/mapping", {"mapping": {"0": "name"}})
+    assert response.status_code == 200 and response.json()["mapping_confirmed"] is True
+    assert client.post(f"{API}/{job_id}/check").status_code == 202
 
 
 def test_templates_download(org):

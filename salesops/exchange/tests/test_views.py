@@ -62,7 +62,6 @@ def test_admin_uploads_checks_reads_the_report_and_commits(client, org):
     page = client.get(response["Location"]).content.decode()
     assert page.count('data-testid="mapping-row"') == 3
     assert '<option value="name" selected>' in page and '<option value="owner" selected>' in page
-    assert 'data-testid="check"' not in page  # the columns are not confirmed yet
 
     job = confirm_and_check(client, job)
     assert job.state == JobState.CHECKED and job.counts["create"] == 2
@@ -106,20 +105,26 @@ def test_a_mapping_error_names_the_column_and_keeps_the_choice(client, org):
     client.force_login(org.admin)
     upload(client)
     job = ImportJob.objects.get()
+    before = dict(job.mapping)
     response = client.post(
         reverse("exchange:job_mapping", args=[job.pk]),
         {"col_0": "name", "col_1": "name", "col_2": ""},
     )
     assert response.status_code == 422
-    assert 'data-testid="mapping-errors"' in response.content.decode()
+    html = response.content.decode()
+    assert 'data-testid="mapping-errors"' in html and "“城市”" in html  # column B named
+    assert html.count('<option value="name" selected>') == 2  # the user's choice is kept
     job.refresh_from_db()
-    assert not job.mapping_confirmed
+    assert job.mapping == before and before["0"] == "name"  # nothing saved
 
 
 def test_check_before_the_columns_are_confirmed_is_refused_with_a_message(client, org):
     client.force_login(org.admin)
-    upload(client)
+    # No column for the company name (required): the columns wait for the user.
+    upload(client, data=xlsx_bytes(["城市", "负责人"], [["上海", "rep_a"]]))
     job = ImportJob.objects.get()
+    page = client.get(reverse("exchange:job", args=[job.pk])).content.decode()
+    assert 'data-testid="check"' not in page and not job.mapping_confirmed
     response = client.post(reverse("exchange:job_check", args=[job.pk]), follow=True)
     assert response.status_code == 200
     job.refresh_from_db()

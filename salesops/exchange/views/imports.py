@@ -48,7 +48,7 @@ def _entities(user, errors: dict | None = None) -> list[dict]:
             {
                 "entity": importer.entity,
                 "label": importer.label,
-                "version": versions.current(importer.entity).version,
+                "version": getattr(versions.current(importer.entity), "version", None),
                 "errors": (errors or {}).get(importer.entity, []),
             }
         )
