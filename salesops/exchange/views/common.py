@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .. import permissions, registry
@@ -71,12 +72,27 @@ def row_cells(job: ImportJob, row) -> list[str]:
     return [str(v) for v in values or []]
 
 
-def row_problems(row) -> list[dict]:
+def field_labels(entity: str) -> dict[str, str]:
+    """Field key → its name in the reader's language (the report rows keep the zh-Hans
+    name the file was checked with)."""
+    importer = registry.get(entity)
+    if importer is None:
+        return {}
+    chinese = (translation.get_language() or "").lower().startswith("zh")
+    labels = {}
+    for field in importer.fields():
+        zh, en = field.names()
+        labels[field.key] = zh if chinese else en
+    return labels
+
+
+def row_problems(row, labels: dict[str, str] | None = None) -> list[dict]:
     """``[{"field", "label", "message"}]`` of a report row, the row's own message last."""
+    labels = labels or {}
     problems = [
         {
             "field": e.get("field", ""),
-            "label": e.get("label") or e.get("field", ""),
+            "label": labels.get(e.get("field", "")) or e.get("label") or e.get("field", ""),
             "message": e.get("message", ""),
         }
         for e in row.errors or []

@@ -22,6 +22,7 @@ from ..models import JobState, RowStatus
 from .common import (
     RUNNING,
     entity_label,
+    field_labels,
     good_count,
     importable,
     importer_for,
@@ -121,6 +122,7 @@ def _job_context(request, job) -> dict:
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     labels = dict(RowStatus.choices)
+    names = field_labels(job.entity)
     checked = job.state in (JobState.CHECKED, JobState.DONE) and bool(job.counts)
     return {
         "job": job,
@@ -140,7 +142,7 @@ def _job_context(request, job) -> dict:
             {
                 "row": row,
                 "label": labels.get(row.status, row.status),
-                "problems": row_problems(row),
+                "problems": row_problems(row, names),
                 "cells": row_cells(job, row),
             }
             for row in page.object_list
