@@ -22,7 +22,14 @@ from . import jobs, mapping, template_book
 from .files import FileRefused
 from .models import RowStatus
 from .schemas import ImportJobOut, ImportJobPage, ImportMappingIn, ImportRowPage
-from .views.common import importer_for, job_for, row_cells, visible_jobs
+from .views.common import (
+    field_labels,
+    importer_for,
+    job_for,
+    row_cells,
+    row_problems,
+    visible_jobs,
+)
 
 router = Router(tags=["imports"])
 
@@ -103,18 +110,13 @@ def job_rows(request, job_id: int, query: Query[ImportRowQuery]):
             )
         qs = qs.filter(status=query.status)
     page = paginate(qs, query.page, query.page_size)
+    names = field_labels(job.entity)
     page["results"] = [
         {
             "row_no": row.row_no,
             "status": row.status,
-            "errors": [
-                {
-                    "field": e.get("field", ""),
-                    "label": e.get("label", ""),
-                    "message": e.get("message", ""),
-                }
-                for e in row.errors or []
-            ],
+            # The row's own message is its own key, not one of the errors.
+            "errors": row_problems(row, names)[: len(row.errors or [])],
             "message": row.message,
             "values": row_cells(job, row),
             "object_id": row.object_id,

@@ -224,3 +224,23 @@ def test_the_menu_offers_import_to_importers_and_settings_to_configurers(client,
     client.force_login(org.admin)
     html = client.get(reverse("exchange:home")).content.decode()
     assert f'href="{reverse("exchange:policy")}"' in html
+
+
+def test_a_fuzzy_column_is_preselected_flagged_and_confirmed_by_saving(client, org):
+    client.force_login(org.admin)
+    upload(client, data=xlsx_bytes(["公司名称（全称）", "负责人"], [["上海甲乙机械", "rep_a"]]))
+    job = ImportJob.objects.get()
+    assert job.suggested["0"]["how"] == "fuzzy" and not job.mapping_confirmed
+    page = client.get(reverse("exchange:job", args=[job.pk]))
+    first = page.context["mapping_rows"][0]
+    assert first["field"] == "name" and first["confirm"] is True
+    html = page.content.decode()
+    assert html.count('data-testid="confirm-flag"') == 1 and 'data-testid="check"' not in html
+    response = client.post(
+        reverse("exchange:job_mapping", args=[job.pk]), {"col_0": "name", "col_1": "owner"}
+    )
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.mapping_confirmed and job.mapping == {"0": "name", "1": "owner"}
+    html = client.get(reverse("exchange:job", args=[job.pk])).content.decode()
+    assert 'data-testid="confirm-flag"' not in html and 'data-testid="check"' in html
