@@ -24,7 +24,7 @@ from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, events, orgsettings
+from salesops.core import clock, events, orgsettings, visibility
 from salesops.customers.models import Account, Contact
 from salesops.customization import services as custom_services
 from salesops.leads import services as lead_services
@@ -195,6 +195,17 @@ def _check_links(actor, lead, account, contact, errors: dict, deal=None):
     return _check_deal(actor, deal, lead, account, errors)
 
 
+def _check_owner(actor, owner, errors: dict):
+    """The activity's owner: the actor, or an active user whose records the actor may
+    change (a rep records only their own activities)."""
+    if owner is None or owner.pk == actor.pk:
+        return actor
+    ids = visibility.editable_owner_ids(actor)
+    if not owner.is_active or (ids is not None and owner.pk not in set(ids)):
+        _add(errors, "owner", _("You may not record activities for %(name)s.") % {"name": owner})
+    return owner
+
+
 def _after_finish(activity: Activity) -> None:
     """Tell the lead it was worked on, and announce the activity (both inside the
     caller's transaction; the event goes out after commit)."""
@@ -236,8 +247,10 @@ def activity_log(
     duration_source: str | None = None,
     finish: bool = False,
     custom: dict | None = None,
+    owner=None,
 ) -> Activity:
-    """Record an activity by ``actor`` (who owns it).
+    """Record an activity by ``actor`` (who owns it, unless ``owner`` names someone whose
+    records the actor may change: a manager's or an admin's import of the team's calls).
 
     ``finish`` says the caller records a finished activity (the check-in screen): then a
     missing tag is refused even when no duration was given. ``custom`` holds the
@@ -254,6 +267,7 @@ def activity_log(
     tag."""
     _require_writer(actor)
     errors: dict[str, list] = {}
+    owner = _check_owner(actor, owner, errors)
     if kind not in ActivityKind.values:
         _add(
             errors,
@@ -285,7 +299,7 @@ def activity_log(
     activity = Activity(
         custom=holder.custom,
         kind=kind,
-        owner=actor,
+        owner=owner,
         lead=lead,
         account=account,
         contact=contact,

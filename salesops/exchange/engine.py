@@ -158,7 +158,8 @@ def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_
         with transaction.atomic():
             done = importer.check_many(batch) if dry_run else importer.write_many(batch)
             if not dry_run:
-                _remember_keys(job, [prepared[i] for i in pending[start : start + size]], done)
+                rows = [prepared[i] for i in pending[start : start + size]]
+                _remember_keys(job, rows, done, known)
         for index, outcome in zip(pending[start : start + size], done, strict=True):
             if dry_run and outcome.status in ("create", "update"):
                 outcome.object_id = None
@@ -206,21 +207,36 @@ def _triage(job, parsed, errors, key, known, seen, row_no, cache, dry_run):
     return None, ctx
 
 
-def _remember_keys(job, rows, outcomes) -> None:
-    """Record each written row's key and content, so the same row again is skipped."""
+def _remember_keys(job, rows, outcomes, known) -> None:
+    """Record each written row's key and content, so the same row again is skipped: one
+    insert for the new keys and one update for the keys written before (a file's rows
+    have distinct keys: a repeated key is a duplicate and never written)."""
     now = clock.now()
+    new, changed = [], []
     for (_row_no, _cells, parsed, _errors, key), outcome in zip(rows, outcomes, strict=True):
-        if outcome.status in ("create", "update") and outcome.object_id:
-            ImportKey.objects.update_or_create(
-                entity=job.entity,
-                key=key,
-                defaults={
-                    "object_id": outcome.object_id,
-                    "content_hash": content_hash(parsed),
-                    "job": job,
-                    "updated_at": now,
-                },
+        if outcome.status not in ("create", "update") or not outcome.object_id:
+            continue
+        digest = content_hash(parsed)
+        earlier = known.get(key)
+        if earlier is None:
+            new.append(
+                ImportKey(
+                    entity=job.entity,
+                    key=key,
+                    object_id=outcome.object_id,
+                    content_hash=digest,
+                    job=job,
+                    updated_at=now,
+                )
             )
+        else:
+            earlier.object_id, earlier.content_hash = outcome.object_id, digest
+            earlier.job, earlier.updated_at = job, now
+            changed.append(earlier)
+    ImportKey.objects.bulk_create(new, batch_size=1000)
+    ImportKey.objects.bulk_update(
+        changed, ["object_id", "content_hash", "job", "updated_at"], batch_size=1000
+    )
 
 
 def finish(job: ImportJob, counts: dict, *, dry_run: bool) -> None:

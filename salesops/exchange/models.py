@@ -193,3 +193,30 @@ class TemplateVersion(models.Model):
 
     def __str__(self):
         return f"{self.entity} v{self.version}"
+
+
+class AppliedTemplate(models.Model):
+    """An app template applied to this installation (the page, the CLI, the demo): what
+    it was, who applied it and what it changed. The home page offers an industry
+    template until one has been applied."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applied by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField(_("applied at"), default=clock.now)
+    # section → {"created": n, "changed": n, "unchanged": n}
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("applied app template")
+        verbose_name_plural = _("applied app templates")
+        ordering = ["-applied_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.name or '—'} · {self.applied_at:%Y-%m-%d %H:%M}"

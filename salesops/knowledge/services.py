@@ -53,6 +53,35 @@ def tags_for(labels) -> list[KnowledgeTag]:
     return list(dict.fromkeys(out))
 
 
+@transaction.atomic
+def tag_save(*, actor, code: str, label_zh: str, label_en: str = "") -> tuple[KnowledgeTag, str]:
+    """Create the topic tag ``code`` or relabel it (an app template carries the tags):
+    returns the tag and "created", "changed" or "unchanged" (nothing written)."""
+    require_editor(actor)
+    code, label_zh, label_en = code.strip(), label_zh.strip(), label_en.strip()
+    errors: dict[str, list] = {}
+    if not code or len(code) > TAG_MAX or any(ch.isspace() for ch in code):
+        errors["code"] = [
+            _("Give a code of 1–%(limit)d characters without spaces.") % {"limit": TAG_MAX}
+        ]
+    if not label_zh or len(label_zh) > TAG_MAX or len(label_en) > TAG_MAX:
+        errors["label_zh"] = [
+            _("Give a Chinese label of at most %(limit)d characters.") % {"limit": TAG_MAX}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    tag = KnowledgeTag.objects.select_for_update().filter(code=code).first()
+    if tag is None:
+        tag = KnowledgeTag.objects.create(code=code, label_zh=label_zh, label_en=label_en)
+        return tag, "created"
+    if (tag.label_zh, tag.label_en) == (label_zh, label_en):
+        return tag, "unchanged"
+    tag.label_zh, tag.label_en = label_zh, label_en
+    tag.save(update_fields=["label_zh", "label_en"])
+    search.bump_version()
+    return tag, "changed"
+
+
 def _errors(data: dict, tags: list, kept_types=()) -> dict[str, list]:
     errors: dict[str, list] = {}
     if data["kind"] not in Kind.values:

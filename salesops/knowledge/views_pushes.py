@@ -11,7 +11,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_http_methods, require_POST
+
+from salesops.core.exports import back_to, queryset_export_or_back
 
 from . import push_selectors, pushes
 
@@ -105,13 +108,40 @@ def push_close(request, pk):
     return redirect("pushes:mine")
 
 
-@login_required
-@require_http_methods(["GET"])
-def team_pushes(request):
+def _team_rep(request) -> int | None:
     if not push_selectors.may_see_team(request.user):
         raise PermissionDenied(_("Team pushes are for managers, directors and admins."))
     rep_id = request.GET.get("rep")
-    rep_id = int(rep_id) if rep_id and rep_id.isdigit() else None
+    return int(rep_id) if rep_id and rep_id.isdigit() else None
+
+
+TEAM_COLUMNS = [
+    (_l("person"), "user.label"),
+    (_l("knowledge item"), "item.title"),
+    (_l("reason"), "reason"),
+    (_l("created at"), "created_at"),
+    (_l("delivered at"), "delivered_at"),
+    (_l("read at"), "read_at"),
+    (_l("study note required"), "requires_note"),
+    (_l("study note"), "note"),
+    (_l("note submitted at"), "note_at"),
+    (_l("closed at"), "closed_at"),
+]
+
+
+@login_required
+@require_http_methods(["GET"])
+def team_export(request, fmt):
+    """The team's pushes the page lists (its rep filter), as CSV or Excel."""
+    rows = push_selectors.team_pushes(request.user, rep_id=_team_rep(request))
+    back = back_to(request, "pushes:team")
+    return queryset_export_or_back(request, rows, TEAM_COLUMNS, fmt, "team-pushes", back)
+
+
+@login_required
+@require_http_methods(["GET"])
+def team_pushes(request):
+    rep_id = _team_rep(request)
     page = Paginator(push_selectors.team_pushes(request.user, rep_id=rep_id), PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -32,6 +32,7 @@ report_pages = [
         "deal-health/export.<str:fmt>", health_views.deal_health_export, name="deal_health_export"
     ),
     path("heatmap/", views_heatmap.team_heatmap, name="heatmap"),
+    path("heatmap/export.<str:fmt>", views_heatmap.heatmap_export, name="heatmap_export"),
     path("snapshot/account/<int:pk>/", views_heatmap.account_snapshot, name="account_snapshot"),
 ]
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from salesops.core import clock
+from salesops.core.exports import RowList, back_to, queryset_export_or_back
 
 from . import heatmap, snapshot
 
@@ -69,12 +70,9 @@ def _team_options(user) -> list[tuple[int, str]]:
     return [(t.pk, "— " * (t.depth - top) + t.name) for t in teams]
 
 
-@login_required
-@require_GET
-def team_heatmap(request):
-    """A team's effective touches per rep and hour on one day (default: the manager's team
-    and the previous working day). Reps may not open it (403); a team outside the
-    user's scope is a 404."""
+def _load(request):
+    """(the heatmap, the day field's error, today) the request asks for; 403 for a rep,
+    404 for a team outside the user's scope."""
     if not heatmap.may_open(request.user):
         raise PermissionDenied(_("The heatmap is for managers, directors and admins."))
     today = clock.today()
@@ -87,6 +85,36 @@ def team_heatmap(request):
         )
     except ObjectDoesNotExist:
         raise Http404(NOT_FOUND) from None
+    return data, error, today
+
+
+@login_required
+@require_GET
+def heatmap_export(request, fmt):
+    """The heatmap on screen as a table: one row per person, effective touches and all
+    activities per hour, and the day's totals."""
+    data, _error, _today = _load(request)
+    columns = [(_("Person"), lambda row: row.user.label)]
+    for index, hour in enumerate(data.hours):
+        columns.append((f"{hour:02d}:00 · " + _("effective"), _cell(index, "effective")))
+        columns.append((f"{hour:02d}:00 · " + _("all"), _cell(index, "activities")))
+    columns += [(_("Effective touches"), "effective"), (_("All activities"), "activities")]
+    stem = f"heatmap-{data.team.pk}-{data.day:%Y%m%d}"
+    back = back_to(request, "reports:heatmap")
+    return queryset_export_or_back(request, RowList(data.rows), columns, fmt, stem, back)
+
+
+def _cell(index: int, name: str):
+    return lambda row: getattr(row.cells[index], name)
+
+
+@login_required
+@require_GET
+def team_heatmap(request):
+    """A team's effective touches per rep and hour on one day (default: the manager's team
+    and the previous working day). Reps may not open it (403); a team outside the
+    user's scope is a 404."""
+    data, error, today = _load(request)
     shown = data.day
     title = escape(_("%(e)d effective of %(n)d activities"))
     rows = [(row, _cells_html(row, title)) for row in data.rows]

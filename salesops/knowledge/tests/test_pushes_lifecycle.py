@@ -230,3 +230,17 @@ def test_pages_visibility(org):
     assert login(org.manager_south).get(f"/knowledge/pushes/{push.pk}/").status_code == 404
     page = login(org.manager_south).get("/knowledge/pushes/team/")
     assert "Rep A" not in page.content.decode()
+
+
+def test_team_pushes_export_lists_the_team_only(org):
+    pf.push(org.rep_a)
+    pf.push(org.rep_d)
+    client = Client()
+    client.force_login(org.manager_east)
+    response = client.get("/knowledge/pushes/team/export.csv")
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    people = {line.split(",")[0] for line in lines[1:]}
+    assert people == {org.rep_a.label}
+    client.force_login(org.rep_a)
+    assert client.get("/knowledge/pushes/team/export.csv").status_code == 403

@@ -235,3 +235,16 @@ def test_the_nav_entry_is_for_managers_and_above(org, client):
     assert 'href="/reports/heatmap/"' in client.get("/").content.decode()
     client.force_login(org.rep_a)
     assert 'href="/reports/heatmap/"' not in client.get("/").content.decode()
+
+
+def test_the_export_has_the_numbers_the_page_shows(org, day_of_work, client):
+    client.force_login(org.manager_east)
+    response = client.get("/reports/heatmap/export.csv")
+    assert response.status_code == 200
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    people = [line.split(",")[0] for line in lines[1:]]
+    assert org.rep_a.label in people and org.rep_d.label not in people
+    total = sum(int(line.split(",")[-2]) for line in lines[1:])
+    assert total == 6  # the effective touches the page shows
+    client.force_login(org.rep_a)
+    assert client.get("/reports/heatmap/export.csv").status_code == 403
