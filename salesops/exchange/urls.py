@@ -1,7 +1,9 @@
-"""Import pages under /imports/ (X5)."""
+"""Import pages under /imports/ (X5), and Settings · App templates (X7) in the same
+namespace."""
 
 from django.urls import path
 
+from . import urls_app_templates
 from .views import imports, settings
 
 app_name = "exchange"
@@ -19,3 +21,5 @@ urlpatterns = [
     path("<int:pk>/progress/", imports.job_progress, name="job_progress"),
     path("<int:pk>/report.xlsx", imports.job_report, name="job_report"),
 ]
+
+urlpatterns += urls_app_templates.urlpatterns
