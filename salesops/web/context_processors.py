@@ -62,6 +62,9 @@ INCENTIVES = Section("incentives", _("Incentives"), "ti-gift")
 PERFORMANCE = Section("performance", _("Performance"), "ti-chart-line")
 KNOWLEDGE = Section("knowledge", _("Knowledge"), "ti-book")
 TASKS = Section("tasks", _("Tasks"), "ti-checklist")
+# Imports are for everyone who may import something (reps their own activities and deals),
+# not only for those who configure: a section of its own, not under Settings.
+DATA = Section("data", _("Data"), "ti-database")
 SETTINGS = Section("settings", _("Settings"), "ti-settings")
 
 SECTIONS = [
@@ -77,6 +80,7 @@ SECTIONS = [
     PERFORMANCE,
     KNOWLEDGE,
     TASKS,
+    DATA,
     SETTINGS,
 ]
 
@@ -210,6 +214,7 @@ MENU = [
     entry("pushes:team", _("Team pushes"), "ti-users", KNOWLEDGE, push_selectors.may_see_team),
     entry("reports:heatmap", _("Heatmap"), "ti-grid-dots", PERFORMANCE, heatmap.may_open),
     entry("todos:task_list", _("My tasks"), "ti-checklist", TASKS, owns="todos"),
+    entry("exchange:home", _("Import"), "ti-file-import", DATA, importers, owns=("exchange:job*", "exchange:upload", "exchange:template*")),
     entry("automation:rule_list", _("Automation rules"), "ti-robot", SETTINGS, rule_managers, owns="automation"),
     entry("notifications:channel_list", _("Notification channels"), "ti-broadcast", SETTINGS, admins, owns=("notifications:channel_*", "notifications:delivery_*")),
     entry("revenue:policy", _("Revenue policy"), "ti-cash", SETTINGS, admins),
@@ -226,7 +231,6 @@ MENU = [
     entry("customization:definition_list", _("Custom fields"), "ti-adjustments", SETTINGS, admins, owns="customization"),
     entry("locked_logins", _("Locked logins"), "ti-lock", SETTINGS, admins),
     entry("org:settings", _("Organisation"), "ti-building-cog", SETTINGS, admins, owns="org:choice_*"),
-    entry("exchange:home", _("Import"), "ti-file-import", SETTINGS, importers, owns="exchange"),
     entry("exchange:policy", _("Import and export"), "ti-file-settings", SETTINGS, exchange_permissions.can_configure),
 ]  # fmt: skip
 
