@@ -43,8 +43,7 @@ def test_admin_fixes_a_file_from_the_report_and_imports_it(desktop_page, org):
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     login(page, "admin", org.password)
     page.goto("/")
-    page.get_by_test_id("nav-settings").click()
-    page.locator('a[href="/imports/"]').first.click()
+    page.locator("[data-testid=nav-data] a").click()  # the Data section: a link to Import
     page.wait_for_url("**/imports/")
 
     bad = [GOOD[0], ["苏州丙丁电子有限公司", "苏州", "nobody"], ["", "杭州", "rep_b"], GOOD[1]]
