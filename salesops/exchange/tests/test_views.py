@@ -244,3 +244,18 @@ def test_a_fuzzy_column_is_preselected_flagged_and_confirmed_by_saving(client, o
     assert job.mapping_confirmed and job.mapping == {"0": "name", "1": "owner"}
     html = client.get(reverse("exchange:job", args=[job.pk])).content.decode()
     assert 'data-testid="confirm-flag"' not in html and 'data-testid="check"' in html
+
+
+def test_commit_before_a_check_is_refused_and_a_failed_run_shows_its_reason(client, org):
+    client.force_login(org.admin)
+    upload(client)
+    job = ImportJob.objects.get()
+    response = client.post(reverse("exchange:job_commit", args=[job.pk]), follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Check the file first, then import it."
+    ]
+    assert not Account.objects.exists() and not job.rows.exists()
+    ImportJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, error="The disk is full.")
+    page = client.get(reverse("exchange:job", args=[job.pk])).content.decode()
+    assert 'data-testid="job-error"' in page and "The disk is full." in page
+    assert 'hx-trigger="every 1s"' not in page
