@@ -44,6 +44,7 @@ urlpatterns = [
     path("targets/", include("salesops.targets.urls")),
     path("kpi/", include("salesops.kpi.urls")),
     path("incentives/", include("salesops.incentives.urls")),
+    path("imports/", include("salesops.exchange.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

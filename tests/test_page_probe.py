@@ -75,6 +75,7 @@ KINDS = [
     (r"^incentives:(plan_|version_)", "incentives.BonusPlan"),
     (r"^incentives:mentor_", "incentives.MentorPair"),
     (r"^incentives:run_(detail|replay)$", "incentives.BonusRun"),
+    (r"^exchange:job", "exchange.ImportJob"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}

@@ -29,6 +29,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from salesops.automation.services import can_manage_rules
+from salesops.exchange import permissions as exchange_permissions
+from salesops.exchange import registry as exchange_registry
 from salesops.incentives import permissions as incentive_permissions
 from salesops.knowledge import push_selectors
 from salesops.kpi import coaching as kpi_coaching
@@ -60,6 +62,9 @@ INCENTIVES = Section("incentives", _("Incentives"), "ti-gift")
 PERFORMANCE = Section("performance", _("Performance"), "ti-chart-line")
 KNOWLEDGE = Section("knowledge", _("Knowledge"), "ti-book")
 TASKS = Section("tasks", _("Tasks"), "ti-checklist")
+# Imports are for everyone who may import something (reps their own activities and deals),
+# not only for those who configure: a section of its own, not under Settings.
+DATA = Section("data", _("Data"), "ti-database")
 SETTINGS = Section("settings", _("Settings"), "ti-settings")
 
 SECTIONS = [
@@ -75,6 +80,7 @@ SECTIONS = [
     PERFORMANCE,
     KNOWLEDGE,
     TASKS,
+    DATA,
     SETTINGS,
 ]
 
@@ -149,6 +155,11 @@ def kpi_users(user) -> bool:
     return kpi_permissions.has_kpi(user) and not user.is_customer_success_role
 
 
+def importers(user) -> bool:
+    """Who may import at least one kind of record (exchange.registry)."""
+    return any(i.can_import(user) for i in exchange_registry.all_importers())
+
+
 def daily_writers(user) -> bool:
     """Who writes a daily report (read-only roles only read them)."""
     return not user.is_read_only_role
@@ -203,6 +214,7 @@ MENU = [
     entry("pushes:team", _("Team pushes"), "ti-users", KNOWLEDGE, push_selectors.may_see_team),
     entry("reports:heatmap", _("Heatmap"), "ti-grid-dots", PERFORMANCE, heatmap.may_open),
     entry("todos:task_list", _("My tasks"), "ti-checklist", TASKS, owns="todos"),
+    entry("exchange:home", _("Import"), "ti-file-import", DATA, importers, owns=("exchange:job*", "exchange:upload", "exchange:template*")),
     entry("automation:rule_list", _("Automation rules"), "ti-robot", SETTINGS, rule_managers, owns="automation"),
     entry("notifications:channel_list", _("Notification channels"), "ti-broadcast", SETTINGS, admins, owns=("notifications:channel_*", "notifications:delivery_*")),
     entry("revenue:policy", _("Revenue policy"), "ti-cash", SETTINGS, admins),
@@ -219,6 +231,7 @@ MENU = [
     entry("customization:definition_list", _("Custom fields"), "ti-adjustments", SETTINGS, admins, owns="customization"),
     entry("locked_logins", _("Locked logins"), "ti-lock", SETTINGS, admins),
     entry("org:settings", _("Organisation"), "ti-building-cog", SETTINGS, admins, owns="org:choice_*"),
+    entry("exchange:policy", _("Import and export"), "ti-file-settings", SETTINGS, exchange_permissions.can_configure),
 ]  # fmt: skip
 
 

@@ -166,7 +166,7 @@ class ContactImporter(Importer):
     model = Contact
 
     def can_import(self, user) -> bool:
-        return AccountImporter.can_import(self, user)
+        return AccountImporter().can_import(user)  # the same rule as accounts
 
     def fields(self):
         return [

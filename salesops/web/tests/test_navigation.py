@@ -54,6 +54,9 @@ from salesops.web.context_processors import MENU, build_sections, current_entry,
         ("kpi:compliance_decide", "kpi:compliance", "kpi"),
         ("kpi:version_new", "kpi:scheme_list", "settings"),
         ("kpi:review_policy", "kpi:scheme_list", "settings"),
+        ("exchange:job", "exchange:home", "data"),
+        ("exchange:job_progress", "exchange:home", "data"),
+        ("exchange:policy", "exchange:policy", "settings"),
     ],
 )
 def test_the_most_specific_entry_owns_the_page(view_name, url_name, section):
@@ -121,6 +124,7 @@ def test_each_role_sees_the_sections_it_may_open(org):
         "performance",
         "knowledge",
         "tasks",
+        "data",
     ]
     assert rep["incentives"] == ["incentives:my_statement", "incentives:ltv_board"]
     assert rep["targets"] == ["targets:plan_list", "targets:my_target"]
@@ -147,6 +151,7 @@ def test_each_role_sees_the_sections_it_may_open(org):
     assert manager["knowledge"] == ["knowledge:list", "pushes:mine", "pushes:team"]
     assert "pipeline:configure" not in manager.get("settings", [])
     assert manager["settings"] == ["leads:routing_caps", "org:user_change_list"]
+    assert rep["data"] == manager["data"] == ["exchange:home"]  # imports their own records
     admin = _keys(org.admin)
     assert len(admin["settings"]) == sum(e.section is nav.SETTINGS for e in MENU)
     director = _keys(org.director)
