@@ -9,8 +9,9 @@ class ExchangeConfig(AppConfig):
 
     def ready(self):
         # The importers register themselves (one module per app they write into).
-        from . import importers
+        from . import home, importers
         from .appconfig import sections
 
         importers.load()
         sections.load()
+        home.register()

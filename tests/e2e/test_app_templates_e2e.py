@@ -33,8 +33,7 @@ def _file(tmp_path, name, **sections):
     return str(path)
 
 
-def test_admin_fixes_a_template_and_applies_it(desktop_page, org, settings, tmp_path):
-    settings.ROOT_URLCONF = "salesops.exchange.tests.urls_appcfg"
+def test_admin_fixes_a_template_and_applies_it(desktop_page, org, tmp_path):
     page = desktop_page
     login(page, "admin", org.password)
     page.goto(reverse("exchange:app_template"))

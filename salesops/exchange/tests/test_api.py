@@ -9,10 +9,8 @@ import pytest
 from salesops.core.tests.visibility_matrix import api_client
 from salesops.customers.models import Account
 from salesops.exchange.models import ImportJob
-from salesops.exchange.tests import ui_stubs
 from salesops.exchange.tests.helpers import csv_bytes, xlsx_bytes
 
-ui_stubs.install()
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/imports"

@@ -18,11 +18,6 @@ from salesops.exchange.appconfig import engine
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _urls(settings):
-    settings.ROOT_URLCONF = "salesops.exchange.tests.urls_appcfg"
-
-
 def template(**sections) -> dict:
     return {"format": engine.FORMAT, "version": engine.VERSION, "name": "t", "sections": sections}
 

@@ -10,10 +10,8 @@ from django.urls import reverse
 
 from salesops.customers.models import Account
 from salesops.exchange.models import ExchangePolicy, ImportJob, JobState
-from salesops.exchange.tests import ui_stubs
 from salesops.exchange.tests.helpers import xlsx_bytes
 
-ui_stubs.install()
 
 pytestmark = pytest.mark.django_db
 
