@@ -9,7 +9,6 @@ from salesops.customers.models import Account
 from salesops.exchange.tests.helpers import xlsx_bytes
 from tests.e2e.conftest import login
 
-
 HEADERS = ["公司名称", "城市", "负责人"]
 GOOD = [
     ["上海甲乙机械有限公司", "上海", "rep_a"],

@@ -11,7 +11,6 @@ from salesops.customers.models import Account
 from salesops.exchange.models import ImportJob
 from salesops.exchange.tests.helpers import csv_bytes, xlsx_bytes
 
-
 pytestmark = pytest.mark.django_db
 API = "/api/v1/imports"
 HEADERS = ["公司名称", "城市", "负责人"]

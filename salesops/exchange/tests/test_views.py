@@ -12,7 +12,6 @@ from salesops.customers.models import Account
 from salesops.exchange.models import ExchangePolicy, ImportJob, JobState
 from salesops.exchange.tests.helpers import xlsx_bytes
 
-
 pytestmark = pytest.mark.django_db
 
 HEADERS = ["公司名称", "城市", "负责人"]

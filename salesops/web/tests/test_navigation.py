@@ -57,6 +57,8 @@ from salesops.web.context_processors import MENU, build_sections, current_entry,
         ("exchange:job", "exchange:home", "data"),
         ("exchange:job_progress", "exchange:home", "data"),
         ("exchange:policy", "exchange:policy", "settings"),
+        ("exchange:industry_templates", "exchange:app_template", "settings"),
+        ("exchange:app_template_apply", "exchange:app_template", "settings"),
     ],
 )
 def test_the_most_specific_entry_owns_the_page(view_name, url_name, section):
