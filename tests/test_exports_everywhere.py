@@ -5,7 +5,7 @@ test until someone decides which."""
 import pytest
 from django.urls import reverse
 
-from salesops.org.tests.factories import UserFactory
+from salesops.org.tests.factories import TeamFactory, UserFactory
 from salesops.web.context_processors import MENU
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +62,7 @@ def _exports(html: str) -> bool:
 def test_every_list_page_offers_an_export(client, entry):
     if entry.url_name in NO_EXPORT:
         return
+    TeamFactory()  # the heatmap shows a team
     role = ROLE.get(entry.url_name, "admin")
     user = UserFactory(role=role, is_superuser=role == "admin", is_staff=role == "admin")
     client.force_login(user)

@@ -215,16 +215,22 @@ def first_visible(model, user):
 def foreign_records(rep):
     """A record of each owned kind that ``rep`` may not see, and the labels that must
     never reach him (account names, contact names unique in the demo, contract numbers)."""
-    from salesops.customers.models import Account, Contact
-    from salesops.revenue.models import Contract
+    from salesops.customers.models import Account
 
     visible = Account.objects.visible_to(rep).values("pk")
-    account = (
+    candidates = (
         Account.objects.exclude(pk__in=visible)
         .filter(contacts__isnull=False, contracts__isnull=False)
-        .order_by("pk")
-        .first()
+        .distinct()
+        .order_by("pk")[:50]
     )
+    # The first such account with at least three labels to look for (a contact name unique
+    # in the demo and long enough to search for is not in every account).
+    account, labels = None, []
+    for candidate in candidates:
+        account, labels = candidate, _labels(candidate)
+        if len(labels) >= 3:
+            break
     records = {}
     for label in OWNED:
         model = apps.get_model(label)
@@ -236,11 +242,20 @@ def foreign_records(rep):
             .first()
         )
     records["customers.Account"] = account.pk
+    return account, records, labels
+
+
+def _labels(account) -> list[str]:
+    """What must never reach another rep: the account's name, its contacts' names unique
+    in the demo, its contract numbers (three characters or more)."""
+    from salesops.customers.models import Contact
+    from salesops.revenue.models import Contract
+
     contacts = list(account.contacts.all())
     unique_names = [c.name for c in contacts if Contact.objects.filter(name=c.name).count() == 1]
     labels = [account.name, *unique_names]
     labels += list(Contract.objects.filter(account=account).values_list("number", flat=True))
-    return account, records, [label for label in labels if len(label) >= 3]
+    return [label for label in labels if len(label) >= 3]
 
 
 def footprint(account) -> dict:
