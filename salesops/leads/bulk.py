@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 
 from salesops.core import clock, entities, unitofwork
 from salesops.core.names import company_key
@@ -126,6 +126,7 @@ class BulkIntake:
         self.loads: dict[int, int] = {}
         self.pending_slots: dict[int, int] = defaultdict(int)
         self.moved: dict[int, int] = {}
+        self.users: dict[int, object] = {}
 
     # --- the two entry points ----------------------------------------------------------
 
@@ -150,15 +151,23 @@ class BulkIntake:
     # --- deciding ------------------------------------------------------------------------
 
     def _decide(self, rows: list[Row], now) -> list[Result]:
+        # One read of what every lead's routing variables share (custom-field definitions).
+        with entities.variable_batch():
+            return self._decide_batch(rows, now)
+
+    def _decide_batch(self, rows: list[Row], now) -> list[Result]:
         results: list[Result | None] = [None] * len(rows)
         leads = []
         for index, row in enumerate(rows):
-            lead = Lead(channel=self.channel, created_by=self.actor)
+            lead = Lead(channel=self.channel)
             try:
                 validate_new(lead, dict(row.data), row.custom)
             except ValidationError as exc:
                 results[index] = Result("error", error=exc)
                 continue
+            # Set after the validation: checking that the importing user exists is one
+            # query per lead (the intake's validation of ``created_by``), known already.
+            lead.created_by = self.actor
             if not lead.campaign:
                 lead.campaign = self.channel.campaign
             lead.company_key = company_key(lead.company)
@@ -221,7 +230,7 @@ class BulkIntake:
             self.loads[owner_id] = self.loads.get(owner_id, 0) + 1
             self.pending_slots[owner_id] += 1
             self.moved[decision.rule.id] = owner_id
-            placed.owner = decision.owner(owner_id)
+            placed.owner = self._user(decision, owner_id)
         elif decision.rule is None and decision.pool_team_id() is not None:
             lead.team_id = decision.pool_team_id()
         if placed.owner is None and self.pool_team_id is not None:
@@ -233,6 +242,13 @@ class BulkIntake:
             if lead.team_id is None:
                 lead.team_id = placed.owner.team_id
         return placed
+
+    def _user(self, decision, user_id: int):
+        """The routed rep, one instance per rep for the run (the snapshot's fields)."""
+        user = self.users.get(user_id)
+        if user is None:
+            user = self.users[user_id] = decision.owner(user_id)
+        return user
 
     def _routing_state(self, *, fresh_counts: bool, lock: bool = False) -> None:
         """The run's copy of the routing snapshot (its rules' cursors move as this run
@@ -438,8 +454,15 @@ class BulkIntake:
     def _take_slots(self, now) -> None:
         """Add the batch's slots to the locked count rows and move the rules' cursors."""
         day = self.snapshot.day
-        for user_id, n in self.pending_slots.items():
-            DailyLeadCount.objects.filter(user_id=user_id, day=day).update(count=F("count") + n)
+        if self.pending_slots:
+            # One statement for the batch: each rep's count grows by the slots taken.
+            added = Case(
+                *[When(user_id=u, then=Value(n)) for u, n in self.pending_slots.items()],
+                default=Value(0),
+            )
+            DailyLeadCount.objects.filter(day=day, user_id__in=list(self.pending_slots)).update(
+                count=F("count") + added
+            )
         for rule_id, user_id in self.moved.items():
             RoutingRule.objects.filter(pk=rule_id).update(cursor=user_id)
         self.pending_slots.clear()
@@ -470,9 +493,11 @@ def _chunks(values: list, size: int = 500):
 
 
 def _fill_regions(leads: list[Lead]) -> None:
-    """``region.fill`` for each lead (its place table is cached per address)."""
-    for lead in leads:
-        region.fill(lead)
+    """``region.fill`` for each lead, the addresses of the batch read in one go."""
+    wanted = [lead for lead in leads if not (lead.province and lead.city)]
+    places = region.provinces_cities(lead.address for lead in wanted)
+    for lead in wanted:
+        region.fill(lead, places.get((lead.address or "").strip(), ("", "")))
 
 
 __all__ = ["BulkIntake", "Result", "Row"]
