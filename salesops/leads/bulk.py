@@ -83,6 +83,25 @@ class Result:
     # dry run) and its payload.
     earlier: Lead | None = None
     payload: dict = field(default_factory=dict)
+    own: _Own | None = None
+
+
+class _Own:
+    """A lead of this run, as much as matching later rows needs (a whole Lead per row
+    of a 100,000-row dry run would hold hundreds of megabytes)."""
+
+    __slots__ = ("company", "key", "pk", "phone", "credit_code")
+
+    def __init__(self, lead: Lead):
+        self.company, self.key, self.pk = lead.company, lead.company_key, lead.pk
+        self.phone, self.credit_code = lead.phone, lead.credit_code
+
+    def lead(self) -> Lead:
+        """The lead a match names (``pk`` None in a dry run: it was never written)."""
+        lead = Lead(company=self.company, phone=self.phone, credit_code=self.credit_code)
+        lead.pk, lead.company_key = self.pk, self.key
+        lead._own = self  # its id is known once this run writes it (see _written_id)
+        return lead
 
 
 @dataclass
@@ -94,15 +113,15 @@ class _Seen:
     by_prefix: dict = field(default_factory=lambda: defaultdict(list))
     ids: set = field(default_factory=set)
 
-    def add(self, lead: Lead) -> None:
+    def add(self, lead: Lead) -> _Own:
+        own = _Own(lead)
         if lead.phone:
-            self.by_phone.setdefault(lead.phone, lead)
+            self.by_phone.setdefault(lead.phone, own)
         if lead.credit_code:
-            self.by_code.setdefault(lead.credit_code, lead)
+            self.by_code.setdefault(lead.credit_code, own)
         if len(lead.company_key) >= 2:
-            self.by_prefix[lead.company_prefix].append(lead)
-        if lead.pk is not None:
-            self.ids.add(lead.pk)
+            self.by_prefix[lead.company_prefix].append(own)
+        return own
 
 
 class BulkIntake:
@@ -204,9 +223,9 @@ class BulkIntake:
             placed = self._route(lead, action, match)
         if placed.owner is not None:
             start_clock(lead, now)
-        self.seen.add(lead)
+        own = self.seen.add(lead)
         payload = row.payload if row.payload is not None else dict(row.data)
-        return Result("created", lead=lead, match=match, placement=placed, payload=payload)
+        return Result("created", lead=lead, match=match, placement=placed, payload=payload, own=own)
 
     def _route(self, lead: Lead, action: str, match) -> Placement:
         """``placement.place_new`` then ``placement.route`` for a lead routing places,
@@ -374,7 +393,7 @@ class BulkIntake:
             best = stored.get("lead_name")
             own = seen.by_prefix.get(lead.company_prefix, [])
             found = dedup._best_by_name(
-                lead.company_key, [(n, o.company_key) for n, o in enumerate(own)], self.review
+                lead.company_key, [(n, o.key) for n, o in enumerate(own)], self.review
             )
             if found is not None and (best is None or found[1] > best[1]):
                 best = (own[found[0]], found[1])
@@ -383,7 +402,7 @@ class BulkIntake:
                 picked.append((MatchKind.COMPANY, best[0], best[1]))
         matches, own_records = [], set()
         for kind, ref, score in picked:
-            record = records.get(ref) if isinstance(ref, tuple) else ref
+            record = records.get(ref) if isinstance(ref, tuple) else ref.lead()
             if record is None:
                 continue  # deleted between the two reads
             if not isinstance(ref, tuple):
@@ -416,6 +435,7 @@ class BulkIntake:
                     unitofwork.save_new(inquiry, self.actor, "")
                     unitofwork.save_new(assignment, self.actor, "")
                     self.seen.ids.add(lead.pk)
+                    result.own.pk = lead.pk
                     _emit_created(lead, self.channel, self.actor, result.placement)
                 unit.flush()
         self._take_slots(now)
@@ -426,10 +446,15 @@ class BulkIntake:
             lead, [(inquiry, "lead"), (assignment, "lead")], self.actor, "intake"
         )
         self.seen.ids.add(lead.pk)
+        result.own.pk = lead.pk
         _emit_created(lead, self.channel, self.actor, result.placement)
 
     def _rows(self, result: Result, now):
         lead, match, placed = result.lead, result.match, result.placement
+        duplicate_of = lead.possible_duplicate_of
+        if duplicate_of is not None and getattr(duplicate_of, "_own", None) is not None:
+            lead.possible_duplicate_of = None
+            lead.possible_duplicate_of_id = duplicate_of._own.pk
         inquiry = Inquiry(
             channel=self.channel,
             campaign=lead.campaign,
@@ -437,7 +462,7 @@ class BulkIntake:
             matched_by=match.kind if match else "",
             score=match.score if match else None,
             match_entity=match.entity if match else "",
-            match_id=match.record.pk if match else None,
+            match_id=_written_id(match.record) if match else None,
             payload=result.payload,
             created_by=self.actor,
         )
@@ -467,6 +492,13 @@ class BulkIntake:
             RoutingRule.objects.filter(pk=rule_id).update(cursor=user_id)
         self.pending_slots.clear()
         self.moved.clear()
+
+
+def _written_id(record):
+    """A matched record's id; for a lead of this run written earlier in the same batch,
+    the id it got then (the match was made before)."""
+    own = getattr(record, "_own", None)
+    return own.pk if own is not None else record.pk
 
 
 def _customer_account(record):
