@@ -53,7 +53,6 @@ import common  # noqa: E402
 NAME = "imports"
 VAR = common.ROOT / "var" / "bench"
 SQLITE_FILE = VAR / "imports.sqlite3"
-XLSX_FILE = VAR / "imports-leads.xlsx"
 TARGET_ROWS_PER_S = 2_000.0
 TARGET_EXPORT_ROWS_PER_S = 20_000.0
 TARGET_EXPORT_MB = 300.0
@@ -109,6 +108,11 @@ def build(existing: int) -> dict:
     return setup
 
 
+def xlsx_file() -> Path:
+    """The file of this database's run (two runs at once do not share one)."""
+    return VAR / f"imports-leads-{common.db_vendor()}.xlsx"
+
+
 def write_file(rows: int, existing: int) -> dict:
     """The .xlsx of ``rows`` leads (see the module docstring for the mix)."""
     import xlsxwriter
@@ -125,7 +129,7 @@ def write_file(rows: int, existing: int) -> dict:
     rng = random.Random(5)
     mix = {"duplicate_existing": 0, "duplicate_in_file": 0, "bad": 0, "owner": 0}
     VAR.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(XLSX_FILE), {"constant_memory": True})
+    book = xlsxwriter.Workbook(str(xlsx_file()), {"constant_memory": True})
     sheet = book.add_worksheet("线索")
     sheet.write_row(0, 0, headers)
     for n in range(rows):
@@ -150,7 +154,7 @@ def write_file(rows: int, existing: int) -> dict:
             lead["email"] = f"c{n}@example.cn"
         sheet.write_row(n + 1, 0, [lead.get(k, "") for k in keys])
     book.close()
-    return {**mix, "bytes": XLSX_FILE.stat().st_size}
+    return {**mix, "bytes": xlsx_file().stat().st_size}
 
 
 def measure_read(data: bytes) -> dict:
@@ -164,7 +168,7 @@ def measure_read(data: bytes) -> dict:
     calamine_s = time.perf_counter() - started
     rows = len(raw) - 1
     started = time.perf_counter()
-    table = files.read(data, XLSX_FILE.name, max_bytes=len(data) + 1, max_rows=rows + 1)
+    table = files.read(data, xlsx_file().name, max_bytes=len(data) + 1, max_rows=rows + 1)
     read_s = time.perf_counter() - started
     assert len(table.rows) == rows
     return {
@@ -299,11 +303,11 @@ def main():
         f"({mix['bytes'] / 1_048_576:.1f} MB, written in {mix['write_seconds']} s)",
         flush=True,
     )
-    data = XLSX_FILE.read_bytes()
+    data = xlsx_file().read_bytes()
     read = measure_read(data)
     director = User.objects.get(username="director")
     leads_before = Lead.objects.count()
-    job = jobs.start_job(actor=director, entity="lead", filename=XLSX_FILE.name, data=data)
+    job = jobs.start_job(actor=director, entity="lead", filename=xlsx_file().name, data=data)
     unmapped = [h for i, h in enumerate(job.headers) if str(i) not in job.mapping]
     assert not unmapped, f"headers not mapped: {unmapped}"
     dry_counts, dry_s, dry_profile = run_engine(job, dry_run=True, profile=args.profile)
