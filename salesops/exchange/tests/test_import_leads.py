@@ -217,3 +217,20 @@ def test_round_trip_export_import_export(org):
     keys = list(first[0])
     run_import(org.admin, "lead", keys, [[r[k] for k in keys] for r in first])
     assert list(importer.export_rows(org.admin)) == first
+
+
+def test_uncertain_name_within_one_batch_flagged_for_review(org):
+    """A similar (not certain) company name of an earlier row of the same batch: a lead
+    flagged for review pointing to that row's lead, written in the same batch."""
+    rows = [
+        row(1, company="杭州博远精密机械有限公司"),
+        row(2, company="杭州博远精密机械制造有限公司"),  # score 86: review, not duplicate
+    ]
+    job = run_import(org.admin, "lead", HEADERS, rows)
+    assert statuses(job) == [(2, "create"), (3, "create")]
+    assert "flagged for review" in job.rows.get(row_no=3).message
+    first = Lead.objects.get(pk=job.rows.get(row_no=2).object_id)
+    second = Lead.objects.get(pk=job.rows.get(row_no=3).object_id)
+    assert second.review_state == "review" and second.possible_duplicate_of == first
+    inquiry = Inquiry.objects.get(lead=second)
+    assert (inquiry.matched_by, inquiry.match_id, inquiry.score) == ("company", first.pk, 86)
