@@ -138,7 +138,7 @@ class BulkIntake:
         self.assignable = set(assignable) if assignable is not None else None
         self.pool_team_id = pool_team_id
         self.seen = _Seen()
-        self.names: dict[str, list] = {}  # prefix → [(source, id, key, created_at)]
+        self.names: dict[str, list] = {}  # prefix → [(source, id, key)], kept for the run
         self.certain, self.review = dedup.thresholds()
         self.snapshot = None
         self.counts: dict[int, int] = {}
