@@ -111,7 +111,8 @@ def build(existing: int) -> dict:
 
 def xlsx_file() -> Path:
     """The file of this database's run (two runs at once do not share one)."""
-    return VAR / f"imports-leads-{common.db_vendor()}.xlsx"
+    name = os.environ.get("BENCH_DATABASE_URL", "sqlite").rsplit("/", 1)[-1]
+    return VAR / f"imports-leads-{common.db_vendor()}-{name}.xlsx"
 
 
 def write_file(rows: int, existing: int) -> dict:
