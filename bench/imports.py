@@ -408,7 +408,10 @@ def main():
         f"({args.rows / commit_cpu:,.0f}/CPU s); export xlsx {x['rows_per_s']:,}/s "
         f"{x['peak_rss_mb']} MB, csv {c['rows_per_s']:,}/s {c['peak_rss_mb']} MB"
     )
-    common.write_result(NAME, figures, summary=summary)
+    # A run with the proposed engine patch keeps its own result file.
+    common.write_result(
+        f"{NAME}-engine-patch" if args.engine_patch else NAME, figures, summary=summary
+    )
 
 
 if __name__ == "__main__":
