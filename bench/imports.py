@@ -213,10 +213,12 @@ def run_engine(job, dry_run: bool, profile: bool = False) -> tuple[dict, float, 
     return counts, seconds, text, cpu
 
 
-def remember_keys_in_bulk(job, rows, outcomes) -> None:
+def remember_keys_in_bulk(job, rows, outcomes, *_known) -> None:
     """The engine's ``_remember_keys`` as one upsert per batch instead of an
     ``update_or_create`` (two statements) per row: the patch proposed for
-    ``exchange/engine.py``, measured with ``--engine-patch``."""
+    ``exchange/engine.py``, measured with ``--engine-patch`` (main's engine has since
+    written its keys in bulk too — it passes the known keys as a fourth argument —
+    so there the option only swaps one bulk write for another)."""
     from salesops.core import clock
     from salesops.exchange.engine import content_hash
     from salesops.exchange.models import ImportKey
