@@ -1,0 +1,48 @@
+"""The batch intake: a check writes nothing, a write keeps the daily caps and matches
+the rows of one batch against each other."""
+
+import pytest
+
+from salesops.leads.bulk import BulkIntake, Row
+from salesops.leads.models import Assignment, DailyLeadCount, Inquiry, Lead
+from salesops.leads.tests.factories import lead_data, make_channel, make_rule
+from salesops.org.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(*numbers, **extra):
+    return [Row(data=lead_data(n, **extra)) for n in numbers]
+
+
+def test_check_writes_nothing_then_write_keeps_the_caps():
+    a = UserFactory(username="cap_a", daily_lead_cap=1)
+    b = UserFactory(username="cap_b", daily_lead_cap=1)
+    rule = make_rule(members=[{"user_id": a.pk}, {"user_id": b.pk}], strategy="round_robin")
+    channel = make_channel(kind="import")
+
+    checked = BulkIntake(channel=channel).check(rows(1, 2, 3))
+    assert [r.outcome for r in checked] == ["created"] * 3
+    assert [r.placement.owner for r in checked[:2]] == [a, b]
+    assert checked[2].placement.owner is None  # both reps are at their cap
+    assert Lead.objects.count() == 0 and DailyLeadCount.objects.filter(count__gt=0).count() == 0
+
+    written = BulkIntake(channel=channel).write(rows(1, 2, 3))
+    leads = [r.lead for r in written]
+    assert [lead.owner for lead in leads] == [a, b, None]
+    assert Lead.objects.count() == 3 and Inquiry.objects.count() == 3
+    counts = dict(DailyLeadCount.objects.values_list("user_id", "count"))
+    assert (counts[a.pk], counts[b.pk]) == (1, 1)
+    assignment = Assignment.objects.get(lead=leads[0])
+    assert (assignment.rule_id, assignment.strategy) == (rule.pk, "round_robin")
+    rule.refresh_from_db()
+    assert rule.cursor == b.pk
+
+
+def test_rows_of_one_batch_matched_against_each_other():
+    channel = make_channel(kind="import")
+    batch = rows(7) + rows(8, phone=lead_data(7)["phone"])
+    results = BulkIntake(channel=channel).write(batch)
+    assert [r.outcome for r in results] == ["created", "duplicate"]
+    assert results[1].earlier is not None and results[1].match.kind == "phone"
+    assert Lead.objects.count() == 1
