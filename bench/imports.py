@@ -65,11 +65,6 @@ def parse_args():
     parser.add_argument("--rows", type=int, default=100_000, help="rows in the file")
     parser.add_argument("--existing", type=int, default=20_000, help="open leads and accounts")
     parser.add_argument("--profile", action="store_true", help="cProfile the runs")
-    parser.add_argument(
-        "--engine-patch",
-        action="store_true",
-        help="commit with the proposed bulk ImportKey upsert (remember_keys_in_bulk)",
-    )
     parser.add_argument("--export-child", choices=["xlsx", "csv"], help=argparse.SUPPRESS)
     parser.add_argument(
         "--export-only",
@@ -211,37 +206,6 @@ def run_engine(job, dry_run: bool, profile: bool = False) -> tuple[dict, float, 
         stats.sort_stats("tottime").print_stats(20)
         text = out.getvalue()
     return counts, seconds, text, cpu
-
-
-def remember_keys_in_bulk(job, rows, outcomes, *_known) -> None:
-    """The engine's ``_remember_keys`` as one upsert per batch instead of an
-    ``update_or_create`` (two statements) per row: the patch proposed for
-    ``exchange/engine.py``, measured with ``--engine-patch`` (main's engine has since
-    written its keys in bulk too — it passes the known keys as a fourth argument —
-    so there the option only swaps one bulk write for another)."""
-    from salesops.core import clock
-    from salesops.exchange.engine import content_hash
-    from salesops.exchange.models import ImportKey
-
-    now = clock.now()
-    keys = {}
-    for (_row_no, _cells, parsed, _errors, key), outcome in zip(rows, outcomes, strict=True):
-        if outcome.status in ("create", "update") and outcome.object_id:
-            keys[key] = ImportKey(
-                entity=job.entity,
-                key=key,
-                object_id=outcome.object_id,
-                content_hash=content_hash(parsed),
-                job=job,
-                updated_at=now,
-            )
-    if keys:
-        ImportKey.objects.bulk_create(
-            list(keys.values()),
-            update_conflicts=True,
-            unique_fields=["entity", "key"],
-            update_fields=["object_id", "content_hash", "job", "updated_at"],
-        )
 
 
 def export_child(fmt: str) -> None:
@@ -388,10 +352,6 @@ def main():
         flush=True,
     )
     job = ImportJob.objects.get(pk=job.pk)
-    if args.engine_patch:
-        from salesops.exchange import engine
-
-        engine._remember_keys = remember_keys_in_bulk
     commit_counts, commit_s, profile, commit_cpu = run_engine(
         job, dry_run=False, profile=args.profile
     )
@@ -412,7 +372,6 @@ def main():
         "config": {
             "rows": args.rows,
             "existing": args.existing,
-            "engine_patch": args.engine_patch,
         },
         "setup": setup,
         "file": mix,
@@ -460,10 +419,7 @@ def main():
         f"({args.rows / commit_cpu:,.0f}/CPU s); export xlsx {x['rows_per_s']:,}/s "
         f"{x['peak_rss_mb']} MB, csv {c['rows_per_s']:,}/s {c['peak_rss_mb']} MB"
     )
-    # A run with the proposed engine patch keeps its own result file.
-    common.write_result(
-        f"{NAME}-engine-patch" if args.engine_patch else NAME, figures, summary=summary
-    )
+    common.write_result(NAME, figures, summary=summary)
 
 
 if __name__ == "__main__":
