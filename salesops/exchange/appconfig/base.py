@@ -32,6 +32,13 @@ class Section:
         already in the database, else the preview refuses the file naming it."""
         return []
 
+    def normalise(self, item: dict) -> dict:
+        """The item as this section would store it (a layout entry given as a bare field
+        name, a choice given as a string), so an item equal in meaning to the
+        installation's is "unchanged". May raise on a malformed item: :meth:`validate`
+        reports it."""
+        return item
+
     def validate(self, item: dict) -> list[str]:
         """Messages for an item that cannot be applied (a missing or bad value), each
         naming the field and the fix. Empty when it is fine."""

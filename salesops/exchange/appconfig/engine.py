@@ -174,14 +174,10 @@ def _differs(current: dict, item: dict) -> bool:
 
 
 def normalise(section: base.Section, item: dict) -> dict:
-    """The item as the section would store it (a section may define ``normalise``: a
-    layout entry given as a bare field name, a choice given as a string), so an item
-    equal in meaning to the installation's is "unchanged"."""
-    hook = getattr(section, "normalise", None)
-    if hook is None:
-        return item
+    """The item as the section would store it (``Section.normalise``), or as given when
+    it is too malformed to normalise."""
     try:
-        return hook(item)
+        return section.normalise(item)
     except (TypeError, ValueError, AttributeError, KeyError):
         return item  # validate() reports what is wrong with it
 
