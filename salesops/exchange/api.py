@@ -60,6 +60,7 @@ def upload(request, entity: Form[str], file: File[UploadedFile] = None):
     if file is None:
         return _file_error(request, _("Choose an Excel (.xlsx, .xls) or CSV file to upload."))
     try:
+        jobs.check_upload_size(file.size, file.name or "upload")
         job = jobs.start_job(
             actor=request.user, entity=entity[:40], filename=file.name or "upload", data=file.read()
         )

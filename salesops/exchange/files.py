@@ -227,17 +227,23 @@ def _plain_text(text: str, filename: str) -> str:
     return text
 
 
-def read(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> Table:
-    """The first visible sheet of ``data`` as a :class:`Table`."""
-    if len(data) > max_bytes:
+def check_size(size: int, filename: str, max_bytes: int) -> None:
+    """Refuse a file over the limit, from its size alone (an upload is checked before it
+    is read into memory)."""
+    if size > max_bytes:
         raise FileRefused(
             _(
                 "“%(name)s” is %(size).1f MB; files up to %(limit)d MB can be imported. "
                 "Split it into smaller files."
             )
-            % {"name": filename, "size": len(data) / 1_048_576, "limit": max_bytes // 1_048_576},
+            % {"name": filename, "size": size / 1_048_576, "limit": max_bytes // 1_048_576},
             code="too_large",
         )
+
+
+def read(data: bytes, filename: str, *, max_bytes: int, max_rows: int) -> Table:
+    """The first visible sheet of ``data`` as a :class:`Table`."""
+    check_size(len(data), filename, max_bytes)
     if not data.strip():
         raise _empty(filename)
     kind = detect_format(data, filename)

@@ -14,6 +14,11 @@ from . import engine, files, mapping, permissions, registry, tasks, versions
 from .models import ExchangePolicy, ImportJob, JobState
 
 
+def check_upload_size(size: int, filename: str) -> None:
+    """Refuse an upload over Settings · Import and export's size limit before reading it."""
+    files.check_size(size, filename, ExchangePolicy.current().max_file_mb * 1_048_576)
+
+
 def read_upload(data: bytes, filename: str) -> files.Table:
     policy = ExchangePolicy.current()
     return files.read(

@@ -98,6 +98,15 @@ def test_a_refused_file_shows_the_reason_and_writes_nothing(client, org):
     assert missing.status_code == 422 and "Choose an Excel" in missing.content.decode()
 
 
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(client, org):
+    ExchangePolicy.objects.create(max_file_mb=1)
+    client.force_login(org.admin)
+    response = upload(client, data=b"a,b\n" + b"1,2\n" * 300_000, name="big.csv")
+    assert response.status_code == 422
+    assert "big.csv" in response.content.decode() and "1 MB" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
 def test_a_mapping_error_names_the_column_and_keeps_the_choice(client, org):
     client.force_login(org.admin)
     upload(client)

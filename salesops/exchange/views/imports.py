@@ -99,6 +99,7 @@ def upload(request):
         return _home(request, {entity: problems}, status=422)
     upload_file = form.cleaned_data["file"]
     try:
+        jobs.check_upload_size(upload_file.size, upload_file.name)
         job = jobs.start_job(
             actor=request.user,
             entity=entity,
