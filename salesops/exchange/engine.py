@@ -21,7 +21,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, history
@@ -242,7 +241,7 @@ def _remember_keys(job, rows, outcomes, known) -> None:
 def finish(job: ImportJob, counts: dict, *, dry_run: bool) -> None:
     job.counts = counts
     job.progress = 100
-    now = timezone.now()
+    now = clock.now()
     if dry_run:
         job.state = JobState.CHECKED
         job.checked_at = now

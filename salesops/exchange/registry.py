@@ -130,6 +130,13 @@ def custom_fields(entity_key: str) -> list[Field]:
     return out
 
 
+def custom_values(record, keys: list[str]) -> dict:
+    """The export row's custom columns (``custom.<key>`` for each of ``keys``) of a record
+    with custom fields."""
+    stored = record.custom or {}
+    return {key: stored.get(key.removeprefix("custom.")) for key in keys}
+
+
 def split_custom(values: dict) -> tuple[dict, dict]:
     """(model fields, custom fields by key) from a parsed row; empty cells dropped."""
     data, custom = {}, {}

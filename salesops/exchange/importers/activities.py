@@ -35,6 +35,7 @@ from ..registry import (
     Kind,
     Outcome,
     custom_fields,
+    custom_values,
     find_user,
     register,
     split_custom,
@@ -265,8 +266,7 @@ class ActivityImporter(Importer):
                 "tag": activity.tag.code if activity.tag_id else "",
                 "note": activity.note,
             }
-            for key in keys:
-                row[key] = (activity.custom or {}).get(key.removeprefix("custom."))
+            row.update(custom_values(activity, keys))
             yield row
 
 

@@ -42,6 +42,7 @@ from ..registry import (
     Kind,
     Outcome,
     custom_fields,
+    custom_values,
     find_user,
     register,
     split_custom,
@@ -326,8 +327,7 @@ class AfterSalesImporter(Importer):
             row.update(self.own_row(record))
             row["external_id"] = record.external_id
             row["source"] = record.source
-            for key in keys:
-                row[key] = (record.custom or {}).get(key.removeprefix("custom."))
+            row.update(custom_values(record, keys))
             yield row
 
 

@@ -24,6 +24,7 @@ from ..registry import (
     Kind,
     Outcome,
     custom_fields,
+    custom_values,
     find_user,
     list_field,
     register,
@@ -154,9 +155,11 @@ class AccountImporter(Importer):
                 "nda_signed_on": account.nda_signed_on,
                 "notes": account.notes,
             }
-            for key in keys:
-                row[key] = (account.custom or {}).get(key.removeprefix("custom."))
+            row.update(custom_values(account, keys))
             yield row
+
+
+_ACCOUNTS = AccountImporter()
 
 
 @register
@@ -166,7 +169,7 @@ class ContactImporter(Importer):
     model = Contact
 
     def can_import(self, user) -> bool:
-        return AccountImporter().can_import(user)  # the same rule as accounts
+        return _ACCOUNTS.can_import(user)  # the same rule as accounts
 
     def fields(self):
         return [
@@ -240,8 +243,7 @@ class ContactImporter(Importer):
                 "title": contact.title,
                 "decision_role": contact.decision_role,
             }
-            for key in keys:
-                row[key] = (contact.custom or {}).get(key.removeprefix("custom."))
+            row.update(custom_values(contact, keys))
             yield row
 
 

@@ -49,6 +49,7 @@ from ..registry import (
     Kind,
     Outcome,
     custom_fields,
+    custom_values,
     find_user,
     list_field,
     register,
@@ -330,6 +331,5 @@ class LeadImporter(Importer):
             for key in TEXT_FIELDS:
                 row[key] = getattr(lead, key)
             row["owner"] = user_name(lead.owner)
-            for key in keys:
-                row[key] = (lead.custom or {}).get(key.removeprefix("custom."))
+            row.update(custom_values(lead, keys))
             yield row

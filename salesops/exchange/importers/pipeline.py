@@ -44,6 +44,7 @@ from ..registry import (
     Kind,
     Outcome,
     custom_fields,
+    custom_values,
     find_user,
     list_field,
     register,
@@ -318,8 +319,7 @@ class DealImporter(Importer):
                 "lost_reason": deal.lost_reason,
                 "lost_note": deal.lost_note,
             }
-            for key in keys:
-                row[key] = (deal.custom or {}).get(key.removeprefix("custom."))
+            row.update(custom_values(deal, keys))
             yield row
 
 

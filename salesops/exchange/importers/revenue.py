@@ -51,6 +51,7 @@ from ..registry import (
     Kind,
     Outcome,
     custom_fields,
+    custom_values,
     register,
     split_custom,
     user_name,
@@ -293,8 +294,7 @@ class ContractImporter(Importer):
                 "external_id": contract.external_id,
                 "source": contract.source,
             }
-            for key in keys:
-                row[key] = (contract.custom or {}).get(key.removeprefix("custom."))
+            row.update(custom_values(contract, keys))
             yield row
 
 
@@ -422,8 +422,7 @@ class PaymentImporter(Importer):
                 "external_id": payment.external_id,
                 "source": payment.source,
             }
-            for key in keys:
-                row[key] = (payment.custom or {}).get(key.removeprefix("custom."))
+            row.update(custom_values(payment, keys))
             yield row
 
 
@@ -504,8 +503,7 @@ class InvoiceImporter(Importer):
                 "external_id": invoice.external_id,
                 "source": invoice.source,
             }
-            for key in keys:
-                row[key] = (invoice.custom or {}).get(key.removeprefix("custom."))
+            row.update(custom_values(invoice, keys))
             yield row
 
 
