@@ -20,6 +20,8 @@ def test_admin_edits_previews_and_saves_a_scheme(desktop_page):
 
     rows = page.get_by_test_id("item-table").get_by_test_id("item-row")
     expect(rows).to_have_count(2)
+    # the editor's script comes at the end of the page: wait for it before clicking
+    page.wait_for_load_state("load")
     # the small script adds and removes rows (no inline script under the CSP)
     page.get_by_test_id("add-row").click()
     expect(rows).to_have_count(3)
