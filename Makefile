@@ -59,12 +59,14 @@ $(MO): $(VENV)/.installed salesops/locale/zh_Hans/LC_MESSAGES/django.po
 	@command -v msgfmt >/dev/null || $(MAKE) system-deps
 	$(PY) manage.py compilemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'node_modules/*' >/dev/null
 
-# Debian packages the browser tests and translations need. Installed when missing and we
+# Debian packages the browser tests, translations and the licence-photo test set (a CJK
+# font) need. Installed when missing and we
 # may (root); otherwise say what to install.
 system-deps:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || missing="$$missing fonts-wqy-microhei"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \

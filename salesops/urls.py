@@ -45,6 +45,9 @@ urlpatterns = [
     path("kpi/", include("salesops.kpi.urls")),
     path("incentives/", include("salesops.incentives.urls")),
     path("imports/", include("salesops.exchange.urls")),
+    path("licence/", include("salesops.licence.urls")),
+    path("inbox/", include("salesops.inbox.urls")),
+    path("", include("salesops.field.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

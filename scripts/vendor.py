@@ -23,6 +23,7 @@ FILES = {
     "@alpinejs/csp/dist/cdn.min.js": "alpinejs/alpine-csp.min.js",
     "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
     "sortablejs/Sortable.min.js": "sortablejs/Sortable.min.js",
+    "idb/build/umd.js": "idb/idb.umd.js",
 }
 
 
