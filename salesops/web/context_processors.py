@@ -232,6 +232,7 @@ MENU = [
     entry("locked_logins", _("Locked logins"), "ti-lock", SETTINGS, admins),
     entry("org:settings", _("Organisation"), "ti-building-cog", SETTINGS, admins, owns="org:choice_*"),
     entry("exchange:policy", _("Import and export"), "ti-file-settings", SETTINGS, exchange_permissions.can_configure),
+    entry("licence:policy", _("Business licence"), "ti-license", SETTINGS, configurers),
     entry("exchange:app_template", _("App templates"), "ti-template", SETTINGS, exchange_permissions.can_configure, owns=("exchange:app_template*", "exchange:industry_templates")),
 ]  # fmt: skip
 
