@@ -5,8 +5,10 @@ from ninja import File, Form, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from salesops.core.pagination import paginate
+
 from . import selectors, services
-from .schemas import ScanOut
+from .schemas import ScanOut, ScanPage
 
 router = Router(tags=["licence"])
 
@@ -19,6 +21,15 @@ def scan_create(request, image: File[UploadedFile] = None, keep_photo: Form[bool
     scan = services.scan_start(actor=request.user, upload=image, keep_photo=keep_photo)
     scan.refresh_from_db()
     return Status(201, scan)
+
+
+@router.get("/licence/scans", response=ScanPage, summary="Your licence scans")
+def scan_list(request, state: str | None = None, page: int = 1, page_size: int | None = None):
+    """Your own scans, newest first; ``state``: queued, reading, done or failed."""
+    qs = selectors.scans_visible_to(request.user)
+    if state:
+        qs = qs.filter(state=state[:10])
+    return paginate(qs, page, page_size)
 
 
 @router.get("/licence/scans/{scan_id}", response=ScanOut, summary="One licence scan")

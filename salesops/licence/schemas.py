@@ -25,3 +25,10 @@ class ScanOut(Schema):
     @staticmethod
     def resolve_has_photo(obj) -> bool:
         return bool(obj.image)
+
+
+class ScanPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ScanOut]

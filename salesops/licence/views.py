@@ -53,7 +53,7 @@ def scan_create(request):
         errors = _errors(exc)
         first = next(iter(errors.values()))[0]
         return JsonResponse({"errors": errors, "message": first}, status=422)
-    scan.refresh_from_db()  # in the tests the worker has read it already
+    scan.refresh_from_db()  # an immediate worker (no queue) has read it already
     return JsonResponse(scan_json(scan), status=201)
 
 
