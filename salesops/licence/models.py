@@ -57,7 +57,7 @@ class LicencePolicy(models.Model):
 class ScanState(models.TextChoices):
     QUEUED = "queued", _("Waiting")
     READING = "reading", _("Reading")
-    DONE = "done", _("Read")
+    DONE = "done", _("Recognised")
     FAILED = "failed", _("Failed")
 
 

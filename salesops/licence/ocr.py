@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_SIDE = 1600
+MAX_SIDE = 1280  # measured: 1,600 px reads no better and costs 30 % more CPU
 _engine = None
 _lock = threading.Lock()
 

@@ -200,3 +200,40 @@ def make_set(directory: Path, count: int = 24, seed: int = 20261205) -> list[Lic
     faker = Faker("zh_CN")
     faker.seed_instance(seed)
     return [make_licence(rnd, faker, i, directory) for i in range(count)]
+
+
+@dataclass
+class Evaluation:
+    """Per-field accuracy over a set (a field is right when the value read, after the
+    parser's normalisation, equals the truth exactly) and the seconds per image."""
+
+    count: int
+    accuracy: dict
+    seconds: list
+    cpu_seconds: list  # all threads' CPU time: what the machine's other load does not inflate
+    misses: list
+
+
+def evaluate(licences: list[Licence]) -> Evaluation:
+    """Read each licence once (OCR + fields) and compare with its truth."""
+    import time
+
+    from salesops.licence import ocr, parsing
+
+    right = dict.fromkeys(FIELDS, 0)
+    seconds, cpu, misses = [], [], []
+    for lic in licences:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        fields = parsing.read_fields(ocr.read(lic.path).boxes)
+        seconds.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+        for key in FIELDS:
+            got = fields.get(key, {}).get("value")
+            if got == lic.truth[key]:
+                right[key] += 1
+            else:
+                misses.append((lic.path.name, lic.layout, key, lic.truth[key], got))
+    accuracy = {key: right[key] / len(licences) for key in FIELDS}
+    return Evaluation(
+        count=len(licences), accuracy=accuracy, seconds=seconds, cpu_seconds=cpu, misses=misses
+    )

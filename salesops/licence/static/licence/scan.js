@@ -55,7 +55,7 @@
         note.className = "small";
         value.classList.remove("is-invalid", "is-warning");
         if (key === "credit_code" && entry.status === "corrected") {
-          note.textContent = box.dataset.msgCorrected.replace("%s", entry.raw || "");
+          note.textContent = box.dataset.msgCorrected.replace("{raw}", entry.raw || "");
           note.classList.add("text-warning");
         } else if (key === "credit_code" && entry.status === "unchecked") {
           note.textContent = box.dataset.msgUnchecked;
