@@ -76,6 +76,7 @@ KINDS = [
     (r"^incentives:mentor_", "incentives.MentorPair"),
     (r"^incentives:run_(detail|replay)$", "incentives.BonusRun"),
     (r"^exchange:job", "exchange.ImportJob"),
+    (r"^licence:scan_", "licence.LicenceScan"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}

@@ -1,5 +1,5 @@
-"""Writes of the licence app: start a scan from an uploaded photo, keep or let go of a
-scan's photo, and Settings · Business licence."""
+"""Writes of the licence app: start a scan from an uploaded photo, and Settings ·
+Business licence. The form pages reach a scan (and its kept photo) by ``scan_for``."""
 
 from __future__ import annotations
 
@@ -50,25 +50,6 @@ def scan_start(*, actor, upload, keep_photo: bool | None = None) -> LicenceScan:
         storage.delete(name)
         raise
     transaction.on_commit(lambda: tasks.read_scan(scan.pk))
-    return scan
-
-
-@transaction.atomic
-def scan_keep_photo(*, actor, scan_id: int, keep: bool) -> LicenceScan:
-    """Keep the photo of a scan still being read, or let it go (once read, a photo not
-    kept is already deleted: the user takes a new one)."""
-    scan = scan_for(actor, scan_id)
-    scan = LicenceScan.objects.select_for_update().get(pk=scan.pk)
-    if not keep and scan.image and scan.finished:
-        name, storage = scan.image.name, scan.image.storage
-        scan.image = ""
-        transaction.on_commit(lambda: storage.delete(name))
-    elif keep and not scan.image:
-        raise ValidationError(
-            {"keep_photo": [_("The photo is no longer stored; upload it again to keep it.")]}
-        )
-    scan.keep_photo = bool(keep)
-    save_with_history(scan, actor, "kept photo" if keep else "let photo go")
     return scan
 
 
