@@ -99,9 +99,13 @@ def wecom_decrypt(encoding_aes_key: str, encrypt: str, receive_id: str) -> bytes
 
 def dingtalk_signature(app_secret: str, timestamp: str) -> str:
     to_sign = f"{timestamp}\n{app_secret}".encode()
-    return base64.b64encode(hmac.new(app_secret.encode(), to_sign, hashlib.sha256).digest()).decode()
+    return base64.b64encode(
+        hmac.new(app_secret.encode(), to_sign, hashlib.sha256).digest()
+    ).decode()
 
 
 def dingtalk_check_signature(app_secret: str, timestamp: str, sign: str) -> None:
-    if not app_secret or not hmac.compare_digest(dingtalk_signature(app_secret, timestamp), sign or ""):
+    if not app_secret or not hmac.compare_digest(
+        dingtalk_signature(app_secret, timestamp), sign or ""
+    ):
         raise CallbackRefused("bad signature")

@@ -14,9 +14,7 @@ SCOPE_CHOICES = (("mine", _("Mine")), ("team", _("My team")))
 
 
 class MessageFilterSet(django_filters.FilterSet):
-    q = SearchFilter(
-        fields=("subject", "body", "sender_address", "sender_name", "account__name")
-    )
+    q = SearchFilter(fields=("subject", "body", "sender_address", "sender_name", "account__name"))
     channel = django_filters.ChoiceFilter(choices=SourceKind.choices, label=_("channel"))
     scenario = django_filters.ChoiceFilter(choices=Scenario.choices, label=_("scenario"))
     status = django_filters.ChoiceFilter(choices=MessageStatus.choices, label=_("status"))

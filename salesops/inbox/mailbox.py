@@ -92,7 +92,12 @@ def parse(raw: bytes) -> Parsed:
     except (TypeError, ValueError):
         date = None
     return Parsed(
-        message_id[:200], address.strip(), name.strip(), _header(msg.get("Subject")), plain_body(msg), date
+        message_id[:200],
+        address.strip(),
+        name.strip(),
+        _header(msg.get("Subject")),
+        plain_body(msg),
+        date,
     )
 
 

@@ -21,7 +21,9 @@ from salesops.leads.models import OPEN_STATUSES, Lead
 from .models import ContactHandle, MatchedBy, Scenario, ScenarioRule, SourceKind
 
 # Chinese mobiles (with or without +86 and separators) and landlines with an area code.
-PHONE_RE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-\d{7,8})(?!\d)")
+PHONE_RE = re.compile(
+    r"(?<!\d)(?:\+?86[\s-]?)?(?:1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}|0\d{2,3}-\d{7,8})(?!\d)"
+)
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 COMPANY_RE = re.compile(
     r"([\u4e00-\u9fa5A-Za-z0-9（）()]{2,40}?(?:有限责任公司|股份有限公司|有限公司|集团|公司|研究院|医院|学校|大学))"

@@ -128,7 +128,9 @@ def _lead_from_inquiry(message: Message, match: matching.SenderMatch, actor) -> 
                 payload={"inbox_message": message.source_message_id},
             )
     except (ValidationError, PermissionDenied) as exc:
-        message.outcome_note = (_("No lead created: %(reason)s") % {"reason": "; ".join(exc.messages)})[:300]
+        message.outcome_note = (
+            _("No lead created: %(reason)s") % {"reason": "; ".join(exc.messages)}
+        )[:300]
         return
     message.lead = result.lead
     message.assignee = result.lead.owner
