@@ -73,11 +73,17 @@ def email_of(text: str) -> str:
     return found.group(0).lower()
 
 
+# What people write before their company's name: "我们是…", "我司…", "来自…".
+INTRO_RE = re.compile(r"^.*?(?:我们是|我是|这里是|我司是|我司|来自|我们|本公司)")
+
+
 def company_of(text: str) -> str:
     found = COMPANY_RE.search(text or "")
     if not found:
         return ""
-    return (found.group(1) or found.group(2) or "").strip()[:200]
+    name = (found.group(1) or found.group(2) or "").strip()
+    trimmed = INTRO_RE.sub("", name)
+    return (trimmed if len(trimmed) >= 4 else name)[:200]
 
 
 def _contacts():

@@ -110,6 +110,9 @@ class SeenNonce(models.Model):
             models.UniqueConstraint(fields=["source", "nonce"], name="inbox_nonce_once"),
         ]
 
+    def __str__(self):
+        return self.nonce
+
 
 class Scenario(models.TextChoices):
     INQUIRY = "inquiry", _("Inquiry")
@@ -166,6 +169,9 @@ class ContactHandle(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["kind", "value"], name="inbox_handle_unique"),
         ]
+
+    def __str__(self):
+        return self.value
 
 
 class Direction(models.TextChoices):
