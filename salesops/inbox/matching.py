@@ -8,14 +8,16 @@ keyword in the text breaking a tie within a rule)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import connection
 
 from salesops.core.validators import normalize_phone
-from salesops.customers.models import Contact
+from salesops.customers.models import Account, Contact
 from salesops.leads.models import OPEN_STATUSES, Lead
 
 from .models import ContactHandle, MatchedBy, Scenario, ScenarioRule, SourceKind
@@ -33,23 +35,25 @@ COMPANY_RE = re.compile(
 
 @dataclass
 class SenderMatch:
-    contact: Contact | None = None
-    lead: Lead | None = None
+    """Who wrote, by ids (the hot path reads no whole rows): the contact and its account
+    and owner, or an open lead and its owner."""
+
+    contact_id: int | None = None
+    account_id: int | None = None
+    lead_id: int | None = None
+    owner_id: int | None = None
     matched_by: str = MatchedBy.NONE
     phone: str = ""  # the normalised phone found (address or body), for a new lead
     email: str = ""
 
-    @property
-    def account(self):
-        return self.contact.account if self.contact is not None else None
-
-    @property
-    def owner(self):
-        if self.contact is not None:
-            return self.contact.account.owner
-        if self.lead is not None:
-            return self.lead.owner
-        return None
+    @classmethod
+    def of_contact(cls, contact, matched_by: str = MatchedBy.MANUAL) -> SenderMatch:
+        return cls(
+            contact_id=contact.pk,
+            account_id=contact.account_id,
+            owner_id=contact.account.owner_id,
+            matched_by=matched_by,
+        )
 
 
 def phone_of(text: str) -> str:
@@ -86,49 +90,91 @@ def company_of(text: str) -> str:
     return (trimmed if len(trimmed) >= 4 else name)[:200]
 
 
-def _contacts():
-    return Contact.objects.select_related("account", "account__owner")
+@functools.lru_cache(maxsize=16)
+def _sender_statement(vendor: str, handle: bool, email: bool, phone: bool) -> str:
+    """One statement for every way a sender may be known (``UNION ALL`` of lookups, each
+    row ``(rank, contact id, account id, lead id, owner id)``; the lowest rank wins): a
+    WeCom/DingTalk id, a contact's email, a contact's phone, an open lead's phone or
+    email. Every inbound message runs it, so it is plain SQL, as the lead intake's
+    de-duplication is (building the querysets cost more than the lookups); names come
+    from the models' metadata."""
+    q = connection.ops.quote_name
 
+    def col(model, name: str) -> str:
+        return q(model._meta.get_field(name).column)
 
-def _lead(**lookup) -> Lead | None:
-    return (
-        Lead.objects.filter(status__in=OPEN_STATUSES, **lookup)
-        .select_related("owner")
-        .order_by("-id")
-        .first()
+    contact, account, lead = (q(m._meta.db_table) for m in (Contact, Account, Lead))
+    handles = q(ContactHandle._meta.db_table)
+    contact_cols = (
+        f"{contact}.{col(Contact, 'id')}, {contact}.{col(Contact, 'account')}, NULL, "
+        f"{account}.{col(Account, 'owner')}"
     )
+    joined = (
+        f"{contact} JOIN {account} ON {account}.{col(Account, 'id')} = "
+        f"{contact}.{col(Contact, 'account')}"
+    )
+    open_leads = f"{col(Lead, 'status')} IN ({', '.join(['%s'] * len(OPEN_STATUSES))})"
+    parts = []
+    if handle:
+        parts.append(
+            f"SELECT * FROM (SELECT 0, {contact_cols} FROM {handles} JOIN {contact} "
+            f"ON {contact}.{col(Contact, 'id')} = {handles}.{col(ContactHandle, 'contact')} "
+            f"JOIN {account} ON {account}.{col(Account, 'id')} = "
+            f"{contact}.{col(Contact, 'account')} WHERE {handles}.{col(ContactHandle, 'kind')} = %s "
+            f"AND {handles}.{col(ContactHandle, 'value')} = %s LIMIT 1) AS by_handle"
+        )
+    if email:
+        parts.append(
+            f"SELECT * FROM (SELECT 1, {contact_cols} FROM {joined} "
+            f"WHERE LOWER({contact}.{col(Contact, 'email')}) = %s "
+            f"ORDER BY {contact}.{col(Contact, 'id')} LIMIT 1) AS by_email"
+        )
+    if phone:
+        parts.append(
+            f"SELECT * FROM (SELECT 2, {contact_cols} FROM {joined} "
+            f"WHERE {contact}.{col(Contact, 'phone')} = %s LIMIT 1) AS by_phone"
+        )
+    for rank, (wanted, field) in enumerate(((phone, "phone"), (email, "email")), start=3):
+        if wanted:
+            value = col(Lead, field) if field == "phone" else f"LOWER({col(Lead, field)})"
+            parts.append(
+                f"SELECT * FROM (SELECT {rank}, NULL, NULL, {col(Lead, 'id')}, "
+                f"{col(Lead, 'owner')} FROM {lead} WHERE {value} = %s AND {open_leads} "
+                f"ORDER BY {col(Lead, 'id')} DESC LIMIT 1) AS lead_{field}"
+            )
+    return " UNION ALL ".join(parts)
+
+
+RANKS = (MatchedBy.HANDLE, MatchedBy.EMAIL, MatchedBy.PHONE, MatchedBy.LEAD, MatchedBy.LEAD)
 
 
 def match_sender(kind: str, address: str, body: str = "") -> SenderMatch:
     address = (address or "").strip()
     result = SenderMatch()
-    if kind in (SourceKind.WECOM, SourceKind.DINGTALK) and address:
-        handle = (
-            ContactHandle.objects.filter(kind=kind, value=address)
-            .select_related("contact__account__owner")
-            .first()
-        )
-        if handle is not None:
-            return SenderMatch(contact=handle.contact, matched_by=MatchedBy.HANDLE)
+    handle = kind in (SourceKind.WECOM, SourceKind.DINGTALK) and bool(address)
     result.email = email_of(address) if "@" in address else ""
     result.phone = phone_of(address) or phone_of(body)
+    if not (handle or result.email or result.phone):
+        return result
+    statuses = [str(s) for s in OPEN_STATUSES]
+    params: list = []
+    if handle:
+        params += [kind, address]
     if result.email:
-        contact = _contacts().filter(email__iexact=result.email).order_by("id").first()
-        if contact is not None:
-            result.contact, result.matched_by = contact, MatchedBy.EMAIL
-            return result
+        params.append(result.email)
     if result.phone:
-        contact = _contacts().filter(phone=result.phone).first()
-        if contact is not None:
-            result.contact, result.matched_by = contact, MatchedBy.PHONE
-            return result
-    lead = None
+        params.append(result.phone)
     if result.phone:
-        lead = _lead(phone=result.phone)
-    if lead is None and result.email:
-        lead = _lead(email__iexact=result.email)
-    if lead is not None:
-        result.lead, result.matched_by = lead, MatchedBy.LEAD
+        params += [result.phone, *statuses]
+    if result.email:
+        params += [result.email, *statuses]
+    sql = _sender_statement(connection.vendor, handle, bool(result.email), bool(result.phone))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if rows:
+        rank, result.contact_id, result.account_id, result.lead_id, result.owner_id = min(rows)
+        result.matched_by = RANKS[rank]
     return result
 
 

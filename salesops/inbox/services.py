@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from salesops.aftersales import services as aftersales_services
 from salesops.aftersales.models import Renewal, RenewalStatus
-from salesops.core import clock
+from salesops.core import clock, unitofwork
 from salesops.core.history import save_with_history
 from salesops.leads import configuration as lead_configuration
 from salesops.leads.models import Channel, ChannelKind
@@ -109,12 +109,13 @@ def _lead_from_inquiry(message: Message, match: matching.SenderMatch, actor) -> 
         return
     text = f"{message.subject}\n{message.body}".strip()
     company = matching.company_of(text) or matching.company_of(message.sender_name)
-    if not company and match.email:
-        company = match.email.split("@", 1)[1]
+    name = (message.sender_name or message.sender_address)[:100]
+    # A placeholder shared by every lead would make the duplicate check take them all
+    # for one company: the person's own name marks the company as still unknown.
     data = {
-        "contact_name": (message.sender_name or message.sender_address)[:100],
+        "contact_name": name,
         "phone": match.phone,
-        "company": company or _("(unknown company)"),
+        "company": company or (_("%(name)s (company unknown)") % {"name": name})[:200],
         "need": text[:1000],
     }
     if match.email:
@@ -133,7 +134,7 @@ def _lead_from_inquiry(message: Message, match: matching.SenderMatch, actor) -> 
         )[:300]
         return
     message.lead = result.lead
-    message.assignee = result.lead.owner
+    message.assignee_id = result.lead.owner_id
     message.outcome_note = (
         _("New lead created.") if result.created else _("Added to an existing lead.")
     )
@@ -156,7 +157,7 @@ def _complaint(message: Message, actor) -> None:
 
 def _attach_renewal(message: Message) -> None:
     renewal = (
-        Renewal.objects.filter(account=message.account, status=RenewalStatus.PENDING)
+        Renewal.objects.filter(account_id=message.account_id, status=RenewalStatus.PENDING)
         .order_by("due_on", "id")
         .first()
     )
@@ -195,11 +196,6 @@ def message_receive(
     lead, a complaint, the renewal). Returns ``(message, created)``: a message the source
     already delivered (same id) is returned as it is, nothing changes."""
     values = _check_incoming(source, source_message_id, sender_address, sender_name, subject, body)
-    existing = Message.objects.filter(
-        source=source, source_message_id=values["source_message_id"]
-    ).first()
-    if existing is not None:
-        return existing, False
     match = matching.match_sender(source.kind, values["sender_address"], values["body"])
     found = matching.tag(values["subject"], values["body"], rules)
     message = Message(
@@ -210,22 +206,25 @@ def message_receive(
         reply_address=(reply_address or "")[:500],
         scenario=found.scenario,
         scenario_keyword=found.keyword[:100],
-        contact=match.contact,
-        account=match.account,
-        lead=match.lead,
+        contact_id=match.contact_id,
+        account_id=match.account_id,
+        lead_id=match.lead_id,
         matched_by=match.matched_by,
-        assignee=match.owner,
+        assignee_id=match.owner_id,
         created_by=actor if getattr(actor, "pk", None) else None,
         **values,
     )
     try:
+        # The unique (source, message id) index decides whether it is new: no look-up
+        # first, and two deliveries of one message at once cannot both be stored.
         with transaction.atomic():
-            save_with_history(message, actor, "received")
+            unitofwork.insert_now(message, actor, "received")
     except IntegrityError:
-        # The same message delivered twice at once: the other delivery stored it.
-        existing = Message.objects.filter(
-            source=source, source_message_id=values["source_message_id"]
-        ).first()
+        existing = (
+            Message.objects.filter(source=source, source_message_id=values["source_message_id"])
+            .order_by("pk")
+            .first()
+        )
         if existing is None:
             raise
         return existing, False
@@ -266,7 +265,7 @@ def message_link(*, actor, message: Message, contact, remember: bool = True) -> 
             defaults={"contact": contact, "created_by": actor},
         )
     if message.complaint_id is None and message.renewal_id is None:
-        _outcome(message, matching.SenderMatch(contact=contact), actor)
+        _outcome(message, matching.SenderMatch.of_contact(contact), actor)
     save_with_history(message, actor, "linked")
     return message
 
