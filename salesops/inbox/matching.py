@@ -104,9 +104,11 @@ def _sender_statement(vendor: str, handle: bool, email: bool, phone: bool) -> st
         return q(model._meta.get_field(name).column)
 
     contact, account, lead = (q(m._meta.db_table) for m in (Contact, Account, Lead))
+    # Typed: PostgreSQL takes a bare NULL in a sub-select for text, which no id column is.
+    null = "CAST(NULL AS BIGINT)"
     handles = q(ContactHandle._meta.db_table)
     contact_cols = (
-        f"{contact}.{col(Contact, 'id')}, {contact}.{col(Contact, 'account')}, NULL, "
+        f"{contact}.{col(Contact, 'id')}, {contact}.{col(Contact, 'account')}, {null}, "
         f"{account}.{col(Account, 'owner')}"
     )
     joined = (
@@ -138,7 +140,7 @@ def _sender_statement(vendor: str, handle: bool, email: bool, phone: bool) -> st
         if wanted:
             value = col(Lead, field) if field == "phone" else f"LOWER({col(Lead, field)})"
             parts.append(
-                f"SELECT * FROM (SELECT {rank}, NULL, NULL, {col(Lead, 'id')}, "
+                f"SELECT * FROM (SELECT {rank}, {null}, {null}, {col(Lead, 'id')}, "
                 f"{col(Lead, 'owner')} FROM {lead} WHERE {value} = %s AND {open_leads} "
                 f"ORDER BY {col(Lead, 'id')} DESC LIMIT 1) AS lead_{field}"
             )
