@@ -88,10 +88,12 @@ def lead_channel_for(source: InboxSource) -> Channel:
     channel's."""
     if source.lead_channel_id is not None:
         return source.lead_channel
-    channel = Channel.objects.create(
+    # Through the leads app's own service (no actor: the system sets it up), machine-fed
+    # like the API channel so nobody picks it when typing a lead in.
+    channel = lead_configuration.channel_create(
+        actor=None,
         name=(_("Inbox · %(name)s") % {"name": source.name})[:100],
         kind=ChannelKind.API,
-        campaign="",
     )
     source.lead_channel = channel
     source.save(update_fields=["lead_channel"])
