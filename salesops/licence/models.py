@@ -87,12 +87,17 @@ class LicenceScan(models.Model):
     started_at = models.DateTimeField(_("reading started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     ocr_seconds = models.FloatField(_("OCR time (s)"), null=True, blank=True)
+    # The record the form saved with this photo kept ("lead" or "account" and its id): its
+    # page shows the photo to whoever may see the record (services.scan_attach).
+    record_type = models.CharField(_("kept with"), max_length=20, blank=True)
+    record_id = models.PositiveBigIntegerField(_("record id"), null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["progress"])
 
     class Meta:
         verbose_name = _("business licence scan")
         verbose_name_plural = _("business licence scans")
         ordering = ("-created_at", "-pk")
+        indexes = [models.Index(fields=["record_type", "record_id"], name="licence_scan_record")]
 
     def __str__(self):
         return str(_("Business licence scan %(id)s") % {"id": self.pk})

@@ -26,3 +26,14 @@ def scan_for(user, scan_id) -> LicenceScan:
     if scan is None:
         raise Http404(_("Not found, or you do not have access to it."))
     return scan
+
+
+def kept_photo(record_type: str, record_id) -> LicenceScan | None:
+    """The newest kept licence photo of a lead or account. The caller has already checked
+    that the user may see that record (the record's own page or view does)."""
+    return (
+        LicenceScan.objects.filter(record_type=record_type, record_id=record_id)
+        .exclude(image="")
+        .order_by("-created_at", "-pk")
+        .first()
+    )

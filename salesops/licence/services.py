@@ -53,6 +53,33 @@ def scan_start(*, actor, upload, keep_photo: bool | None = None) -> LicenceScan:
     return scan
 
 
+RECORD_TYPES = ("lead", "account")
+
+
+@transaction.atomic
+def scan_attach(*, actor, scan_id, record_type: str, record_id: int) -> LicenceScan | None:
+    """Keep the photo of the user's own scan with the record their form just saved (the
+    form's hidden ``licence_scan``). A scan whose photo was not kept, another user's scan
+    or an unknown id attaches nothing: the record is saved either way, without a photo."""
+    if record_type not in RECORD_TYPES:
+        raise ValueError(record_type)
+    try:
+        scan_id = int(scan_id)
+    except (TypeError, ValueError):
+        return None
+    scan = (
+        LicenceScan.objects.select_for_update()
+        .filter(pk=scan_id, user_id=getattr(actor, "pk", None), keep_photo=True)
+        .exclude(image="")
+        .first()
+    )
+    if scan is None:
+        return None
+    scan.record_type, scan.record_id = record_type, record_id
+    save_with_history(scan, actor, "kept with record")
+    return scan
+
+
 @transaction.atomic
 def policy_save(*, actor, **data) -> LicencePolicy:
     """Settings · Business licence: every bad value at once, by field; nothing saved."""
