@@ -88,6 +88,28 @@
     return data;
   }
 
+  function initialValue(element) {
+    if (element instanceof HTMLSelectElement) {
+      const chosen = Array.from(element.options).find((option) => option.defaultSelected);
+      return chosen ? chosen.value : (element.options[0] ? element.options[0].value : '');
+    }
+    if (element.type === 'checkbox' || element.type === 'radio') return element.defaultChecked ? element.value : '';
+    return element.defaultValue;
+  }
+
+  function changedFields(form) {
+    // An edit: each changed field with the value the page showed (what the device saw).
+    const changes = {};
+    Array.from(form.elements).forEach((element) => {
+      if (!element.name || SKIP_FIELDS.has(element.name) || element.name === 'version') return;
+      if (element.type === 'checkbox' || element.type === 'radio' || element.type === 'file') return;
+      if (element.name.indexOf('.') !== -1 || element.name === 'channel') return;
+      const base = initialValue(element);
+      if (element.value !== base) changes[element.name] = { base: base, value: element.value };
+    });
+    return changes;
+  }
+
   function notice(form, message, kind) {
     let box = form.querySelector('[data-field-notice]');
     if (!box) {
@@ -107,7 +129,9 @@
     if (navigator.onLine) return;
     event.preventDefault();
     const kind = form.getAttribute('data-offline');
-    const payload = formPayload(form);
+    const payload = kind === 'lead.update'
+      ? { lead: form.getAttribute('data-offline-lead'), changes: changedFields(form) }
+      : formPayload(form);
     const params = new URLSearchParams(window.location.search);
     if (kind === 'checkin.create') {
       TARGETS.forEach((name) => { if (params.get(name)) payload[name] = params.get(name); });
@@ -117,7 +141,7 @@
     }
     const label = form.getAttribute('data-offline-label') || payload.company || payload.note || '';
     await enqueue(kind, payload, label);
-    form.reset();
+    if (kind !== 'lead.update') form.reset();
     if (window.Alpine) {
       const state = window.Alpine.$data(form);
       if (state && 'busy' in state) state.busy = false;
@@ -140,44 +164,49 @@
     return (await response.json()).results;
   }
 
-  async function syncNow() {
-    if (syncing) return syncing;
-    syncing = (async () => {
-      try {
-        if (!navigator.onLine || !badge()) return;
-        const saved = await (await db()).get('working', userId());
-        const size = (saved && saved.data.max_batch) || 50;
-        let queue = await pending();
-        while (queue.length) {
-          const batch = queue.slice(0, size);
-          const results = await send(batch);
-          const store = (await db()).transaction('outbox', 'readwrite').store;
-          for (let i = 0; i < batch.length; i += 1) {
-            const item = batch[i];
-            item.state = 'sent';
-            item.answer = results[i] || null;
-            item.sentAt = new Date().toISOString();
-            await store.put(item);
-          }
-          queue = queue.slice(size);
-        }
-      } catch (err) {
-        // Offline again, or the session ended: the items stay in the outbox for next time.
-        console.warn('SalesOps outbox not sent:', err);
-      } finally {
-        syncing = null;
-        await refreshBadge();
-      }
-    })();
+  async function sendOutbox() {
+    if (!navigator.onLine || !badge()) return;
+    const saved = await (await db()).get('working', userId());
+    const size = (saved && saved.data.max_batch) || 50;
+    let queue = await pending();
+    while (queue.length) {
+      const batch = queue.slice(0, size);
+      const results = await send(batch);
+      const tx = (await db()).transaction('outbox', 'readwrite');
+      const sentAt = new Date().toISOString();
+      await Promise.all(batch.map((item, i) => {
+        item.state = 'sent';
+        item.answer = results[i] || null;
+        item.sentAt = sentAt;
+        return tx.store.put(item);
+      }));
+      await tx.done;
+      queue = queue.slice(size);
+    }
+  }
+
+  function syncNow() {
+    // One sync at a time: a second call (online event and a click) waits for the first.
+    if (!syncing) {
+      syncing = sendOutbox()
+        .catch((err) => {
+          // Offline again, or the session ended: the items stay in the outbox for next time.
+          console.warn('SalesOps outbox not sent:', err);
+        })
+        .then(() => {
+          syncing = null;
+          return refreshBadge();
+        });
+    }
     return syncing;
   }
 
   async function resendSent() {
     // The same UUIDs again: the server answers "replayed" and writes nothing.
-    const store = (await db()).transaction('outbox', 'readwrite').store;
-    for (const item of await items()) {
-      if (item.state === 'sent') { item.state = 'pending'; await store.put(item); }
-    }
+    const sent = (await items()).filter((item) => item.state === 'sent');
+    const tx = (await db()).transaction('outbox', 'readwrite');
+    await Promise.all(sent.map((item) => { item.state = 'pending'; return tx.store.put(item); }));
+    await tx.done;
     await refreshBadge();
     return syncNow();
   }

@@ -1,6 +1,6 @@
 /* The offline workbench (/field/): my leads, accounts, today's tasks, the outbox and its
    answers, all read from IndexedDB (filled by field.js), so it works without a network. */
-(function () {
+function salesopsWorkbench() {
   'use strict';
   const root = document.getElementById('field-workbench');
   if (!root || !window.SalesOpsField) return;
@@ -86,4 +86,11 @@
   document.addEventListener('field:changed', () => { render(); });
   api.loadWorkingSet(true).then(render);
   render();
-}());
+}
+// field.js (deferred, in the head) runs before DOMContentLoaded; this file sits at the end
+// of the body and would run before it.
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', salesopsWorkbench);
+} else {
+  salesopsWorkbench();
+}
