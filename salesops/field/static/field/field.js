@@ -53,7 +53,7 @@
     b.classList.toggle('bg-green', online);
     b.classList.toggle('bg-secondary', !online);
     let label = online ? text('online') : text('offline');
-    if (count) label += ' · ' + text('unsent').replace('%(n)s', String(count));
+    if (count) label += ' · ' + text('unsent').replace('{n}', String(count));
     b.textContent = label;
     b.setAttribute('data-count', String(count));
     document.dispatchEvent(new CustomEvent('field:changed'));
