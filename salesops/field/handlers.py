@@ -28,6 +28,8 @@ class Outcome:
     message: str = ""
     record: object = None
     extra: dict = field(default_factory=dict)
+    # Unsaved: written with the item's key row (services.sync_item).
+    conflicts: list = field(default_factory=list)
 
 
 def no_longer_visible(what: str) -> PermissionDenied:
@@ -219,9 +221,8 @@ def lead_update(*, actor, payload: dict, item: SyncItem) -> Outcome:
     if apply:
         lead = lead_services.lead_update(actor=actor, lead=lead, **apply)
     now = clock.now()
-    rows = SyncConflict.objects.bulk_create(
+    rows = [
         SyncConflict(
-            item=item,
             user=actor,
             record_type="lead",
             record_id=lead.pk,
@@ -232,14 +233,15 @@ def lead_update(*, actor, payload: dict, item: SyncItem) -> Outcome:
             created_at=now,
         )
         for name, base, server, mine in conflicts
-    )
+    ]
     if rows:
         return Outcome(
             SyncStatus.CONFLICT,
             _("Someone changed %(fields)s meanwhile; both values are kept until you choose.")
             % {"fields": ", ".join(r.field for r in rows)},
             lead,
-            {"applied_fields": sorted(apply), "conflicts": [r.pk for r in rows]},
+            {"applied_fields": sorted(apply)},
+            conflicts=rows,
         )
     return Outcome(
         SyncStatus.APPLIED,

@@ -118,26 +118,30 @@ def sync_item(*, actor, raw: dict) -> dict:
     earlier = SyncItem.objects.filter(user=actor, client_uuid=client_uuid).first()
     if earlier is not None:
         return _answer(earlier, "replayed")
+    item = SyncItem(
+        user=actor,
+        client_uuid=client_uuid,
+        kind=kind,
+        payload=payload,
+        created_on_client=created_at,
+    )
     try:
         with transaction.atomic():
-            # The key row first: a concurrent copy of this item waits on its unique index
-            # and, once this commits, fails there and is answered as a replay.
-            item = SyncItem.objects.create(
-                user=actor,
-                client_uuid=client_uuid,
-                kind=kind,
-                payload=payload,
-                status=SyncStatus.ERROR,
-                created_on_client=created_at,
-                received_at=clock.now(),
-            )
             outcome = _run(actor, item)
             record = _record(outcome)
             item.status = outcome.status
             item.answer = {"message": str(outcome.message), "record": record, **outcome.extra}
             if record is not None:
                 item.record_type, item.record_id = record["type"], record["id"]
-            item.save(update_fields=["status", "answer", "record_type", "record_id"])
+            item.received_at = clock.now()
+            # The key row last, in the same transaction as the item's writes: a concurrent
+            # copy of this item fails on its unique index (on PostgreSQL it waits there for
+            # this one to commit), rolls all of its writes back and is answered "replayed".
+            item.save(force_insert=True)
+            if outcome.conflicts:
+                for conflict in outcome.conflicts:
+                    conflict.item = item
+                SyncConflict.objects.bulk_create(outcome.conflicts)
     except IntegrityError:
         earlier = SyncItem.objects.filter(user=actor, client_uuid=client_uuid).first()
         if earlier is None:
