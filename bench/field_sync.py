@@ -162,7 +162,12 @@ def build(count: int):
             )
         elif n % 5 in (2, 3):
             kind = "checkin.create"
-            payload = {"lead": str(lead.pk), "kind": "visit", "tag": "demo_booked", "note": f"签到{n}"}
+            payload = {
+                "lead": str(lead.pk),
+                "kind": "visit",
+                "tag": "demo_booked",
+                "note": f"签到{n}",
+            }
         else:
             kind = "lead.update"
             payload = {

@@ -85,7 +85,11 @@ def lead_create(*, actor, payload: dict, item: SyncItem) -> Outcome:
     data = {k: v for k, v in data.items() if k in lead_services.LEAD_FIELDS}
     result = lead_services.quick_entry(actor=actor, data=data, custom=custom, channel=channel)
     lead = result.lead
-    visible = Lead.objects.visible_to(actor).filter(pk=lead.pk).exists()
+    # A rep's own entry stays with them; anything else (routed, or matched to someone
+    # else's lead) is asked of the visibility rules.
+    visible = lead.owner_id == actor.pk or (
+        Lead.objects.visible_to(actor).filter(pk=lead.pk).exists()
+    )
     if result.outcome == "attached":
         matched_by = str(result.match.kind) if result.match else ""
         if visible:
