@@ -86,7 +86,7 @@ def service_worker(request):
         "shell": shell,
         "pages": pages,
         "offline": reverse("field:workbench"),
-        "runtime": ["/leads/", "/activities/", "/field/", "/accounts/", "/contacts/"],
+        "runtime": ["/leads/", "/activities/", "/field/", "/customers/", "/tasks/"],
     }
     body = render_to_string("field/sw.js", {"config": json.dumps(config)})
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
