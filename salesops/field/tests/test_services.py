@@ -226,3 +226,11 @@ def test_the_policy_is_saved_by_an_admin_only(org):
     assert set(exc.value.message_dict) == {"max_batch", "max_leads"}
     services.policy_save(actor=org.admin, max_batch=20)
     assert FieldPolicy.current().max_batch == 20
+
+
+def test_the_same_uuid_twice_in_one_batch_is_applied_once(org):
+    entry = item("lead.create", lead_data(company="丽水莲都竹木制品有限公司"))
+    first, second = sync(org.rep_a, entry, dict(entry))
+    assert (first["status"], second["status"]) == ("applied", "replayed")
+    assert second["record"] == first["record"]
+    assert Lead.objects.filter(company="丽水莲都竹木制品有限公司").count() == 1
