@@ -215,6 +215,7 @@ MENU = [
     entry("pushes:team", _("Team pushes"), "ti-users", KNOWLEDGE, push_selectors.may_see_team),
     entry("reports:heatmap", _("Heatmap"), "ti-grid-dots", PERFORMANCE, heatmap.may_open),
     entry("todos:task_list", _("My tasks"), "ti-checklist", TASKS, owns="todos"),
+    entry("field:workbench", _("Offline workbench"), "ti-wifi-off", TASKS, owns="field:conflicts"),
     entry("exchange:home", _("Import"), "ti-file-import", DATA, importers, owns=("exchange:job*", "exchange:upload", "exchange:template*")),
     entry("automation:rule_list", _("Automation rules"), "ti-robot", SETTINGS, rule_managers, owns="automation"),
     entry("notifications:channel_list", _("Notification channels"), "ti-broadcast", SETTINGS, admins, owns=("notifications:channel_*", "notifications:delivery_*")),
@@ -235,6 +236,7 @@ MENU = [
     entry("org:settings", _("Organisation"), "ti-building-cog", SETTINGS, admins, owns="org:choice_*"),
     entry("exchange:policy", _("Import and export"), "ti-file-settings", SETTINGS, exchange_permissions.can_configure),
     entry("licence:policy", _("Business licence"), "ti-license", SETTINGS, configurers),
+    entry("field:policy", _("Offline field app"), "ti-device-mobile", SETTINGS, configurers),
     entry("exchange:app_template", _("App templates"), "ti-template", SETTINGS, exchange_permissions.can_configure, owns=("exchange:app_template*", "exchange:industry_templates")),
 ]  # fmt: skip
 
