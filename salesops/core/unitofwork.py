@@ -252,10 +252,62 @@ def _insert(connection, model, instances) -> tuple[list, list[list]]:
 def _values(connection, fields, instances) -> list[list]:
     for instance in instances:
         instance._prepare_related_fields_for_save(operation_name="bulk_create")
-    return [
-        [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-        for instance in instances
-    ]
+    plan = [(f, f.attname, _stored_as_is(f, connection.vendor)) for f in fields]
+    rows = []
+    for instance in instances:
+        attrs = instance.__dict__
+        row = []
+        for field, attname, kind in plan:
+            if kind is not None:
+                value = attrs.get(attname, _ABSENT)
+                # A value Django's own preparation would hand on unchanged (most of a
+                # row): taken as it is, without the field's conversion chain.
+                if value is None or type(value) is kind:
+                    row.append(value)
+                    continue
+            row.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
+        rows.append(row)
+    return rows
+
+
+_ABSENT = object()
+_AS_IS: dict[tuple[int, str], type | None] = {}
+
+
+def _stored_as_is(field, vendor: str) -> type | None:
+    """``str`` or ``int`` when Django writes a value of that type (or None) of ``field``
+    unchanged — its class uses Django's own ``pre_save`` and preparation of text or
+    integer fields (on SQLite: PostgreSQL wraps integers for psycopg); else None."""
+    key = (id(field), vendor)
+    if key not in _AS_IS:
+        _AS_IS[key] = _as_is_kind(field, vendor)
+    return _AS_IS[key]
+
+
+def _as_is_kind(field, vendor: str) -> type | None:
+    from django.db.models.fields import AutoFieldMixin, Field
+
+    cls = type(field)
+    if cls.pre_save is not Field.pre_save:
+        return None
+    if isinstance(field, models.ForeignKey):
+        if cls.get_db_prep_save is not models.ForeignKey.get_db_prep_save:
+            return None
+        kind = _as_is_kind(field.target_field, vendor)
+        return int if kind is int else None
+    if cls.get_db_prep_save is not Field.get_db_prep_save:
+        return None
+    text = (models.CharField.get_prep_value, models.TextField.get_prep_value)
+    if cls.get_db_prep_value is Field.get_db_prep_value and cls.get_prep_value in text:
+        return str
+    integer = (models.IntegerField.get_db_prep_value, AutoFieldMixin.get_db_prep_value)
+    if (
+        vendor == "sqlite"
+        and cls.get_db_prep_value in integer
+        and cls.get_prep_value is models.IntegerField.get_prep_value
+    ):
+        return int
+    return None
 
 
 _HISTORY_OWN = ("history_date", "history_change_reason", "history_type", "history_user_id")
