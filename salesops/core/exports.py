@@ -269,9 +269,10 @@ def _step(model, accessor, annotations: set) -> _Step | None:
     if len(parts) == 1 and parts[0] in annotations:
         return _Step("value", parts[0])
     current, path = model, []
+    last = len(parts) - 1
     for index, part in enumerate(parts):
-        if part == "pk":
-            part = current._meta.pk.name
+        if part == "pk" and index == last:
+            return _Step("value", "__".join([*path, "pk"]))  # the id, whatever the pk is
         display = _DISPLAY.match(part)
         if display and index == len(parts) - 1:
             field = _concrete(current, display.group(1))
@@ -292,6 +293,10 @@ def _step(model, accessor, annotations: set) -> _Step | None:
             # Past a foreign key: the related row's attribute, read once per id.
             getter = column_getter(current, ".".join(parts[index:]))
             return _Step("related", "__".join(path), model=current, getter=getter)
+        if field.is_relation and part == field.attname != field.name:
+            if index != last:
+                return None
+            return _Step("value", "__".join([*path, part]))  # ``owner_id``: the id itself
         if field.is_relation:
             if not (field.many_to_one or field.one_to_one) or not field.concrete:
                 return None

@@ -113,3 +113,21 @@ def test_formatted_column_reads_instances_too(org):
     leads = _leads(org)
     column = exports.Formatted("phone", display_phone)
     assert column(leads[0]) == display_phone(leads[0].phone)
+
+
+def test_ids_and_related_rows_read_like_the_getters(org):
+    leads = _leads(org)
+    queryset = Lead.objects.filter(pk__in=[lead.pk for lead in leads]).order_by("pk")
+    columns = [
+        ("id", "pk"),
+        ("owner id", "owner_id"),
+        ("owner", "owner"),
+        ("owner pk", "owner.pk"),
+        ("team", "team.name"),
+        ("status", "get_status_display"),
+    ]
+    assert exports.columns_plan(queryset, [a for _h, a in columns]) is not None
+    fast = _csv(queryset, columns)
+    slow = _csv(queryset, [*columns, ("x", lambda lead: 1)])
+    assert [row[:-1] for row in slow] == fast
+    assert fast[1][1] == str(org.rep_a.pk) and fast[1][2] == str(org.rep_a)
