@@ -43,6 +43,7 @@ NO_EXPORT = {
     "leads:channel_list": "configuration (app template)",
     "leads:routing_list": "configuration (app template)",
     "leads:routing_caps": "a settings form",
+    "inbox:source_list": "configuration: the inbox's sources and scenario rules",
     "activities:tag_list": "configuration (app template)",
     "locked_logins": "a handful of locked accounts to unlock",
     "org:settings": "a settings form",

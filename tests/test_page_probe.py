@@ -76,6 +76,10 @@ KINDS = [
     (r"^incentives:mentor_", "incentives.MentorPair"),
     (r"^incentives:run_(detail|replay)$", "incentives.BonusRun"),
     (r"^exchange:job", "exchange.ImportJob"),
+    (r"^licence:scan_", "licence.LicenceScan"),
+    (r"^inbox:message_", "inbox.Message"),
+    (r"^inbox:source_", "inbox.InboxSource"),
+    (r"^inbox:rule_", "inbox.ScenarioRule"),
 ]
 # Not probed: they end the session, are the public intake (its own tests), or POST only.
 SKIP = {"logout", "set_language", "leads:intake"}

@@ -256,7 +256,20 @@ def _not_connected(exc: requests.ConnectionError) -> bool:
     return isinstance(reason, NewConnectionError)
 
 
-def _post_to(target: Target, ip, data, headers, timeout, verify) -> Answer:
+def get(target: Target | str, *, headers: dict, timeout: float, verify=True) -> Answer:
+    """GET a checked target, as :func:`post` sends (pinned address, no redirects)."""
+    if not isinstance(target, Target):
+        target = resolve(target)
+    for n, ip in enumerate(target.addresses):
+        try:
+            return _post_to(target, ip, None, headers, timeout, verify, method="GET")
+        except requests.ConnectionError as exc:
+            if n + 1 == len(target.addresses) or not _not_connected(exc):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _post_to(target: Target, ip, data, headers, timeout, verify, method="POST") -> Answer:
     url, host_header = _pinned_url(target, ip)
     session = requests.Session()
     session.trust_env = False  # no proxy from the environment: it would connect for us
@@ -264,7 +277,8 @@ def _post_to(target: Target, ip, data, headers, timeout, verify) -> Answer:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     try:
-        response = session.post(
+        response = session.request(
+            method,
             url,
             data=data,
             headers={**headers, "Host": host_header},

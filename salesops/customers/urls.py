@@ -11,6 +11,11 @@ urlpatterns = [
     path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/delete/", views.account_delete, name="account_delete"),
     path("accounts/<int:pk>/history/", views.account_history, name="account_history"),
+    path(
+        "accounts/<int:pk>/licence-photo/",
+        views.account_licence_photo,
+        name="account_licence_photo",
+    ),
     path("contacts/", views.contact_list, name="contact_list"),
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/export.<str:fmt>", views.contact_export, name="contact_export"),

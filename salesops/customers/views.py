@@ -30,6 +30,9 @@ from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.core.listing import list_context
 from salesops.customization import selectors as custom_selectors
+from salesops.licence import photos as licence_photos
+from salesops.licence import selectors as licence_selectors
+from salesops.licence import services as licence_services
 
 from . import selectors, services
 from .forms import AccountForm, ContactForm
@@ -183,8 +186,29 @@ def account_detail(request, pk):
         "chain": selectors.decision_chain(account),
         "can_edit": selectors.account_editable(user=request.user, account=account),
         "custom_rows": custom_selectors.display_rows("account", account),
+        "licence_photo": licence_selectors.kept_photo("account", account.pk),
     }
     return render(request, "customers/account_detail.html", context)
+
+
+@login_required
+@require_GET
+def account_licence_photo(request, pk):
+    """The business licence photo kept with the account, for whoever may see it."""
+    account = _get_or_404(selectors.account_get, request.user, pk)
+    return licence_photos.record_photo_response("account", account.pk)
+
+
+def _keep_licence_photo(request, account):
+    """The photo of the licence the form was filled from, if the user chose to keep it."""
+    if request.POST.get("licence_scan"):
+        licence_services.scan_attach(
+            actor=request.user,
+            scan_id=request.POST["licence_scan"],
+            record_type="account",
+            record_id=account.pk,
+        )
+    return account
 
 
 def _is_partial(request) -> bool:
@@ -224,7 +248,9 @@ def account_create(request):
         response, duplicates = _save(
             request,
             form,
-            lambda data: services.account_create(actor=request.user, **data),
+            lambda data: _keep_licence_photo(
+                request, services.account_create(actor=request.user, **data)
+            ),
             _("Account “%(name)s” created."),
         )
         if response:
@@ -248,7 +274,9 @@ def account_edit(request, pk):
         response, duplicates = _save(
             request,
             form,
-            lambda data: services.account_update(actor=request.user, account=account, **data),
+            lambda data: _keep_licence_photo(
+                request, services.account_update(actor=request.user, account=account, **data)
+            ),
             _("Account “%(name)s” saved."),
         )
         if response:

@@ -43,6 +43,7 @@ from . import COMPANY_TEAM, PASSWORD, REGIONS, SEED, SIZES, STAFF
 from .daily_reports import build_daily_reports
 from .deals import build_deals
 from .generator import NOTES, SPAN, TITLES, _Generator, _instants, _Weighted
+from .inbox import build_inbox
 from .incentives import build_incentives
 from .knowledge import build_knowledge
 from .kpi import build_kpi
@@ -335,6 +336,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         deal_counts.update(build_targets(gen))
         deal_counts.update(build_kpi(gen))
         deal_counts.update(build_incentives(gen))
+        deal_counts.update(build_inbox(now))
 
     # Inboxes as the live engine would have filled them (reminders, breaches, escalations).
     firings = run_rules_over_history(since=now - dt.timedelta(days=HISTORY_DAYS), now=now)

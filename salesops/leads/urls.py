@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.lead_detail, name="lead_detail"),
     path("<int:pk>/edit/", views.lead_edit, name="lead_edit"),
     path("<int:pk>/history/", views.lead_history, name="lead_history"),
+    path("<int:pk>/licence-photo/", views.lead_licence_photo, name="lead_licence_photo"),
     path("<int:pk>/status/", views.lead_status, name="lead_status"),
     path("<int:pk>/reassign/", views.lead_reassign, name="lead_reassign"),
     path("<int:pk>/claim/", views.lead_claim, name="lead_claim"),

@@ -175,6 +175,7 @@ MENU = [
     entry("customers:account_list", _("Accounts"), "ti-building", CUSTOMERS, owns=("customers", "customers:account_*")),
     entry("customers:contact_list", _("Contacts"), "ti-address-book", CUSTOMERS, owns="customers:contact_*"),
     entry("customers:rep_ltv", _("LTV by rep"), "ti-chart-bar", CUSTOMERS),
+    entry("inbox:message_list", _("Inbox"), "ti-inbox", CUSTOMERS, owns="inbox:message_*"),
     entry("pipeline:deal_list", _("Deals"), "ti-briefcase", DEALS, owns=("pipeline", "pipeline:deal_*", "pipeline:evidence_*")),
     entry("pipeline:kanban", _("Kanban"), "ti-layout-kanban", DEALS, owns="pipeline:deal_move"),
     entry("pipeline:approvals", _("Stage approvals"), "ti-checkbox", DEALS, approvers, owns="pipeline:change_*"),
@@ -223,6 +224,7 @@ MENU = [
     entry("kpi:scheme_list", _("KPI schemes"), "ti-award", SETTINGS, configurers, owns=("kpi:scheme_*", "kpi:version_*", "kpi:metric_*", "kpi:run_*", "kpi:policy", "kpi:growth_policy", "kpi:review_policy")),
     entry("incentives:plan_list", _("Bonus plans"), "ti-gift", SETTINGS, configurers, owns=("incentives:plan_*", "incentives:version_*", "incentives:run_*", "incentives:policy")),
     entry("pipeline:configure", _("Pipelines"), "ti-columns", SETTINGS, configurers, owns=("pipeline:pipeline_*", "pipeline:stage_*", "pipeline:policy")),
+    entry("inbox:source_list", _("Inbox sources"), "ti-mail-cog", SETTINGS, configurers, owns=("inbox:source_*", "inbox:rule_*")),
     entry("leads:channel_list", _("Lead channels"), "ti-plug-connected", SETTINGS, configurers, owns="leads:channel_*"),
     entry("leads:routing_list", _("Routing rules"), "ti-route", SETTINGS, configurers, owns="leads:routing_*"),
     entry("leads:routing_caps", _("Daily lead caps"), "ti-gauge", SETTINGS, cap_editors),
@@ -232,6 +234,7 @@ MENU = [
     entry("locked_logins", _("Locked logins"), "ti-lock", SETTINGS, admins),
     entry("org:settings", _("Organisation"), "ti-building-cog", SETTINGS, admins, owns="org:choice_*"),
     entry("exchange:policy", _("Import and export"), "ti-file-settings", SETTINGS, exchange_permissions.can_configure),
+    entry("licence:policy", _("Business licence"), "ti-license", SETTINGS, configurers),
     entry("exchange:app_template", _("App templates"), "ti-template", SETTINGS, exchange_permissions.can_configure, owns=("exchange:app_template*", "exchange:industry_templates")),
 ]  # fmt: skip
 

@@ -26,6 +26,9 @@ from salesops.core.pagination import TwoStepPaginator
 from salesops.core.validators import display_phone
 from salesops.customers.models import Account
 from salesops.customization import selectors as custom_selectors
+from salesops.licence import photos as licence_photos
+from salesops.licence import selectors as licence_selectors
+from salesops.licence import services as licence_services
 from salesops.org import selectors as org_selectors
 
 from .. import selectors, services
@@ -287,6 +290,7 @@ def _detail_context(request, lead: Lead, **forms) -> dict:
         "custom_rows": custom_selectors.display_rows("lead", lead),
         "checkin_url": _checkin_url(lead),
         "invalid_value": LeadStatus.INVALID.value,
+        "licence_photo": licence_selectors.kept_photo("lead", lead.pk),
     }
     if _has_activities_template():
         context["show_activities"] = True
@@ -449,6 +453,14 @@ def lead_edit(request, pk):
 
 # --- quick entry ----------------------------------------------------------------------------
 @login_required
+@require_GET
+def lead_licence_photo(request, pk):
+    """The business licence photo kept with the lead, for whoever may see the lead."""
+    lead = _lead_or_404(request.user, pk)
+    return licence_photos.record_photo_response("lead", lead.pk)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def quick_entry(request):
     user = request.user
@@ -466,6 +478,13 @@ def quick_entry(request):
                     return redirect("leads:quick_entry")
                 result = services.quick_entry(actor=user, data=data, custom=custom, channel=channel)
                 form.finish(result.lead)
+                if request.POST.get("licence_scan"):  # the photo the rep chose to keep
+                    licence_services.scan_attach(
+                        actor=user,
+                        scan_id=request.POST["licence_scan"],
+                        record_type="lead",
+                        record_id=result.lead.pk,
+                    )
         except ValidationError as exc:
             attach_service_errors(form, exc)
         else:
