@@ -19,6 +19,8 @@ or delete of one of their rows (a service, the admin, an import) invalidates it.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
 import time
 import weakref
@@ -29,6 +31,28 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+# Inside :func:`steady`: each cache's shared version, read once for the block.
+_steady: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "salesops_configcache_steady", default=None
+)
+
+
+@contextlib.contextmanager
+def steady():
+    """Read each cache's shared version once for the block instead of on every ``get``
+    (a batch of thousands of records asks for the same configuration thousands of
+    times; another process's change is seen from the next block on). Changes made in
+    this process are seen at once, as outside the block (:meth:`ConfigCache.invalidate`
+    drops the local values)."""
+    if _steady.get() is not None:
+        yield
+        return
+    token = _steady.set({})
+    try:
+        yield
+    finally:
+        _steady.reset(token)
 
 
 def ttl(setting: str = "CONFIG_CACHE_SECONDS") -> float:
@@ -53,6 +77,15 @@ class ConfigCache:
         return ttl(self.ttl_setting) > 0
 
     def _version(self) -> int:
+        memo = _steady.get()
+        if memo is not None:
+            version = memo.get(self.version_key)
+            if version is None:
+                version = memo[self.version_key] = self._shared_version()
+            return version
+        return self._shared_version()
+
+    def _shared_version(self) -> int:
         return cache.get_or_set(self.version_key, 1, timeout=None) or 1
 
     def get(self, key: Hashable, build: Callable[[], Any], *, only_key: bool = False) -> Any:

@@ -86,12 +86,14 @@ class Entity:
         """The values a condition sees: model fields (foreign keys as ``<name>_id``) and
         what the variable providers add (custom fields)."""
         values = {}
-        for name in self.field_names():
+        # The same for every record of a batch (read once per batch, not per record).
+        names = batch_memo(("field_names", self.key), self.field_names)
+        for name in names:
             value = getattr(instance, name, None)
             if isinstance(value, float):
                 value = Decimal(str(value))
             values[name] = value
-        for name, attname, related in self.code_relations():
+        for name, attname, related in batch_memo(("code_relations", self.key), self.code_relations):
             pk = getattr(instance, attname, None)
             codes = batch_memo(
                 ("codes", related._meta.label),

@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime as dt
 import itertools
 from collections.abc import Callable, Iterator
 
+from django.conf import settings
 from django.db import connections, models, transaction
 from django.dispatch import Signal
 
@@ -252,10 +254,85 @@ def _insert(connection, model, instances) -> tuple[list, list[list]]:
 def _values(connection, fields, instances) -> list[list]:
     for instance in instances:
         instance._prepare_related_fields_for_save(operation_name="bulk_create")
-    return [
-        [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-        for instance in instances
-    ]
+    plan = [(f, f.attname, _stored_as_is(f, connection.vendor)) for f in fields]
+    zone = connection.timezone if connection.vendor == "sqlite" and settings.USE_TZ else None
+    rows = []
+    for instance in instances:
+        attrs = instance.__dict__
+        row = []
+        for field, attname, kind in plan:
+            if kind is not None:
+                value = attrs.get(attname, _ABSENT)
+                # A value Django's own preparation would hand on unchanged (most of a
+                # row): taken as it is, without the field's conversion chain.
+                if value is None or type(value) is kind:
+                    row.append(value)
+                    continue
+                if kind is _AWARE and type(value) is dt.datetime and zone is not None:
+                    if value.tzinfo is not None:
+                        # SQLite's adapt_datetimefield_value: naive in the
+                        # connection's zone, as text.
+                        row.append(str(value.astimezone(zone).replace(tzinfo=None)))
+                        continue
+            row.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
+        rows.append(row)
+    return rows
+
+
+_ABSENT = object()
+_AWARE = type("_AWARE", (), {})  # a date-time field on SQLite: see _values
+_AS_IS: dict[tuple[int, str], type | None] = {}
+
+
+def _stored_as_is(field, vendor: str) -> type | None:
+    """``str``, ``bool`` or ``int`` when Django writes a value of that type (or None) of
+    ``field`` unchanged — its class uses Django's own ``pre_save`` and preparation of
+    text, boolean or integer fields (integers on SQLite only: PostgreSQL wraps them for
+    psycopg); ``_AWARE`` for a plain date-time field on SQLite (written as text, in the
+    connection's zone); else None: the field's own conversion."""
+    key = (id(field), vendor)
+    if key not in _AS_IS:
+        _AS_IS[key] = _as_is_kind(field, vendor)
+    return _AS_IS[key]
+
+
+def _as_is_kind(field, vendor: str) -> type | None:
+    from django.db.models.fields import AutoFieldMixin, Field
+
+    cls = type(field)
+    if (
+        vendor == "sqlite"
+        and cls.pre_save is models.DateTimeField.pre_save
+        and not (field.auto_now or field.auto_now_add)
+        and cls.get_db_prep_save is Field.get_db_prep_save
+        and cls.get_db_prep_value is models.DateTimeField.get_db_prep_value
+        and cls.get_prep_value is models.DateTimeField.get_prep_value
+    ):
+        return _AWARE
+    if cls.pre_save is not Field.pre_save:
+        return None
+    if isinstance(field, models.ForeignKey):
+        if cls.get_db_prep_save is not models.ForeignKey.get_db_prep_save:
+            return None
+        kind = _as_is_kind(field.target_field, vendor)
+        return int if kind is int else None
+    if cls.get_db_prep_save is not Field.get_db_prep_save:
+        return None
+    text = (models.CharField.get_prep_value, models.TextField.get_prep_value)
+    if cls.get_db_prep_value is Field.get_db_prep_value and cls.get_prep_value in text:
+        return str
+    if cls.get_db_prep_value is Field.get_db_prep_value and (
+        cls.get_prep_value is models.BooleanField.get_prep_value
+    ):
+        return bool
+    integer = (models.IntegerField.get_db_prep_value, AutoFieldMixin.get_db_prep_value)
+    if (
+        vendor == "sqlite"
+        and cls.get_db_prep_value in integer
+        and cls.get_prep_value is models.IntegerField.get_prep_value
+    ):
+        return int
+    return None
 
 
 _HISTORY_OWN = ("history_date", "history_change_reason", "history_type", "history_user_id")

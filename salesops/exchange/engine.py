@@ -23,14 +23,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, history
+from salesops.core import clock, configcache, history, unitofwork
 
 from . import files, values
 from .models import ExchangePolicy, ImportJob, ImportKey, ImportRow, JobState, RowStatus
 from .registry import Context, Field, Importer, Outcome
 
 Progress = Callable[[int, int], None]
-CHUNK = 500
+# Rows read, checked and reported together (the lead importer writes them in one batch).
+CHUNK = 2000
 
 
 def field_map(importer: Importer) -> dict[str, Field]:
@@ -110,25 +111,28 @@ def run(job: ImportJob, *, dry_run: bool, progress: Progress | None = None) -> d
     with history.source(job.source):
         for start in range(0, total, CHUNK):
             chunk = table.rows[start : start + CHUNK]
-            report = _run_chunk(
-                job,
-                importer,
-                fields,
-                mapping,
-                table.headers,
-                chunk,
-                seen,
-                ctx_cache,
-                dry_run,
-                labels,
-            )
-            ImportRow.objects.bulk_create(report, batch_size=1000)
-            for row in report:
-                counts[row.status] += 1
             done = start + len(chunk)
-            ImportJob.objects.filter(pk=job.pk).update(
-                progress=min(99, done * 100 // max(total, 1)), counts=counts
-            )
+            # One transaction (one commit) for the chunk's writes, its report and the
+            # progress: the importer's batches nest in it.
+            with transaction.atomic(), configcache.steady():
+                report = _run_chunk(
+                    job,
+                    importer,
+                    fields,
+                    mapping,
+                    table.headers,
+                    chunk,
+                    seen,
+                    ctx_cache,
+                    dry_run,
+                    labels,
+                )
+                _insert(ImportRow, report)
+                for row in report:
+                    counts[row.status] += 1
+                ImportJob.objects.filter(pk=job.pk).update(
+                    progress=min(99, done * 100 // max(total, 1)), counts=counts
+                )
             if progress:
                 progress(done, total)
     return counts
@@ -232,10 +236,25 @@ def _remember_keys(job, rows, outcomes, known) -> None:
             earlier.object_id, earlier.content_hash = outcome.object_id, digest
             earlier.job, earlier.updated_at = job, now
             changed.append(earlier)
-    ImportKey.objects.bulk_create(new, batch_size=1000)
+    _insert(ImportKey, new)
     ImportKey.objects.bulk_update(
         changed, ["object_id", "content_hash", "job", "updated_at"], batch_size=1000
     )
+
+
+def _insert(model, instances: list) -> None:
+    """New report rows or keys written with ``core.unitofwork`` (one prepared statement
+    or COPY: ``bulk_create`` compiles every value through the SQL compiler)."""
+    if not instances:
+        return
+    with unitofwork.deferred() as unit:
+        if unit is None:
+            model.objects.bulk_create(instances, batch_size=1000)
+            return
+        unit.expect(model, len(instances))
+        for instance in instances:
+            unitofwork.save_new(instance, None, "")
+        unit.flush()
 
 
 def finish(job: ImportJob, counts: dict, *, dry_run: bool) -> None:

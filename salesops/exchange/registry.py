@@ -74,7 +74,14 @@ class Field:
         return zh, en
 
     def choice_labels(self) -> list[tuple[str, str, str]]:
-        """(value, zh-Hans label, English label) for each choice."""
+        """(value, zh-Hans label, English label) for each choice (worked out once per
+        field: an import parses every row's cell with them)."""
+        known = self.__dict__.get("_choice_labels")  # frozen: kept beside the fields
+        if known is None:
+            known = self.__dict__["_choice_labels"] = self._choice_labels()
+        return list(known)
+
+    def _choice_labels(self) -> list[tuple[str, str, str]]:
         out = []
         for choice in self.choices:
             if len(choice) == 3:

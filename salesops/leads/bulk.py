@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, PositiveIntegerField, Value, When
 
-from salesops.core import clock, entities, unitofwork
+from salesops.core import clock, configcache, entities, unitofwork
 from salesops.core.names import company_key
 from salesops.customers.models import Account, Contact
 
@@ -153,14 +153,15 @@ class BulkIntake:
         """What ``rows`` would do; writes nothing. Later batches see this one's leads."""
         if self.snapshot is None:
             self._routing_state(fresh_counts=True)
-        results = self._decide(rows, clock.now())
+        with configcache.steady():
+            results = self._decide(rows, clock.now())
         self.pending_slots.clear()
         self.moved.clear()
         return results
 
     def write(self, rows: list[Row]) -> list[Result]:
         """Take in ``rows``: all the created leads of the batch or none of them."""
-        with transaction.atomic():
+        with transaction.atomic(), configcache.steady():
             self._routing_state(fresh_counts=True, lock=True)
             now = clock.now()
             results = self._decide(rows, now)
@@ -488,8 +489,14 @@ class BulkIntake:
             DailyLeadCount.objects.filter(day=day, user_id__in=list(self.pending_slots)).update(
                 count=F("count") + added
             )
-        for rule_id, user_id in self.moved.items():
-            RoutingRule.objects.filter(pk=rule_id).update(cursor=user_id)
+        if self.moved:
+            # One statement for every rule whose cursor moved (it was one per rule).
+            cursor = Case(
+                *[When(pk=rule_id, then=Value(user_id)) for rule_id, user_id in self.moved.items()],
+                default=F("cursor"),
+                output_field=PositiveIntegerField(),
+            )
+            RoutingRule.objects.filter(pk__in=list(self.moved)).update(cursor=cursor)
         self.pending_slots.clear()
         self.moved.clear()
 

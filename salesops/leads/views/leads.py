@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from salesops.core.exports import ExportTooLarge, export_response
+from salesops.core.exports import ExportTooLarge, Formatted, export_response
 from salesops.core.forms import attach_service_errors
 from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
+from salesops.core.validators import display_phone
 from salesops.customers.models import Account
 from salesops.customization import selectors as custom_selectors
 from salesops.licence import photos as licence_photos
@@ -88,7 +89,7 @@ EXPORT_COLUMNS = [
     (gettext_lazy("ID"), "pk"),
     (_label(Lead, "company"), "company"),
     (_label(Lead, "contact_name"), "contact_name"),
-    (_label(Lead, "phone"), "phone_display"),
+    (_label(Lead, "phone"), Formatted("phone", display_phone)),
     (_label(Lead, "email"), "email"),
     (_label(Lead, "wechat"), "wechat"),
     (_label(Lead, "province"), "province"),
