@@ -49,6 +49,9 @@ NO_EXPORT = {
     "org:settings": "a settings form",
     "exchange:home": "the import page itself",
     "exchange:policy": "a settings form",
+    "licence:policy": "a settings form",
+    "field:policy": "a settings form",
+    "field:workbench": "the device's own offline copy, drawn from IndexedDB",
     "exchange:app_template": "the app-template page itself",
 }
 # Pages another role opens than the superuser the test uses.
