@@ -8,12 +8,14 @@ from ninja.responses import Status
 from salesops.core.pagination import paginate
 
 from . import selectors, services
-from .schemas import ScanOut, ScanPage
+from .schemas import LicenceScanOut, ScanPage
 
 router = Router(tags=["licence"])
 
 
-@router.post("/licence/scans", response={201: ScanOut}, summary="Read a business licence photo")
+@router.post(
+    "/licence/scans", response={201: LicenceScanOut}, summary="Read a business licence photo"
+)
 def scan_create(request, image: File[UploadedFile] = None, keep_photo: Form[bool | None] = None):
     """multipart/form-data: ``image`` (JPEG, PNG, WebP; at most Settings · Business
     licence's size) and ``keep_photo``. The worker reads it: poll ``GET
@@ -32,6 +34,6 @@ def scan_list(request, state: str | None = None, page: int = 1, page_size: int |
     return paginate(qs, page, page_size)
 
 
-@router.get("/licence/scans/{scan_id}", response=ScanOut, summary="One licence scan")
+@router.get("/licence/scans/{scan_id}", response=LicenceScanOut, summary="One licence scan")
 def scan_get(request, scan_id: int):
     return selectors.scan_for(request.user, scan_id)

@@ -5,7 +5,7 @@ from datetime import datetime
 from ninja import Schema
 
 
-class ScanOut(Schema):
+class LicenceScanOut(Schema):
     """A scan: ``state`` queued → reading → done or failed; ``progress`` 0–100; ``fields``
     by name (name, credit_code, legal_rep, address, capital, type, established), each
     ``{"value", "confidence"}`` (credit_code also ``status``: valid, corrected or
@@ -31,4 +31,4 @@ class ScanPage(Schema):
     count: int
     page: int
     page_size: int
-    results: list[ScanOut]
+    results: list[LicenceScanOut]

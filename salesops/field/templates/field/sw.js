@@ -12,7 +12,9 @@ self.addEventListener('install', (event) => {
     const pages = await caches.open(PAGES);
     for (const url of CONFIG.pages) {
       try {
-        const response = await fetch(url, { credentials: 'same-origin' });
+        // No redirects followed: a page fetched after the user left would render the login
+        // page and hand the browser a new CSRF cookie under the form it is filling.
+        const response = await fetch(url, { credentials: 'same-origin', redirect: 'manual' });
         if (response.ok && !response.redirected) await pages.put(url, response);
       } catch (err) { /* offline while installing: the page is cached on its next visit */ }
     }
