@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from salesops.core.history import save_with_history
+from salesops.core.policies import save_bounded
 
 from . import engine, files, mapping, permissions, registry, tasks, versions
 from .models import ExchangePolicy, ImportJob, JobState
@@ -133,25 +133,4 @@ def policy_save(*, actor, **data) -> ExchangePolicy:
     """Settings · Import and export: every bad value at once, by field; nothing saved."""
     if not permissions.can_configure(actor):
         raise PermissionDenied(_("Only a sales-ops admin or a director changes these settings."))
-    policy = ExchangePolicy.objects.select_for_update().order_by("pk").first() or ExchangePolicy()
-    errors = {}
-    for name, value in data.items():
-        if name not in POLICY_LIMITS:
-            errors[name] = [_("Unknown setting.")]
-            continue
-        low, high = POLICY_LIMITS[name]
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            errors[name] = [_("Enter a whole number.")]
-            continue
-        if not low <= number <= high:
-            errors[name] = [
-                _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}
-            ]
-            continue
-        setattr(policy, name, number)
-    if errors:
-        raise ValidationError(errors)
-    save_with_history(policy, actor, "changed" if policy.pk else "created")
-    return policy
+    return save_bounded(ExchangePolicy, actor=actor, data=data, limits=POLICY_LIMITS)

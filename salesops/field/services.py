@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, history
 from salesops.core.api_errors import django_errors
-from salesops.core.history import save_with_history
+from salesops.core.policies import save_bounded
 from salesops.leads import services as lead_services
 from salesops.leads.models import Lead
 
@@ -248,25 +248,4 @@ def policy_save(*, actor, **data) -> FieldPolicy:
     """Settings · Offline field app: every bad value at once, by field; nothing saved."""
     if not can_configure(actor):
         raise PermissionDenied(_("Only a sales-ops admin or a director changes these settings."))
-    policy = FieldPolicy.objects.select_for_update().order_by("pk").first() or FieldPolicy()
-    errors = {}
-    for name, value in data.items():
-        if name not in POLICY_LIMITS:
-            errors[name] = [_("Unknown setting.")]
-            continue
-        low, high = POLICY_LIMITS[name]
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            errors[name] = [_("Enter a whole number.")]
-            continue
-        if not low <= number <= high:
-            errors[name] = [
-                _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}
-            ]
-            continue
-        setattr(policy, name, number)
-    if errors:
-        raise ValidationError(errors)
-    save_with_history(policy, actor, "changed" if policy.pk else "created")
-    return policy
+    return save_bounded(FieldPolicy, actor=actor, data=data, limits=POLICY_LIMITS)

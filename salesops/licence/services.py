@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesops.core.history import save_with_history
+from salesops.core.policies import save_bounded
 
 from . import images, tasks
 from .models import LicencePolicy, LicenceScan, ScanState
@@ -85,28 +86,10 @@ def policy_save(*, actor, **data) -> LicencePolicy:
     """Settings · Business licence: every bad value at once, by field; nothing saved."""
     if not can_configure(actor):
         raise PermissionDenied(_("Only a sales-ops admin or a director changes these settings."))
-    policy = LicencePolicy.objects.select_for_update().order_by("pk").first() or LicencePolicy()
-    errors = {}
-    for name, value in data.items():
-        if name == "keep_photo_default":
-            policy.keep_photo_default = bool(value)
-            continue
-        if name not in POLICY_LIMITS:
-            errors[name] = [_("Unknown setting.")]
-            continue
-        low, high = POLICY_LIMITS[name]
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            errors[name] = [_("Enter a whole number.")]
-            continue
-        if not low <= number <= high:
-            errors[name] = [
-                _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}
-            ]
-            continue
-        setattr(policy, name, number)
-    if errors:
-        raise ValidationError(errors)
-    save_with_history(policy, actor, "changed" if policy.pk else "created")
-    return policy
+    return save_bounded(
+        LicencePolicy,
+        actor=actor,
+        data=data,
+        limits=POLICY_LIMITS,
+        switches=("keep_photo_default",),
+    )
