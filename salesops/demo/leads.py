@@ -138,7 +138,10 @@ def build_leads(
             lead.assigned_at = created + dt.timedelta(seconds=rng.uniform(1, 5))
             lead.sla_due_at = due_at(lead.assigned_at, 60, "working")
             if status == LeadStatus.NEW:
-                lead.sla_state = SlaState.BREACHED
+                # breached only once its working-time deadline has passed (a lead assigned
+                # on Friday evening is still running on Sunday)
+                overdue = lead.sla_due_at <= now
+                lead.sla_state = SlaState.BREACHED if overdue else SlaState.RUNNING
             else:
                 minutes = rng.choice([8, 15, 25, 40, 55, 75, 150])
                 contact_at = min(lead.assigned_at + dt.timedelta(minutes=minutes), now)
