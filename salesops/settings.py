@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "salesops.knowledge",
     "salesops.inbox",
     "salesops.field",
+    "salesops.outcomes",
+    "salesops.diagnosis",
     "salesops.targets",
     "salesops.kpi",
     "salesops.integrations",
