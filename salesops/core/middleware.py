@@ -1,4 +1,5 @@
-"""Cross-cutting middleware: the user's language and the API client-version check (X4)."""
+"""Cross-cutting middleware: the user's language, the API client-version check (X4) and
+the CSRF cookie of background requests."""
 
 from __future__ import annotations
 
@@ -37,6 +38,34 @@ class UserLanguageMiddleware:
             request.LANGUAGE_CODE = user.language
         response = self.get_response(request)
         response.setdefault("Content-Language", translation.get_language())
+        return response
+
+
+class BackgroundCsrfCookieMiddleware:
+    """A background request (fetch/XHR: ``Sec-Fetch-Mode`` other than ``navigate``) never
+    re-sends the CSRF cookie it already carried.
+
+    Django re-sends the cookie on every response that renders a token, only to renew its
+    expiry. A request that left before the cookie changed (the offline app's worker
+    caching pages, an htmx poll) and answers after a login rotated it, or after the user
+    cleared cookies and opened the login page, would put the old cookie back under the
+    new form: the next POST is refused with "CSRF token incorrect". Renewal is left to
+    navigations; a *new* cookie (the request had none) is still sent, since the fragment's
+    token needs it. Sits before ``CsrfViewMiddleware`` so it sees the cookie it set."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.name = settings.CSRF_COOKIE_NAME
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        sent = response.cookies.get(self.name)
+        if (
+            sent is not None
+            and request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate"
+            and sent.value == request.COOKIES.get(self.name)
+        ):
+            del response.cookies[self.name]
         return response
 
 

@@ -80,13 +80,11 @@ def test_every_role_home_fits_a_phone_and_a_laptop(browser, live_server, org, la
         user.language = language
         user.save(update_fields=["language"])
     for width, height in ((375, 812), (1366, 900)):
-        # No service worker: this test swaps users by clearing cookies in one tab, which
-        # the offline app's worker (tested in test_offline_e2e) meets mid-fetch and then
-        # the login form's CSRF cookie changes under it (a known issue, see the note).
+        # The offline app's worker is active: it caches pages in the background while
+        # this test swaps users by clearing cookies (test_a_late_background_answer_…).
         context = browser.new_context(
             viewport={"width": width, "height": height},
             base_url=live_server.url,
-            service_workers="block",
         )
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -106,3 +104,48 @@ def test_every_role_home_fits_a_phone_and_a_laptop(browser, live_server, org, la
                 assert _sideways(page) <= 1, (username, width, language)
             page.context.clear_cookies()
         context.close()
+
+
+def test_a_late_background_answer_leaves_the_login_cookie(browser, live_server, org):
+    """The offline app's worker caches pages in the background; one of those fetches,
+    sent with the old user's cookies, answers after the next user opened the login page.
+    Its answer must not put the old CSRF cookie back under the login form."""
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    login(page, "rep_a", org.password)
+    page.goto("/")
+    # the worker is installed and has cached the quick-entry page in the background
+    page.wait_for_function(
+        """async () => {
+            for (const key of await caches.keys()) {
+                if (!key.startsWith('salesops-pages-')) continue;
+                if (await (await caches.open(key)).match('/leads/new/')) return true;
+            }
+            return false;
+        }""",
+        polling=200,
+    )
+    old = {c["name"]: c["value"] for c in context.cookies()}
+    context.clear_cookies()
+    page.goto("/login/")
+    fresh = {c["name"]: c["value"] for c in context.cookies()}["csrftoken"]
+    assert fresh != old["csrftoken"]
+    # the late answer, as the worker's fetch() sends it: the old cookies, not a navigation
+    late = context.request.get(
+        "/leads/new/",
+        headers={
+            "Cookie": f"csrftoken={old['csrftoken']}; sessionid={old['sessionid']}",
+            "Sec-Fetch-Mode": "cors",
+        },
+    )
+    # it reached the page as rep_a (the old session), not the login page
+    assert late.status == 200 and late.url.endswith("/leads/new/")
+    assert "csrfmiddlewaretoken" in late.text()
+    assert {c["name"]: c["value"] for c in context.cookies()}["csrftoken"] == fresh
+    page.fill("#id_username", "rep_b")
+    page.fill("#id_password", org.password)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    expect(page.locator("body")).not_to_contain_text("CSRF")
+    context.close()
