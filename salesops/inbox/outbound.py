@@ -6,12 +6,14 @@ SMTP (Django's mail, threaded with In-Reply-To). Every HTTP call goes through
 
 from __future__ import annotations
 
+import hashlib
 import json
 import smtplib
 from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.utils.translation import gettext as _
 
@@ -22,8 +24,17 @@ from .models import Message, SourceKind
 WECOM_API = "https://qyapi.weixin.qq.com"
 
 
+# WeCom's access token lives 7,200 s and gettoken is rate-limited: it is kept in the cache
+# until shortly before it expires; an answer saying it is invalid or expired drops it and
+# the send is tried once more with a new one.
+TOKEN_MARGIN = 300
+TOKEN_ERRORS = {"40001", "40014", "42001"}
+
+
 class SendFailed(Exception):
-    pass
+    def __init__(self, message: str, code=None):
+        super().__init__(message)
+        self.code = code
 
 
 def _timeout() -> float:
@@ -35,8 +46,9 @@ def _json_answer(answer: netsafety.Answer) -> dict:
     if answer.status >= 400 or not isinstance(body, dict):
         raise SendFailed(_("The server answered HTTP %(status)s.") % {"status": answer.status})
     if body.get("errcode", 0) not in (0, "0"):
+        code = body.get("errcode")
         raise SendFailed(
-            _("The server refused the message (error %(code)s).") % {"code": body.get("errcode")}
+            _("The server refused the message (error %(code)s).") % {"code": code}, code=code
         )
     return body
 
@@ -61,20 +73,45 @@ def _call(method: str, url: str, payload: dict | None = None) -> dict:
     return _json_answer(answer)
 
 
+def _wecom_token(base: str, source, *, fresh: bool = False) -> str:
+    """The app's access token: from the cache, else from gettoken (kept until
+    ``TOKEN_MARGIN`` seconds before WeCom's ``expires_in``)."""
+    digest = hashlib.sha256(f"{base}|{source.corp_id}|{source.agent_secret}".encode()).hexdigest()
+    key = f"inbox:wecom-token:{digest}"
+    token = None if fresh else cache.get(key)
+    if token:
+        return token
+    query = urlencode({"corpid": source.corp_id, "corpsecret": source.agent_secret})
+    answer = _call("GET", f"{base}/cgi-bin/gettoken?{query}")
+    token = answer.get("access_token")
+    if not token:
+        raise SendFailed(_("WeCom gave no access token; check the agent secret."))
+    try:
+        lifetime = int(answer.get("expires_in") or 7200)
+    except (TypeError, ValueError):
+        lifetime = 7200
+    if lifetime > TOKEN_MARGIN:
+        cache.set(key, token, lifetime - TOKEN_MARGIN)
+    return token
+
+
 def _wecom(reply: Message, original: Message) -> None:
     source = reply.source
     base = (source.api_base or WECOM_API).rstrip("/")
-    query = urlencode({"corpid": source.corp_id, "corpsecret": source.agent_secret})
-    token = _call("GET", f"{base}/cgi-bin/gettoken?{query}").get("access_token")
-    if not token:
-        raise SendFailed(_("WeCom gave no access token; check the agent secret."))
     payload = {
         "touser": original.sender_address,
         "msgtype": "text",
         "agentid": int(source.agent_id) if source.agent_id.isdigit() else source.agent_id,
         "text": {"content": reply.body},
     }
-    _call("POST", f"{base}/cgi-bin/message/send?{urlencode({'access_token': token})}", payload)
+    token = _wecom_token(base, source)
+    try:
+        _call("POST", f"{base}/cgi-bin/message/send?{urlencode({'access_token': token})}", payload)
+    except SendFailed as exc:
+        if str(exc.code) not in TOKEN_ERRORS:
+            raise
+        token = _wecom_token(base, source, fresh=True)
+        _call("POST", f"{base}/cgi-bin/message/send?{urlencode({'access_token': token})}", payload)
 
 
 def _dingtalk(reply: Message, original: Message) -> None:

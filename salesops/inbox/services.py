@@ -321,6 +321,19 @@ def reply_record(*, actor, message: Message, body: str) -> Message:
     return reply
 
 
+def reply_resend(*, actor, reply: Message) -> Message:
+    """Send a reply that was not delivered again (the channel was down, a token expired):
+    its error is cleared and the worker sends it once more; the result replaces it."""
+    if reply.direction != Direction.OUT or reply.reply_to_id is None:
+        raise ValidationError({"reply": [_("Only a reply can be sent again.")]})
+    _require_editable(actor, reply.reply_to)
+    if not reply.delivery_error:
+        raise ValidationError({"reply": [_("This reply was delivered; nothing to send again.")]})
+    reply.delivery_error = ""
+    save_with_history(reply, actor, "send again")
+    return reply
+
+
 def reply_result(*, reply: Message, error: str) -> None:
     reply.delivery_error = (error or "")[:500]
     save_with_history(reply, None, "sent" if not error else "send failed")

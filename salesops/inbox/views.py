@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -137,6 +139,28 @@ def message_reply(request, pk: int):
             return redirect("inbox:message_detail", pk=message.pk)
     context = _detail_context(request, message, form)
     return render(request, "inbox/message_detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+def reply_resend(request, pk: int, reply_pk: int):
+    """Send an undelivered reply of this message's thread again."""
+    message = selectors.message_get(user=request.user, pk=pk)
+    reply = message.replies.filter(pk=reply_pk).first()
+    if reply is None:
+        raise Http404(_("No such reply on this message."))
+    try:
+        with transaction.atomic():
+            services.reply_resend(actor=request.user, reply=reply)
+            tasks.send_after_commit(reply)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(
+            request,
+            _("Sending again through %(channel)s.") % {"channel": message.get_channel_display()},
+        )
+    return redirect("inbox:message_detail", pk=message.pk)
 
 
 @login_required

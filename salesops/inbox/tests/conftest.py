@@ -24,6 +24,15 @@ TOKEN = "test_token_123"
 DING_SECRET = "ding-app-secret-xyz"
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_wecom_token():
+    """WeCom's access token is cached (outbound._wecom_token); each test asks its own fake
+    server for one. Tests run on the per-process memory cache, so this clears only ours."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def wecom_source(org):
     return configuration.source_save(

@@ -123,3 +123,84 @@ def test_an_empty_reply_is_refused_with_nothing_written(client, org, customer, a
     response = _reply(client, org.rep_a, message, "   ")
     assert response.status_code == 422
     assert Message.objects.filter(direction=Direction.OUT).count() == 0
+
+
+def test_an_undelivered_reply_is_sent_again_from_the_thread(
+    client, org, wecom_source, fake_api, django_capture_on_commit_callbacks
+):
+    configuration.source_save(actor=org.admin, source=wecom_source, api_base=fake_api.url())
+    fake_api.answer("/cgi-bin/gettoken", (200, {"errcode": 0, "access_token": "T"}))
+    fake_api.answer("/cgi-bin/message/send", (200, {"errcode": 45009, "errmsg": "api freq"}))
+    wecom_post(client, wecom_source, wecom_inner("wm_zhang", "hi", "w-9"))
+    message = Message.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        _reply(client, org.admin, message)
+    reply = Message.objects.get(direction=Direction.OUT)
+    assert "45009" in reply.delivery_error
+    page = client.get(f"/inbox/{message.pk}/").content.decode()
+    assert 'data-testid="reply-resend"' in page
+    # the channel is back: sent again, delivered, the same reply (no second copy)
+    fake_api.answer("/cgi-bin/message/send", (200, {"errcode": 0, "errmsg": "ok"}))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/inbox/{message.pk}/replies/{reply.pk}/resend/")
+    assert response.status_code == 302
+    reply.refresh_from_db()
+    assert reply.delivery_error == ""
+    assert Message.objects.filter(direction=Direction.OUT).count() == 1
+    assert fake_api.requests[-1]["json"]["text"] == {"content": "您好，报价已发邮箱。"}
+    # a delivered reply is not sent again
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/inbox/{message.pk}/replies/{reply.pk}/resend/")
+    sends = [r for r in fake_api.requests if r["path"] == "/cgi-bin/message/send"]
+    assert len(sends) == 2
+
+
+def test_a_rep_cannot_resend_a_reply_on_a_message_they_cannot_see(
+    client, org, wecom_source, fake_api, django_capture_on_commit_callbacks
+):
+    configuration.source_save(actor=org.admin, source=wecom_source, api_base=fake_api.url())
+    fake_api.answer("/cgi-bin/gettoken", (200, {"errcode": 0, "access_token": "T"}))
+    fake_api.answer("/cgi-bin/message/send", (200, {"errcode": 45009, "errmsg": "api freq"}))
+    wecom_post(client, wecom_source, wecom_inner("wm_zhang", "hi", "w-10"))
+    message = Message.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        _reply(client, org.admin, message)
+    reply = Message.objects.get(direction=Direction.OUT)
+    client.force_login(org.rep_b)
+    response = client.post(f"/inbox/{message.pk}/replies/{reply.pk}/resend/")
+    assert response.status_code == 404
+    reply.refresh_from_db()
+    assert "45009" in reply.delivery_error
+
+
+def test_the_wecom_token_is_kept_until_it_expires_and_renewed_when_refused(
+    client, org, wecom_source, fake_api, django_capture_on_commit_callbacks
+):
+    configuration.source_save(actor=org.admin, source=wecom_source, api_base=fake_api.url())
+    fake_api.answer(
+        "/cgi-bin/gettoken",
+        (200, {"errcode": 0, "access_token": "OLD", "expires_in": 7200}),
+        (200, {"errcode": 0, "access_token": "NEW", "expires_in": 7200}),
+    )
+    fake_api.answer(
+        "/cgi-bin/message/send",
+        (200, {"errcode": 0}),
+        (200, {"errcode": 0}),
+        (200, {"errcode": 42001, "errmsg": "access_token expired"}),
+        (200, {"errcode": 0}),
+    )
+    for n in range(3):
+        wecom_post(client, wecom_source, wecom_inner("wm_zhang", f"问题 {n}", f"w-t{n}"))
+    for message in Message.objects.filter(direction=Direction.IN).order_by("pk"):
+        with django_capture_on_commit_callbacks(execute=True):
+            _reply(client, org.admin, message)
+    calls = [(r["path"], r["query"].get("access_token")) for r in fake_api.requests]
+    assert calls == [
+        ("/cgi-bin/gettoken", None),
+        ("/cgi-bin/message/send", "OLD"),
+        ("/cgi-bin/message/send", "OLD"),  # the second reply: no second gettoken
+        ("/cgi-bin/message/send", "OLD"),  # refused: expired
+        ("/cgi-bin/gettoken", None),
+        ("/cgi-bin/message/send", "NEW"),  # sent once more with the new token
+    ]
+    assert not Message.objects.filter(direction=Direction.OUT).exclude(delivery_error="").exists()
