@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -205,6 +206,8 @@ class Contact(BaseModel, CustomFieldsModel):
             models.Index(fields=["account", "decision_role"], name="cust_contact_acct_role"),
             # Every lead intake looks for a contact with the inquiry's phone (de-duplication).
             models.Index(fields=["phone"], name="cust_contact_phone"),
+            # The inbox matches a sender's address to a contact's email, case-insensitively.
+            models.Index(Lower("email"), name="cust_contact_email_lower"),
         ]
 
     def __str__(self):
