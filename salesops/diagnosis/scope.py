@@ -107,9 +107,9 @@ def _int(value, name: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise Http404(_("Unknown %(name)s.") % {"name": name}) from None
+        raise Http404(_("Unknown team or rep.")) from None
     if not 0 < number < 2**31:
-        raise Http404(_("Unknown %(name)s.") % {"name": name})
+        raise Http404(_("Unknown team or rep."))
     return number
 
 
