@@ -90,3 +90,13 @@ def test_settings_bad_input_names_the_field_and_saves_nothing(client, org):
 def test_settings_are_for_configurers(client, org):
     client.force_login(org.manager_east)
     assert client.get("/diagnosis/settings/").status_code == 403
+
+
+def test_api_runs_and_reads_the_scope(client, org):
+    client.force_login(org.manager_east)
+    started = client.post("/api/v1/diagnosis/runs")
+    assert started.status_code == 202, started.content
+    latest = client.get("/api/v1/diagnosis").json()
+    assert latest["current"]["scope"] == f"team:{org.east.pk}"
+    assert len(latest["current"]["results"]) == 12
+    assert client.get(f"/api/v1/diagnosis?team={org.south.pk}").status_code == 404
