@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from . import selectors, services, tasks
 from .scope import scope_for
@@ -58,4 +58,4 @@ def diagnosis_run(request, team: int | None = None, rep: int | None = None):
     run = selectors.running(scope) or services.run_create(scope=scope, actor=request.user)
     tasks.run_task(run.pk)
     run.refresh_from_db()
-    return 202, _out(run)
+    return Status(202, _out(run))
