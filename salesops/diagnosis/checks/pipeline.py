@@ -66,10 +66,10 @@ class StageEvidence(Check):
         )
 
     def measure(self, scope, ctx):
-        counts = (
-            self._moves(scope, ctx)
-            .annotate(backed=_with_evidence())
-            .aggregate(total=Count("pk"), backed=Count("pk", filter=Q(backed=True)))
+        # The condition inside the FILTER clause itself: PostgreSQL cannot read an
+        # annotation's alias there.
+        counts = self._moves(scope, ctx).aggregate(
+            total=Count("pk"), backed=Count("pk", filter=_with_evidence())
         )
         return Measure(share(counts["backed"], counts["total"]), counts["backed"], counts["total"])
 
