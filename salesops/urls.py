@@ -48,6 +48,7 @@ urlpatterns = [
     path("licence/", include("salesops.licence.urls")),
     path("inbox/", include("salesops.inbox.urls")),
     path("", include("salesops.field.urls")),
+    path("diagnosis/", include("salesops.diagnosis.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -53,6 +53,8 @@ NO_EXPORT = {
     "field:policy": "a settings form",
     "field:workbench": "the device's own offline copy, drawn from IndexedDB",
     "exchange:app_template": "the app-template page itself",
+    "diagnosis:index": "twelve tiles; each check's records page exports its records",
+    "diagnosis:policy": "a settings form",
 }
 # Pages another role opens than the superuser the test uses.
 ROLE: dict[str, str] = {}

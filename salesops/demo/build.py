@@ -42,6 +42,7 @@ from salesops.targets import rollup as measure_rollup
 from . import COMPANY_TEAM, PASSWORD, REGIONS, SEED, SIZES, STAFF
 from .daily_reports import build_daily_reports
 from .deals import build_deals
+from .diagnosis import build_diagnosis
 from .generator import NOTES, SPAN, TITLES, _Generator, _instants, _Weighted
 from .inbox import build_inbox
 from .incentives import build_incentives
@@ -340,6 +341,8 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
 
     # Inboxes as the live engine would have filled them (reminders, breaches, escalations).
     firings = run_rules_over_history(since=now - dt.timedelta(days=HISTORY_DAYS), now=now)
+    # The 12-point diagnosis, a week ago and now (after the rules: it reads their effects).
+    deal_counts.update(build_diagnosis(now))
     _analyze(
         [User, Team, Account, Contact, Account.history.model, Contact.history.model]
         + [Deal, StageChange]

@@ -6,3 +6,6 @@ class DiagnosisConfig(AppConfig):
     name = "salesops.diagnosis"
     label = "diagnosis"
     verbose_name = _("Sales-process diagnosis")
+
+    def ready(self):
+        from . import tasks  # noqa: F401 - registers the weekly sweep and the Huey task
