@@ -36,9 +36,10 @@ def channel(db):
 
 
 def make_lead(channel, owner, created, **fields) -> Lead:
-    fields.setdefault("contact_name", "张三")
-    fields.setdefault("phone", "+8613800000000")
-    fields.setdefault("company", f"公司{Lead.objects.count()}")
+    n = Lead.objects.count()
+    fields.setdefault("contact_name", f"联系人{n}")
+    fields.setdefault("phone", f"+86138{n:08d}")
+    fields.setdefault("company", f"公司{n}")
     fields.setdefault("need", "需要报价")
     lead = Lead.objects.create(
         channel=channel, owner=owner, team=owner.team if owner else None, **fields
