@@ -377,6 +377,28 @@ def _collaboration_parts(start, end, owner_ids):
     return parts
 
 
+def _placeholder_parts(start, end, owner_ids):
+    """Per owner, the values of the required completeness fields in records created in
+    the window, and how many were placeholders or copied (``quality.placeholder_fields``);
+    the detail keeps each field's three counts (``"<entity>.<field>:total"`` …)."""
+    policy = OutcomePolicy.current()
+    parts: dict = defaultdict(Part)
+    for entity in quality.ENTITIES:
+        for item in quality.placeholder_fields(entity, start, end, owner_ids, policy=policy):
+            key = f"{entity}.{item.field}"
+            for owner, (total, placeholders, copied) in item.per_rep.items():
+                part = parts[owner]
+                part.num += placeholders + copied
+                part.den += total
+                for name, count in (
+                    ("total", total),
+                    ("placeholders", placeholders),
+                    ("copied", copied),
+                ):
+                    part.extra[f"{key}:{name}"] = part.extra.get(f"{key}:{name}", 0) + count
+    return parts
+
+
 ENTRY_MODELS = {
     "lead": Lead,
     "account": Account,
@@ -465,6 +487,11 @@ COLLABORATION_DEFINITION = _(
     "Activities customer success logged on the reps' accounts in the week, plus the "
     "collaboration point claims (not rejected)."
 )
+PLACEHOLDER_DEFINITION = _(
+    "Required fields (Settings · Outcomes) of the leads, accounts and contacts created in "
+    "the week: the share of their values that are placeholders (无, -, 1, N/A …) or the "
+    "same free text copied into many of one rep's records."
+)
 EXCEL_DEFINITION = _(
     "Leads, accounts, contacts, deals and activities created in the week: the share that "
     "came from an Excel import rather than a page, the app or the API."
@@ -494,6 +521,7 @@ METRICS = [
     Metric("completeness", _("Customer-record completeness"), COMPLETENESS_DEFINITION, "%", "up", "ratio", _completeness_parts),
     Metric("complaint_rate", _("Complaints per 100 active accounts"), COMPLAINT_DEFINITION, "", "down", "ratio", _complaint_parts),
     Metric("cs_collaboration", _("Customer-success collaboration requests"), COLLABORATION_DEFINITION, "", "up", "count", _collaboration_parts),
+    Metric("placeholder_share", _("Placeholder or copied values"), PLACEHOLDER_DEFINITION, "%", "down", "ratio", _placeholder_parts),
     Metric("excel_share", _("Excel entry share"), EXCEL_DEFINITION, "%", "down", "ratio", _excel_parts),
 ]  # fmt: skip
 BY_CODE = {m.code: m for m in METRICS}
@@ -570,6 +598,12 @@ def collaboration_requests(scope: Scope, start: dt.date, end: dt.date) -> Metric
 def excel_entry_share(scope: Scope, start: dt.date, end: dt.date) -> MetricValue:
     """:data:`EXCEL_DEFINITION` (percent of records created)."""
     return value("excel_share", scope, start, end)
+
+
+def placeholder_share(scope: Scope, start: dt.date, end: dt.date) -> MetricValue:
+    """:data:`PLACEHOLDER_DEFINITION` (percent; ``detail`` per field: total, placeholders,
+    copied). Per field and rep in full: :func:`placeholder_fields`."""
+    return value("placeholder_share", scope, start, end)
 
 
 def completeness(entity: str, scope: Scope, start: dt.date, end: dt.date) -> MetricValue:

@@ -15,7 +15,7 @@ from django.db.models import Max
 from salesops.core.visibility import visible_owner_ids
 from salesops.org.models import Team, User
 
-from . import metrics
+from . import metrics, quality
 from .metrics import Scope
 from .models import OutcomePolicy, OutcomeSnapshot, ScopeKind
 from .services import BACKFILL_WEEKS_BEFORE
@@ -214,3 +214,70 @@ def table(user, code: str, week: dt.date | None) -> tuple[list, list]:
         [(team, team_rows[team.pk]) for team in teams if team.pk in team_rows],
         sorted(((reps[pk], row) for pk, row in rep_rows.items()), key=lambda p: p[0].label),
     )
+
+
+# --- the over-collection guard, from the snapshots -----------------------------------
+
+
+@dataclass
+class FieldRow:
+    entity: str
+    field: str
+    label: str
+    total: int
+    placeholders: int
+    copied: int
+
+    @property
+    def entity_label(self) -> str:
+        return str(quality.ENTITIES[self.entity][2])
+
+    @property
+    def share(self) -> float | None:
+        return (
+            round(100 * (self.placeholders + self.copied) / self.total, 1) if self.total else None
+        )
+
+
+def placeholder_rows(snapshot: OutcomeSnapshot | None) -> list[FieldRow]:
+    """The fields of a ``placeholder_share`` snapshot's detail, worst first."""
+    if snapshot is None:
+        return []
+    counts: dict = defaultdict(dict)
+    for key, value in (snapshot.detail or {}).items():
+        name, _sep, part = key.rpartition(":")
+        counts[name][part] = int(value)
+    rows = []
+    for name, parts in counts.items():
+        entity, _dot, field = name.partition(".")
+        if entity not in quality.ENTITIES:
+            continue
+        label = quality.field_names(entity).get(field, field)
+        rows.append(
+            FieldRow(
+                entity,
+                field,
+                label,
+                parts.get("total", 0),
+                parts.get("placeholders", 0),
+                parts.get("copied", 0),
+            )
+        )
+    rows.sort(key=lambda r: -(r.share or 0))
+    return rows
+
+
+def placeholder_reps(user, week: dt.date | None, limit: int = 10) -> list[tuple]:
+    """The visible reps with the largest share of placeholder or copied values in
+    ``week``: ``(user, snapshot)``, worst first."""
+    if week is None:
+        return []
+    reps = {u.pk: u for u in visible_reps(user)}
+    rows = OutcomeSnapshot.objects.filter(
+        metric="placeholder_share",
+        week_start=week,
+        scope_kind=ScopeKind.REP,
+        scope_id__in=list(reps),
+        denominator__gt=0,
+    ).order_by("-value", "scope_id")[:limit]
+    return [(reps[row.scope_id], row) for row in rows]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,17 +12,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from salesops.core import clock
 from salesops.core.exports import RowList, queryset_export_or_back
 from salesops.core.history import history_entries
-from salesops.core.visibility import visible_owner_ids
 
-from . import metrics, quality, selectors, services, tasks
+from . import metrics, selectors, services, tasks
 from .forms import PolicyForm
 from .metrics import Scope
 from .models import OutcomePolicy, OutcomeSnapshot, ScopeKind
-
-PLACEHOLDER_DAYS = 28
 
 
 def parse_scope(request) -> Scope:
@@ -58,37 +52,6 @@ def _chart(cards) -> dict:
     }
 
 
-def _placeholders(user) -> list:
-    end = clock.today() + dt.timedelta(days=1)
-    start = end - dt.timedelta(days=PLACEHOLDER_DAYS)
-    owner_ids = visible_owner_ids(user)
-    rows = []
-    for entity in quality.ENTITIES:
-        rows.extend(quality.placeholder_fields(entity, start, end, owner_ids))
-    rows.sort(key=lambda q: -(q.share or 0))
-    return rows
-
-
-def _worst_reps(items, user, limit=10) -> list:
-    from salesops.org.models import User
-
-    totals = quality.placeholder_by_rep(items)
-    ranked = sorted(
-        ((owner, t) for owner, t in totals.items() if owner is not None and t["total"]),
-        key=lambda p: -(p[1]["placeholders"] + p[1]["copied"]) / p[1]["total"],
-    )[:limit]
-    users = User.objects.in_bulk([owner for owner, _t in ranked])
-    return [
-        {
-            "user": users.get(owner),
-            "total": t["total"],
-            "suspect": t["placeholders"] + t["copied"],
-            "share": round(100 * (t["placeholders"] + t["copied"]) / t["total"], 1),
-        }
-        for owner, t in ranked
-    ]
-
-
 @login_required
 def board(request):
     scope = parse_scope(request)
@@ -103,7 +66,7 @@ def board(request):
         rep_rows = [(u, r) for u, r in rep_rows if query.lower() in u.label.lower()]
     page = Paginator(rep_rows, 25).get_page(request.GET.get("page"))
     page.elided_range = page.paginator.get_elided_page_range(page.number)
-    placeholder_items = _placeholders(request.user)
+    guard = next((c.current for c in cards if c.metric.code == "placeholder_share"), None)
     context = {
         "scope": scope,
         "scope_label": selectors.scope_label(scope),
@@ -117,9 +80,10 @@ def board(request):
         "team_rows": team_rows,
         "page_obj": page,
         "query": query,
-        "placeholder_items": placeholder_items,
-        "placeholder_reps": _worst_reps(placeholder_items, request.user),
-        "placeholder_days": PLACEHOLDER_DAYS,
+        "placeholder_items": selectors.placeholder_rows(guard),
+        "placeholder_reps": selectors.placeholder_reps(
+            request.user, guard.week_start if guard else None
+        ),
         "can_configure": services.can_configure(request.user),
     }
     return render(request, "outcomes/board.html", context)

@@ -60,7 +60,7 @@ def test_the_director_follows_the_headline_to_the_board(desktop_page, org, board
     headline.get_by_test_id("outcomes-link").click()
     page.wait_for_url("**/outcomes/")
     cards = page.get_by_test_id("metric-card")
-    expect(cards).to_have_count(11)
+    expect(cards).to_have_count(12)
     followup = page.locator("[data-testid=metric-card][data-metric=followup_cycle]")
     expect(followup.get_by_test_id("metric-value")).to_contain_text("2.5")
     expect(followup.get_by_test_id("definition")).to_contain_text("working days from intake")

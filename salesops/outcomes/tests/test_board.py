@@ -10,7 +10,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from salesops.outcomes import quality, selectors, services
+from salesops.outcomes import metrics, quality, selectors, services
 from salesops.outcomes.metrics import Scope
 from salesops.outcomes.models import OutcomePolicy, OutcomeSnapshot, ScopeKind, SeenDay
 
@@ -86,7 +86,7 @@ def test_backfill_covers_history_before_go_live_and_the_board_compares(history, 
     response = login(client, history.director).get(reverse("outcomes:board"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.count('data-testid="metric-card"') == 11
+    assert body.count('data-testid="metric-card"') == 12
     assert "Lead follow-up cycle" in body and "working days from intake" in body
 
 
@@ -178,18 +178,18 @@ def test_placeholder_and_copied_values_per_field_and_rep(org, channel, client):
     by_rep = quality.placeholder_by_rep(list(items.values()))
     assert by_rep[org.rep_b.pk]["copied"] == 5
 
-    # The board shows it (last 28 days, the visible reps only).
-    with_window = at(END)
-    from salesops.core import clock
-
-    with clock.frozen(with_window):
-        body = login(client, org.director).get(reverse("outcomes:board")).content.decode()
-        assert 'data-field="lead.need"' in body
-        south = login(client, org.manager_south).get(reverse("outcomes:board"))
-        assert (
-            all(q.total == 0 for q in south.context["placeholder_items"])
-            or not south.context["placeholder_items"][0].per_rep
-        )
+    # The weekly snapshot keeps it; the board shows it, the visible reps only.
+    services.snapshot_week(WEEK)
+    body = login(client, org.director).get(reverse("outcomes:board")).content.decode()
+    assert 'data-field="lead.need"' in body
+    reps = [u.pk for u, _row in selectors.placeholder_reps(org.director, WEEK)]
+    assert reps == [org.rep_b.pk, org.rep_a.pk]  # 5 of 20 values (25 %) before 3 of 24
+    share = metrics.placeholder_share(Scope.org(), WEEK, END)
+    assert (share.numerator, share.denominator, share.value) == (8, 44, 18.18)
+    assert share.detail["lead.need:placeholders"] == 3
+    south = login(client, org.manager_south).get(reverse("outcomes:board"))
+    assert south.context["placeholder_reps"] == []
+    assert all(row.total == 0 for row in south.context["placeholder_items"])
 
 
 def test_settings_bad_input_names_the_problem_and_saves_nothing(org, channel, client):
