@@ -436,6 +436,15 @@ def measure_snapshot(runs: int) -> dict:
     for _ in range(runs - 1):
         rows, ms = common.timed(services.snapshot_week, week)
         times.append(ms / 1000)
+    # Where the time goes: each metric's grouped queries on their own.
+    from salesops.outcomes import metrics
+    from salesops.outcomes.windows import week_start
+
+    start = week_start(week)
+    per_metric = {}
+    for metric in metrics.METRICS:
+        _parts, ms = common.timed(metric.parts, start, start + dt.timedelta(days=7), None)
+        per_metric[metric.code] = round(ms / 1000, 2)
     # The board's trend needs weeks: the seven before, too (not timed).
     for back in range(1, 8):
         services.snapshot_week(week - dt.timedelta(weeks=back))
@@ -445,6 +454,7 @@ def measure_snapshot(runs: int) -> dict:
         "seconds_worst": round(max(times), 2),
         "rows": rows,
         "queries": len(captured.captured_queries),
+        "seconds_per_metric": per_metric,
     }
 
 

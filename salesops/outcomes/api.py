@@ -11,7 +11,7 @@ from ninja import Router, Schema
 
 from . import metrics, selectors
 from .metrics import Scope
-from .models import ScopeKind
+from .models import OutcomePolicy, ScopeKind
 
 router = Router(tags=["outcomes"])
 
@@ -82,8 +82,6 @@ def _card(card) -> dict:
     "scope (the organisation for directors, a manager's team, a rep's own figures).",
 )
 def board(request, scope_kind: str | None = None, scope_id: int | None = None):
-    from .models import OutcomePolicy
-
     scope = _scope(request, scope_kind, scope_id)
     policy = OutcomePolicy.current()
     return {

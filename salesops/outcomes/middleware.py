@@ -7,13 +7,17 @@ use the cache), so a user costs one insert a day, not one per request."""
 
 from __future__ import annotations
 
+import logging
+
 from django.core.cache import cache
+from django.db import DatabaseError
 
 from salesops.core import clock
 
 from . import services
 
 SESSION_KEY = "outcomes_seen_day"
+log = logging.getLogger(__name__)
 
 
 class SeenMiddleware:
@@ -35,7 +39,15 @@ class SeenMiddleware:
         session = getattr(request, "session", None)
         if session is not None and session.session_key and session.get(SESSION_KEY) == text:
             return
-        if cache.add(f"outcomes:seen:{user.pk}:{text}", 1, 60 * 60 * 26):
-            services.seen_record(user.pk, day)
+        key = f"outcomes:seen:{user.pk}:{text}"
+        if cache.add(key, 1, 60 * 60 * 26):
+            try:
+                services.seen_record(user.pk, day)
+            except DatabaseError:
+                # The answer is ready; a busy database must not turn it into an error. The
+                # next request of the day tries again.
+                cache.delete(key)
+                log.warning("could not note user %s as seen on %s", user.pk, text, exc_info=True)
+                return
         if session is not None and session.session_key:
             session[SESSION_KEY] = text

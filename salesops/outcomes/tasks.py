@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
 from salesops.core import sweeps
@@ -26,8 +27,6 @@ SWEEP_NAME = "outcomes.weekly_snapshot"
 @sweeps.sweep(SWEEP_NAME, every_minutes=60, description="Snapshot last week's outcome metrics.")
 def weekly_snapshot_sweep(now) -> str:
     """Once per week, after it ended: every outcome metric of the last complete week."""
-    from django.utils import timezone
-
     week = services.last_complete_week(timezone.localtime(now).date())
     if OutcomeSnapshot.objects.filter(week_start=week).exists():
         return f"week of {week} stored already"
