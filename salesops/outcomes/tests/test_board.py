@@ -237,3 +237,26 @@ def test_director_home_shows_the_headline(history, client):
     assert 'data-testid="trend-arrow"' in body  # follow-up went from 0 leads to 1 day
     rep_home = login(client, history.rep_a).get("/").content.decode()
     assert "outcomes-headline" not in rep_home
+
+
+def test_the_demo_has_an_outcome_board(db, client):
+    from salesops.core import clock
+    from salesops.demo.build import build
+    from salesops.org.models import User
+
+    with clock.frozen(at(dt.date(2026, 11, 25), 9)):
+        result = build("small")
+    assert result.counts["outcome weeks"] >= 5
+    policy = OutcomePolicy.current()
+    assert policy.go_live_on is not None
+    weeks = sorted(set(OutcomeSnapshot.objects.values_list("week_start", flat=True)))
+    assert weeks[0] < policy.go_live_on <= weeks[-1]
+    latest = {
+        row.metric: row
+        for row in OutcomeSnapshot.objects.filter(week_start=weeks[-1], scope_kind=ScopeKind.ORG)
+    }
+    assert latest["followup_cycle"].value is not None
+    assert latest["daily_active"].value > 50
+    director = User.objects.get(username="director")
+    body = login(client, director).get("/").content.decode()
+    assert 'data-testid="outcomes-headline"' in body
