@@ -260,3 +260,20 @@ def test_the_demo_has_an_outcome_board(db, client):
     director = User.objects.get(username="director")
     body = login(client, director).get("/").content.decode()
     assert 'data-testid="outcomes-headline"' in body
+
+
+def test_backfill_button_computes_the_weeks(history, client):
+    url = reverse("outcomes:backfill")
+    assert login(client, history.rep_a).post(url).status_code == 403
+    response = login(client, history.admin).post(url)
+    assert response.status_code == 302
+    weeks = set(OutcomeSnapshot.objects.values_list("week_start", flat=True))
+    assert BEFORE in weeks and WEEK in weeks
+
+
+def test_the_board_in_chinese(history, client):
+    services.snapshot_week(WEEK)
+    history.director.language = "zh-hans"
+    history.director.save()
+    body = login(client, history.director).get(reverse("outcomes:board")).content.decode()
+    assert "上线以来的成效" in body and "线索跟进周期" in body and "过度采集预警" in body
