@@ -277,3 +277,17 @@ def test_the_board_in_chinese(history, client):
     history.director.save()
     body = login(client, history.director).get(reverse("outcomes:board")).content.decode()
     assert "上线以来的成效" in body and "线索跟进周期" in body and "过度采集预警" in body
+
+
+def test_the_command_snapshots_a_week_or_backfills(history):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("outcomes_snapshot", "--week", WEEK.isoformat(), stdout=out)
+    assert "row(s)" in out.getvalue()
+    assert set(OutcomeSnapshot.objects.values_list("week_start", flat=True)) == {WEEK}
+    call_command("outcomes_snapshot", "--backfill", stdout=out)
+    assert BEFORE in set(OutcomeSnapshot.objects.values_list("week_start", flat=True))
+    with pytest.raises(CommandError):
+        call_command("outcomes_snapshot", "--week", "soon")
