@@ -354,6 +354,7 @@ api.add_router("/", "salesops.field.api.router")
 api.add_router("/", "salesops.reports.api.router")
 api.add_router("/", "salesops.reports.api_pipeline.router")
 api.add_router("/", "salesops.reports.api_weekly.router")
+api.add_router("/", "salesops.outcomes.api.router")
 api.add_router("/", "salesops.diagnosis.api.router")
 
 

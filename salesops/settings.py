@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "salesops.core.middleware.ClientVersionMiddleware",
+    "salesops.outcomes.middleware.SeenMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -47,6 +47,7 @@ urlpatterns = [
     path("imports/", include("salesops.exchange.urls")),
     path("licence/", include("salesops.licence.urls")),
     path("inbox/", include("salesops.inbox.urls")),
+    path("outcomes/", include("salesops.outcomes.urls")),
     path("", include("salesops.field.urls")),
     path("diagnosis/", include("salesops.diagnosis.urls")),
     path("api/v1/", api.urls),

@@ -51,6 +51,7 @@ NO_EXPORT = {
     "exchange:policy": "a settings form",
     "licence:policy": "a settings form",
     "field:policy": "a settings form",
+    "outcomes:policy": "a settings form (the board exports the figures)",
     "field:workbench": "the device's own offline copy, drawn from IndexedDB",
     "exchange:app_template": "the app-template page itself",
     "diagnosis:index": "twelve tiles; each check's records page exports its records",

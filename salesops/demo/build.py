@@ -49,6 +49,7 @@ from .incentives import build_incentives
 from .knowledge import build_knowledge
 from .kpi import build_kpi
 from .leads import build_leads
+from .outcomes import build_outcomes
 from .revenue import build_revenue
 from .revenue import history_models as revenue_history_models
 from .rules import run_rules_over_history
@@ -341,6 +342,8 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
 
     # Inboxes as the live engine would have filled them (reminders, breaches, escalations).
     firings = run_rules_over_history(since=now - dt.timedelta(days=HISTORY_DAYS), now=now)
+    # The outcome board since a go-live a few weeks into the history, from every record above.
+    outcome_counts = build_outcomes(gen, now, HISTORY_DAYS)
     # The 12-point diagnosis, a week ago and now (after the rules: it reads their effects).
     deal_counts.update(build_diagnosis(now))
     _analyze(
@@ -359,6 +362,7 @@ def build(size: str = "small", *, seed: int = SEED, stdout=None) -> DemoResult:
         "history rows": history,
         "user changes": user_changes,
         "rule firings": firings,
+        **outcome_counts,
     }
     result.seconds = time.perf_counter() - started
     return result

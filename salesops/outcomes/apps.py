@@ -6,3 +6,10 @@ class OutcomesConfig(AppConfig):
     name = "salesops.outcomes"
     label = "outcomes"
     verbose_name = _("Outcomes since go-live")
+
+    def ready(self):
+        # Imported for what they register: the weekly snapshot sweep and the director's
+        # home card with the board's headline.
+        from . import home, tasks  # noqa: F401
+
+        home.register()

@@ -214,6 +214,7 @@ MENU = [
     entry("pushes:mine", _("My pushes"), "ti-send", KNOWLEDGE, owns="pushes"),
     entry("pushes:team", _("Team pushes"), "ti-users", KNOWLEDGE, push_selectors.may_see_team),
     entry("reports:heatmap", _("Heatmap"), "ti-grid-dots", PERFORMANCE, heatmap.may_open),
+    entry("outcomes:board", _("Outcome board"), "ti-chart-line", PERFORMANCE, owns="outcomes:board_export"),
     entry("diagnosis:index", _("Diagnosis"), "ti-stethoscope", PERFORMANCE, owns=("diagnosis:records*", "diagnosis:report")),
     entry("todos:task_list", _("My tasks"), "ti-checklist", TASKS, owns="todos"),
     entry("field:workbench", _("Offline workbench"), "ti-wifi-off", TASKS, owns="field:conflicts"),
@@ -238,6 +239,7 @@ MENU = [
     entry("exchange:policy", _("Import and export"), "ti-file-settings", SETTINGS, exchange_permissions.can_configure),
     entry("licence:policy", _("Business licence"), "ti-license", SETTINGS, configurers),
     entry("field:policy", _("Offline field app"), "ti-device-mobile", SETTINGS, configurers),
+    entry("outcomes:policy", _("Outcomes"), "ti-chart-dots", SETTINGS, configurers, owns="outcomes:backfill"),
     entry("diagnosis:policy", _("Diagnosis"), "ti-stethoscope", SETTINGS, configurers),
     entry("exchange:app_template", _("App templates"), "ti-template", SETTINGS, exchange_permissions.can_configure, owns=("exchange:app_template*", "exchange:industry_templates")),
 ]  # fmt: skip

@@ -1,0 +1,53 @@
+"""Daily "seen" of each user, for the daily and weekly active users (issue 21).
+
+Nothing else records that a person used SalesOps on a day (``last_login`` is only the
+last sign-in; activities only those who log them), so this notes one row per user and
+day. Cheap: the session remembers the day it was noted (API calls without a session
+use the cache), so a user costs one insert a day, not one per request."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import cache
+from django.db import DatabaseError
+
+from salesops.core import clock
+
+from . import services
+
+SESSION_KEY = "outcomes_seen_day"
+log = logging.getLogger(__name__)
+
+
+class SeenMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # After the view: the API authenticates by token inside the view.
+        user = getattr(request, "user", None) or getattr(request, "auth", None)
+        if user is not None and getattr(user, "is_authenticated", False):
+            self._note(request, user)
+        return response
+
+    @staticmethod
+    def _note(request, user) -> None:
+        day = clock.today()
+        text = day.isoformat()
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and session.get(SESSION_KEY) == text:
+            return
+        key = f"outcomes:seen:{user.pk}:{text}"
+        if cache.add(key, 1, 60 * 60 * 26):
+            try:
+                services.seen_record(user.pk, day)
+            except DatabaseError:
+                # The answer is ready; a busy database must not turn it into an error. The
+                # next request of the day tries again.
+                cache.delete(key)
+                log.warning("could not note user %s as seen on %s", user.pk, text, exc_info=True)
+                return
+        if session is not None and session.session_key:
+            session[SESSION_KEY] = text

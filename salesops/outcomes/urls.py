@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "outcomes"
+
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("export/<str:fmt>/", views.board_export, name="board_export"),
+    path("settings/", views.policy, name="policy"),
+    path("settings/backfill/", views.backfill, name="backfill"),
+]
