@@ -1,42 +1,68 @@
-"""INTEGRATION POINT with the outcome board (salesops.outcomes, issue 21 part 1).
+"""The outcome board's measures the diagnosis reads (salesops.outcomes, one layer below):
+record completeness, active use and the over-collection guard.
 
-The board's metrics — record completeness, active use, placeholder detection — are built
-at the same time as this app, on another branch. Until the lead wires them here, every
-function below answers ``None`` and the checks that read them are listed on the
-diagnosis page as "not available yet" (no value, no light, no made-up number).
-
-To wire after merging (diagnosis sits above outcomes in .importlinter, so it may import
-it): replace each body with a call to the board's metric, e.g.::
-
-    from salesops.outcomes import metrics
-    return metrics.completeness(scope, start, end)   # -> MetricValue
-
-and map the ``MetricValue`` onto ``(value_percent, numerator, denominator)``.
+The diagnosis's :class:`~salesops.diagnosis.scope.Scope` (visibility already applied) is
+mapped onto the board's scope; the diagnosis window (instants) onto the board's local
+dates ``[start, end)``, today included. Completeness and active use are computed from the
+records at the time of the run (a run is stored); the guard is read from the board's
+latest weekly snapshot, as the board shows it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
-Answer = tuple[Decimal, int | None, int | None] | None
+from django.utils import timezone
+
+from salesops.outcomes import metrics
+from salesops.outcomes import selectors as board
+
+Answer = tuple[Decimal, float | None, float | None] | None
 
 
-def completeness(scope, start, end) -> Answer:
-    """Share of required and recommended fields filled (outcomes: ``completeness``)."""
-    return None
+def board_scope(scope) -> metrics.Scope:
+    if scope is None or scope.kind == "org":
+        return metrics.Scope.org()
+    if scope.kind == "team":
+        return metrics.Scope.team(scope.team.pk)
+    return metrics.Scope.rep(scope.rep.pk)
 
 
-def active_use(scope, start, end) -> Answer:
-    """Daily active users among licensed users (outcomes: the active-use metric)."""
-    return None
+def _dates(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date]:
+    return timezone.localdate(start), timezone.localdate(end) + dt.timedelta(days=1)
 
 
-def placeholder_fields(scope, start, end) -> list[dict] | None:
-    """Required fields mostly filled with placeholders ("无", "-", "1") or copied values,
-    per field and per rep (outcomes: ``placeholder_fields``): a list of
-    ``{"entity", "field", "rep", "share"}``, or ``None`` while not wired."""
-    return None
+def _answer(measured: metrics.MetricValue) -> Answer:
+    if measured.value is None:
+        return None
+    return Decimal(str(measured.value)), measured.numerator, measured.denominator
 
 
-def is_wired() -> bool:
-    return completeness(None, None, None) is not None
+def completeness(scope, start: dt.datetime, end: dt.datetime) -> Answer:
+    """Share of required and recommended fields filled in the records created in the
+    window (the board's ``completeness``); ``None`` when none were created."""
+    return _answer(metrics.record_completeness(board_scope(scope), *_dates(start, end)))
+
+
+def active_use(scope, start: dt.datetime, end: dt.datetime) -> Answer:
+    """Daily active users among licensed users over the window (the board's
+    ``daily_active``); ``None`` when the scope has no licensed user."""
+    return _answer(metrics.daily_active_users(board_scope(scope), *_dates(start, end)))
+
+
+def placeholder_guard(scope, user) -> dict:
+    """The over-collection guard of the board's latest week for ``scope``: the fields
+    worst first and, among the reps ``user`` may see, those with the most placeholder or
+    copied values."""
+    snapshot = board.latest("placeholder_share", board_scope(scope))
+    week = snapshot.week_start if snapshot else None
+    reps = board.placeholder_reps(user, week) if week else []
+    if scope is not None and scope.kind != "org" and scope.owner_ids is not None:
+        reps = [r for r in reps if r[0].pk in scope.owner_ids]
+    return {
+        "snapshot": snapshot,
+        "week": week,
+        "fields": board.placeholder_rows(snapshot),
+        "reps": reps,
+    }

@@ -19,7 +19,7 @@ from salesops.core.exports import RowList, queryset_export_or_back
 from salesops.core.history import history_entries
 from salesops.core.pagination import TwoStepPaginator
 
-from . import checks, selectors, services, tasks
+from . import checks, outcomes_link, selectors, services, tasks
 from .forms import PolicyForm
 from .models import POLICY_LIMITS, DiagnosisPolicy
 from .scope import scope_choices, scope_for
@@ -55,6 +55,7 @@ def index(request):
         "tiles": selectors.tiles(current, previous, _ctx()),
         "report_url": _url("diagnosis:report", scope),
         "scope_query": scope.query,
+        "guard": outcomes_link.placeholder_guard(scope, request.user),
     }
     return render(request, "diagnosis/index.html", context)
 
@@ -169,6 +170,7 @@ def report(request):
         "previous": previous,
         "tiles": selectors.tiles(current, previous, _ctx()),
         "back_url": _url("diagnosis:index", scope),
+        "guard": outcomes_link.placeholder_guard(scope, request.user),
     }
     return render(request, "diagnosis/report.html", context)
 

@@ -27,9 +27,8 @@ def test_a_director_drills_into_a_red_check_and_prints_the_report(desktop_page, 
     red = page.locator("[data-testid=tile][data-light=red]").first
     expect(red).to_have_attribute("data-code", "effective_touches")
     expect(red.get_by_test_id("tile-trend")).to_contain_text("unchanged")
-    expect(page.locator("[data-testid=tile][data-code=data_use]")).to_have_attribute(
-        "data-light", "unavailable"
-    )
+    expect(page.locator("[data-testid=tile][data-code=data_use]")).to_be_visible()
+    expect(page.get_by_test_id("over-collection")).to_be_visible()
     red.get_by_test_id("records-link").click()
     page.wait_for_url("**/diagnosis/effective_touches/")
     rows = page.get_by_test_id("record-row")

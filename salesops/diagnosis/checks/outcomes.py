@@ -31,7 +31,8 @@ class DataUse(Check):
         filled = outcomes_link.completeness(scope, start, end)
         active = outcomes_link.active_use(scope, start, end)
         if filled is None or active is None:
-            return Measure(None, available=False, note=str(_("Not available yet.")))
+            # no record created in the window, or no licensed user: no data, no light
+            return Measure(None, note=str(_("No records or licensed users in the window.")))
         value = min(Decimal(filled[0]), Decimal(active[0])).quantize(Decimal("0.1"), ROUND_HALF_UP)
         return Measure(value, filled[0], active[0])
 

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from salesops.activities.models import Activity
 from salesops.activities.tests.factories import ActivityFactory, ResultTagFactory
@@ -120,9 +121,32 @@ def test_effective_touches_red_without_touches_and_scope_counts_reps(org):
     assert sorted(r["rep"] for r in records.rows) == ["Rep A", "Rep B", "Rep C"]
 
 
-def test_data_use_is_not_available_yet_and_has_no_value(org):
-    row = result(org_scope(), "data_use")
-    assert row["available"] is False and row["value"] is None and row["light"] == "unavailable"
+def test_data_use_has_no_value_without_records_in_the_window(org):
+    row = result(rep_scope(org.rep_a), "data_use")
+    assert row["available"] is True and row["value"] is None and row["light"] == "none"
+
+
+def test_data_use_is_the_lower_of_completeness_and_active_use(org):
+    """Read from the outcome board's metrics over the diagnosis window."""
+    from salesops.diagnosis.outcomes_link import board_scope
+    from salesops.outcomes import metrics
+    from salesops.outcomes.models import SeenDay
+
+    LeadFactory(owner=org.rep_a)
+    LeadFactory(owner=org.rep_a, email="", address="")
+    today = clock.today()
+    for n in range(10):
+        SeenDay.objects.create(user=org.rep_a, day=today - dt.timedelta(days=n))
+    scope = rep_scope(org.rep_a)
+    row = result(scope, "data_use")
+    start = timezone.localdate(clock.now() - dt.timedelta(days=30))
+    end = today + dt.timedelta(days=1)
+    filled = metrics.record_completeness(board_scope(scope), start, end).value
+    active = metrics.daily_active_users(board_scope(scope), start, end).value
+    assert filled is not None and active is not None
+    expected = min(Decimal(str(filled)), Decimal(str(active))).quantize(Decimal("0.1"))
+    assert Decimal(row["value"]) == expected
+    assert row["light"] in {"green", "amber", "red"}
 
 
 def test_run_keeps_results_and_previous(org):
