@@ -38,6 +38,7 @@ from django.db import transaction
 from django.db.models import Case, F, PositiveIntegerField, Value, When
 
 from salesops.core import clock, configcache, entities, unitofwork
+from salesops.core.instances import new_instance
 from salesops.core.names import company_key
 from salesops.customers.models import Account, Contact
 
@@ -179,7 +180,7 @@ class BulkIntake:
         results: list[Result | None] = [None] * len(rows)
         leads = []
         for index, row in enumerate(rows):
-            lead = Lead(channel=self.channel)
+            lead = new_instance(Lead, channel=self.channel)
             try:
                 validate_new(lead, dict(row.data), row.custom)
             except ValidationError as exc:
@@ -456,7 +457,8 @@ class BulkIntake:
         if duplicate_of is not None and getattr(duplicate_of, "_own", None) is not None:
             lead.possible_duplicate_of = None
             lead.possible_duplicate_of_id = duplicate_of._own.pk
-        inquiry = Inquiry(
+        inquiry = new_instance(
+            Inquiry,
             channel=self.channel,
             campaign=lead.campaign,
             received_at=now,
@@ -467,7 +469,8 @@ class BulkIntake:
             payload=result.payload,
             created_by=self.actor,
         )
-        assignment = Assignment(
+        assignment = new_instance(
+            Assignment,
             owner=placed.owner,
             rule_id=placed.rule_id,
             rule_name=placed.rule_name,

@@ -41,7 +41,13 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, orgsettings
 from salesops.core.configcache import ConfigCache
-from salesops.core.expressions import Expression, ExpressionError, compile_expression, prepare
+from salesops.core.expressions import (
+    Expression,
+    ExpressionError,
+    compile_expression,
+    excludes,
+    prepare,
+)
 from salesops.org import selectors as org_selectors
 from salesops.org.models import Role, Team, User
 
@@ -253,6 +259,8 @@ def _walk(decision: Decision, start: int, counts: dict, loads) -> None:
     for index in range(start, len(snapshot.rules)):
         spec = snapshot.rules[index]
         if spec.expression is not None:
+            if excludes(spec.expression, decision.variables):
+                continue  # false at its first comparison: what evaluating it would say
             try:
                 matched = bool(spec.expression.evaluate(decision.variables))
             except ExpressionError as exc:
