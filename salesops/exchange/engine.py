@@ -186,7 +186,7 @@ def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_
         report.append(
             new_instance(
                 ImportRow,
-                job=job,
+                job_id=job.pk,
                 row_no=row_no,
                 key=key,
                 status=outcome.status,
@@ -244,7 +244,7 @@ def _remember_keys(job, rows, outcomes, known, hashes) -> None:
                     key=key,
                     object_id=outcome.object_id,
                     content_hash=digest,
-                    job=job,
+                    job_id=job.pk,
                     updated_at=now,
                 )
             )

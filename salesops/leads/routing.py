@@ -28,6 +28,7 @@ the cap itself is always the database's conditional ``UPDATE``.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import threading
@@ -225,8 +226,8 @@ def _rotate(ids: list[int], cursor: int) -> list[int]:
     """Round-robin order: the reps after the last one served (``cursor`` is their id),
     then from the start. Robust to reps leaving or filling up between turns."""
     ids = sorted(ids)
-    after = [u for u in ids if u > cursor]
-    return after + [u for u in ids if u <= cursor]
+    split = bisect.bisect_right(ids, cursor)  # the first id above the cursor
+    return ids[split:] + ids[:split]
 
 
 def order_candidates(spec: RuleSpec, ids: list[int], counts: dict, loads) -> list[int]:
