@@ -92,7 +92,15 @@ class ConfigCache:
         """The cached value for ``key``, or ``build()`` (stored when caching is on).
         ``only_key``: drop the other keys when building (a value per day, say, where
         yesterday's is never asked for again)."""
-        limit = ttl(self.ttl_setting)
+        memo = _steady.get()
+        if memo is None:
+            limit = ttl(self.ttl_setting)
+        else:
+            # Inside a steady block the age limit is read once too (a settings lookup
+            # per get was most of a cached get's time in a batch).
+            limit = memo.get(self.ttl_setting)
+            if limit is None:
+                limit = memo[self.ttl_setting] = ttl(self.ttl_setting)
         if limit <= 0:
             return build()
         version = self._version()

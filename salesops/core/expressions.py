@@ -89,6 +89,10 @@ class Expression:
     # A plain-Python closure for conditions made only of names, literals, comparisons
     # and and/or/not (see :func:`_fast`); ``None`` means "walk the tree".
     fast: Any = field(default=None, repr=False, compare=False)
+    # ``(name, frozenset of texts)`` when the condition is false for certain, without an
+    # error, whenever the variable ``name`` holds a text outside the set or None (see
+    # :func:`_guard`); ``None``: no such shortcut.
+    guard: tuple[str, frozenset] | None = field(default=None, repr=False, compare=False)
 
     def evaluate(self, variables: dict[str, Any] | None = None) -> Any:
         return evaluate(self, variables)
@@ -214,7 +218,68 @@ def compile_expression(source: str, allowed_names: set[str] | None = None) -> Ex
                     name=node.id,
                 )
             names.add(node.id)
-    return Expression(source=text, tree=tree, names=names, offset=lead, fast=_fast(tree.body))
+    return Expression(
+        source=text,
+        tree=tree,
+        names=names,
+        offset=lead,
+        fast=_fast(tree.body),
+        guard=_guard(tree.body),
+    )
+
+
+# --- the guard ----------------------------------------------------------------------------
+# Routing tries every rule's condition on every lead, and nearly every rule reads
+# ``province == '浙江' and …`` or ``province in ['浙江', '江苏']``: most rules are false for a
+# lead at their first comparison. The guard is that comparison as a set of texts, so the
+# caller can skip a rule with one set lookup instead of an evaluation (:func:`excludes`).
+
+
+def _text_literals(node) -> frozenset | None:
+    if isinstance(node, ast.Constant) and type(node.value) is str:
+        return frozenset([node.value])
+    if isinstance(node, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and type(e.value) is str for e in node.elts
+    ):
+        return frozenset(e.value for e in node.elts)
+    return None
+
+
+def _guard(node) -> tuple[str, frozenset] | None:
+    """For ``name == 'text'``, ``'text' == name``, ``name in ['a', 'b']`` or an ``and``
+    that starts with one of them: ``(name, the texts)``."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And):
+        # ``a and b`` is ``a`` when ``a`` is false: the rest is never evaluated.
+        return _guard(node.values[0])
+    if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+        return None
+    op, left, right = node.ops[0], node.left, node.comparators[0]
+    if isinstance(op, ast.Eq):
+        if isinstance(left, ast.Constant) and isinstance(right, ast.Name):
+            left, right = right, left
+        if isinstance(left, ast.Name) and isinstance(right, ast.Constant):
+            texts = _text_literals(right)
+            return (left.id, texts) if texts is not None else None
+        return None
+    if isinstance(op, ast.In) and isinstance(left, ast.Name) and isinstance(right, ast.List):
+        texts = _text_literals(right)
+        return (left.id, texts) if texts is not None else None
+    return None
+
+
+def excludes(expression: Expression, names: dict) -> bool:
+    """True when :func:`evaluate` of ``expression`` with ``names`` (prepared variables)
+    would certainly return a false value without raising: every name it reads is there
+    (else evaluation reports the unknown name) and its guard's variable holds None or a
+    text outside the guard's texts (``==`` between texts, or between None and a text, is
+    a plain comparison: it neither raises nor differs from set membership)."""
+    guard = expression.guard
+    if guard is None or not expression.names <= names.keys():
+        return False
+    value = names[guard[0]]
+    if value is None:
+        return True
+    return type(value) is str and value not in guard[1]
 
 
 # --- the fast path ----------------------------------------------------------------------

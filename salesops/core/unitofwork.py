@@ -246,15 +246,25 @@ def _dispatch_all(events) -> None:
 def _insert(connection, model, instances) -> tuple[list, list[list]]:
     """Insert the rows; returns the fields and the values written (the history reuses them)."""
     fields = [f for f in model._meta.local_concrete_fields if not f.generated]
-    values = _values(connection, fields, instances)
+    values = _values(connection, fields, instances, copy=True)
     _execute_many(connection, model._meta.db_table, [f.column for f in fields], values)
     return fields, values
 
 
-def _values(connection, fields, instances) -> list[list]:
+def _values(connection, fields, instances, *, copy: bool = False) -> list[list]:
+    """The rows' values as the database takes them. ``copy``: for :func:`_execute_many`,
+    whose PostgreSQL ``COPY`` writes each value as text, where an integer is the same
+    whether psycopg's ``Int8`` wrapper or a plain ``int`` holds it."""
     for instance in instances:
-        instance._prepare_related_fields_for_save(operation_name="bulk_create")
-    plan = [(f, f.attname, _stored_as_is(f, connection.vendor)) for f in fields]
+        # Django's check of assigned related objects (unsaved ones, changed ids) reads
+        # the related objects cached on the instance: with none cached there is nothing
+        # to check (the report rows and row keys of an import name their job by id).
+        if instance._state.fields_cache or instance._meta.private_fields:
+            instance._prepare_related_fields_for_save(operation_name="bulk_create")
+    vendor = connection.vendor
+    if copy and vendor == "postgresql":
+        vendor = COPY_VENDOR
+    plan = [(f, f.attname, _stored_as_is(f, vendor)) for f in fields]
     zone = connection.timezone if connection.vendor == "sqlite" and settings.USE_TZ else None
     rows = []
     for instance in instances:
@@ -268,11 +278,15 @@ def _values(connection, fields, instances) -> list[list]:
                 if value is None or type(value) is kind:
                     row.append(value)
                     continue
-                if kind is _AWARE and type(value) is dt.datetime and zone is not None:
-                    if value.tzinfo is not None:
+                if kind is _AWARE and type(value) is dt.datetime and value.tzinfo is not None:
+                    if zone is not None:
                         # SQLite's adapt_datetimefield_value: naive in the
                         # connection's zone, as text.
                         row.append(str(value.astimezone(zone).replace(tzinfo=None)))
+                        continue
+                    if vendor == COPY_VENDOR:
+                        # PostgreSQL's adapt_datetimefield_value: the aware value itself.
+                        row.append(value)
                         continue
             row.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
         rows.append(row)
@@ -280,6 +294,7 @@ def _values(connection, fields, instances) -> list[list]:
 
 
 _ABSENT = object()
+COPY_VENDOR = "postgresql-copy"  # PostgreSQL, values for COPY (see _values)
 _AWARE = type("_AWARE", (), {})  # a date-time field on SQLite: see _values
 _AS_IS: dict[tuple[int, str], type | None] = {}
 
@@ -287,9 +302,10 @@ _AS_IS: dict[tuple[int, str], type | None] = {}
 def _stored_as_is(field, vendor: str) -> type | None:
     """``str``, ``bool`` or ``int`` when Django writes a value of that type (or None) of
     ``field`` unchanged — its class uses Django's own ``pre_save`` and preparation of
-    text, boolean or integer fields (integers on SQLite only: PostgreSQL wraps them for
-    psycopg); ``_AWARE`` for a plain date-time field on SQLite (written as text, in the
-    connection's zone); else None: the field's own conversion."""
+    text, boolean or integer fields (integers on SQLite, and for PostgreSQL's COPY:
+    elsewhere PostgreSQL wraps them for psycopg); ``_AWARE`` for a plain date-time
+    field on SQLite (written as text, in the connection's zone) or for COPY (an aware
+    value as it is); else None: the field's own conversion."""
     key = (id(field), vendor)
     if key not in _AS_IS:
         _AS_IS[key] = _as_is_kind(field, vendor)
@@ -301,7 +317,7 @@ def _as_is_kind(field, vendor: str) -> type | None:
 
     cls = type(field)
     if (
-        vendor == "sqlite"
+        vendor in ("sqlite", COPY_VENDOR)
         and cls.pre_save is models.DateTimeField.pre_save
         and not (field.auto_now or field.auto_now_add)
         and cls.get_db_prep_save is Field.get_db_prep_save
@@ -327,7 +343,7 @@ def _as_is_kind(field, vendor: str) -> type | None:
         return bool
     integer = (models.IntegerField.get_db_prep_value, AutoFieldMixin.get_db_prep_value)
     if (
-        vendor == "sqlite"
+        vendor in ("sqlite", COPY_VENDOR)
         and cls.get_db_prep_value in integer
         and cls.get_prep_value is models.IntegerField.get_prep_value
     ):

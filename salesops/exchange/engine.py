@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, configcache, history, unitofwork
+from salesops.core.instances import new_instance
 
 from . import files, values
 from .models import ExchangePolicy, ImportJob, ImportKey, ImportRow, JobState, RowStatus
@@ -56,17 +57,26 @@ def read_job_table(job: ImportJob) -> files.Table:
 
 
 def row_key(entity: str, fields: dict[str, Field], parsed: dict) -> str:
-    ident = {k: parsed[k] for k, f in fields.items() if f.identifies and parsed.get(k) is not None}
-    basis = ident or parsed
-    return _digest(entity, basis)
+    return _keys(entity, fields, parsed)[0]
 
 
 def content_hash(parsed: dict) -> str:
-    return _digest("", parsed)
+    return _digest("", _json(parsed))
 
 
-def _digest(prefix: str, data: dict) -> str:
-    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+def _keys(entity: str, fields: dict[str, Field], parsed: dict) -> tuple[str, str]:
+    """The row key and the content hash of a parsed row (its JSON written once)."""
+    text = _json(parsed)
+    ident = {k: parsed[k] for k, f in fields.items() if f.identifies and parsed.get(k) is not None}
+    key = _digest(entity, _json(ident)) if ident else _digest(entity, text)
+    return key, _digest("", text)
+
+
+def _json(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _digest(prefix: str, text: str) -> str:
     return hashlib.sha256(f"{prefix}|{text}".encode()).hexdigest()
 
 
@@ -140,9 +150,13 @@ def run(job: ImportJob, *, dry_run: bool, progress: Progress | None = None) -> d
 
 def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_run, labels):
     prepared = []
+    hashes: dict[str, str] = {}  # row key → content hash
     for row_no, cells in chunk:
         parsed, errors = parse_row(fields, mapping, headers, cells)
-        key = row_key(job.entity, fields, parsed) if not errors else ""
+        key = ""
+        if not errors:
+            key, digest = _keys(job.entity, fields, parsed)
+            hashes.setdefault(key, digest)  # a repeated key is a duplicate: never hashed
         prepared.append((row_no, cells, parsed, errors, key))
     keys = [p[4] for p in prepared if p[4]]
     known = {k.key: k for k in ImportKey.objects.filter(entity=job.entity, key__in=keys)}
@@ -150,7 +164,7 @@ def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_
     pending: list[int] = []
     items = []
     for index, (row_no, _cells, parsed, errors, key) in enumerate(prepared):
-        outcome, ctx = _triage(job, parsed, errors, key, known, seen, row_no, cache, dry_run)
+        outcome, ctx = _triage(job, hashes, errors, key, known, seen, row_no, cache, dry_run)
         outcomes.append(outcome)
         if outcome is None:
             pending.append(index)
@@ -162,7 +176,7 @@ def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_
             done = importer.check_many(batch) if dry_run else importer.write_many(batch)
             if not dry_run:
                 rows = [prepared[i] for i in pending[start : start + size]]
-                _remember_keys(job, rows, done, known)
+                _remember_keys(job, rows, done, known, hashes)
         for index, outcome in zip(pending[start : start + size], done, strict=True):
             if dry_run and outcome.status in ("create", "update"):
                 outcome.object_id = None
@@ -170,8 +184,9 @@ def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_
     report = []
     for (row_no, cells, _parsed, _errors, key), outcome in zip(prepared, outcomes, strict=True):
         report.append(
-            ImportRow(
-                job=job,
+            new_instance(
+                ImportRow,
+                job_id=job.pk,
                 row_no=row_no,
                 key=key,
                 status=outcome.status,
@@ -187,7 +202,7 @@ def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_
     return report
 
 
-def _triage(job, parsed, errors, key, known, seen, row_no, cache, dry_run):
+def _triage(job, hashes, errors, key, known, seen, row_no, cache, dry_run):
     """(the row's outcome, None) when the engine decides it alone; (None, context) when
     the importer must check or write it."""
     if errors:
@@ -197,7 +212,7 @@ def _triage(job, parsed, errors, key, known, seen, row_no, cache, dry_run):
         return Outcome("duplicate", message=message), None
     seen[key] = row_no
     earlier = known.get(key)
-    if earlier is not None and earlier.content_hash == content_hash(parsed):
+    if earlier is not None and earlier.content_hash == hashes[key]:
         message = _("Imported before with the same values; skipped.")
         return Outcome("unchanged", object_id=earlier.object_id, message=message), None
     ctx = Context(
@@ -210,25 +225,26 @@ def _triage(job, parsed, errors, key, known, seen, row_no, cache, dry_run):
     return None, ctx
 
 
-def _remember_keys(job, rows, outcomes, known) -> None:
+def _remember_keys(job, rows, outcomes, known, hashes) -> None:
     """Record each written row's key and content, so the same row again is skipped: one
     insert for the new keys and one update for the keys written before (a file's rows
     have distinct keys: a repeated key is a duplicate and never written)."""
     now = clock.now()
     new, changed = [], []
-    for (_row_no, _cells, parsed, _errors, key), outcome in zip(rows, outcomes, strict=True):
+    for (_row_no, _cells, _parsed, _errors, key), outcome in zip(rows, outcomes, strict=True):
         if outcome.status not in ("create", "update") or not outcome.object_id:
             continue
-        digest = content_hash(parsed)
+        digest = hashes[key]
         earlier = known.get(key)
         if earlier is None:
             new.append(
-                ImportKey(
+                new_instance(
+                    ImportKey,
                     entity=job.entity,
                     key=key,
                     object_id=outcome.object_id,
                     content_hash=digest,
-                    job=job,
+                    job_id=job.pk,
                     updated_at=now,
                 )
             )

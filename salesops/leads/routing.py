@@ -28,6 +28,7 @@ the cap itself is always the database's conditional ``UPDATE``.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import threading
@@ -41,7 +42,13 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, orgsettings
 from salesops.core.configcache import ConfigCache
-from salesops.core.expressions import Expression, ExpressionError, compile_expression, prepare
+from salesops.core.expressions import (
+    Expression,
+    ExpressionError,
+    compile_expression,
+    excludes,
+    prepare,
+)
 from salesops.org import selectors as org_selectors
 from salesops.org.models import Role, Team, User
 
@@ -219,8 +226,8 @@ def _rotate(ids: list[int], cursor: int) -> list[int]:
     """Round-robin order: the reps after the last one served (``cursor`` is their id),
     then from the start. Robust to reps leaving or filling up between turns."""
     ids = sorted(ids)
-    after = [u for u in ids if u > cursor]
-    return after + [u for u in ids if u <= cursor]
+    split = bisect.bisect_right(ids, cursor)  # the first id above the cursor
+    return ids[split:] + ids[:split]
 
 
 def order_candidates(spec: RuleSpec, ids: list[int], counts: dict, loads) -> list[int]:
@@ -253,6 +260,8 @@ def _walk(decision: Decision, start: int, counts: dict, loads) -> None:
     for index in range(start, len(snapshot.rules)):
         spec = snapshot.rules[index]
         if spec.expression is not None:
+            if excludes(spec.expression, decision.variables):
+                continue  # false at its first comparison: what evaluating it would say
             try:
                 matched = bool(spec.expression.evaluate(decision.variables))
             except ExpressionError as exc:

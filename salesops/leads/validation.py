@@ -74,11 +74,13 @@ def normalise(lead: Lead, before: dict | None = None) -> dict:
     return errors
 
 
-def full_clean_lead(lead: Lead, extra: dict) -> None:
+def full_clean_lead(lead: Lead, extra: dict, checked: Iterable[str] = ()) -> None:
+    """``full_clean`` of ``lead``, its relations and the fields in error left out, and
+    ``checked``: fields whose values are known to pass (see :func:`constant_defaults`)."""
     errors = {k: list(v) for k, v in extra.items()}
     try:
         lead.full_clean(
-            exclude=["channel", "owner", "team", *errors],
+            exclude=["channel", "owner", "team", *errors, *checked],
             validate_unique=False,
             validate_constraints=False,
         )
@@ -89,11 +91,39 @@ def full_clean_lead(lead: Lead, extra: dict) -> None:
         raise ValidationError(errors)
 
 
+def constant_defaults(lead: Lead) -> tuple[str, ...]:
+    """The fields of a new, unfilled ``lead`` that intake never fills and whose default
+    is a constant (status, SLA state, review state, counters …), when those values pass
+    cleaning; else none. Every new lead holds the same values in them until it is
+    validated, so a batch (``leads.bulk``) cleans them once on a fresh lead and then
+    leaves them out of each lead's ``full_clean``, which still cleans every field the
+    row fills, the custom fields and the time stamps."""
+    names = [
+        f.name
+        for f in Lead._meta.concrete_fields
+        if not f.is_relation
+        and f.name not in LEAD_FIELDS
+        and f.has_default()
+        and not callable(f.default)
+    ]
+    try:
+        lead.clean_fields(exclude=[f.name for f in Lead._meta.fields if f.name not in names])
+    except ValidationError:
+        return ()
+    return tuple(names)
+
+
 def validate_new(
-    lead: Lead, data: dict, custom: dict | None, *, required_fields: Iterable[str] = ()
+    lead: Lead,
+    data: dict,
+    custom: dict | None,
+    *,
+    required_fields: Iterable[str] = (),
+    checked: Iterable[str] = (),
 ) -> None:
     """Fill and check a new lead from ``data``; raise one ValidationError naming every bad
-    field (``custom.<key>`` for custom fields)."""
+    field (``custom.<key>`` for custom fields). ``checked``: what
+    :func:`constant_defaults` returned for a fresh lead like this one."""
     errors = assign_fields(lead, data, LEAD_FIELDS)
     errors = merge_errors(errors, normalise(lead))
     errors = merge_errors(
@@ -103,4 +133,4 @@ def validate_new(
         ),
         custom_services.required_model_fields(lead, required_fields),
     )
-    full_clean_lead(lead, errors)
+    full_clean_lead(lead, errors, checked)

@@ -315,3 +315,63 @@ def test_fast_path_reports_type_errors_and_unknown_names_like_the_evaluator():
         evaluate(expression, VARS)
     with pytest.raises(ExpressionError, match="Unknown name"):
         evaluate(compile_expression("region == 'east'"), VARS)
+
+
+# --- the guard: a condition known false at its first comparison ---------------------------
+
+GUARDED = [
+    ("province == '浙江' and industry == 'software'", ("province", {"浙江"})),
+    ("'浙江' == province and x > 100", ("province", {"浙江"})),
+    ("province in ['浙江', '江苏']", ("province", {"浙江", "江苏"})),
+    ("province in ['浙江'] and stage > 3", ("province", {"浙江"})),
+]
+
+
+@pytest.mark.parametrize(("source", "guard"), GUARDED)
+def test_a_condition_starting_with_a_text_comparison_has_a_guard(source, guard):
+    expression = compile_expression(source)
+    assert expression.guard == (guard[0], frozenset(guard[1]))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "province != '浙江'",
+        "x > 3 and province == '浙江'",
+        "province == '浙江' or x > 3",
+        "province in ['浙江', 3]",
+        "province == 3",
+        "not province == '浙江'",
+        "province in tags",
+        "'浙' in province",
+    ],
+)
+def test_other_conditions_have_no_guard(source):
+    assert compile_expression(source).guard is None
+
+
+@pytest.mark.parametrize(("source", "_guard"), GUARDED)
+def test_excluding_by_the_guard_is_what_evaluating_says(source, _guard):
+    """Whenever the guard excludes a condition, evaluating it gives a false value without
+    an error; when a name is missing or the value is not a text, the guard says nothing
+    (evaluation reports the problem: ``stage > 3`` with a text stage is an error)."""
+    from salesops.core.expressions import excludes, prepare
+
+    expression = compile_expression(source)
+    base = {"industry": "software", "x": 500, "stage": 5}
+    values = ["浙江", "江苏", "广东", "", None, 3, Decimal("1"), ["浙江"], "浙江 "]
+    for value in values:
+        names = prepare({**base, "province": value})
+        if excludes(expression, names):
+            assert not evaluate(expression, names), value
+        try:
+            result = evaluate(expression, names)
+        except ExpressionError:
+            assert not excludes(expression, names), value
+        else:
+            if result:
+                assert not excludes(expression, names), value
+    missing = prepare({"province": "广东"})  # industry, x, stage unknown
+    assert not excludes(expression, missing) or not (expression.names - {"province"})
+    with_text_stage = prepare({**base, "province": "浙江", "stage": "won"})
+    assert not excludes(expression, with_text_stage)

@@ -46,3 +46,45 @@ def test_rows_of_one_batch_matched_against_each_other():
     assert [r.outcome for r in results] == ["created", "duplicate"]
     assert results[1].earlier is not None and results[1].match.kind == "phone"
     assert Lead.objects.count() == 1
+
+
+def test_a_batch_refuses_each_bad_row_as_a_lone_intake_does():
+    """The batch cleans the defaults every new lead shares once (validation.
+    constant_defaults) and the rest per lead: each row gets the errors a lone
+    validation gives it, the same bad value each time it comes again."""
+    from django.core.exceptions import ValidationError
+
+    from salesops.leads.validation import validate_new
+
+    channel = make_channel(kind="import")
+    datas = [
+        lead_data(1),
+        lead_data(2, email="not-an-email"),
+        lead_data(3, contact_name="张" * 101),
+        lead_data(4, email="not-an-email", wechat="w" * 65),
+        lead_data(5, need="x" * 2001),
+        lead_data(6, province="省" * 31, city="市"),
+        lead_data(7, industry="no-such-industry"),
+        lead_data(8, phone="12345"),
+        lead_data(9, need=""),
+        lead_data(10, credit_code="91350100M000100Y43"),
+        lead_data(11, campaign="c" * 101, product_line="p" * 101),
+        lead_data(12, contact_name="张" * 101),
+    ]
+
+    def alone(data):
+        try:
+            validate_new(Lead(channel=channel), dict(data), None)
+        except ValidationError as exc:
+            return exc.message_dict
+        return None
+
+    results = BulkIntake(channel=channel).check([Row(data=d) for d in datas])
+    for data, result in zip(datas, results, strict=True):
+        expected = alone(data)
+        if expected is None:
+            assert result.outcome == "created", data
+        else:
+            assert result.outcome == "error", data
+            assert result.error.message_dict == expected, data
+    assert sum(alone(d) is not None for d in datas) >= 8  # the bad rows are bad
