@@ -66,3 +66,22 @@ def placeholder_guard(scope, user) -> dict:
         "fields": board.placeholder_rows(snapshot),
         "reps": reps,
     }
+
+
+def per_user(scope, start: dt.datetime, end: dt.datetime) -> dict[int, dict]:
+    """Per licensed user of ``scope``: active use (working days seen ÷ working days) and
+    the completeness of the records they own created in the window, in percent
+    (``None`` where there is nothing to measure) — the records behind the check."""
+    owner_ids = board_scope(scope).owner_ids()
+    first, last = _dates(start, end)
+    active = metrics.compute_parts("daily_active", first, last, owner_ids)
+    filled = metrics.compute_parts("completeness", first, last, owner_ids)
+
+    def share(part):
+        return round(100 * part.num / part.den, 1) if part is not None and part.den else None
+
+    return {
+        pk: {"active": share(part), "filled": share(filled.get(pk))}
+        for pk, part in active.items()
+        if pk is not None
+    }

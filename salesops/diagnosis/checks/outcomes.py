@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from salesops.core.exports import RowList
@@ -24,7 +25,11 @@ class DataUse(Check):
     higher_is_better = True
     default_green, default_amber = Decimal(80), Decimal(60)
     fix_label = _("Custom fields and form layouts")
-    columns = []
+    columns = [
+        (_("User"), lambda r: r["user"]),
+        (_("Active use %"), lambda r: r["active"]),
+        (_("Record completeness %"), lambda r: r["filled"]),
+    ]
 
     def measure(self, scope, ctx):
         start, end = ctx.window_start, ctx.now
@@ -37,7 +42,24 @@ class DataUse(Check):
         return Measure(value, filled[0], active[0])
 
     def records(self, scope, ctx):
-        return RowList([])
+        """The licensed users below the healthy threshold on either share, worst first."""
+        green = ctx.green(self)
+        shares = outcomes_link.per_user(scope, ctx.window_start, ctx.now)
+        names = {
+            pk: name or username
+            for pk, name, username in get_user_model()
+            .objects.filter(pk__in=list(shares))
+            .values_list("pk", "display_name", "username")
+        }
+        rows = []
+        for pk, share in shares.items():
+            low = [v for v in (share["active"], share["filled"]) if v is not None]
+            if low and min(low) < green:
+                rows.append(
+                    {"pk": pk, "user": names.get(pk) or str(pk), **share, "worst": min(low)}
+                )
+        rows.sort(key=lambda r: (r["worst"], r["user"]))
+        return RowList(rows)
 
     def fix_url(self, ctx=None):
         return url_or_none("customization:definition_list")

@@ -157,3 +157,22 @@ def test_run_keeps_results_and_previous(org):
     current, previous = selectors.current_and_previous(org_scope())
     assert (current, previous) == (second, first)
     assert len(current.results) == len(checks.CHECKS) == 12
+
+
+def test_data_use_records_are_the_users_below_the_threshold(org, client):
+    from salesops.outcomes.models import SeenDay
+
+    today = clock.today()
+    for n in range(31):
+        SeenDay.objects.create(user=org.rep_a, day=today - dt.timedelta(days=n))
+    LeadFactory(owner=org.rep_a)
+    records = checks.get("data_use").records(
+        team_scope(org.rep_a.team), checks.Context(now=clock.now())
+    )
+    by_user = {r["pk"]: r for r in records.rows}
+    assert org.rep_b.pk in by_user and by_user[org.rep_b.pk]["active"] == 0
+    assert org.rep_a.pk not in by_user or by_user[org.rep_a.pk]["active"] == 100
+    client.force_login(org.manager_east)
+    page = client.get(f"/diagnosis/data_use/?team={org.rep_a.team.pk}")
+    assert page.status_code == 200
+    assert org.rep_b.label in page.content.decode()
