@@ -37,17 +37,25 @@ class SeenMiddleware:
         day = clock.today()
         text = day.isoformat()
         session = getattr(request, "session", None)
-        if session is not None and session.session_key and session.get(SESSION_KEY) == text:
-            return
-        key = f"outcomes:seen:{user.pk}:{text}"
-        if cache.add(key, 1, 60 * 60 * 26):
-            try:
-                services.seen_record(user.pk, day)
-            except DatabaseError:
-                # The answer is ready; a busy database must not turn it into an error. The
-                # next request of the day tries again.
-                cache.delete(key)
-                log.warning("could not note user %s as seen on %s", user.pk, text, exc_info=True)
-                return
         if session is not None and session.session_key:
-            session[SESSION_KEY] = text
+            # A browser: its session remembers the day it was noted.
+            if session.get(SESSION_KEY) == text:
+                return
+            if _record(user.pk, day):
+                session[SESSION_KEY] = text
+            return
+        # An API token (no session): the cache remembers it for the process.
+        key = f"outcomes:seen:{user.pk}:{text}"
+        if cache.add(key, 1, 60 * 60 * 26) and not _record(user.pk, day):
+            cache.delete(key)
+
+
+def _record(user_id: int, day) -> bool:
+    try:
+        services.seen_record(user_id, day)
+    except DatabaseError:
+        # The answer is ready; a busy database must not turn it into an error. The next
+        # request of the day tries again.
+        log.warning("could not note user %s as seen on %s", user_id, day, exc_info=True)
+        return False
+    return True
