@@ -2,8 +2,10 @@
 
 Nothing else records that a person used SalesOps on a day (``last_login`` is only the
 last sign-in; activities only those who log them), so this notes one row per user and
-day. Cheap: the session remembers the day it was noted (API calls without a session
-use the cache), so a user costs one insert a day, not one per request."""
+day. Cheap: a sign-in notes the day (:func:`note_login`, on ``user_logged_in``) and the
+session remembers it, so a browser's requests write nothing until its session reaches a
+new day; API calls without a session use the cache. One insert per user a day, not one
+per request."""
 
 from __future__ import annotations
 
@@ -59,3 +61,12 @@ def _record(user_id: int, day) -> bool:
         log.warning("could not note user %s as seen on %s", user_id, day, exc_info=True)
         return False
     return True
+
+
+def note_login(sender, request=None, user=None, **kwargs) -> None:
+    """``user_logged_in``: the day of a sign-in is a day seen; the session remembers it."""
+    if request is None or user is None:
+        return
+    day = clock.today()
+    if _record(user.pk, day) and getattr(request, "session", None) is not None:
+        request.session[SESSION_KEY] = day.isoformat()
