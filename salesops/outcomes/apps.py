@@ -10,6 +10,9 @@ class OutcomesConfig(AppConfig):
     def ready(self):
         # Imported for what they register: the weekly snapshot sweep and the director's
         # home card with the board's headline.
-        from . import home, tasks  # noqa: F401
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import home, middleware, tasks  # noqa: F401
 
         home.register()
+        user_logged_in.connect(middleware.note_login, dispatch_uid="outcomes.note_login")
