@@ -10,7 +10,9 @@ urlpatterns = [
     path("<int:pk>/", views.message_detail, name="message_detail"),
     path("<int:pk>/link/", views.message_link, name="message_link"),
     path("<int:pk>/reply/", views.message_reply, name="message_reply"),
-    path("<int:pk>/replies/<int:reply_pk>/resend/", views.reply_resend, name="message_reply_resend"),
+    path(
+        "<int:pk>/replies/<int:reply_pk>/resend/", views.reply_resend, name="message_reply_resend"
+    ),
     path("<int:pk>/status/", views.message_status, name="message_status"),
     path("hooks/wecom/<int:source_id>/", hooks.wecom, name="hook_wecom"),
     path("hooks/dingtalk/<int:source_id>/", hooks.dingtalk, name="hook_dingtalk"),
