@@ -13,7 +13,7 @@ from .scope import scope_for
 router = Router(tags=["diagnosis"])
 
 
-class RunOut(Schema):
+class DiagnosisRunOut(Schema):
     id: int
     scope: str
     scope_label: str
@@ -24,8 +24,8 @@ class RunOut(Schema):
 
 
 class DiagnosisOut(Schema):
-    current: RunOut | None
-    previous: RunOut | None
+    current: DiagnosisRunOut | None
+    previous: DiagnosisRunOut | None
 
 
 def _out(run) -> dict | None:
@@ -51,7 +51,7 @@ def diagnosis_latest(request, team: int | None = None, rep: int | None = None):
     return {"current": _out(current), "previous": _out(previous)}
 
 
-@router.post("/diagnosis/runs", response={202: RunOut})
+@router.post("/diagnosis/runs", response={202: DiagnosisRunOut})
 def diagnosis_run(request, team: int | None = None, rep: int | None = None):
     """Start a diagnosis of the scope (computed by the worker; poll ``GET /diagnosis``)."""
     scope = scope_for(request.user, team=team, rep=rep)

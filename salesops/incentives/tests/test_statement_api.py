@@ -93,6 +93,9 @@ def test_approve_403_then_200_then_409_and_nothing_changes(client, org, ledger_l
     assert ok.status_code == 200
     assert ok.json()["state"] == "locked" and ok.json()["payable"] == "170.00"
     before = PayoutPeriod.objects.get(month="2026-11-01")
+    # signed in again: the request under the travelled clock saved the session (the day
+    # it was seen) with an expiry counted from that clock, already past at today's
+    client.force_login(org.finance)
     again = client.post(f"{API}/periods/2026-11/approve")
     assert again.status_code == 409
     assert "already approved and locked on 2026-11-20" in again.json()["message"]

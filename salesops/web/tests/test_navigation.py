@@ -145,6 +145,8 @@ def test_each_role_sees_the_sections_it_may_open(org):
         "activities:daily_report",
         "activities:daily_report_list",
         "reports:weekly_report",
+        "outcomes:board",  # their own numbers since go-live
+        "diagnosis:index",  # their own diagnosis
     ]
     assert "leads:quick_entry" in rep["leads"]
     assert "pipeline:approvals" not in rep["deals"]  # a rep never approves
@@ -164,6 +166,8 @@ def test_each_role_sees_the_sections_it_may_open(org):
     assert finance["performance"] == [
         "activities:daily_report_list",
         "reports:heatmap",
+        "outcomes:board",
+        "diagnosis:index",
     ]  # reads, never writes
     assert finance["incentives"] == [
         "incentives:statements",
