@@ -15,7 +15,7 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
@@ -30,77 +30,17 @@ from salesops.customers.models import Account, Contact
 from salesops.exchange.models import ImportRow, RowStatus
 from salesops.kpi.models import ClaimState, PointClaim, PointKind
 from salesops.leads.models import Lead
-from salesops.org.models import Role, Team, User
+from salesops.org.models import Role, User
 from salesops.pipeline.models import Deal, DealStatus
 from salesops.reports import forecast_snapshots
 
 from . import quality
-from .models import OutcomePolicy, ScopeKind, SeenDay
+from .models import OutcomePolicy, SeenDay
 from .quality import placeholder_fields  # noqa: F401 - part of the public API
+from .values import MetricValue, Part, Scope  # noqa: F401 - part of the public API
 from .windows import instant
 
-# --- values and scopes -------------------------------------------------------------
-
-
-@dataclass
-class MetricValue:
-    """A metric's value for a scope and window, with what it was computed from."""
-
-    value: float | None
-    numerator: float | None = None
-    denominator: float | None = None
-    detail: dict = field(default_factory=dict)
-
-
-@dataclass
-class Part:
-    """One owner's share of a metric: summed numerator and denominator, the samples of
-    a median metric, and named counts for the detail."""
-
-    num: float = 0.0
-    den: float = 0.0
-    samples: list = field(default_factory=list)
-    extra: dict = field(default_factory=dict)
-
-    def add(self, other: Part) -> None:
-        self.num += other.num
-        self.den += other.den
-        self.samples.extend(other.samples)
-        for key, value in other.extra.items():
-            self.extra[key] = self.extra.get(key, 0) + value
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The organisation (``Scope.org()``), a team and its subtree, or one rep."""
-
-    kind: str
-    id: int = 0
-
-    @classmethod
-    def org(cls) -> Scope:
-        return cls(ScopeKind.ORG, 0)
-
-    @classmethod
-    def team(cls, team_id: int) -> Scope:
-        return cls(ScopeKind.TEAM, team_id)
-
-    @classmethod
-    def rep(cls, user_id: int) -> Scope:
-        return cls(ScopeKind.REP, user_id)
-
-    def owner_ids(self) -> list[int] | None:
-        """The users whose records the scope covers (``None``: everyone)."""
-        if self.kind == ScopeKind.ORG:
-            return None
-        if self.kind == ScopeKind.REP:
-            return [self.id]
-        team = Team.objects.filter(pk=self.id).first()
-        if team is None:
-            return []
-        return list(
-            User.objects.filter(team__path__startswith=team.path).values_list("pk", flat=True)
-        )
+# --- metrics ---------------------------------------------------------------------
 
 
 def _window(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from salesops.core import clock
 from salesops.core.history import save_with_history
+from salesops.core.policies import set_bounded
 from salesops.customers.models import Account
 from salesops.leads.models import Lead
 from salesops.org.models import Role, Team, User
@@ -221,19 +222,8 @@ def policy_save(
         errors["placeholders"] = [
             _("Keep the placeholder list to 200 values of at most 50 characters.")
         ]
-    for name, (low, high) in LIMITS.items():
-        number = numbers.get(name, getattr(policy, name))
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            errors[name] = [_("Enter a whole number.")]
-            continue
-        if not low <= number <= high:
-            errors[name] = [
-                _("Enter a number from %(low)d to %(high)d.") % {"low": low, "high": high}
-            ]
-            continue
-        setattr(policy, name, number)
+    for name, bounds in LIMITS.items():
+        set_bounded(policy, name, numbers.get(name, getattr(policy, name)), bounds, errors)
     if errors:
         raise ValidationError(errors)
     policy.go_live_on = go_live_on
