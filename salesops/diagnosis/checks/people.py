@@ -37,7 +37,8 @@ class KpiProcessShare(Check):
         (_("Reps scored by it"), lambda r: r["reps"]),
     ]
 
-    def _by_scheme(self, scope, ctx) -> tuple[dict, int]:
+    def _by_scheme(self, scope, ctx) -> tuple[dict, int, int]:
+        """The scope's reps per scheme, how many reps, and how many no scheme scores."""
         key = ("kpi", scope.key)
         if key in ctx.cache:
             return ctx.cache[key]
@@ -48,11 +49,12 @@ class KpiProcessShare(Check):
             .select_related("team")
         )
         schemes: dict = {}
-        reps = 0
+        reps = unscored = 0
         for user in users:
             reps += 1
             scheme = kpi_runs.scheme_for(user, today)
             if scheme is None:
+                unscored += 1
                 continue
             if scheme.pk not in schemes:
                 version = (
@@ -65,25 +67,33 @@ class KpiProcessShare(Check):
                     "reps": 0,
                 }
             schemes[scheme.pk]["reps"] += 1
-        ctx.cache[key] = (schemes, reps)
-        return schemes, reps
+        ctx.cache[key] = (schemes, reps, unscored)
+        return schemes, reps, unscored
 
     def _inside(self, row, ctx) -> bool:
         return row["process"] is not None and ctx.process_min <= row["process"] <= ctx.process_max
 
     def measure(self, scope, ctx):
-        schemes, reps = self._by_scheme(scope, ctx)
+        schemes, reps, _unscored = self._by_scheme(scope, ctx)
         inside = sum(r["reps"] for r in schemes.values() if self._inside(r, ctx))
         note = "" if schemes else str(_("No KPI scheme scores these reps."))
         return Measure(share(inside, reps), inside, reps, note=note)
 
     def records(self, scope, ctx):
-        schemes, _reps = self._by_scheme(scope, ctx)
+        schemes, _reps, unscored = self._by_scheme(scope, ctx)
         rows = [r for r in schemes.values() if not self._inside(r, ctx)]
         rows.sort(key=lambda r: r["scheme"])
+        if unscored:
+            # They count against the share too: without this row a red tile can have an
+            # empty records page.
+            rows.append(
+                {"scheme": str(_("No KPI scheme")), "pk": None, "process": None, "reps": unscored}
+            )
         return RowList(rows)
 
     def record_url(self, row):
+        if row["pk"] is None:
+            return url_or_none("kpi:scheme_list")
         return url_or_none("kpi:scheme_detail", row["pk"]) or url_or_none("kpi:scheme_list")
 
     def fix_url(self, ctx=None):

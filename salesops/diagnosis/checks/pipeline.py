@@ -180,8 +180,13 @@ class ForecastAccuracy(Check):
 
     def records(self, scope, ctx):
         green = ctx.green(self)
+        report = self._report(scope, ctx)
+        if report.taken_on is None:
+            # No snapshot to read the forecast from: the check has no value, and the reps'
+            # forecast of 0 would list every rep who won anything as 0 % accurate.
+            return RowList([])
         rows = []
-        for row in self._report(scope, ctx).owners:
+        for row in report.owners:
             value = row.accuracy
             if value is not None and Decimal(str(value)) < green:
                 rows.append(
