@@ -43,7 +43,7 @@ from django.conf import settings
 from django.db import connections, models, transaction
 from django.dispatch import Signal
 
-from . import clock
+from . import clock, configcache
 from .history import save_with_history, with_source
 
 _current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
@@ -231,8 +231,11 @@ class UnitOfWork:
 
 
 def _dispatch_all(events) -> None:
-    for name, payload, dispatch in events:
-        dispatch(name, payload)
+    # The subscribers of a batch's thousands of events ask for the same configuration
+    # (which automation rules listen, say): its shared version is read once for them.
+    with configcache.steady():
+        for name, payload, dispatch in events:
+            dispatch(name, payload)
 
 
 # --- the inserts ------------------------------------------------------------------------------
@@ -264,36 +267,42 @@ def _values(connection, fields, instances, *, copy: bool = False) -> list[list]:
     vendor = connection.vendor
     if copy and vendor == "postgresql":
         vendor = COPY_VENDOR
-    plan = [(f, f.attname, _stored_as_is(f, vendor)) for f in fields]
+    # Per field: (field, attname, the type taken as it is, None taken as it is).
+    plan = []
+    for f in fields:
+        kind = _stored_as_is(f, vendor)
+        plan.append((f, f.attname, kind or _CONVERT, kind is not None))
     zone = connection.timezone if connection.vendor == "sqlite" and settings.USE_TZ else None
+
+    def convert(field, instance, value, kind):
+        if kind is _AWARE and type(value) is dt.datetime and value.tzinfo is not None:
+            if zone is not None:
+                # SQLite's adapt_datetimefield_value: naive in the connection's zone, as text.
+                return str(value.astimezone(zone).replace(tzinfo=None))
+            if vendor == COPY_VENDOR:
+                # PostgreSQL's adapt_datetimefield_value: the aware value itself.
+                return value
+        return field.get_db_prep_save(field.pre_save(instance, True), connection)
+
     rows = []
     for instance in instances:
-        attrs = instance.__dict__
-        row = []
-        for field, attname, kind in plan:
-            if kind is not None:
-                value = attrs.get(attname, _ABSENT)
-                # A value Django's own preparation would hand on unchanged (most of a
-                # row): taken as it is, without the field's conversion chain.
-                if value is None or type(value) is kind:
-                    row.append(value)
-                    continue
-                if kind is _AWARE and type(value) is dt.datetime and value.tzinfo is not None:
-                    if zone is not None:
-                        # SQLite's adapt_datetimefield_value: naive in the
-                        # connection's zone, as text.
-                        row.append(str(value.astimezone(zone).replace(tzinfo=None)))
-                        continue
-                    if vendor == COPY_VENDOR:
-                        # PostgreSQL's adapt_datetimefield_value: the aware value itself.
-                        row.append(value)
-                        continue
-            row.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
-        rows.append(row)
+        get = instance.__dict__.get
+        # A value Django's own preparation would hand on unchanged (most of a row) is
+        # taken as it is, without the field's conversion chain; the rest are converted.
+        rows.append(
+            [
+                value
+                if type(value) is kind or (value is None and as_is)
+                else convert(field, instance, value, kind)
+                for field, attname, kind, as_is in plan
+                for value in (get(attname, _ABSENT),)
+            ]
+        )
     return rows
 
 
 _ABSENT = object()
+_CONVERT = type("_CONVERT", (), {})  # a field whose every value is converted
 COPY_VENDOR = "postgresql-copy"  # PostgreSQL, values for COPY (see _values)
 _AWARE = type("_AWARE", (), {})  # a date-time field on SQLite: see _values
 _AS_IS: dict[tuple[int, str], type | None] = {}

@@ -32,7 +32,7 @@ from .registry import Context, Field, Importer, Outcome
 
 Progress = Callable[[int, int], None]
 # Rows read, checked and reported together (the lead importer writes them in one batch).
-CHUNK = 2000
+CHUNK = 5000
 
 
 def field_map(importer: Importer) -> dict[str, Field]:
