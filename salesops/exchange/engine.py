@@ -20,17 +20,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, configcache, history, unitofwork
-from salesops.core.instances import new_instance
 
 from . import files, values
 from .models import ExchangePolicy, ImportJob, ImportKey, ImportRow, JobState, RowStatus
 from .registry import Context, Field, Importer, Outcome
 
 Progress = Callable[[int, int], None]
+# The report rows' fields, in the order _run_chunk gives their values.
+REPORT_FIELDS = [
+    "job",
+    "row_no",
+    "key",
+    "status",
+    "errors",
+    "message",
+    "values",
+    "object_id",
+    "committed",
+]
 # Rows read, checked and reported together (the lead importer writes them in one batch).
 CHUNK = 5000
 
@@ -137,9 +148,9 @@ def run(job: ImportJob, *, dry_run: bool, progress: Progress | None = None) -> d
                     dry_run,
                     labels,
                 )
-                _insert(ImportRow, report)
+                unitofwork.insert_plain(ImportRow, REPORT_FIELDS, report)
                 for row in report:
-                    counts[row.status] += 1
+                    counts[row[3]] += 1
                 ImportJob.objects.filter(pk=job.pk).update(
                     progress=min(99, done * 100 // max(total, 1)), counts=counts
                 )
@@ -183,20 +194,18 @@ def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_
             outcomes[index] = outcome
     report = []
     for (row_no, cells, _parsed, _errors, key), outcome in zip(prepared, outcomes, strict=True):
+        errors = [{"field": f, "label": labels.get(f, f), "message": m} for f, m in outcome.errors]
         report.append(
-            new_instance(
-                ImportRow,
-                job_id=job.pk,
-                row_no=row_no,
-                key=key,
-                status=outcome.status,
-                errors=[
-                    {"field": f, "label": labels.get(f, f), "message": m} for f, m in outcome.errors
-                ],
-                message=outcome.message[:500],
-                values=[_cell_text(c) for c in cells],
-                object_id=outcome.object_id,
-                committed=not dry_run and outcome.status in ("create", "update"),
+            (
+                job.pk,
+                row_no,
+                key,
+                outcome.status,
+                json.dumps(errors),
+                outcome.message[:500],
+                json.dumps([_cell_text(c) for c in cells]),
+                outcome.object_id,
+                not dry_run and outcome.status in ("create", "update"),
             )
         )
     return report
@@ -230,6 +239,7 @@ def _remember_keys(job, rows, outcomes, known, hashes) -> None:
     insert for the new keys and one update for the keys written before (a file's rows
     have distinct keys: a repeated key is a duplicate and never written)."""
     now = clock.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
     new, changed = [], []
     for (_row_no, _cells, _parsed, _errors, key), outcome in zip(rows, outcomes, strict=True):
         if outcome.status not in ("create", "update") or not outcome.object_id:
@@ -237,40 +247,17 @@ def _remember_keys(job, rows, outcomes, known, hashes) -> None:
         digest = hashes[key]
         earlier = known.get(key)
         if earlier is None:
-            new.append(
-                new_instance(
-                    ImportKey,
-                    entity=job.entity,
-                    key=key,
-                    object_id=outcome.object_id,
-                    content_hash=digest,
-                    job_id=job.pk,
-                    updated_at=now,
-                )
-            )
+            new.append((job.entity, key, outcome.object_id, digest, job.pk, stamp))
         else:
             earlier.object_id, earlier.content_hash = outcome.object_id, digest
             earlier.job, earlier.updated_at = job, now
             changed.append(earlier)
-    _insert(ImportKey, new)
+    unitofwork.insert_plain(
+        ImportKey, ["entity", "key", "object_id", "content_hash", "job", "updated_at"], new
+    )
     ImportKey.objects.bulk_update(
         changed, ["object_id", "content_hash", "job", "updated_at"], batch_size=1000
     )
-
-
-def _insert(model, instances: list) -> None:
-    """New report rows or keys written with ``core.unitofwork`` (one prepared statement
-    or COPY: ``bulk_create`` compiles every value through the SQL compiler)."""
-    if not instances:
-        return
-    with unitofwork.deferred() as unit:
-        if unit is None:
-            model.objects.bulk_create(instances, batch_size=1000)
-            return
-        unit.expect(model, len(instances))
-        for instance in instances:
-            unitofwork.save_new(instance, None, "")
-        unit.flush()
 
 
 def finish(job: ImportJob, counts: dict, *, dry_run: bool) -> None:
