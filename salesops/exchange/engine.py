@@ -42,6 +42,7 @@ REPORT_FIELDS = [
     "object_id",
     "committed",
 ]
+STATUS = REPORT_FIELDS.index("status")
 # Rows read, checked and reported together (the lead importer writes them in one batch).
 CHUNK = 5000
 
@@ -150,7 +151,7 @@ def run(job: ImportJob, *, dry_run: bool, progress: Progress | None = None) -> d
                 )
                 unitofwork.insert_plain(ImportRow, REPORT_FIELDS, report)
                 for row in report:
-                    counts[row[3]] += 1
+                    counts[row[STATUS]] += 1
                 ImportJob.objects.filter(pk=job.pk).update(
                     progress=min(99, done * 100 // max(total, 1)), counts=counts
                 )
