@@ -1,25 +1,29 @@
-"""Outcome board benchmark (issue 21): the weekly snapshot of every outcome metric for the
-organisation, each team and each rep at 200 reps, 200,000 leads, 2,000,000 activities and
-200,000 deals (× ``--scale`` for all but the reps), then the board page and its API read
-from the snapshots through the server ``salesops run`` starts.
+"""Outcome board and diagnosis benchmark (issue 21): the weekly snapshot of every outcome
+metric for the organisation, each team and each rep, and a diagnosis run of the twelve
+checks, at 200 reps, 200,000 leads, 2,000,000 activities and 200,000 deals (× ``--scale``
+for all but the reps); then the board, its API and the diagnosis pages read from the
+snapshots and the stored runs through the server ``salesops run`` starts.
 
     .venv/bin/python bench/outcomes.py --scale 0.01     # quick check
     .venv/bin/python bench/outcomes.py                  # the issue's sizes
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_outcomes .venv/bin/python bench/outcomes.py
 
-**Data** (built once per data version and scale into ``var/bench/outcomes-v<N>-s<scale>.sqlite3``,
-reused after): one company with 10 regions of 20 reps (and a manager each), 50,000
-accounts with a contact each, leads over 52 weeks (80 % first contacted between 10
-minutes and 4 days after intake, an SLA deadline one hour after), activities by the reps
-on their leads (30 %) and accounts (70 %), 60 % effective, deals (35 % won, 15 % lost,
-half from a lead), 5,000 complaints, a seen day per rep and working day, a forecast
-snapshot per rep and month. Rows go in with ``executemany`` in batches (column lists
-from the models, so a new field gets its default).
+**Data** (``bench/outcomes_data.py`` and ``bench/diagnosis_data.py``; built once per data
+version and scale into ``var/bench/outcomes-v<N>-s<scale>.sqlite3``, reused after): the
+board's leads, activities, deals, complaints, seen days and forecast snapshots, and what
+every diagnosis check reads: the activity rollup, stage changes with and without
+evidence, KPI schemes, a published target plan with its allocations and consensus
+survey, settled quality tranches (some forfeited).
 
 **Figures** (``bench/results/outcomes-<db>.json``): ``services.snapshot_week`` of the
-last complete week — seconds (best and worst of ``--runs``), rows written, queries — and
-p50/p95 of ``GET /outcomes/`` and ``GET /api/v1/outcomes/board`` for the director and a
-manager of 20 reps over real HTTP. Targets: snapshot < 30 s, pages p95 < 300 ms.
+last complete week — seconds (best and worst of ``--runs``), rows written, queries;
+``diagnosis.services.run_now`` for the organisation and for a manager's team of 20 reps —
+seconds (best and worst of ``--runs``), queries, and per check the seconds and queries of
+its ``measure()`` on a fresh context, with the light it gave; p50/p95 over real HTTP for
+the director and that manager of ``GET /outcomes/``, ``GET /api/v1/outcomes/board``,
+``/diagnosis/``, ``/diagnosis/report/`` and each check's records page (with the query
+count of one request in this process). Targets: snapshot < 30 s, every page p95 < 300 ms
+(``pages_ok`` the board's, ``diagnosis_ok`` the diagnosis pages').
 """
 
 from __future__ import annotations
@@ -27,30 +31,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import random
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import common  # noqa: E402
+import outcomes_data  # noqa: E402
 
 NAME = "outcomes"
-DATA_VERSION = "1"
-META_TABLE = "bench_outcomes_meta"
 VAR = common.ROOT / "var" / "bench"
-FULL = {
-    "leads": 200_000,
-    "activities": 2_000_000,
-    "deals": 200_000,
-    "accounts": 50_000,
-    "complaints": 5_000,
-}
-REGIONS, REPS_PER_REGION = 10, 20
-WEEKS = 52
-BATCH = 20_000
-SEED = 20261206
+MANAGER = "manager0"  # region 0: 20 reps
 TARGET_SNAPSHOT_S = 30.0
 TARGET_P95_MS = 300.0
 
@@ -58,365 +49,19 @@ TARGET_P95_MS = 300.0
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="data size × this (not the reps)")
-    parser.add_argument("--runs", type=int, default=2, help="timed snapshots")
+    parser.add_argument("--runs", type=int, default=2, help="timed snapshots and diagnosis runs")
     parser.add_argument("--samples", type=int, default=40, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page")
+    parser.add_argument(
+        "--diagnosis-samples", type=int, default=20, help="timed requests per diagnosis page"
+    )
     return parser.parse_args()
 
 
 def database_url(scale: float) -> str:
     VAR.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{VAR / f'outcomes-v{DATA_VERSION}-s{scale:g}.sqlite3'}"
-
-
-# --- building the data ----------------------------------------------------------------------
-
-
-class Inserter:
-    """``executemany`` of one INSERT for ``model`` with every concrete column: ``add(**values)``
-    fills the rest with the fields' defaults."""
-
-    def __init__(self, model):
-        from django.db import connection
-
-        self.connection = connection
-        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-        marks = ", ".join(["%s"] * len(self.fields))
-        table = connection.ops.quote_name(model._meta.db_table)
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
-        self.names = [f.attname for f in self.fields]
-        self.defaults = {}
-        for f in self.fields:
-            default = f.get_default()
-            self.defaults[f.attname] = (
-                f.get_db_prep_save(default, connection) if default is not None else None
-            )
-        self.rows: list = []
-        self.count = 0
-
-    def adapt(self, value):
-        if isinstance(value, dt.datetime):
-            if self.connection.vendor == "sqlite":
-                return str(value.astimezone(dt.UTC).replace(tzinfo=None))
-            return value
-        return value
-
-    def add(self, **values) -> None:
-        row = dict(self.defaults)
-        for key, value in values.items():
-            row[key] = self.adapt(value)
-        self.rows.append(tuple(row[name] for name in self.names))
-        if len(self.rows) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.rows:
-            with self.connection.cursor() as cursor:
-                cursor.executemany(self.sql, self.rows)
-            self.count += len(self.rows)
-            self.rows = []
-
-
-def _meta():
-    return common.read_meta(META_TABLE)
-
-
-def build(scale: float) -> dict:
-    from django.contrib.auth.hashers import make_password
-    from django.db import transaction
-    from django.utils import timezone
-
-    from salesops.activities.models import Activity
-    from salesops.aftersales.models import Complaint
-    from salesops.core import clock
-    from salesops.customers.models import Account, Contact
-    from salesops.demo import PASSWORD
-    from salesops.leads.models import Channel, Lead, LeadStatus
-    from salesops.org.models import Role, Team, TeamKind, User
-    from salesops.outcomes.models import SeenDay
-    from salesops.pipeline.defaults import install_default_pipeline
-    from salesops.pipeline.models import Deal, DealStatus, Pipeline, StageKind
-    from salesops.reports.models import ForecastSnapshot
-
-    began = time.monotonic()
-    rng = random.Random(SEED)
-    n = {k: max(1, round(v * scale)) for k, v in FULL.items()}
-    now = clock.now()
-    first_day = now - dt.timedelta(weeks=WEEKS)
-    password = make_password(PASSWORD)
-
-    def when(after=None) -> dt.datetime:
-        base = after or first_day
-        moment = base + dt.timedelta(seconds=rng.random() * max(1.0, (now - base).total_seconds()))
-        local = timezone.localtime(moment)
-        return local.replace(hour=rng.randint(9, 17), minute=rng.randint(0, 59))
-
-    with transaction.atomic():
-        director = User.objects.create(
-            username="director", role=Role.DIRECTOR, password=password, display_name="Director"
-        )
-        company = Team.objects.create(name="Company", kind=TeamKind.COMPANY, manager=director)
-        director.team = company
-        director.save()
-        reps, teams = [], {}
-        for r in range(REGIONS):
-            manager = User.objects.create(
-                username=f"manager{r}",
-                role=Role.MANAGER,
-                password=password,
-                display_name=f"Manager {r}",
-            )
-            team = Team.objects.create(
-                name=f"Region {r}", kind=TeamKind.REGION, parent=company, manager=manager
-            )
-            manager.team = team
-            manager.save()
-            for i in range(REPS_PER_REGION):
-                rep = User.objects.create(
-                    username=f"rep{r}_{i}",
-                    role=Role.REP,
-                    team=team,
-                    password=password,
-                    display_name=f"Rep {r}-{i}",
-                )
-                reps.append(rep.pk)
-                teams[rep.pk] = team.pk
-        User.objects.create(
-            username="cs", role=Role.CUSTOMER_SUCCESS, team=company, password=password
-        )
-        channel = Channel.objects.create(name="Website", kind="website")
-        install_default_pipeline()
-        pipeline = Pipeline.objects.get()
-        stages = {s.kind: [] for s in pipeline.stages.all()}
-        for s in pipeline.stages.order_by("order"):
-            stages[s.kind].append(s.pk)
-
-        accounts = Inserter(Account)
-        account_rows = []
-        for i in range(n["accounts"]):
-            owner = rng.choice(reps)
-            created = when()
-            accounts.add(
-                name=f"测试公司{i}",
-                name_key=f"测试公司{i}",
-                name_prefix="测试",
-                owner_id=owner,
-                created_by_id=owner,
-                created_at=created,
-                updated_at=created,
-                industry=rng.choice(["", "manufacturing", "retail"]),
-                province=rng.choice(["", "广东", "浙江"]),
-                level="C",
-            )
-        accounts.flush()
-        account_rows = list(Account.objects.values_list("pk", "owner_id", "created_at"))
-        by_owner: dict = {}
-        for pk, owner, created in account_rows:
-            by_owner.setdefault(owner, []).append((pk, created))
-        contacts = Inserter(Contact)
-        for pk, owner, created in account_rows:
-            contacts.add(
-                account_id=pk,
-                name="联系人",
-                phone=f"+86137{pk:08d}",
-                title=rng.choice(["经理", "-", "无", ""]),
-                created_at=created,
-                updated_at=created,
-                created_by_id=owner,
-            )
-        contacts.flush()
-
-        leads = Inserter(Lead)
-        for i in range(n["leads"]):
-            owner = rng.choice(reps)
-            created = when()
-            contacted = (
-                created + dt.timedelta(minutes=rng.uniform(10, 4 * 24 * 60))
-                if rng.random() < 0.8
-                else None
-            )
-            if contacted and contacted > now:
-                contacted = None
-            leads.add(
-                contact_name=f"客户{i}",
-                phone=f"+86139{i:08d}",
-                company=f"线索公司{i}",
-                need=rng.choice(["无", "需要报价", "-", f"需求{i}"]),
-                channel_id=channel.pk,
-                owner_id=owner,
-                team_id=teams[owner],
-                created_by_id=owner,
-                created_at=created,
-                updated_at=created,
-                progressed_at=created,
-                assigned_at=created,
-                first_contact_at=contacted,
-                sla_due_at=created + dt.timedelta(hours=1),
-                status=LeadStatus.CONTACTED if contacted else LeadStatus.NEW,
-                company_key=f"线索公司{i}",
-                company_prefix="线索",
-            )
-        leads.flush()
-        lead_rows: dict = {}
-        for pk, owner, created in Lead.objects.values_list("pk", "owner_id", "created_at"):
-            lead_rows.setdefault(owner, []).append((pk, created))
-
-        activities = Inserter(Activity)
-        for _ in range(n["activities"]):
-            owner = rng.choice(reps)
-            if rng.random() < 0.3 and lead_rows.get(owner):
-                lead, after = rng.choice(lead_rows[owner])
-                account = None
-            elif by_owner.get(owner):
-                account, after = rng.choice(by_owner[owner])
-                lead = None
-            else:
-                continue
-            started = when(after)
-            activities.add(
-                kind="call",
-                owner_id=owner,
-                created_by_id=owner,
-                lead_id=lead,
-                account_id=account,
-                started_at=started,
-                ended_at=started + dt.timedelta(minutes=3),
-                duration_seconds=180,
-                effective=rng.random() < 0.6,
-                created_at=started,
-                updated_at=started,
-            )
-        activities.flush()
-
-        deals = Inserter(Deal)
-        for i in range(n["deals"]):
-            owner = rng.choice(reps)
-            if not by_owner.get(owner):
-                continue
-            account, after = rng.choice(by_owner[owner])
-            created = when(after)
-            roll = rng.random()
-            status = (
-                DealStatus.WON
-                if roll < 0.35
-                else DealStatus.LOST
-                if roll < 0.5
-                else DealStatus.OPEN
-            )
-            closed = (
-                created + dt.timedelta(days=rng.uniform(3, 90))
-                if status != DealStatus.OPEN
-                else None
-            )
-            if closed and closed > now:
-                closed, status = None, DealStatus.OPEN
-            kind = {DealStatus.WON: StageKind.WON, DealStatus.LOST: StageKind.LOST}.get(
-                status, StageKind.OPEN
-            )
-            lead = (
-                rng.choice(lead_rows[owner])[0]
-                if rng.random() < 0.5 and lead_rows.get(owner)
-                else None
-            )
-            deals.add(
-                name=f"商机{i}",
-                account_id=account,
-                owner_id=owner,
-                created_by_id=owner,
-                lead_id=lead,
-                pipeline_id=pipeline.pk,
-                stage_id=rng.choice(stages[kind]),
-                stage_entered_at=created,
-                status=status,
-                amount=rng.randint(1, 100) * 10000,
-                closed_at=closed,
-                created_at=created,
-                updated_at=closed or created,
-                expected_close_date=(created + dt.timedelta(days=30)).date(),
-            )
-        deals.flush()
-
-        complaints = Inserter(Complaint)
-        for _ in range(n["complaints"]):
-            owner = rng.choice(reps)
-            if not by_owner.get(owner):
-                continue
-            account, after = rng.choice(by_owner[owner])
-            raised = when(after)
-            complaints.add(
-                account_id=account,
-                owner_id=owner,
-                summary="投诉",
-                raised_on=raised.date(),
-                severity="minor",
-                status="open",
-                created_at=raised,
-                updated_at=raised,
-                created_by_id=owner,
-            )
-        complaints.flush()
-
-        seen = Inserter(SeenDay)
-        day = first_day.date()
-        while day <= now.date():
-            if day.weekday() < 5:
-                for rep in reps:
-                    if rng.random() < 0.85:
-                        seen.add(user_id=rep, day=day)
-            day += dt.timedelta(days=1)
-        seen.flush()
-
-        snapshots = Inserter(ForecastSnapshot)
-        month = first_day.date().replace(day=1)
-        while month <= now.date():
-            for rep in reps:
-                weighted = rng.randint(1, 50) * 10000
-                snapshots.add(
-                    taken_on=month,
-                    owner_id=rep,
-                    team_id=teams[rep],
-                    period_start=month,
-                    deals=3,
-                    amount=weighted * 2,
-                    weighted=weighted,
-                    commit=0,
-                    best_case=0,
-                    pipeline=weighted,
-                )
-            month = (month + dt.timedelta(days=32)).replace(day=1)
-        snapshots.flush()
-    if common.db_vendor() == "postgresql":
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    seconds = round(time.monotonic() - began, 1)
-    common.write_meta(META_TABLE, DATA_VERSION, scale, seconds)
-    counts = {
-        "reps": len(reps),
-        "accounts": accounts.count,
-        "contacts": contacts.count,
-        "leads": leads.count,
-        "activities": activities.count,
-        "deals": deals.count,
-        "complaints": complaints.count,
-        "seen_days": seen.count,
-    }
-    print(f"built in {seconds} s: {counts}", flush=True)
-    return {"seconds": seconds, **counts}
-
-
-def ensure(scale: float) -> dict | None:
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    meta = _meta()
-    if meta and meta[0] == DATA_VERSION and meta[1] == scale:
-        return None
-    if meta:
-        sys.exit("this database holds another data version or scale; remove it first")
-    return build(scale)
+    version = outcomes_data.DATA_VERSION
+    return f"sqlite:///{VAR / f'outcomes-v{version}-s{scale:g}.sqlite3'}"
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -458,29 +103,110 @@ def measure_snapshot(runs: int) -> dict:
     }
 
 
+def diagnosis_scopes() -> dict:
+    from salesops.diagnosis.scope import default_scope, org_scope
+    from salesops.org.models import User
+
+    return {"org": org_scope(), "team": default_scope(User.objects.get(username=MANAGER))}
+
+
+def measure_diagnosis(runs: int) -> dict:
+    """``run_now`` per scope (``runs`` times: the pages then have a run and the one before
+    it), and each check's ``measure()`` on its own with a fresh context (no cache shared
+    between checks, so each pays for what it reads)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from salesops.diagnosis import checks, services
+    from salesops.diagnosis.models import DiagnosisPolicy
+
+    policy = DiagnosisPolicy.current()
+    limits = services.thresholds(policy)
+    out = {}
+    for label, scope in diagnosis_scopes().items():
+        times, queries, run = [], None, None
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as captured:
+                run, ms = common.timed(services.run_now, scope=scope)
+            times.append(ms / 1000)
+            queries = len(captured.captured_queries) if queries is None else queries
+        if run.state != "done":
+            sys.exit(f"the diagnosis run of {scope.key} failed: {run.error}")
+        per_check = {}
+        for check in checks.CHECKS:
+            ctx = checks.Context.from_policy(policy, thresholds=limits)
+            with CaptureQueriesContext(connection) as captured:
+                _m, ms = common.timed(check.measure, scope, ctx)
+            result = run.result(check.code) or {}
+            per_check[check.code] = {
+                "seconds": round(ms / 1000, 3),
+                "queries": len(captured.captured_queries),
+                "light": result.get("light"),
+                "value": result.get("value"),
+            }
+        out[label] = {
+            "scope": scope.key,
+            "seconds_best": round(min(times), 2),
+            "seconds_worst": round(max(times), 2),
+            "queries": queries,
+            "checks": per_check,
+            "lights": sorted({c["light"] for c in per_check.values()}),
+        }
+        print(
+            f"  diagnosis {label}: {out[label]['seconds_best']}–{out[label]['seconds_worst']} s, "
+            f"{queries} queries; lights {out[label]['lights']}",
+            flush=True,
+        )
+    return out
+
+
+def diagnosis_pages() -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    from salesops.diagnosis import checks
+
+    pages = [("index", reverse("diagnosis:index")), ("report", reverse("diagnosis:report"))]
+    pages += [
+        (f"records_{check.code}", reverse("diagnosis:records", args=[check.code]))
+        for check in checks.CHECKS
+    ]
+    return pages
+
+
 def main():
     args = parse_args()
     url = database_url(args.scale)
     os.environ["SALESOPS_VAR_DIR"] = str(VAR)
     url = common.setup_django(url)
-    built = ensure(args.scale)
+    built = outcomes_data.ensure(args.scale)
 
     from django.db import connection
 
+    from salesops.org.models import User
     from salesops.outcomes.models import OutcomePolicy
     from salesops.outcomes.services import last_complete_week
 
     if not OutcomePolicy.objects.exists():
         OutcomePolicy.objects.create(go_live_on=last_complete_week() - dt.timedelta(weeks=4))
     snapshot = measure_snapshot(args.runs)
-    connection.close()  # SQLite: the server reads now
+    diagnosis = measure_diagnosis(args.runs)
+    users = {"director": "director", "manager": MANAGER}
+    diag_pages = diagnosis_pages()
+    import pages  # the server, the login and the in-process query count of the pages bench
 
-    import pages  # the server and the login of the pages benchmark
+    in_process = {
+        label: {
+            page: pages.query_figures(User.objects.get(username=username), path, False)
+            for page, path in diag_pages
+        }
+        for label, username in users.items()
+    }
+    connection.close()  # SQLite: the server reads now
 
     server = pages.Server(url)
     cases = {}
     try:
-        for label, username in (("director", "director"), ("manager", "manager0")):
+        for label, username in users.items():
             jar = pages.login(server, username)
             cases[label] = {
                 "board": pages.measure(server, jar, "/outcomes/", args.samples, args.warmup),
@@ -488,25 +214,54 @@ def main():
                     server, jar, "/api/v1/outcomes/board", args.samples, args.warmup
                 ),
             }
+            for page, path in diag_pages:
+                figures = pages.measure(server, jar, path, args.diagnosis_samples, args.warmup)
+                figures.update(in_process[label][page])
+                figures.pop("slowest_query", None)
+                cases[label][f"diagnosis_{page}"] = figures
+                print(
+                    f"  {label:8} {page:32} p95 {figures.get('p95_ms', figures['status'])} ms, "
+                    f"{figures['queries']} queries",
+                    flush=True,
+                )
     finally:
         server.stop()
-    worst = max(page.get("p95_ms", 0) for case in cases.values() for page in case.values())
+
+    def worst_of(prefix: str, *, exclude: bool = False):
+        values = [
+            page.get("p95_ms", float("inf"))
+            for case in cases.values()
+            for name, page in case.items()
+            if name.startswith(prefix) != exclude
+        ]
+        return max(values)
+
+    worst_board = worst_of("diagnosis_", exclude=True)
+    worst_diag = worst_of("diagnosis_")
+    slowest_run = max(d["seconds_worst"] for d in diagnosis.values())
     figures = {
         "scale": args.scale,
+        "data_version": outcomes_data.DATA_VERSION,
         "build": built,
         "snapshot": snapshot,
+        "diagnosis": diagnosis,
         "pages": cases,
         "targets": {
             "snapshot_s": TARGET_SNAPSHOT_S,
             "p95_ms": TARGET_P95_MS,
             "snapshot_ok": snapshot["seconds_worst"] < TARGET_SNAPSHOT_S,
-            "pages_ok": worst < TARGET_P95_MS,
+            "pages_ok": worst_board < TARGET_P95_MS,
+            "diagnosis_ok": worst_diag < TARGET_P95_MS,
         },
     }
     summary = (
         f"snapshot {snapshot['seconds_best']}–{snapshot['seconds_worst']} s "
         f"({snapshot['rows']} rows, {snapshot['queries']} queries; target < {TARGET_SNAPSHOT_S:g} s), "
-        f"board/API p95 worst {worst} ms (target < {TARGET_P95_MS:g} ms)"
+        f"board/API p95 worst {worst_board} ms, diagnosis run org "
+        f"{diagnosis['org']['seconds_best']} s ({diagnosis['org']['queries']} queries) / team "
+        f"{diagnosis['team']['seconds_best']} s ({diagnosis['team']['queries']} queries), "
+        f"slowest {slowest_run} s, diagnosis pages p95 worst {worst_diag} ms "
+        f"(target < {TARGET_P95_MS:g} ms: {'ok' if worst_diag < TARGET_P95_MS else 'MISSED'})"
     )
     common.write_result(NAME, figures, summary=summary)
 

@@ -25,6 +25,10 @@ from .models import POLICY_LIMITS, DiagnosisPolicy
 from .scope import scope_choices, scope_for
 
 SEARCH_MAX = 100
+# A records page counts at most this many records ("1,000+"): the tile above it has the
+# exact figures, and counting every unbacked move or late lead of a large organisation
+# takes seconds (bench/outcomes.py).
+RECORDS_COUNT_CAP = 1_000
 
 
 def _scope(request, source=None):
@@ -115,7 +119,8 @@ def records(request, code: str):
     if isinstance(rows, RowList):
         paginator = Paginator(rows.rows, settings.SALESOPS["PAGE_SIZE"])
     else:
-        paginator = TwoStepPaginator(rows, settings.SALESOPS["PAGE_SIZE"])
+        cap = min(RECORDS_COUNT_CAP, settings.SALESOPS["LIST_COUNT_CAP"])
+        paginator = TwoStepPaginator(rows, settings.SALESOPS["PAGE_SIZE"], cap=cap)
     page = paginator.get_page(request.GET.get("page"))
     page.elided_range = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     table = [

@@ -54,6 +54,16 @@ def scheme_for(user, on: dt.date) -> Scheme | None:
     return _pick(candidates, team_path)
 
 
+def schemes_for(users) -> dict[int, Scheme | None]:
+    """``scheme_for`` of many users with one read of the schemes: ``{user pk: scheme}``
+    (load the users' teams with them, e.g. ``select_related("team")``)."""
+    by_role = _schemes_by_role()
+    return {
+        user.pk: _pick(by_role.get(user.role, []), user.team.path if user.team_id else "")
+        for user in users
+    }
+
+
 def members(scheme: Scheme, on: dt.date) -> QuerySet:
     """The active users ``scheme_for`` gives ``scheme``."""
     users = get_user_model().objects.filter(is_active=True, role=scheme.role)

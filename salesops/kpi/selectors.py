@@ -25,12 +25,40 @@ from salesops.core import clock
 from salesops.core.expressions import ExpressionError, evaluate
 
 from . import permissions, runs
-from .models import DirtyRep, MetricGroup, MetricValue, RepScore, RunState, ScoreRun
+from .models import (
+    DirtyRep,
+    MetricGroup,
+    MetricValue,
+    RepScore,
+    RunState,
+    Scheme,
+    SchemeVersion,
+    ScoreRun,
+)
 
 SHOWN_STATES = (RunState.LIVE, RunState.FINAL)
 PERIOD_RE = re.compile(r"^(\d{4})-(\d{2})$")
 GROUPS = (MetricGroup.RESULT, MetricGroup.PROCESS, MetricGroup.QUALITY)
 SCOPES = ("team", "org")
+
+
+# ── schemes of many reps ─────────────────────────────────────────────────────────────
+
+
+def schemes_in_force(users, on: dt.date) -> dict[int, tuple[Scheme, SchemeVersion | None] | None]:
+    """Per user (teams loaded): the scheme that scores them (``runs.scheme_for``) and its
+    highest-numbered version effective on ``on`` — two queries whatever the number of
+    users (the diagnosis reads every rep of the organisation)."""
+    schemes = runs.schemes_for(users)
+    found = {scheme.pk: scheme for scheme in schemes.values() if scheme is not None}
+    versions: dict[int, SchemeVersion] = {}
+    rows = SchemeVersion.objects.filter(scheme_id__in=list(found), effective_from__lte=on)
+    for version in rows.order_by("scheme_id", "-number"):
+        versions.setdefault(version.scheme_id, version)
+    return {
+        pk: None if scheme is None else (scheme, versions.get(scheme.pk))
+        for pk, scheme in schemes.items()
+    }
 
 
 # ── periods ──────────────────────────────────────────────────────────────────────────

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from salesops.core import clock
@@ -192,3 +193,52 @@ class SeenDay(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.day}"
+
+
+class BackfillState(models.TextChoices):
+    QUEUED = "queued", pgettext_lazy("backfill", "Queued")
+    RUNNING = "running", pgettext_lazy("backfill", "Running")
+    DONE = "done", pgettext_lazy("backfill", "Done")
+    FAILED = "failed", pgettext_lazy("backfill", "Failed")
+
+
+class BackfillRun(models.Model):
+    """One backfill of the weekly snapshots, started from Settings · Outcomes: its progress
+    while the worker computes the weeks, then what it wrote (weeks, rows, seconds) or why it
+    failed. ``active`` is true while queued or running; one active run at a time (the
+    constraint, so two clicks at once cannot both start one)."""
+
+    state = models.CharField(
+        _("state"), max_length=10, choices=BackfillState.choices, default=BackfillState.QUEUED
+    )
+    active = models.BooleanField(_("active"), default=True, editable=False)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    weeks = models.PositiveIntegerField(_("weeks"), default=0)
+    rows = models.PositiveIntegerField(_("rows written"), default=0)
+    seconds = models.FloatField(_("seconds"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("started at"), default=clock.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outcome backfill")
+        verbose_name_plural = _("outcome backfills")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"],
+                condition=models.Q(active=True),
+                name="outcomes_one_active_backfill",
+            )
+        ]
+
+    def __str__(self):
+        return f"backfill {self.created_at:%Y-%m-%d %H:%M} ({self.state})"

@@ -17,10 +17,15 @@ from salesops.org.models import Team, User
 
 from . import metrics, quality
 from .metrics import Scope
-from .models import OutcomePolicy, OutcomeSnapshot, ScopeKind
+from .models import BackfillRun, OutcomePolicy, OutcomeSnapshot, ScopeKind
 from .services import BACKFILL_WEEKS_BEFORE
 
 HEADLINE = ("followup_cycle", "first_response_sla", "forecast_accuracy", "daily_active")
+
+
+def latest_backfill() -> BackfillRun | None:
+    """The last backfill started (running, or the result Settings · Outcomes shows)."""
+    return BackfillRun.objects.select_related("created_by").order_by("-created_at", "-id").first()
 
 
 def latest_week(scope: Scope | None = None) -> dt.date | None:

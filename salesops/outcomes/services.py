@@ -4,10 +4,11 @@ and the days users were seen."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,9 +22,17 @@ from salesops.org.models import Role, Team, User
 from salesops.pipeline.models import Deal
 
 from . import metrics, quality
-from .models import OutcomePolicy, OutcomeSnapshot, ScopeKind, SeenDay
+from .models import (
+    BackfillRun,
+    BackfillState,
+    OutcomePolicy,
+    OutcomeSnapshot,
+    ScopeKind,
+    SeenDay,
+)
 from .windows import week_start, weeks_between
 
+log = logging.getLogger(__name__)
 # Backfill reaches at most this far before go-live (imported history can be old).
 BACKFILL_WEEKS_BEFORE = 26
 
@@ -153,6 +162,51 @@ def backfill(progress=None) -> dict:
         if progress:
             progress(i, len(weeks))
     return {"weeks": len(weeks), "rows": rows, "seconds": round(time.monotonic() - started, 1)}
+
+
+def backfill_start(*, actor) -> BackfillRun:
+    """A queued backfill run for the worker (:func:`backfill_execute` computes it). Refused
+    while another is queued or running: a second one would write the same weeks again."""
+    if not can_configure(actor):
+        raise PermissionDenied(_("Only a sales-ops admin or a director changes these settings."))
+    busy = _("A backfill is already running; wait until it has finished, then start another.")
+    if BackfillRun.objects.filter(active=True).exists():
+        raise ValidationError(busy, code="busy")
+    try:
+        with transaction.atomic():
+            run = BackfillRun.objects.create(created_by=actor)
+    except IntegrityError:  # another click got there first (one active run: the constraint)
+        raise ValidationError(busy, code="busy") from None
+    log.info("outcomes backfill %s queued by %s", run.pk, actor.pk)
+    return run
+
+
+def backfill_execute(run: BackfillRun) -> BackfillRun:
+    """Compute ``run``: its progress after every week, then the weeks, rows and seconds; a
+    failure is kept on the run (state failed, the error) and logged, never lost."""
+    started = time.monotonic()
+    BackfillRun.objects.filter(pk=run.pk).update(state=BackfillState.RUNNING)
+
+    def progress(done: int, total: int) -> None:
+        BackfillRun.objects.filter(pk=run.pk).update(
+            progress=round(done * 100 / total), weeks=total
+        )
+
+    try:
+        result = backfill(progress=progress)
+    except Exception as exc:  # noqa: BLE001 - kept on the run and logged
+        log.exception("outcomes backfill %s failed", run.pk)
+        run.refresh_from_db()
+        run.state, run.error = BackfillState.FAILED, f"{type(exc).__name__}: {exc}"[:500]
+    else:
+        run.refresh_from_db()
+        run.state, run.progress = BackfillState.DONE, 100
+        run.weeks, run.rows = result["weeks"], result["rows"]
+    run.active = False
+    run.seconds = round(time.monotonic() - started, 1)
+    run.finished_at = clock.now()
+    run.save()
+    return run
 
 
 # --- settings ------------------------------------------------------------------------

@@ -4,13 +4,12 @@
   ``salesops tick``) snapshots the last complete week once it has ended — on Monday, or
   later if the worker was down — and does nothing when that week is stored already.
 * :func:`snapshot_week_task` and :func:`backfill_task` run the same outside a request
-  (the settings page's "Backfill" button queues the latter).
+  (the settings page's "Backfill" button queues the latter with the run it created).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
@@ -18,9 +17,8 @@ from huey.contrib.djhuey import db_task
 from salesops.core import sweeps
 
 from . import services
-from .models import OutcomeSnapshot
+from .models import BackfillRun, BackfillState, OutcomeSnapshot
 
-logger = logging.getLogger(__name__)
 SWEEP_NAME = "outcomes.weekly_snapshot"
 
 
@@ -40,9 +38,10 @@ def snapshot_week_task(week: dt.date) -> int:
 
 
 @db_task()
-def backfill_task() -> dict:
-    try:
-        return services.backfill()
-    except Exception:  # the worker must report, not crash
-        logger.exception("outcomes backfill failed")
-        raise
+def backfill_task(run_id: int) -> dict:
+    """Compute the queued backfill ``run_id`` (its progress and result are on the row)."""
+    run = BackfillRun.objects.filter(pk=run_id, state=BackfillState.QUEUED).first()
+    if run is None:
+        return {"run": run_id, "state": "gone"}
+    run = services.backfill_execute(run)
+    return {"run": run.pk, "state": run.state, "weeks": run.weeks, "rows": run.rows}

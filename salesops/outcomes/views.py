@@ -171,6 +171,7 @@ def policy(request):
         "fields": [form[name] for name in form.fields],
         "entries": history_entries(current) if current.pk else [],
         "weeks": services.backfill_weeks(current),
+        "backfill": selectors.latest_backfill(),
     }
     return render(request, "outcomes/policy.html", context, status=status)
 
@@ -178,11 +179,26 @@ def policy(request):
 @login_required
 @require_POST
 def backfill(request):
-    if not services.can_configure(request.user):
-        raise PermissionDenied(_("Only a sales-ops admin or a director changes these settings."))
-    tasks.backfill_task()
+    try:
+        run = services.backfill_start(actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("outcomes:policy")
+    tasks.backfill_task(run.pk)
     messages.success(
         request,
         _("The backfill is queued: the weeks since go-live are computed in the background."),
     )
     return redirect("outcomes:policy")
+
+
+@login_required
+def backfill_status(request):
+    """The last backfill's progress (polled by Settings · Outcomes while it runs) or result."""
+    if not services.can_configure(request.user):
+        raise PermissionDenied(_("Only a sales-ops admin or a director changes these settings."))
+    run = selectors.latest_backfill()
+    response = render(request, "outcomes/_backfill.html", {"backfill": run})
+    if request.headers.get("HX-Request") and (run is None or not run.active):
+        response["HX-Refresh"] = "true"  # finished: the page shows the result, the button again
+    return response

@@ -239,7 +239,7 @@ MENU = [
     entry("exchange:policy", _("Import and export"), "ti-file-settings", SETTINGS, exchange_permissions.can_configure),
     entry("licence:policy", _("Business licence"), "ti-license", SETTINGS, configurers),
     entry("field:policy", _("Offline field app"), "ti-device-mobile", SETTINGS, configurers),
-    entry("outcomes:policy", _("Outcomes"), "ti-chart-dots", SETTINGS, configurers, owns="outcomes:backfill"),
+    entry("outcomes:policy", _("Outcomes"), "ti-chart-dots", SETTINGS, configurers, owns="outcomes:backfill*"),
     entry("diagnosis:policy", _("Diagnosis"), "ti-stethoscope", SETTINGS, configurers),
     entry("exchange:app_template", _("App templates"), "ti-template", SETTINGS, exchange_permissions.can_configure, owns=("exchange:app_template*", "exchange:industry_templates")),
 ]  # fmt: skip

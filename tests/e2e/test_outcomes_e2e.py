@@ -1,6 +1,7 @@
 """The outcome board in a real browser (issue 21): the director sees the headline on the
 home page, follows it to the board, where every metric card shows its definition and its
-ECharts trend line is drawn under the CSP; the table lists the teams and reps."""
+ECharts trend line is drawn under the CSP; the table lists the teams and reps. An admin
+backfills from Settings · Outcomes and follows the run's progress bar to its result."""
 
 import datetime as dt
 
@@ -12,7 +13,7 @@ from salesops.activities.models import Activity
 from salesops.leads.models import Lead
 from salesops.leads.tests.factories import ChannelFactory
 from salesops.outcomes import services
-from salesops.outcomes.models import OutcomePolicy
+from salesops.outcomes.models import BackfillRun, BackfillState, OutcomePolicy
 from tests.e2e.conftest import login
 
 
@@ -75,3 +76,34 @@ def test_the_director_follows_the_headline_to_the_board(desktop_page, org, board
             "metric-value"
         )
     ).to_contain_text("3")
+
+
+def test_an_admin_follows_a_backfill_from_its_bar_to_its_result(desktop_page, org, board):
+    page = desktop_page
+    login(page, "admin", org.password)
+    running = services.backfill_start(actor=org.admin)
+    BackfillRun.objects.filter(pk=running.pk).update(
+        state=BackfillState.RUNNING, progress=40, weeks=5
+    )
+    page.goto("/outcomes/settings/")
+    bar = page.get_by_test_id("backfill-bar")
+    expect(bar).to_have_attribute("aria-valuenow", "40")
+    # drawn by web/app.js from data-width (no inline style under the CSP)
+    assert bar.evaluate("el => el.style.width") == "40%"
+    expect(page.get_by_test_id("backfill-running")).to_contain_text("40 % of 5 weeks")
+    expect(page.get_by_test_id("backfill")).to_be_disabled()
+
+    # The worker finishes it: the page's poll (every 2 s) brings the result and the button.
+    services.backfill_execute(BackfillRun.objects.get(pk=running.pk))
+    expect(page.get_by_test_id("backfill-done")).to_be_visible()
+    expect(page.get_by_test_id("backfill")).to_be_enabled()
+
+    # Another from the button (tasks run at once under test, as the worker would).
+    page.get_by_test_id("backfill").click()
+    expect(page.get_by_text("The backfill is queued")).to_be_visible()
+    done = page.get_by_test_id("backfill-done")
+    expect(done).to_contain_text("weeks")
+    latest = BackfillRun.objects.order_by("-pk").first()
+    assert latest.pk != running.pk and latest.state == BackfillState.DONE
+    expect(done).to_contain_text(f"{latest.weeks} weeks, {latest.rows} values written")
+    assert page.get_by_test_id("backfill-bar").evaluate("el => el.style.width") == "100%"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesops.core.exports import RowList
 from salesops.incentives.models import LedgerLine, LineKind, Tranche
-from salesops.kpi import runs as kpi_runs
+from salesops.kpi import selectors as kpi_selectors
 from salesops.org.models import Role
 
 from .base import PERCENT, Check, Measure, share, url_or_none
@@ -50,16 +50,14 @@ class KpiProcessShare(Check):
         )
         schemes: dict = {}
         reps = unscored = 0
-        for user in users:
+        # Every rep's scheme and version in three queries, whatever the number of reps.
+        for found in kpi_selectors.schemes_in_force(list(users), today).values():
             reps += 1
-            scheme = kpi_runs.scheme_for(user, today)
-            if scheme is None:
+            if found is None:
                 unscored += 1
                 continue
+            scheme, version = found
             if scheme.pk not in schemes:
-                version = (
-                    scheme.versions.filter(effective_from__lte=today).order_by("-number").first()
-                )
                 schemes[scheme.pk] = {
                     "scheme": scheme.name,
                     "pk": scheme.pk,

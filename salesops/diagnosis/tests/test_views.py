@@ -100,3 +100,21 @@ def test_api_runs_and_reads_the_scope(client, org):
     assert latest["current"]["scope"] == f"team:{org.east.pk}"
     assert len(latest["current"]["results"]) == 12
     assert client.get(f"/api/v1/diagnosis?team={org.south.pk}").status_code == 404
+
+
+def test_a_records_page_counts_up_to_the_cap_and_pages_in_the_database(client, org, settings):
+    """A red check of a large organisation has many records: the page counts at most the
+    cap ("30+") and reads only the rows it shows."""
+    settings.SALESOPS = {**settings.SALESOPS, "LIST_COUNT_CAP": 30, "PAGE_SIZE": 25}
+    leads = LeadFactory.create_batch(40, owner=org.rep_a)
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(
+        progressed_at="2000-01-01T00:00Z"
+    )
+    client.force_login(org.director)
+    page = client.get("/diagnosis/sleeping_leads/")
+    body = page.content.decode()
+    assert body.count('data-testid="record-row"') == 25
+    assert page.context["page_obj"].paginator.count_display == "30+"
+    assert "1–25 of 30+" in " ".join(body.split())
+    second = client.get("/diagnosis/sleeping_leads/?page=2").content.decode()
+    assert second.count('data-testid="record-row"') == 5  # to the cap, not the 40

@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from salesops.kpi import defaults, runs
-from salesops.kpi.models import MetricValue, RepScore, RunState, ScoreRun
+from salesops.kpi.models import MetricValue, RepScore, RunState, SchemeVersion, ScoreRun
 from salesops.kpi.tests import factories as world
 from salesops.kpi.tests.factories import item, make_scheme
 from salesops.org.tests.factories import UserFactory, team
@@ -48,6 +48,31 @@ def test_scheme_for_deepest_team_then_org_default(w):
     assert other in runs.members(company, world.START)
     assert w.a not in runs.members(company, world.START)
     assert list(runs.members(org, world.START)) == [nobody]
+
+
+def test_schemes_in_force_of_many_users_agree_with_scheme_for(w, django_assert_num_queries):
+    """The diagnosis reads every rep's scheme at once: the same scheme as ``scheme_for``
+    gives each, with its highest version effective on the day, in two queries."""
+    from salesops.kpi import selectors
+
+    org = make_scheme(name="org")
+    group = make_scheme(name="group", team=w.group, process_weight=30, quality_weight=10)
+    later = SchemeVersion.objects.get(scheme=group)
+    later.pk, later.number, later.effective_from = None, 2, world.END + dt.timedelta(days=1)
+    later.process_weight = 50
+    later.save()
+    nobody = UserFactory(team=None)
+    manager = UserFactory(role="manager", team=w.group)
+    users = list(
+        type(w.a).objects.filter(pk__in=[w.a.pk, nobody.pk, manager.pk]).select_related("team")
+    )
+    with django_assert_num_queries(2):
+        found = selectors.schemes_in_force(users, world.START)
+    assert found[manager.pk] is None
+    assert found[nobody.pk][0] == org == runs.scheme_for(nobody, world.START)
+    scheme, version = found[w.a.pk]
+    assert scheme == group == runs.scheme_for(w.a, world.START)
+    assert (version.number, version.process_weight) == (1, 30)  # version 2 starts later
 
 
 def test_run_period_writes_scores_values_and_ranks(w):

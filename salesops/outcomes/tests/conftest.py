@@ -13,10 +13,13 @@ from salesops.activities.models import Activity
 from salesops.core import clock
 from salesops.leads.models import Lead
 from salesops.leads.tests.factories import ChannelFactory
+from salesops.outcomes.models import OutcomePolicy
 
 WEEK = dt.date(2026, 11, 2)
 END = WEEK + dt.timedelta(days=7)
 NOW = timezone.make_aware(dt.datetime(2026, 11, 20, 12, 0))
+BEFORE = WEEK - dt.timedelta(days=14)  # two weeks before go-live
+GO_LIVE = WEEK - dt.timedelta(days=7)
 
 
 def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
@@ -61,3 +64,20 @@ def make_touch(owner, when, *, lead=None, account=None, effective=True) -> Activ
     )
     Activity.objects.filter(pk=activity.pk).update(created_at=when)
     return activity
+
+
+@pytest.fixture
+def history(org, channel):
+    """Slow follow-up before go-live (imported history), fast after it."""
+    for owner in (org.rep_a, org.rep_d):
+        slow = make_lead(channel, owner, at(BEFORE))
+        make_touch(owner, at(BEFORE + dt.timedelta(days=4)), lead=slow)
+        fast = make_lead(channel, owner, at(WEEK))
+        make_touch(owner, at(WEEK + dt.timedelta(days=1)), lead=fast)
+    OutcomePolicy.objects.create(go_live_on=GO_LIVE)
+    return org
+
+
+def login(client, user):
+    client.force_login(user)
+    return client

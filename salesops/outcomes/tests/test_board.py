@@ -14,28 +14,9 @@ from salesops.outcomes import metrics, quality, selectors, services
 from salesops.outcomes.metrics import Scope
 from salesops.outcomes.models import OutcomePolicy, OutcomeSnapshot, ScopeKind, SeenDay
 
-from .conftest import END, WEEK, at, make_lead, make_touch
+from .conftest import BEFORE, END, GO_LIVE, WEEK, at, login, make_lead
 
 pytestmark = pytest.mark.django_db
-BEFORE = WEEK - dt.timedelta(days=14)  # two weeks before go-live
-GO_LIVE = WEEK - dt.timedelta(days=7)
-
-
-@pytest.fixture
-def history(org, channel):
-    """Slow follow-up before go-live (imported history), fast after it."""
-    for owner in (org.rep_a, org.rep_d):
-        slow = make_lead(channel, owner, at(BEFORE))
-        make_touch(owner, at(BEFORE + dt.timedelta(days=4)), lead=slow)
-        fast = make_lead(channel, owner, at(WEEK))
-        make_touch(owner, at(WEEK + dt.timedelta(days=1)), lead=fast)
-    OutcomePolicy.objects.create(go_live_on=GO_LIVE)
-    return org
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
 
 
 def test_snapshot_week_writes_every_scope_and_is_idempotent(history):
