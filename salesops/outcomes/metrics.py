@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
-from django.db.models.functions import TruncDate
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from salesops.activities.models import Activity
+from salesops.activities.models import Activity, ActivityRollup
 from salesops.aftersales.models import Complaint
 from salesops.core import calendar, clock
 from salesops.customers.models import Account, Contact
@@ -197,8 +195,9 @@ def _licensed(end, owner_ids):
 
 
 def _seen(start, end, owner_ids) -> dict[int, set[dt.date]]:
-    """The days each user used SalesOps: a day seen (middleware) or an activity logged."""
-    since, until = _window(start, end)
+    """The days each user used SalesOps: a day seen (middleware) or a day with an activity
+    of theirs, by the local day it took place — read from the activity rollup (a few rows
+    per rep and day) rather than a month of raw activities."""
     days: dict = defaultdict(set)
     for user_id, day in (
         _owned(SeenDay.objects.all(), "user_id", owner_ids)
@@ -207,10 +206,9 @@ def _seen(start, end, owner_ids) -> dict[int, set[dt.date]]:
     ):
         days[user_id].add(day)
     logged = (
-        _owned(Activity.objects.all(), "owner_id", owner_ids)
-        .filter(created_at__gte=since, created_at__lt=until)
+        _owned(ActivityRollup.objects.all(), "owner_id", owner_ids)
+        .filter(day__gte=start, day__lt=end, activities__gt=0)
         .order_by()
-        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
         .values_list("owner_id", "day")
         .distinct()
     )
