@@ -43,8 +43,7 @@ from django.dispatch import Signal
 
 from . import clock, configcache
 from .history import save_with_history
-from .rowinserts import (  # noqa: F401 - _values: core/tests/test_unitofwork_values.py
-    _execute_many,
+from .rowinserts import (
     _history_fields,
     _history_values,
     _insert,
@@ -52,7 +51,6 @@ from .rowinserts import (  # noqa: F401 - _values: core/tests/test_unitofwork_va
     _statement,
     _statements,
     _values,
-    insert_plain,
 )
 
 _current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(

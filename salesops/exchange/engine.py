@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, configcache, history, unitofwork
+from salesops.core import clock, configcache, history, rowinserts
 
 from . import files, values
 from .models import ExchangePolicy, ImportJob, ImportKey, ImportRow, JobState, RowStatus
@@ -149,7 +149,7 @@ def run(job: ImportJob, *, dry_run: bool, progress: Progress | None = None) -> d
                     dry_run,
                     labels,
                 )
-                unitofwork.insert_plain(ImportRow, REPORT_FIELDS, report)
+                rowinserts.insert_plain(ImportRow, REPORT_FIELDS, report)
                 for row in report:
                     counts[row[STATUS]] += 1
                 ImportJob.objects.filter(pk=job.pk).update(
@@ -253,7 +253,7 @@ def _remember_keys(job, rows, outcomes, known, hashes) -> None:
             earlier.object_id, earlier.content_hash = outcome.object_id, digest
             earlier.job, earlier.updated_at = job, now
             changed.append(earlier)
-    unitofwork.insert_plain(
+    rowinserts.insert_plain(
         ImportKey, ["entity", "key", "object_id", "content_hash", "job", "updated_at"], new
     )
     ImportKey.objects.bulk_update(

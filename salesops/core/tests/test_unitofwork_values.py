@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from salesops.core import clock, unitofwork
+from salesops.core import clock, rowinserts
 from salesops.exchange.models import ImportRow
 from salesops.leads import services
 from salesops.leads.models import Inquiry
@@ -36,5 +36,5 @@ def test_values_are_djangos(org, copy):
     for instance in (lead, inquiry, ImportRow(row_no=3, key="k", status="error", values=["a", 1])):
         model = type(instance)
         fields = [f for f in model._meta.local_concrete_fields if not f.generated]
-        ours = unitofwork._values(connection, fields, [instance], copy=copy)
+        ours = rowinserts._values(connection, fields, [instance], copy=copy)
         assert _comparable(ours) == _comparable([_django_row(instance, fields)]), model
