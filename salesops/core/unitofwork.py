@@ -56,6 +56,8 @@ from .rowinserts import (
 _current: contextvars.ContextVar[UnitOfWork | None] = contextvars.ContextVar(
     "salesops_unit_of_work", default=None
 )
+# The write-behind in force (core.writebehind): deferred() yields its capturing unit.
+_behind: contextvars.ContextVar = contextvars.ContextVar("salesops_write_behind", default=None)
 
 # Sent (sender: the model, ``instances``: the rows) in the transaction that wrote new rows
 # without their per-row ``post_save``: :meth:`UnitOfWork.flush`, :func:`insert_now`,
@@ -74,10 +76,33 @@ def current() -> UnitOfWork | None:
     return _current.get()
 
 
+def behind():
+    """The :class:`core.writebehind.WriteBehind` in force, or None."""
+    return _behind.get()
+
+
+def set_behind(value) -> contextvars.Token:
+    return _behind.set(value)
+
+
+def reset_behind(token: contextvars.Token) -> None:
+    _behind.reset(token)
+
+
 @contextlib.contextmanager
 def deferred(using: str = "default"):
     """A :class:`UnitOfWork` for the block (None where the database is not supported).
-    It must run inside a transaction; the caller flushes it before the block ends."""
+    It must run inside a transaction; the caller flushes it before the block ends.
+    Under a write-behind (:mod:`core.writebehind`) the unit's flush hands its rows to the
+    write-behind's child instead, and no transaction is needed."""
+    if (writer := _behind.get()) is not None and writer.using == using:
+        unit = writer.unit()
+        token = _current.set(unit)
+        try:
+            yield unit
+        finally:
+            _current.reset(token)
+        return
     if not supported(using):
         yield None
         return
@@ -220,24 +245,28 @@ class UnitOfWork:
         self.rows, self.events, self._queued = {}, [], set()
         if not rows and not events:
             return
-        connection = connections[self.using]
         with transaction.atomic(using=self.using, savepoint=False):
             for model, instances in rows.items():
-                if not instances:
-                    continue
-                written = _insert(connection, model, instances)
-                for instance in instances:
-                    instance._state.adding = False
-                    instance._state.db = self.using
-                history = getattr(model._meta, "simple_history_manager_attribute", None)
-                if history:
-                    _insert_history(connection, getattr(model, history), instances, written)
-                rows_inserted.send(sender=model, instances=instances)
+                if instances:
+                    write_rows(connections[self.using], model, instances)
         if events:
-            transaction.on_commit(lambda: _dispatch_all(events), using=self.using)
+            transaction.on_commit(lambda: dispatch_all(events), using=self.using)
 
 
-def _dispatch_all(events) -> None:
+def write_rows(connection, model, instances) -> None:
+    """Insert new ``instances`` of ``model`` (their ids set) with their history rows, and
+    tell the ``rows_inserted`` receivers."""
+    written = _insert(connection, model, instances)
+    for instance in instances:
+        instance._state.adding = False
+        instance._state.db = connection.alias
+    history = getattr(model._meta, "simple_history_manager_attribute", None)
+    if history:
+        _insert_history(connection, getattr(model, history), instances, written)
+    rows_inserted.send(sender=model, instances=instances)
+
+
+def dispatch_all(events) -> None:
     # The subscribers of a batch's thousands of events ask for the same configuration
     # (which automation rules listen, say): its shared version is read once for them.
     with configcache.steady():

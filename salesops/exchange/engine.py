@@ -10,10 +10,16 @@ it (dry run) or write it (commit) through the entity's importer, and keep a repo
 - The commit writes rows in batches, one transaction per batch and a savepoint per row:
   a bad row rolls back alone, the good rows stay. Every history row written names the
   import as its source (``core.history.source``).
+- A large commit (more than :data:`WRITE_BEHIND_ROWS` rows) of an importer that can
+  (``Importer.write_behind``: the leads') writes behind (``core.writebehind``): a child
+  process writes a chunk's rows, report and progress in one transaction while this one
+  decides the next chunk. A chunk with rows to update (a file imported before, changed)
+  waits for the child and is written here, as without it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable
@@ -23,7 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from salesops.core import clock, configcache, history, rowinserts
+from salesops.core import clock, configcache, history, rowinserts, writebehind
 
 from . import files, values
 from .models import ExchangePolicy, ImportJob, ImportKey, ImportRow, JobState, RowStatus
@@ -45,6 +51,8 @@ REPORT_FIELDS = [
 STATUS = REPORT_FIELDS.index("status")
 # Rows read, checked and reported together (the lead importer writes them in one batch).
 CHUNK = 5000
+# A commit of more rows than this writes behind (its chunks written by a child process).
+WRITE_BEHIND_ROWS = CHUNK
 
 
 def field_map(importer: Importer) -> dict[str, Field]:
@@ -130,37 +138,70 @@ def run(job: ImportJob, *, dry_run: bool, progress: Progress | None = None) -> d
     seen: dict[str, int] = {}
     ctx_cache: dict = {}
     labels = {k: f.names()[0] for k, f in fields.items()}
-    with history.source(job.source):
+    behind_ok = not dry_run and importer.write_behind and total > WRITE_BEHIND_ROWS
+    behind_block = (
+        writebehind.write_behind(reserve=total) if behind_ok else contextlib.nullcontext()
+    )
+    with history.source(job.source), behind_block as behind:
         for start in range(0, total, CHUNK):
             chunk = table.rows[start : start + CHUNK]
             done = start + len(chunk)
-            # One transaction (one commit) for the chunk's writes, its report and the
-            # progress: the importer's batches nest in it.
-            with transaction.atomic(), configcache.steady():
-                report = _run_chunk(
-                    job,
-                    importer,
-                    fields,
-                    mapping,
-                    table.headers,
-                    chunk,
-                    seen,
-                    ctx_cache,
-                    dry_run,
-                    labels,
-                )
-                rowinserts.insert_plain(ImportRow, REPORT_FIELDS, report)
-                for row in report:
-                    counts[row[STATUS]] += 1
-                ImportJob.objects.filter(pk=job.pk).update(
-                    progress=min(99, done * 100 // max(total, 1)), counts=counts
-                )
+            args = (job, importer, fields, mapping, table.headers, chunk, seen, ctx_cache)
+            with configcache.steady():
+                work = _prepare(*args, dry_run)
+                # A chunk that updates earlier imports' records is written here.
+                writer = behind if behind is not None and not work.updates else None
+                # One transaction (one commit) for the chunk's writes, its report and the
+                # progress: the importer's batches nest in it (or the child's, behind).
+                with _chunk_block(behind, writer):
+                    report = _run_chunk(job, importer, work, dry_run, labels, writer)
+                    for row in report:
+                        counts[row[STATUS]] += 1
+                    percent = min(99, done * 100 // max(total, 1))
+                    _write(writer, rowinserts.insert_plain, ImportRow, REPORT_FIELDS, report)
+                    _write(writer, _progress, job.pk, percent, dict(counts))
+            if writer is not None:
+                writer.send()
             if progress:
                 progress(done, total)
     return counts
 
 
-def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_run, labels):
+@contextlib.contextmanager
+def _chunk_block(behind, writer):
+    """The chunk's transaction: none here when the child writes it (``writer``); with a
+    write-behind that this chunk does not use, after the child has written the rest."""
+    if writer is not None:
+        yield
+        return
+    with behind.paused() if behind is not None else contextlib.nullcontext():
+        with transaction.atomic():
+            yield
+
+
+def _write(writer, function, *args) -> None:
+    """``function(*args)`` now, or in the write-behind's child (``writer``)."""
+    if writer is not None:
+        writer.call(function, *args)
+    else:
+        function(*args)
+
+
+def _progress(job_id: int, percent: int, counts: dict) -> None:
+    ImportJob.objects.filter(pk=job_id).update(progress=percent, counts=counts)
+
+
+class _Work:
+    """A chunk parsed and triaged: the rows, the outcomes the engine decided alone and the
+    rows the importer must check or write (``pending`` positions, ``items``)."""
+
+    def __init__(self, prepared, hashes, known, outcomes, pending, items):
+        self.prepared, self.hashes, self.known = prepared, hashes, known
+        self.outcomes, self.pending, self.items = outcomes, pending, items
+        self.updates = any(ctx.existing_id for _values, ctx in items)
+
+
+def _prepare(job, importer, fields, mapping, headers, chunk, seen, cache, dry_run) -> _Work:
     prepared = []
     hashes: dict[str, str] = {}  # row key → content hash
     for row_no, cells in chunk:
@@ -181,14 +222,19 @@ def _run_chunk(job, importer, fields, mapping, headers, chunk, seen, cache, dry_
         if outcome is None:
             pending.append(index)
             items.append((parsed, ctx))
+    return _Work(prepared, hashes, known, outcomes, pending, items)
+
+
+def _run_chunk(job, importer, work: _Work, dry_run, labels, writer=None):
+    prepared, outcomes, pending, items = work.prepared, work.outcomes, work.pending, work.items
     size = importer.batch_size if not dry_run else max(len(items), 1)
     for start in range(0, len(items), size):
         batch = items[start : start + size]
-        with transaction.atomic():
+        with transaction.atomic() if writer is None else contextlib.nullcontext():
             done = importer.check_many(batch) if dry_run else importer.write_many(batch)
             if not dry_run:
                 rows = [prepared[i] for i in pending[start : start + size]]
-                _remember_keys(job, rows, done, known, hashes)
+                _remember_keys(job, rows, done, work.known, work.hashes, writer)
         for index, outcome in zip(pending[start : start + size], done, strict=True):
             if dry_run and outcome.status in ("create", "update"):
                 outcome.object_id = None
@@ -235,7 +281,7 @@ def _triage(job, hashes, errors, key, known, seen, row_no, cache, dry_run):
     return None, ctx
 
 
-def _remember_keys(job, rows, outcomes, known, hashes) -> None:
+def _remember_keys(job, rows, outcomes, known, hashes, writer=None) -> None:
     """Record each written row's key and content, so the same row again is skipped: one
     insert for the new keys and one update for the keys written before (a file's rows
     have distinct keys: a repeated key is a duplicate and never written)."""
@@ -253,9 +299,13 @@ def _remember_keys(job, rows, outcomes, known, hashes) -> None:
             earlier.object_id, earlier.content_hash = outcome.object_id, digest
             earlier.job, earlier.updated_at = job, now
             changed.append(earlier)
-    rowinserts.insert_plain(
-        ImportKey, ["entity", "key", "object_id", "content_hash", "job", "updated_at"], new
-    )
+    names = ["entity", "key", "object_id", "content_hash", "job", "updated_at"]
+    _write(writer, rowinserts.insert_plain, ImportKey, names, new)
+    if changed:
+        _write(writer, _update_keys, changed)
+
+
+def _update_keys(changed: list[ImportKey]) -> None:
     ImportKey.objects.bulk_update(
         changed, ["object_id", "content_hash", "job", "updated_at"], batch_size=1000
     )

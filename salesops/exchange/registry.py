@@ -245,6 +245,10 @@ class Importer:
     # Rows per transaction when committing (the engine's batch); one bad row rolls back
     # only its own savepoint.
     batch_size = 200
+    # A large commit may write behind (core.writebehind): ``write_many`` then runs outside
+    # a transaction and must write only through core.unitofwork or the write-behind's
+    # ``call``, never at once (the leads' batch intake does).
+    write_behind = False
 
     def fields(self) -> list[Field]:
         raise NotImplementedError

@@ -16,7 +16,9 @@ Why a second path: ``lead_intake`` costs about forty statements per inquiry; a f
 * routing decides from the routing snapshot in memory (``routing.decide``) on counts read
   once per batch, inside the write transaction, with the day's count rows locked
   (PostgreSQL) or the write lock held (SQLite); the slots taken are added in one
-  ``UPDATE`` per rep, so no rep goes over the cap;
+  ``UPDATE`` per rep, so no rep goes over the cap; under a write-behind (a large import,
+  ``core.writebehind``) the counts are read once and kept in memory, the batches in
+  flight not being in the database yet, and a concurrent intake is not waited for;
 * the new rows are written through ``core.unitofwork`` (COPY / executemany) and the
   events held until they are.
 
@@ -34,14 +36,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from salesops.core import clock, configcache, entities, unitofwork
 from salesops.core.instances import new_instance
 from salesops.core.names import company_key
 from salesops.customers.models import Account, Contact
 
-from . import dedup, region, routing
+from . import dedup, region, routing, slots
 from .models import (
     OPEN_STATUSES,
     Assignment,
@@ -51,11 +53,10 @@ from .models import (
     Lead,
     MatchKind,
     ReviewState,
-    RoutingRule,
 )
 from .placement import Placement, place_new
 from .receive import _emit_created
-from .sla import start_clock
+from .sla import due_time, start_clock
 from .validation import constant_defaults, validate_new
 
 
@@ -146,6 +147,7 @@ class BulkIntake:
         self.pending_slots: dict[int, int] = defaultdict(int)
         self.moved: dict[int, int] = {}
         self.users: dict[int, object] = {}
+        self._due_for = None  # (the batch's time, its SLA due time)
 
     # --- the two entry points ----------------------------------------------------------
 
@@ -160,7 +162,18 @@ class BulkIntake:
         return results
 
     def write(self, rows: list[Row]) -> list[Result]:
-        """Take in ``rows``: all the created leads of the batch or none of them."""
+        """Take in ``rows``: all the created leads of the batch or none of them. Under a
+        write-behind (``core.writebehind``: a large import) the batch's rows go to its
+        child, and the counts are read once and then kept in memory (the batches in
+        flight are not in the database yet)."""
+        if unitofwork.behind() is not None:
+            with configcache.steady():
+                # Read once: later batches count on from memory (see _routing_state).
+                self._routing_state(fresh_counts=True)
+                now = clock.now()
+                results = self._decide(rows, now)
+                self._write(results, now)
+            return results
         with transaction.atomic(), configcache.steady():
             self._routing_state(fresh_counts=True, lock=True)
             now = clock.now()
@@ -225,10 +238,16 @@ class BulkIntake:
         else:
             placed = self._route(lead, action, match)
         if placed.owner is not None:
-            start_clock(lead, now)
+            start_clock(lead, now, self._due(now))
         own = self.seen.add(lead)
         payload = row.payload if row.payload is not None else dict(row.data)
         return Result("created", lead=lead, match=match, placement=placed, payload=payload, own=own)
+
+    def _due(self, now):
+        """``sla.due_time(now)``, once for the batch's time."""
+        if self._due_for is None or self._due_for[0] != now:
+            self._due_for = (now, due_time(now))
+        return self._due_for[1]
 
     def _route(self, lead: Lead, action: str, match) -> Placement:
         """``placement.place_new`` then ``placement.route`` for a lead routing places,
@@ -441,7 +460,7 @@ class BulkIntake:
                     result.own.pk = lead.pk
                     _emit_created(lead, self.channel, self.actor, result.placement)
                 unit.flush()
-        self._take_slots(now)
+        self._take_slots()
 
     def _insert_one(self, result: Result, now) -> None:
         lead, inquiry, assignment = self._rows(result, now)
@@ -454,7 +473,9 @@ class BulkIntake:
 
     def _rows(self, result: Result, now):
         lead, match, placed = result.lead, result.match, result.placement
-        duplicate_of = lead.possible_duplicate_of
+        # The matched lead, as routing set it (read from the cache, not the descriptor:
+        # this runs for every row and the descriptor's miss is costly).
+        duplicate_of = lead._state.fields_cache.get("possible_duplicate_of")
         if duplicate_of is not None and getattr(duplicate_of, "_own", None) is not None:
             lead.possible_duplicate_of = None
             lead.possible_duplicate_of_id = duplicate_of._own.pk
@@ -481,53 +502,17 @@ class BulkIntake:
         )
         return lead, inquiry, assignment
 
-    def _take_slots(self, now) -> None:
-        """Add the batch's slots to the locked count rows and move the rules' cursors:
-        one ``UPDATE … CASE`` each, written as SQL (the ORM's ``Case(When …)`` over a
-        couple of hundred reps cost more to compile than the statement to run)."""
-        day = self.snapshot.day
-        with connection.cursor() as cursor:
-            if self.pending_slots:
-                slots = list(self.pending_slots.items())
-                cursor.execute(
-                    _add_slots_sql(len(slots)),
-                    [*(v for pair in slots for v in pair)]
-                    + [connection.ops.adapt_datefield_value(day)]
-                    + [user_id for user_id, _n in slots],
-                )
-            if self.moved:
-                moved = list(self.moved.items())
-                cursor.execute(
-                    _move_cursors_sql(len(moved)),
-                    [*(v for pair in moved for v in pair)] + [rule_id for rule_id, _u in moved],
-                )
+    def _take_slots(self) -> None:
+        """Add the batch's slots to the count rows and move the rules' cursors
+        (:func:`slots.take`); under a write-behind, in its child's transaction."""
+        if self.pending_slots or self.moved:
+            day, taken, moved = self.snapshot.day, dict(self.pending_slots), dict(self.moved)
+            if (behind := unitofwork.behind()) is not None:
+                behind.call(slots.take, day, taken, moved, True)
+            else:
+                slots.take(day, taken, moved)
         self.pending_slots.clear()
         self.moved.clear()
-
-
-def _add_slots_sql(n: int) -> str:
-    """``count = count + CASE user WHEN … THEN slots … END`` for ``n`` reps on one day."""
-    quote = connection.ops.quote_name
-    meta = DailyLeadCount._meta
-    count, user = quote(meta.get_field("count").column), quote(meta.get_field("user").column)
-    cases = " ".join(["WHEN %s THEN %s"] * n)
-    return (
-        f"UPDATE {quote(meta.db_table)} SET {count} = {count} + CASE {user} {cases} ELSE 0 END "
-        f"WHERE {quote(meta.get_field('day').column)} = %s "
-        f"AND {user} IN ({', '.join(['%s'] * n)})"
-    )
-
-
-def _move_cursors_sql(n: int) -> str:
-    """``cursor = CASE rule WHEN … THEN the last rep served … END`` for ``n`` rules."""
-    quote = connection.ops.quote_name
-    meta = RoutingRule._meta
-    cursor, pk = quote(meta.get_field("cursor").column), quote(meta.pk.column)
-    cases = " ".join(["WHEN %s THEN %s"] * n)
-    return (
-        f"UPDATE {quote(meta.db_table)} SET {cursor} = CASE {pk} {cases} ELSE {cursor} END "
-        f"WHERE {pk} IN ({', '.join(['%s'] * n)})"
-    )
 
 
 def _written_id(record):

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from salesops.core import clock, entities, orgsettings
@@ -252,6 +253,28 @@ def decide(snapshot: Snapshot, variables: dict, counts: dict, loads=None) -> Dec
     return decision
 
 
+# Reasons already written, by everything they say (a batch of thousands of leads meets
+# the same few): translating and formatting one costs more than the rest of the walk.
+_reasons: dict[tuple, str] = {}
+
+
+def _matched_reason(spec, n: int) -> str:
+    key = (spec.name, spec.priority, spec.strategy, n, translation.get_language())
+    reason = _reasons.get(key)
+    if reason is None:
+        if len(_reasons) > 4096:
+            _reasons.clear()
+        reason = _reasons[key] = _(
+            "Rule “%(rule)s” (priority %(priority)d) matched; %(strategy)s among %(n)d rep(s) under their daily cap."
+        ) % {
+            "rule": spec.name,
+            "priority": spec.priority,
+            "strategy": Strategy(spec.strategy).label,
+            "n": n,
+        }
+    return reason
+
+
 def _walk(decision: Decision, start: int, counts: dict, loads) -> None:
     """Try the snapshot's rules from ``start`` on and fill ``decision`` with the first
     that can place the lead (or with the pool's reason when none can)."""
@@ -287,14 +310,7 @@ def _walk(decision: Decision, start: int, counts: dict, loads) -> None:
         decision.rule, decision.position = spec, index
         decision.candidates = order_candidates(spec, under, counts, loads)
         decision.strategy = spec.strategy
-        decision.reason = _(
-            "Rule “%(rule)s” (priority %(priority)d) matched; %(strategy)s among %(n)d rep(s) under their daily cap."
-        ) % {
-            "rule": spec.name,
-            "priority": spec.priority,
-            "strategy": Strategy(spec.strategy).label,
-            "n": len(under),
-        }
+        decision.reason = _matched_reason(spec, len(under))
         return
     decision.rule, decision.candidates, decision.strategy = None, [], ""
     decision.position = len(snapshot.rules)

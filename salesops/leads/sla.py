@@ -73,12 +73,17 @@ def due_time(start: dt.datetime) -> dt.datetime | None:
     return policy.due(start)
 
 
-def start_clock(lead: Lead, at) -> None:
-    """Assigned at ``at``: the first-contact clock starts unless the lead was contacted."""
+_UNSET = object()
+
+
+def start_clock(lead: Lead, at, due=_UNSET) -> None:
+    """Assigned at ``at``: the first-contact clock starts unless the lead was contacted.
+    ``due``: :func:`due_time` of ``at``, when the caller has it (a batch's leads share
+    their time)."""
     lead.assigned_at = at
     if lead.first_contact_at is not None:
         return
-    lead.sla_due_at = due_time(at)
+    lead.sla_due_at = due_time(at) if due is _UNSET else due
     lead.sla_state = SlaState.RUNNING if lead.sla_due_at is not None else SlaState.NONE
     lead.escalation_level = 0
 

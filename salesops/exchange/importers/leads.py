@@ -163,6 +163,10 @@ def _team_name(team_id, ctx: Context) -> str:
     return names.get(team_id, "")
 
 
+_BY_RULE = _l("rule “%(rule)s”")
+_TO_OWNER = _l("→ %(owner)s (%(why)s)")
+
+
 def _outcome(result: bulk.Result, ctx: Context) -> Outcome:
     if result.outcome == "error":
         return Outcome.from_exception(result.error)
@@ -181,11 +185,13 @@ def _outcome(result: bulk.Result, ctx: Context) -> Outcome:
         )
     lead, placed = result.lead, result.placement
     if placed.owner is not None:
+        # Translated once for the run: most rows of a file say this.
+        by_rule, to_owner = ctx.memo("placed_texts", lambda: (str(_BY_RULE), str(_TO_OWNER)))
         if placed.decision is not None and placed.decision.rule is not None:
-            where = _("rule “%(rule)s”") % {"rule": placed.decision.rule.name}
+            where = by_rule % {"rule": placed.decision.rule.name}
         else:
             where = placed.reason
-        message = _("→ %(owner)s (%(why)s)") % {"owner": placed.owner.label, "why": where}
+        message = to_owner % {"owner": placed.owner.label, "why": where}
     else:
         message = _("→ pool of %(team)s (%(why)s)") % {
             "team": _team_name(lead.team_id, ctx) or "—",
@@ -218,6 +224,8 @@ class LeadImporter(Importer):
     # (routing counts locked, candidates read, rows written), so larger batches are
     # cheaper per row; the engine's chunk holds 5,000 (one commit per chunk).
     batch_size = 5000
+    # Its batch intake writes through core.unitofwork: a large commit writes behind.
+    write_behind = True
 
     def can_import(self, user) -> bool:
         return bool(
