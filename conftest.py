@@ -59,3 +59,33 @@ def org(db):
     from salesops.org.tests.factories import build_org
 
     return build_org()
+
+
+@pytest.fixture
+def database_file(transactional_db, tmp_path):
+    """The test database where a second connection, in a forked process, sees it and its
+    committed data (core.writebehind's child): on SQLite, the in-memory test database is
+    copied to a file that the default connection then uses for the test; on PostgreSQL,
+    the test database itself (``transactional_db``: every write commits)."""
+    import sqlite3
+
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield None
+        return
+    connection.ensure_connection()
+    memory, name = connection.connection, connection.settings_dict["NAME"]
+    path = tmp_path / "database.sqlite3"
+    target = sqlite3.connect(path)
+    memory.backup(target)
+    target.close()
+    connection.connection = None
+    connection.settings_dict["NAME"] = str(path)
+    try:
+        yield path
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+        connection.connection = memory
