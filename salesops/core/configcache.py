@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 import threading
 import time
 import weakref
@@ -114,6 +115,9 @@ class ConfigCache:
             self._values[key] = (time.monotonic(), version, value)
         return value
 
+    def _new_lock(self) -> None:
+        self._lock = threading.Lock()
+
     def clear_local(self) -> None:
         with self._lock:
             self._values.clear()
@@ -147,3 +151,13 @@ class ConfigCache:
                     weak=False,
                     dispatch_uid=f"configcache:{self.name}:{model._meta.label}",
                 )
+
+
+def _after_fork_in_child() -> None:
+    # A process forked while another thread held a cache's lock (core.writebehind forks
+    # from a worker thread) would wait on it forever: the child starts with new ones.
+    for instance in list(ConfigCache.instances):
+        instance._new_lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

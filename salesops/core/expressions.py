@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import decimal
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -118,6 +119,15 @@ def _syntax_position(source: str, exc: SyntaxError, offset: int) -> int:
 
 
 _PARSE_LOCK = threading.Lock()
+
+
+def _new_parse_lock() -> None:
+    global _PARSE_LOCK
+    _PARSE_LOCK = threading.Lock()
+
+
+# A child forked while another thread parsed (core.writebehind) gets a free lock.
+os.register_at_fork(after_in_child=_new_parse_lock)
 _local = threading.local()
 
 

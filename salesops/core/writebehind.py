@@ -195,10 +195,16 @@ class WriteBehind:
         if not self._in_flight:
             return
         self._in_flight = False
+        # The answer, unless the child died first (killed, out of memory).
+        while not self._pipe.poll(1.0):
+            if not self._process.is_alive():
+                break
         try:
-            error = self._pipe.recv()
+            error = self._pipe.recv() if self._pipe.poll() else None
         except EOFError:
-            error = "the writer process ended without an answer"
+            error = None
+        if error is None and not self._process.is_alive():
+            error = f"the writer process ended (exit code {self._process.exitcode})"
         if error is not None:
             raise WriteBehindError(error)
 

@@ -1,6 +1,8 @@
 """Write-behind: batches written by a forked child on its own connection, in order, one
 transaction each; its error stops the writer; ids no one else takes."""
 
+import os
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -135,3 +137,11 @@ def test_a_clash_only_the_database_sees_is_an_integrity_error_in_the_child():
 
 def _fail() -> None:
     raise IntegrityError("clash")
+
+
+@pytest.mark.usefixtures("database_file")
+def test_a_child_that_dies_without_answering_stops_the_writer():
+    with pytest.raises(writebehind.WriteBehindError, match="exit code 3"):
+        with writebehind.write_behind(reserve=5) as behind:
+            behind.call(os._exit, 3)
+            behind.drain()
