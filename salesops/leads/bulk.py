@@ -43,19 +43,16 @@ from salesops.core.instances import new_instance
 from salesops.core.names import company_key
 from salesops.customers.models import Account, Contact
 
-from . import dedup, region, routing, slots
+from . import bulkrows, dedup, region, routing, slots
 from .models import (
     OPEN_STATUSES,
-    Assignment,
     Channel,
     DailyLeadCount,
-    Inquiry,
     Lead,
     MatchKind,
     ReviewState,
 )
 from .placement import Placement, place_new
-from .receive import _emit_created
 from .sla import due_time, start_clock
 from .validation import constant_defaults, validate_new
 
@@ -447,60 +444,53 @@ class BulkIntake:
                     self._insert_one(result, now)
             else:
                 unit.expect(Lead, len(created))
-                unit.expect(Inquiry, len(created))
-                unit.expect(Assignment, len(created))
+                companions = []
                 for result in created:
-                    lead, inquiry, assignment = self._rows(result, now)
+                    lead = result.lead
+                    _link_duplicate(lead)
                     unitofwork.save_new(lead, self.actor, "intake")
-                    inquiry.lead = lead
-                    assignment.lead = lead
-                    unitofwork.save_new(inquiry, self.actor, "")
-                    unitofwork.save_new(assignment, self.actor, "")
                     self.seen.ids.add(lead.pk)
                     result.own.pk = lead.pk
-                    _emit_created(lead, self.channel, self.actor, result.placement)
+                    companions.append(self._companion(result))
                 unit.flush()
+                # Their inquiries, assignments and events: here, or in the write-behind's
+                # child while the next chunk is decided.
+                if (behind := unitofwork.behind()) is not None:
+                    behind.call(bulkrows.write, companions, self.channel.pk, self.actor, now)
+                else:
+                    bulkrows.write(companions, self.channel.pk, self.actor, now)
         self._take_slots()
 
     def _insert_one(self, result: Result, now) -> None:
-        lead, inquiry, assignment = self._rows(result, now)
+        lead = result.lead
+        _link_duplicate(lead)
+        companion = self._companion(result)
+        inquiry, assignment = bulkrows.rows(companion, self.channel.pk, self.actor, now)
         unitofwork.insert_together(
             lead, [(inquiry, "lead"), (assignment, "lead")], self.actor, "intake"
         )
         self.seen.ids.add(lead.pk)
         result.own.pk = lead.pk
-        _emit_created(lead, self.channel, self.actor, result.placement)
+        bulkrows.emit(companion._replace(lead_id=lead.pk), self.channel.pk, self.actor)
 
-    def _rows(self, result: Result, now):
+    def _companion(self, result: Result) -> bulkrows.Companion:
         lead, match, placed = result.lead, result.match, result.placement
-        # The matched lead, as routing set it (read from the cache, not the descriptor:
-        # this runs for every row and the descriptor's miss is costly).
-        duplicate_of = lead._state.fields_cache.get("possible_duplicate_of")
-        if duplicate_of is not None and getattr(duplicate_of, "_own", None) is not None:
-            lead.possible_duplicate_of = None
-            lead.possible_duplicate_of_id = duplicate_of._own.pk
-        inquiry = new_instance(
-            Inquiry,
-            channel=self.channel,
+        return bulkrows.Companion(
+            lead_id=lead.pk,
+            owner_id=lead.owner_id,
+            team_id=lead.team_id,
             campaign=lead.campaign,
-            received_at=now,
             matched_by=match.kind if match else "",
             score=match.score if match else None,
             match_entity=match.entity if match else "",
             match_id=_written_id(match.record) if match else None,
             payload=result.payload,
-            created_by=self.actor,
-        )
-        assignment = new_instance(
-            Assignment,
-            owner=placed.owner,
+            placed_owner_id=placed.owner.pk if placed.owner is not None else None,
             rule_id=placed.rule_id,
             rule_name=placed.rule_name,
             strategy=placed.strategy,
-            reason=placed.reason[:500],
-            actor=self.actor,
+            reason=placed.reason,
         )
-        return lead, inquiry, assignment
 
     def _take_slots(self) -> None:
         """Add the batch's slots to the count rows and move the rules' cursors
@@ -513,6 +503,16 @@ class BulkIntake:
                 slots.take(day, taken, moved)
         self.pending_slots.clear()
         self.moved.clear()
+
+
+def _link_duplicate(lead: Lead) -> None:
+    """A lead flagged as a possible duplicate of a lead of this run points to its id
+    (known once that lead was given one). Read from the cache, not the descriptor: this
+    runs for every row and the descriptor's miss is costly."""
+    duplicate_of = lead._state.fields_cache.get("possible_duplicate_of")
+    if duplicate_of is not None and getattr(duplicate_of, "_own", None) is not None:
+        lead.possible_duplicate_of = None
+        lead.possible_duplicate_of_id = duplicate_of._own.pk
 
 
 def _written_id(record):

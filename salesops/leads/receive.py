@@ -236,24 +236,38 @@ def _place_new(
 
 
 def _emit_created(lead: Lead, channel: Channel, actor, placed: Placement) -> None:
-    actor_id = getattr(actor, "pk", None)
-    emit(
-        "lead.created", id=lead.pk, actor_id=actor_id, channel_id=channel.pk, owner_id=lead.owner_id
+    emit_created(
+        lead.pk,
+        channel_id=channel.pk,
+        actor_id=getattr(actor, "pk", None),
+        owner_id=lead.owner_id,
+        team_id=lead.team_id,
+        placed_owner_id=placed.owner.pk if placed.owner is not None else None,
+        rule_id=placed.rule_id,
+        strategy=placed.strategy,
     )
-    if placed.owner is not None:
+
+
+def emit_created(
+    lead_id, *, channel_id, actor_id, owner_id, team_id, placed_owner_id, rule_id, strategy
+) -> None:
+    """A new lead's events: ``lead.created``, then ``lead.assigned`` (placed with an
+    owner) or ``lead.unroutable``."""
+    emit("lead.created", id=lead_id, actor_id=actor_id, channel_id=channel_id, owner_id=owner_id)
+    if placed_owner_id is not None:
         emit(
             "lead.assigned",
-            id=lead.pk,
-            owner_id=placed.owner.pk,
+            id=lead_id,
+            owner_id=placed_owner_id,
             previous_owner_id=None,
-            rule_id=placed.rule_id,
-            strategy=placed.strategy,
+            rule_id=rule_id,
+            strategy=strategy,
             actor_id=actor_id,
         )
     else:
         # No message per pooled lead: the pool digest (a schedule rule, see
         # :func:`pool_digest`) tells each team's manager how many arrived, once per interval.
-        emit("lead.unroutable", id=lead.pk, team_id=lead.team_id)
+        emit("lead.unroutable", id=lead_id, team_id=team_id)
 
 
 def manual_channel() -> Channel:
