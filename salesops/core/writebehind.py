@@ -38,6 +38,7 @@ share one.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import traceback
 from collections.abc import Callable, Iterator
@@ -195,15 +196,10 @@ class WriteBehind:
         if not self._in_flight:
             return
         self._in_flight = False
-        # The answer, unless the child died first (killed, out of memory).
-        while not self._pipe.poll(1.0):
-            if not self._process.is_alive():
-                break
         try:
-            error = self._pipe.recv() if self._pipe.poll() else None
-        except EOFError:
-            error = None
-        if error is None and not self._process.is_alive():
+            error = self._pipe.recv()
+        except EOFError:  # the child died without answering (killed, out of memory)
+            self._process.join(10)
             error = f"the writer process ended (exit code {self._process.exitcode})"
         if error is not None:
             raise WriteBehindError(error)
@@ -242,6 +238,11 @@ class WriteBehind:
 
 def _serve(pipe, using: str) -> None:
     """The child: write each batch in one transaction, answer None or the error."""
+    # What the child inherited is never collected here: an object of the parent's that
+    # is garbage there (a socket or file whose descriptor was closed and reused, a
+    # connection) would otherwise be finalised in the child and close a descriptor the
+    # child's own connection now holds. The child's own garbage is collected as usual.
+    gc.freeze()
     try:
         while True:
             message = pipe.recv()
