@@ -131,7 +131,6 @@ class WriteBehind:
         self._pipe = None
         self._process = None
         self._in_flight = False
-        self._paused = 0
 
     # --- ids -------------------------------------------------------------------------------
 
