@@ -235,6 +235,27 @@ class WriteBehind:
         self._pipe.close()
 
 
+# The connection wrappers the child inherited: kept, never used and never finalised.
+_INHERITED: list = []
+
+
+def _own_connections() -> None:
+    """Give the child a new connection wrapper for every database alias.
+
+    ``connections`` finds a thread's wrappers in a thread-local store, except while an
+    asyncio loop runs in the thread (Playwright's sync API, an async view calling sync
+    code): then it uses a context-variable store beside it. A forked child runs no
+    loop (asyncio ties the running loop to the process id), so it would look in the
+    other store and find a wrapper the parent left there, with its connection still
+    open: a copy of the parent's socket (PostgreSQL: both processes talking over it) or
+    of a connection to another database (the test suite's in-memory one). Each alias
+    gets a fresh wrapper; the inherited ones stay referenced so that they are never
+    closed here (closing would end the parent's session)."""
+    for alias in connections:
+        _INHERITED.append(connections[alias])
+        connections[alias] = connections.create_connection(alias)
+
+
 def _serve(pipe, using: str) -> None:
     """The child: write each batch in one transaction, answer None or the error."""
     # What the child inherited is never collected here: an object of the parent's that
@@ -242,6 +263,7 @@ def _serve(pipe, using: str) -> None:
     # connection) would otherwise be finalised in the child and close a descriptor the
     # child's own connection now holds. The child's own garbage is collected as usual.
     gc.freeze()
+    _own_connections()
     try:
         while True:
             message = pipe.recv()

@@ -1,10 +1,11 @@
 """Write-behind: batches written by a forked child on its own connection, in order, one
 transaction each; its error stops the writer; ids no one else takes."""
 
+import asyncio
 import os
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 
 from salesops.core import events, history, unitofwork, writebehind
 from salesops.leads.models import Channel, ChannelKind
@@ -29,6 +30,12 @@ def _queue(names: list[str], actor=None) -> list[Channel]:
 
 def _rename(channel_id: int, name: str) -> None:
     Channel.objects.filter(pk=channel_id).update(name=name)
+
+
+def _note_connection(path: str) -> None:
+    """(In the child.) Leave the identity of the connection it writes through in ``path``."""
+    with open(path, "w") as out:
+        out.write(str(id(connections["default"].connection)))
 
 
 @pytest.fixture
@@ -145,3 +152,28 @@ def test_a_child_that_dies_without_answering_stops_the_writer():
         with writebehind.write_behind(reserve=5) as behind:
             behind.call(os._exit, 3)
             behind.drain()
+
+
+@pytest.mark.usefixtures("database_file")
+def test_the_child_connects_anew_when_this_thread_runs_an_event_loop(tmp_path, monkeypatch):
+    # While an asyncio loop runs in a thread (Playwright's sync API in the browser tests,
+    # async code calling sync code), ``connections`` keeps apart the wrappers that thread
+    # uses inside the loop from those it used outside; a forked child runs no loop, so it
+    # would take the outside one, whose connection is still open: the parent's.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    outside = connections["default"]
+    outside.ensure_connection()
+    note = tmp_path / "child"
+
+    async def import_in_the_loop() -> int:
+        inside = connections["default"]
+        assert inside is not outside
+        with writebehind.write_behind(reserve=5) as behind:
+            channel = _queue(["丁"])[0]
+            behind.call(_note_connection, str(note))
+        inside.close()
+        return channel.pk
+
+    channel_id = asyncio.run(import_in_the_loop())
+    assert note.read_text() != str(id(outside.connection))
+    assert Channel.objects.get(pk=channel_id).name == "丁"

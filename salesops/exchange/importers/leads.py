@@ -224,11 +224,9 @@ class LeadImporter(Importer):
     # (routing counts locked, candidates read, rows written), so larger batches are
     # cheaper per row; the engine's chunk holds 5,000 (one commit per chunk).
     batch_size = 5000
-    # Its batch intake writes through core.unitofwork and could write behind; off until
-    # the engine-level write-behind test passes inside the whole suite (issue 19's note:
-    # run after other test files, the child's commit failed on a foreign key (SQLite)
-    # and lost its connection (PostgreSQL); the cause is not found yet).
-    write_behind = False
+    # Its batch intake writes through core.unitofwork: a commit of more than one chunk
+    # writes behind (core.writebehind), the deciding and the writing on both cores.
+    write_behind = True
 
     def can_import(self, user) -> bool:
         return bool(

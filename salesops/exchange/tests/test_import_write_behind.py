@@ -17,13 +17,7 @@ from salesops.org.tests.factories import build_org
 
 from .test_import_leads import HEADERS, row
 
-pytestmark = [
-    pytest.mark.usefixtures("database_file"),
-    # The leads importer's write-behind is off (LeadImporter.write_behind): these tests
-    # pass alone and with the exchange tests, but failed after other files in the whole
-    # suite (see issue 19's note). Unskip with the fix.
-    pytest.mark.skip(reason="lead write-behind off until its whole-suite failure is fixed"),
-]
+pytestmark = pytest.mark.usefixtures("database_file")
 
 
 @pytest.fixture
