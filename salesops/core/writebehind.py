@@ -31,8 +31,9 @@ no other writer takes them.
 Only where a second connection sees the same data: a database file or server, outside a
 transaction (:func:`available`); the test suite's in-memory database and any block inside
 ``transaction.atomic`` write as before. The child is forked (the job's settings, caches
-and language come with it); the parent's connections are closed first, so the two never
-share one.
+and language come with it); the parent's connections are closed first and the child
+opens its own through new connection wrappers (:func:`_own_connections`), so the two
+never share one.
 """
 
 from __future__ import annotations
